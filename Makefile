@@ -1,0 +1,57 @@
+# Carrel's build. `make run` and `make test` are all a new machine needs:
+# they install missing system packages (packaging/deps.sh), point cgo at
+# the llama.cpp sources vendored in the ollama module, and build.
+
+GO      ?= go
+VERSION ?= $(shell sed -n 's/^[[:space:]]*Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+
+# llama.cpp and ggml come from the ollama module; cgo needs their headers.
+# `go mod download -json` fetches the module if needed and prints its folder.
+OLLAMA_DIR := $(shell $(GO) mod download -json github.com/ollama/ollama 2>/dev/null | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$$/\1/p')
+export CGO_CPPFLAGS := -I$(OLLAMA_DIR)/llama/llama.cpp/include -I$(OLLAMA_DIR)/ml/backend/ggml/ggml/include
+
+# C flags for llama.cpp and ggml. Local builds tune for this CPU (AVX2,
+# AVX-512, NEON… whatever it has); a release build must choose a baseline
+# that runs everywhere (see packaging/ and the README's table).
+CPU_FLAGS ?= -O3 -march=native
+export CGO_CFLAGS   := $(CPU_FLAGS)
+export CGO_CXXFLAGS := $(CPU_FLAGS)
+
+LDFLAGS := -X 'main.version=$(VERSION)' -X 'main.cpuFlags=$(CPU_FLAGS)'
+
+# Packages that are pure Go: they must also build and pass without cgo.
+PURE := ./engine/... ./internal/...
+
+.PHONY: all build run test test-pure vet deps deps-test check-ollama clean
+
+all: build
+
+check-ollama:
+	@test -n "$(OLLAMA_DIR)" || { echo "could not download github.com/ollama/ollama (needed for llama.cpp); check the network or GOPROXY" >&2; exit 1; }
+
+deps:
+	@sh packaging/deps.sh build
+
+deps-test:
+	@sh packaging/deps.sh test
+
+build: deps check-ollama
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/carrel ./app
+
+run: build
+	./bin/carrel
+
+vet: check-ollama
+	$(GO) vet ./...
+
+# The whole suite with the race detector, then the pure-Go core again
+# without cgo, as a machine without a C compiler would build it.
+test: deps-test check-ollama vet
+	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory test-pure
+
+test-pure:
+	CGO_ENABLED=0 $(GO) test -count=1 $(PURE)
+
+clean:
+	rm -rf bin dist

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/llm"
+)
+
+// infoReport is what `carrel info` prints; its JSON form is stable.
+type infoReport struct {
+	Version     string        `json:"version"`
+	OS          string        `json:"os"`
+	Arch        string        `json:"arch"`
+	GoVersion   string        `json:"go_version"`
+	LlamaCPP    bool          `json:"llama_cpp"`
+	CPUFlags    string        `json:"cpu_build_flags"`
+	SystemInfo  string        `json:"system_info"`
+	Threads     int           `json:"default_threads"`
+	Devices     []llm.Device  `json:"devices"`
+	Backend     string        `json:"backend"`
+	Reason      string        `json:"reason"`
+	BackendDirs []string      `json:"backend_dirs"`
+	DataDir     string        `json:"data_dir"`
+	Model       *modelReport  `json:"model,omitempty"`
+}
+
+type modelReport struct {
+	llm.ModelInfo
+	Placement  *llm.Placement `json:"placement,omitempty"`
+	ChatFormat string         `json:"chat_format,omitempty"`
+}
+
+func infoCmd() *command {
+	fs := flag.NewFlagSet("info", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	model := fs.String("model", "", "also describe this GGUF model `file` and where it would run")
+	cpu := fs.Bool("cpu", false, "show the choice with the CPU forced")
+	load := fs.Bool("load", false, "with --model: load it to confirm the choice (slower)")
+	data := fs.String("data", "", "data `folder` (default: the user data folder)")
+	return &command{
+		Name: "info", Usage: "[--json] [--model FILE [--load]]",
+		Short: "show the devices found, the backend chosen and why, the build's CPU features and the data folder",
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return usagef("info takes no arguments")
+			}
+			r := infoReport{
+				Version: version, OS: runtime.GOOS, Arch: runtime.GOARCH, GoVersion: runtime.Version(),
+				LlamaCPP: llm.Available(), CPUFlags: cpuFlags, SystemInfo: llm.SystemInfo(),
+				Threads: llm.PhysicalCores(), Devices: llm.Devices(), BackendDirs: llm.BackendDirs(),
+			}
+			r.DataDir = *data
+			if r.DataDir == "" {
+				d, err := engine.DefaultDataDir()
+				if err != nil {
+					return err
+				}
+				r.DataDir = d
+			}
+			p := llm.Plan(llm.ModelInfo{}, llm.ModelOptions{CPUOnly: *cpu})
+			r.Backend, r.Reason = p.Backend, p.Reason
+			if !r.LlamaCPP {
+				r.Backend, r.Reason = "none", "this binary was built without llama.cpp"
+			}
+			if *model != "" {
+				mi, err := llm.ReadInfo(*model)
+				if err != nil {
+					return explain(err)
+				}
+				mr := &modelReport{ModelInfo: mi}
+				pl := llm.Plan(mi, llm.ModelOptions{CPUOnly: *cpu})
+				mr.Placement = &pl
+				if *load {
+					m, err := llm.Load(ctx, *model, llm.ModelOptions{CPUOnly: *cpu})
+					if err != nil {
+						return explain(err)
+					}
+					pl = m.Placement()
+					mr.ChatFormat = m.ChatFormat()
+					m.Close()
+				}
+				r.Model = mr
+			}
+			if *asJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(r)
+			}
+			printInfo(r)
+			return nil
+		},
+	}
+}
+
+func printInfo(r infoReport) {
+	fmt.Printf("Carrel %s (%s/%s, %s)\n\n", r.Version, r.OS, r.Arch, r.GoVersion)
+	fmt.Printf("Backend:      %s: %s\n", r.Backend, r.Reason)
+	fmt.Printf("Threads:      %d (one per physical core)\n", r.Threads)
+	fmt.Printf("Data folder:  %s\n", r.DataDir)
+	fmt.Printf("Build:        llama.cpp %v, C flags %q\n", r.LlamaCPP, r.CPUFlags)
+	fmt.Printf("System info:  %s\n\nDevices:\n", r.SystemInfo)
+	for _, d := range r.Devices {
+		fmt.Printf("  %-8s %-5s %s, %s free of %s\n", d.Name, d.Kind, d.Description, gibs(d.FreeBytes), gibs(d.TotalBytes))
+		if len(d.Features) > 0 {
+			var fs []string
+			for k, v := range d.Features {
+				if v == "1" {
+					fs = append(fs, k)
+				} else {
+					fs = append(fs, k+"="+v)
+				}
+			}
+			sort.Strings(fs)
+			fmt.Printf("           features: %s\n", strings.Join(fs, " "))
+		}
+	}
+	fmt.Printf("\nGPU backend libraries are looked for in:\n")
+	for _, d := range r.BackendDirs {
+		fmt.Printf("  %s\n", d)
+	}
+	if m := r.Model; m != nil {
+		fmt.Printf("\nModel %s\n", m.Path)
+		fmt.Printf("  name %s, architecture %s, %s parameters, %s, %s on disk\n", m.Name, m.Architecture, params(m.Params), orDash(m.Quantization), gibs(uint64(m.FileSize)))
+		fmt.Printf("  context %d tokens, embedding length %d, %d layers, vocabulary %d\n", m.ContextLength, m.EmbeddingLength, m.Layers, m.VocabSize)
+		tmpl := "none (a plain transcript is used)"
+		if m.ChatTemplate != "" {
+			tmpl = fmt.Sprintf("yes (%d characters)", len(m.ChatTemplate))
+		}
+		fmt.Printf("  chat template: %s\n", tmpl)
+		if m.ChatFormat != "" {
+			fmt.Printf("  chats use: %s\n", m.ChatFormat)
+		}
+		if p := m.Placement; p != nil {
+			fmt.Printf("  runs on: %s, %d of %d layers offloaded: %s\n", p.Backend, p.GPULayers, p.Layers+1, p.Reason)
+		}
+	}
+}
+
+func gibs(b uint64) string {
+	if b < 1<<30 {
+		return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+}
+
+func params(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.0fK", float64(n)/1e3)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,213 @@
+// Command carrel is a private, offline assistant for a person's own
+// documents. Without arguments it opens the desktop app; with a subcommand
+// it works in the terminal (run "carrel help").
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Set by the Makefile through -ldflags.
+var (
+	version  = "dev"
+	cpuFlags = "go default"
+)
+
+// command is one subcommand: its flags are registered by its constructor,
+// Run gets the arguments left after the flags.
+type command struct {
+	Name  string
+	Usage string // the arguments, after "carrel NAME"
+	Short string
+	Flags *flag.FlagSet
+	Run   func(ctx context.Context, args []string) error
+	// Subs, when set, are the command's own subcommands ("bench gen").
+	Subs map[string]*command
+	// Interactive commands handle Ctrl+C themselves (it stops an answer,
+	// not the program); for the others it cancels ctx.
+	Interactive bool
+}
+
+// usageError is a mistake on the command line: exit status 2 and the usage.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+func commands() map[string]*command {
+	cs := map[string]*command{}
+	for _, c := range []*command{
+		infoCmd(), generateCmd(), chatCmd(), embedCmd(), benchCmd(), versionCmd(),
+	} {
+		cs[c.Name] = c
+	}
+	return cs
+}
+
+func main() {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if c, ok := commands()[firstArg(os.Args)]; ok && c.Interactive {
+		sigs = sigs[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func firstArg(args []string) string {
+	if len(args) > 1 {
+		return args[1]
+	}
+	return ""
+}
+
+func run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		if err := openApp(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "carrel:", err)
+			return 1
+		}
+		return 0
+	}
+	cs := commands()
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		if len(args) > 1 {
+			if c, ok := cs[args[1]]; ok {
+				printUsage(c)
+				return 0
+			}
+		}
+		printHelp(cs)
+		return 0
+	}
+	c, ok := cs[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "carrel: unknown command %q\n\n", name)
+		printHelp(cs)
+		return 2
+	}
+	err := dispatch(ctx, c, args[1:])
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(os.Stderr, "carrel %s: %v\n", c.Name, err)
+		printUsage(c)
+		return 2
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(os.Stderr, "carrel: interrupted")
+		return 130
+	}
+	fmt.Fprintf(os.Stderr, "carrel %s: %v\n", c.Name, err)
+	return 1
+}
+
+// dispatch parses c's flags and runs it, or hands over to a subcommand.
+func dispatch(ctx context.Context, c *command, args []string) error {
+	if c.Subs != nil {
+		if len(args) == 0 {
+			return usagef("name one of: %s", strings.Join(subNames(c), ", "))
+		}
+		sub, ok := c.Subs[args[0]]
+		if !ok {
+			return usagef("unknown %s command %q (one of: %s)", c.Name, args[0], strings.Join(subNames(c), ", "))
+		}
+		return dispatch(ctx, sub, args[1:])
+	}
+	c.Flags.Usage = func() { printUsage(c) }
+	rest, err := parseFlags(c.Flags, args)
+	if err != nil {
+		return err
+	}
+	return c.Run(ctx, rest)
+}
+
+func subNames(c *command) []string {
+	var n []string
+	for k := range c.Subs {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// parseFlags allows flags after positional arguments ("carrel generate
+// PROMPT --seed 1"), as people type them.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(os.Stderr)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func printHelp(cs map[string]*command) {
+	fmt.Fprintf(os.Stderr, "Carrel %s: a private, offline assistant for your own documents.\n\n", version)
+	fmt.Fprintln(os.Stderr, "Usage:\n  carrel              open the desktop app\n  carrel COMMAND ...  work in the terminal\n\nCommands:")
+	var names []string
+	for n := range cs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, cs[n].Short)
+	}
+	fmt.Fprintln(os.Stderr, "\nRun \"carrel help COMMAND\" for a command's flags.")
+}
+
+func printUsage(c *command) {
+	fmt.Fprintf(os.Stderr, "Usage: carrel %s %s\n\n%s\n", c.Name, c.Usage, c.Short)
+	for _, n := range subNames(c) {
+		fmt.Fprintf(os.Stderr, "  carrel %s %s\n", c.Subs[n].Name, c.Subs[n].Usage)
+	}
+	if c.Flags == nil {
+		return
+	}
+	n := 0
+	c.Flags.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintln(os.Stderr, "\nFlags:")
+		c.Flags.PrintDefaults()
+	}
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func versionCmd() *command {
+	return &command{
+		Name: "version", Short: "print the version", Flags: flag.NewFlagSet("version", flag.ContinueOnError),
+		Run: func(context.Context, []string) error { fmt.Println("carrel", version); return nil },
+	}
+}

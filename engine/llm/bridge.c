@@ -1,0 +1,98 @@
+#include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "bridge.h"
+#include "_cgo_export.h"
+
+bool carrel_abort_cb(void *data) {
+	return __atomic_load_n(&((carrel_flags *)data)->abort, __ATOMIC_RELAXED) != 0;
+}
+
+bool carrel_progress_cb(float progress, void *data) {
+	carrel_flags *f = (carrel_flags *)data;
+	f->progress = progress;
+	return __atomic_load_n(&f->abort, __ATOMIC_RELAXED) == 0;
+}
+
+void carrel_log_cb(enum ggml_log_level level, const char *text, void *user) {
+	(void)user;
+	carrelLog((int)level, (char *)text);
+}
+
+void carrel_set_log(void) {
+	llama_log_set(carrel_log_cb, NULL);
+}
+
+void carrel_batch_set(struct llama_batch *b, int i, llama_token tok, llama_pos pos, llama_seq_id seq, bool output) {
+	b->token[i] = tok;
+	b->pos[i] = pos;
+	b->n_seq_id[i] = 1;
+	b->seq_id[i][0] = seq;
+	b->logits[i] = output;
+}
+
+int carrel_features(ggml_backend_reg_t reg, char *buf, int len) {
+	buf[0] = 0;
+	ggml_backend_get_features_t fn = (ggml_backend_get_features_t)ggml_backend_reg_get_proc_address(reg, "ggml_backend_get_features");
+	if (!fn) {
+		return 0;
+	}
+	int n = 0;
+	for (struct ggml_backend_feature *f = fn(reg); f && f->name; f++) {
+		int w = snprintf(buf + n, len - n, "%s=%s;", f->name, f->value);
+		if (w < 0 || w >= len - n) {
+			break;
+		}
+		n += w;
+	}
+	return n;
+}
+
+// carrel_bench_native times one repetition of llama-bench's two tests with
+// the loop in C, as llama.cpp's own tool runs them: a prompt of n_prompt
+// random tokens in n_batch chunks, then n_gen single-token decodes. It is
+// the reference the Go loop is compared against. Returns 0 on success.
+int carrel_bench_native(struct llama_context *ctx, int n_prompt, int n_gen, int n_batch, unsigned seed, double *pp_ns, double *tg_ns) {
+	const struct llama_vocab *vocab = llama_model_get_vocab(llama_get_model(ctx));
+	const int n_vocab = llama_vocab_n_tokens(vocab);
+	const bool bos = llama_vocab_get_add_bos(vocab);
+	llama_token *tokens = malloc(sizeof(llama_token) * (n_batch > 0 ? n_batch : 1));
+	if (!tokens) {
+		return -1;
+	}
+	*pp_ns = 0;
+	*tg_ns = 0;
+	if (n_prompt > 0) {
+		llama_memory_clear(llama_get_memory(ctx), false);
+		int64_t t0 = llama_time_us();
+		for (int done = 0; done < n_prompt;) {
+			int n = n_prompt - done < n_batch ? n_prompt - done : n_batch;
+			for (int i = 0; i < n; i++) {
+				tokens[i] = (done == 0 && i == 0 && bos) ? llama_vocab_bos(vocab) : (llama_token)(rand_r(&seed) % n_vocab);
+			}
+			if (llama_decode(ctx, llama_batch_get_one(tokens, n)) != 0) {
+				free(tokens);
+				return -2;
+			}
+			done += n;
+		}
+		llama_synchronize(ctx);
+		*pp_ns = (double)(llama_time_us() - t0) * 1e3;
+	}
+	if (n_gen > 0) {
+		llama_memory_clear(llama_get_memory(ctx), false);
+		int64_t t0 = llama_time_us();
+		llama_token tok = bos ? llama_vocab_bos(vocab) : (llama_token)(rand_r(&seed) % n_vocab);
+		for (int i = 0; i < n_gen; i++) {
+			if (llama_decode(ctx, llama_batch_get_one(&tok, 1)) != 0) {
+				free(tokens);
+				return -3;
+			}
+			llama_synchronize(ctx);
+			tok = (llama_token)(rand_r(&seed) % n_vocab);
+		}
+		*tg_ns = (double)(llama_time_us() - t0) * 1e3;
+	}
+	free(tokens);
+	return 0;
+}

@@ -1,0 +1,228 @@
+//go:build cgo
+
+package llm
+
+/*
+#include <stdlib.h>
+#include "bridge.h"
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"unsafe"
+)
+
+// Embedder turns texts into L2-normalised vectors. Many texts are packed
+// into each decode call for throughput. Calls run one at a time.
+type Embedder struct {
+	mu      sync.Mutex
+	m       *Model
+	c       *C.struct_llama_context
+	batch   C.struct_llama_batch
+	flags   *C.carrel_flags
+	nTokens int
+	maxSeqs int
+	dims    int
+	pooled  bool // llama.cpp pools (model's own pooling or mean)
+	encoder bool // encoder-only model: llama_encode, not llama_decode
+	closed  bool
+}
+
+// NewEmbedder creates an embedding context on the model. Models that define
+// their own pooling (BERT-style embedding models) use it; others are
+// mean-pooled.
+func (m *Model) NewEmbedder(opts EmbedOptions) (*Embedder, error) {
+	if err := m.acquire(); err != nil {
+		return nil, err
+	}
+	n := opts.BatchTokens
+	if n <= 0 {
+		n = 2048
+	}
+	if t := m.ContextLength(); t > 0 {
+		n = min(n, t)
+	}
+	seqs := opts.MaxSeqs
+	if seqs <= 0 {
+		seqs = 64
+	}
+	seqs = min(seqs, int(C.llama_max_parallel_sequences()), n)
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = PhysicalCores()
+	}
+	p := C.llama_context_default_params()
+	p.n_ctx = C.uint32_t(n)
+	p.n_batch = C.uint32_t(n)
+	p.n_ubatch = C.uint32_t(n) // non-causal models need a whole text in one ubatch
+	p.n_seq_max = C.uint32_t(seqs)
+	p.n_threads = C.int32_t(threads)
+	p.n_threads_batch = C.int32_t(threads)
+	p.embeddings = true
+	p.kv_unified = true
+	p.no_perf = true
+	if m.info.Pooling == "" || m.info.Pooling == "none" {
+		p.pooling_type = C.LLAMA_POOLING_TYPE_MEAN
+	} else {
+		p.pooling_type = C.LLAMA_POOLING_TYPE_UNSPECIFIED
+	}
+	c, err := m.newLlamaContext(p)
+	if err != nil {
+		m.release()
+		return nil, err
+	}
+	e := &Embedder{
+		m: m, c: c, nTokens: n, maxSeqs: seqs,
+		dims:    int(C.llama_model_n_embd(m.c)),
+		pooled:  C.llama_pooling_type(c) != C.LLAMA_POOLING_TYPE_NONE,
+		encoder: bool(C.llama_model_has_encoder(m.c)) && !bool(C.llama_model_has_decoder(m.c)),
+	}
+	e.batch = C.llama_batch_init(C.int32_t(n), 0, 1)
+	e.flags = (*C.carrel_flags)(C.calloc(1, C.size_t(unsafe.Sizeof(C.carrel_flags{}))))
+	C.llama_set_abort_callback(c, C.ggml_abort_callback(C.carrel_abort_cb), unsafe.Pointer(e.flags))
+	return e, nil
+}
+
+// Dims is the length of the vectors.
+func (e *Embedder) Dims() int { return e.dims }
+
+// MaxTokens is the longest text in tokens; longer texts are truncated.
+func (e *Embedder) MaxTokens() int { return e.nTokens }
+
+// Close frees the embedder. A second Close returns nil.
+func (e *Embedder) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	C.llama_batch_free(e.batch)
+	C.llama_free(e.c)
+	C.free(unsafe.Pointer(e.flags))
+	e.closed = true
+	e.m.release()
+	return nil
+}
+
+// Embed returns one unit-length vector per text, in order. Cancelling ctx
+// stops between (and, on the CPU, within) decode calls.
+func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	out := make([][]float32, len(texts))
+	var group []int // indexes of the texts in the current batch
+	var toks [][]C.llama_token
+	used := 0
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		if err := e.run(ctx, group, toks, out); err != nil {
+			return err
+		}
+		group, toks, used = group[:0], toks[:0], 0
+		return nil
+	}
+	for i, t := range texts {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		tk := e.m.tokenize(t, true)
+		if len(tk) > e.nTokens {
+			tk = tk[:e.nTokens]
+		}
+		if len(tk) == 0 {
+			out[i] = make([]float32, e.dims) // nothing to embed: the zero vector
+			continue
+		}
+		if used+len(tk) > e.nTokens || len(group) == e.maxSeqs {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+		group = append(group, i)
+		toks = append(toks, tk)
+		used += len(tk)
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (e *Embedder) run(ctx context.Context, group []int, toks [][]C.llama_token, out [][]float32) error {
+	if mem := C.llama_get_memory(e.c); mem != nil {
+		C.llama_memory_clear(mem, true)
+	}
+	n := 0
+	for s, tk := range toks {
+		for p, t := range tk {
+			C.carrel_batch_set(&e.batch, C.int(n), t, C.llama_pos(p), C.llama_seq_id(s), true)
+			n++
+		}
+	}
+	e.batch.n_tokens = C.int32_t(n)
+	stop := context.AfterFunc(ctx, func() { setAbort(e.flags, true) })
+	var rc C.int32_t
+	if e.encoder {
+		rc = C.llama_encode(e.c, e.batch)
+	} else {
+		rc = C.llama_decode(e.c, e.batch)
+	}
+	stop()
+	setAbort(e.flags, false)
+	if rc != 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("llm: embedding failed (code %d)", int(rc))
+	}
+	row := 0
+	for s, idx := range group {
+		v := make([]float32, e.dims)
+		if e.pooled {
+			p := C.llama_get_embeddings_seq(e.c, C.llama_seq_id(s))
+			if p == nil {
+				return errors.New("llm: model returned no pooled embedding")
+			}
+			copy(v, unsafe.Slice((*float32)(unsafe.Pointer(p)), e.dims))
+		} else { // mean over the text's token embeddings
+			for k := 0; k < len(toks[s]); k++ {
+				p := C.llama_get_embeddings_ith(e.c, C.int32_t(row+k))
+				if p == nil {
+					return errors.New("llm: model returned no token embedding")
+				}
+				for j, x := range unsafe.Slice((*float32)(unsafe.Pointer(p)), e.dims) {
+					v[j] += x
+				}
+			}
+		}
+		row += len(toks[s])
+		normalize(v)
+		out[idx] = v
+	}
+	return nil
+}
+
+// normalize scales v to unit length in place (a zero vector stays zero).
+func normalize(v []float32) {
+	var ss float64
+	for _, x := range v {
+		ss += float64(x) * float64(x)
+	}
+	if ss == 0 {
+		return
+	}
+	inv := float32(1 / math.Sqrt(ss))
+	for i := range v {
+		v[i] *= inv
+	}
+}

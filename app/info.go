@@ -16,20 +16,20 @@ import (
 
 // infoReport is what `carrel info` prints; its JSON form is stable.
 type infoReport struct {
-	Version     string        `json:"version"`
-	OS          string        `json:"os"`
-	Arch        string        `json:"arch"`
-	GoVersion   string        `json:"go_version"`
-	LlamaCPP    bool          `json:"llama_cpp"`
-	CPUFlags    string        `json:"cpu_build_flags"`
-	SystemInfo  string        `json:"system_info"`
-	Threads     int           `json:"default_threads"`
-	Devices     []llm.Device  `json:"devices"`
-	Backend     string        `json:"backend"`
-	Reason      string        `json:"reason"`
-	BackendDirs []string      `json:"backend_dirs"`
-	DataDir     string        `json:"data_dir"`
-	Model       *modelReport  `json:"model,omitempty"`
+	Version     string       `json:"version"`
+	OS          string       `json:"os"`
+	Arch        string       `json:"arch"`
+	GoVersion   string       `json:"go_version"`
+	LlamaCPP    bool         `json:"llama_cpp"`
+	CPUFlags    string       `json:"cpu_build_flags"`
+	SystemInfo  string       `json:"system_info"`
+	Threads     int          `json:"default_threads"`
+	Devices     []llm.Device `json:"devices"`
+	Backend     string       `json:"backend"`
+	Reason      string       `json:"reason"`
+	BackendDirs []string     `json:"backend_dirs"`
+	DataDir     string       `json:"data_dir"`
+	Model       *modelReport `json:"model,omitempty"`
 }
 
 type modelReport struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -37,6 +38,7 @@ type chatView struct {
 	msgs   []llm.Message
 	md     strings.Builder // the transcript as Markdown
 	cancel context.CancelFunc
+	work   sync.WaitGroup // the answer being generated, so tests can wait
 }
 
 func newChatView(g *gui, c chatter, status string) *chatView {
@@ -93,7 +95,9 @@ func (v *chatView) onSend() {
 	v.send.Disable()
 	v.stop.Enable()
 	msgs := append([]llm.Message(nil), v.msgs...)
+	v.work.Add(1)
 	go func() {
+		defer v.work.Done()
 		var answer strings.Builder
 		st, err := v.model.Chat(ctx, msgs, llm.GenerateOptions{}, func(s string) error {
 			answer.WriteString(s)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -59,6 +60,7 @@ type gui struct {
 
 	model *llm.Model // set on the UI goroutine only
 	lctx  *llm.Context
+	work  sync.WaitGroup // background loads, so tests can wait for them
 }
 
 func newGUI(ctx context.Context, a fyne.App, w fyne.Window, opts Options) *gui {
@@ -81,7 +83,9 @@ func (g *gui) loadModel(path string) {
 	lv := newLoadingView(path)
 	g.win.SetContent(lv.content)
 	cpu := g.app.Preferences().Bool(prefCPU)
+	g.work.Add(1)
 	go func() {
+		defer g.work.Done()
 		m, err := llm.Load(g.ctx, path, llm.ModelOptions{CPUOnly: cpu, Progress: func(p float32) {
 			fyne.Do(func() { lv.bar.SetValue(float64(p)) })
 		}})

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/carrel-ai/carrel/engine/gguf"
+	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/synth"
+	"github.com/carrel-ai/carrel/internal/sharedtest"
+)
+
+// runCLI runs the command line in-process and returns exit code, stdout
+// and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	oldOut, oldErr := os.Stdout, os.Stderr
+	ro, wo, _ := os.Pipe()
+	re, we, _ := os.Pipe()
+	os.Stdout, os.Stderr = wo, we
+	outc, errc := make(chan string), make(chan string)
+	go func() { b, _ := io.ReadAll(ro); outc <- string(b) }()
+	go func() { b, _ := io.ReadAll(re); errc <- string(b) }()
+	code := run(context.Background(), args)
+	wo.Close()
+	we.Close()
+	os.Stdout, os.Stderr = oldOut, oldErr
+	return code, <-outc, <-errc
+}
+
+func tinyModel(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "tiny.gguf")
+	if err := synth.Write(context.Background(), p, synth.Options{Shape: synth.Shapes["tiny"], Type: gguf.TensorF32, ChatTemplate: synth.ChatML, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func needLlama(t *testing.T) {
+	if !llm.Available() {
+		t.Skip("skipping: built without llama.cpp (cgo)")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		errHas string
+	}{
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"generate", "hi"}, 2, "--model FILE is required"},
+		{[]string{"generate", "--model"}, 2, "flag needs an argument"},
+		{[]string{"generate", "--model", "m.gguf", "--threads", "-2", "hi"}, 2, "--threads"},
+		{[]string{"generate", "--model", "m.gguf", "--temp", "hot", "hi"}, 2, "not a number"},
+		{[]string{"bench"}, 2, "gen, synth"},
+		{[]string{"bench", "synth", "--shape", "7b", "--out", "x"}, 2, "unknown shape"},
+		{[]string{"bench", "synth", "--shape", "tiny", "--quant", "Q9", "--out", "x"}, 2, "unknown quantization"},
+		{[]string{"embed", "text"}, 2, "--model FILE is required"},
+		{[]string{"info", "extra"}, 2, "no arguments"},
+	} {
+		code, _, stderr := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.errHas) {
+			t.Errorf("carrel %v: exit %d, stderr %q; want exit %d mentioning %q", tc.args, code, stderr, tc.code, tc.errHas)
+		}
+	}
+}
+
+func TestModelErrorsAreExplained(t *testing.T) {
+	needLlama(t)
+	dir := t.TempDir()
+	notModel := filepath.Join(dir, "page.gguf")
+	os.WriteFile(notModel, []byte("<html>404 not found</html>"), 0o644)
+	for _, tc := range []struct {
+		path, has string
+	}{
+		{filepath.Join(dir, "missing.gguf"), "model file not found"},
+		{notModel, "looks like a web page"},
+	} {
+		code, _, stderr := runCLI(t, "generate", "--model", tc.path, "hello")
+		if code != 1 || !strings.Contains(stderr, tc.has) {
+			t.Errorf("%s: exit %d, stderr %q", tc.path, code, stderr)
+		}
+	}
+}
+
+func TestGenerateStreamsAndTimes(t *testing.T) {
+	needLlama(t)
+	code, out, stderr := runCLI(t, "generate", "--model", tinyModel(t), "--seed", "3", "-n", "12", "the sun")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(out, "the sun") || len(out) <= len("the sun\n") {
+		t.Errorf("stdout %q", out)
+	}
+	if !strings.Contains(stderr, "generated 12 tokens") || !strings.Contains(stderr, "tok/s") {
+		t.Errorf("timings line missing: %q", stderr)
+	}
+	// The same seed gives the same text.
+	_, again, _ := runCLI(t, "generate", "--model", tinyModel(t), "--seed", "3", "-n", "12", "the sun")
+	if again != out {
+		t.Errorf("seed 3 twice: %q vs %q", out, again)
+	}
+}
+
+func TestGenerateStories(t *testing.T) {
+	needLlama(t)
+	model := sharedtest.Path(t, "models/stories260K.gguf")
+	code, out, stderr := runCLI(t, "generate", "--model", model, "--temp", "0", "-n", "40", "Once upon a time")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, " the ") && !strings.Contains(out, " was ") {
+		t.Errorf("not a story: %q", out)
+	}
+}
+
+func TestEmbedPrintsJSONLines(t *testing.T) {
+	needLlama(t)
+	code, out, stderr := runCLI(t, "embed", "--model", tinyModel(t), "first text", "second text")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines: %q", len(lines), out)
+	}
+	for i, l := range lines {
+		var v struct {
+			Index     int       `json:"index"`
+			Dims      int       `json:"dims"`
+			Embedding []float32 `json:"embedding"`
+		}
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.Index != i || v.Dims != 64 || len(v.Embedding) != 64 {
+			t.Errorf("line %d: %+v", i, v)
+		}
+	}
+}
+
+func TestBenchSynthAndGen(t *testing.T) {
+	needLlama(t)
+	out := filepath.Join(t.TempDir(), "synth-q8.gguf")
+	code, _, stderr := runCLI(t, "bench", "synth", "--shape", "tiny", "--quant", "Q8_0", "--out", out)
+	if code != 0 {
+		t.Fatalf("synth: exit %d: %s", code, stderr)
+	}
+	info, err := llm.ReadInfo(out)
+	if err != nil || info.Quantization != "Q8_0" || info.Architecture != "llama" {
+		t.Fatalf("synthetic model: %+v, %v", info, err)
+	}
+	code, stdout, stderr := runCLI(t, "bench", "gen", "--model", out, "--pp", "32", "--tg", "8", "--reps", "1", "--json", "--native")
+	if code != 0 {
+		t.Fatalf("gen: exit %d: %s", code, stderr)
+	}
+	var r map[string]any
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("%v in %q", err, stdout)
+	}
+	for _, k := range []string{"pp32_tps", "tg8_tps", "threads", "backend", "native"} {
+		if _, ok := r[k]; !ok {
+			t.Errorf("no %q in %v", k, r)
+		}
+	}
+	if tps, _ := r["tg8_tps"].(float64); tps <= 0 {
+		t.Errorf("tg8_tps = %v", r["tg8_tps"])
+	}
+}
+
+func TestInfoJSON(t *testing.T) {
+	code, out, stderr := runCLI(t, "info", "--json", "--data", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r infoReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Backend == "" || r.Reason == "" || r.Threads < 1 || r.DataDir == "" {
+		t.Errorf("report %+v", r)
+	}
+	if r.LlamaCPP && len(r.Devices) == 0 {
+		t.Error("no devices listed")
+	}
+}
+
+func TestChatLoop(t *testing.T) {
+	needLlama(t)
+	m, err := llm.Load(context.Background(), tinyModel(t), llm.ModelOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	c, err := m.NewContext(llm.ContextOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	in := strings.NewReader("hello there\n/reset\nand again\n/exit\nnever read\n")
+	var out, info bytes.Buffer
+	s := llm.Sampling{Seed: 1}
+	if err := chatLoop(context.Background(), c, "be brief", llm.GenerateOptions{MaxTokens: 8, Sampling: &s}, in, &out, &info); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(info.String(), "generated"); n != 2 {
+		t.Errorf("%d answers, want 2: %q", n, info.String())
+	}
+	if !strings.Contains(info.String(), "conversation cleared") || !strings.Contains(info.String(), "own chat template") {
+		t.Errorf("info %q", info.String())
+	}
+}

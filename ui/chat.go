@@ -43,7 +43,7 @@ type chatView struct {
 
 func newChatView(g *gui, c chatter, status string) *chatView {
 	v := &chatView{g: g, model: c, base: status}
-	v.transcript = widget.NewRichTextFromMarkdown("")
+	v.transcript = widget.NewRichTextFromMarkdown(emptyChat)
 	v.transcript.Wrapping = fyne.TextWrapWord
 	v.scroll = container.NewVScroll(v.transcript)
 	v.input = newQuestionEntry(v.onSend)
@@ -66,11 +66,14 @@ func newChatView(g *gui, c chatter, status string) *chatView {
 	return v
 }
 
+// emptyChat is what a new conversation shows before the first question.
+const emptyChat = "*Ask anything. The answer is written by the model on this computer; nothing is sent anywhere.*"
+
 func (v *chatView) reset() {
 	v.onStop()
 	v.msgs = v.msgs[:1]
 	v.md.Reset()
-	v.transcript.ParseMarkdown("")
+	v.transcript.ParseMarkdown(emptyChat)
 }
 
 func (v *chatView) onStop() {
@@ -78,6 +81,9 @@ func (v *chatView) onStop() {
 		v.cancel()
 	}
 }
+
+// maxAnswerTokens bounds an answer; Stop ends one sooner.
+const maxAnswerTokens = 1024
 
 // onSend starts an answer off the UI goroutine; tokens stream into the
 // transcript through fyne.Do.
@@ -99,7 +105,7 @@ func (v *chatView) onSend() {
 	go func() {
 		defer v.work.Done()
 		var answer strings.Builder
-		st, err := v.model.Chat(ctx, msgs, llm.GenerateOptions{}, func(s string) error {
+		st, err := v.model.Chat(ctx, msgs, llm.GenerateOptions{MaxTokens: maxAnswerTokens}, func(s string) error {
 			answer.WriteString(s)
 			fyne.Do(func() { v.md.WriteString(s); v.render() })
 			return nil

@@ -15,7 +15,7 @@ import (
 // its weights.
 type ModelInfo struct {
 	Path            string
-	Name            string // general.name, else the file name
+	Name            string // general.name, else (or when it only repeats the architecture) the file name
 	Architecture    string // e.g. "llama", "qwen2", "bert"
 	Params          int64  // number of weights
 	Quantization    string // e.g. "Q4_K_M"
@@ -60,6 +60,9 @@ func ReadInfo(path string) (ModelInfo, error) {
 	}
 	info.Architecture = f.Architecture()
 	info.Name, _ = f.String("general.name")
+	if info.Name == "" || strings.EqualFold(info.Name, info.Architecture) { // "llama" says nothing
+		info.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
 	if info.Name == "" {
 		info.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}

@@ -390,10 +390,68 @@ func newSampler(s *Sampling) *C.struct_llama_sampler {
 	return chain
 }
 
+// Bench measures prompt processing (pp tokens in one batch) and generation
+// (tg tokens one at a time) like llama.cpp's llama-bench: random tokens, an
+// empty cache for each repetition, one warm-up run first.
+func (x *Context) Bench(ctx context.Context, pp, tg, reps int) (BenchResult, error) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	randToks := func(n int) []C.llama_token {
+		nVocab := int(C.llama_vocab_n_tokens(x.m.vocab))
+		t := make([]C.llama_token, n)
+		for i := range t {
+			t[i] = C.llama_token(rng.IntN(nVocab))
+		}
+		return t
+	}
+	return x.bench(ctx, pp, tg, reps, func(uint) (ppTime, tgTime time.Duration, err error) {
+		if pp > 0 {
+			x.clear()
+			t0 := time.Now()
+			toks := randToks(pp)
+			for i := 0; i < pp; i += x.nBatch {
+				end := min(i+x.nBatch, pp)
+				if err := x.decode(ctx, toks[i:end], i, end == pp); err != nil {
+					return 0, 0, err
+				}
+			}
+			C.llama_synchronize(x.c)
+			ppTime = time.Since(t0)
+		}
+		if tg > 0 {
+			x.clear()
+			t0 := time.Now()
+			tok := randToks(1)
+			for i := 0; i < tg; i++ {
+				if err := ctx.Err(); err != nil {
+					return 0, 0, err
+				}
+				if err := x.decode(ctx, tok, i, true); err != nil {
+					return 0, 0, err
+				}
+			}
+			C.llama_synchronize(x.c)
+			tgTime = time.Since(t0)
+		}
+		return ppTime, tgTime, nil
+	})
+}
+
 // BenchNative measures the same as Bench with the whole loop in C, as
 // llama.cpp's llama-bench runs it: the reference that shows what the Go
 // binding costs.
 func (x *Context) BenchNative(ctx context.Context, pp, tg, reps int) (BenchResult, error) {
+	return x.bench(ctx, pp, tg, reps, func(seed uint) (time.Duration, time.Duration, error) {
+		var ppNS, tgNS C.double
+		if rc := C.carrel_bench_native(x.c, C.int(pp), C.int(tg), C.int(x.nBatch), C.uint(seed), &ppNS, &tgNS); rc != 0 {
+			return 0, 0, fmt.Errorf("llm: native benchmark failed (code %d)", int(rc))
+		}
+		return time.Duration(ppNS), time.Duration(tgNS), nil
+	})
+}
+
+// bench runs one warm-up and reps timed repetitions of rep and averages the
+// speeds.
+func (x *Context) bench(ctx context.Context, pp, tg, reps int, rep func(seed uint) (ppTime, tgTime time.Duration, err error)) (BenchResult, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	r := BenchResult{PromptTokens: pp, GenTokens: tg, Reps: reps, Threads: x.threads, Backend: x.m.placement.Backend}
@@ -409,92 +467,15 @@ func (x *Context) BenchNative(ctx context.Context, pp, tg, reps int) (BenchResul
 		if err := ctx.Err(); err != nil {
 			return r, err
 		}
-		var ppNS, tgNS C.double
-		if rc := C.carrel_bench_native(x.c, C.int(pp), C.int(tg), C.int(x.nBatch), C.uint(i+2), &ppNS, &tgNS); rc != 0 {
-			return r, fmt.Errorf("llm: native benchmark failed (code %d)", int(rc))
+		ppTime, tgTime, err := rep(uint(i + 2))
+		if err != nil {
+			return r, err
 		}
 		if i >= 0 && pp > 0 {
-			pps = append(pps, float64(pp)/(float64(ppNS)/1e9))
+			pps = append(pps, float64(pp)/ppTime.Seconds())
 		}
 		if i >= 0 && tg > 0 {
-			tgs = append(tgs, float64(tg)/(float64(tgNS)/1e9))
-		}
-	}
-	r.PromptTPS, r.PromptStdDev = meanStd(pps)
-	r.GenTPS, r.GenStdDev = meanStd(tgs)
-	return r, nil
-}
-
-// Bench measures prompt processing (pp tokens in one batch) and generation
-// (tg tokens one at a time) like llama.cpp's llama-bench: random tokens, an
-// empty cache for each repetition, one warm-up run first.
-func (x *Context) Bench(ctx context.Context, pp, tg, reps int) (BenchResult, error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	r := BenchResult{PromptTokens: pp, GenTokens: tg, Reps: reps, Threads: x.threads, Backend: x.m.placement.Backend}
-	if x.closed {
-		return r, ErrClosed
-	}
-	if pp+tg >= x.nCtx {
-		return r, fmt.Errorf("%w: pp%d + tg%d needs a context over %d tokens", ErrContextFull, pp, tg, x.nCtx)
-	}
-	nVocab := int(C.llama_vocab_n_tokens(x.m.vocab))
-	rng := rand.New(rand.NewPCG(1, 2))
-	randToks := func(n int) []C.llama_token {
-		t := make([]C.llama_token, n)
-		for i := range t {
-			t[i] = C.llama_token(rng.IntN(nVocab))
-		}
-		return t
-	}
-	runPP := func() (time.Duration, error) {
-		x.clear()
-		t0 := time.Now()
-		toks := randToks(pp)
-		for i := 0; i < pp; i += x.nBatch {
-			end := min(i+x.nBatch, pp)
-			if err := x.decode(ctx, toks[i:end], i, end == pp); err != nil {
-				return 0, err
-			}
-		}
-		C.llama_synchronize(x.c)
-		return time.Since(t0), nil
-	}
-	runTG := func() (time.Duration, error) {
-		x.clear()
-		t0 := time.Now()
-		tok := randToks(1)
-		for i := 0; i < tg; i++ {
-			if err := ctx.Err(); err != nil {
-				return 0, err
-			}
-			if err := x.decode(ctx, tok, i, true); err != nil {
-				return 0, err
-			}
-		}
-		C.llama_synchronize(x.c)
-		return time.Since(t0), nil
-	}
-	defer x.clear()
-	var pps, tgs []float64
-	for i := -1; i < reps; i++ { // i == -1 is the warm-up
-		if pp > 0 {
-			d, err := runPP()
-			if err != nil {
-				return r, err
-			}
-			if i >= 0 {
-				pps = append(pps, float64(pp)/d.Seconds())
-			}
-		}
-		if tg > 0 {
-			d, err := runTG()
-			if err != nil {
-				return r, err
-			}
-			if i >= 0 {
-				tgs = append(tgs, float64(tg)/d.Seconds())
-			}
+			tgs = append(tgs, float64(tg)/tgTime.Seconds())
 		}
 	}
 	r.PromptTPS, r.PromptStdDev = meanStd(pps)

@@ -46,7 +46,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 func commands() map[string]*command {
 	cs := map[string]*command{}
 	for _, c := range []*command{
-		infoCmd(), generateCmd(), chatCmd(), embedCmd(), benchCmd(), versionCmd(),
+		infoCmd(), generateCmd(), chatCmd(), embedCmd(), benchCmd(), versionCmd(), extractCmd(),
 	} {
 		cs[c.Name] = c
 	}
@@ -99,9 +99,12 @@ func run(ctx context.Context, args []string) int {
 	}
 	err := dispatch(ctx, c, args[1:])
 	var ue usageError
+	var ee exitError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &ee):
+		return ee.code
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/docs"
+)
+
+// exitError carries an exit status that is not 1, with its message
+// already printed.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// newParser makes the document parser with its compiled-PDF cache in the
+// data folder's cache.
+func newParser(dataDir string) *docs.Parser {
+	if dataDir == "" {
+		dataDir, _ = engine.DefaultDataDir()
+	}
+	cache := ""
+	if dataDir != "" {
+		cache = filepath.Join(dataDir, "cache", "pdfium")
+	}
+	return docs.NewParser(cache)
+}
+
+type extractedBlock struct {
+	Text    string `json:"text"`
+	Page    int    `json:"page,omitempty"`
+	Heading string `json:"heading,omitempty"`
+	Kind    string `json:"kind"`
+	Start   int    `json:"start"`
+	End     int    `json:"end"`
+}
+
+func extractCmd() *command {
+	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
+	password := fs.String("password", "", "password of an encrypted PDF")
+	asJSON := fs.Bool("json", false, "print JSON")
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up on the file after this long")
+	data := fs.String("data", "", "data `folder` (for the PDF engine's cache)")
+	return &command{
+		Name: "extract", Usage: "FILE [--password P] [--json]",
+		Short: "print a document's text blocks with their pages and headings (exit status 2 if it cannot be read)",
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			if len(args) != 1 {
+				return usagef("give one file")
+			}
+			p := newParser(*data)
+			defer p.Close()
+			doc, err := p.Parse(ctx, args[0], docs.Options{Password: *password, Timeout: *timeout})
+			if err != nil {
+				if errors.Is(err, context.Canceled) {
+					return err
+				}
+				if *asJSON {
+					json.NewEncoder(os.Stdout).Encode(map[string]any{"error": map[string]string{"kind": docs.KindOf(err), "message": err.Error()}})
+				} else {
+					fmt.Fprintf(os.Stderr, "carrel extract: %v\n", err)
+				}
+				return exitError{2}
+			}
+			if !*asJSON {
+				fmt.Printf("# %s\n(%s", doc.Title, doc.Format)
+				if doc.Language != "" {
+					fmt.Printf(", %s", doc.Language)
+				}
+				if doc.Pages > 0 {
+					fmt.Printf(", %d pages", doc.Pages)
+				}
+				fmt.Printf(", %d blocks)\n", len(doc.Blocks))
+				for _, w := range doc.Warnings {
+					fmt.Printf("! %s\n", w)
+				}
+				for _, b := range doc.Blocks {
+					loc := b.Heading
+					if b.Page > 0 {
+						loc = fmt.Sprintf("p. %d", b.Page)
+					}
+					fmt.Printf("\n[%s %s]\n%s\n", b.Kind, loc, b.Text)
+				}
+				return nil
+			}
+			out := struct {
+				Path     string           `json:"path"`
+				Format   docs.Format      `json:"format"`
+				Title    string           `json:"title"`
+				Language string           `json:"language"`
+				Pages    int              `json:"pages,omitempty"`
+				Blocks   []extractedBlock `json:"blocks"`
+				Warnings []string         `json:"warnings"`
+			}{Path: doc.Path, Format: doc.Format, Title: doc.Title, Language: doc.Language, Pages: doc.Pages, Warnings: doc.Warnings}
+			if out.Warnings == nil {
+				out.Warnings = []string{}
+			}
+			for _, b := range doc.Blocks {
+				out.Blocks = append(out.Blocks, extractedBlock{Text: b.Text, Page: b.Page, Heading: b.Heading, Kind: b.Kind, Start: 0, End: len(b.Text)})
+			}
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(out)
+		},
+	}
+}

@@ -1,0 +1,241 @@
+package docs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Options bound one parse. Zero values pick the defaults.
+type Options struct {
+	// Password opens an encrypted PDF.
+	Password string
+	// MaxBytes refuses larger files; 0 means 512 MiB.
+	MaxBytes int64
+	// MaxTextBytes truncates the extracted text; 0 means 64 MiB.
+	MaxTextBytes int
+	// MaxPages reads at most this many PDF pages; 0 means 10,000.
+	MaxPages int
+	// Timeout bounds the parse; 0 means 2 minutes.
+	Timeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = 512 << 20
+	}
+	if o.MaxTextBytes <= 0 {
+		o.MaxTextBytes = 64 << 20
+	}
+	if o.MaxPages <= 0 {
+		o.MaxPages = 10000
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 2 * time.Minute
+	}
+	return o
+}
+
+// Parser parses documents. It owns the PDF engine, which is expensive to
+// start, so one Parser should serve a whole program. It is safe for
+// concurrent use.
+type Parser struct {
+	pdf *pdfEngine
+}
+
+// NewParser returns a Parser. cacheDir, if not empty, keeps the compiled
+// PDF engine between runs (a cold start compiles it in seconds; a warm one
+// loads it in a fraction of a second).
+func NewParser(cacheDir string) *Parser {
+	return &Parser{pdf: &pdfEngine{cacheDir: cacheDir}}
+}
+
+// Warm starts the PDF engine now, so the first PDF does not wait for it.
+// Call it in the background at start-up.
+func (p *Parser) Warm() error { return p.pdf.start() }
+
+// Close releases the PDF engine.
+func (p *Parser) Close() error { return p.pdf.close() }
+
+// Parse reads the file at path. Its errors are *ParseError values (see
+// KindOf), or ctx.Err() when ctx is cancelled.
+func (p *Parser) Parse(ctx context.Context, path string, opts Options) (*Document, error) {
+	opts = opts.withDefaults()
+	fail := func(err error, detail string) error {
+		return &ParseError{Path: path, Err: err, Detail: detail}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fail(ErrUnsupported, "the file does not exist")
+		}
+		return nil, fmt.Errorf("docs: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("docs: %w", err)
+	}
+	if st.IsDir() {
+		return nil, fail(ErrUnsupported, "it is a folder")
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fail(ErrUnsupported, "it is not a regular file")
+	}
+	if st.Size() > opts.MaxBytes {
+		return nil, fail(ErrTooLarge, fmt.Sprintf("%d MiB is over the limit of %d MiB", st.Size()>>20, opts.MaxBytes>>20))
+	}
+	data, err := io.ReadAll(io.LimitReader(f, opts.MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("docs: reading %s: %w", path, err)
+	}
+	return p.ParseBytes(ctx, path, data, opts)
+}
+
+// ParseBytes parses a file's content; name gives its path for messages and
+// its extension for choosing among text formats.
+func (p *Parser) ParseBytes(ctx context.Context, name string, data []byte, opts Options) (doc *Document, err error) {
+	opts = opts.withDefaults()
+	if int64(len(data)) > opts.MaxBytes {
+		return nil, &ParseError{Path: name, Err: ErrTooLarge, Detail: fmt.Sprintf("over the limit of %d MiB", opts.MaxBytes>>20)}
+	}
+	det := Detect(name, data[:min(len(data), 8192)], bytesReaderAt(data), int64(len(data)))
+	if det.Format == "" {
+		kind := ErrUnsupported
+		if det.Damaged {
+			kind = ErrCorrupt
+		}
+		return nil, &ParseError{Path: name, Err: kind, Detail: det.Reason}
+	}
+	if det.Encrypted {
+		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrEncrypted, Detail: "it is password-protected; Carrel opens password-protected PDFs only"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	type result struct {
+		doc *Document
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		d := &Document{Path: name, Format: det.Format}
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{err: &ParseError{Path: name, Format: det.Format, Err: ErrCorrupt,
+					Detail: fmt.Sprintf("the parser failed on it (%v)", r)}}
+			}
+		}()
+		err := p.parseFormat(ctx, d, data, opts)
+		done <- result{d, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		// A parser that ignores ctx is abandoned; its result is dropped.
+		r = result{err: ctx.Err()}
+	}
+	if r.err != nil {
+		return nil, wrapErr(r.err, name, det.Format, ctx)
+	}
+	finish(r.doc, opts)
+	if len(r.doc.Blocks) == 0 {
+		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrNoText, Detail: "the file holds no text"}
+	}
+	return r.doc, nil
+}
+
+// wrapErr gives every failure the ParseError form.
+func wrapErr(err error, name string, f Format, ctx context.Context) error {
+	var pe *ParseError
+	switch {
+	case errors.As(err, &pe):
+		pe.Path, pe.Format = name, f
+		return pe
+	case errors.Is(err, context.DeadlineExceeded) || (ctx.Err() == context.DeadlineExceeded):
+		return &ParseError{Path: name, Format: f, Err: ErrTimeout, Detail: "it was stopped at the time limit"}
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return &ParseError{Path: name, Format: f, Err: ErrCorrupt, Detail: err.Error()}
+}
+
+func (p *Parser) parseFormat(ctx context.Context, d *Document, data []byte, opts Options) error {
+	switch d.Format {
+	case PDF:
+		return p.pdf.parse(ctx, d, data, opts.Password, opts.MaxPages)
+	case DOCX:
+		return parseDOCX(ctx, d, data)
+	case ODT:
+		return parseODT(ctx, d, data)
+	case EPUB:
+		return parseEPUB(ctx, d, data)
+	case HTML:
+		return parseHTML(ctx, d, data)
+	case RTF:
+		return parseRTF(ctx, d, data)
+	case Markdown:
+		text, _ := decodeText(data, "")
+		return parseMarkdown(ctx, d, text)
+	case CSV:
+		return parseCSV(ctx, d, data)
+	case Code, Text:
+		return parseText(ctx, d, data)
+	}
+	return &ParseError{Err: ErrUnsupported, Detail: string(d.Format)}
+}
+
+// finish normalises blocks, enforces the text limit, and fills in the
+// title and language.
+func finish(d *Document, opts Options) {
+	out := d.Blocks[:0]
+	total := 0
+	for _, b := range d.Blocks {
+		b.Text = strings.TrimSpace(strings.ToValidUTF8(b.Text, "\uFFFD"))
+		if b.Text == "" {
+			continue
+		}
+		if total+len(b.Text) > opts.MaxTextBytes {
+			d.warnf("the text was cut at %d MiB", opts.MaxTextBytes>>20)
+			break
+		}
+		total += len(b.Text)
+		out = append(out, b)
+	}
+	d.Blocks = out
+	if d.Title == "" {
+		for _, b := range d.Blocks {
+			if b.Kind == "heading" {
+				d.Title = b.Text
+				break
+			}
+		}
+	}
+	if d.Title == "" || !utf8.ValidString(d.Title) {
+		d.Title = strings.TrimSuffix(filepath.Base(d.Path), filepath.Ext(d.Path))
+	}
+	if d.Language == "" {
+		d.Language = detectLanguage(d)
+	}
+}
+
+type bytesReaderAt []byte
+
+func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}

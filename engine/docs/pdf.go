@@ -1,0 +1,434 @@
+package docs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/klippa-app/go-pdfium"
+	pdferr "github.com/klippa-app/go-pdfium/errors"
+	"github.com/klippa-app/go-pdfium/enums"
+	"github.com/klippa-app/go-pdfium/references"
+	"github.com/klippa-app/go-pdfium/requests"
+	"github.com/klippa-app/go-pdfium/webassembly"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"golang.org/x/text/unicode/norm"
+)
+
+// pdfMemoryPages caps PDFium's WebAssembly memory: 4096 pages of 64 KiB,
+// 256 MiB. A decompression bomb fails inside the sandbox instead of taking
+// the machine's memory.
+const pdfMemoryPages = 4096
+
+// pdfEngine is PDFium compiled to WebAssembly, run by wazero: pure Go, no
+// cgo, sandboxed memory. Compiling the 5.8 MB module takes seconds, so the
+// compiled code is cached on disk and the pool is started once.
+type pdfEngine struct {
+	once     sync.Once
+	cacheDir string
+	pool     pdfium.Pool
+	cache    wazero.CompilationCache
+	err      error
+}
+
+func (e *pdfEngine) start() error {
+	e.once.Do(func() {
+		rc := wazero.NewRuntimeConfig().
+			WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
+			WithMemoryLimitPages(pdfMemoryPages)
+		if e.cacheDir != "" {
+			if err := os.MkdirAll(e.cacheDir, 0o755); err == nil {
+				if c, err := wazero.NewCompilationCacheWithDir(e.cacheDir); err == nil {
+					e.cache = c
+					rc = rc.WithCompilationCache(c)
+				}
+			}
+		}
+		e.pool, e.err = webassembly.Init(webassembly.Config{
+			MinIdle: 0, MaxIdle: 1, MaxTotal: 4,
+			RuntimeConfig: rc,
+			FSConfig:      wazero.NewFSConfig(), // no file system: documents come in as bytes
+			Stdout:        io.Discard,
+			Stderr:        io.Discard,
+		})
+		if e.err != nil {
+			e.err = fmt.Errorf("docs: starting the PDF engine: %w", e.err)
+		}
+	})
+	return e.err
+}
+
+func (e *pdfEngine) close() error {
+	var err error
+	if e.pool != nil {
+		err = e.pool.Close()
+	}
+	if e.cache != nil {
+		e.cache.Close(context.Background())
+	}
+	return err
+}
+
+// parsePDF extracts the text of every page. ctx bounds the whole parse: a
+// watcher kills the PDFium instance when it ends, and work stops at the
+// next call.
+func (e *pdfEngine) parse(ctx context.Context, doc *Document, data []byte, password string, maxPages int) error {
+	if err := e.start(); err != nil {
+		return err
+	}
+	inst, err := e.pool.GetInstanceWithContext(ctx)
+	if err != nil {
+		return err
+	}
+	var killed sync.Once
+	stop := context.AfterFunc(ctx, func() { killed.Do(func() { inst.Kill() }) })
+	defer func() {
+		if stop() {
+			inst.Close()
+		}
+	}()
+
+	var opened references.FPDF_DOCUMENT
+	var openErr error
+	for _, pw := range passwordForms(password) {
+		req := &requests.OpenDocument{File: &data}
+		if pw != "" || password != "" {
+			p := pw
+			req.Password = &p
+		}
+		res, err := inst.OpenDocument(req)
+		if err == nil {
+			opened, openErr = res.Document, nil
+			break
+		}
+		openErr = err
+		if !errors.Is(err, pdferr.ErrPassword) {
+			break
+		}
+	}
+	if openErr != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		switch {
+		case errors.Is(openErr, pdferr.ErrPassword):
+			if password == "" {
+				return &ParseError{Err: ErrEncrypted, Detail: "a password is needed to open it"}
+			}
+			return &ParseError{Err: ErrEncrypted, Detail: "the password is not right"}
+		case errors.Is(openErr, pdferr.ErrSecurity):
+			return &ParseError{Err: ErrEncrypted, Detail: "it uses an encryption method that cannot be opened"}
+		}
+		return &ParseError{Err: ErrCorrupt, Detail: "PDFium cannot open it (" + openErr.Error() + ")"}
+	}
+	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: opened})
+
+	if t, err := inst.FPDF_GetMetaText(&requests.FPDF_GetMetaText{Document: opened, Tag: "Title"}); err == nil {
+		doc.Title = strings.TrimSpace(t.Value)
+	}
+	pc, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: opened})
+	if err != nil {
+		return &ParseError{Err: ErrCorrupt, Detail: "its page tree cannot be read"}
+	}
+	doc.Pages = pc.PageCount
+	n := pc.PageCount
+	if maxPages > 0 && n > maxPages {
+		doc.warnf("only the first %d of %d pages were read", maxPages, n)
+		n = maxPages
+	}
+	pages := make([]string, n)
+	var scanned []int
+	for i := 0; i < n; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		page := requests.Page{ByIndex: &requests.PageByIndex{Document: opened, Index: i}}
+		res, err := inst.GetPageText(&requests.GetPageText{Page: page})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			doc.warnf("page %d could not be read: %v", i+1, err)
+			continue
+		}
+		pages[i] = res.Text
+		if strings.TrimSpace(res.Text) == "" && hasImages(inst, page) {
+			scanned = append(scanned, i+1)
+		}
+	}
+	for _, p := range scanned {
+		doc.warnf("page %d has no text layer (scanned)", p)
+	}
+	pdfBlocks(doc, pages)
+	if len(doc.Blocks) == 0 && len(scanned) > 0 {
+		return &ParseError{Err: ErrNoText, Detail: "no text layer (scanned); it would need OCR"}
+	}
+	return nil
+}
+
+// hasImages reports whether a page holds image objects.
+func hasImages(inst pdfium.Pdfium, page requests.Page) bool {
+	c, err := inst.FPDFPage_CountObjects(&requests.FPDFPage_CountObjects{Page: page})
+	if err != nil {
+		return false
+	}
+	for j := 0; j < min(c.Count, 256); j++ {
+		o, err := inst.FPDFPage_GetObject(&requests.FPDFPage_GetObject{Page: page, Index: j})
+		if err != nil {
+			continue
+		}
+		if t, err := inst.FPDFPageObj_GetType(&requests.FPDFPageObj_GetType{PageObject: o.PageObject}); err == nil && t.Type == enums.FPDF_PAGEOBJ_IMAGE {
+			return true
+		}
+	}
+	return false
+}
+
+// passwordForms lists the forms of a password to try: as typed, then
+// normalised as SASLprep would (NFKC), which AES-256 (revision 6) files
+// require and PDFium does not do itself; and NFC/NFD for older files.
+func passwordForms(pw string) []string {
+	forms := []string{pw}
+	for _, f := range []norm.Form{norm.NFKC, norm.NFC, norm.NFD} {
+		v := f.String(pw)
+		dup := false
+		for _, x := range forms {
+			dup = dup || x == v
+		}
+		if !dup {
+			forms = append(forms, v)
+		}
+	}
+	return forms
+}
+
+// pdfBlocks turns the raw text of each page into clean paragraphs: repeated
+// headers, footers and page numbers dropped, hyphenation at line ends
+// joined, ligatures mapped back to letters, lines joined into paragraphs.
+func pdfBlocks(doc *Document, pages []string) {
+	lines := make([][]string, len(pages))
+	for i, p := range pages {
+		p = strings.ReplaceAll(p, "\r\n", "\n")
+		p = strings.ReplaceAll(p, "\r", "\n")
+		for _, l := range strings.Split(p, "\n") {
+			lines[i] = append(lines[i], cleanLine(l))
+		}
+	}
+	dropRepeated(lines)
+	for i, ls := range lines {
+		for _, para := range paragraphs(ls) {
+			doc.Blocks = append(doc.Blocks, Block{Text: para, Page: i + 1, Kind: "paragraph"})
+		}
+	}
+}
+
+// cleanLine maps ligatures and other compatibility characters to plain
+// letters (ﬁ → fi), removes PDFium's U+FFFE hyphenation marks and control
+// characters, and trims.
+func cleanLine(l string) string {
+	var b strings.Builder
+	for _, r := range l {
+		switch {
+		case r == 0xFFFE || r == 0xFEFF || r == 0x00AD:
+			b.WriteRune(0x00AD) // keep a soft-hyphen marker; paragraphs() joins it
+		case r >= 0xFB00 && r <= 0xFB4F, // alphabetic presentation forms: ligatures
+			r >= 0xFB50 && r <= 0xFDFF, r >= 0xFE70 && r <= 0xFEFF: // Arabic presentation forms
+			b.WriteString(norm.NFKC.String(string(r)))
+		case r == 0x3000: // ideographic space
+			b.WriteByte(' ')
+		case r == 0xFFFD || (unicode.IsControl(r) && r != '\t'):
+		case r == '\t' || r == 0xA0:
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.TrimSpace(joinCJK(b.String()))
+}
+
+// joinCJK removes the spaces a PDF's glyph positions put between CJK
+// characters, which are written without spaces.
+func joinCJK(s string) string {
+	if !strings.Contains(s, " ") {
+		return s
+	}
+	r := []rune(s)
+	out := r[:0]
+	for i := 0; i < len(r); i++ {
+		if r[i] == ' ' && len(out) > 0 && isCJK(out[len(out)-1]) {
+			j := i
+			for j < len(r) && r[j] == ' ' {
+				j++
+			}
+			if j < len(r) && isCJK(r[j]) {
+				i = j - 1
+				continue
+			}
+		}
+		out = append(out, r[i])
+	}
+	return string(out)
+}
+
+var pageNumber = regexp.MustCompile(`(?i)^(page\s*)?[-–—(]?\s*([0-9]{1,4}|[ivxlcdm]{1,7})\s*[-–—)]?(\s*(of|/)\s*[0-9]{1,4})?$`)
+
+// dropRepeated removes lines that repeat at the top or bottom of many pages
+// (running headers and footers, digits ignored) and lone page numbers.
+func dropRepeated(pages [][]string) {
+	if len(pages) >= 3 {
+		count := map[string]int{}
+		edges := func(ls []string) []int {
+			var idx []int
+			nonEmpty := 0
+			for i := 0; i < len(ls) && nonEmpty < 2; i++ {
+				if ls[i] != "" {
+					idx = append(idx, i)
+					nonEmpty++
+				}
+			}
+			nonEmpty = 0
+			for i := len(ls) - 1; i >= 0 && nonEmpty < 2; i-- {
+				if ls[i] != "" {
+					idx = append(idx, i)
+					nonEmpty++
+				}
+			}
+			return idx
+		}
+		for _, ls := range pages {
+			seen := map[string]bool{}
+			for _, i := range edges(ls) {
+				k := digitless(ls[i])
+				if !seen[k] {
+					seen[k] = true
+					count[k]++
+				}
+			}
+		}
+		for _, ls := range pages {
+			for _, i := range edges(ls) {
+				if k := digitless(ls[i]); len(k) > 0 && count[k]*2 >= len(pages) {
+					ls[i] = ""
+				}
+			}
+		}
+	}
+	for _, ls := range pages {
+		for i, l := range ls {
+			if pageNumber.MatchString(l) && (i < 3 || i >= len(ls)-3) {
+				ls[i] = ""
+			}
+		}
+	}
+}
+
+func digitless(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) {
+			return '#'
+		}
+		return r
+	}, s)
+}
+
+// paragraphs joins a page's lines into paragraphs: a blank line, or a short
+// line ending a sentence, ends one; a line-end hyphen between letters is
+// joined without a space.
+func paragraphs(lines []string) []string {
+	var lengths []int
+	for _, l := range lines {
+		if l != "" {
+			lengths = append(lengths, len([]rune(l)))
+		}
+	}
+	if len(lengths) == 0 {
+		return nil
+	}
+	sort.Ints(lengths)
+	typical := lengths[len(lengths)*3/4]
+	var out []string
+	var cur strings.Builder
+	flush := func() {
+		if s := strings.TrimSpace(cur.String()); s != "" {
+			out = append(out, strings.ReplaceAll(s, "\u00AD", ""))
+		}
+		cur.Reset()
+	}
+	for _, l := range lines {
+		if l == "" {
+			flush()
+			continue
+		}
+		if cur.Len() > 0 {
+			prev := cur.String()
+			switch {
+			case strings.HasSuffix(prev, "\u00AD"):
+				// PDFium's mark: a hyphen it already removed; join directly.
+			case strings.HasSuffix(prev, "-") && endsWithLetterHyphen(prev) && startsLower(l):
+				s := strings.TrimSuffix(prev, "-")
+				cur.Reset()
+				cur.WriteString(s)
+			case isCJKEnd(prev) && isCJKStart(l):
+				// CJK lines join without a space.
+			default:
+				cur.WriteByte(' ')
+			}
+		}
+		cur.WriteString(l)
+		n := len([]rune(l))
+		if n < typical*7/10 && endsSentence(l) {
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+func endsWithLetterHyphen(s string) bool {
+	r := []rune(s)
+	return len(r) >= 2 && r[len(r)-1] == '-' && unicode.IsLetter(r[len(r)-2])
+}
+
+func startsLower(s string) bool {
+	for _, r := range s {
+		return unicode.IsLower(r)
+	}
+	return false
+}
+
+func endsSentence(s string) bool {
+	r := []rune(strings.TrimRight(s, `"'”’)]`))
+	if len(r) == 0 {
+		return false
+	}
+	switch r[len(r)-1] {
+	case '.', '!', '?', ':', '。', '！', '？':
+		return true
+	}
+	return false
+}
+
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) || (r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
+}
+
+func isCJKEnd(s string) bool {
+	r := []rune(s)
+	return len(r) > 0 && isCJK(r[len(r)-1])
+}
+
+func isCJKStart(s string) bool {
+	for _, r := range s {
+		return isCJK(r)
+	}
+	return false
+}

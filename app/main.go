@@ -46,7 +46,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 func commands() map[string]*command {
 	cs := map[string]*command{}
 	for _, c := range []*command{
-		infoCmd(), generateCmd(), chatCmd(), embedCmd(), benchCmd(), versionCmd(), extractCmd(),
+		infoCmd(), generateCmd(), chatCmd(), embedCmd(), benchCmd(), versionCmd(), extractCmd(), chunkCmd(),
 	} {
 		cs[c.Name] = c
 	}

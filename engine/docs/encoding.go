@@ -41,41 +41,54 @@ func decodeText(b []byte, declared string) (string, string) {
 	if looksEBCDIC(b) {
 		return decodeWith(charmap.CodePage037, b), "EBCDIC (IBM037/500)"
 	}
-	// A legacy 8-bit or multi-byte encoding: let two detectors propose, and
-	// keep the decoding that reads most like text.
+	// A legacy 8-bit or multi-byte encoding: decode a sample with the
+	// encodings that detectors propose and the common legacy ones, and keep
+	// the one that reads most like text. The detectors' picks get a small
+	// bonus: they know byte statistics that plausibility cannot see.
+	sample := b[:min(len(b), 64<<10)]
+	bonus := map[string]float64{}
 	var names []string
-	if declared != "" {
-		names = append(names, declared)
-	}
-	if r, err := sc.NewTextDetector().DetectAll(b); err == nil {
-		for i, c := range r {
-			if i < 4 {
-				names = append(names, c.Charset)
-			}
+	propose := func(n string, bo float64) {
+		_, canon := charset.Lookup(n)
+		if canon == "" {
+			return
 		}
+		if _, ok := bonus[canon]; !ok {
+			names = append(names, canon)
+		}
+		bonus[canon] = max(bonus[canon], bo)
 	}
-	if r := wc.Detect(b); r.Encoding != "" {
-		names = append(names, r.Encoding)
+	if declared != "" {
+		propose(declared, 0.03)
 	}
-	names = append(names, "windows-1252")
-	best, bestName, bestScore := "", "", -1e9
-	seen := map[string]bool{}
+	if r := wc.Detect(sample); r.Encoding != "" {
+		propose(r.Encoding, 0.05)
+	}
+	if r, err := sc.NewTextDetector().DetectBest(sample); err == nil {
+		propose(r.Charset, 0.03)
+	}
+	for _, n := range legacyEncodings {
+		propose(n, 0)
+	}
+	bestName, bestScore := "", -1e9
 	for _, n := range names {
-		enc, canon := charset.Lookup(n)
-		if enc == nil || seen[canon] {
+		enc, _ := charset.Lookup(n)
+		if enc == nil {
 			continue
 		}
-		seen[canon] = true
-		s := decodeWith(enc, b)
-		score := plausibility(s)
-		if n == declared {
-			score += 0.02 // a tie goes to what the file says
-		}
-		if score > bestScore {
-			best, bestName, bestScore = s, canon, score
+		if score := plausibility(decodeWith(enc, sample)) + bonus[n]; score > bestScore {
+			bestName, bestScore = n, score
 		}
 	}
-	return best, bestName
+	enc, _ := charset.Lookup(bestName)
+	return decodeWith(enc, b), bestName
+}
+
+// legacyEncodings are always tried: the common pre-Unicode encodings of
+// Western and Central Europe, Cyrillic, Greek, Hebrew, Arabic and East Asia.
+var legacyEncodings = []string{
+	"windows-1252", "windows-1250", "windows-1251", "koi8-r", "ibm866", "windows-1253",
+	"windows-1255", "windows-1256", "shift_jis", "euc-jp", "gb18030", "big5", "euc-kr",
 }
 
 func decodeWith(e encoding.Encoding, b []byte) string {
@@ -157,12 +170,17 @@ func looksEBCDIC(b []byte) bool {
 }
 
 // plausibility scores how much s reads like text: letters of one script,
-// words in one case, few symbols and no control or replacement characters.
+// words in one case, few symbols and no control or replacement characters,
+// and, in words that are not plain ASCII, few accented Latin letters (a
+// wrong single-byte code page turns Cyrillic or Greek into runs of them).
 func plausibility(s string) float64 {
 	var total, good, bad float64
 	scripts := map[*unicode.RangeTable]int{}
 	var words, oddCase float64
 	var upper, lower, inWord int
+	var accented, nonASCIIWordLetters float64
+	var wordAccented, wordLetters int
+	wordNonASCII := false
 	endWord := func() {
 		if inWord >= 2 {
 			words++
@@ -170,20 +188,36 @@ func plausibility(s string) float64 {
 				oddCase++ // "rUSSIAN" or "пРИВЕТ": a wrong code page
 			}
 		}
+		if wordNonASCII {
+			accented += float64(wordAccented)
+			nonASCIIWordLetters += float64(wordLetters)
+		}
 		upper, lower, inWord = 0, 0, 0
+		wordAccented, wordLetters, wordNonASCII = 0, 0, false
 	}
 	for _, r := range s {
 		total++
+		if r >= 0x80 {
+			wordNonASCII = true
+		}
 		switch {
+		case r >= 0x3130 && r <= 0x318F, r >= 0xFF61 && r <= 0xFF9F:
+			// Hangul compatibility jamo and half-width katakana: what a
+			// wrong East Asian decoding produces.
+			bad += 2
 		case unicode.IsLetter(r):
 			good++
 			inWord++
+			wordLetters++
+			if r >= 0x80 && unicode.Is(unicode.Latin, r) {
+				wordAccented++
+			}
 			if unicode.IsUpper(r) {
 				upper++
 			} else if unicode.IsLower(r) {
 				lower++
 			}
-			for _, t := range []*unicode.RangeTable{unicode.Latin, unicode.Cyrillic, unicode.Greek, unicode.Arabic, unicode.Hebrew, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Thai} {
+			for _, t := range scriptTables {
 				if unicode.Is(t, r) {
 					scripts[t]++
 					break
@@ -217,5 +251,17 @@ func plausibility(s string) float64 {
 	if letters > 0 {
 		score += 0.3 * top / letters
 	}
+	// Japanese is written with many kana; a wrong decoding of Japanese
+	// bytes (as GBK or Big5) yields only rare Han characters.
+	if kana := float64(scripts[unicode.Hiragana] + scripts[unicode.Katakana]); letters > 0 && kana/letters > 0.15 {
+		score += 0.15
+	}
+	if nonASCIIWordLetters > 0 {
+		if density := accented / nonASCIIWordLetters; density > 0.35 {
+			score -= density - 0.35
+		}
+	}
 	return score
 }
+
+var scriptTables = []*unicode.RangeTable{unicode.Latin, unicode.Cyrillic, unicode.Greek, unicode.Arabic, unicode.Hebrew, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Thai}

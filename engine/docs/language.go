@@ -8,7 +8,7 @@ import (
 // stopwords are a few of the commonest words of languages written in the
 // Latin alphabet: enough to tell them apart on a page of text.
 var stopwords = map[string][]string{
-	"en": {"the", "and", "of", "to", "is", "in", "that", "it", "was", "for", "with", "as", "on", "this", "are"},
+	"en": {"the", "and", "of", "to", "is", "in", "that", "it", "was", "for", "with", "as", "on", "this", "are", "a", "an", "we", "be", "by"},
 	"de": {"der", "die", "und", "das", "ist", "nicht", "ein", "eine", "zu", "den", "mit", "von", "sich", "des", "auf"},
 	"fr": {"le", "la", "les", "et", "des", "est", "une", "un", "du", "que", "dans", "pour", "qui", "pas", "sur"},
 	"es": {"el", "la", "los", "las", "y", "que", "de", "en", "un", "una", "es", "por", "con", "para", "del"},

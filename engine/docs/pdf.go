@@ -286,19 +286,25 @@ var pageNumber = regexp.MustCompile(`(?i)^(page\s*)?[-–—(]?\s*([0-9]{1,4}|[i
 func dropRepeated(pages [][]string) {
 	if len(pages) >= 3 {
 		count := map[string]int{}
+		// The two first and two last lines of a page, when short, are
+		// where running headers and footers live.
 		edges := func(ls []string) []int {
 			var idx []int
 			nonEmpty := 0
 			for i := 0; i < len(ls) && nonEmpty < 2; i++ {
 				if ls[i] != "" {
-					idx = append(idx, i)
+					if len([]rune(ls[i])) <= 80 {
+						idx = append(idx, i)
+					}
 					nonEmpty++
 				}
 			}
 			nonEmpty = 0
 			for i := len(ls) - 1; i >= 0 && nonEmpty < 2; i-- {
 				if ls[i] != "" {
-					idx = append(idx, i)
+					if len([]rune(ls[i])) <= 80 {
+						idx = append(idx, i)
+					}
 					nonEmpty++
 				}
 			}

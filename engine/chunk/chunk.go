@@ -1,0 +1,382 @@
+// Package chunk splits documents into passages sized for an embedding
+// model, keeping each passage's exact place: the page or heading it is
+// under, and byte offsets into the blocks it came from, so a citation can
+// show and highlight the precise text.
+package chunk
+
+import (
+	"hash/fnv"
+	"math/bits"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/carrel-ai/carrel/engine/docs"
+)
+
+// Options control splitting; zero values pick the defaults.
+type Options struct {
+	// Size is the target length of a chunk in tokens; 0 means 400.
+	Size int
+	// Overlap is how many tokens a chunk repeats from the one before, so a
+	// sentence cut at a boundary is whole in one of them; 0 means 15% of
+	// Size, a negative value none.
+	Overlap int
+	// Count counts tokens, normally the embedding model's tokenizer; nil
+	// means an estimate (about 1.3 tokens a word, one per CJK character).
+	Count func(string) int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Size <= 0 {
+		o.Size = 400
+	}
+	switch {
+	case o.Overlap == 0:
+		o.Overlap = o.Size * 15 / 100
+	case o.Overlap < 0:
+		o.Overlap = 0
+	}
+	o.Overlap = min(o.Overlap, o.Size/2)
+	if o.Count == nil {
+		o.Count = EstimateTokens
+	}
+	return o
+}
+
+// Span is a piece of one block: Text[Start:End] of doc.Blocks[Block].
+type Span struct {
+	Block int `json:"block"`
+	Start int `json:"start"` // byte offsets into the block's text
+	End   int `json:"end"`
+}
+
+// Chunk is a passage. A chunk never crosses a page or a section: all its
+// spans share Page and Heading.
+type Chunk struct {
+	Index   int    `json:"index"`
+	Text    string `json:"text"` // the spans' texts joined by blank lines
+	Spans   []Span `json:"spans"`
+	Page    int    `json:"page,omitempty"`
+	Heading string `json:"heading,omitempty"`
+	Tokens  int    `json:"tokens"`
+	// DuplicateOf is the index of an earlier chunk of the same document
+	// with nearly the same text (a repeated disclaimer, a copied section),
+	// or -1.
+	DuplicateOf int `json:"duplicate_of"`
+}
+
+// unit is a piece of a block no larger than a chunk: a paragraph, a
+// sentence, or a run of words.
+type unit struct {
+	block, start, end, tokens int
+}
+
+// Split cuts doc into chunks.
+func Split(doc *docs.Document, o Options) []Chunk {
+	o = o.withDefaults()
+	var chunks []Chunk
+	for start := 0; start < len(doc.Blocks); {
+		end := start + 1
+		for end < len(doc.Blocks) && sameSection(doc.Blocks[start], doc.Blocks[end]) {
+			end++
+		}
+		var units []unit
+		for i := start; i < end; i++ {
+			units = append(units, splitBlock(i, doc.Blocks[i].Text, o)...)
+		}
+		chunks = append(chunks, pack(doc, units, o)...)
+		start = end
+	}
+	out := chunks[:0]
+	for _, c := range chunks {
+		if !boilerplate(doc, c) {
+			c.Index = len(out)
+			out = append(out, c)
+		}
+	}
+	markDuplicates(out)
+	return out
+}
+
+func sameSection(a, b docs.Block) bool {
+	if a.Page != b.Page {
+		return false
+	}
+	// A heading starts a section; the blocks under it share its path.
+	return a.Heading == b.Heading
+}
+
+// pack fills chunks with units up to the size, starting each new chunk with
+// the last units of the previous one up to the overlap.
+func pack(doc *docs.Document, units []unit, o Options) []Chunk {
+	var chunks []Chunk
+	var cur []unit
+	tokens := 0
+	emit := func() {
+		if len(cur) == 0 {
+			return
+		}
+		chunks = append(chunks, build(doc, cur))
+	}
+	for _, u := range units {
+		if tokens+u.tokens > o.Size && len(cur) > 0 {
+			emit()
+			// Carry the tail of the chunk over as overlap.
+			var keep []unit
+			kept := 0
+			for i := len(cur) - 1; i >= 0; i-- {
+				if kept+cur[i].tokens > o.Overlap || kept+cur[i].tokens+u.tokens > o.Size {
+					break
+				}
+				kept += cur[i].tokens
+				keep = append([]unit{cur[i]}, keep...)
+			}
+			cur, tokens = keep, kept
+		}
+		cur = append(cur, u)
+		tokens += u.tokens
+	}
+	emit()
+	return chunks
+}
+
+// build makes a chunk of units, merging adjacent units of one block into
+// one span.
+func build(doc *docs.Document, units []unit) Chunk {
+	var c Chunk
+	c.DuplicateOf = -1
+	first := doc.Blocks[units[0].block]
+	c.Page, c.Heading = first.Page, first.Heading
+	for _, u := range units {
+		c.Tokens += u.tokens
+		if n := len(c.Spans); n > 0 && c.Spans[n-1].Block == u.block && c.Spans[n-1].End <= u.start {
+			c.Spans[n-1].End = u.end
+			continue
+		}
+		c.Spans = append(c.Spans, Span{Block: u.block, Start: u.start, End: u.end})
+	}
+	var b strings.Builder
+	for i, s := range c.Spans {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(strings.TrimSpace(doc.Blocks[s.Block].Text[s.Start:s.End]))
+	}
+	c.Text = b.String()
+	return c
+}
+
+// splitBlock cuts a block into units no larger than the chunk size:
+// paragraphs, then sentences, then words (CJK: punctuation, then
+// characters).
+func splitBlock(block int, text string, o Options) []unit {
+	var out []unit
+	var split func(start, end int, level int)
+	split = func(start, end int, level int) {
+		s := text[start:end]
+		if strings.TrimSpace(s) == "" {
+			return
+		}
+		n := o.Count(s)
+		if n <= o.Size || level > 3 {
+			if level > 3 && n > o.Size { // one unbreakable run: cut by characters
+				cutRunes(start, end, n, o, block, text, &out)
+				return
+			}
+			out = append(out, unit{block: block, start: start, end: end, tokens: n})
+			return
+		}
+		for _, r := range boundaries(s, level) {
+			split(start+r[0], start+r[1], level+1)
+		}
+	}
+	split(0, len(text), 0)
+	// Whole pieces that are too small to stand alone are merged forward
+	// when packing; nothing more to do here.
+	return out
+}
+
+// cutRunes splits an unbreakable run into pieces of about the chunk size.
+func cutRunes(start, end, tokens int, o Options, block int, text string, out *[]unit) {
+	parts := tokens/o.Size + 1
+	step := (end - start) / parts
+	for s := start; s < end; {
+		e := min(s+max(step, 1), end)
+		for e < end && !utf8.RuneStart(text[e]) {
+			e++
+		}
+		*out = append(*out, unit{block: block, start: s, end: e, tokens: o.Count(text[s:e])})
+		s = e
+	}
+}
+
+// boundaries returns [start, end) ranges of s at a level: 0 paragraphs
+// (blank lines), 1 lines or sentences, 2 clauses (CJK punctuation, commas,
+// semicolons), 3 words.
+func boundaries(s string, level int) [][2]int {
+	var out [][2]int
+	last := 0
+	cut := func(i int) {
+		if i > last {
+			out = append(out, [2]int{last, i})
+			last = i
+		}
+	}
+	switch level {
+	case 0:
+		for i := 0; i+1 < len(s); i++ {
+			if s[i] == '\n' && s[i+1] == '\n' {
+				cut(i + 2)
+			}
+		}
+	case 1:
+		for i, r := range s {
+			size := utf8.RuneLen(r)
+			switch {
+			case r == '\n':
+				cut(i + 1)
+			case r == '。' || r == '！' || r == '？' || r == '．':
+				cut(i + size)
+			case (r == '.' || r == '!' || r == '?') && i+size < len(s) && s[i+size] == ' ' && sentenceStart(s[i+size+1:]):
+				cut(i + size + 1)
+			}
+		}
+	case 2:
+		for i, r := range s {
+			switch r {
+			case ',', ';', ':', '，', '、', '；', '：':
+				cut(i + utf8.RuneLen(r))
+			}
+		}
+	default:
+		for i, r := range s {
+			if unicode.IsSpace(r) {
+				cut(i + 1)
+			}
+		}
+	}
+	cut(len(s))
+	return out
+}
+
+func sentenceStart(s string) bool {
+	for _, r := range s {
+		return unicode.IsUpper(r) || unicode.IsDigit(r) || strings.ContainsRune("\"'“‘(«", r) || isCJK(r)
+	}
+	return false
+}
+
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+// EstimateTokens approximates a subword tokenizer's count: about 1.3
+// tokens per word of alphabetic text, one per CJK character, one per
+// symbol.
+func EstimateTokens(s string) int {
+	words, cjk, other := 0, 0, 0
+	inWord := false
+	for _, r := range s {
+		switch {
+		case isCJK(r):
+			cjk++
+			inWord = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if !inWord {
+				words++
+			}
+			inWord = true
+		case unicode.IsSpace(r):
+			inWord = false
+		default:
+			other++
+			inWord = false
+		}
+	}
+	return (words*13+9)/10 + cjk + other
+}
+
+// boilerplate reports chunks not worth indexing: no letters at all, or
+// only a few words of headings.
+func boilerplate(doc *docs.Document, c Chunk) bool {
+	letters := 0
+	for _, r := range c.Text {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	if letters == 0 {
+		return true
+	}
+	headingsOnly := true
+	for _, s := range c.Spans {
+		headingsOnly = headingsOnly && doc.Blocks[s.Block].Kind == "heading"
+	}
+	return headingsOnly && len(strings.Fields(c.Text)) <= 3 && len(doc.Blocks) > 1
+}
+
+// markDuplicates sets DuplicateOf for chunks whose word-pair simhash is
+// within 3 bits of an earlier chunk's.
+func markDuplicates(chunks []Chunk) {
+	type seen struct {
+		hash uint64
+		idx  int
+	}
+	buckets := map[uint64][]seen{} // four 16-bit bands
+	for i := range chunks {
+		h := simhash(chunks[i].Text)
+		if h == 0 {
+			continue
+		}
+		found := -1
+		for band := 0; band < 4 && found < 0; band++ {
+			key := uint64(band)<<16 | (h>>(16*band))&0xFFFF
+			for _, s := range buckets[key] {
+				if bits.OnesCount64(s.hash^h) <= 3 {
+					found = s.idx
+					break
+				}
+			}
+		}
+		chunks[i].DuplicateOf = found
+		if found >= 0 {
+			continue
+		}
+		for band := 0; band < 4; band++ {
+			key := uint64(band)<<16 | (h>>(16*band))&0xFFFF
+			buckets[key] = append(buckets[key], seen{h, i})
+		}
+	}
+}
+
+// simhash of the word pairs of s (lower-cased letters and digits only);
+// 0 for texts too short to compare.
+func simhash(s string) uint64 {
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(words) < 8 {
+		return 0
+	}
+	var v [64]int
+	for i := 0; i+1 < len(words); i++ {
+		h := fnv.New64a()
+		h.Write([]byte(words[i]))
+		h.Write([]byte{0})
+		h.Write([]byte(words[i+1]))
+		x := h.Sum64()
+		for b := 0; b < 64; b++ {
+			if x&(1<<b) != 0 {
+				v[b]++
+			} else {
+				v[b]--
+			}
+		}
+	}
+	var out uint64
+	for b := 0; b < 64; b++ {
+		if v[b] > 0 {
+			out |= 1 << b
+		}
+	}
+	return out
+}

@@ -1,0 +1,176 @@
+package chunk
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/carrel-ai/carrel/engine/docs"
+)
+
+func sentence(i int) string {
+	return "Sentence number " + strings.Repeat("word ", 6) + "ends here" + string(rune('a'+i%26)) + "."
+}
+
+func longDoc() *docs.Document {
+	var paras []string
+	for p := 0; p < 12; p++ {
+		var s []string
+		for i := 0; i < 8; i++ {
+			s = append(s, sentence(p*8+i))
+		}
+		paras = append(paras, strings.Join(s, " "))
+	}
+	return &docs.Document{Blocks: []docs.Block{
+		{Text: "Methods", Heading: "2 Methods", Kind: "heading"},
+		{Text: strings.Join(paras[:6], "\n\n"), Heading: "2 Methods", Kind: "paragraph"},
+		{Text: strings.Join(paras[6:], "\n\n"), Heading: "2 Methods › 2.1 Data", Kind: "paragraph"},
+		{Text: "Page two text that is long enough to keep.", Page: 2, Kind: "paragraph"},
+	}}
+}
+
+func TestSplitInvariants(t *testing.T) {
+	doc := longDoc()
+	o := Options{Size: 60}
+	chunks := Split(doc, o)
+	if len(chunks) < 6 {
+		t.Fatalf("only %d chunks", len(chunks))
+	}
+	for i, c := range chunks {
+		if c.Index != i {
+			t.Errorf("chunk %d has index %d", i, c.Index)
+		}
+		if c.Tokens > 60 {
+			t.Errorf("chunk %d has %d tokens, over 60", i, c.Tokens)
+		}
+		var parts []string
+		for _, s := range c.Spans {
+			b := doc.Blocks[s.Block]
+			if b.Page != c.Page || b.Heading != c.Heading {
+				t.Errorf("chunk %d crosses from %q p%d into %q p%d", i, c.Heading, c.Page, b.Heading, b.Page)
+			}
+			if s.Start < 0 || s.End > len(b.Text) || s.Start >= s.End {
+				t.Fatalf("chunk %d: bad span %+v", i, s)
+			}
+			parts = append(parts, strings.TrimSpace(b.Text[s.Start:s.End]))
+		}
+		if got := strings.Join(parts, "\n\n"); got != c.Text {
+			t.Errorf("chunk %d text is not its spans:\n%q\n%q", i, c.Text, got)
+		}
+	}
+	// Sections keep their locators.
+	if chunks[0].Heading != "2 Methods" || !strings.HasPrefix(chunks[0].Text, "Methods") {
+		t.Errorf("first chunk %q under %q", chunks[0].Text[:20], chunks[0].Heading)
+	}
+	last := chunks[len(chunks)-1]
+	if last.Page != 2 || last.Heading != "" {
+		t.Errorf("last chunk at page %d heading %q", last.Page, last.Heading)
+	}
+}
+
+func TestOverlap(t *testing.T) {
+	chunks := Split(longDoc(), Options{Size: 60, Overlap: 20})
+	shared := 0
+	for i := 1; i < len(chunks); i++ {
+		a, b := chunks[i-1], chunks[i]
+		if a.Heading != b.Heading || len(a.Spans) == 0 || len(b.Spans) == 0 {
+			continue
+		}
+		if b.Spans[0].Block == a.Spans[len(a.Spans)-1].Block && b.Spans[0].Start < a.Spans[len(a.Spans)-1].End {
+			shared++
+		}
+	}
+	if shared == 0 {
+		t.Error("no chunk overlaps the one before")
+	}
+	none := Split(longDoc(), Options{Size: 60, Overlap: -1})
+	for i := 1; i < len(none); i++ {
+		a, b := none[i-1], none[i]
+		if b.Spans[0].Block == a.Spans[len(a.Spans)-1].Block && b.Spans[0].Start < a.Spans[len(a.Spans)-1].End {
+			t.Errorf("chunks %d and %d overlap with overlap off", i-1, i)
+		}
+	}
+}
+
+func TestCJKWithoutSpaces(t *testing.T) {
+	text := strings.Repeat("東京は日本の首都であり、多くの人が住んでいる。", 40)
+	doc := &docs.Document{Blocks: []docs.Block{{Text: text, Kind: "paragraph"}}}
+	chunks := Split(doc, Options{Size: 100, Overlap: -1})
+	if len(chunks) < 5 {
+		t.Fatalf("%d chunks for %d characters", len(chunks), len([]rune(text)))
+	}
+	for _, c := range chunks {
+		if !strings.HasSuffix(c.Text, "。") && c.Index != len(chunks)-1 {
+			t.Errorf("chunk %d does not end at punctuation: %q", c.Index, c.Text[len(c.Text)-9:])
+		}
+	}
+}
+
+func TestUnbreakableRun(t *testing.T) {
+	doc := &docs.Document{Blocks: []docs.Block{{Text: strings.Repeat("x", 50000), Kind: "paragraph"}}}
+	chunks := Split(doc, Options{Size: 100, Count: func(s string) int { return len(s) / 4 }})
+	if len(chunks) < 100 {
+		t.Fatalf("%d chunks", len(chunks))
+	}
+	for _, c := range chunks {
+		if c.Tokens > 100 {
+			t.Errorf("chunk of %d tokens", c.Tokens)
+		}
+	}
+}
+
+func TestDropsBoilerplateAndMarksDuplicates(t *testing.T) {
+	disclaimer := "This message is confidential and intended only for the person to whom it is addressed in this letter."
+	doc := &docs.Document{Blocks: []docs.Block{
+		{Text: "   \n\t ", Page: 1},
+		{Text: "— 12 —", Page: 1},
+		{Text: disclaimer, Page: 2},
+		{Text: "Real content about the quarterly budget, the travel plans and the hiring of two engineers.", Page: 3},
+		{Text: disclaimer, Page: 4},
+		{Text: strings.Replace(disclaimer, "letter", "note", 1), Page: 5},
+	}}
+	chunks := Split(doc, Options{})
+	if len(chunks) != 4 {
+		for _, c := range chunks {
+			t.Logf("%d: %q", c.Page, c.Text)
+		}
+		t.Fatalf("%d chunks, want 4 (blank and number-only dropped)", len(chunks))
+	}
+	if chunks[0].DuplicateOf != -1 || chunks[1].DuplicateOf != -1 {
+		t.Errorf("originals marked as duplicates: %d %d", chunks[0].DuplicateOf, chunks[1].DuplicateOf)
+	}
+	if chunks[2].DuplicateOf != 0 || chunks[3].DuplicateOf != 0 {
+		t.Errorf("copies not marked: %d %d", chunks[2].DuplicateOf, chunks[3].DuplicateOf)
+	}
+}
+
+func TestEstimateTokens(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want int
+	}{
+		{"", 0}, {"hello world", 3}, {"東京", 2}, {"a, b.", 5},
+	} {
+		if got := EstimateTokens(tc.s); got != tc.want {
+			t.Errorf("EstimateTokens(%q) = %d, want %d", tc.s, got, tc.want)
+		}
+	}
+}
+
+func FuzzSplit(f *testing.F) {
+	f.Add("Hello world. This is a test.\n\nAnother paragraph, with clauses; and more.", 20)
+	f.Add("東京は日本の首都。大阪は大きい。", 3)
+	f.Fuzz(func(t *testing.T, text string, size int) {
+		size = size%200 + 1
+		if size < 1 {
+			size = 1
+		}
+		doc := &docs.Document{Blocks: []docs.Block{{Text: text}, {Text: text, Page: 2}}}
+		for _, c := range Split(doc, Options{Size: size}) {
+			for _, s := range c.Spans {
+				if s.Start < 0 || s.End > len(doc.Blocks[s.Block].Text) || s.Start > s.End {
+					t.Fatalf("bad span %+v", s)
+				}
+			}
+		}
+	})
+}

@@ -125,7 +125,7 @@ func docxRels(ctx context.Context, a *archive) map[string]string {
 
 // docxFlow walks document.xml (mode "body") or a notes part ("note").
 func docxFlow(ctx context.Context, f *flow, data []byte, levels map[string]int, mode string, alt func(id string)) error {
-	skip := 0      // depth inside a subtree whose text must not be read
+	skip := 0    // depth inside a subtree whose text must not be read
 	noteID := "" // the note whose first paragraph is next
 	skipped := map[string]bool{"delText": true, "instrText": true, "Fallback": true, "rt": true, "del": true, "moveFrom": true, "comment": true}
 	return xmlWalk(ctx, data, func(tok xml.Token, stack []string) error {

@@ -21,7 +21,7 @@ esac
 
 pkgs="gcc g++ pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev"
 if [ "$what" = test ]; then
-	pkgs="$pkgs xvfb xauth"
+	pkgs="$pkgs xvfb xauth poppler-utils"
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"unicode"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	"golang.org/x/net/html"
@@ -29,7 +30,7 @@ func parseHTML(ctx context.Context, d *Document, data []byte) error {
 	if body == nil {
 		body = root
 	}
-	whole := len(strings.Fields(nodeText(body)))
+	whole := textSize(nodeText(body))
 
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -39,7 +40,7 @@ func parseHTML(ctx context.Context, d *Document, data []byte) error {
 		if art, err := readability.FromDocument(readRoot, nil); err == nil && art.Node != nil {
 			// Short pages are read whole: there is little chrome to lose
 			// and Readability may drop part of the content.
-			main := len(strings.Fields(nodeText(art.Node)))
+			main := textSize(nodeText(art.Node))
 			if whole >= 200 && (main >= 80 || main*4 >= whole) {
 				if t := strings.TrimSpace(art.Title()); t != "" && d.Title == "" {
 					d.Title = t
@@ -53,6 +54,28 @@ func parseHTML(ctx context.Context, d *Document, data []byte) error {
 	}
 	htmlBlocks(ctx, d, body, &headings{}, true)
 	return nil
+}
+
+// textSize counts words, and each CJK character as one, so pages in
+// languages written without spaces are measured fairly.
+func textSize(s string) int {
+	n := 0
+	in := false
+	for _, r := range s {
+		switch {
+		case isCJK(r):
+			n++
+			in = false
+		case unicode.IsSpace(r):
+			in = false
+		default:
+			if !in {
+				n++
+			}
+			in = true
+		}
+	}
+	return n
 }
 
 // decodeHTML converts a page to UTF-8: a BOM wins; a declared charset is

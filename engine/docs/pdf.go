@@ -225,10 +225,38 @@ func pdfBlocks(doc *Document, pages []string) {
 	}
 	dropRepeated(lines)
 	for i, ls := range lines {
+		garbled := 0
 		for _, para := range paragraphs(ls) {
+			if isGarbled(para) {
+				garbled++
+				continue
+			}
 			doc.Blocks = append(doc.Blocks, Block{Text: para, Page: i + 1, Kind: "paragraph"})
 		}
+		if garbled > 0 {
+			doc.warnf("page %d: %d passages left out: their font has no usable map to Unicode (the text comes out as symbols)", i+1, garbled)
+		}
 	}
+}
+
+// isGarbled spots text from a font without a Unicode map: PDFium then
+// returns the raw character codes, which read as runs of ASCII punctuation
+// ("!\"#  $%&") instead of words.
+func isGarbled(s string) bool {
+	var letters, punct, total int
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		total++
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			letters++
+		case r < 0x80 && (unicode.IsPunct(r) || unicode.IsSymbol(r)):
+			punct++
+		}
+	}
+	return total >= 1 && punct*2 > total && letters*3 < total
 }
 
 // cleanLine maps ligatures and other compatibility characters to plain

@@ -103,8 +103,12 @@ func extractCmd() *command {
 			if out.Warnings == nil {
 				out.Warnings = []string{}
 			}
+			// start and end are the block's byte offsets in the document's
+			// text: the blocks joined by blank lines.
+			off := 0
 			for _, b := range doc.Blocks {
-				out.Blocks = append(out.Blocks, extractedBlock{Text: b.Text, Page: b.Page, Heading: b.Heading, Kind: b.Kind, Start: 0, End: len(b.Text)})
+				out.Blocks = append(out.Blocks, extractedBlock{Text: b.Text, Page: b.Page, Heading: b.Heading, Kind: b.Kind, Start: off, End: off + len(b.Text)})
+				off += len(b.Text) + 2
 			}
 			enc := json.NewEncoder(os.Stdout)
 			enc.SetIndent("", "  ")

@@ -218,3 +218,45 @@ func TestChatLoop(t *testing.T) {
 		t.Errorf("info %q", info.String())
 	}
 }
+
+func TestExtractAndChunk(t *testing.T) {
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "notes.md")
+	os.WriteFile(doc, []byte("# Plan\n\nFirst paragraph about the garden.\n\n## Budget\n\nSecond paragraph about money.\n"), 0o644)
+	code, out, stderr := runCLI(t, "extract", "--json", "--data", dir, doc)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r struct {
+		Format string `json:"format"`
+		Title  string `json:"title"`
+		Blocks []struct {
+			Text, Heading string
+			Start, End    int
+		} `json:"blocks"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Format != "markdown" || r.Title != "Plan" || len(r.Blocks) != 4 || r.Blocks[3].Heading != "Plan › Budget" {
+		t.Errorf("%+v", r)
+	}
+	if b := r.Blocks[1]; b.Start != len("Plan\n\n") || b.End-b.Start != len(b.Text) {
+		t.Errorf("offsets %d..%d for %q", b.Start, b.End, b.Text)
+	}
+
+	png := filepath.Join(dir, "photo.png")
+	os.WriteFile(png, []byte("\x89PNG\r\n\x1a\nrest"), 0o644)
+	code, out, _ = runCLI(t, "extract", "--json", "--data", dir, png)
+	var e struct {
+		Error struct{ Kind, Message string } `json:"error"`
+	}
+	if code != 2 || json.Unmarshal([]byte(out), &e) != nil || e.Error.Kind != "unsupported" || !strings.Contains(e.Error.Message, "PNG image") {
+		t.Errorf("exit %d, %q", code, out)
+	}
+
+	code, out, stderr = runCLI(t, "chunk", "--data", dir, "--size", "16", doc)
+	if code != 0 || !strings.Contains(out, "[Plan › Budget]") || !strings.Contains(out, "Second paragraph about money.") {
+		t.Errorf("chunk: exit %d, %q %s", code, out, stderr)
+	}
+}

@@ -165,6 +165,25 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
+// TestTimeLimitStopsPDF runs a long book against a short limit: the parse
+// must end with a timeout, promptly.
+func TestTimeLimitStopsPDF(t *testing.T) {
+	p := sharedtest.Path(t, "corpus/pdf/text/pdfjs-freeculture-book.pdf")
+	testParser().Warm()
+	start := time.Now()
+	_, err := testParser().Parse(context.Background(), p, Options{Timeout: 300 * time.Millisecond})
+	if KindOf(err) != "timeout" {
+		t.Fatalf("err = %v", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("stopped after %v", took)
+	}
+	// The engine still works afterwards.
+	if _, err := testParser().Parse(context.Background(), sharedtest.Path(t, "corpus/pdf/text/pdfcpu-Walden.pdf"), Options{}); err != nil {
+		t.Errorf("after a timeout: %v", err)
+	}
+}
+
 // TestEncryptedNeedsPassword checks the error a user sees without, and with
 // a wrong, password.
 func TestEncryptedNeedsPassword(t *testing.T) {

@@ -359,6 +359,12 @@ func TestLimits(t *testing.T) {
 	if err != nil || len(d.Warnings) == 0 {
 		t.Errorf("text limit: %v, warnings %v", err, d.Warnings)
 	}
+	if _, err := parse(t, "huge.html", []byte("<p>"+strings.Repeat("x ", 40<<20)), Options{}); KindOf(err) != "too_large" {
+		t.Errorf("80 MB of HTML: %v", err)
+	}
+	if _, err := parse(t, "slow.txt", []byte(strings.Repeat("word ", 1<<20)), Options{Timeout: time.Nanosecond}); KindOf(err) != "timeout" {
+		t.Errorf("time limit: %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := testParser().ParseBytes(ctx, "x.txt", []byte("hello"), Options{}); !errors.Is(err, context.Canceled) {

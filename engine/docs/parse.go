@@ -43,6 +43,12 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Per-format input limits, under Options.MaxBytes.
+const (
+	textFormatLimit = 64 << 20  // HTML, RTF, text, Markdown, CSV, code
+	pdfFileLimit    = 200 << 20 // must fit in the PDF engine's 256 MiB sandbox
+)
+
 // Parser parses documents. It owns the PDF engine, which is expensive to
 // start, so one Parser should serve a whole program. It is safe for
 // concurrent use.
@@ -113,6 +119,14 @@ func (p *Parser) ParseBytes(ctx context.Context, name string, data []byte, opts 
 			kind = ErrCorrupt
 		}
 		return nil, &ParseError{Path: name, Err: kind, Detail: det.Reason}
+	}
+	// Formats parsed into trees in Go memory get a lower cap than the
+	// sandboxed PDF engine and the zip formats (whose members have their own).
+	if limit := int64(textFormatLimit); det.Format != PDF && det.Format != DOCX && det.Format != ODT && det.Format != EPUB && int64(len(data)) > limit && opts.MaxBytes > limit {
+		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrTooLarge, Detail: fmt.Sprintf("%d MiB of %s is over the limit of %d MiB", len(data)>>20, det.Format, limit>>20)}
+	}
+	if det.Format == PDF && int64(len(data)) > pdfFileLimit {
+		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrTooLarge, Detail: fmt.Sprintf("%d MiB is over the PDF limit of %d MiB", len(data)>>20, pdfFileLimit>>20)}
 	}
 	if det.Encrypted {
 		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrEncrypted, Detail: "it is password-protected; Carrel opens password-protected PDFs only"}

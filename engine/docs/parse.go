@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -112,7 +113,10 @@ func (p *Parser) ParseBytes(ctx context.Context, name string, data []byte, opts 
 	if int64(len(data)) > opts.MaxBytes {
 		return nil, &ParseError{Path: name, Err: ErrTooLarge, Detail: fmt.Sprintf("over the limit of %d MiB", opts.MaxBytes>>20)}
 	}
-	det := Detect(name, data[:min(len(data), 8192)], bytesReaderAt(data), int64(len(data)))
+	det, err := safeDetect(name, data)
+	if err != nil {
+		return nil, err
+	}
 	if det.Format == "" {
 		kind := ErrUnsupported
 		if det.Damaged {
@@ -241,15 +245,13 @@ func finish(d *Document, opts Options) {
 	}
 }
 
-type bytesReaderAt []byte
-
-func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if off >= int64(len(b)) {
-		return 0, io.EOF
-	}
-	n := copy(p, b[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
+// safeDetect runs Detect with panic recovery: detection already reads
+// untrusted zip directories.
+func safeDetect(name string, data []byte) (det Detection, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &ParseError{Path: name, Err: ErrCorrupt, Detail: fmt.Sprintf("its structure cannot be read (%v)", r)}
+		}
+	}()
+	return Detect(name, data[:min(len(data), 8192)], bytes.NewReader(data), int64(len(data))), nil
 }

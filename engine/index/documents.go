@@ -1,0 +1,409 @@
+package index
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	chromem "github.com/philippgille/chromem-go"
+)
+
+const docColumns = `id, library_id, path, hash, size, mtime, format, title, language, status, error, error_kind, chunks, pages, indexed_at, duplicate_of, model`
+
+func scanDoc(s interface{ Scan(...any) error }) (Document, error) {
+	var d Document
+	var mtime, indexed int64
+	var status string
+	err := s.Scan(&d.ID, &d.LibraryID, &d.Path, &d.Hash, &d.Size, &mtime, &d.Format, &d.Title, &d.Language,
+		&status, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model)
+	d.Status = Status(status)
+	d.ModTime = time.Unix(0, mtime)
+	if indexed > 0 {
+		d.IndexedAt = time.Unix(0, indexed)
+	}
+	return d, err
+}
+
+// Document returns the registry entry of path in a library.
+func (x *Index) Document(ctx context.Context, lib int64, path string) (Document, error) {
+	d, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE library_id = ? AND path = ?`, lib, path))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("%w: %s", ErrNotFound, path)
+	}
+	return d, err
+}
+
+// DocumentByID returns a registry entry.
+func (x *Index) DocumentByID(ctx context.Context, id int64) (Document, error) {
+	d, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("%w: document %d", ErrNotFound, id)
+	}
+	return d, err
+}
+
+// DocFilter selects documents: zero fields match all.
+type DocFilter struct {
+	LibraryID int64
+	Statuses  []Status
+	PathPrefix string
+}
+
+// Documents lists registry entries, ordered by path.
+func (x *Index) Documents(ctx context.Context, f DocFilter) ([]Document, error) {
+	q := `SELECT ` + docColumns + ` FROM documents WHERE 1=1`
+	var args []any
+	if f.LibraryID != 0 {
+		q += ` AND library_id = ?`
+		args = append(args, f.LibraryID)
+	}
+	if len(f.Statuses) > 0 {
+		q += ` AND status IN (` + strings.TrimSuffix(strings.Repeat("?,", len(f.Statuses)), ",") + `)`
+		for _, s := range f.Statuses {
+			args = append(args, string(s))
+		}
+	}
+	if f.PathPrefix != "" {
+		q += ` AND substr(path, 1, ?) = ?`
+		args = append(args, len(f.PathPrefix), f.PathPrefix)
+	}
+	rows, err := x.db.QueryContext(ctx, q+` ORDER BY library_id, path`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Document
+	for rows.Next() {
+		d, err := scanDoc(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Enqueue registers path in a library as queued, unless it is already
+// known with the same size and modification time and indexed (then it
+// returns the entry and false). A known file that changed becomes stale
+// until it is indexed again: its old chunks keep serving until then.
+func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64, mtime time.Time) (Document, bool, error) {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	d, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE library_id = ? AND path = ?`, lib, path))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := x.db.ExecContext(ctx, `INSERT INTO documents(library_id, path, size, mtime, status) VALUES(?, ?, ?, ?, ?)`,
+			lib, path, size, mtime.UnixNano(), string(Queued))
+		if err != nil {
+			return d, false, err
+		}
+		id, _ := res.LastInsertId()
+		d = Document{ID: id, LibraryID: lib, Path: path, Size: size, ModTime: mtime, Status: Queued}
+		return d, true, nil
+	case err != nil:
+		return d, false, err
+	}
+	if d.Size == size && d.ModTime.Equal(time.Unix(0, mtime.UnixNano())) && (d.Status == Ready || d.Status == Failed) {
+		return d, false, nil
+	}
+	status := Queued
+	if d.Status == Ready {
+		status = Stale
+	}
+	_, err = x.db.ExecContext(ctx, `UPDATE documents SET size = ?, mtime = ?, status = ? WHERE id = ?`, size, mtime.UnixNano(), string(status), d.ID)
+	d.Size, d.ModTime, d.Status = size, mtime, status
+	return d, true, err
+}
+
+// SetStatus moves a document along; errMsg and kind are kept for Failed.
+func (x *Index) SetStatus(ctx context.Context, id int64, s Status, errMsg, kind string) error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	_, err := x.db.ExecContext(ctx, `UPDATE documents SET status = ?, error = ?, error_kind = ? WHERE id = ?`, string(s), errMsg, kind, id)
+	return err
+}
+
+// FindByHash returns another ready document of the library with this
+// content, for duplicate detection.
+func (x *Index) FindByHash(ctx context.Context, lib int64, hash string, except int64) (Document, bool, error) {
+	d, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents
+		WHERE library_id = ? AND hash = ? AND id != ? AND status = 'ready' AND duplicate_of = 0 ORDER BY id LIMIT 1`, lib, hash, except))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, false, nil
+	}
+	return d, err == nil, err
+}
+
+// Meta is what a parse learned about a document.
+type Meta struct {
+	Hash, Format, Title, Language string
+	Pages                         int
+	DuplicateOf                   int64
+}
+
+// Replace swaps a document's chunks, terms and vectors for new ones and
+// marks it ready, in one transaction: searches see the old version or the
+// new one, never a mix. vectors may be nil (lexical only); otherwise it has
+// one unit vector per chunk, made by model.
+func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk, vectors [][]float32, model string) error {
+	if vectors != nil && len(vectors) != len(chunks) {
+		return fmt.Errorf("index: %d vectors for %d chunks", len(vectors), len(chunks))
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var lib int64
+	if err := tx.QueryRowContext(ctx, `SELECT library_id FROM documents WHERE id = ?`, docID).Scan(&lib); err != nil {
+		return fmt.Errorf("index: document %d: %w", docID, err)
+	}
+	old, err := deleteChunks(ctx, tx, docID)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(chunks))
+	insChunk, err := tx.PrepareContext(ctx, `INSERT INTO chunks(doc_id, ord, text, page, heading, spans, tokens) VALUES(?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer insChunk.Close()
+	insTerms, err := tx.PrepareContext(ctx, `INSERT INTO chunk_terms(rowid, terms) VALUES(?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer insTerms.Close()
+	insVec, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, model, vec) VALUES(?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer insVec.Close()
+	for i, c := range chunks {
+		res, err := insChunk.ExecContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Spans, c.Tokens)
+		if err != nil {
+			return err
+		}
+		ids[i], _ = res.LastInsertId()
+		// The heading and title are searchable too: a passage under
+		// "Budget" answers "budget" even if the word is not repeated.
+		terms := Terms(c.Heading + "\n" + c.Text)
+		if _, err := insTerms.ExecContext(ctx, ids[i], strings.Join(terms, " ")); err != nil {
+			return err
+		}
+		if vectors != nil {
+			if _, err := insVec.ExecContext(ctx, ids[i], model, encodeVec(vectors[i])); err != nil {
+				return err
+			}
+		}
+	}
+	usedModel := ""
+	if vectors != nil {
+		usedModel = model
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE documents SET hash = ?, format = ?, title = ?, language = ?, pages = ?, chunks = ?,
+		status = 'ready', error = '', error_kind = '', indexed_at = ?, duplicate_of = ?, model = ? WHERE id = ?`,
+		m.Hash, m.Format, m.Title, m.Language, m.Pages, len(chunks), time.Now().UnixNano(), m.DuplicateOf, usedModel, docID); err != nil {
+		return err
+	}
+	// The searches' view changes under the lock, with the commit.
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	x.dropVectorsLocked(lib, old)
+	if vectors != nil && model == x.model {
+		x.addVectorsLocked(ctx, lib, ids, vectors)
+	}
+	return nil
+}
+
+// Fail records a document that could not be indexed. Its old chunks, if
+// any, are removed: they no longer describe the file.
+func (x *Index) Fail(ctx context.Context, docID int64, hash, errMsg, kind string) error {
+	return x.removeChunks(ctx, docID, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE documents SET status = 'failed', hash = ?, error = ?, error_kind = ?, chunks = 0, indexed_at = ? WHERE id = ?`,
+			hash, errMsg, kind, time.Now().UnixNano(), docID)
+		return err
+	})
+}
+
+// Remove deletes a document and everything indexed from it.
+func (x *Index) Remove(ctx context.Context, docID int64) error {
+	return x.removeChunks(ctx, docID, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE id = ?`, docID)
+		return err
+	})
+}
+
+func (x *Index) removeChunks(ctx context.Context, docID int64, then func(*sql.Tx) error) error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var lib int64
+	if err := tx.QueryRowContext(ctx, `SELECT library_id FROM documents WHERE id = ?`, docID).Scan(&lib); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: document %d", ErrNotFound, docID)
+		}
+		return err
+	}
+	old, err := deleteChunks(ctx, tx, docID)
+	if err != nil {
+		return err
+	}
+	if err := then(tx); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	x.dropVectorsLocked(lib, old)
+	return nil
+}
+
+// deleteChunks removes a document's chunks with their terms and vectors,
+// returning the removed chunk ids.
+func deleteChunks(ctx context.Context, tx *sql.Tx, docID int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM chunks WHERE doc_id = ?`, docID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM chunk_terms WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID); err != nil {
+		return nil, fmt.Errorf("index: removing terms: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE doc_id = ?`, docID); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// LoadVectors makes the vectors of model the ones similarity search uses,
+// loading them from the store. Chunks without a vector of this model are
+// found by lexical search only until they are embedded again.
+func (x *Index) LoadVectors(ctx context.Context, model string) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.vec = chromem.NewDB()
+	x.cols = map[int64]*chromem.Collection{}
+	x.model = model
+	if model == "" {
+		return nil
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT v.chunk_id, d.library_id, v.vec FROM vectors v
+		JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.doc_id WHERE v.model = ?`, model)
+	if err != nil {
+		return fmt.Errorf("index: loading vectors: %w", err)
+	}
+	defer rows.Close()
+	byLib := map[int64][]chromem.Document{}
+	for rows.Next() {
+		var id, lib int64
+		var blob []byte
+		if err := rows.Scan(&id, &lib, &blob); err != nil {
+			return err
+		}
+		byLib[lib] = append(byLib[lib], chromem.Document{ID: strconv.FormatInt(id, 10), Embedding: decodeVec(blob)})
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for lib, docs := range byLib {
+		col, err := x.collectionLocked(lib)
+		if err != nil {
+			return err
+		}
+		if err := col.AddDocuments(ctx, docs, 4); err != nil {
+			return fmt.Errorf("index: loading vectors: %w", err)
+		}
+	}
+	return nil
+}
+
+// Model is the embedding model whose vectors are loaded.
+func (x *Index) Model() string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.model
+}
+
+func (x *Index) collectionLocked(lib int64) (*chromem.Collection, error) {
+	if c := x.cols[lib]; c != nil {
+		return c, nil
+	}
+	c, err := x.vec.CreateCollection(strconv.FormatInt(lib, 10), nil, noEmbed)
+	if err != nil {
+		return nil, err
+	}
+	x.cols[lib] = c
+	return c, nil
+}
+
+// noEmbed refuses: the index is always given vectors, never text to embed.
+func noEmbed(context.Context, string) ([]float32, error) {
+	return nil, errors.New("index: vectors must be computed by the caller")
+}
+
+func (x *Index) addVectorsLocked(ctx context.Context, lib int64, ids []int64, vectors [][]float32) {
+	col, err := x.collectionLocked(lib)
+	if err != nil || len(ids) == 0 {
+		return
+	}
+	docs := make([]chromem.Document, len(ids))
+	for i, id := range ids {
+		docs[i] = chromem.Document{ID: strconv.FormatInt(id, 10), Embedding: vectors[i]}
+	}
+	col.AddDocuments(ctx, docs, 1)
+}
+
+func (x *Index) dropVectorsLocked(lib int64, ids []int64) {
+	col := x.cols[lib]
+	if col == nil || len(ids) == 0 {
+		return
+	}
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	col.Delete(context.Background(), nil, nil, s...)
+}
+
+func encodeVec(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return b
+}
+
+func decodeVec(b []byte) []float32 {
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v
+}

@@ -1,0 +1,283 @@
+// Package index is the library's store of record: a registry of documents
+// and their chunks in SQLite (WAL mode, through the pure-Go
+// modernc.org/sqlite), a lexical index in SQLite's FTS5 over Carrel's own
+// terms (see Terms), and the chunks' vectors, kept in SQLite and loaded at
+// open into in-memory chromem-go collections for similarity search.
+//
+// Every change to a document (its chunks, terms and vectors) is one SQLite
+// transaction, so a crash or kill at any moment leaves either the old
+// version or the new one, never both or neither, and the index reopens
+// consistent.
+package index
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	chromem "github.com/philippgille/chromem-go"
+	_ "modernc.org/sqlite"
+)
+
+// Errors.
+var (
+	ErrNotFound = errors.New("index: not found")
+	ErrClosed   = errors.New("index: closed")
+)
+
+// Status is a document's place in ingestion.
+type Status string
+
+// Document statuses.
+const (
+	Queued    Status = "queued"
+	Parsing   Status = "parsing"
+	Embedding Status = "embedding"
+	Ready     Status = "ready"
+	Failed    Status = "failed"
+	Stale     Status = "stale" // changed on disk since it was indexed
+)
+
+// Library is a named collection of sources, such as "Work" or "Thesis".
+type Library struct {
+	ID     int64
+	Name   string
+	Ignore []string // glob patterns of files to skip when adding folders
+}
+
+// Document is a file in a library's registry.
+type Document struct {
+	ID          int64
+	LibraryID   int64
+	Path        string
+	Hash        string // SHA-256 of the content, hex
+	Size        int64
+	ModTime     time.Time
+	Format      string
+	Title       string
+	Language    string
+	Status      Status
+	Error       string // why it failed, in words
+	ErrorKind   string // encrypted, corrupt, unsupported, no_text, too_large, timeout
+	Chunks      int
+	Pages       int
+	IndexedAt   time.Time
+	DuplicateOf int64  // another document with the same content, or 0
+	Model       string // embedding model of its vectors, "" for lexical only
+}
+
+// Chunk is a passage of a document as stored.
+type Chunk struct {
+	ID      int64
+	DocID   int64
+	Ord     int
+	Text    string
+	Page    int
+	Heading string
+	Spans   string // JSON of the chunk's spans (block, start, end)
+	Tokens  int
+}
+
+// Index is an open library store. It is safe for concurrent use.
+type Index struct {
+	db      *sql.DB
+	writeMu sync.Mutex // one writer at a time: no SQLITE_BUSY churn
+
+	mu     sync.RWMutex // vector collections and what searches see
+	vec    *chromem.DB
+	cols   map[int64]*chromem.Collection
+	model  string // embedding model whose vectors are loaded
+	closed bool
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS libraries(
+	id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, ignore TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sources(
+	id INTEGER PRIMARY KEY, library_id INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+	path TEXT NOT NULL, watch INTEGER NOT NULL DEFAULT 0, UNIQUE(library_id, path));
+CREATE TABLE IF NOT EXISTS documents(
+	id INTEGER PRIMARY KEY, library_id INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+	path TEXT NOT NULL, hash TEXT NOT NULL DEFAULT '', size INTEGER NOT NULL DEFAULT 0, mtime INTEGER NOT NULL DEFAULT 0,
+	format TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '', language TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', error_kind TEXT NOT NULL DEFAULT '',
+	chunks INTEGER NOT NULL DEFAULT 0, pages INTEGER NOT NULL DEFAULT 0, indexed_at INTEGER NOT NULL DEFAULT 0,
+	duplicate_of INTEGER NOT NULL DEFAULT 0, model TEXT NOT NULL DEFAULT '',
+	UNIQUE(library_id, path));
+CREATE INDEX IF NOT EXISTS documents_hash ON documents(library_id, hash);
+CREATE INDEX IF NOT EXISTS documents_status ON documents(status);
+CREATE TABLE IF NOT EXISTS chunks(
+	id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+	ord INTEGER NOT NULL, text TEXT NOT NULL, page INTEGER NOT NULL DEFAULT 0, heading TEXT NOT NULL DEFAULT '',
+	spans TEXT NOT NULL DEFAULT '', tokens INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0 tokenchars ''_''');
+CREATE TABLE IF NOT EXISTS vectors(
+	chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, model TEXT NOT NULL, vec BLOB NOT NULL);
+`
+
+// Open opens (creating if needed) the index in dir and loads the vectors
+// of the given embedding model ("" for none) for similarity search.
+func Open(ctx context.Context, dir string, model string) (*Index, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("index: creating %s: %w", dir, err)
+	}
+	dsn := "file:" + filepath.ToSlash(filepath.Join(dir, "carrel.db")) +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("index: opening: %w", err)
+	}
+	db.SetMaxOpenConns(4)
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("index: preparing the database: %w", err)
+	}
+	x := &Index{db: db, vec: chromem.NewDB(), cols: map[int64]*chromem.Collection{}}
+	if err := x.LoadVectors(ctx, model); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// Close closes the index; the data is already durable.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return nil
+	}
+	x.closed = true
+	return x.db.Close()
+}
+
+// DB exposes the database for packages of the engine that keep their own
+// tables beside the index (none may change the index's tables).
+func (x *Index) DB() *sql.DB { return x.db }
+
+// Library returns the library named name, creating it if needed.
+func (x *Index) Library(ctx context.Context, name string) (Library, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Library{}, errors.New("index: a library needs a name")
+	}
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	if _, err := x.db.ExecContext(ctx, `INSERT OR IGNORE INTO libraries(name, created_at) VALUES(?, ?)`, name, time.Now().Unix()); err != nil {
+		return Library{}, fmt.Errorf("index: creating library %q: %w", name, err)
+	}
+	return x.libraryByName(ctx, name)
+}
+
+func (x *Index) libraryByName(ctx context.Context, name string) (Library, error) {
+	var l Library
+	var ignore string
+	err := x.db.QueryRowContext(ctx, `SELECT id, name, ignore FROM libraries WHERE name = ?`, name).Scan(&l.ID, &l.Name, &ignore)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, fmt.Errorf("%w: library %q", ErrNotFound, name)
+	}
+	l.Ignore = splitLines(ignore)
+	return l, err
+}
+
+// FindLibrary returns an existing library.
+func (x *Index) FindLibrary(ctx context.Context, name string) (Library, error) {
+	return x.libraryByName(ctx, name)
+}
+
+// Libraries lists all libraries.
+func (x *Index) Libraries(ctx context.Context) ([]Library, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT id, name, ignore FROM libraries ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Library
+	for rows.Next() {
+		var l Library
+		var ignore string
+		if err := rows.Scan(&l.ID, &l.Name, &ignore); err != nil {
+			return nil, err
+		}
+		l.Ignore = splitLines(ignore)
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// SetIgnore replaces a library's ignore patterns.
+func (x *Index) SetIgnore(ctx context.Context, lib int64, patterns []string) error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	_, err := x.db.ExecContext(ctx, `UPDATE libraries SET ignore = ? WHERE id = ?`, strings.Join(patterns, "\n"), lib)
+	return err
+}
+
+// AddSource records a file or folder a library watches or was given.
+func (x *Index) AddSource(ctx context.Context, lib int64, path string, watch bool) error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	_, err := x.db.ExecContext(ctx, `INSERT INTO sources(library_id, path, watch) VALUES(?, ?, ?)
+		ON CONFLICT(library_id, path) DO UPDATE SET watch = MAX(watch, excluded.watch)`, lib, path, boolInt(watch))
+	return err
+}
+
+// RemoveSource forgets a source.
+func (x *Index) RemoveSource(ctx context.Context, lib int64, path string) error {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	_, err := x.db.ExecContext(ctx, `DELETE FROM sources WHERE library_id = ? AND path = ?`, lib, path)
+	return err
+}
+
+// Source is a path a library was given.
+type Source struct {
+	LibraryID int64
+	Path      string
+	Watch     bool
+}
+
+// Sources lists the sources of all libraries.
+func (x *Index) Sources(ctx context.Context) ([]Source, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT library_id, path, watch FROM sources ORDER BY library_id, path`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Source
+	for rows.Next() {
+		var s Source
+		var w int
+		if err := rows.Scan(&s.LibraryID, &s.Path, &w); err != nil {
+			return nil, err
+		}
+		s.Watch = w != 0
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

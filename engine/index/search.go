@@ -1,0 +1,274 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Filter narrows a search; zero fields match everything.
+type Filter struct {
+	Libraries  []int64
+	PathPrefix string    // a folder: only documents below it
+	Formats    []string  // "pdf", "docx", …
+	Since      time.Time // documents modified at or after
+	Until      time.Time // documents modified before
+}
+
+// Hit is a chunk a search found, with its raw score: for lexical search
+// the BM25 score (higher is better), for vector search the cosine
+// similarity.
+type Hit struct {
+	ChunkID int64
+	Score   float64
+}
+
+func (f Filter) sql(args []any) (string, []any) {
+	var b strings.Builder
+	if len(f.Libraries) > 0 {
+		b.WriteString(` AND d.library_id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(f.Libraries)), ",") + `)`)
+		for _, l := range f.Libraries {
+			args = append(args, l)
+		}
+	}
+	if f.PathPrefix != "" {
+		b.WriteString(` AND substr(d.path, 1, ?) = ?`)
+		args = append(args, len(f.PathPrefix), f.PathPrefix)
+	}
+	if len(f.Formats) > 0 {
+		b.WriteString(` AND d.format IN (` + strings.TrimSuffix(strings.Repeat("?,", len(f.Formats)), ",") + `)`)
+		for _, x := range f.Formats {
+			args = append(args, x)
+		}
+	}
+	if !f.Since.IsZero() {
+		b.WriteString(` AND d.mtime >= ?`)
+		args = append(args, f.Since.UnixNano())
+	}
+	if !f.Until.IsZero() {
+		b.WriteString(` AND d.mtime < ?`)
+		args = append(args, f.Until.UnixNano())
+	}
+	return b.String(), args
+}
+
+func (f Filter) empty() bool {
+	return len(f.Libraries) == 0 && f.PathPrefix == "" && len(f.Formats) == 0 && f.Since.IsZero() && f.Until.IsZero()
+}
+
+// Lexical ranks chunks by BM25 over the query's terms (any of them may
+// match). It also returns the query's terms.
+func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]Hit, []string, error) {
+	terms := dedupe(Terms(query))
+	if len(terms) == 0 || k <= 0 {
+		return nil, terms, nil
+	}
+	quoted := make([]string, len(terms))
+	for i, t := range terms {
+		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+	}
+	args := []any{strings.Join(quoted, " OR ")}
+	where, args := f.sql(args)
+	args = append(args, k)
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return nil, terms, ErrClosed
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT t.rowid, bm25(chunk_terms) AS s FROM chunk_terms t
+		JOIN chunks c ON c.id = t.rowid JOIN documents d ON d.id = c.doc_id
+		WHERE chunk_terms MATCH ?`+where+` ORDER BY s LIMIT ?`, args...)
+	if err != nil {
+		return nil, terms, fmt.Errorf("index: lexical search: %w", err)
+	}
+	defer rows.Close()
+	var hits []Hit
+	for rows.Next() {
+		var h Hit
+		if err := rows.Scan(&h.ChunkID, &h.Score); err != nil {
+			return nil, terms, err
+		}
+		h.Score = -h.Score // SQLite's bm25 is negative: lower is better
+		hits = append(hits, h)
+	}
+	return hits, terms, rows.Err()
+}
+
+// Vector ranks chunks by cosine similarity to vec (a unit vector of the
+// loaded model).
+func (x *Index) Vector(ctx context.Context, vec []float32, f Filter, k int) ([]Hit, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return nil, ErrClosed
+	}
+	if x.model == "" || k <= 0 {
+		return nil, nil
+	}
+	want := k
+	if !f.empty() {
+		want = k * 4 // filters are applied after: look further
+	}
+	var hits []Hit
+	for lib, col := range x.cols {
+		if len(f.Libraries) > 0 && !containsID(f.Libraries, lib) {
+			continue
+		}
+		n := min(want, col.Count())
+		if n == 0 {
+			continue
+		}
+		res, err := col.QueryEmbedding(ctx, vec, n, nil, nil)
+		if err != nil {
+			return nil, fmt.Errorf("index: vector search: %w", err)
+		}
+		for _, r := range res {
+			id, _ := strconv.ParseInt(r.ID, 10, 64)
+			hits = append(hits, Hit{ChunkID: id, Score: float64(r.Similarity)})
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
+	if !f.empty() && len(hits) > 0 {
+		var err error
+		if hits, err = x.keep(ctx, hits, f); err != nil {
+			return nil, err
+		}
+	}
+	if len(hits) > k {
+		hits = hits[:k]
+	}
+	return hits, nil
+}
+
+// keep filters hits through the documents table.
+func (x *Index) keep(ctx context.Context, hits []Hit, f Filter) ([]Hit, error) {
+	args := make([]any, len(hits))
+	for i, h := range hits {
+		args[i] = h.ChunkID
+	}
+	where, args := f.sql(args)
+	rows, err := x.db.QueryContext(ctx, `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id
+		WHERE c.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(hits)), ",")+`)`+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ok := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		ok[id] = true
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		if ok[h.ChunkID] {
+			out = append(out, h)
+		}
+	}
+	return out, rows.Err()
+}
+
+// Passage is a chunk with the document it belongs to.
+type Passage struct {
+	Chunk
+	Doc Document
+}
+
+// Passages fetches chunks by id, with their documents.
+func (x *Index) Passages(ctx context.Context, ids []int64) (map[int64]Passage, error) {
+	out := map[int64]Passage{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT c.id, c.doc_id, c.ord, c.text, c.page, c.heading, c.spans, c.tokens, `+prefixed("d", docColumns)+`
+		FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p Passage
+		var d Document
+		var mtime, indexed int64
+		var status string
+		if err := rows.Scan(&p.ID, &p.DocID, &p.Ord, &p.Text, &p.Page, &p.Heading, &p.Spans, &p.Tokens,
+			&d.ID, &d.LibraryID, &d.Path, &d.Hash, &d.Size, &mtime, &d.Format, &d.Title, &d.Language,
+			&status, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model); err != nil {
+			return nil, err
+		}
+		d.Status = Status(status)
+		d.ModTime = time.Unix(0, mtime)
+		d.IndexedAt = time.Unix(0, indexed)
+		p.Doc = d
+		out[p.ID] = p
+	}
+	return out, rows.Err()
+}
+
+// Stats counts what the index holds.
+type Stats struct {
+	Documents, Chunks, Vectors int
+	LastIndexed                time.Time
+}
+
+// Stats returns counts for a library (0 for all).
+func (x *Index) Stats(ctx context.Context, lib int64) (Stats, error) {
+	var s Stats
+	var last int64
+	q := `SELECT COUNT(*), COALESCE(SUM(chunks), 0), COALESCE(MAX(indexed_at), 0) FROM documents`
+	args := []any{}
+	if lib != 0 {
+		q += ` WHERE library_id = ?`
+		args = append(args, lib)
+	}
+	if err := x.db.QueryRowContext(ctx, q, args...).Scan(&s.Documents, &s.Chunks, &last); err != nil {
+		return s, err
+	}
+	if last > 0 {
+		s.LastIndexed = time.Unix(0, last)
+	}
+	x.mu.RLock()
+	for l, c := range x.cols {
+		if lib == 0 || l == lib {
+			s.Vectors += c.Count()
+		}
+	}
+	x.mu.RUnlock()
+	return s, nil
+}
+
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = p + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0:0]
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

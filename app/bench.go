@@ -17,9 +17,9 @@ import (
 
 func benchCmd() *command {
 	return &command{
-		Name: "bench", Usage: "gen|synth [flags]",
+		Name: "bench", Usage: "gen|synth|index [flags]",
 		Short: "measure speed: \"bench gen\" (tokens/s like llama-bench), \"bench synth\" (write a synthetic model to measure with)",
-		Subs:  map[string]*command{"gen": benchGenCmd(), "synth": benchSynthCmd()},
+		Subs:  map[string]*command{"gen": benchGenCmd(), "synth": benchSynthCmd(), "index": benchIndexCmd()},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -47,6 +48,7 @@ func commands() map[string]*command {
 	cs := map[string]*command{}
 	for _, c := range []*command{
 		infoCmd(), generateCmd(), chatCmd(), embedCmd(), benchCmd(), versionCmd(), extractCmd(), chunkCmd(),
+		addCmd(), removeCmd(), listCmd(), watchCmd(), searchCmd(), evalCmd(),
 	} {
 		cs[c.Name] = c
 	}
@@ -200,6 +202,14 @@ func printUsage(c *command) {
 		fmt.Fprintln(os.Stderr, "\nFlags:")
 		c.Flags.PrintDefaults()
 	}
+}
+
+// absPath makes a path absolute for comparison with stored paths.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 // stringList is a repeatable string flag.

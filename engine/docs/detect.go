@@ -22,7 +22,7 @@ type Detection struct {
 
 // docExt are extensions of binary document formats: a file so named whose
 // content is plain text is a damaged or mislabelled document.
-var docExt = map[string]string{".pdf": "PDF", ".docx": "Word", ".odt": "OpenDocument", ".epub": "EPUB"}
+var docExt = map[string]string{".pdf": "a PDF", ".docx": "a Word", ".odt": "an OpenDocument", ".epub": "an EPUB"}
 
 // magic numbers of common binary files that are not documents, so a
 // refusal can name what the file is.
@@ -77,7 +77,7 @@ func Detect(name string, head []byte, r io.ReaderAt, size int64) Detection {
 		return Detection{Reason: "it is a binary file of unknown kind, not text"}
 	}
 	if kind, ok := docExt[ext]; ok {
-		return Detection{Reason: "it is named as a " + kind + " file but holds plain text", Damaged: true}
+		return Detection{Reason: "it is named as " + kind + " file but holds plain text", Damaged: true}
 	}
 	if looksHTML(head) || ext == ".html" || ext == ".htm" || ext == ".xhtml" {
 		return Detection{Format: HTML}

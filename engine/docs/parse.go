@@ -166,7 +166,7 @@ func (p *Parser) ParseBytes(ctx context.Context, name string, data []byte, opts 
 	}
 	finish(r.doc, opts)
 	if len(r.doc.Blocks) == 0 {
-		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrNoText, Detail: "the file holds no text"}
+		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrNoText, Detail: "it contains no text to index"}
 	}
 	return r.doc, nil
 }

@@ -50,8 +50,8 @@ func (x *Index) DocumentByID(ctx context.Context, id int64) (Document, error) {
 
 // DocFilter selects documents: zero fields match all.
 type DocFilter struct {
-	LibraryID int64
-	Statuses  []Status
+	LibraryID  int64
+	Statuses   []Status
 	PathPrefix string
 }
 

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/retrieve"
+)
+
+// randomEmbedder gives queries random unit vectors, for timing.
+type randomEmbedder struct {
+	dims int
+	rng  *rand.Rand
+}
+
+func (r *randomEmbedder) Model() string { return "synthetic" }
+func (r *randomEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i := range texts {
+		out[i] = randomUnit(r.rng, r.dims)
+	}
+	return out, nil
+}
+
+func randomUnit(rng *rand.Rand, dims int) []float32 {
+	v := make([]float32, dims)
+	var s float64
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+		s += float64(v[i] * v[i])
+	}
+	inv := float32(1 / math.Sqrt(s))
+	for i := range v {
+		v[i] *= inv
+	}
+	return v
+}
+
+func benchIndexCmd() *command {
+	fs := flag.NewFlagSet("bench index", flag.ContinueOnError)
+	n := fs.Int("chunks", 10000, "chunks in the synthetic library")
+	dims := fs.Int("dims", 384, "vector dimensions")
+	queries := fs.Int("queries", 200, "queries to time")
+	dir := fs.String("dir", "", "build the library in this `folder` (default: a temporary one, removed)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	return &command{
+		Name: "bench index", Usage: "--chunks N [--dims 384] [--json]",
+		Short: "build a synthetic library through the real storage path and time adding, querying and reopening",
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			if *n < 100 || *dims < 8 {
+				return usagef("--chunks must be at least 100 and --dims at least 8")
+			}
+			work := *dir
+			if work == "" {
+				var err error
+				if work, err = os.MkdirTemp("", "carrel-bench-index-"); err != nil {
+					return err
+				}
+				defer os.RemoveAll(work)
+			}
+			rng := rand.New(rand.NewPCG(7, 11))
+			words := syntheticWords(rng, 20000)
+			idx, err := index.Open(ctx, work, "synthetic")
+			if err != nil {
+				return err
+			}
+			lib, _ := idx.Library(ctx, "bench")
+			const perDoc = 20
+			docs := (*n + perDoc - 1) / perDoc
+			start := time.Now()
+			for d := 0; d < docs; d++ {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				doc, _, err := idx.Enqueue(ctx, lib.ID, fmt.Sprintf("/bench/doc-%06d.txt", d), 1000, time.Unix(int64(d), 0))
+				if err != nil {
+					return err
+				}
+				k := min(perDoc, *n-d*perDoc)
+				chunks := make([]index.Chunk, k)
+				vecs := make([][]float32, k)
+				for i := range chunks {
+					chunks[i] = index.Chunk{Text: syntheticText(rng, words, 60), Page: i + 1}
+					vecs[i] = randomUnit(rng, *dims)
+				}
+				if err := idx.Replace(ctx, doc.ID, index.Meta{Hash: fmt.Sprint(d), Format: "text"}, chunks, vecs, "synthetic"); err != nil {
+					return err
+				}
+			}
+			addRate := float64(*n) / time.Since(start).Seconds()
+			idx.Close()
+
+			runtime.GC()
+			t0 := time.Now()
+			idx, err = index.Open(ctx, work, "synthetic")
+			if err != nil {
+				return err
+			}
+			defer idx.Close()
+			reopen := time.Since(t0)
+			st, _ := idx.Stats(ctx, 0)
+			lost := *n - st.Vectors
+			r := retrieve.New(idx, &randomEmbedder{*dims, rng})
+			time1 := func(mode retrieve.Mode) (p50, p99 float64, err error) {
+				var ts []float64
+				for q := 0; q < *queries; q++ {
+					query := syntheticText(rng, words, 6)
+					t := time.Now()
+					if _, err := r.Search(ctx, query, retrieve.Options{K: 10, Mode: mode}); err != nil {
+						return 0, 0, err
+					}
+					ts = append(ts, float64(time.Since(t).Microseconds())/1000)
+				}
+				sort.Float64s(ts)
+				return ts[len(ts)/2], ts[min(len(ts)-1, len(ts)*99/100)], nil
+			}
+			hp50, hp99, err := time1(retrieve.Hybrid)
+			if err != nil {
+				return err
+			}
+			vp50, vp99, err := time1(retrieve.Vector)
+			if err != nil {
+				return err
+			}
+			lp50, lp99, err := time1(retrieve.Lexical)
+			if err != nil {
+				return err
+			}
+			rss := rssMB()
+			rawMB := float64(*n) * float64(*dims) * 4 / (1 << 20)
+			out := map[string]any{
+				"chunks": *n, "dims": *dims, "add_per_s": addRate,
+				"query_p50_ms": hp50, "query_p99_ms": hp99,
+				"vector_p50_ms": vp50, "vector_p99_ms": vp99, "lexical_p50_ms": lp50, "lexical_p99_ms": lp99,
+				"reopen_ms": float64(reopen.Microseconds()) / 1000, "rss_mb": rss, "raw_vector_mb": rawMB, "lost": lost,
+			}
+			if *asJSON {
+				return json.NewEncoder(os.Stdout).Encode(out)
+			}
+			fmt.Printf("%d chunks × %d dims: add %.0f chunks/s · reopen %.0f ms · lost %d\n", *n, *dims, addRate, float64(reopen.Microseconds())/1000, lost)
+			fmt.Printf("query p50/p99: hybrid %.1f/%.1f ms · vector %.1f/%.1f ms · lexical %.1f/%.1f ms\n", hp50, hp99, vp50, vp99, lp50, lp99)
+			fmt.Printf("memory: %.0f MB resident, raw vectors %.0f MB (%.2f×)\n", rss, rawMB, rss/rawMB)
+			return nil
+		},
+	}
+}
+
+func syntheticWords(rng *rand.Rand, n int) []string {
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	words := make([]string, n)
+	for i := range words {
+		l := 3 + rng.IntN(7)
+		b := make([]byte, l)
+		for j := range b {
+			b[j] = letters[rng.IntN(len(letters))]
+		}
+		words[i] = string(b)
+	}
+	return words
+}
+
+// syntheticText draws words with a Zipf-like skew, as real text has.
+func syntheticText(rng *rand.Rand, words []string, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		r := rng.Float64()
+		b.WriteString(words[int(float64(len(words))*r*r*r)])
+	}
+	return b.String()
+}
+
+// rssMB is the process's resident memory, from /proc on Linux; elsewhere
+// the Go heap in use.
+func rssMB() float64 {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "VmRSS:") {
+				var kb float64
+				fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(l, "VmRSS:")), "%f", &kb)
+				return kb / 1024
+			}
+		}
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapInuse) / (1 << 20)
+}

@@ -1,0 +1,175 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+	"time"
+)
+
+func openTest(t *testing.T, dir, model string) *Index {
+	t.Helper()
+	x, err := Open(context.Background(), dir, model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return x
+}
+
+func unit(v ...float32) []float32 {
+	var s float64
+	for _, x := range v {
+		s += float64(x * x)
+	}
+	for i := range v {
+		v[i] /= float32(math.Sqrt(s))
+	}
+	return v
+}
+
+func addDoc(t *testing.T, x *Index, lib int64, path, format string, texts []string, vecs [][]float32) Document {
+	t.Helper()
+	ctx := context.Background()
+	d, _, err := x.Enqueue(ctx, lib, path, 10, time.Unix(100, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chunks []Chunk
+	for i, s := range texts {
+		chunks = append(chunks, Chunk{Text: s, Page: i + 1, Heading: "H"})
+	}
+	model := ""
+	if vecs != nil {
+		model = "m"
+	}
+	if err := x.Replace(ctx, d.ID, Meta{Hash: path, Format: format, Title: path}, chunks, vecs, model); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = x.Document(ctx, lib, path)
+	return d
+}
+
+func TestLexicalSearchAndFilters(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir(), "")
+	work, _ := x.Library(ctx, "Work")
+	home, _ := x.Library(ctx, "Home")
+	addDoc(t, x, work.ID, "/w/budget.pdf", "pdf", []string{"The quarterly budget grew by ten percent.", "Travel costs were cut."}, nil)
+	addDoc(t, x, work.ID, "/w/notes/plan.docx", "docx", []string{"Planning the budgets of next year."}, nil)
+	addDoc(t, x, home.ID, "/h/garden.md", "markdown", []string{"Tomatoes need sun and water."}, nil)
+	addDoc(t, x, home.ID, "/h/tokyo.txt", "text", []string{"東京都の人口は約1400万人です。"}, nil)
+
+	hits, terms, err := x.Lexical(ctx, "What was the budget?", Filter{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(terms) != 1 || terms[0] != "budget" || len(hits) != 2 {
+		t.Fatalf("terms %v, %d hits", terms, len(hits))
+	}
+	ps, _ := x.Passages(ctx, []int64{hits[0].ChunkID, hits[1].ChunkID})
+	if ps[hits[0].ChunkID].Doc.Path != "/w/budget.pdf" && ps[hits[0].ChunkID].Doc.Path != "/w/notes/plan.docx" {
+		t.Errorf("top hit %+v", ps[hits[0].ChunkID])
+	}
+	for _, tc := range []struct {
+		name string
+		f    Filter
+		want int
+	}{
+		{"library", Filter{Libraries: []int64{home.ID}}, 0},
+		{"folder", Filter{PathPrefix: "/w/notes/"}, 1},
+		{"format", Filter{Formats: []string{"pdf"}}, 1},
+		{"since", Filter{Since: time.Unix(200, 0)}, 0},
+		{"until", Filter{Until: time.Unix(200, 0)}, 2},
+	} {
+		hits, _, err := x.Lexical(ctx, "budget", tc.f, 10)
+		if err != nil || len(hits) != tc.want {
+			t.Errorf("%s: %d hits, %v", tc.name, len(hits), err)
+		}
+	}
+	// CJK text is found by a query that shares a character pair.
+	hits, _, _ = x.Lexical(ctx, "東京の人口", Filter{}, 10)
+	if len(hits) != 1 {
+		t.Errorf("CJK: %d hits", len(hits))
+	}
+	// Accents fold both ways.
+	addDoc(t, x, home.ID, "/h/cafe.txt", "text", []string{"Le café est fermé le lundi."}, nil)
+	if hits, _, _ := x.Lexical(ctx, "cafe ferme", Filter{}, 10); len(hits) != 1 {
+		t.Errorf("accent folding: %d hits", len(hits))
+	}
+}
+
+func TestReplaceIsAtomicAndRemoveCleans(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	x := openTest(t, dir, "m")
+	lib, _ := x.Library(ctx, "L")
+	d := addDoc(t, x, lib.ID, "/a.txt", "text", []string{"old apple text"}, [][]float32{unit(1, 0, 0)})
+	if d.Status != Ready || d.Chunks != 1 || d.Model != "m" {
+		t.Fatalf("doc %+v", d)
+	}
+	// Replace with new content: the old words are gone, the new ones found.
+	if err := x.Replace(ctx, d.ID, Meta{Hash: "2"}, []Chunk{{Text: "new banana text"}}, [][]float32{unit(0, 1, 0)}, "m"); err != nil {
+		t.Fatal(err)
+	}
+	if h, _, _ := x.Lexical(ctx, "apple", Filter{}, 5); len(h) != 0 {
+		t.Error("old chunk still found")
+	}
+	if h, _, _ := x.Lexical(ctx, "banana", Filter{}, 5); len(h) != 1 {
+		t.Error("new chunk not found")
+	}
+	vh, err := x.Vector(ctx, unit(0, 1, 0), Filter{}, 5)
+	if err != nil || len(vh) != 1 || vh[0].Score < 0.99 {
+		t.Fatalf("vector hits %+v, %v", vh, err)
+	}
+	// Reopen: everything is still there, vectors included.
+	x.Close()
+	y := openTest(t, dir, "m")
+	if h, _, _ := y.Lexical(ctx, "banana", Filter{}, 5); len(h) != 1 {
+		t.Error("not found after reopen")
+	}
+	if vh, _ := y.Vector(ctx, unit(0, 1, 0), Filter{}, 5); len(vh) != 1 {
+		t.Error("vector not loaded after reopen")
+	}
+	if err := y.Remove(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if h, _, _ := y.Lexical(ctx, "banana", Filter{}, 5); len(h) != 0 {
+		t.Error("removed document still found")
+	}
+	if vh, _ := y.Vector(ctx, unit(0, 1, 0), Filter{}, 5); len(vh) != 0 {
+		t.Error("removed document's vector still found")
+	}
+	if _, err := y.Document(ctx, lib.ID, "/a.txt"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("removed document: %v", err)
+	}
+}
+
+func TestEnqueueDetectsChanges(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir(), "")
+	lib, _ := x.Library(ctx, "L")
+	d := addDoc(t, x, lib.ID, "/a.txt", "text", []string{"x y z words"}, nil)
+	if _, changed, _ := x.Enqueue(ctx, lib.ID, "/a.txt", 10, time.Unix(100, 0)); changed {
+		t.Error("unchanged file queued again")
+	}
+	d2, changed, _ := x.Enqueue(ctx, lib.ID, "/a.txt", 11, time.Unix(101, 0))
+	if !changed || d2.Status != Stale || d2.ID != d.ID {
+		t.Errorf("changed file: %+v, %v", d2, changed)
+	}
+	// A stale document keeps serving its old chunks until re-indexed.
+	if h, _, _ := x.Lexical(ctx, "words", Filter{}, 5); len(h) != 1 {
+		t.Error("stale document not served")
+	}
+	if err := x.Fail(ctx, d.ID, "h", "it is damaged", "corrupt"); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := x.Document(ctx, lib.ID, "/a.txt")
+	if f.Status != Failed || f.ErrorKind != "corrupt" || f.Chunks != 0 {
+		t.Errorf("failed doc %+v", f)
+	}
+	if h, _, _ := x.Lexical(ctx, "words", Filter{}, 5); len(h) != 0 {
+		t.Error("failed document still served")
+	}
+}

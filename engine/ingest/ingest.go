@@ -1,0 +1,557 @@
+// Package ingest keeps a library's index in step with files on disk: it
+// adds files and folders, parses, chunks and embeds them in a background
+// queue, and watches folders so that a saved file is searchable within
+// seconds and a deleted one leaves the index at once.
+//
+// The queue lives in the index itself (documents not yet ready), so work
+// interrupted by a crash resumes when the library is opened again.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/chunk"
+	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/index"
+)
+
+// Embedder computes unit vectors for passages.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	// Model names the model, so vectors of different models never mix.
+	Model() string
+}
+
+// TokenCounter is implemented by embedders that can count tokens with the
+// model's tokenizer, for sizing chunks exactly.
+type TokenCounter interface {
+	CountTokens(text string) int
+}
+
+// Options configure an Ingester; zero values pick the defaults.
+type Options struct {
+	// Workers is how many files are parsed at once; 0 means the number of
+	// CPUs, at most 4.
+	Workers int
+	// Chunk sizes passages.
+	Chunk chunk.Options
+	// Embedder makes vectors; nil means lexical search only.
+	Embedder Embedder
+	// ParseTimeout bounds one file; 0 means 2 minutes.
+	ParseTimeout time.Duration
+	// Rescan is the interval of the watcher's safety-net rescan; 0 means
+	// two minutes.
+	Rescan time.Duration
+}
+
+// EventKind says what an Event reports.
+type EventKind string
+
+// Event kinds.
+const (
+	EventQueued   EventKind = "queued"   // files were added to the queue
+	EventStarted  EventKind = "started"  // a file is being indexed
+	EventIndexed  EventKind = "indexed"  // a file is searchable
+	EventFailed   EventKind = "failed"   // a file could not be indexed
+	EventRemoved  EventKind = "removed"  // a file left the index
+	EventProgress EventKind = "progress" // counts changed
+	EventIdle     EventKind = "idle"     // the queue is empty
+)
+
+// Event reports ingestion progress.
+type Event struct {
+	Kind    EventKind
+	Library int64
+	Path    string
+	Status  index.Status
+	Err     error // for EventFailed
+	Done    int   // files finished since the queue was last empty
+	Total   int   // files queued since then
+	ETA     time.Duration
+}
+
+// Ingester runs the queue of one index. It is safe for concurrent use.
+type Ingester struct {
+	idx    *index.Index
+	parser *docs.Parser
+	opts   Options
+	emit   func(Event)
+
+	mu       sync.Mutex
+	wake     chan struct{}
+	busy     map[int64]bool // documents being processed
+	paused   bool
+	done     int
+	total    int
+	started  time.Time
+	epoch    int // bumped by Cancel: workers drop what they took before
+	idleCond *sync.Cond
+}
+
+// New returns an Ingester. emit, if not nil, receives events; it must not
+// block for long.
+func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(Event)) *Ingester {
+	if opts.Workers <= 0 {
+		opts.Workers = min(runtime.NumCPU(), 4)
+	}
+	if opts.ParseTimeout <= 0 {
+		opts.ParseTimeout = 2 * time.Minute
+	}
+	if opts.Rescan <= 0 {
+		opts.Rescan = 2 * time.Minute
+	}
+	if emit == nil {
+		emit = func(Event) {}
+	}
+	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{}}
+	in.idleCond = sync.NewCond(&in.mu)
+	if tc, ok := opts.Embedder.(TokenCounter); ok && in.opts.Chunk.Count == nil {
+		in.opts.Chunk.Count = tc.CountTokens
+	}
+	return in
+}
+
+// skipDirs and skipExt are never indexed when walking folders: system
+// folders, and files that are certainly not documents.
+var (
+	skipNames = map[string]bool{"Thumbs.db": true, "desktop.ini": true, "node_modules": true, "__pycache__": true, "$RECYCLE.BIN": true, "System Volume Information": true}
+	skipExt   = map[string]bool{
+		".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".bmp": true, ".tif": true, ".tiff": true, ".webp": true, ".heic": true, ".ico": true, ".svg": true,
+		".mp3": true, ".wav": true, ".flac": true, ".ogg": true, ".m4a": true, ".mp4": true, ".mov": true, ".avi": true, ".mkv": true, ".webm": true,
+		".zip": true, ".gz": true, ".tgz": true, ".bz2": true, ".xz": true, ".7z": true, ".rar": true, ".iso": true, ".dmg": true,
+		".exe": true, ".dll": true, ".so": true, ".dylib": true, ".bin": true, ".o": true, ".a": true, ".class": true, ".jar": true,
+		".ttf": true, ".otf": true, ".woff": true, ".woff2": true, ".db": true, ".sqlite": true, ".gguf": true, ".safetensors": true,
+		".tmp": true, ".swp": true, ".lock": true, ".part": true, ".crdownload": true, ".lnk": true,
+	}
+)
+
+// ignored reports whether a name inside a folder walk is skipped: hidden
+// files, system files, office lock files, non-documents, and the
+// library's ignore patterns (matched against the name and the path
+// relative to the folder added).
+func ignored(name, rel string, isDir bool, patterns []string) bool {
+	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || skipNames[name] {
+		return true
+	}
+	if !isDir && skipExt[strings.ToLower(filepath.Ext(name))] {
+		return true
+	}
+	for _, p := range patterns {
+		if ok, _ := filepath.Match(p, name); ok {
+			return true
+		}
+		if ok, _ := filepath.Match(p, filepath.ToSlash(rel)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Add queues files and whole folders (recursively) of a library and
+// records them as its sources. It returns how many files were queued
+// (unchanged, already indexed files are not). Work starts in Run.
+func (in *Ingester) Add(ctx context.Context, lib index.Library, watch bool, paths ...string) (int, error) {
+	queued := 0
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return queued, err
+		}
+		st, err := os.Stat(abs)
+		if err != nil {
+			return queued, fmt.Errorf("ingest: %w", err)
+		}
+		if err := in.idx.AddSource(ctx, lib.ID, abs, watch && st.IsDir()); err != nil {
+			return queued, err
+		}
+		if !st.IsDir() {
+			n, err := in.enqueue(ctx, lib.ID, abs, st)
+			queued += n
+			if err != nil {
+				return queued, err
+			}
+			continue
+		}
+		n, err := in.walk(ctx, lib, abs, nil)
+		queued += n
+		if err != nil {
+			return queued, err
+		}
+	}
+	if queued > 0 {
+		in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: queued})
+		in.poke()
+	}
+	return queued, nil
+}
+
+// walk queues the files below root; seen, if not nil, collects the paths
+// found (for rescans, to notice deletions).
+func (in *Ingester) walk(ctx context.Context, lib index.Library, root string, seen map[string]bool) (int, error) {
+	queued := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable folder: skip it, keep walking
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rel, _ := filepath.Rel(root, path)
+		if path != root && ignored(d.Name(), rel, d.IsDir(), lib.Ignore) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil // folders are entered; links and devices are not followed
+		}
+		if seen != nil {
+			seen[path] = true
+		}
+		st, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		n, err := in.enqueue(ctx, lib.ID, path, st)
+		queued += n
+		return err
+	})
+	return queued, err
+}
+
+func (in *Ingester) enqueue(ctx context.Context, lib int64, path string, st fs.FileInfo) (int, error) {
+	_, changed, err := in.idx.Enqueue(ctx, lib, path, st.Size(), st.ModTime())
+	if err != nil || !changed {
+		return 0, err
+	}
+	in.mu.Lock()
+	if in.total == in.done {
+		in.started = time.Now()
+	}
+	in.total++
+	in.mu.Unlock()
+	return 1, nil
+}
+
+// Remove takes files, or everything below folders, out of a library.
+func (in *Ingester) Remove(ctx context.Context, lib index.Library, paths ...string) (int, error) {
+	removed := 0
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return removed, err
+		}
+		in.idx.RemoveSource(ctx, lib.ID, abs)
+		ds, err := in.idx.Documents(ctx, index.DocFilter{LibraryID: lib.ID, PathPrefix: abs})
+		if err != nil {
+			return removed, err
+		}
+		for _, d := range ds {
+			if d.Path != abs && !strings.HasPrefix(d.Path, abs+string(filepath.Separator)) {
+				continue
+			}
+			if err := in.removeDoc(ctx, d); err != nil {
+				return removed, err
+			}
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// removeDoc deletes a document; documents that were its duplicates are
+// queued to be indexed in its place.
+func (in *Ingester) removeDoc(ctx context.Context, d index.Document) error {
+	if err := in.idx.Remove(ctx, d.ID); err != nil && !errors.Is(err, index.ErrNotFound) {
+		return err
+	}
+	in.emit(Event{Kind: EventRemoved, Library: d.LibraryID, Path: d.Path})
+	if d.Hash != "" {
+		dups, _ := in.idx.Documents(ctx, index.DocFilter{LibraryID: d.LibraryID})
+		for _, x := range dups {
+			if x.DuplicateOf == d.ID {
+				in.idx.SetStatus(ctx, x.ID, index.Queued, "", "")
+				in.poke()
+			}
+		}
+	}
+	return nil
+}
+
+// Pause stops taking new files; files already started finish.
+func (in *Ingester) Pause() {
+	in.mu.Lock()
+	in.paused = true
+	in.mu.Unlock()
+}
+
+// Resume continues after Pause.
+func (in *Ingester) Resume() {
+	in.mu.Lock()
+	in.paused = false
+	in.mu.Unlock()
+	in.poke()
+}
+
+// Paused reports whether the queue is paused.
+func (in *Ingester) Paused() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.paused
+}
+
+// Cancel empties the queue: files not yet indexed are marked failed with
+// the reason "cancelled" (add them again to index them).
+func (in *Ingester) Cancel(ctx context.Context) error {
+	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}})
+	if err != nil {
+		return err
+	}
+	in.mu.Lock()
+	in.epoch++
+	in.mu.Unlock()
+	for _, d := range ds {
+		if d.Status == index.Stale {
+			in.idx.SetStatus(ctx, d.ID, index.Ready, "", "") // its old chunks stay valid for the old content
+			continue
+		}
+		in.idx.Fail(ctx, d.ID, "", "indexing was cancelled", "cancelled")
+	}
+	in.mu.Lock()
+	in.done, in.total = 0, 0
+	in.mu.Unlock()
+	return nil
+}
+
+func (in *Ingester) poke() {
+	select {
+	case in.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run processes the queue until ctx ends, with the configured number of
+// workers. Work left unfinished by an earlier run (a crash) is taken up
+// first.
+func (in *Ingester) Run(ctx context.Context) error {
+	// Documents caught mid-work by a crash start over.
+	if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Parsing, index.Embedding}}); err == nil {
+		for _, d := range ds {
+			in.idx.SetStatus(ctx, d.ID, index.Queued, "", "")
+		}
+	}
+	if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}}); err == nil && len(ds) > 0 {
+		in.mu.Lock()
+		in.total += len(ds)
+		in.started = time.Now()
+		in.mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < in.opts.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in.worker(ctx)
+		}()
+	}
+	in.poke()
+	wg.Wait()
+	return ctx.Err()
+}
+
+func (in *Ingester) worker(ctx context.Context) {
+	for ctx.Err() == nil {
+		d, epoch, ok := in.claim(ctx)
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-in.wake:
+				in.poke() // let the other workers look too
+				continue
+			case <-time.After(time.Second):
+				continue
+			}
+		}
+		in.process(ctx, d, epoch)
+		in.release(d.ID)
+	}
+}
+
+// claim takes the next pending document no other worker holds.
+func (in *Ingester) claim(ctx context.Context) (index.Document, int, bool) {
+	in.mu.Lock()
+	paused, epoch := in.paused, in.epoch
+	in.mu.Unlock()
+	if paused {
+		return index.Document{}, 0, false
+	}
+	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}})
+	if err != nil {
+		return index.Document{}, 0, false
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, d := range ds {
+		if !in.busy[d.ID] {
+			in.busy[d.ID] = true
+			return d, epoch, true
+		}
+	}
+	if len(in.busy) == 0 && in.total > 0 {
+		in.done, in.total = 0, 0
+		in.idleCond.Broadcast()
+		go in.emit(Event{Kind: EventIdle})
+	}
+	return index.Document{}, 0, false
+}
+
+func (in *Ingester) release(id int64) {
+	in.mu.Lock()
+	delete(in.busy, id)
+	in.done = min(in.done+1, in.total)
+	done, total, started := in.done, in.total, in.started
+	in.mu.Unlock()
+	ev := Event{Kind: EventProgress, Done: done, Total: total}
+	if done > 0 && total > done {
+		ev.ETA = time.Since(started) / time.Duration(done) * time.Duration(total-done)
+	}
+	in.emit(ev)
+	in.poke()
+}
+
+// Wait blocks until the queue is empty or ctx ends.
+func (in *Ingester) Wait(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		in.mu.Lock()
+		in.idleCond.Broadcast()
+		in.mu.Unlock()
+	})
+	defer stop()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for ctx.Err() == nil {
+		if in.total == 0 && len(in.busy) == 0 {
+			pending, _ := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale, index.Parsing, index.Embedding}})
+			if len(pending) == 0 || in.paused {
+				return nil
+			}
+		}
+		in.idleCond.Wait()
+	}
+	return ctx.Err()
+}
+
+// process indexes one document.
+func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) {
+	in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Parsing})
+	data, err := os.ReadFile(d.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		in.removeDoc(ctx, d)
+		return
+	}
+	fail := func(msg, kind string, err error) {
+		if ctx.Err() != nil {
+			return // stopped: the document stays queued and resumes later
+		}
+		hash := ""
+		if data != nil {
+			hash = hashOf(data)
+		}
+		in.idx.Fail(ctx, d.ID, hash, msg, kind)
+		in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Failed, Err: err})
+	}
+	if err != nil {
+		fail("it cannot be read: "+err.Error(), "unreadable", err)
+		return
+	}
+	hash := hashOf(data)
+	model := ""
+	if in.opts.Embedder != nil {
+		model = in.opts.Embedder.Model()
+	}
+	// The same content as indexed before, with vectors of the same model:
+	// nothing to redo (a touched file, a restored backup).
+	if d.Hash == hash && d.Status == index.Stale && d.Model == model {
+		in.idx.SetStatus(ctx, d.ID, index.Ready, "", "")
+		in.emit(Event{Kind: EventIndexed, Library: d.LibraryID, Path: d.Path, Status: index.Ready})
+		return
+	}
+	if orig, ok, _ := in.idx.FindByHash(ctx, d.LibraryID, hash, d.ID); ok {
+		in.idx.Replace(ctx, d.ID, index.Meta{Hash: hash, Format: orig.Format, Title: orig.Title, Language: orig.Language, Pages: orig.Pages, DuplicateOf: orig.ID}, nil, nil, "")
+		in.emit(Event{Kind: EventIndexed, Library: d.LibraryID, Path: d.Path, Status: index.Ready})
+		return
+	}
+	in.idx.SetStatus(ctx, d.ID, index.Parsing, "", "")
+	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: in.opts.ParseTimeout})
+	if err != nil {
+		fail(strings.TrimPrefix(err.Error(), d.Path+": "), docs.KindOf(err), err)
+		return
+	}
+	chunks := chunk.Split(doc, in.opts.Chunk)
+	records := make([]index.Chunk, 0, len(chunks))
+	var texts []string
+	for _, c := range chunks {
+		if c.DuplicateOf >= 0 {
+			continue // a repeated passage adds nothing to search
+		}
+		spans, _ := json.Marshal(c.Spans)
+		records = append(records, index.Chunk{Text: c.Text, Page: c.Page, Heading: c.Heading, Spans: string(spans), Tokens: c.Tokens})
+		texts = append(texts, embedText(doc.Title, c))
+	}
+	var vectors [][]float32
+	if in.opts.Embedder != nil && len(texts) > 0 {
+		in.idx.SetStatus(ctx, d.ID, index.Embedding, "", "")
+		in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Embedding})
+		if vectors, err = in.opts.Embedder.Embed(ctx, texts); err != nil {
+			fail("embedding failed: "+err.Error(), "embedding", err)
+			return
+		}
+	}
+	in.mu.Lock()
+	cancelled := epoch != in.epoch
+	in.mu.Unlock()
+	if cancelled || ctx.Err() != nil {
+		return
+	}
+	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages}
+	if err := in.idx.Replace(ctx, d.ID, meta, records, vectors, model); err != nil {
+		fail("it could not be stored: "+err.Error(), "storage", err)
+		return
+	}
+	in.emit(Event{Kind: EventIndexed, Library: d.LibraryID, Path: d.Path, Status: index.Ready})
+}
+
+// embedText is what is embedded for a chunk: the document title and the
+// heading give the passage its context.
+func embedText(title string, c chunk.Chunk) string {
+	var b strings.Builder
+	if title != "" {
+		b.WriteString(title)
+		b.WriteString("\n")
+	}
+	if c.Heading != "" {
+		b.WriteString(c.Heading)
+		b.WriteString("\n")
+	}
+	b.WriteString(c.Text)
+	return b.String()
+}
+
+func hashOf(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,178 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/carrel-ai/carrel/engine/index"
+)
+
+// debounce lets a burst of writes (an editor saving in steps) settle.
+const debounce = 300 * time.Millisecond
+
+// Watch keeps the watched folders of every library in step with the disk
+// until ctx ends: file-system events (debounced) act within a second, and
+// a periodic rescan catches what events miss (network drives, some
+// platforms, events lost while Carrel was closed). It rescans once at the
+// start.
+func (in *Ingester) Watch(ctx context.Context) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	var mu sync.Mutex
+	roots := map[string]index.Library{} // watched folder → its library
+	loadRoots := func() {
+		srcs, _ := in.idx.Sources(ctx)
+		libs, _ := in.idx.Libraries(ctx)
+		byID := map[int64]index.Library{}
+		for _, l := range libs {
+			byID[l.ID] = l
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range srcs {
+			if !s.Watch {
+				continue
+			}
+			if _, ok := roots[s.Path]; !ok {
+				roots[s.Path] = byID[s.LibraryID]
+				addTree(w, s.Path, byID[s.LibraryID].Ignore)
+			}
+		}
+	}
+	libraryOf := func(path string) (index.Library, string, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		for root, lib := range roots {
+			if path == root || strings.HasPrefix(path, root+string(filepath.Separator)) {
+				return lib, root, true
+			}
+		}
+		return index.Library{}, "", false
+	}
+	loadRoots()
+	in.rescan(ctx, roots, &mu)
+
+	timers := map[string]*time.Timer{}
+	var tmu sync.Mutex
+	settle := func(path string) {
+		tmu.Lock()
+		defer tmu.Unlock()
+		if t, ok := timers[path]; ok {
+			t.Reset(debounce)
+			return
+		}
+		timers[path] = time.AfterFunc(debounce, func() {
+			tmu.Lock()
+			delete(timers, path)
+			tmu.Unlock()
+			lib, root, ok := libraryOf(path)
+			if ok {
+				in.check(ctx, w, lib, root, path)
+			}
+		})
+	}
+	tick := time.NewTicker(in.opts.Rescan)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-w.Events:
+			if !ok {
+				return errors.New("ingest: the file watcher stopped")
+			}
+			settle(filepath.Clean(ev.Name))
+		case <-w.Errors:
+			// Lost events (an overflowing queue): the rescan repairs.
+			go in.rescan(ctx, roots, &mu)
+		case <-tick.C:
+			loadRoots()
+			in.rescan(ctx, roots, &mu)
+		}
+	}
+}
+
+// addTree watches a folder and its subfolders (fsnotify is not recursive).
+func addTree(w *fsnotify.Watcher, root string, ignore []string) {
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		if path != root && ignored(d.Name(), rel, true, ignore) {
+			return filepath.SkipDir
+		}
+		w.Add(path)
+		return nil
+	})
+}
+
+// check brings one changed path up to date: a new or changed file is
+// queued, a new folder watched and walked, a vanished file or folder
+// removed from the index.
+func (in *Ingester) check(ctx context.Context, w *fsnotify.Watcher, lib index.Library, root, path string) {
+	st, err := os.Stat(path)
+	rel, _ := filepath.Rel(root, path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		ds, _ := in.idx.Documents(ctx, index.DocFilter{LibraryID: lib.ID, PathPrefix: path})
+		for _, d := range ds {
+			if d.Path == path || strings.HasPrefix(d.Path, path+string(filepath.Separator)) {
+				in.removeDoc(ctx, d)
+			}
+		}
+	case err != nil || ignored(filepath.Base(path), rel, st.IsDir(), lib.Ignore):
+	case st.IsDir():
+		addTree(w, path, lib.Ignore)
+		if n, _ := in.walk(ctx, lib, path, nil); n > 0 {
+			in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: n})
+			in.poke()
+		}
+	case st.Mode().IsRegular():
+		if n, _ := in.enqueue(ctx, lib.ID, path, st); n > 0 {
+			in.emit(Event{Kind: EventQueued, Library: lib.ID, Path: path, Total: 1})
+			in.poke()
+		}
+	}
+}
+
+// rescan walks every watched folder: changed files are queued, files that
+// are gone are removed.
+func (in *Ingester) rescan(ctx context.Context, roots map[string]index.Library, mu *sync.Mutex) {
+	mu.Lock()
+	snapshot := make(map[string]index.Library, len(roots))
+	for k, v := range roots {
+		snapshot[k] = v
+	}
+	mu.Unlock()
+	for root, lib := range snapshot {
+		seen := map[string]bool{}
+		n, err := in.walk(ctx, lib, root, seen)
+		if err != nil {
+			continue
+		}
+		ds, _ := in.idx.Documents(ctx, index.DocFilter{LibraryID: lib.ID, PathPrefix: root + string(filepath.Separator)})
+		for _, d := range ds {
+			if !seen[d.Path] {
+				if _, err := os.Stat(d.Path); errors.Is(err, fs.ErrNotExist) {
+					in.removeDoc(ctx, d)
+				}
+			}
+		}
+		if n > 0 {
+			in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: n})
+			in.poke()
+		}
+	}
+}

@@ -1,0 +1,229 @@
+// Package retrieve finds the passages that answer a question: lexical
+// BM25 and vector similarity, fused by reciprocal rank, with each score
+// kept so a front end can show why a passage was chosen, and a relevance
+// floor so the answer layer can say honestly that the documents do not
+// hold the answer.
+package retrieve
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/index"
+)
+
+// Embedder embeds queries with the model the library was indexed with.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Model() string
+}
+
+// Mode selects the retrievers.
+type Mode string
+
+// Modes.
+const (
+	Hybrid  Mode = "hybrid"
+	Lexical Mode = "lexical"
+	Vector  Mode = "vector"
+)
+
+// Options for a search; zero values pick the defaults.
+type Options struct {
+	K int // results; 0 means 10
+	// Mode; "" means hybrid when an embedder is set, else lexical.
+	Mode   Mode
+	Filter index.Filter
+	// Candidates each retriever contributes to the fusion; 0 means
+	// max(100, 5·K).
+	Candidates int
+	// RRFK is the reciprocal-rank-fusion constant; 0 means 60.
+	RRFK float64
+	// VectorWeight scales the vector ranks' share of the fused score
+	// against the lexical ranks' (1); 0 means 1.
+	VectorWeight float64
+	// MinCoverage is the relevance floor for lexical evidence: the share of
+	// the query's terms the best passage must contain; 0 means 0.5.
+	MinCoverage float64
+	// MinSimilarity is the floor for vector evidence: the cosine
+	// similarity the best passage must reach; 0 means 0.5.
+	MinSimilarity float64
+}
+
+// Scores explain a hit.
+type Scores struct {
+	Lexical     float64 `json:"lexical"`      // BM25, 0 if not found lexically
+	LexicalRank int     `json:"lexical_rank"` // 1-based, 0 if not found
+	Vector      float64 `json:"vector"`       // cosine similarity, 0 if not found
+	VectorRank  int     `json:"vector_rank"`
+	Fused       float64 `json:"fused"`
+	Coverage    float64 `json:"coverage"` // share of the query's terms in the passage
+}
+
+// Hit is a passage with its place and scores.
+type Hit struct {
+	ChunkID   int64
+	DocID     int64
+	LibraryID int64
+	Path      string
+	Title     string
+	Format    string
+	Page      int
+	Heading   string
+	Text      string
+	Spans     string // JSON: the passage's (block, start, end) spans
+	IndexedAt time.Time
+	Scores    Scores
+}
+
+// Result is a search's answer.
+type Result struct {
+	Query string
+	Terms []string
+	Mode  Mode
+	Hits  []Hit
+	// Relevant is false when no passage passes the relevance floor: the
+	// documents probably do not hold the answer, and Hits are only the
+	// closest passages.
+	Relevant bool
+	Took     time.Duration
+}
+
+// Retriever searches an index.
+type Retriever struct {
+	idx *index.Index
+	emb Embedder
+}
+
+// New returns a Retriever; emb may be nil (lexical search only).
+func New(idx *index.Index, emb Embedder) *Retriever { return &Retriever{idx: idx, emb: emb} }
+
+// Search runs a query.
+func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result, error) {
+	start := time.Now()
+	if o.K <= 0 {
+		o.K = 10
+	}
+	if o.Candidates <= 0 {
+		o.Candidates = max(100, 5*o.K)
+	}
+	if o.RRFK <= 0 {
+		o.RRFK = 60
+	}
+	if o.VectorWeight <= 0 {
+		o.VectorWeight = 1
+	}
+	if o.MinCoverage <= 0 {
+		o.MinCoverage = 0.5
+	}
+	if o.MinSimilarity <= 0 {
+		o.MinSimilarity = 0.5
+	}
+	if o.Mode == "" {
+		o.Mode = Lexical
+		if r.emb != nil && r.idx.Model() == r.emb.Model() {
+			o.Mode = Hybrid
+		}
+	}
+	if (o.Mode == Vector || o.Mode == Hybrid) && r.emb == nil {
+		return Result{}, fmt.Errorf("retrieve: %s search needs an embedding model", o.Mode)
+	}
+	res := Result{Query: query, Mode: o.Mode}
+	scores := map[int64]*Scores{}
+	get := func(id int64) *Scores {
+		if s := scores[id]; s != nil {
+			return s
+		}
+		s := &Scores{}
+		scores[id] = s
+		return s
+	}
+	if o.Mode != Vector {
+		hits, terms, err := r.idx.Lexical(ctx, query, o.Filter, o.Candidates)
+		if err != nil {
+			return res, err
+		}
+		res.Terms = terms
+		for i, h := range hits {
+			s := get(h.ChunkID)
+			s.Lexical, s.LexicalRank = h.Score, i+1
+			s.Fused += 1 / (o.RRFK + float64(i+1))
+		}
+	} else {
+		res.Terms = index.Terms(query)
+	}
+	if o.Mode != Lexical {
+		vs, err := r.emb.Embed(ctx, []string{query})
+		if err != nil {
+			return res, fmt.Errorf("retrieve: embedding the query: %w", err)
+		}
+		hits, err := r.idx.Vector(ctx, vs[0], o.Filter, o.Candidates)
+		if err != nil {
+			return res, err
+		}
+		for i, h := range hits {
+			s := get(h.ChunkID)
+			s.Vector, s.VectorRank = h.Score, i+1
+			s.Fused += o.VectorWeight / (o.RRFK + float64(i+1))
+		}
+	}
+	ids := make([]int64, 0, len(scores))
+	for id := range scores {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := scores[ids[i]], scores[ids[j]]
+		if a.Fused != b.Fused {
+			return a.Fused > b.Fused
+		}
+		return ids[i] < ids[j]
+	})
+	if len(ids) > o.K {
+		ids = ids[:o.K]
+	}
+	ps, err := r.idx.Passages(ctx, ids)
+	if err != nil {
+		return res, err
+	}
+	qterms := map[string]bool{}
+	for _, t := range res.Terms {
+		qterms[t] = true
+	}
+	for _, id := range ids {
+		p, ok := ps[id]
+		if !ok {
+			continue // removed since the search began
+		}
+		s := *scores[id]
+		s.Coverage = coverage(qterms, p.Heading+"\n"+p.Text)
+		res.Hits = append(res.Hits, Hit{
+			ChunkID: id, DocID: p.DocID, LibraryID: p.Doc.LibraryID, Path: p.Doc.Path, Title: p.Doc.Title,
+			Format: p.Doc.Format, Page: p.Page, Heading: p.Heading, Text: p.Text, Spans: p.Spans,
+			IndexedAt: p.Doc.IndexedAt, Scores: s,
+		})
+	}
+	for _, h := range res.Hits {
+		if (h.Scores.LexicalRank > 0 && h.Scores.Coverage >= o.MinCoverage) || (h.Scores.VectorRank > 0 && h.Scores.Vector >= o.MinSimilarity) {
+			res.Relevant = true
+			break
+		}
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+// coverage is the share of the query's distinct terms found in text.
+func coverage(q map[string]bool, text string) float64 {
+	if len(q) == 0 {
+		return 0
+	}
+	found := map[string]bool{}
+	for _, t := range index.Terms(text) {
+		if q[t] {
+			found[t] = true
+		}
+	}
+	return float64(len(found)) / float64(len(q))
+}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"runtime"
 	"sort"
 	"strings"
@@ -53,6 +54,7 @@ func benchIndexCmd() *command {
 	queries := fs.Int("queries", 200, "queries to time")
 	dir := fs.String("dir", "", "build the library in this `folder` (default: a temporary one, removed)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	phase := fs.String("phase", "", "internal: \"query\" times an existing --dir library in this process")
 	return &command{
 		Name: "bench index", Usage: "--chunks N [--dims 384] [--json]",
 		Short: "build a synthetic library through the real storage path and time adding, querying and reopening",
@@ -71,6 +73,13 @@ func benchIndexCmd() *command {
 			}
 			rng := rand.New(rand.NewPCG(7, 11))
 			words := syntheticWords(rng, 20000)
+			if *phase == "query" {
+				out, err := benchQueries(ctx, work, *n, *dims, *queries, rng, words)
+				if err != nil {
+					return err
+				}
+				return json.NewEncoder(os.Stdout).Encode(out)
+			}
 			idx, err := index.Open(ctx, work, "synthetic")
 			if err != nil {
 				return err
@@ -100,60 +109,78 @@ func benchIndexCmd() *command {
 			}
 			addRate := float64(*n) / time.Since(start).Seconds()
 			idx.Close()
-
-			runtime.GC()
-			t0 := time.Now()
-			idx, err = index.Open(ctx, work, "synthetic")
+			// Reopening and querying run in a fresh process, so its memory
+			// is what a user's app would hold, not the builder's leftovers.
+			exe, err := os.Executable()
 			if err != nil {
 				return err
 			}
-			defer idx.Close()
-			reopen := time.Since(t0)
-			st, _ := idx.Stats(ctx, 0)
-			lost := *n - st.Vectors
-			r := retrieve.New(idx, &randomEmbedder{*dims, rng})
-			time1 := func(mode retrieve.Mode) (p50, p99 float64, err error) {
-				var ts []float64
-				for q := 0; q < *queries; q++ {
-					query := syntheticText(rng, words, 6)
-					t := time.Now()
-					if _, err := r.Search(ctx, query, retrieve.Options{K: 10, Mode: mode}); err != nil {
-						return 0, 0, err
-					}
-					ts = append(ts, float64(time.Since(t).Microseconds())/1000)
-				}
-				sort.Float64s(ts)
-				return ts[len(ts)/2], ts[min(len(ts)-1, len(ts)*99/100)], nil
-			}
-			hp50, hp99, err := time1(retrieve.Hybrid)
+			cmd := exec.CommandContext(ctx, exe, "bench", "index", "--phase", "query", "--dir", work,
+				"--chunks", fmt.Sprint(*n), "--dims", fmt.Sprint(*dims), "--queries", fmt.Sprint(*queries))
+			cmd.Stderr = os.Stderr
+			raw, err := cmd.Output()
 			if err != nil {
-				return err
+				return fmt.Errorf("timing queries: %w", err)
 			}
-			vp50, vp99, err := time1(retrieve.Vector)
-			if err != nil {
-				return err
+			var out map[string]any
+			if err := json.Unmarshal(raw, &out); err != nil {
+				return fmt.Errorf("timing queries: %w", err)
 			}
-			lp50, lp99, err := time1(retrieve.Lexical)
-			if err != nil {
-				return err
-			}
-			rss := rssMB()
-			rawMB := float64(*n) * float64(*dims) * 4 / (1 << 20)
-			out := map[string]any{
-				"chunks": *n, "dims": *dims, "add_per_s": addRate,
-				"query_p50_ms": hp50, "query_p99_ms": hp99,
-				"vector_p50_ms": vp50, "vector_p99_ms": vp99, "lexical_p50_ms": lp50, "lexical_p99_ms": lp99,
-				"reopen_ms": float64(reopen.Microseconds()) / 1000, "rss_mb": rss, "raw_vector_mb": rawMB, "lost": lost,
-			}
+			out["add_per_s"] = addRate
 			if *asJSON {
 				return json.NewEncoder(os.Stdout).Encode(out)
 			}
-			fmt.Printf("%d chunks × %d dims: add %.0f chunks/s · reopen %.0f ms · lost %d\n", *n, *dims, addRate, float64(reopen.Microseconds())/1000, lost)
-			fmt.Printf("query p50/p99: hybrid %.1f/%.1f ms · vector %.1f/%.1f ms · lexical %.1f/%.1f ms\n", hp50, hp99, vp50, vp99, lp50, lp99)
-			fmt.Printf("memory: %.0f MB resident, raw vectors %.0f MB (%.2f×)\n", rss, rawMB, rss/rawMB)
+			fmt.Printf("%d chunks × %d dims: add %.0f chunks/s · reopen %.0f ms · lost %v\n", *n, *dims, addRate, out["reopen_ms"], out["lost"])
+			fmt.Printf("query p50/p99: hybrid %.1f/%.1f ms · vector %.1f/%.1f ms · lexical %.1f/%.1f ms\n",
+				out["query_p50_ms"], out["query_p99_ms"], out["vector_p50_ms"], out["vector_p99_ms"], out["lexical_p50_ms"], out["lexical_p99_ms"])
+			fmt.Printf("memory: %.0f MB resident, raw vectors %.0f MB (%.2f×)\n", out["rss_mb"], out["raw_vector_mb"], out["rss_mb"].(float64)/out["raw_vector_mb"].(float64))
 			return nil
 		},
 	}
+}
+
+// benchQueries reopens a built library and times searches.
+func benchQueries(ctx context.Context, dir string, n, dims, queries int, rng *rand.Rand, words []string) (map[string]any, error) {
+	base := rssMB()
+	t0 := time.Now()
+	idx, err := index.Open(ctx, dir, "synthetic")
+	if err != nil {
+		return nil, err
+	}
+	defer idx.Close()
+	reopen := time.Since(t0)
+	st, err := idx.Stats(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	r := retrieve.New(idx, &randomEmbedder{dims, rng})
+	timed := func(mode retrieve.Mode) (p50, p99 float64, err error) {
+		var ts []float64
+		for q := 0; q < queries; q++ {
+			query := syntheticText(rng, words, 6)
+			t := time.Now()
+			if _, err := r.Search(ctx, query, retrieve.Options{K: 10, Mode: mode}); err != nil {
+				return 0, 0, err
+			}
+			ts = append(ts, float64(time.Since(t).Microseconds())/1000)
+		}
+		sort.Float64s(ts)
+		return ts[len(ts)/2], ts[min(len(ts)-1, len(ts)*99/100)], nil
+	}
+	out := map[string]any{"chunks": n, "dims": dims, "reopen_ms": float64(reopen.Microseconds()) / 1000, "lost": n - st.Vectors}
+	for _, m := range []struct {
+		mode retrieve.Mode
+		key  string
+	}{{retrieve.Hybrid, "query"}, {retrieve.Vector, "vector"}, {retrieve.Lexical, "lexical"}} {
+		p50, p99, err := timed(m.mode)
+		if err != nil {
+			return nil, err
+		}
+		out[m.key+"_p50_ms"], out[m.key+"_p99_ms"] = p50, p99
+	}
+	out["rss_mb"] = rssMB() - base
+	out["raw_vector_mb"] = float64(n) * float64(dims) * 4 / (1 << 20)
+	return out, nil
 }
 
 func syntheticWords(rng *rand.Rand, n int) []string {

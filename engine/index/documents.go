@@ -7,11 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
+	"runtime/debug"
 	"strings"
 	"time"
-
-	chromem "github.com/philippgille/chromem-go"
+	"unsafe"
 )
 
 const docColumns = `id, library_id, path, hash, size, mtime, format, title, language, status, error, error_kind, chunks, pages, indexed_at, duplicate_of, model`
@@ -182,7 +181,7 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		return err
 	}
 	defer insTerms.Close()
-	insVec, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, model, vec) VALUES(?, ?, ?)`)
+	insVec, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) VALUES(?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -200,7 +199,7 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			return err
 		}
 		if vectors != nil {
-			if _, err := insVec.ExecContext(ctx, ids[i], model, encodeVec(vectors[i])); err != nil {
+			if _, err := insVec.ExecContext(ctx, ids[i], lib, model, encodeVec(vectors[i])); err != nil {
 				return err
 			}
 		}
@@ -220,9 +219,10 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	x.chunks.Add(int64(len(chunks) - len(old)))
 	x.dropVectorsLocked(lib, old)
 	if vectors != nil && model == x.model {
-		x.addVectorsLocked(ctx, lib, ids, vectors)
+		x.addVectorsLocked(lib, ids, vectors)
 	}
 	return nil
 }
@@ -272,6 +272,7 @@ func (x *Index) removeChunks(ctx context.Context, docID int64, then func(*sql.Tx
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	x.chunks.Add(-int64(len(old)))
 	x.dropVectorsLocked(lib, old)
 	return nil
 }
@@ -308,39 +309,60 @@ func deleteChunks(ctx context.Context, tx *sql.Tx, docID int64) ([]int64, error)
 func (x *Index) LoadVectors(ctx context.Context, model string) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.vec = chromem.NewDB()
-	x.cols = map[int64]*chromem.Collection{}
+	x.vec = map[int64]*flat{}
 	x.model = model
 	if model == "" {
 		return nil
 	}
-	rows, err := x.db.QueryContext(ctx, `SELECT v.chunk_id, d.library_id, v.vec FROM vectors v
-		JOIN chunks c ON c.id = v.chunk_id JOIN documents d ON d.id = c.doc_id WHERE v.model = ?`, model)
+	// Size each library's store exactly first: growing by appending would
+	// copy the vectors repeatedly and leave up to twice their memory.
+	counts := map[int64]int{}
+	var size int
+	if err := x.db.QueryRowContext(ctx, `SELECT length(vec) FROM vectors WHERE model = ? LIMIT 1`, model).Scan(&size); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return fmt.Errorf("index: loading vectors: %w", err)
+	}
+	crows, err := x.db.QueryContext(ctx, `SELECT library_id, COUNT(*) FROM vectors WHERE model = ? GROUP BY library_id`, model)
+	if err != nil {
+		return fmt.Errorf("index: loading vectors: %w", err)
+	}
+	for crows.Next() {
+		var lib int64
+		var n int
+		if err := crows.Scan(&lib, &n); err != nil {
+			crows.Close()
+			return err
+		}
+		counts[lib] = n
+		s := newFlat(size / 4)
+		s.vecs = make([]float32, 0, n*(size/4))
+		s.ids = make([]int64, 0, n)
+		s.pos = make(map[int64]int32, n)
+		x.vec[lib] = s
+	}
+	crows.Close()
+	rows, err := x.db.QueryContext(ctx, `SELECT chunk_id, library_id, vec FROM vectors WHERE model = ?`, model)
 	if err != nil {
 		return fmt.Errorf("index: loading vectors: %w", err)
 	}
 	defer rows.Close()
-	byLib := map[int64][]chromem.Document{}
+	var buf []float32
 	for rows.Next() {
 		var id, lib int64
-		var blob []byte
+		var blob sql.RawBytes
 		if err := rows.Scan(&id, &lib, &blob); err != nil {
 			return err
 		}
-		byLib[lib] = append(byLib[lib], chromem.Document{ID: strconv.FormatInt(id, 10), Embedding: decodeVec(blob)})
+		buf = decodeVecInto(buf[:0], blob)
+		x.storeLocked(lib, len(buf)).add(id, buf)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for lib, docs := range byLib {
-		col, err := x.collectionLocked(lib)
-		if err != nil {
-			return err
-		}
-		if err := col.AddDocuments(ctx, docs, 4); err != nil {
-			return fmt.Errorf("index: loading vectors: %w", err)
-		}
-	}
+	// Loading churned through every blob once; give that memory back.
+	debug.FreeOSMemory()
 	return nil
 }
 
@@ -351,45 +373,31 @@ func (x *Index) Model() string {
 	return x.model
 }
 
-func (x *Index) collectionLocked(lib int64) (*chromem.Collection, error) {
-	if c := x.cols[lib]; c != nil {
-		return c, nil
+func (x *Index) storeLocked(lib int64, dims int) *flat {
+	if s := x.vec[lib]; s != nil {
+		return s
 	}
-	c, err := x.vec.CreateCollection(strconv.FormatInt(lib, 10), nil, noEmbed)
-	if err != nil {
-		return nil, err
-	}
-	x.cols[lib] = c
-	return c, nil
+	s := newFlat(dims)
+	x.vec[lib] = s
+	return s
 }
 
-// noEmbed refuses: the index is always given vectors, never text to embed.
-func noEmbed(context.Context, string) ([]float32, error) {
-	return nil, errors.New("index: vectors must be computed by the caller")
-}
-
-func (x *Index) addVectorsLocked(ctx context.Context, lib int64, ids []int64, vectors [][]float32) {
-	col, err := x.collectionLocked(lib)
-	if err != nil || len(ids) == 0 {
+func (x *Index) addVectorsLocked(lib int64, ids []int64, vectors [][]float32) {
+	if len(ids) == 0 {
 		return
 	}
-	docs := make([]chromem.Document, len(ids))
+	s := x.storeLocked(lib, len(vectors[0]))
 	for i, id := range ids {
-		docs[i] = chromem.Document{ID: strconv.FormatInt(id, 10), Embedding: vectors[i]}
+		s.add(id, vectors[i])
 	}
-	col.AddDocuments(ctx, docs, 1)
 }
 
 func (x *Index) dropVectorsLocked(lib int64, ids []int64) {
-	col := x.cols[lib]
-	if col == nil || len(ids) == 0 {
-		return
+	if s := x.vec[lib]; s != nil {
+		for _, id := range ids {
+			s.remove(id)
+		}
 	}
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.FormatInt(id, 10)
-	}
-	col.Delete(context.Background(), nil, nil, s...)
 }
 
 func encodeVec(v []float32) []byte {
@@ -400,10 +408,18 @@ func encodeVec(v []float32) []byte {
 	return b
 }
 
-func decodeVec(b []byte) []float32 {
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+func decodeVecInto(v []float32, b []byte) []float32 {
+	n := len(b) / 4
+	if littleEndian {
+		// Stored little-endian, as this machine holds floats: one copy.
+		v = append(v, make([]float32, n)...)
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&v[len(v)-n])), n*4), b)
+		return v
+	}
+	for i := 0; i+4 <= len(b); i += 4 {
+		v = append(v, math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
 	}
 	return v
 }
+
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1

@@ -2,7 +2,7 @@
 // and their chunks in SQLite (WAL mode, through the pure-Go
 // modernc.org/sqlite), a lexical index in SQLite's FTS5 over Carrel's own
 // terms (see Terms), and the chunks' vectors, kept in SQLite and loaded at
-// open into in-memory chromem-go collections for similarity search.
+// open into an in-memory exact vector index for similarity search.
 //
 // Every change to a document (its chunks, terms and vectors) is one SQLite
 // transaction, so a crash or kill at any moment leaves either the old
@@ -19,9 +19,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	chromem "github.com/philippgille/chromem-go"
 	_ "modernc.org/sqlite"
 )
 
@@ -89,10 +89,10 @@ type Index struct {
 	db      *sql.DB
 	writeMu sync.Mutex // one writer at a time: no SQLITE_BUSY churn
 
-	mu     sync.RWMutex // vector collections and what searches see
-	vec    *chromem.DB
-	cols   map[int64]*chromem.Collection
-	model  string // embedding model whose vectors are loaded
+	mu     sync.RWMutex    // vector stores and what searches see
+	vec    map[int64]*flat // library id → its vectors
+	model  string          // embedding model whose vectors are loaded
+	chunks atomic.Int64    // chunks in the index, for query planning
 	closed bool
 }
 
@@ -119,8 +119,11 @@ CREATE TABLE IF NOT EXISTS chunks(
 	spans TEXT NOT NULL DEFAULT '', tokens INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0 tokenchars ''_''');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms_vocab USING fts5vocab(chunk_terms, 'row');
 CREATE TABLE IF NOT EXISTS vectors(
-	chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, model TEXT NOT NULL, vec BLOB NOT NULL);
+	chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, library_id INTEGER NOT NULL,
+	model TEXT NOT NULL, vec BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS vectors_model ON vectors(model, library_id);
 `
 
 // Open opens (creating if needed) the index in dir and loads the vectors
@@ -140,7 +143,13 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 		db.Close()
 		return nil, fmt.Errorf("index: preparing the database: %w", err)
 	}
-	x := &Index{db: db, vec: chromem.NewDB(), cols: map[int64]*chromem.Collection{}}
+	x := &Index{db: db, vec: map[int64]*flat{}}
+	var n int64
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM chunks`).Scan(&n); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("index: counting chunks: %w", err)
+	}
+	x.chunks.Store(n)
 	if err := x.LoadVectors(ctx, model); err != nil {
 		db.Close()
 		return nil, err

@@ -2,9 +2,9 @@ package index
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -66,35 +66,98 @@ func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]H
 	if len(terms) == 0 || k <= 0 {
 		return nil, terms, nil
 	}
-	quoted := make([]string, len(terms))
-	for i, t := range terms {
+	matchTerms := x.selective(ctx, terms)
+	quoted := make([]string, len(matchTerms))
+	for i, t := range matchTerms {
 		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 	}
-	args := []any{strings.Join(quoted, " OR ")}
-	where, args := f.sql(args)
-	args = append(args, k)
+	match := strings.Join(quoted, " OR ")
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.closed {
 		return nil, terms, ErrClosed
 	}
+	// Fast path: rank in FTS5 alone (no join), then keep the hits that
+	// pass the filter. Most searches are over one library among few, so a
+	// few times k candidates suffice; when the filter removes too many,
+	// the joined query below ranks within the filter exactly.
+	want := k
+	if !f.empty() {
+		want = k * 4
+	}
+	hits, err := x.ftsRank(ctx, match, want)
+	if err != nil {
+		return nil, terms, err
+	}
+	if f.empty() {
+		return hits, terms, nil
+	}
+	full := len(hits) < want
+	if hits, err = x.keep(ctx, hits, f); err != nil {
+		return nil, terms, err
+	}
+	if len(hits) >= k || full {
+		return hits[:min(k, len(hits))], terms, nil
+	}
+	args := []any{match}
+	where, args := f.sql(args)
+	args = append(args, k)
 	rows, err := x.db.QueryContext(ctx, `SELECT t.rowid, bm25(chunk_terms) AS s FROM chunk_terms t
 		JOIN chunks c ON c.id = t.rowid JOIN documents d ON d.id = c.doc_id
 		WHERE chunk_terms MATCH ?`+where+` ORDER BY s LIMIT ?`, args...)
 	if err != nil {
 		return nil, terms, fmt.Errorf("index: lexical search: %w", err)
 	}
+	hits, err = scanHits(rows)
+	return hits, terms, err
+}
+
+// selective drops query terms found in more than half of all chunks when
+// rarer terms remain: their BM25 weight is near zero, yet ranking every
+// chunk that has them is most of a search's cost.
+func (x *Index) selective(ctx context.Context, terms []string) []string {
+	if len(terms) < 2 {
+		return terms
+	}
+	total := int(x.chunks.Load())
+	if total < 1000 {
+		return terms
+	}
+	var keep []string
+	for _, t := range terms {
+		var df int
+		if err := x.db.QueryRowContext(ctx, `SELECT doc FROM chunk_terms_vocab WHERE term = ?`, t).Scan(&df); err != nil || df*2 <= total {
+			keep = append(keep, t)
+		}
+	}
+	if len(keep) == 0 {
+		return terms
+	}
+	return keep
+}
+
+func (x *Index) ftsRank(ctx context.Context, match string, k int) ([]Hit, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT rowid, rank FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY rank LIMIT ?`, match, k)
+	if err != nil {
+		return nil, fmt.Errorf("index: lexical search: %w", err)
+	}
+	return scanHits(rows)
+}
+
+// scanHits reads (id, bm25) rows; SQLite's bm25 is negative, lower being
+// better, so it is negated.
+func scanHits(rows *sql.Rows) ([]Hit, error) {
 	defer rows.Close()
 	var hits []Hit
 	for rows.Next() {
 		var h Hit
 		if err := rows.Scan(&h.ChunkID, &h.Score); err != nil {
-			return nil, terms, err
+			return nil, err
 		}
-		h.Score = -h.Score // SQLite's bm25 is negative: lower is better
+		h.Score = -h.Score
 		hits = append(hits, h)
 	}
-	return hits, terms, rows.Err()
+	return hits, rows.Err()
 }
 
 // Vector ranks chunks by cosine similarity to vec (a unit vector of the
@@ -113,21 +176,12 @@ func (x *Index) Vector(ctx context.Context, vec []float32, f Filter, k int) ([]H
 		want = k * 4 // filters are applied after: look further
 	}
 	var hits []Hit
-	for lib, col := range x.cols {
+	for lib, s := range x.vec {
 		if len(f.Libraries) > 0 && !containsID(f.Libraries, lib) {
 			continue
 		}
-		n := min(want, col.Count())
-		if n == 0 {
-			continue
-		}
-		res, err := col.QueryEmbedding(ctx, vec, n, nil, nil)
-		if err != nil {
-			return nil, fmt.Errorf("index: vector search: %w", err)
-		}
-		for _, r := range res {
-			id, _ := strconv.ParseInt(r.ID, 10, 64)
-			hits = append(hits, Hit{ChunkID: id, Score: float64(r.Similarity)})
+		for _, r := range s.search(vec, want) {
+			hits = append(hits, Hit{ChunkID: r.id, Score: float64(r.score)})
 		}
 	}
 	sort.Slice(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
@@ -235,9 +289,9 @@ func (x *Index) Stats(ctx context.Context, lib int64) (Stats, error) {
 		s.LastIndexed = time.Unix(0, last)
 	}
 	x.mu.RLock()
-	for l, c := range x.cols {
+	for l, v := range x.vec {
 		if lib == 0 || l == lib {
-			s.Vectors += c.Count()
+			s.Vectors += v.count()
 		}
 	}
 	x.mu.RUnlock()

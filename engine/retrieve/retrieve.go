@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/index"
@@ -140,34 +141,48 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 		scores[id] = s
 		return s
 	}
+	// The two retrievers run at once: a hybrid search costs the slower
+	// of the two, not their sum.
+	var lex, vec []index.Hit
+	var lexErr, vecErr error
+	var wg sync.WaitGroup
 	if o.Mode != Vector {
-		hits, terms, err := r.idx.Lexical(ctx, query, o.Filter, o.Candidates)
-		if err != nil {
-			return res, err
-		}
-		res.Terms = terms
-		for i, h := range hits {
-			s := get(h.ChunkID)
-			s.Lexical, s.LexicalRank = h.Score, i+1
-			s.Fused += 1 / (o.RRFK + float64(i+1))
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lex, res.Terms, lexErr = r.idx.Lexical(ctx, query, o.Filter, o.Candidates)
+		}()
 	} else {
 		res.Terms = index.Terms(query)
 	}
 	if o.Mode != Lexical {
-		vs, err := r.emb.Embed(ctx, []string{query})
-		if err != nil {
-			return res, fmt.Errorf("retrieve: embedding the query: %w", err)
-		}
-		hits, err := r.idx.Vector(ctx, vs[0], o.Filter, o.Candidates)
-		if err != nil {
-			return res, err
-		}
-		for i, h := range hits {
-			s := get(h.ChunkID)
-			s.Vector, s.VectorRank = h.Score, i+1
-			s.Fused += o.VectorWeight / (o.RRFK + float64(i+1))
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			vs, err := r.emb.Embed(ctx, []string{query})
+			if err != nil {
+				vecErr = fmt.Errorf("retrieve: embedding the query: %w", err)
+				return
+			}
+			vec, vecErr = r.idx.Vector(ctx, vs[0], o.Filter, o.Candidates)
+		}()
+	}
+	wg.Wait()
+	if lexErr != nil {
+		return res, lexErr
+	}
+	if vecErr != nil {
+		return res, vecErr
+	}
+	for i, h := range lex {
+		s := get(h.ChunkID)
+		s.Lexical, s.LexicalRank = h.Score, i+1
+		s.Fused += 1 / (o.RRFK + float64(i+1))
+	}
+	for i, h := range vec {
+		s := get(h.ChunkID)
+		s.Vector, s.VectorRank = h.Score, i+1
+		s.Fused += o.VectorWeight / (o.RRFK + float64(i+1))
 	}
 	ids := make([]int64, 0, len(scores))
 	for id := range scores {

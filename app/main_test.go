@@ -260,3 +260,46 @@ func TestExtractAndChunk(t *testing.T) {
 		t.Errorf("chunk: exit %d, %q %s", code, out, stderr)
 	}
 }
+
+func TestLibraryCommands(t *testing.T) {
+	data, src := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "ships.md"), []byte("# Ships\n\nThe lighthouse keeper watched the ships pass the harbour."), 0o644)
+	os.WriteFile(filepath.Join(src, "bad.pdf"), []byte("%PDF-1.4 broken"), 0o644)
+	code, out, stderr := runCLI(t, "add", "--data", data, "--json", src)
+	if code != 0 {
+		t.Fatalf("add: exit %d: %s", code, stderr)
+	}
+	var sum struct {
+		Ready  int `json:"ready"`
+		Failed []struct{ Path, Kind, Reason string }
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum.Ready != 1 || len(sum.Failed) != 1 || sum.Failed[0].Kind != "corrupt" {
+		t.Fatalf("add summary %q (%v)", out, err)
+	}
+	code, out, _ = runCLI(t, "search", "--data", data, "--json", "lighthouse keeper")
+	var res struct {
+		Relevant bool `json:"relevant"`
+		Hits     []struct {
+			Path, Heading string
+			Scores        struct{ Lexical float64 }
+		} `json:"hits"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || !res.Relevant || len(res.Hits) != 1 || res.Hits[0].Heading != "Ships" {
+		t.Fatalf("search: exit %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, "list", "--data", data, "--json")
+	if code != 0 || !strings.Contains(out, `"status": "failed"`) || !strings.Contains(out, `"error_kind": "corrupt"`) {
+		t.Errorf("list: %q", out)
+	}
+	code, out, _ = runCLI(t, "remove", "--data", data, filepath.Join(src, "ships.md"))
+	if code != 0 || !strings.Contains(out, "removed 1") {
+		t.Errorf("remove: %q", out)
+	}
+	_, out, _ = runCLI(t, "search", "--data", data, "--json", "lighthouse")
+	if strings.Contains(out, "ships.md") {
+		t.Errorf("removed document still found: %q", out)
+	}
+	if code, _, stderr := runCLI(t, "search", "--data", data, "--library", "Nope", "x"); code != 1 || !strings.Contains(stderr, "no library") {
+		t.Errorf("unknown library: %d %q", code, stderr)
+	}
+}

@@ -1,0 +1,277 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/index"
+)
+
+type env struct {
+	idx *index.Index
+	in  *Ingester
+	lib index.Library
+}
+
+func setup(t *testing.T, dataDir string) *env {
+	t.Helper()
+	idx, err := index.Open(context.Background(), dataDir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := docs.NewParser("")
+	t.Cleanup(func() { parser.Close(); idx.Close() })
+	lib, _ := idx.Library(context.Background(), "Test")
+	return &env{idx: idx, in: New(idx, parser, Options{Workers: 2, Rescan: time.Hour}, nil), lib: lib}
+}
+
+// run processes the queue until it is empty.
+func (e *env) run(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { e.in.Run(runCtx); close(done) }()
+	if err := e.in.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	<-done
+}
+
+func write(t *testing.T, path, text string) {
+	t.Helper()
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) find(t *testing.T, word string) []string {
+	t.Helper()
+	hits, _, err := e.idx.Lexical(context.Background(), word, index.Filter{}, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ChunkID
+	}
+	ps, _ := e.idx.Passages(context.Background(), ids)
+	var paths []string
+	for _, id := range ids {
+		paths = append(paths, filepath.Base(ps[id].Doc.Path))
+	}
+	return paths
+}
+
+func TestAddFolder(t *testing.T) {
+	src := t.TempDir()
+	write(t, filepath.Join(src, "a.txt"), "The aardvark eats ants at night.")
+	write(t, filepath.Join(src, "sub", "b.md"), "# Notes\n\nBadgers dig burrows.")
+	write(t, filepath.Join(src, "sub", "copy.txt"), "The aardvark eats ants at night.")
+	write(t, filepath.Join(src, ".hidden.txt"), "secret hidden words")
+	write(t, filepath.Join(src, "photo.png"), "\x89PNG not a document")
+	write(t, filepath.Join(src, "draft.tmp"), "temporary")
+	write(t, filepath.Join(src, "skip", "c.txt"), "crocodiles are skipped")
+	write(t, filepath.Join(src, "broken.pdf"), "%PDF-1.7 this is not really a pdf")
+	e := setup(t, t.TempDir())
+	e.idx.SetIgnore(context.Background(), e.lib.ID, []string{"skip"})
+	e.lib, _ = e.idx.FindLibrary(context.Background(), "Test")
+	n, err := e.in.Add(context.Background(), e.lib, false, src)
+	if err != nil || n != 4 {
+		t.Fatalf("queued %d, %v; want 4 (a, b, copy, broken)", n, err)
+	}
+	e.run(t)
+	ds, _ := e.idx.Documents(context.Background(), index.DocFilter{LibraryID: e.lib.ID})
+	byName := map[string]index.Document{}
+	for _, d := range ds {
+		byName[filepath.Base(d.Path)] = d
+	}
+	if d := byName["a.txt"]; d.Status != index.Ready || d.Chunks != 1 || d.Hash == "" {
+		t.Errorf("a.txt %+v", d)
+	}
+	if d := byName["copy.txt"]; d.DuplicateOf != byName["a.txt"].ID || d.Chunks != 0 {
+		t.Errorf("duplicate not recognised: %+v", d)
+	}
+	if d := byName["broken.pdf"]; d.Status != index.Failed || d.ErrorKind != "corrupt" || d.Error == "" {
+		t.Errorf("broken.pdf %+v", d)
+	}
+	if got := e.find(t, "badgers"); len(got) != 1 || got[0] != "b.md" {
+		t.Errorf("badgers: %v", got)
+	}
+	if got := e.find(t, "secret crocodiles"); len(got) != 0 {
+		t.Errorf("hidden or ignored files indexed: %v", got)
+	}
+	// Adding again queues nothing: nothing changed.
+	if n, _ := e.in.Add(context.Background(), e.lib, false, src); n != 0 {
+		t.Errorf("re-add queued %d", n)
+	}
+	// Removing the original lets its duplicate take its place.
+	if _, err := e.in.Remove(context.Background(), e.lib, filepath.Join(src, "a.txt")); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t)
+	if got := e.find(t, "aardvark"); len(got) != 1 || got[0] != "copy.txt" {
+		t.Errorf("after removing the original: %v", got)
+	}
+}
+
+func TestUnchangedContentIsNotReindexed(t *testing.T) {
+	src := t.TempDir()
+	p := filepath.Join(src, "a.txt")
+	write(t, p, "Stable content about lighthouses.")
+	e := setup(t, t.TempDir())
+	e.in.Add(context.Background(), e.lib, false, p)
+	e.run(t)
+	before, _ := e.idx.Document(context.Background(), e.lib.ID, p)
+	// Touch: new mtime, same bytes.
+	later := time.Now().Add(time.Minute)
+	os.Chtimes(p, later, later)
+	if n, _ := e.in.Add(context.Background(), e.lib, false, p); n != 1 {
+		t.Fatalf("touched file not queued")
+	}
+	e.run(t)
+	after, _ := e.idx.Document(context.Background(), e.lib.ID, p)
+	if after.Status != index.Ready || !after.IndexedAt.Equal(before.IndexedAt) {
+		t.Errorf("unchanged content re-indexed: %v → %v", before.IndexedAt, after.IndexedAt)
+	}
+}
+
+// eventually polls cond for up to 15 seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 15s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestWatcher(t *testing.T) {
+	src := t.TempDir()
+	write(t, filepath.Join(src, "first.txt"), "Zebras are striped.")
+	e := setup(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := e.in.Add(ctx, e.lib, true, src); err != nil {
+		t.Fatal(err)
+	}
+	go e.in.Run(ctx)
+	go e.in.Watch(ctx)
+	eventually(t, "initial file", func() bool { return len(e.find(t, "zebras")) == 1 })
+
+	p := filepath.Join(src, "new.txt")
+	write(t, p, "Giraffes have long necks.")
+	eventually(t, "new file", func() bool { return len(e.find(t, "giraffes")) == 1 })
+
+	write(t, p, "Okapis are shy relatives.")
+	eventually(t, "modified file", func() bool { return len(e.find(t, "okapis")) == 1 && len(e.find(t, "giraffes")) == 0 })
+
+	moved := filepath.Join(src, "moved.txt")
+	if err := os.Rename(p, moved); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "renamed file", func() bool {
+		got := e.find(t, "okapis")
+		return len(got) == 1 && got[0] == "moved.txt"
+	})
+
+	write(t, filepath.Join(src, "deep", "er", "nested.txt"), "Pangolins have scales.")
+	eventually(t, "file in a new folder", func() bool { return len(e.find(t, "pangolins")) == 1 })
+
+	os.Remove(moved)
+	eventually(t, "deleted file", func() bool { return len(e.find(t, "okapis")) == 0 })
+	os.RemoveAll(filepath.Join(src, "deep"))
+	eventually(t, "deleted folder", func() bool { return len(e.find(t, "pangolins")) == 0 })
+}
+
+// TestCrashSafety kills an ingesting child process with SIGKILL, then
+// checks that the library reopens consistent and finishes the work.
+func TestCrashSafety(t *testing.T) {
+	if dir := os.Getenv("CARREL_CRASH_CHILD"); dir != "" {
+		crashChild(dir)
+		return
+	}
+	src, data := t.TempDir(), t.TempDir()
+	for i := 0; i < 300; i++ {
+		var b strings.Builder
+		for j := 0; j < 40; j++ {
+			fmt.Fprintf(&b, "Document %d paragraph %d talks about topic%d and word%d.\n\n", i, j, i%17, j)
+		}
+		write(t, filepath.Join(src, fmt.Sprintf("f%03d.txt", i)), b.String())
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSafety$")
+	cmd.Env = append(os.Environ(), "CARREL_CRASH_CHILD="+data, "CARREL_CRASH_SRC="+src)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill it once some documents are ready and others are not.
+	idx, err := index.Open(context.Background(), data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "child indexing", func() bool {
+		ds, _ := idx.Documents(context.Background(), index.DocFilter{Statuses: []index.Status{index.Ready}})
+		return len(ds) >= 20
+	})
+	cmd.Process.Kill()
+	cmd.Wait()
+	idx.Close()
+
+	e := setup(t, data)
+	check := func(stage string) (ready int) {
+		ds, _ := e.idx.Documents(context.Background(), index.DocFilter{})
+		paths := map[string]bool{}
+		db := e.idx.DB()
+		for _, d := range ds {
+			if paths[d.Path] {
+				t.Errorf("%s: %s registered twice", stage, d.Path)
+			}
+			paths[d.Path] = true
+			var rows int
+			db.QueryRow(`SELECT COUNT(*) FROM chunks WHERE doc_id = ?`, d.ID).Scan(&rows)
+			if d.Status == index.Ready {
+				ready++
+				if rows != d.Chunks || rows == 0 {
+					t.Errorf("%s: %s says %d chunks, has %d", stage, d.Path, d.Chunks, rows)
+				}
+			}
+		}
+		var chunks, terms int
+		db.QueryRow(`SELECT COUNT(*) FROM chunks`).Scan(&chunks)
+		db.QueryRow(`SELECT COUNT(*) FROM chunk_terms`).Scan(&terms)
+		if chunks != terms {
+			t.Errorf("%s: %d chunks but %d term rows", stage, chunks, terms)
+		}
+		return ready
+	}
+	if r := check("after the kill"); r >= 300 {
+		t.Skip("the child finished before it was killed; nothing interrupted")
+	}
+	e.run(t)
+	if r := check("after resuming"); r != 300 {
+		t.Errorf("%d of 300 ready after resuming", r)
+	}
+}
+
+func crashChild(data string) {
+	idx, err := index.Open(context.Background(), data, "")
+	if err != nil {
+		os.Exit(3)
+	}
+	lib, _ := idx.Library(context.Background(), "Test")
+	in := New(idx, docs.NewParser(""), Options{Workers: 1}, nil)
+	in.Add(context.Background(), lib, false, os.Getenv("CARREL_CRASH_SRC"))
+	in.Run(context.Background()) // runs until killed
+}

@@ -353,6 +353,18 @@ func (in *Ingester) Run(ctx context.Context) error {
 			in.idx.SetStatus(ctx, d.ID, index.Queued, "", "")
 		}
 	}
+	// Documents embedded with another model (or none) are re-embedded in
+	// the background; they stay searchable by their words meanwhile.
+	if in.opts.Embedder != nil {
+		model := in.opts.Embedder.Model()
+		if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Ready}}); err == nil {
+			for _, d := range ds {
+				if d.Model != model && d.Chunks > 0 && d.DuplicateOf == 0 {
+					in.idx.SetStatus(ctx, d.ID, index.Stale, "", "")
+				}
+			}
+		}
+	}
 	if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}}); err == nil && len(ds) > 0 {
 		in.mu.Lock()
 		in.total += len(ds)

@@ -275,3 +275,37 @@ func crashChild(data string) {
 	in.Add(context.Background(), lib, false, os.Getenv("CARREL_CRASH_SRC"))
 	in.Run(context.Background()) // runs until killed
 }
+
+type fakeEmbedder struct{ name string }
+
+func (f fakeEmbedder) Model() string { return f.name }
+func (f fakeEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i := range texts {
+		out[i] = []float32{0.6, 0.8}
+	}
+	return out, nil
+}
+
+func TestModelChangeReembeds(t *testing.T) {
+	src, data := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(src, "a.txt"), "Vectors for everyone.")
+	e := setup(t, data)
+	e.in.Add(context.Background(), e.lib, false, src)
+	e.run(t) // lexical only
+	d, _ := e.idx.Document(context.Background(), e.lib.ID, filepath.Join(src, "a.txt"))
+	if d.Model != "" {
+		t.Fatalf("model %q without an embedder", d.Model)
+	}
+	e.idx.LoadVectors(context.Background(), "fake-1")
+	e.in = New(e.idx, docs.NewParser(""), Options{Workers: 1, Embedder: fakeEmbedder{"fake-1"}}, nil)
+	e.run(t)
+	d, _ = e.idx.Document(context.Background(), e.lib.ID, filepath.Join(src, "a.txt"))
+	if d.Model != "fake-1" || d.Status != index.Ready {
+		t.Fatalf("after adding a model: %+v", d)
+	}
+	hits, err := e.idx.Vector(context.Background(), []float32{0.6, 0.8}, index.Filter{}, 5)
+	if err != nil || len(hits) != 1 {
+		t.Errorf("vector hits %v, %v", hits, err)
+	}
+}

@@ -52,6 +52,7 @@ type DocFilter struct {
 	LibraryID  int64
 	Statuses   []Status
 	PathPrefix string
+	Limit      int // at most this many; 0 means all
 }
 
 // Documents lists registry entries, ordered by path.
@@ -72,7 +73,11 @@ func (x *Index) Documents(ctx context.Context, f DocFilter) ([]Document, error) 
 		q += ` AND substr(path, 1, ?) = ?`
 		args = append(args, len(f.PathPrefix), f.PathPrefix)
 	}
-	rows, err := x.db.QueryContext(ctx, q+` ORDER BY library_id, path`, args...)
+	q += ` ORDER BY library_id, path`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	rows, err := x.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

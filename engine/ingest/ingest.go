@@ -98,6 +98,8 @@ type Ingester struct {
 	started  time.Time
 	epoch    int // bumped by Cancel: workers drop what they took before
 	idleCond *sync.Cond
+	prepared chan struct{} // closed when Run has taken up earlier work
+	prepOnce sync.Once
 }
 
 // New returns an Ingester. emit, if not nil, receives events; it must not
@@ -115,7 +117,7 @@ func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(Event)) 
 	if emit == nil {
 		emit = func(Event) {}
 	}
-	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{}}
+	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{}, prepared: make(chan struct{})}
 	in.idleCond = sync.NewCond(&in.mu)
 	if tc, ok := opts.Embedder.(TokenCounter); ok && in.opts.Chunk.Count == nil {
 		in.opts.Chunk.Count = tc.CountTokens
@@ -371,6 +373,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 		in.started = time.Now()
 		in.mu.Unlock()
 	}
+	in.prepOnce.Do(func() { close(in.prepared) })
 	var wg sync.WaitGroup
 	for i := 0; i < in.opts.Workers; i++ {
 		wg.Add(1)
@@ -411,7 +414,11 @@ func (in *Ingester) claim(ctx context.Context) (index.Document, int, bool) {
 	if paused {
 		return index.Document{}, 0, false
 	}
-	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}})
+	in.mu.Lock()
+	busy := len(in.busy)
+	in.mu.Unlock()
+	// Only as many rows as could be taken: the queue may hold thousands.
+	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}, Limit: busy + 1})
 	if err != nil {
 		return index.Document{}, 0, false
 	}
@@ -445,8 +452,14 @@ func (in *Ingester) release(id int64) {
 	in.poke()
 }
 
-// Wait blocks until the queue is empty or ctx ends.
+// Wait blocks until the queue is empty or ctx ends. Call it once Run has
+// been started: it first waits for Run to take up earlier work.
 func (in *Ingester) Wait(ctx context.Context) error {
+	select {
+	case <-in.prepared:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	stop := context.AfterFunc(ctx, func() {
 		in.mu.Lock()
 		in.idleCond.Broadcast()
@@ -457,7 +470,7 @@ func (in *Ingester) Wait(ctx context.Context) error {
 	defer in.mu.Unlock()
 	for ctx.Err() == nil {
 		if in.total == 0 && len(in.busy) == 0 {
-			pending, _ := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale, index.Parsing, index.Embedding}})
+			pending, _ := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale, index.Parsing, index.Embedding}, Limit: 1})
 			if len(pending) == 0 || in.paused {
 				return nil
 			}

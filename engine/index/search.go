@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -199,13 +200,15 @@ func (x *Index) Vector(ctx context.Context, vec []float32, f Filter, k int) ([]H
 
 // keep filters hits through the documents table.
 func (x *Index) keep(ctx context.Context, hits []Hit, f Filter) ([]Hit, error) {
-	args := make([]any, len(hits))
+	ids := make([]int64, len(hits))
 	for i, h := range hits {
-		args[i] = h.ChunkID
+		ids[i] = h.ChunkID
 	}
-	where, args := f.sql(args)
-	rows, err := x.db.QueryContext(ctx, `SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id
-		WHERE c.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(hits)), ",")+`)`+where, args...)
+	where, args := f.sql(nil)
+	// CROSS JOIN keeps chunks the outer loop: primary-key lookups of the
+	// listed ids, not a scan of the library's documents.
+	rows, err := x.db.QueryContext(ctx, `SELECT c.id FROM chunks c CROSS JOIN documents d ON d.id = c.doc_id
+		WHERE c.id IN (`+idList(ids)+`)`+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -237,12 +240,8 @@ func (x *Index) Passages(ctx context.Context, ids []int64) (map[int64]Passage, e
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
 	rows, err := x.db.QueryContext(ctx, `SELECT c.id, c.doc_id, c.ord, c.text, c.page, c.heading, c.spans, c.tokens, `+prefixed("d", docColumns)+`
-		FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`)`, args...)
+		FROM chunks c CROSS JOIN documents d ON d.id = c.doc_id WHERE c.id IN (`+idList(ids)+`)`)
 	if err != nil {
 		return nil, err
 	}
@@ -296,6 +295,19 @@ func (x *Index) Stats(ctx context.Context, lib int64) (Stats, error) {
 	}
 	x.mu.RUnlock()
 	return s, nil
+}
+
+// idList formats ids for an IN clause. They are integers from the index
+// itself, so writing them into the statement is safe.
+func idList(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
 }
 
 func prefixed(p, cols string) string {

@@ -238,11 +238,13 @@ func TestHTMLReadabilityGold(t *testing.T) {
 		g := mustParse(t, "gold.html", gold)
 		p, r := overlap(d.Text(), g.Text())
 		f := 2 * p * r / max(p+r, 1e-9)
+		t.Logf("| %-18s | %.3f | %.3f | %.3f |", dir.Name(), p, r, f)
 		sumF += f
 		if f < 0.8 {
 			t.Errorf("%s: precision %.2f recall %.2f", dir.Name(), p, r)
 		}
 	}
+	t.Logf("mean F1 over %d pages: %.3f", len(dirs), sumF/float64(len(dirs)))
 	if mean := sumF / float64(len(dirs)); mean < 0.9 {
 		t.Errorf("mean F1 %.3f over %d pages", mean, len(dirs))
 	}

@@ -18,7 +18,7 @@ import (
 func benchCmd() *command {
 	return &command{
 		Name: "bench", Usage: "gen|synth|index [flags]",
-		Short: "measure speed: \"bench gen\" (tokens/s like llama-bench), \"bench synth\" (write a synthetic model to measure with)",
+		Short: "measure speed: \"bench gen\" (tokens/s like llama-bench), \"bench synth\" (write a synthetic model to measure with), \"bench index\" (library storage and search at scale)",
 		Subs:  map[string]*command{"gen": benchGenCmd(), "synth": benchSynthCmd(), "index": benchIndexCmd()},
 	}
 }

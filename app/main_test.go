@@ -60,7 +60,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"generate", "--model"}, 2, "flag needs an argument"},
 		{[]string{"generate", "--model", "m.gguf", "--threads", "-2", "hi"}, 2, "--threads"},
 		{[]string{"generate", "--model", "m.gguf", "--temp", "hot", "hi"}, 2, "not a number"},
-		{[]string{"bench"}, 2, "gen, synth"},
+		{[]string{"bench"}, 2, "gen, index, synth"},
 		{[]string{"bench", "synth", "--shape", "7b", "--out", "x"}, 2, "unknown shape"},
 		{[]string{"bench", "synth", "--shape", "tiny", "--quant", "Q9", "--out", "x"}, 2, "unknown quantization"},
 		{[]string{"embed", "text"}, 2, "--model FILE is required"},

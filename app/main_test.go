@@ -264,7 +264,7 @@ func TestExtractAndChunk(t *testing.T) {
 func TestLibraryCommands(t *testing.T) {
 	data, src := t.TempDir(), t.TempDir()
 	os.WriteFile(filepath.Join(src, "ships.md"), []byte("# Ships\n\nThe lighthouse keeper watched the ships pass the harbour."), 0o644)
-	os.WriteFile(filepath.Join(src, "bad.pdf"), []byte("%PDF-1.4 broken"), 0o644)
+	os.WriteFile(filepath.Join(src, "bad.docx"), []byte("PK\x03\x04 cut short"), 0o644)
 	code, out, stderr := runCLI(t, "add", "--data", data, "--json", src)
 	if code != 0 {
 		t.Fatalf("add: exit %d: %s", code, stderr)

@@ -35,9 +35,12 @@ const pdfMemoryPages = 4096
 type pdfEngine struct {
 	once     sync.Once
 	cacheDir string
-	pool     pdfium.Pool
-	cache    wazero.CompilationCache
 	err      error
+
+	mu     sync.Mutex // pool and cache, which Close may read while a start runs
+	pool   pdfium.Pool
+	cache  wazero.CompilationCache
+	closed bool
 }
 
 func (e *pdfEngine) start() error {
@@ -45,37 +48,67 @@ func (e *pdfEngine) start() error {
 		rc := wazero.NewRuntimeConfig().
 			WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
 			WithMemoryLimitPages(pdfMemoryPages)
+		var cache wazero.CompilationCache
 		if e.cacheDir != "" {
 			if err := os.MkdirAll(e.cacheDir, 0o755); err == nil {
 				if c, err := wazero.NewCompilationCacheWithDir(e.cacheDir); err == nil {
-					e.cache = c
+					cache = c
 					rc = rc.WithCompilationCache(c)
 				}
 			}
 		}
-		e.pool, e.err = webassembly.Init(webassembly.Config{
+		pool, err := webassembly.Init(webassembly.Config{
 			MinIdle: 0, MaxIdle: 1, MaxTotal: 4,
 			RuntimeConfig: rc,
 			FSConfig:      wazero.NewFSConfig(), // no file system: documents come in as bytes
 			Stdout:        io.Discard,
 			Stderr:        io.Discard,
 		})
-		if e.err != nil {
-			e.err = fmt.Errorf("docs: starting the PDF engine: %w", e.err)
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		switch {
+		case err != nil:
+			e.err = fmt.Errorf("docs: starting the PDF engine: %w", err)
+		case e.closed: // closed while starting
+			pool.Close()
+			e.err = errors.New("docs: the parser is closed")
+		default:
+			e.pool = pool
 		}
+		if e.err != nil && cache != nil {
+			cache.Close(context.Background())
+			return
+		}
+		e.cache = cache
 	})
 	return e.err
 }
 
 func (e *pdfEngine) close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closed = true
 	var err error
 	if e.pool != nil {
 		err = e.pool.Close()
+		e.pool = nil
 	}
 	if e.cache != nil {
 		e.cache.Close(context.Background())
+		e.cache = nil
 	}
 	return err
+}
+
+// instance takes a PDFium instance from the pool.
+func (e *pdfEngine) instance(ctx context.Context) (pdfium.Pdfium, error) {
+	e.mu.Lock()
+	pool := e.pool
+	e.mu.Unlock()
+	if pool == nil {
+		return nil, errors.New("docs: the parser is closed")
+	}
+	return pool.GetInstanceWithContext(ctx)
 }
 
 // parsePDF extracts the text of every page. ctx bounds the whole parse: a
@@ -85,7 +118,7 @@ func (e *pdfEngine) parse(ctx context.Context, doc *Document, data []byte, passw
 	if err := e.start(); err != nil {
 		return err
 	}
-	inst, err := e.pool.GetInstanceWithContext(ctx)
+	inst, err := e.instance(ctx)
 	if err != nil {
 		return err
 	}

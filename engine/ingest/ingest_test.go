@@ -82,7 +82,7 @@ func TestAddFolder(t *testing.T) {
 	write(t, filepath.Join(src, "photo.png"), "\x89PNG not a document")
 	write(t, filepath.Join(src, "draft.tmp"), "temporary")
 	write(t, filepath.Join(src, "skip", "c.txt"), "crocodiles are skipped")
-	write(t, filepath.Join(src, "broken.pdf"), "%PDF-1.7 this is not really a pdf")
+	write(t, filepath.Join(src, "broken.docx"), "PK\x03\x04 a zip archive cut short")
 	e := setup(t, t.TempDir())
 	e.idx.SetIgnore(context.Background(), e.lib.ID, []string{"skip"})
 	e.lib, _ = e.idx.FindLibrary(context.Background(), "Test")
@@ -102,8 +102,8 @@ func TestAddFolder(t *testing.T) {
 	if d := byName["copy.txt"]; d.DuplicateOf != byName["a.txt"].ID || d.Chunks != 0 {
 		t.Errorf("duplicate not recognised: %+v", d)
 	}
-	if d := byName["broken.pdf"]; d.Status != index.Failed || d.ErrorKind != "corrupt" || d.Error == "" {
-		t.Errorf("broken.pdf %+v", d)
+	if d := byName["broken.docx"]; d.Status != index.Failed || d.ErrorKind != "corrupt" || d.Error == "" {
+		t.Errorf("broken.docx %+v", d)
 	}
 	if got := e.find(t, "badgers"); len(got) != 1 || got[0] != "b.md" {
 		t.Errorf("badgers: %v", got)

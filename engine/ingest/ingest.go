@@ -285,8 +285,7 @@ func (in *Ingester) removeDoc(ctx context.Context, d index.Document) error {
 		dups, _ := in.idx.Documents(ctx, index.DocFilter{LibraryID: d.LibraryID})
 		for _, x := range dups {
 			if x.DuplicateOf == d.ID {
-				in.idx.SetStatus(ctx, x.ID, index.Queued, "", "")
-				in.poke()
+				in.requeue(ctx, x.ID)
 			}
 		}
 	}
@@ -336,6 +335,15 @@ func (in *Ingester) Cancel(ctx context.Context) error {
 	in.done, in.total = 0, 0
 	in.mu.Unlock()
 	return nil
+}
+
+// requeue puts a document back in the queue, counted in the progress.
+func (in *Ingester) requeue(ctx context.Context, id int64) {
+	in.idx.SetStatus(ctx, id, index.Queued, "", "")
+	in.mu.Lock()
+	in.total++
+	in.mu.Unlock()
+	in.poke()
 }
 
 func (in *Ingester) poke() {
@@ -430,10 +438,12 @@ func (in *Ingester) claim(ctx context.Context) (index.Document, int, bool) {
 			return d, epoch, true
 		}
 	}
-	if len(in.busy) == 0 && in.total > 0 {
+	if len(in.busy) == 0 {
+		if in.total > 0 {
+			go in.emit(Event{Kind: EventIdle})
+		}
 		in.done, in.total = 0, 0
-		in.idleCond.Broadcast()
-		go in.emit(Event{Kind: EventIdle})
+		in.idleCond.Broadcast() // Wait re-checks the registry itself
 	}
 	return index.Document{}, 0, false
 }
@@ -517,6 +527,13 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) {
 	}
 	if orig, ok, _ := in.idx.FindByHash(ctx, d.LibraryID, hash, d.ID); ok {
 		in.idx.Replace(ctx, d.ID, index.Meta{Hash: hash, Format: orig.Format, Title: orig.Title, Language: orig.Language, Pages: orig.Pages, DuplicateOf: orig.ID}, nil, nil, "")
+		// The original may have been removed meanwhile (a rename is a
+		// removal and an addition): its removal re-queues duplicates it
+		// sees, and this check catches a duplicate recorded just after.
+		if _, err := in.idx.DocumentByID(ctx, orig.ID); errors.Is(err, index.ErrNotFound) {
+			in.requeue(ctx, d.ID)
+			return
+		}
 		in.emit(Event{Kind: EventIndexed, Library: d.LibraryID, Path: d.Path, Status: index.Ready})
 		return
 	}

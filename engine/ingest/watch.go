@@ -77,8 +77,14 @@ func (in *Ingester) Watch(ctx context.Context) error {
 			delete(timers, path)
 			tmu.Unlock()
 			lib, root, ok := libraryOf(path)
-			if ok {
-				in.check(ctx, w, lib, root, path)
+			if !ok {
+				return
+			}
+			in.check(ctx, w, lib, root, path)
+			// Reconcile the folder too: a rename is two events that may
+			// arrive apart or be coalesced, and the listing is the truth.
+			if dir := filepath.Dir(path); dir == root || strings.HasPrefix(dir, root+string(filepath.Separator)) {
+				in.reconcile(ctx, lib, root, dir)
 			}
 		})
 	}
@@ -144,6 +150,39 @@ func (in *Ingester) check(ctx context.Context, w *fsnotify.Watcher, lib index.Li
 			in.emit(Event{Kind: EventQueued, Library: lib.ID, Path: path, Total: 1})
 			in.poke()
 		}
+	}
+}
+
+// reconcile makes the index agree with one folder's listing (not its
+// subfolders): files present are queued if changed, files gone removed.
+func (in *Ingester) reconcile(ctx context.Context, lib index.Library, root, dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	present := map[string]bool{}
+	queued := 0
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		rel, _ := filepath.Rel(root, path)
+		if !e.Type().IsRegular() || ignored(e.Name(), rel, false, lib.Ignore) {
+			continue
+		}
+		present[path] = true
+		if st, err := e.Info(); err == nil {
+			n, _ := in.enqueue(ctx, lib.ID, path, st)
+			queued += n
+		}
+	}
+	ds, _ := in.idx.Documents(ctx, index.DocFilter{LibraryID: lib.ID, PathPrefix: dir + string(filepath.Separator)})
+	for _, d := range ds {
+		if filepath.Dir(d.Path) == dir && !present[d.Path] {
+			in.removeDoc(ctx, d)
+		}
+	}
+	if queued > 0 {
+		in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: queued})
+		in.poke()
 	}
 }
 

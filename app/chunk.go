@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -30,15 +29,9 @@ func chunkCmd() *command {
 			if *size < 16 {
 				return usagef("--size must be at least 16 tokens")
 			}
-			p := newParser(*data)
-			defer p.Close()
-			doc, err := p.Parse(ctx, args[0], docs.Options{Password: *password})
+			doc, err := parseFile(ctx, "chunk", *data, args[0], docs.Options{Password: *password}, *asJSON)
 			if err != nil {
-				if errors.Is(err, context.Canceled) {
-					return err
-				}
-				fmt.Fprintf(os.Stderr, "carrel chunk: %v\n", err)
-				return exitError{2}
+				return err
 			}
 			chunks := chunk.Split(doc, chunk.Options{Size: *size, Overlap: *overlap})
 			if *asJSON {

@@ -33,6 +33,24 @@ func newParser(dataDir string) *docs.Parser {
 	return docs.NewParser(cache)
 }
 
+// parseFile parses a document for a command. A document that cannot be
+// read is reported (as JSON with asJSON: {"error":{"kind","message"}}) and
+// ends the command with exit status 2.
+func parseFile(ctx context.Context, cmd, dataDir, path string, opts docs.Options, asJSON bool) (*docs.Document, error) {
+	p := newParser(dataDir)
+	defer p.Close()
+	doc, err := p.Parse(ctx, path, opts)
+	if err == nil || errors.Is(err, context.Canceled) {
+		return doc, err
+	}
+	if asJSON {
+		json.NewEncoder(os.Stdout).Encode(map[string]any{"error": map[string]string{"kind": docs.KindOf(err), "message": err.Error()}})
+	} else {
+		fmt.Fprintf(os.Stderr, "carrel %s: %v\n", cmd, err)
+	}
+	return nil, exitError{2}
+}
+
 type extractedBlock struct {
 	Text    string `json:"text"`
 	Page    int    `json:"page,omitempty"`
@@ -56,19 +74,9 @@ func extractCmd() *command {
 			if len(args) != 1 {
 				return usagef("give one file")
 			}
-			p := newParser(*data)
-			defer p.Close()
-			doc, err := p.Parse(ctx, args[0], docs.Options{Password: *password, Timeout: *timeout})
+			doc, err := parseFile(ctx, "extract", *data, args[0], docs.Options{Password: *password, Timeout: *timeout}, *asJSON)
 			if err != nil {
-				if errors.Is(err, context.Canceled) {
-					return err
-				}
-				if *asJSON {
-					json.NewEncoder(os.Stdout).Encode(map[string]any{"error": map[string]string{"kind": docs.KindOf(err), "message": err.Error()}})
-				} else {
-					fmt.Fprintf(os.Stderr, "carrel extract: %v\n", err)
-				}
-				return exitError{2}
+				return err
 			}
 			if !*asJSON {
 				fmt.Printf("# %s\n(%s", doc.Title, doc.Format)

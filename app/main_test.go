@@ -303,3 +303,35 @@ func TestLibraryCommands(t *testing.T) {
 		t.Errorf("unknown library: %d %q", code, stderr)
 	}
 }
+
+// TestCorpusSearchFindsPages adds the shared corpus's text PDFs and looks
+// up known passages: the right file and page must come first.
+func TestCorpusSearchFindsPages(t *testing.T) {
+	dir := sharedtest.Path(t, "corpus/pdf/text")
+	data := t.TempDir()
+	if code, _, stderr := runCLI(t, "add", "--data", data, "--json", dir); code != 0 {
+		t.Fatalf("add: %s", stderr)
+	}
+	for _, tc := range []struct {
+		query, file string
+		page        int
+	}{
+		{"trace-based just-in-time type specialization for dynamic languages", "pdfjs-tracemonkey-paper.pdf", 1},
+		{"delicious evening whole body is one sense", "pdfcpu-Walden.pdf", 2}, // page 1 is the title page
+		{"Errata for the PDF Reference sixth edition", "pdfcpu-adobe-errata.pdf", 1},
+	} {
+		code, out, stderr := runCLI(t, "search", "--data", data, "--json", "-k", "3", tc.query)
+		var res struct {
+			Hits []struct {
+				Path string
+				Page int
+			} `json:"hits"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Hits) == 0 {
+			t.Fatalf("%q: exit %d %s", tc.query, code, stderr)
+		}
+		if filepath.Base(res.Hits[0].Path) != tc.file || res.Hits[0].Page != tc.page {
+			t.Errorf("%q: top hit %s page %d, want %s page %d", tc.query, res.Hits[0].Path, res.Hits[0].Page, tc.file, tc.page)
+		}
+	}
+}

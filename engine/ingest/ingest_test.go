@@ -309,3 +309,41 @@ func TestModelChangeReembeds(t *testing.T) {
 		t.Errorf("vector hits %v, %v", hits, err)
 	}
 }
+
+func TestPauseResumeCancel(t *testing.T) {
+	src := t.TempDir()
+	for i := 0; i < 20; i++ {
+		write(t, filepath.Join(src, fmt.Sprintf("f%02d.txt", i)), fmt.Sprintf("File number %d about walruses.", i))
+	}
+	e := setup(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e.in.Pause()
+	if n, _ := e.in.Add(ctx, e.lib, false, src); n != 20 {
+		t.Fatalf("queued %d", n)
+	}
+	go e.in.Run(ctx)
+	time.Sleep(300 * time.Millisecond) // paused: nothing may start
+	if got := e.find(t, "walruses"); len(got) != 0 {
+		t.Fatalf("indexed while paused: %v", got)
+	}
+	e.in.Resume()
+	eventually(t, "resumed work", func() bool { return len(e.find(t, "walruses")) == 20 })
+
+	// Cancel: what is still queued is marked failed as cancelled.
+	e.in.Pause()
+	for i := 0; i < 5; i++ {
+		write(t, filepath.Join(src, fmt.Sprintf("g%02d.txt", i)), "Narwhals have tusks.")
+	}
+	e.in.Add(ctx, e.lib, false, src)
+	if err := e.in.Cancel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	failed, _ := e.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Failed}})
+	if len(failed) != 5 || failed[0].ErrorKind != "cancelled" {
+		t.Errorf("after cancel: %d failed (%+v)", len(failed), failed)
+	}
+	if !e.in.Paused() {
+		t.Error("cancel resumed the queue")
+	}
+}

@@ -160,76 +160,57 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 	if vectors != nil && len(vectors) != len(chunks) {
 		return fmt.Errorf("index: %d vectors for %d chunks", len(vectors), len(chunks))
 	}
-	x.writeMu.Lock()
-	defer x.writeMu.Unlock()
-	tx, err := x.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var lib int64
-	if err := tx.QueryRowContext(ctx, `SELECT library_id FROM documents WHERE id = ?`, docID).Scan(&lib); err != nil {
-		return fmt.Errorf("index: document %d: %w", docID, err)
-	}
-	old, err := deleteChunks(ctx, tx, docID)
-	if err != nil {
-		return err
-	}
-	ids := make([]int64, len(chunks))
-	insChunk, err := tx.PrepareContext(ctx, `INSERT INTO chunks(doc_id, ord, text, page, heading, spans, tokens) VALUES(?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer insChunk.Close()
-	insTerms, err := tx.PrepareContext(ctx, `INSERT INTO chunk_terms(rowid, terms) VALUES(?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer insTerms.Close()
-	insVec, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) VALUES(?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer insVec.Close()
-	for i, c := range chunks {
-		res, err := insChunk.ExecContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Spans, c.Tokens)
+	return x.rewrite(ctx, docID, func(tx *sql.Tx, lib int64) (func(), error) {
+		ids := make([]int64, len(chunks))
+		insChunk, err := tx.PrepareContext(ctx, `INSERT INTO chunks(doc_id, ord, text, page, heading, spans, tokens) VALUES(?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		ids[i], _ = res.LastInsertId()
-		// The heading and title are searchable too: a passage under
-		// "Budget" answers "budget" even if the word is not repeated.
-		terms := Terms(c.Heading + "\n" + c.Text)
-		if _, err := insTerms.ExecContext(ctx, ids[i], strings.Join(terms, " ")); err != nil {
-			return err
+		defer insChunk.Close()
+		insTerms, err := tx.PrepareContext(ctx, `INSERT INTO chunk_terms(rowid, terms) VALUES(?, ?)`)
+		if err != nil {
+			return nil, err
 		}
-		if vectors != nil {
-			if _, err := insVec.ExecContext(ctx, ids[i], lib, model, encodeVec(vectors[i])); err != nil {
-				return err
+		defer insTerms.Close()
+		insVec, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) VALUES(?, ?, ?, ?)`)
+		if err != nil {
+			return nil, err
+		}
+		defer insVec.Close()
+		for i, c := range chunks {
+			res, err := insChunk.ExecContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Spans, c.Tokens)
+			if err != nil {
+				return nil, err
+			}
+			ids[i], _ = res.LastInsertId()
+			// The heading is searchable too: a passage under "Budget"
+			// answers "budget" even if the word is not repeated.
+			terms := Terms(c.Heading + "\n" + c.Text)
+			if _, err := insTerms.ExecContext(ctx, ids[i], strings.Join(terms, " ")); err != nil {
+				return nil, err
+			}
+			if vectors != nil {
+				if _, err := insVec.ExecContext(ctx, ids[i], lib, model, encodeVec(vectors[i])); err != nil {
+					return nil, err
+				}
 			}
 		}
-	}
-	usedModel := ""
-	if vectors != nil {
-		usedModel = model
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE documents SET hash = ?, format = ?, title = ?, language = ?, pages = ?, chunks = ?,
-		status = 'ready', error = '', error_kind = '', indexed_at = ?, duplicate_of = ?, model = ? WHERE id = ?`,
-		m.Hash, m.Format, m.Title, m.Language, m.Pages, len(chunks), time.Now().UnixNano(), m.DuplicateOf, usedModel, docID); err != nil {
-		return err
-	}
-	// The searches' view changes under the lock, with the commit.
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	x.chunks.Add(int64(len(chunks) - len(old)))
-	x.dropVectorsLocked(lib, old)
-	if vectors != nil && model == x.model {
-		x.addVectorsLocked(lib, ids, vectors)
-	}
-	return nil
+		usedModel := ""
+		if vectors != nil {
+			usedModel = model
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE documents SET hash = ?, format = ?, title = ?, language = ?, pages = ?, chunks = ?,
+			status = 'ready', error = '', error_kind = '', indexed_at = ?, duplicate_of = ?, model = ? WHERE id = ?`,
+			m.Hash, m.Format, m.Title, m.Language, m.Pages, len(chunks), time.Now().UnixNano(), m.DuplicateOf, usedModel, docID); err != nil {
+			return nil, err
+		}
+		return func() {
+			x.chunks.Add(int64(len(chunks)))
+			if vectors != nil && model == x.model {
+				x.addVectorsLocked(lib, ids, vectors)
+			}
+		}, nil
+	})
 }
 
 // Fail records a document that could not be indexed. Its old chunks, if
@@ -251,6 +232,14 @@ func (x *Index) Remove(ctx context.Context, docID int64) error {
 }
 
 func (x *Index) removeChunks(ctx context.Context, docID int64, then func(*sql.Tx) error) error {
+	return x.rewrite(ctx, docID, func(tx *sql.Tx, _ int64) (func(), error) { return nil, then(tx) })
+}
+
+// rewrite removes a document's chunks, terms and vectors and runs change,
+// in one transaction. The commit happens under the search lock, with the
+// in-memory vectors updated at once and change's returned func run: a
+// search sees the old version or the new one, never a mix.
+func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *sql.Tx, lib int64) (func(), error)) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
 	tx, err := x.db.BeginTx(ctx, nil)
@@ -269,7 +258,8 @@ func (x *Index) removeChunks(ctx context.Context, docID int64, then func(*sql.Tx
 	if err != nil {
 		return err
 	}
-	if err := then(tx); err != nil {
+	after, err := change(tx, lib)
+	if err != nil {
 		return err
 	}
 	x.mu.Lock()
@@ -279,6 +269,9 @@ func (x *Index) removeChunks(ctx context.Context, docID int64, then func(*sql.Tx
 	}
 	x.chunks.Add(-int64(len(old)))
 	x.dropVectorsLocked(lib, old)
+	if after != nil {
+		after()
+	}
 	return nil
 }
 

@@ -131,6 +131,10 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 	if (o.Mode == Vector || o.Mode == Hybrid) && r.emb == nil {
 		return Result{}, fmt.Errorf("retrieve: %s search needs an embedding model", o.Mode)
 	}
+	if (o.Mode == Vector || o.Mode == Hybrid) && r.idx.Model() != r.emb.Model() {
+		// Vectors of two models are not comparable.
+		return Result{}, fmt.Errorf("retrieve: the library's loaded vectors come from %q, not from %q; index with that model first", r.idx.Model(), r.emb.Model())
+	}
 	res := Result{Query: query, Mode: o.Mode}
 	scores := map[int64]*Scores{}
 	get := func(id int64) *Scores {

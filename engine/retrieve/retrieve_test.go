@@ -40,6 +40,10 @@ func (topicEmbedder) Embed(_ context.Context, texts []string) ([][]float32, erro
 	return out, nil
 }
 
+type otherModel struct{ topicEmbedder }
+
+func (otherModel) Model() string { return "other" }
+
 func sqrt(x float32) float32 {
 	z := x
 	for i := 0; i < 30; i++ {
@@ -121,6 +125,9 @@ func TestRelevanceFloor(t *testing.T) {
 	}
 	if _, err := r.Search(ctx, "x", Options{Mode: Vector}); err == nil {
 		t.Error("vector search without an embedder")
+	}
+	if _, err := New(idx, otherModel{}).Search(ctx, "x", Options{Mode: Hybrid}); err == nil {
+		t.Error("hybrid search with vectors of another model")
 	}
 }
 

@@ -80,11 +80,7 @@ func evalCmd() *command {
 				return err
 			}
 			indexTime := time.Since(start)
-			var emb retrieve.Embedder
-			if l.emb != nil {
-				emb = l.emb
-			}
-			r := retrieve.New(l.idx, emb)
+			r := retrieve.New(l.idx, l.embedderOrNil())
 			var ev retrieve.Evaluation
 			queries := set.Queries
 			if *limit > 0 && *limit < len(queries) {

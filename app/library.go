@@ -97,8 +97,8 @@ func (l *library) Close() {
 	}
 }
 
-// ingestEmbedder returns the embedder as the ingest package wants it (a
-// nil interface when there is none).
+// embedderOrNil returns the embedder as the ingest and retrieve packages
+// take it: a nil interface, not a nil pointer, when there is none.
 func (l *library) embedderOrNil() interface {
 	Embed(context.Context, []string) ([][]float32, error)
 	Model() string

@@ -50,11 +50,7 @@ func searchCmd() *command {
 			if *format != "" {
 				f.Formats = strings.Split(*format, ",")
 			}
-			var emb retrieve.Embedder
-			if l.emb != nil {
-				emb = l.emb
-			}
-			res, err := retrieve.New(l.idx, emb).Search(ctx, query, retrieve.Options{K: *k, Mode: retrieve.Mode(*mode), Filter: f})
+			res, err := retrieve.New(l.idx, l.embedderOrNil()).Search(ctx, query, retrieve.Options{K: *k, Mode: retrieve.Mode(*mode), Filter: f})
 			if err != nil {
 				return err
 			}

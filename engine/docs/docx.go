@@ -191,15 +191,8 @@ func docxFlow(ctx context.Context, f *flow, data []byte, levels map[string]int, 
 			switch t.Name.Local {
 			case "p":
 				if mode == "note" {
-					n := len(f.d.Blocks)
-					f.endPara()
-					if len(f.d.Blocks) > n { // move the note to the end
-						if noteID != "" {
-							f.d.Blocks[n].Text = "[" + noteID + "] " + f.d.Blocks[n].Text
-							noteID = ""
-						}
-						f.notes = append(f.notes, f.d.Blocks[n:]...)
-						f.d.Blocks = f.d.Blocks[:n]
+					if f.endNote(noteID) {
+						noteID = "" // only the note's first paragraph is labelled
 					}
 					return nil
 				}

@@ -83,10 +83,7 @@ func parseODT(ctx context.Context, d *Document, data []byte) error {
 			switch t.Name.Local {
 			case "h", "p":
 				if inNote > 0 {
-					n := len(f.d.Blocks)
-					f.endPara()
-					f.notes = append(f.notes, f.d.Blocks[n:]...)
-					f.d.Blocks = f.d.Blocks[:n]
+					f.endNote("")
 					return nil
 				}
 				f.endPara()

@@ -200,6 +200,23 @@ func (f *flow) endTable() {
 	f.d.Blocks = append(f.d.Blocks, Block{Text: text, Heading: f.h.path(), Kind: "table"})
 }
 
+// endNote ends a note's paragraph and moves what it produced to the notes
+// (appended at the end by flushNotes); a label such as the note's number
+// prefixes it as "[label] ". It reports whether the paragraph had text.
+func (f *flow) endNote(label string) bool {
+	n := len(f.d.Blocks)
+	f.endPara()
+	if len(f.d.Blocks) == n {
+		return false
+	}
+	if label != "" {
+		f.d.Blocks[n].Text = "[" + label + "] " + f.d.Blocks[n].Text
+	}
+	f.notes = append(f.notes, f.d.Blocks[n:]...)
+	f.d.Blocks = f.d.Blocks[:n]
+	return true
+}
+
 // flushNotes appends the collected footnotes and endnotes at the end.
 func (f *flow) flushNotes(title string) {
 	for _, n := range f.notes {

@@ -1,5 +1,4 @@
-// Package assets holds the files Carrel embeds: the icon and, as the
-// product grows, prompt templates.
+// Package assets holds the files Carrel embeds: the icon and the prompts.
 package assets
 
 import _ "embed"
@@ -14,3 +13,14 @@ var IconSVG []byte
 //
 //go:embed icon.png
 var IconPNG []byte
+
+// SystemPrompt is the default instruction for answering from documents.
+//
+//go:embed system_prompt.md
+var SystemPrompt string
+
+// UngroundedPrompt is the instruction when the person asks the model to
+// answer from its own knowledge.
+//
+//go:embed ungrounded_prompt.md
+var UngroundedPrompt string

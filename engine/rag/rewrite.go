@@ -1,0 +1,116 @@
+package rag
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+)
+
+// referring words make a follow-up depend on what came before.
+var referring = map[string]bool{
+	"it": true, "its": true, "this": true, "that": true, "these": true, "those": true,
+	"they": true, "them": true, "their": true, "he": true, "him": true, "his": true,
+	"she": true, "her": true, "there": true, "then": true, "also": true, "same": true,
+	"other": true, "else": true, "more": true, "why": true, "how": true,
+}
+
+// StandaloneQuery turns a follow-up question into a search query that
+// stands on its own ("and when was it built?" after a question about the
+// Eiffel Tower becomes a question about the Eiffel Tower). With a model it
+// asks the model, and checks that the rewrite stays on the conversation's
+// words; without one, or when the rewrite is off, it joins the previous
+// question to a follow-up that refers back or is short. It reports
+// whether the model's rewrite was used.
+func StandaloneQuery(ctx context.Context, m Model, cfg Config, history []Turn, question string) (string, bool) {
+	question = strings.TrimSpace(question)
+	if len(history) == 0 {
+		return question, false
+	}
+	if m != nil {
+		if q, ok := rewrite(ctx, m, cfg, history, question); ok {
+			return q, true
+		}
+	}
+	return joinFollowUp(history, question), false
+}
+
+func joinFollowUp(history []Turn, question string) string {
+	last := strings.TrimSpace(history[len(history)-1].Question)
+	words := strings.FieldsFunc(strings.ToLower(question), func(r rune) bool {
+		return !(r == '\'' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	})
+	refers := len(terms(question)) < 3
+	for _, w := range words {
+		refers = refers || referring[w]
+	}
+	if !refers || last == "" {
+		return question
+	}
+	return last + " " + question
+}
+
+func rewrite(ctx context.Context, m Model, cfg Config, history []Turn, question string) (string, bool) {
+	cfg = cfg.withDefaults()
+	var b strings.Builder
+	b.WriteString("Rewrite the last question of this conversation so that it can be understood without the conversation, for a search in documents. Reply with the rewritten question only.\n\n")
+	from := max(0, len(history)-3)
+	for _, t := range history[from:] {
+		b.WriteString("User: " + clip(t.Question, 300) + "\n")
+		b.WriteString("Assistant: " + clip(t.Answer, 300) + "\n")
+	}
+	b.WriteString("Last question: " + question)
+	// The system prompt comes first, as in answers, so its KV cache stays
+	// warm for the answer that follows.
+	msgs := []Message{{Role: "system", Content: cfg.SystemPrompt}, {Role: "user", Content: b.String()}}
+	var out strings.Builder
+	_, err := m.Chat(ctx, msgs, GenOptions{MaxTokens: 64, Temperature: 0}, func(s string) error {
+		out.WriteString(s)
+		if strings.Contains(out.String(), "\n") {
+			return errStopRewrite
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopRewrite) {
+		return "", false
+	}
+	q := strings.TrimSpace(strings.SplitN(out.String(), "\n", 2)[0])
+	q = strings.Trim(strings.TrimPrefix(q, "Rewritten question:"), " \"“”")
+	return q, plausibleRewrite(q, history, question)
+}
+
+// plausibleRewrite accepts a rewrite that is a single question of sensible
+// length whose words mostly come from the conversation: a small model's
+// drift into a story is refused.
+func plausibleRewrite(q string, history []Turn, question string) bool {
+	if q == "" || utf8.RuneCountInString(q) > 3*utf8.RuneCountInString(question)+200 {
+		return false
+	}
+	got := terms(q)
+	if len(got) == 0 {
+		return false
+	}
+	var known strings.Builder
+	known.WriteString(question)
+	for _, t := range history {
+		known.WriteString(" " + t.Question + " " + t.Answer)
+	}
+	have := terms(known.String())
+	hit := 0
+	for t := range got {
+		if have[t] {
+			hit++
+		}
+	}
+	return float64(hit) >= 0.6*float64(len(got))
+}
+
+var errStopRewrite = errors.New("rag: rewrite complete")
+
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

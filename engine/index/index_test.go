@@ -173,3 +173,25 @@ func TestEnqueueDetectsChanges(t *testing.T) {
 		t.Error("failed document still served")
 	}
 }
+
+func TestDocumentPassages(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir(), "")
+	lib, _ := x.Library(ctx, "Work")
+	d := addDoc(t, x, lib.ID, "/w/a.pdf", "pdf", []string{"first page", "second page", "third page"}, nil)
+	ps, err := x.DocumentPassages(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 3 {
+		t.Fatalf("%d passages", len(ps))
+	}
+	for i, p := range ps {
+		if p.Ord != i || p.Page != i+1 || p.Doc.Path != "/w/a.pdf" {
+			t.Errorf("passage %d: %+v", i, p)
+		}
+	}
+	if _, err := x.DocumentPassages(ctx, 999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown document: %v", err)
+	}
+}

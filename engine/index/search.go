@@ -265,6 +265,29 @@ func (x *Index) Passages(ctx context.Context, ids []int64) (map[int64]Passage, e
 	return out, rows.Err()
 }
 
+// DocumentPassages returns every chunk of a document, in order, with the
+// document.
+func (x *Index) DocumentPassages(ctx context.Context, docID int64) ([]Passage, error) {
+	d, err := x.DocumentByID(ctx, docID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT id, doc_id, ord, text, page, heading, spans, tokens FROM chunks WHERE doc_id = ? ORDER BY ord`, docID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Passage
+	for rows.Next() {
+		p := Passage{Doc: d}
+		if err := rows.Scan(&p.ID, &p.DocID, &p.Ord, &p.Text, &p.Page, &p.Heading, &p.Spans, &p.Tokens); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // Stats counts what the index holds.
 type Stats struct {
 	Documents, Chunks, Vectors int

@@ -433,10 +433,17 @@ func (in *Ingester) claim(ctx context.Context) (index.Document, int, bool) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for _, d := range ds {
-		if !in.busy[d.ID] {
-			in.busy[d.ID] = true
-			return d, epoch, true
+		if in.busy[d.ID] {
+			continue
 		}
+		// The list may predate another worker finishing this document:
+		// take it only if it is still waiting.
+		cur, err := in.idx.DocumentByID(ctx, d.ID)
+		if err != nil || (cur.Status != index.Queued && cur.Status != index.Stale) {
+			continue
+		}
+		in.busy[d.ID] = true
+		return cur, epoch, true
 	}
 	if len(in.busy) == 0 {
 		if in.total > 0 {

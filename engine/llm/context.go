@@ -200,6 +200,26 @@ func (x *Context) Chat(ctx context.Context, msgs []Message, opts GenerateOptions
 	}
 }
 
+// Prefill evaluates prompt into the KV cache without generating, so that
+// a later prompt starting with it (a system prompt, the conversation so
+// far) only evaluates what follows. It returns how many tokens were
+// already cached.
+func (x *Context) Prefill(ctx context.Context, prompt string) (int, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return 0, ErrClosed
+	}
+	toks := x.m.tokenize(prompt, true)
+	if len(toks) == 0 {
+		return 0, nil
+	}
+	if len(toks) >= x.nCtx {
+		return 0, fmt.Errorf("%w: %d prompt tokens, context of %d", ErrContextFull, len(toks), x.nCtx)
+	}
+	return x.evaluate(ctx, toks)
+}
+
 // Generate evaluates prompt (reusing the cached prefix) and streams the
 // continuation to emit as it is produced. emit never receives part of a
 // UTF-8 character or any part of a stop string. Cancelling ctx stops within

@@ -223,6 +223,16 @@ func TestPrefixCacheReuse(t *testing.T) {
 	if again.CachedTokens != again.PromptTokens-1 {
 		t.Errorf("repeat prompt reused %d of %d", again.CachedTokens, again.PromptTokens)
 	}
+
+	// Prefill warms the cache of a fresh context for a prompt to come.
+	pre := newCtx(t, m, llm.ContextOptions{})
+	if n, err := pre.Prefill(context.Background(), sys); err != nil || n != 0 {
+		t.Fatalf("prefill: %d cached, %v", n, err)
+	}
+	prefilled, st := generate(t, pre, prompt, llm.GenerateOptions{MaxTokens: 20, Sampling: greedy})
+	if st.CachedTokens < len(a)-2 || prefilled != cold {
+		t.Errorf("after prefill: reused %d tokens, output %q (want %q)", st.CachedTokens, prefilled, cold)
+	}
 }
 
 func TestChatTemplates(t *testing.T) {

@@ -61,6 +61,7 @@ func (*Embedder) Embed(context.Context, []string) ([][]float32, error) {
 func (*Context) Chat(context.Context, []Message, GenerateOptions, func(string) error) (Stats, error) {
 	return Stats{}, ErrUnavailable
 }
+func (*Context) Prefill(context.Context, string) (int, error) { return 0, ErrUnavailable }
 func (*Context) Generate(context.Context, string, GenerateOptions, func(string) error) (Stats, error) {
 	return Stats{}, ErrUnavailable
 }

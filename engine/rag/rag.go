@@ -218,6 +218,8 @@ type Answer struct {
 	Settings  Settings    `json:"settings"`
 	Timings   Timings     `json:"timings"`
 	Stop      string      `json:"stop,omitempty"` // why generation ended
+	// Conversation is the conversation the answer belongs to.
+	Conversation string `json:"conversation,omitempty"`
 }
 
 // Question is what the person asks.
@@ -360,7 +362,7 @@ func generate(ctx context.Context, m Model, a *Answer, cfg Config, msgs []Messag
 		text.WriteString(s)
 		return emit(Delta{Text: s, Cites: cites})
 	}
-	st, err := m.Chat(ctx, msgs, GenOptions{MaxTokens: cfg.AnswerTokens, Temperature: cfg.Temperature, Seed: cfg.Seed},
+	st, err := m.Chat(ctx, msgs, GenOptions{MaxTokens: min(cfg.AnswerTokens, max(m.ContextSize()/4, 16)), Temperature: cfg.Temperature, Seed: cfg.Seed},
 		func(s string) error { return send(c.push(s)) })
 	if rest := c.flush(); rest != "" {
 		if e := send(rest, nil); e != nil && err == nil {

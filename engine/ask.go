@@ -1,0 +1,206 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/rag"
+)
+
+// Answer is an answer with its sources, citations and the record of what
+// it was based on.
+type Answer = rag.Answer
+
+// Delta is a piece of a streamed answer.
+type Delta = rag.Delta
+
+// Citation, Source and Conversation are re-exported from engine/rag.
+type (
+	Citation     = rag.Citation
+	Source       = rag.Source
+	Conversation = rag.Conversation
+	// ConversationSummary describes a conversation in a list.
+	ConversationSummary = rag.Summary
+)
+
+// Outcomes of an answer.
+const (
+	Answered      = rag.Answered
+	NotFound      = rag.NotFound
+	Ungrounded    = rag.Ungrounded
+	RetrievalOnly = rag.RetrievalOnly
+)
+
+// AskOptions shape a question.
+type AskOptions struct {
+	// Library to answer from; "" means the settings' default library, or
+	// every library when that is "" too.
+	Library string
+	// Conversation continues a conversation (its earlier turns inform the
+	// answer); "" starts a new one. The answer's Conversation field names
+	// the conversation it was saved in.
+	Conversation string
+	// Ungrounded asks the model to answer from its own knowledge; the
+	// answer is marked as not grounded in the documents.
+	Ungrounded bool
+	// Folder and Formats narrow the documents searched.
+	Folder  string
+	Formats []string
+	// NoSave does not record the exchange in a conversation.
+	NoSave bool
+}
+
+// Ask answers a question from the library, streaming the answer to emit
+// (which may be nil), and saves the exchange in its conversation. Without
+// a chat model it returns the best passages (Outcome RetrievalOnly); when
+// the documents hold nothing relevant it says so without asking the model
+// (Outcome NotFound). Cancelling ctx stops the answer; what was written so
+// far is returned and saved.
+func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit func(Delta) error) (*Answer, error) {
+	start := time.Now()
+	question = strings.TrimSpace(question)
+	if question == "" {
+		return nil, ErrEmptyQuestion
+	}
+	if _, err := e.ingester(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := e.since(ctx)
+	defer cancel()
+	set := e.Settings()
+	if o.Library == "" {
+		o.Library = set.Library
+	}
+	filter, libName, err := e.filter(ctx, o.Library, o.Folder, o.Formats)
+	if err != nil {
+		return nil, err
+	}
+	var conv *rag.Conversation
+	if o.Conversation != "" {
+		if conv, err = e.chats.Load(o.Conversation); err != nil {
+			return nil, err
+		}
+	} else {
+		conv = e.chats.New(libName)
+	}
+	history := conv.History()
+	cfg := rag.Config{SystemPrompt: set.SystemPrompt, Sources: set.Sources, AnswerTokens: set.AnswerTokens,
+		Temperature: set.Temperature, Seed: rand.Int64N(1 << 31)}
+	cfg.Search.Filter = filter
+	lib := passages{r: e.retriever(), idx: e.idx}
+
+	// Retrieval runs while the model loads. A follow-up needs the model
+	// first, to turn it into a standalone query.
+	var cm *chatModel
+	var r rag.Retrieval
+	var rerr error
+	if len(history) > 0 {
+		if cm, err = e.model.acquire(ctx); err != nil {
+			return nil, err
+		}
+		var m rag.Model
+		if cm != nil {
+			m = cm
+		}
+		query, _ := rag.StandaloneQuery(ctx, m, cfg, history, question)
+		r, rerr = rag.Retrieve(ctx, lib, query, cfg)
+	} else {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, rerr = rag.Retrieve(ctx, lib, question, cfg)
+		}()
+		cm, err = e.model.acquire(ctx)
+		wg.Wait()
+		if err != nil {
+			if cm != nil {
+				cm.users.Done()
+			}
+			return nil, err
+		}
+	}
+	if cm != nil {
+		defer cm.users.Done()
+	}
+	if rerr != nil {
+		return nil, rerr
+	}
+	var model rag.Model
+	if cm != nil {
+		model = cm
+	}
+	var first time.Duration
+	stream := func(d Delta) error {
+		if d.Text != "" && first == 0 {
+			first = time.Since(start)
+		}
+		if emit == nil {
+			return nil
+		}
+		return emit(d)
+	}
+	a, err := rag.Respond(ctx, model, lib, rag.Question{Text: question, History: history, Ungrounded: o.Ungrounded}, r, cfg, stream)
+	if a == nil {
+		return nil, err
+	}
+	a.Library = libName
+	a.Timings.FirstTokenMS = float64(first.Microseconds()) / 1000
+	a.Timings.TotalMS = float64(time.Since(start).Microseconds()) / 1000
+	if cm != nil {
+		a.Model = cm.record()
+	}
+	a.IndexedAt = e.indexedAt(filter)
+	if !o.NoSave {
+		a.Conversation = conv.ID
+		conv.Turns = append(conv.Turns, *a)
+		if serr := e.chats.Save(conv); serr != nil && err == nil {
+			err = fmt.Errorf("engine: the answer could not be saved: %w", serr)
+		}
+	}
+	return a, err
+}
+
+// indexedAt is when the libraries searched last changed.
+func (e *Engine) indexedAt(f index.Filter) time.Time {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	libs := f.Libraries
+	if len(libs) == 0 {
+		libs = []int64{0}
+	}
+	var last time.Time
+	for _, l := range libs {
+		if st, err := e.idx.Stats(ctx, l); err == nil && st.LastIndexed.After(last) {
+			last = st.LastIndexed
+		}
+	}
+	return last.UTC()
+}
+
+// Conversations lists saved conversations, most recent first.
+func (e *Engine) Conversations() ([]ConversationSummary, error) { return e.chats.List() }
+
+// Conversation loads a conversation with every answer's record.
+func (e *Engine) Conversation(id string) (*Conversation, error) { return e.chats.Load(id) }
+
+// RenameConversation gives a conversation a new title.
+func (e *Engine) RenameConversation(id, title string) error { return e.chats.Rename(id, title) }
+
+// DeleteConversation removes a conversation.
+func (e *Engine) DeleteConversation(id string) error { return e.chats.Delete(id) }
+
+// ExportConversation renders a conversation as Markdown, with the sources
+// of each answer as footnotes.
+func (e *Engine) ExportConversation(id string) (string, error) {
+	c, err := e.chats.Load(id)
+	if err != nil {
+		return "", err
+	}
+	return c.Markdown(), nil
+}

@@ -1,0 +1,332 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/chunk"
+	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/ingest"
+	"github.com/carrel-ai/carrel/engine/rag"
+)
+
+// Options open an Engine; zero values pick the defaults.
+type Options struct {
+	// DataDir holds the libraries, conversations and settings; "" means
+	// DefaultDataDir().
+	DataDir string
+	// Settings, when set, replace config.toml's for this session without
+	// being saved (SetSettings saves).
+	Settings *Settings
+	// NoIndexing leaves the indexing queue alone: files are registered by
+	// Add but parsed only by an engine that indexes. For short-lived
+	// programs that only ask or search.
+	NoIndexing bool
+	// NoWatch does not watch the libraries' folders for changes.
+	NoWatch bool
+	// Workers is how many files are parsed at once; 0 means the number of
+	// CPUs, at most 4.
+	Workers int
+}
+
+// Engine is an opened data folder: its libraries, models, conversations
+// and background work. It is safe for concurrent use.
+type Engine struct {
+	dir    string
+	opts   Options
+	idx    *index.Index
+	parser *docs.Parser
+	chats  *rag.Store
+	model  modelSlot
+	events events
+
+	bg     context.Context // ends at Close
+	stop   context.CancelFunc
+	mu     sync.Mutex // guards set, emb, ing, ingEnd, closed
+	set    Settings
+	emb    *Embedder
+	ing    *ingest.Ingester
+	ingEnd func() // stops the ingester's goroutines and waits for them
+	closed bool
+	// libs caches library names for events. It has its own lock: events
+	// come from indexing workers that SetSettings may be waiting for.
+	libMu sync.Mutex
+	libs  map[int64]string
+}
+
+// Errors of the facade.
+var (
+	ErrClosed        = errors.New("engine: closed")
+	ErrNoLibrary     = errors.New("engine: no such library")
+	ErrEmptyQuestion = errors.New("engine: the question is empty")
+)
+
+// Open opens the data folder (creating it if needed), the index, and the
+// conversations; starts indexing work left unfinished (unless NoIndexing)
+// and watching folders (unless NoWatch); and starts loading the chat model
+// in the background (Ask waits for it).
+func Open(ctx context.Context, o Options) (*Engine, error) {
+	dir := o.DataDir
+	if dir == "" {
+		d, err := DefaultDataDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("engine: data folder: %w", err)
+	}
+	set, err := loadSettings(dir)
+	if err != nil {
+		return nil, err
+	}
+	if o.Settings != nil {
+		set = *o.Settings
+		if err := set.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	e := &Engine{dir: dir, opts: o, set: set, libs: map[int64]string{}}
+	e.bg, e.stop = context.WithCancel(context.Background())
+	if set.EmbedModel != "" {
+		emb, err := LoadEmbedder(ctx, set.EmbedModel, set.CPUOnly)
+		if err != nil {
+			return nil, fmt.Errorf("engine: embedding model: %w", err)
+		}
+		e.emb = emb
+	}
+	model := ""
+	if e.emb != nil {
+		model = e.emb.Model()
+	}
+	e.idx, err = index.Open(ctx, filepath.Join(dir, "library"), model)
+	if err != nil {
+		e.closeEmbedder()
+		return nil, err
+	}
+	e.chats, err = rag.OpenStore(filepath.Join(dir, "chats"))
+	if err != nil {
+		e.idx.Close()
+		e.closeEmbedder()
+		return nil, err
+	}
+	e.parser = docs.NewParser(filepath.Join(dir, "cache", "pdfium"))
+	e.startIngest()
+	e.model.load(e.bg, set, e.events.emit)
+	return e, nil
+}
+
+// DataDir is the engine's data folder.
+func (e *Engine) DataDir() string { return e.dir }
+
+// startIngest makes the ingester for the current embedder and starts its
+// queue and watcher. Call with e.mu held or before the engine is shared.
+func (e *Engine) startIngest() {
+	var emb ingest.Embedder
+	if e.emb != nil {
+		emb = e.emb
+	}
+	e.ing = ingest.New(e.idx, e.parser, ingest.Options{
+		Workers: e.opts.Workers, Embedder: emb, Chunk: chunk.Options{Size: e.set.ChunkTokens},
+	}, e.ingestEvent)
+	ctx, cancel := context.WithCancel(e.bg)
+	var wg sync.WaitGroup
+	if !e.opts.NoIndexing {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.ing.Run(ctx) }()
+	}
+	if !e.opts.NoWatch {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.ing.Watch(ctx) }()
+	}
+	e.ingEnd = func() { cancel(); wg.Wait() }
+}
+
+func (e *Engine) closeEmbedder() {
+	if e.emb != nil {
+		e.emb.Close()
+		e.emb = nil
+	}
+}
+
+// Close stops background work and frees the models. Indexing work not yet
+// done stays queued in the index and resumes at the next Open; answers in
+// progress are cancelled.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	end := e.ingEnd
+	e.mu.Unlock()
+	e.stop()
+	end()
+	e.model.close()
+	e.mu.Lock()
+	e.closeEmbedder()
+	e.mu.Unlock()
+	e.parser.Close()
+	e.events.close()
+	return e.idx.Close()
+}
+
+func (e *Engine) ingester() (*ingest.Ingester, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	return e.ing, nil
+}
+
+// Settings returns the current settings.
+func (e *Engine) Settings() Settings {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.set
+}
+
+// SetSettings checks, saves and applies new settings. A new chat model (or
+// new model options) loads in the background; a new embedding model is
+// loaded now and the library is re-embedded in the background (its chunks
+// stay searchable by their words meanwhile); a new chunk size re-indexes
+// every document in the background. It reports whether re-indexing began.
+func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err error) {
+	if err := s.Validate(); err != nil {
+		return false, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false, ErrClosed
+	}
+	old := e.set
+	if s.EmbedModel != old.EmbedModel || s.ChunkTokens != old.ChunkTokens {
+		var emb *Embedder
+		if s.EmbedModel != "" && s.EmbedModel != old.EmbedModel {
+			if emb, err = LoadEmbedder(ctx, s.EmbedModel, s.CPUOnly); err != nil {
+				return false, fmt.Errorf("engine: embedding model: %w", err)
+			}
+		}
+		if err := saveSettings(e.dir, s); err != nil {
+			if emb != nil {
+				emb.Close()
+			}
+			return false, err
+		}
+		e.ingEnd()
+		if s.EmbedModel != old.EmbedModel {
+			e.closeEmbedder()
+			e.emb = emb
+			model := ""
+			if emb != nil {
+				model = emb.Model()
+			}
+			if err := e.idx.LoadVectors(ctx, model); err != nil {
+				e.set = s
+				e.startIngest()
+				return false, err
+			}
+		}
+		e.set = s
+		if s.ChunkTokens != old.ChunkTokens {
+			if err := e.markAllStale(ctx); err != nil {
+				e.startIngest()
+				return false, err
+			}
+		}
+		e.startIngest()
+		reindex = true
+	} else if err := saveSettings(e.dir, s); err != nil {
+		return false, err
+	}
+	e.set = s
+	if s.ChatModel != old.ChatModel || s.CPUOnly != old.CPUOnly || s.Threads != old.Threads || s.ContextSize != old.ContextSize ||
+		s.Adapter != old.Adapter || s.AdapterScale != old.AdapterScale || s.SystemPrompt != old.SystemPrompt {
+		e.model.load(e.bg, s, e.events.emit)
+	}
+	return reindex, nil
+}
+
+func (e *Engine) markAllStale(ctx context.Context) error {
+	ds, err := e.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Ready}})
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if err := e.idx.SetStatus(ctx, d.ID, index.Stale, "", ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ChatModel says whether a chat model is set, loading, ready or failed.
+func (e *Engine) ChatModel() ModelStatus { return e.model.status() }
+
+// WaitModel waits for the chat model's load in progress, if any, and
+// returns its status.
+func (e *Engine) WaitModel(ctx context.Context) (ModelStatus, error) {
+	cm, err := e.model.acquire(ctx)
+	if cm != nil {
+		cm.users.Done()
+	}
+	if ctx.Err() != nil {
+		return e.model.status(), ctx.Err()
+	}
+	return e.model.status(), err
+}
+
+// since merges a caller's context with the engine's lifetime.
+func (e *Engine) since(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(e.bg, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// ingestEvent turns the ingester's events into the engine's.
+func (e *Engine) ingestEvent(ev ingest.Event) {
+	kind := map[ingest.EventKind]EventKind{
+		ingest.EventQueued: EventQueued, ingest.EventStarted: EventIndexing, ingest.EventIndexed: EventIndexed,
+		ingest.EventFailed: EventFailed, ingest.EventRemoved: EventRemoved, ingest.EventProgress: EventProgress,
+		ingest.EventIdle: EventIdle,
+	}[ev.Kind]
+	if kind == "" {
+		return
+	}
+	out := Event{Kind: kind, Path: ev.Path, Status: string(ev.Status), Err: ev.Err, Done: ev.Done, Total: ev.Total, ETA: ev.ETA}
+	if ev.Library != 0 {
+		out.Library = e.libraryName(ev.Library)
+	}
+	e.events.emit(out)
+}
+
+func (e *Engine) libraryName(id int64) string {
+	e.libMu.Lock()
+	name, ok := e.libs[id]
+	e.libMu.Unlock()
+	if ok {
+		return name
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	libs, err := e.idx.Libraries(ctx)
+	if err != nil {
+		return ""
+	}
+	e.libMu.Lock()
+	defer e.libMu.Unlock()
+	for _, l := range libs {
+		e.libs[l.ID] = l.Name
+	}
+	return e.libs[id]
+}

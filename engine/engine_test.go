@@ -1,0 +1,358 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/internal/sharedtest"
+)
+
+// writeDocs makes a small folder of documents for a library.
+func writeDocs(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"paris.txt": "The Eiffel Tower stands in Paris. The tower is 330 metres tall and was completed in 1889 for the World's Fair. " +
+			"Gustave Eiffel's company designed and built it.",
+		"bread.md": "# Sourdough\n\nSourdough bread needs a starter made of flour and water. The starter is fed every day.\n\n" +
+			"# Baking\n\nBake the loaf at 250 degrees for forty minutes.",
+		"rome.html": "<html><head><title>Rome</title></head><body><article><h1>The Colosseum</h1>" +
+			"<p>The Colosseum in Rome held about fifty thousand spectators for games and shows.</p></article></body></html>",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func openEngine(t testing.TB, data string, s *engine.Settings) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(context.Background(), engine.Options{DataDir: data, Settings: s, NoWatch: true, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+func addAndWait(t testing.TB, e *engine.Engine, library string, paths ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := e.Add(ctx, library, true, paths...); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAskWithoutModel(t *testing.T) {
+	e := openEngine(t, t.TempDir(), nil)
+	docs := writeDocs(t)
+	addAndWait(t, e, "Travel", docs)
+
+	libs, err := e.Libraries(context.Background())
+	if err != nil || len(libs) != 1 || libs[0].Name != "Travel" || libs[0].Documents != 3 || libs[0].LastIndexed.IsZero() {
+		t.Fatalf("libraries %+v, %v", libs, err)
+	}
+	var streamed strings.Builder
+	a, err := e.Ask(context.Background(), "How tall is the Eiffel Tower?", engine.AskOptions{}, func(d engine.Delta) error {
+		streamed.WriteString(d.Text)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Outcome != engine.RetrievalOnly || a.Grounded || streamed.String() != a.Text {
+		t.Errorf("outcome %s grounded %v, text %q streamed %q", a.Outcome, a.Grounded, a.Text, streamed.String())
+	}
+	if len(a.Sources) == 0 || filepath.Base(a.Sources[0].Path) != "paris.txt" {
+		t.Fatalf("sources %+v", a.Sources)
+	}
+	if a.IndexedAt.IsZero() || a.Conversation == "" {
+		t.Errorf("audit record: indexed at %v, conversation %q", a.IndexedAt, a.Conversation)
+	}
+
+	// Nothing about it in the library: declined, with related passages.
+	a, err = e.Ask(context.Background(), "What is the boiling point of mercury?", engine.AskOptions{Library: "Travel"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Outcome != engine.NotFound && a.Outcome != engine.RetrievalOnly {
+		t.Errorf("unrelated question: %s", a.Outcome)
+	}
+
+	if _, err := e.Ask(context.Background(), "  ", engine.AskOptions{}, nil); !errors.Is(err, engine.ErrEmptyQuestion) {
+		t.Errorf("empty question: %v", err)
+	}
+	if _, err := e.Ask(context.Background(), "Eiffel", engine.AskOptions{Library: "Nope"}, nil); !errors.Is(err, engine.ErrNoLibrary) {
+		t.Errorf("unknown library: %v", err)
+	}
+	if _, err := e.Ask(context.Background(), "Eiffel", engine.AskOptions{Ungrounded: true}, nil); err == nil {
+		t.Error("an ungrounded answer without a model should fail")
+	}
+}
+
+func TestSearchFilters(t *testing.T) {
+	e := openEngine(t, t.TempDir(), nil)
+	docs := writeDocs(t)
+	addAndWait(t, e, "Travel", docs)
+	res, err := e.Search(context.Background(), "Colosseum spectators", engine.SearchOptions{Formats: []string{"html"}})
+	if err != nil || !res.Relevant || len(res.Hits) != 1 || filepath.Base(res.Hits[0].Path) != "rome.html" {
+		t.Fatalf("search %+v, %v", res, err)
+	}
+	res, _ = e.Search(context.Background(), "Colosseum spectators", engine.SearchOptions{Formats: []string{"markdown"}})
+	if len(res.Hits) != 0 {
+		t.Errorf("format filter let through %+v", res.Hits)
+	}
+	ds, err := e.Documents(context.Background(), "Travel")
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("documents %d, %v", len(ds), err)
+	}
+	for _, d := range ds {
+		if d.Status != engine.Ready {
+			t.Errorf("%s is %s", d.Path, d.Status)
+		}
+	}
+	if n, err := e.Remove(context.Background(), "Travel", filepath.Join(docs, "rome.html")); err != nil || n != 1 {
+		t.Fatalf("remove: %d, %v", n, err)
+	}
+	if res, _ := e.Search(context.Background(), "Colosseum spectators", engine.SearchOptions{}); res.Relevant {
+		t.Error("a removed document is still found")
+	}
+}
+
+func TestSettingsPersist(t *testing.T) {
+	data := t.TempDir()
+	e := openEngine(t, data, nil)
+	s := e.Settings()
+	if s != engine.DefaultSettings() {
+		t.Errorf("a new data folder has settings %+v", s)
+	}
+	s.Temperature, s.Sources, s.Library = 0.5, 4, "Work"
+	if _, err := e.SetSettings(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	bad := s
+	bad.Temperature = 7
+	if _, err := e.SetSettings(context.Background(), bad); err == nil {
+		t.Error("a temperature of 7 was accepted")
+	}
+	e.Close()
+	e = openEngine(t, data, nil)
+	if got := e.Settings(); got != s {
+		t.Errorf("reopened settings %+v, want %+v", got, s)
+	}
+	e.Close()
+	os.WriteFile(filepath.Join(data, "config.toml"), []byte("temperature = [oops"), 0o600)
+	if _, err := engine.Open(context.Background(), engine.Options{DataDir: data}); err == nil || !strings.Contains(err.Error(), "config.toml") {
+		t.Errorf("a damaged config.toml: %v", err)
+	}
+}
+
+func TestEvents(t *testing.T) {
+	e := openEngine(t, t.TempDir(), nil)
+	ch, stop := e.Subscribe()
+	defer stop()
+	addAndWait(t, e, "Travel", writeDocs(t))
+	indexed := map[string]int{}
+	seen := map[engine.EventKind]int{}
+	timeout := time.After(10 * time.Second)
+	for len(indexed) < 3 || seen[engine.EventIdle] == 0 {
+		select {
+		case ev := <-ch:
+			seen[ev.Kind]++
+			if ev.Kind == engine.EventIndexed {
+				indexed[filepath.Base(ev.Path)]++
+				if ev.Library != "Travel" {
+					t.Errorf("event for library %q", ev.Library)
+				}
+			}
+		case <-timeout:
+			t.Fatalf("saw %v, indexed %v", seen, indexed)
+		}
+	}
+	for name, n := range indexed {
+		if n != 1 {
+			t.Errorf("%s indexed %d times", name, n)
+		}
+	}
+	if seen[engine.EventQueued] == 0 || seen[engine.EventIndexing] != 3 || seen[engine.EventProgress] == 0 {
+		t.Errorf("events %v", seen)
+	}
+}
+
+func TestBrokenModel(t *testing.T) {
+	if !llm.Available() {
+		t.Skip("built without cgo: no model support")
+	}
+	bad := filepath.Join(t.TempDir(), "model.gguf")
+	os.WriteFile(bad, []byte("not a model"), 0o644)
+	s := engine.DefaultSettings()
+	s.ChatModel = bad
+	e := openEngine(t, t.TempDir(), &s)
+	addAndWait(t, e, "Travel", writeDocs(t))
+	_, err := e.Ask(context.Background(), "How tall is the Eiffel Tower?", engine.AskOptions{}, nil)
+	if !errors.Is(err, llm.ErrNotGGUF) || !strings.Contains(err.Error(), "model.gguf") {
+		t.Errorf("ask with a broken model: %v", err)
+	}
+	if st := e.ChatModel(); st.State != engine.ModelFailed {
+		t.Errorf("model state %s", st.State)
+	}
+}
+
+// storiesSettings sets the tiny TinyStories model: it cannot reason, but
+// the whole pipeline runs on it.
+func storiesSettings(t testing.TB) *engine.Settings {
+	if !llm.Available() {
+		t.Skip("built without cgo: no model support")
+	}
+	s := engine.DefaultSettings()
+	s.ChatModel = sharedtest.Path(t, "models/stories260K.gguf")
+	s.AnswerTokens = 48
+	return &s
+}
+
+func TestAskWithModel(t *testing.T) {
+	s := storiesSettings(t)
+	data := t.TempDir()
+	e := openEngine(t, data, s)
+	addAndWait(t, e, "Travel", writeDocs(t))
+	var deltas []engine.Delta
+	a, err := e.Ask(context.Background(), "How tall is the Eiffel Tower?", engine.AskOptions{}, func(d engine.Delta) error {
+		deltas = append(deltas, d)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Outcome != engine.Answered || !a.Grounded || a.Text == "" {
+		t.Fatalf("answer %+v", a)
+	}
+	if len(deltas) < 2 || len(deltas[0].Sources) == 0 || filepath.Base(deltas[0].Sources[0].Path) != "paris.txt" {
+		t.Errorf("the stream should start with the sources, paris.txt first: %+v", deltas[0])
+	}
+	if a.Model.Name == "" || a.Model.ContextSize == 0 || a.Model.Backend == "" || a.Timings.FirstTokenMS <= 0 || a.Timings.TokensPerS <= 0 {
+		t.Errorf("audit record: model %+v timings %+v", a.Model, a.Timings)
+	}
+	for _, c := range a.Citations {
+		if c.N < 1 || c.N > len(a.Sources) {
+			t.Errorf("citation %d of %d sources", c.N, len(a.Sources))
+		}
+	}
+
+	// A follow-up continues the conversation; both turns survive a reopen.
+	b, err := e.Ask(context.Background(), "When was it completed?", engine.AskOptions{Conversation: a.Conversation}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Conversation != a.Conversation || !strings.Contains(b.Query, "Eiffel") {
+		t.Errorf("follow-up: conversation %q, query %q", b.Conversation, b.Query)
+	}
+	e.Close()
+	e = openEngine(t, data, s)
+	c, err := e.Conversation(a.Conversation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Turns) != 2 || c.Turns[0].Text != a.Text || c.Turns[0].Sources[0].Path != a.Sources[0].Path || c.Library != "" {
+		t.Errorf("saved conversation %+v", c)
+	}
+	md, _ := e.ExportConversation(a.Conversation)
+	if !strings.Contains(md, "How tall is the Eiffel Tower?") {
+		t.Errorf("export:\n%s", md)
+	}
+	list, _ := e.Conversations()
+	if len(list) != 1 || list[0].Turns != 2 {
+		t.Errorf("conversations %+v", list)
+	}
+}
+
+func TestAskCancel(t *testing.T) {
+	s := storiesSettings(t)
+	s.AnswerTokens = 400
+	e := openEngine(t, t.TempDir(), s)
+	addAndWait(t, e, "Travel", writeDocs(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	a, err := e.Ask(ctx, "How tall is the Eiffel Tower?", engine.AskOptions{}, func(d engine.Delta) error {
+		if d.Text != "" {
+			if n++; n == 3 {
+				cancel()
+			}
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || a == nil || a.Text == "" {
+		t.Fatalf("cancelled answer %v, %v", a, err)
+	}
+	c, err := e.Conversation(a.Conversation)
+	if err != nil || len(c.Turns) != 1 || c.Turns[0].Stop != "cancelled" {
+		t.Errorf("the partial answer should be saved as cancelled: %+v, %v", c, err)
+	}
+}
+
+// TestConcurrentUse runs questions, searches, listings and additions at
+// once; run it under -race.
+func TestConcurrentUse(t *testing.T) {
+	s := storiesSettings(t)
+	e := openEngine(t, t.TempDir(), s)
+	docs := writeDocs(t)
+	addAndWait(t, e, "Travel", docs)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 4 {
+		wg.Add(4)
+		go func() {
+			defer wg.Done()
+			if _, err := e.Ask(ctx, "How tall is the Eiffel Tower?", engine.AskOptions{}, nil); err != nil {
+				errs <- err
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := e.Search(ctx, "sourdough starter", engine.SearchOptions{}); err != nil {
+				errs <- err
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := e.Documents(ctx, ""); err != nil {
+				errs <- err
+			}
+			e.ChatModel()
+			e.Conversations()
+		}()
+		go func() {
+			defer wg.Done()
+			p := filepath.Join(docs, "extra"+string(rune('a'+i))+".txt")
+			os.WriteFile(p, []byte("The Louvre is the world's most visited museum."), 0o644)
+			if _, err := e.Add(ctx, "Travel", false, p); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err := e.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := e.Conversations(); len(list) != 4 {
+		t.Errorf("%d conversations saved, want 4", len(list))
+	}
+}

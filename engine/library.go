@@ -1,0 +1,293 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/retrieve"
+)
+
+// Document is a file in a library, with its indexing status.
+type Document = index.Document
+
+// Document statuses.
+const (
+	Queued    = index.Queued
+	Parsing   = index.Parsing
+	Embedding = index.Embedding
+	Ready     = index.Ready
+	Failed    = index.Failed
+	Stale     = index.Stale
+)
+
+// Library describes a library.
+type Library struct {
+	Name        string
+	Sources     []string // the files and folders it was given
+	Ignore      []string // patterns of files skipped in its folders
+	Documents   int
+	Chunks      int
+	Vectors     int
+	LastIndexed time.Time // "index up to date as of …"
+}
+
+// DefaultLibrary is the library files go to when none is named.
+const DefaultLibrary = "My Library"
+
+// Libraries lists the libraries with their counts.
+func (e *Engine) Libraries(ctx context.Context) ([]Library, error) {
+	libs, err := e.idx.Libraries(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("engine: listing libraries: %w", err)
+	}
+	srcs, err := e.idx.Sources(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("engine: listing sources: %w", err)
+	}
+	out := make([]Library, 0, len(libs))
+	for _, l := range libs {
+		st, err := e.idx.Stats(ctx, l.ID)
+		if err != nil {
+			return nil, fmt.Errorf("engine: library %s: %w", l.Name, err)
+		}
+		lib := Library{Name: l.Name, Ignore: l.Ignore, Documents: st.Documents, Chunks: st.Chunks, Vectors: st.Vectors, LastIndexed: st.LastIndexed}
+		for _, s := range srcs {
+			if s.LibraryID == l.ID {
+				lib.Sources = append(lib.Sources, s.Path)
+			}
+		}
+		out = append(out, lib)
+	}
+	return out, nil
+}
+
+// library finds a library by name; create makes it when missing.
+func (e *Engine) library(ctx context.Context, name string, create bool) (index.Library, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = DefaultLibrary
+	}
+	if create {
+		l, err := e.idx.Library(ctx, name)
+		if err != nil {
+			return l, fmt.Errorf("engine: library %q: %w", name, err)
+		}
+		return l, nil
+	}
+	l, err := e.idx.FindLibrary(ctx, name)
+	if err != nil {
+		return l, fmt.Errorf("%w: %q", ErrNoLibrary, name)
+	}
+	return l, nil
+}
+
+// Add adds files and folders (recursively) to a library, creating the
+// library if needed, and returns how many files were queued for indexing
+// (unchanged files already indexed are not). Folders are watched for
+// changes when watch is set.
+func (e *Engine) Add(ctx context.Context, library string, watch bool, paths ...string) (int, error) {
+	in, err := e.ingester()
+	if err != nil {
+		return 0, err
+	}
+	lib, err := e.library(ctx, library, true)
+	if err != nil {
+		return 0, err
+	}
+	abs := make([]string, len(paths))
+	for i, p := range paths {
+		if abs[i], err = filepath.Abs(p); err != nil {
+			return 0, fmt.Errorf("engine: %s: %w", p, err)
+		}
+	}
+	return in.Add(ctx, lib, watch, abs...)
+}
+
+// Remove takes files, or everything below folders, out of a library. The
+// files themselves are not touched.
+func (e *Engine) Remove(ctx context.Context, library string, paths ...string) (int, error) {
+	in, err := e.ingester()
+	if err != nil {
+		return 0, err
+	}
+	lib, err := e.library(ctx, library, false)
+	if err != nil {
+		return 0, err
+	}
+	abs := make([]string, len(paths))
+	for i, p := range paths {
+		if abs[i], err = filepath.Abs(p); err != nil {
+			return 0, fmt.Errorf("engine: %s: %w", p, err)
+		}
+	}
+	return in.Remove(ctx, lib, abs...)
+}
+
+// Reindex indexes a document again; its old passages keep serving until
+// the new ones replace them.
+func (e *Engine) Reindex(ctx context.Context, library, path string) error {
+	lib, err := e.library(ctx, library, false)
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	d, err := e.idx.Document(ctx, lib.ID, abs)
+	if err != nil {
+		return fmt.Errorf("engine: %s is not in library %q: %w", path, lib.Name, err)
+	}
+	return e.idx.SetStatus(ctx, d.ID, index.Stale, "", "")
+}
+
+// SetIgnore replaces a library's ignore patterns (globs such as "*.tmp"
+// or "drafts/").
+func (e *Engine) SetIgnore(ctx context.Context, library string, patterns []string) error {
+	lib, err := e.library(ctx, library, true)
+	if err != nil {
+		return err
+	}
+	return e.idx.SetIgnore(ctx, lib.ID, patterns)
+}
+
+// Documents lists a library's documents ("" lists every library's), by
+// path.
+func (e *Engine) Documents(ctx context.Context, library string) ([]Document, error) {
+	var f index.DocFilter
+	if library != "" {
+		lib, err := e.library(ctx, library, false)
+		if err != nil {
+			return nil, err
+		}
+		f.LibraryID = lib.ID
+	}
+	return e.idx.Documents(ctx, f)
+}
+
+// Pause stops indexing new files; files already started finish.
+func (e *Engine) Pause() {
+	if in, err := e.ingester(); err == nil {
+		in.Pause()
+	}
+}
+
+// Resume continues indexing after Pause.
+func (e *Engine) Resume() {
+	if in, err := e.ingester(); err == nil {
+		in.Resume()
+	}
+}
+
+// Paused reports whether indexing is paused.
+func (e *Engine) Paused() bool {
+	in, err := e.ingester()
+	return err == nil && in.Paused()
+}
+
+// CancelIndexing empties the indexing queue; files not yet indexed are
+// marked failed with the reason "cancelled".
+func (e *Engine) CancelIndexing(ctx context.Context) error {
+	in, err := e.ingester()
+	if err != nil {
+		return err
+	}
+	return in.Cancel(ctx)
+}
+
+// WaitIndexed blocks until the indexing queue is empty (or paused) or ctx
+// ends.
+func (e *Engine) WaitIndexed(ctx context.Context) error {
+	in, err := e.ingester()
+	if err != nil {
+		return err
+	}
+	if e.opts.NoIndexing {
+		return fmt.Errorf("engine: opened with NoIndexing; nothing indexes the queue")
+	}
+	return in.Wait(ctx)
+}
+
+// SearchOptions narrow a search; zero values pick the defaults.
+type SearchOptions struct {
+	Library string        // "" searches every library
+	K       int           // results; 0 means 10
+	Mode    retrieve.Mode // "" means hybrid with an embedding model, else lexical
+	Folder  string        // only documents below this folder
+	Formats []string      // only these formats ("pdf", "docx", …)
+	Since   time.Time     // only documents modified at or after
+	Until   time.Time     // only documents modified before
+}
+
+// SearchResult is a search's ranked passages.
+type SearchResult = retrieve.Result
+
+// Hit is a passage a search found, with its scores.
+type Hit = retrieve.Hit
+
+// Search finds the passages that best match query.
+func (e *Engine) Search(ctx context.Context, query string, o SearchOptions) (SearchResult, error) {
+	f, _, err := e.filter(ctx, o.Library, o.Folder, o.Formats)
+	if err != nil {
+		return SearchResult{}, err
+	}
+	f.Since, f.Until = o.Since, o.Until
+	return e.retriever().Search(ctx, query, retrieve.Options{K: o.K, Mode: o.Mode, Filter: f})
+}
+
+func (e *Engine) filter(ctx context.Context, library, folder string, formats []string) (index.Filter, string, error) {
+	var f index.Filter
+	if library != "" {
+		lib, err := e.library(ctx, library, false)
+		if err != nil {
+			return f, "", err
+		}
+		f.Libraries = []int64{lib.ID}
+		library = lib.Name
+	}
+	if folder != "" {
+		abs, err := filepath.Abs(folder)
+		if err != nil {
+			return f, "", err
+		}
+		f.PathPrefix = abs + string(filepath.Separator)
+	}
+	f.Formats = formats
+	return f, library, nil
+}
+
+func (e *Engine) retriever() *retrieve.Retriever {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.emb == nil {
+		return retrieve.New(e.idx, nil)
+	}
+	return retrieve.New(e.idx, e.emb)
+}
+
+// passages makes the index the rag package's Library.
+type passages struct {
+	r   *retrieve.Retriever
+	idx *index.Index
+}
+
+func (p passages) Search(ctx context.Context, q string, o retrieve.Options) (retrieve.Result, error) {
+	return p.r.Search(ctx, q, o)
+}
+
+func (p passages) DocumentPassages(ctx context.Context, docID int64) ([]retrieve.Hit, error) {
+	ps, err := p.idx.DocumentPassages(ctx, docID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]retrieve.Hit, len(ps))
+	for i, c := range ps {
+		out[i] = retrieve.Hit{ChunkID: c.ID, DocID: c.DocID, LibraryID: c.Doc.LibraryID, Path: c.Doc.Path, Title: c.Doc.Title,
+			Format: c.Doc.Format, Page: c.Page, Heading: c.Heading, Text: c.Text, Spans: c.Spans, IndexedAt: c.Doc.IndexedAt}
+	}
+	return out, nil
+}

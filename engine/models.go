@@ -1,0 +1,313 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/rag"
+)
+
+// Embedder is an embedding model ready to make vectors for the library.
+type Embedder struct {
+	m    *llm.Model
+	e    *llm.Embedder
+	name string
+}
+
+// LoadEmbedder loads a GGUF embedding model.
+func LoadEmbedder(ctx context.Context, path string, cpuOnly bool) (*Embedder, error) {
+	m, err := llm.Load(ctx, path, llm.ModelOptions{CPUOnly: cpuOnly})
+	if err != nil {
+		return nil, err
+	}
+	e, err := m.NewEmbedder(llm.EmbedOptions{})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		e.Close()
+		m.Close()
+		return nil, err
+	}
+	// The name tells vectors of different models apart, so a replaced
+	// file of the same name counts as another model.
+	return &Embedder{m: m, e: e, name: fmt.Sprintf("%s@%d", filepath.Base(path), st.Size())}, nil
+}
+
+// Embed returns one unit vector per text.
+func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	return e.e.Embed(ctx, texts)
+}
+
+// Model names the embedding model.
+func (e *Embedder) Model() string { return e.name }
+
+// CountTokens counts text's tokens with the model's tokenizer.
+func (e *Embedder) CountTokens(s string) int {
+	t, err := e.m.Tokenize(s, false)
+	if err != nil {
+		return len(s) / 4
+	}
+	return len(t)
+}
+
+// Close frees the model.
+func (e *Embedder) Close() error {
+	return errors.Join(e.e.Close(), e.m.Close())
+}
+
+// chatModel is a loaded chat model with its one generation context, whose
+// KV cache keeps the system prompt between questions.
+type chatModel struct {
+	path    string
+	m       *llm.Model
+	c       *llm.Context
+	adapter *llm.Adapter
+	users   sync.WaitGroup // answers in progress
+}
+
+func loadChatModel(ctx context.Context, s Settings, progress func(float32)) (*chatModel, error) {
+	m, err := llm.Load(ctx, s.ChatModel, llm.ModelOptions{CPUOnly: s.CPUOnly, Progress: progress})
+	if err != nil {
+		return nil, err
+	}
+	size := s.ContextSize
+	if size == 0 {
+		size = m.ContextLength()
+		if size <= 0 || size > 8192 {
+			size = 8192
+		}
+	}
+	c, err := m.NewContext(llm.ContextOptions{ContextSize: size, Threads: s.Threads})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	cm := &chatModel{path: s.ChatModel, m: m, c: c}
+	if s.Adapter != "" {
+		a, err := m.LoadAdapter(s.Adapter)
+		if err == nil {
+			err = c.ApplyAdapter(a, s.AdapterScale)
+			cm.adapter = a
+		}
+		if err != nil {
+			cm.close()
+			return nil, err
+		}
+	}
+	// Evaluate the system prompt now, so that the first question only
+	// evaluates its sources.
+	system := s.SystemPrompt
+	if system == "" {
+		system = rag.DefaultSystemPrompt
+	}
+	if _, err := c.Prefill(ctx, m.ApplyTemplate([]llm.Message{{Role: "system", Content: system}}, false)); err != nil && ctx.Err() != nil {
+		cm.close()
+		return nil, ctx.Err()
+	}
+	return cm, nil
+}
+
+// close frees the model once the answers using it are done.
+func (cm *chatModel) close() {
+	cm.users.Wait()
+	cm.c.Close()
+	if cm.adapter != nil {
+		cm.adapter.Close()
+	}
+	cm.m.Close()
+}
+
+func (cm *chatModel) record() rag.ModelRecord {
+	info := cm.m.Info()
+	pl := cm.m.Placement()
+	backend := pl.Backend
+	if pl.GPULayers == 0 {
+		backend = fmt.Sprintf("CPU, %d threads", cm.c.Threads())
+	}
+	r := rag.ModelRecord{Name: info.Name, Path: cm.path, Quantization: info.Quantization, Backend: backend, ContextSize: cm.c.Size()}
+	if cm.adapter != nil {
+		r.Adapter = cm.adapter.Path()
+	}
+	return r
+}
+
+// Chat, PromptTokens and ContextSize make a chatModel the rag package's
+// Model.
+func (cm *chatModel) Chat(ctx context.Context, msgs []rag.Message, o rag.GenOptions, emit func(string) error) (rag.GenStats, error) {
+	sp := llm.DefaultSampling()
+	sp.Temperature, sp.Seed = o.Temperature, o.Seed
+	st, err := cm.c.Chat(ctx, llmMessages(msgs), llm.GenerateOptions{MaxTokens: o.MaxTokens, Sampling: &sp}, emit)
+	return rag.GenStats{PromptTokens: st.PromptTokens, CachedTokens: st.CachedTokens, GeneratedTokens: st.GeneratedTokens,
+		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason)}, err
+}
+
+func (cm *chatModel) PromptTokens(msgs []rag.Message) (int, error) {
+	t, err := cm.m.Tokenize(cm.m.ApplyTemplate(llmMessages(msgs), true), true)
+	return len(t), err
+}
+
+func (cm *chatModel) ContextSize() int { return cm.c.Size() }
+
+func llmMessages(msgs []rag.Message) []llm.Message {
+	out := make([]llm.Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = llm.Message{Role: m.Role, Content: m.Content}
+	}
+	return out
+}
+
+// ModelState says where the chat model stands.
+type ModelState string
+
+// Model states.
+const (
+	ModelNone    ModelState = "none"    // no chat model is set
+	ModelLoading ModelState = "loading" // it is being loaded
+	ModelReady   ModelState = "ready"
+	ModelFailed  ModelState = "failed" // Err says why
+)
+
+// ModelStatus describes the chat model.
+type ModelStatus struct {
+	State     ModelState
+	Path      string
+	Info      llm.ModelInfo
+	Placement llm.Placement
+	Threads   int
+	Err       error
+}
+
+// modelSlot holds the chat model: loads run in the background, an answer
+// waits for the load in progress, and a replaced model is freed once the
+// answers using it are done.
+type modelSlot struct {
+	mu      sync.Mutex
+	cur     *chatModel
+	state   ModelState
+	path    string
+	err     error
+	gen     int           // counts loads, so a stale load is discarded
+	loading chan struct{} // closed when the current load ends
+	wg      sync.WaitGroup
+}
+
+// load starts loading s.ChatModel ("" unloads) and returns at once.
+func (sl *modelSlot) load(ctx context.Context, s Settings, emit func(Event)) {
+	sl.mu.Lock()
+	sl.gen++
+	gen := sl.gen
+	old := sl.cur
+	sl.cur, sl.err, sl.path = nil, nil, s.ChatModel
+	done := make(chan struct{})
+	sl.loading = done
+	if s.ChatModel == "" {
+		sl.state = ModelNone
+		close(done)
+	} else {
+		sl.state = ModelLoading
+	}
+	sl.mu.Unlock()
+	if old != nil {
+		sl.wg.Add(1)
+		go func() { defer sl.wg.Done(); old.close() }()
+	}
+	if s.ChatModel == "" {
+		return
+	}
+	emit(Event{Kind: EventModelLoading, Path: s.ChatModel})
+	sl.wg.Add(1)
+	go func() {
+		defer sl.wg.Done()
+		defer close(done)
+		cm, err := loadChatModel(ctx, s, func(p float32) {
+			emit(Event{Kind: EventModelLoading, Path: s.ChatModel, Progress: float64(p)})
+		})
+		sl.mu.Lock()
+		if gen != sl.gen { // replaced while loading
+			sl.mu.Unlock()
+			if cm != nil {
+				cm.close()
+			}
+			return
+		}
+		sl.cur, sl.err = cm, err
+		if err != nil {
+			sl.state = ModelFailed
+		} else {
+			sl.state = ModelReady
+		}
+		sl.mu.Unlock()
+		if err != nil {
+			emit(Event{Kind: EventModelFailed, Path: s.ChatModel, Err: err})
+		} else {
+			emit(Event{Kind: EventModelReady, Path: s.ChatModel})
+		}
+	}()
+}
+
+// acquire waits for a load in progress and returns the model, marked in
+// use (call its users.Done), or nil when none is set.
+func (sl *modelSlot) acquire(ctx context.Context) (*chatModel, error) {
+	for {
+		sl.mu.Lock()
+		loading := sl.loading
+		sl.mu.Unlock()
+		if loading != nil {
+			select {
+			case <-loading:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		sl.mu.Lock()
+		if sl.loading != loading { // another load started meanwhile
+			sl.mu.Unlock()
+			continue
+		}
+		defer sl.mu.Unlock()
+		if sl.err != nil {
+			return nil, fmt.Errorf("engine: the chat model %s could not be loaded: %w", filepath.Base(sl.path), sl.err)
+		}
+		if sl.cur != nil {
+			sl.cur.users.Add(1)
+		}
+		return sl.cur, nil
+	}
+}
+
+func (sl *modelSlot) status() ModelStatus {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	st := ModelStatus{State: sl.state, Path: sl.path, Err: sl.err}
+	if st.State == "" {
+		st.State = ModelNone
+	}
+	if sl.cur != nil {
+		st.Info = sl.cur.m.Info()
+		st.Placement = sl.cur.m.Placement()
+		st.Threads = sl.cur.c.Threads()
+	}
+	return st
+}
+
+// close frees the model after the answers in progress and waits for loads.
+func (sl *modelSlot) close() {
+	sl.mu.Lock()
+	sl.gen++
+	old := sl.cur
+	sl.cur = nil
+	sl.state = ModelNone
+	sl.mu.Unlock()
+	if old != nil {
+		old.close()
+	}
+	sl.wg.Wait()
+}

@@ -1,0 +1,129 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Settings are a person's choices, kept in config.toml in the data folder.
+type Settings struct {
+	// ChatModel is the GGUF file answers come from; "" means none
+	// (retrieval-only answers).
+	ChatModel string `toml:"chat_model"`
+	// EmbedModel is the GGUF embedding model for vector search; "" means
+	// lexical search only.
+	EmbedModel string `toml:"embed_model"`
+	// CPUOnly keeps models off the GPU.
+	CPUOnly bool `toml:"cpu_only"`
+	// Threads for generation; 0 means the number of physical cores.
+	Threads int `toml:"threads"`
+	// ContextSize is the chat model's window in tokens; 0 means the
+	// model's trained length, at most 8192.
+	ContextSize int `toml:"context_size"`
+	// Temperature of answers; 0 always picks the most likely word.
+	Temperature float32 `toml:"temperature"`
+	// SystemPrompt replaces the default instructions when not empty.
+	SystemPrompt string `toml:"system_prompt"`
+	// Adapter is a LoRA adapter (GGUF) applied to the chat model at
+	// AdapterScale (1 is its trained strength).
+	Adapter      string  `toml:"adapter"`
+	AdapterScale float32 `toml:"adapter_scale"`
+	// ChunkTokens is the size of indexed passages; 0 means 400.
+	ChunkTokens int `toml:"chunk_tokens"`
+	// Sources is how many passages an answer may draw on; 0 means 6.
+	Sources int `toml:"sources"`
+	// AnswerTokens caps an answer's length; 0 means 512.
+	AnswerTokens int `toml:"answer_tokens"`
+	// Library is the library questions go to by default; "" means all.
+	Library string `toml:"library"`
+}
+
+// DefaultSettings are the settings of a new data folder.
+func DefaultSettings() Settings {
+	return Settings{Temperature: 0.2, AdapterScale: 1, ChunkTokens: 400, Sources: 6, AnswerTokens: 512}
+}
+
+// Validate reports a setting that cannot work, in words.
+func (s Settings) Validate() error {
+	var errs []error
+	if s.Threads < 0 {
+		errs = append(errs, errors.New("threads must be 0 (automatic) or more"))
+	}
+	if s.ContextSize != 0 && s.ContextSize < 256 {
+		errs = append(errs, errors.New("context size must be 0 (automatic) or at least 256 tokens"))
+	}
+	if s.Temperature < 0 || s.Temperature > 2 {
+		errs = append(errs, errors.New("temperature must be between 0 and 2"))
+	}
+	if s.ChunkTokens != 0 && (s.ChunkTokens < 50 || s.ChunkTokens > 4000) {
+		errs = append(errs, errors.New("chunk size must be between 50 and 4000 tokens"))
+	}
+	if s.Sources < 0 || s.Sources > 50 {
+		errs = append(errs, errors.New("sources must be between 1 and 50"))
+	}
+	if s.AnswerTokens < 0 {
+		errs = append(errs, errors.New("answer length must be 0 (automatic) or more"))
+	}
+	if s.AdapterScale < 0 || s.AdapterScale > 4 {
+		errs = append(errs, errors.New("adapter scale must be between 0 and 4"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("engine: settings: %w", err)
+	}
+	return nil
+}
+
+const settingsFile = "config.toml"
+
+// loadSettings reads config.toml; a missing file gives the defaults, a
+// damaged one an error that names it (it is never overwritten silently).
+func loadSettings(dir string) (Settings, error) {
+	s := DefaultSettings()
+	p := filepath.Join(dir, settingsFile)
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("engine: reading settings: %w", err)
+	}
+	if _, err := toml.Decode(string(data), &s); err != nil {
+		return s, fmt.Errorf("engine: %s is damaged (fix or delete it): %w", p, err)
+	}
+	return s, s.Validate()
+}
+
+func saveSettings(dir string, s Settings) error {
+	var b strings.Builder
+	b.WriteString("# Carrel settings. Edit while Carrel is closed, or use the app's settings.\n")
+	if err := toml.NewEncoder(&b).Encode(s); err != nil {
+		return fmt.Errorf("engine: encoding settings: %w", err)
+	}
+	p := filepath.Join(dir, settingsFile)
+	tmp := p + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("engine: saving settings: %w", err)
+	}
+	_, err = f.WriteString(b.String())
+	if err == nil {
+		err = f.Sync()
+	}
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	if err == nil {
+		err = os.Rename(tmp, p)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("engine: saving settings: %w", err)
+	}
+	return nil
+}

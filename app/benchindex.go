@@ -84,28 +84,10 @@ func benchIndexCmd() *command {
 			if err != nil {
 				return err
 			}
-			lib, _ := idx.Library(ctx, "bench")
-			const perDoc = 20
-			docs := (*n + perDoc - 1) / perDoc
 			start := time.Now()
-			for d := 0; d < docs; d++ {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				doc, _, err := idx.Enqueue(ctx, lib.ID, fmt.Sprintf("/bench/doc-%06d.txt", d), 1000, time.Unix(int64(d), 0))
-				if err != nil {
-					return err
-				}
-				k := min(perDoc, *n-d*perDoc)
-				chunks := make([]index.Chunk, k)
-				vecs := make([][]float32, k)
-				for i := range chunks {
-					chunks[i] = index.Chunk{Text: syntheticText(rng, words, 60), Page: i + 1}
-					vecs[i] = randomUnit(rng, *dims)
-				}
-				if err := idx.Replace(ctx, doc.ID, index.Meta{Hash: fmt.Sprint(d), Format: "text"}, chunks, vecs, "synthetic"); err != nil {
-					return err
-				}
+			if err := buildSynthetic(ctx, idx, *n, *dims, rng, words); err != nil {
+				idx.Close()
+				return err
 			}
 			addRate := float64(*n) / time.Since(start).Seconds()
 			idx.Close()
@@ -181,6 +163,44 @@ func benchQueries(ctx context.Context, dir string, n, dims, queries int, rng *ra
 	out["rss_mb"] = rssMB() - base
 	out["raw_vector_mb"] = float64(n) * float64(dims) * 4 / (1 << 20)
 	return out, nil
+}
+
+// buildSynthetic fills a library "bench" with n chunks of synthetic text,
+// 20 to a document, through the index's real write path; with dims > 0
+// each chunk gets a random unit vector of the model "synthetic".
+func buildSynthetic(ctx context.Context, idx *index.Index, n, dims int, rng *rand.Rand, words []string) error {
+	lib, err := idx.Library(ctx, "bench")
+	if err != nil {
+		return err
+	}
+	const perDoc = 20
+	docs := (n + perDoc - 1) / perDoc
+	for d := 0; d < docs; d++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		doc, _, err := idx.Enqueue(ctx, lib.ID, fmt.Sprintf("/bench/doc-%06d.txt", d), 1000, time.Unix(int64(d), 0))
+		if err != nil {
+			return err
+		}
+		k := min(perDoc, n-d*perDoc)
+		chunks := make([]index.Chunk, k)
+		var vecs [][]float32
+		model := ""
+		if dims > 0 {
+			vecs, model = make([][]float32, k), "synthetic"
+		}
+		for i := range chunks {
+			chunks[i] = index.Chunk{Text: syntheticText(rng, words, 60), Page: i + 1}
+			if dims > 0 {
+				vecs[i] = randomUnit(rng, dims)
+			}
+		}
+		if err := idx.Replace(ctx, doc.ID, index.Meta{Hash: fmt.Sprint(d), Format: "text"}, chunks, vecs, model); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func syntheticWords(rng *rand.Rand, n int) []string {

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/llm"
 )
 
@@ -20,14 +21,32 @@ func chatCmd() *command {
 	var sf samplingFlags
 	mf.register(fs)
 	sf.register(fs, 0)
-	system := fs.String("system", "You are a helpful assistant.", "system prompt")
+	system := fs.String("system", "You are a helpful assistant.", "system prompt (without --library)")
+	library := fs.String("library", "", "answer from this library's documents, with sources after each answer (\"all\" for every library)")
+	data := fs.String("data", "", "data `folder` of the library (default: the user data folder, or $CARREL_HOME)")
 	return &command{
-		Name: "chat", Usage: "--model FILE [flags]",
-		Short: "talk with a model in the terminal, using the model's chat template",
+		Name: "chat", Usage: "[--library NAME] [--model FILE] [flags]",
+		Short: "talk with a model in the terminal; with --library, about your documents, citing them",
 		Flags: fs, Interactive: true,
 		Run: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return usagef("chat takes no arguments; type your messages after it starts")
+			}
+			if *library != "" {
+				lib := *library
+				if lib == "all" {
+					lib = ""
+				}
+				af := askFlags{data: *data, library: lib, model: mf.model, cpu: mf.cpu, threads: mf.threads, ctxSize: mf.ctxSize}
+				e, err := af.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer e.Close()
+				if err := checkLibrary(ctx, e, lib); err != nil {
+					return err
+				}
+				return libraryChat(ctx, e, lib, os.Stdin, os.Stdout, os.Stderr)
 			}
 			c, closeAll, err := mf.open(ctx, os.Stderr)
 			if err != nil {
@@ -52,15 +71,7 @@ func chatLoop(ctx context.Context, c *llm.Context, system string, opts llm.Gener
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	defer signal.Stop(sig)
-	lines := make(chan string)
-	go func() { // stdin cannot be interrupted, so it is read on its own
-		defer close(lines)
-		sc := bufio.NewScanner(in)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
+	lines := readLines(in)
 	for {
 		fmt.Fprint(out, "\n> ")
 		var line string
@@ -101,6 +112,101 @@ func chatLoop(ctx context.Context, c *llm.Context, system string, opts llm.Gener
 		}
 		fmt.Fprintf(info, "[%s]\n", timingLine(st))
 	}
+}
+
+// libraryChat answers each line from the library, continuing one
+// conversation, and lists the sources after each answer. Ctrl+C stops an
+// answer; at the prompt it ends the chat.
+func libraryChat(ctx context.Context, e *engine.Engine, library string, in io.Reader, out, info io.Writer) error {
+	st, _ := e.WaitModel(ctx)
+	switch st.State {
+	case engine.ModelReady:
+		fmt.Fprintf(info, "Asking %s with %s (%s). /new starts a new conversation, /exit leaves.\n",
+			libraryLabel(library), st.Info.Name, st.Placement.Reason)
+	case engine.ModelFailed:
+		return explain(st.Err)
+	default:
+		fmt.Fprintf(info, "No chat model is set: answers are the best passages only. Give one with --model FILE.gguf.\n")
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	lines := readLines(in)
+	conv := ""
+	for {
+		fmt.Fprint(out, "\n> ")
+		var line string
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-sig:
+			fmt.Fprintln(out)
+			return nil
+		case l, ok := <-lines:
+			if !ok {
+				fmt.Fprintln(out)
+				return nil
+			}
+			line = strings.TrimSpace(l)
+		}
+		switch line {
+		case "":
+			continue
+		case "/exit", "/quit":
+			return nil
+		case "/new", "/reset":
+			conv = ""
+			fmt.Fprintln(info, "(new conversation)")
+			continue
+		}
+		actx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-sig:
+				cancel()
+			case <-actx.Done():
+			}
+		}()
+		a, err := e.Ask(actx, line, engine.AskOptions{Library: library, Conversation: conv}, func(d engine.Delta) error {
+			_, err := io.WriteString(out, d.Text)
+			return err
+		})
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		fmt.Fprintln(out)
+		if a == nil {
+			return explain(err)
+		}
+		conv = a.Conversation
+		printSources(out, a)
+		if a.Timings.TokensPerS > 0 {
+			fmt.Fprintf(info, "[passages in %.0f ms · first word after %.0f ms · %.1f tokens/s]\n", a.Timings.RetrieveMS, a.Timings.FirstTokenMS, a.Timings.TokensPerS)
+		}
+	}
+}
+
+func libraryLabel(name string) string {
+	if name == "" {
+		return "all your libraries"
+	}
+	return fmt.Sprintf("the library %q", name)
+}
+
+// readLines reads in line by line on its own goroutine, since reading
+// stdin cannot be interrupted.
+func readLines(in io.Reader) <-chan string {
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	return lines
 }
 
 // answerOnce streams one reply; a signal on sig cancels only this reply.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/gguf"
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/synth"
@@ -332,6 +333,140 @@ func TestCorpusSearchFindsPages(t *testing.T) {
 		}
 		if filepath.Base(res.Hits[0].Path) != tc.file || res.Hits[0].Page != tc.page {
 			t.Errorf("%q: top hit %s page %d, want %s page %d", tc.query, res.Hits[0].Path, res.Hits[0].Page, tc.file, tc.page)
+		}
+	}
+}
+
+func TestAskCommand(t *testing.T) {
+	data, src := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "ships.md"), []byte("# Ships\n\nThe lighthouse keeper watched the ships pass the harbour every night."), 0o644)
+	if code, _, _ := runCLI(t, "ask", "--data", data, "anything"); code != 1 {
+		t.Errorf("asking an empty library: exit %d", code)
+	}
+	if code, _, stderr := runCLI(t, "add", "--data", data, src); code != 0 {
+		t.Fatalf("add: %s", stderr)
+	}
+	type answer struct {
+		Answer    string `json:"answer"`
+		Grounded  bool   `json:"grounded"`
+		Outcome   string `json:"outcome"`
+		Citations []struct {
+			N    int    `json:"n"`
+			Path string `json:"path"`
+		} `json:"citations"`
+		Sources []struct {
+			N       int    `json:"n"`
+			Path    string `json:"path"`
+			Heading string `json:"heading"`
+		} `json:"sources"`
+		Timings struct {
+			RetrieveMS   float64 `json:"retrieve_ms"`
+			FirstTokenMS float64 `json:"first_token_ms"`
+			TokensPerS   float64 `json:"tokens_per_s"`
+		} `json:"timings"`
+		Conversation string `json:"conversation"`
+	}
+	ask := func(args ...string) answer {
+		t.Helper()
+		code, out, stderr := runCLI(t, append([]string{"ask", "--data", data, "--json"}, args...)...)
+		var a answer
+		if code != 0 || json.Unmarshal([]byte(out), &a) != nil {
+			t.Fatalf("ask %v: exit %d, %q %s", args, code, out, stderr)
+		}
+		return a
+	}
+	a := ask("Who watched the ships?")
+	if a.Outcome != "retrieval_only" || a.Grounded || len(a.Sources) != 1 || a.Sources[0].Heading != "Ships" {
+		t.Errorf("without a model: %+v", a)
+	}
+	if a := ask("What is the boiling point of mercury?"); a.Outcome != "not_found" || a.Answer != "I could not find this in your documents." {
+		t.Errorf("unrelated question: %+v", a)
+	}
+	code, out, _ := runCLI(t, "ask", "--data", data, "Who watched the ships?")
+	if code != 0 || !strings.Contains(out, "[1] ships.md, “Ships”") || !strings.Contains(out, "No chat model is set") {
+		t.Errorf("text output: %q", out)
+	}
+	if code, _, stderr := runCLI(t, "ask", "--data", data, "--library", "Nope", "ships"); code != 1 || !strings.Contains(stderr, "no library") {
+		t.Errorf("unknown library: %d %q", code, stderr)
+	}
+	if code, _, _ := runCLI(t, "ask", "--data", data); code != 2 {
+		t.Errorf("no question: exit %d", code)
+	}
+
+	needLlama(t)
+	stories := sharedtest.Path(t, "models/stories260K.gguf")
+	a = ask("--model", stories, "--answer-tokens", "32", "Who watched the ships?")
+	if a.Outcome != "answered" || !a.Grounded || a.Answer == "" || len(a.Sources) != 1 || a.Timings.FirstTokenMS <= 0 || a.Timings.TokensPerS <= 0 || a.Conversation == "" {
+		t.Errorf("with a model: %+v", a)
+	}
+	for _, c := range a.Citations {
+		if c.N != 1 || !strings.HasSuffix(c.Path, "ships.md") {
+			t.Errorf("citation %+v", c)
+		}
+	}
+	// A follow-up in the same conversation.
+	b := ask("--model", stories, "--answer-tokens", "32", "--conversation", a.Conversation, "And the harbour?")
+	if b.Conversation != a.Conversation {
+		t.Errorf("follow-up went to conversation %q", b.Conversation)
+	}
+
+	// An interactive session answers from the library and lists sources.
+	in := strings.NewReader("Who watched the ships?\n/new\nWhat is the boiling point of mercury?\n/exit\n")
+	var chatOut, info bytes.Buffer
+	s := engine.DefaultSettings()
+	s.ChatModel, s.AnswerTokens = stories, 16
+	e, err := engine.Open(context.Background(), engine.Options{DataDir: data, Settings: &s, NoIndexing: true, NoWatch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := libraryChat(context.Background(), e, "", in, &chatOut, &info); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(chatOut.String(), "[1] ships.md") || !strings.Contains(chatOut.String(), "I could not find this in your documents.") ||
+		!strings.Contains(info.String(), "new conversation") {
+		t.Errorf("chat output %q, info %q", chatOut.String(), info.String())
+	}
+}
+
+// TestCorpusAsk asks questions of the shared corpus's text PDFs with the
+// tiny model: the right file and page must be the first source, and a
+// question the documents cannot answer must be declined.
+func TestCorpusAsk(t *testing.T) {
+	needLlama(t)
+	dir := sharedtest.Path(t, "corpus/pdf/text")
+	stories := sharedtest.Path(t, "models/stories260K.gguf")
+	data := t.TempDir()
+	if code, _, stderr := runCLI(t, "add", "--data", data, dir); code != 0 {
+		t.Fatalf("add: %s", stderr)
+	}
+	for _, tc := range []struct {
+		question, file string
+		page           int
+	}{
+		{"What is trace-based just-in-time type specialization for dynamic languages?", "pdfjs-tracemonkey-paper.pdf", 1},
+		{"Which errata does the PDF Reference sixth edition have?", "pdfcpu-adobe-errata.pdf", 1},
+		{"What is the capital of Mongolia?", "", 0},
+	} {
+		code, out, stderr := runCLI(t, "ask", "--data", data, "--model", stories, "--answer-tokens", "32", "--json", tc.question)
+		var a struct {
+			Outcome string `json:"outcome"`
+			Sources []struct {
+				Path string `json:"path"`
+				Page int    `json:"page"`
+			} `json:"sources"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &a) != nil {
+			t.Fatalf("%q: exit %d %s", tc.question, code, stderr)
+		}
+		if tc.file == "" {
+			if a.Outcome != "not_found" {
+				t.Errorf("%q: %s, want not_found", tc.question, a.Outcome)
+			}
+			continue
+		}
+		if a.Outcome != "answered" || len(a.Sources) == 0 || filepath.Base(a.Sources[0].Path) != tc.file || a.Sources[0].Page != tc.page {
+			t.Errorf("%q: %s, sources %+v; want %s page %d first", tc.question, a.Outcome, a.Sources, tc.file, tc.page)
 		}
 	}
 }

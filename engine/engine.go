@@ -83,7 +83,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("engine: data folder: %w", err)
 	}
-	set, err := loadSettings(dir)
+	set, err := ReadSettings(dir)
 	if err != nil {
 		return nil, err
 	}

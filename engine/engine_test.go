@@ -89,8 +89,8 @@ func TestAskWithoutModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Outcome != engine.NotFound && a.Outcome != engine.RetrievalOnly {
-		t.Errorf("unrelated question: %s", a.Outcome)
+	if a.Outcome != engine.NotFound || a.Text != "I could not find this in your documents." || len(a.Sources) != 0 {
+		t.Errorf("unrelated question: %s, %q", a.Outcome, a.Text)
 	}
 
 	if _, err := e.Ask(context.Background(), "  ", engine.AskOptions{}, nil); !errors.Is(err, engine.ErrEmptyQuestion) {

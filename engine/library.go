@@ -212,6 +212,12 @@ func (e *Engine) WaitIndexed(ctx context.Context) error {
 	return in.Wait(ctx)
 }
 
+// Passages returns a document's passages in order, with their pages and
+// headings: its text as indexed.
+func (e *Engine) Passages(ctx context.Context, docID int64) ([]Hit, error) {
+	return passages{idx: e.idx}.DocumentPassages(ctx, docID)
+}
+
 // SearchOptions narrow a search; zero values pick the defaults.
 type SearchOptions struct {
 	Library string        // "" searches every library

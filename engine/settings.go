@@ -81,9 +81,10 @@ func (s Settings) Validate() error {
 
 const settingsFile = "config.toml"
 
-// loadSettings reads config.toml; a missing file gives the defaults, a
-// damaged one an error that names it (it is never overwritten silently).
-func loadSettings(dir string) (Settings, error) {
+// ReadSettings reads the settings saved in a data folder's config.toml; a
+// missing file gives the defaults, a damaged one an error that names it
+// (it is never overwritten silently).
+func ReadSettings(dir string) (Settings, error) {
 	s := DefaultSettings()
 	p := filepath.Join(dir, settingsFile)
 	data, err := os.ReadFile(p)

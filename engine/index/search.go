@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -135,6 +136,21 @@ func (x *Index) selective(ctx context.Context, terms []string) []string {
 		return terms
 	}
 	return keep
+}
+
+// DocFreq returns how many chunks hold each term (0 for terms the index
+// has never seen) and how many chunks there are in all.
+func (x *Index) DocFreq(ctx context.Context, terms []string) (map[string]int, int, error) {
+	out := make(map[string]int, len(terms))
+	for _, t := range dedupe(terms) {
+		var df int
+		err := x.db.QueryRowContext(ctx, `SELECT doc FROM chunk_terms_vocab WHERE term = ?`, t).Scan(&df)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, 0, fmt.Errorf("index: term statistics: %w", err)
+		}
+		out[t] = df
+	}
+	return out, int(x.chunks.Load()), nil
 }
 
 func (x *Index) ftsRank(ctx context.Context, match string, k int) ([]Hit, error) {

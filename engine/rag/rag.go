@@ -167,6 +167,8 @@ type Timings struct {
 	FirstTokenMS float64 `json:"first_token_ms"` // from the question to the first answer token
 	TokensPerS   float64 `json:"tokens_per_s"`
 	TotalMS      float64 `json:"total_ms"`
+	PromptTokens int     `json:"prompt_tokens,omitempty"`
+	CachedTokens int     `json:"cached_tokens,omitempty"` // of the prompt, reused from the KV cache
 }
 
 // ModelRecord names the model of an answer.
@@ -312,17 +314,16 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 		}
 		a.Outcome = Ungrounded
 		return a, generate(ctx, m, a, cfg, ungroundedMessages(q), 0, emit, start)
-	case m == nil:
-		a.Outcome = RetrievalOnly
-		a.Sources = sources(hits)
-		a.Grounded = false
-		a.Timings.TotalMS = ms(time.Since(start))
-		return a, say(RetrievalOnlyText, a.Sources)
 	case !r.Result.Relevant || len(hits) == 0:
 		a.Outcome = NotFound
 		a.Related = sources(hits[:min(3, len(hits))])
 		a.Timings.TotalMS = ms(time.Since(start))
 		return a, say(NotFoundText, a.Related)
+	case m == nil:
+		a.Outcome = RetrievalOnly
+		a.Sources = sources(hits)
+		a.Timings.TotalMS = ms(time.Since(start))
+		return a, say(RetrievalOnlyText, a.Sources)
 	}
 
 	a.Outcome, a.Grounded = Answered, true
@@ -378,6 +379,7 @@ func generate(ctx context.Context, m Model, a *Answer, cfg Config, msgs []Messag
 		a.Timings.FirstTokenMS = ms(st.FirstToken) + a.Timings.RetrieveMS
 	}
 	a.Timings.TokensPerS = st.TokensPerSecond
+	a.Timings.PromptTokens, a.Timings.CachedTokens = st.PromptTokens, st.CachedTokens
 	a.Timings.TotalMS = ms(time.Since(start)) + a.Timings.RetrieveMS
 	if err != nil {
 		return fmt.Errorf("rag: generating: %w", err)

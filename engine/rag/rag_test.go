@@ -386,7 +386,9 @@ func TestBudget(t *testing.T) {
 }
 
 func TestWholeDocument(t *testing.T) {
-	p := func(chunk int64, page int, text string) retrieve.Hit { return hit(7, chunk, "/docs/Annual Report.pdf", page, text) }
+	p := func(chunk int64, page int, text string) retrieve.Hit {
+		return hit(7, chunk, "/docs/Annual Report.pdf", page, text)
+	}
 	doc := []retrieve.Hit{
 		p(10, 1, "Revenue grew by twelve percent in the year. Costs fell."),
 		p(11, 1, "Costs fell. Margins widened across all three divisions of the firm."),

@@ -116,12 +116,37 @@ type Metrics struct {
 	MRR10     float64 `json:"mrr@10"`
 	P50ms     float64 `json:"p50_ms"`
 	P99ms     float64 `json:"p99_ms"`
+	// AnswerableFound is the share of the queries with judgements that
+	// the relevance floor let through (Result.Relevant).
+	AnswerableFound float64 `json:"answerable_found"`
+	// UnanswerableDeclined is the share of held-out queries, whose
+	// documents were left out of the library, that the floor declined.
+	Unanswerable         int     `json:"unanswerable,omitempty"`
+	UnanswerableDeclined float64 `json:"unanswerable_declined,omitempty"`
 }
 
 // Evaluation accumulates per-query results.
 type Evaluation struct {
-	m     Metrics
-	times []time.Duration
+	m                      Metrics
+	times                  []time.Duration
+	answerable, found      int
+	unanswerable, declined int
+}
+
+// AddRelevance records whether the relevance floor judged a query
+// answerable (Result.Relevant) and whether it was: the floor's honesty.
+func (e *Evaluation) AddRelevance(relevant, answerable bool) {
+	if answerable {
+		e.answerable++
+		if relevant {
+			e.found++
+		}
+		return
+	}
+	e.unanswerable++
+	if !relevant {
+		e.declined++
+	}
 }
 
 // Add scores one query's ranked document ids against its judgements.
@@ -146,6 +171,13 @@ func (e *Evaluation) Metrics() Metrics {
 	sort.Slice(t, func(i, j int) bool { return t[i] < t[j] })
 	m.P50ms = float64(t[len(t)/2].Microseconds()) / 1000
 	m.P99ms = float64(t[min(len(t)-1, len(t)*99/100)].Microseconds()) / 1000
+	if e.answerable > 0 {
+		m.AnswerableFound = float64(e.found) / float64(e.answerable)
+	}
+	if e.unanswerable > 0 {
+		m.Unanswerable = e.unanswerable
+		m.UnanswerableDeclined = float64(e.declined) / float64(e.unanswerable)
+	}
 	return m
 }
 

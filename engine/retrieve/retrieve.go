@@ -8,6 +8,7 @@ package retrieve
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -46,7 +47,8 @@ type Options struct {
 	// against the lexical ranks' (1); 0 means 1.
 	VectorWeight float64
 	// MinCoverage is the relevance floor for lexical evidence: the share of
-	// the query's terms the best passage must contain; 0 means 0.5.
+	// the query's terms, weighted by their rarity in the library (inverse
+	// document frequency), the best passage must contain; 0 means 0.5.
 	MinCoverage float64
 	// MinSimilarity is the floor for vector evidence: the cosine
 	// similarity the best passage must reach; 0 means 0.5.
@@ -60,7 +62,7 @@ type Scores struct {
 	Vector      float64 `json:"vector"`       // cosine similarity, 0 if not found
 	VectorRank  int     `json:"vector_rank"`
 	Fused       float64 `json:"fused"`
-	Coverage    float64 `json:"coverage"` // share of the query's terms in the passage
+	Coverage    float64 `json:"coverage"` // share of the query's terms in the passage, weighted by rarity
 }
 
 // Hit is a passage with its place and scores.
@@ -206,9 +208,9 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 	if err != nil {
 		return res, err
 	}
-	qterms := map[string]bool{}
-	for _, t := range res.Terms {
-		qterms[t] = true
+	qterms, err := r.weights(ctx, res.Terms)
+	if err != nil {
+		return res, err
 	}
 	for _, id := range ids {
 		p, ok := ps[id]
@@ -233,16 +235,44 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 	return res, nil
 }
 
-// coverage is the share of the query's distinct terms found in text.
-func coverage(q map[string]bool, text string) float64 {
-	if len(q) == 0 {
+// weights gives each query term its inverse document frequency, as BM25
+// does: a rare term says more about what the question is about. A term
+// the library never holds weighs the most, since its absence is the
+// best evidence that the documents do not answer the question ("capital
+// of Mongolia" in a library that mentions capitals but not Mongolia).
+func (r *Retriever) weights(ctx context.Context, terms []string) (map[string]float64, error) {
+	df, n, err := r.idx.DocFreq(ctx, terms)
+	if err != nil {
+		return nil, err
+	}
+	// A small library says little about which words are rare: a word
+	// missing from a handful of notes is no evidence. Counting at least
+	// minCollection chunks keeps small libraries' weights near equal.
+	const minCollection = 1000
+	n = max(n, minCollection)
+	w := make(map[string]float64, len(df))
+	for t, f := range df {
+		w[t] = math.Log(1 + (float64(n)-float64(f)+0.5)/(float64(f)+0.5))
+	}
+	return w, nil
+}
+
+// coverage is the weighted share of the query's distinct terms found in
+// text.
+func coverage(q map[string]float64, text string) float64 {
+	var total, found float64
+	for _, w := range q {
+		total += w
+	}
+	if total == 0 {
 		return 0
 	}
-	found := map[string]bool{}
+	seen := map[string]bool{}
 	for _, t := range index.Terms(text) {
-		if q[t] {
-			found[t] = true
+		if w, ok := q[t]; ok && !seen[t] {
+			seen[t] = true
+			found += w
 		}
 	}
-	return float64(len(found)) / float64(len(q))
+	return found / total
 }

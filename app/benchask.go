@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/index"
+)
+
+func benchAskCmd() *command {
+	fs := flag.NewFlagSet("bench ask", flag.ContinueOnError)
+	model := fs.String("model", "", "GGUF chat model `file` (e.g. from \"carrel bench synth --shape 1b --type Q4_K_M\")")
+	n := fs.Int("chunks", 100000, "chunks in the synthetic library")
+	questions := fs.Int("questions", 4, "questions to time after the first")
+	sources := fs.Int("sources", 0, "passages per answer (0: the default, 6)")
+	answer := fs.Int("answer-tokens", 16, "tokens generated per answer")
+	threads := fs.Int("threads", 0, "CPU threads (0: one per physical core)")
+	cpu := fs.Bool("cpu", false, "run on the CPU even when a GPU is present")
+	dir := fs.String("dir", "", "keep the library in this `folder` and reuse it on the next run (default: a temporary one)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	return &command{
+		Name: "bench ask", Usage: "--model FILE [--chunks 100000] [--json]",
+		Short: "time a question end to end on a synthetic library: retrieval, first answer token, generation speed",
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			if *model == "" {
+				return usagef("--model FILE is required")
+			}
+			if *n < 100 || *questions < 1 || *sources < 0 || *answer < 1 || *threads < 0 {
+				return usagef("--chunks must be at least 100, --questions and --answer-tokens at least 1")
+			}
+			work := *dir
+			if work == "" {
+				var err error
+				if work, err = os.MkdirTemp("", "carrel-bench-ask-"); err != nil {
+					return err
+				}
+				defer os.RemoveAll(work)
+			}
+			rng := rand.New(rand.NewPCG(7, 11))
+			words := syntheticWords(rng, 20000)
+			built, err := ensureSyntheticLibrary(ctx, filepath.Join(work, "library"), *n, rng, words)
+			if err != nil {
+				return err
+			}
+			s := engine.DefaultSettings()
+			s.ChatModel, s.CPUOnly, s.Threads, s.AnswerTokens, s.ContextSize = *model, *cpu, *threads, *answer, 4096
+			if *sources > 0 {
+				s.Sources = *sources
+			}
+			// The first question is asked at once: its passages are found
+			// while the model loads, as when the app starts.
+			t0 := time.Now()
+			e, err := engine.Open(ctx, engine.Options{DataDir: work, Settings: &s, NoIndexing: true, NoWatch: true})
+			if err != nil {
+				return explain(err)
+			}
+			defer e.Close()
+			openMS := ms(time.Since(t0))
+			docs, err := e.Documents(ctx, "bench")
+			if err != nil {
+				return err
+			}
+			ask := func() (*engine.Answer, error) {
+				// A question of words from one passage, so that it is found.
+				ps, err := e.Passages(ctx, docs[rng.IntN(len(docs))].ID)
+				if err != nil {
+					return nil, err
+				}
+				words := strings.Fields(ps[rng.IntN(len(ps))].Text)
+				from := rng.IntN(len(words) - 8)
+				a, err := e.Ask(ctx, strings.Join(words[from:from+8], " "), engine.AskOptions{NoSave: true}, nil)
+				if err != nil {
+					return nil, explain(err)
+				}
+				if a.Outcome != engine.Answered {
+					return nil, fmt.Errorf("a question was not answered (%s): the benchmark would not time generation", a.Outcome)
+				}
+				return a, nil
+			}
+			cold, err := ask()
+			if err != nil {
+				return err
+			}
+			coldFirst := ms(time.Since(t0)) - cold.Timings.TotalMS + cold.Timings.FirstTokenMS
+			var warm []*engine.Answer
+			for range *questions {
+				a, err := ask()
+				if err != nil {
+					return err
+				}
+				warm = append(warm, a)
+			}
+			p50 := func(get func(*engine.Answer) float64) float64 {
+				v := make([]float64, len(warm))
+				for i, a := range warm {
+					v[i] = get(a)
+				}
+				sort.Float64s(v)
+				return v[len(v)/2]
+			}
+			st := e.ChatModel()
+			out := map[string]any{
+				"chunks": *n, "library_built_s": built.Seconds(), "model": st.Info.Name, "quantization": st.Info.Quantization,
+				"backend": st.Placement.Backend, "threads": st.Threads, "sources": s.Sources, "open_ms": openMS,
+				"cold_first_token_ms": coldFirst, "cold_retrieve_ms": cold.Timings.RetrieveMS,
+				"retrieve_ms":    p50(func(a *engine.Answer) float64 { return a.Timings.RetrieveMS }),
+				"first_token_ms": p50(func(a *engine.Answer) float64 { return a.Timings.FirstTokenMS }),
+				"tokens_per_s":   p50(func(a *engine.Answer) float64 { return a.Timings.TokensPerS }),
+				"prompt_tokens":  p50(func(a *engine.Answer) float64 { return float64(a.Timings.PromptTokens) }),
+				"cached_tokens":  p50(func(a *engine.Answer) float64 { return float64(a.Timings.CachedTokens) }),
+				"questions":      len(warm),
+			}
+			if *asJSON {
+				return json.NewEncoder(os.Stdout).Encode(out)
+			}
+			fmt.Printf("%s %s on %s (%d threads), %d-chunk library, %d sources per answer\n",
+				st.Info.Name, st.Info.Quantization, st.Placement.Backend, st.Threads, *n, s.Sources)
+			fmt.Printf("first question, asked while the model loads: first token after %.0f ms (passages in %.1f ms)\n", coldFirst, cold.Timings.RetrieveMS)
+			fmt.Printf("next %d questions (p50): passages in %.1f ms · first token after %.0f ms · prompt %.0f tokens (%.0f cached) · %.1f tokens/s\n",
+				len(warm), out["retrieve_ms"], out["first_token_ms"], out["prompt_tokens"], out["cached_tokens"], out["tokens_per_s"])
+			return nil
+		},
+	}
+}
+
+// ensureSyntheticLibrary builds the library in dir unless a run with the
+// same size already did, and says how long building took.
+func ensureSyntheticLibrary(ctx context.Context, dir string, n int, rng *rand.Rand, words []string) (time.Duration, error) {
+	idx, err := index.Open(ctx, dir, "")
+	if err != nil {
+		return 0, err
+	}
+	defer idx.Close()
+	if st, err := idx.Stats(ctx, 0); err == nil && st.Chunks == n {
+		return 0, nil
+	} else if err == nil && st.Chunks > 0 {
+		return 0, fmt.Errorf("%s holds another library (%d chunks): use another --dir", dir, st.Chunks)
+	}
+	start := time.Now()
+	err = buildSynthetic(ctx, idx, n, 0, rng, words)
+	return time.Since(start), err
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -470,3 +470,65 @@ func TestCorpusAsk(t *testing.T) {
 		}
 	}
 }
+
+func TestModelsCommands(t *testing.T) {
+	data := t.TempDir()
+	t.Setenv("HOME", t.TempDir()) // no models of the machine's own programs
+	t.Setenv("OLLAMA_MODELS", "")
+	t.Setenv("HF_HOME", "")
+	t.Setenv("LLAMA_CACHE", "")
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("XDG_CACHE_HOME", "")
+	m := tinyModel(t)
+	os.MkdirAll(filepath.Join(data, "models"), 0o755)
+	raw, _ := os.ReadFile(m)
+	os.WriteFile(filepath.Join(data, "models", "tiny.gguf"), raw, 0o644)
+
+	code, out, stderr := runCLI(t, "models", "list", "--data", data, "--json")
+	var list struct {
+		ChatModel string `json:"chat_model"`
+		Found     []struct {
+			Name, Source, Path string
+		} `json:"found"`
+		Catalog []struct {
+			ID          string `json:"id"`
+			Recommended bool   `json:"recommended"`
+		} `json:"catalog"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil {
+		t.Fatalf("list: exit %d %q %s", code, out, stderr)
+	}
+	if list.ChatModel != "" || len(list.Found) != 1 || list.Found[0].Source != "Carrel" || len(list.Catalog) == 0 {
+		t.Fatalf("list %+v", list)
+	}
+	recommended := 0
+	for _, c := range list.Catalog {
+		if c.Recommended {
+			recommended++
+		}
+	}
+	if recommended != 1 {
+		t.Errorf("%d models recommended", recommended)
+	}
+	if code, out, stderr := runCLI(t, "models", "use", "--data", data, list.Found[0].Name); code != 0 || !strings.Contains(out, "chat model:") {
+		t.Fatalf("use by name: exit %d %q %s", code, out, stderr)
+	}
+	s, err := engine.ReadSettings(data)
+	if err != nil || s.ChatModel != filepath.Join(data, "models", "tiny.gguf") {
+		t.Errorf("settings after use: %+v %v", s, err)
+	}
+	if code, _, stderr := runCLI(t, "models", "use", "--data", data, "no-such-model"); code != 1 || !strings.Contains(stderr, "models list") {
+		t.Errorf("unknown model: %d %q", code, stderr)
+	}
+	bad := filepath.Join(t.TempDir(), "notes.gguf")
+	os.WriteFile(bad, []byte("hello"), 0o644)
+	if code, _, stderr := runCLI(t, "models", "use", "--data", data, bad); code != 1 || !strings.Contains(stderr, "GGUF") {
+		t.Errorf("not a model: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "models", "download", "--data", data, "gpt-99"); code != 2 || !strings.Contains(stderr, "qwen2.5-0.5b-instruct") {
+		t.Errorf("unknown catalog id: %d %q", code, stderr)
+	}
+	if code, out, _ := runCLI(t, "models", "use", "--data", data, "llama-3.2-1b-instruct"); code != 1 {
+		t.Errorf("a catalog model not downloaded: %d %q", code, out)
+	}
+}

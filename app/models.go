@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/models"
+)
+
+func modelsCmd() *command {
+	return &command{
+		Name: "models", Usage: "list|use|download [flags]",
+		Short: "the models on this computer, the recommended ones, and which Carrel uses",
+		Subs:  map[string]*command{"list": modelsListCmd(), "use": modelsUseCmd(), "download": modelsDownloadCmd()},
+	}
+}
+
+func dataFlag(fs *flag.FlagSet) *string {
+	return fs.String("data", "", "data `folder` (default: the user data folder, or $CARREL_HOME)")
+}
+
+func dataDir(flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	return engine.DefaultDataDir()
+}
+
+// memory returns this computer's RAM and the free memory of its best GPU,
+// 0 when unknown.
+func memory() (ram, gpu uint64) {
+	for _, d := range llm.Devices() {
+		switch d.Kind {
+		case llm.DeviceCPU:
+			ram = d.TotalBytes
+		case llm.DeviceGPU:
+			gpu = max(gpu, d.FreeBytes)
+		}
+	}
+	return ram, gpu
+}
+
+func modelsListCmd() *command {
+	fs := flag.NewFlagSet("models list", flag.ContinueOnError)
+	data := dataFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	return &command{
+		Name: "models list", Usage: "[--json]",
+		Short: "the chat and embedding models in use, GGUF models found on this computer (Ollama, LM Studio, GPT4All, Jan, llama.cpp, Hugging Face), and the catalog",
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			dir, err := dataDir(*data)
+			if err != nil {
+				return err
+			}
+			s, err := engine.ReadSettings(dir)
+			if err != nil {
+				return err
+			}
+			found, err := models.Discover(ctx, models.Places(models.HostEnv(dir)))
+			if err != nil {
+				return err
+			}
+			ram, gpu := memory()
+			rec := models.Recommend(ram, gpu)
+			fits := func(need uint64) any {
+				if ram == 0 {
+					return nil
+				}
+				return need <= ram || (gpu > 0 && need <= gpu)
+			}
+			if *asJSON {
+				var fl []map[string]any
+				for _, f := range found {
+					fl = append(fl, map[string]any{"name": f.Name, "source": f.Source, "path": f.Path, "size": f.Info.FileSize,
+						"quantization": f.Info.Quantization, "architecture": f.Info.Architecture, "params": f.Info.Params,
+						"embedding": f.Embedding, "fits": fits(models.MemoryNeeded(f.Info))})
+				}
+				var cat []map[string]any
+				for _, e := range models.Catalog {
+					cat = append(cat, map[string]any{"id": e.ID, "name": e.Name, "kind": e.Kind, "params": e.Params, "size": e.Size,
+						"ram": e.RAM, "license": e.License, "note": e.Note, "recommended": e.ID == rec.ID, "fits": fits(uint64(e.RAM))})
+				}
+				return json.NewEncoder(os.Stdout).Encode(map[string]any{
+					"chat_model": s.ChatModel, "embed_model": s.EmbedModel, "found": fl, "catalog": cat, "ram": ram, "gpu_free": gpu})
+			}
+			fmt.Printf("Chat model:      %s\n", orNone(s.ChatModel))
+			fmt.Printf("Embedding model: %s\n\n", orNone(s.EmbedModel))
+			if len(found) == 0 {
+				fmt.Println("No GGUF models found on this computer.")
+			} else {
+				fmt.Println("On this computer:")
+				for _, f := range found {
+					kind := "chat"
+					if f.Embedding {
+						kind = "embedding"
+					}
+					warn := ""
+					if ok, known := fits(models.MemoryNeeded(f.Info)).(bool); known && !ok {
+						warn = "  (too big for this computer's memory)"
+					}
+					fmt.Printf("  %-40s %-12s %-9s %8s %-7s%s\n      %s\n", f.Name, f.Source, kind, size(f.Info.FileSize), f.Info.Quantization, warn, f.Path)
+				}
+			}
+			fmt.Println("\nRecommended downloads (carrel models download ID):")
+			for _, e := range models.Catalog {
+				mark := " "
+				if e.ID == rec.ID {
+					mark = "★"
+				}
+				fmt.Printf(" %s %-24s %-9s %8s  needs %s RAM  %s\n      %s\n", mark, e.ID, e.Kind, size(e.Size), size(e.RAM), e.License, e.Note)
+			}
+			fmt.Println("\nUse one with: carrel models use FILE (or a name from the list above)")
+			return nil
+		},
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func size(b int64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%d KB", b>>10)
+}
+
+func modelsUseCmd() *command {
+	fs := flag.NewFlagSet("models use", flag.ContinueOnError)
+	data := dataFlag(fs)
+	embed := fs.Bool("embed", false, "set the embedding model (search by meaning) instead of the chat model; the library is re-embedded")
+	return &command{
+		Name: "models use", Usage: "FILE|NAME [--embed]",
+		Short: "choose the chat model (or with --embed the embedding model): a GGUF file, or a name from \"carrel models list\"",
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			if len(args) != 1 {
+				return usagef("give one model file or name")
+			}
+			dir, err := dataDir(*data)
+			if err != nil {
+				return err
+			}
+			path, err := resolveModel(ctx, dir, args[0])
+			if err != nil {
+				return err
+			}
+			info, err := llm.ReadInfo(path)
+			if err != nil {
+				return explain(err)
+			}
+			if info.Adapter {
+				return fmt.Errorf("%s is a LoRA adapter, not a model: set it as adapter in the settings", path)
+			}
+			e, err := engine.Open(ctx, engine.Options{DataDir: dir, NoIndexing: true, NoWatch: true})
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			s := e.Settings()
+			if *embed {
+				s.EmbedModel = path
+			} else {
+				s.ChatModel = path
+			}
+			reindex, err := e.SetSettings(ctx, s)
+			if err != nil {
+				return explain(err)
+			}
+			what := "chat"
+			if *embed {
+				what = "embedding"
+			}
+			fmt.Printf("%s model: %s (%s)\n", what, info.Name, strings.TrimPrefix(info.Quantization+", "+size(info.FileSize), ", "))
+			if reindex {
+				fmt.Println("The library will be re-embedded with it the next time Carrel indexes (the app, or \"carrel watch\"); until then it is searched by words.")
+			}
+			return nil
+		},
+	}
+}
+
+// resolveModel accepts a file, or the name of a model found on this
+// computer, or a catalog id already downloaded.
+func resolveModel(ctx context.Context, dir, arg string) (string, error) {
+	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
+		return filepath.Abs(arg)
+	}
+	if e, err := models.Lookup(arg); err == nil {
+		p := filepath.Join(dir, "models", e.File())
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		return "", fmt.Errorf("%s is not downloaded yet: carrel models download %s", arg, e.ID)
+	}
+	found, err := models.Discover(ctx, models.Places(models.HostEnv(dir)))
+	if err != nil {
+		return "", err
+	}
+	for _, f := range found {
+		if strings.EqualFold(f.Name, arg) {
+			return f.Path, nil
+		}
+	}
+	return "", fmt.Errorf("no model file or name %q: see \"carrel models list\"", arg)
+}
+
+func modelsDownloadCmd() *command {
+	fs := flag.NewFlagSet("models download", flag.ContinueOnError)
+	data := dataFlag(fs)
+	return &command{
+		Name: "models download", Usage: "ID",
+		Short: "download a catalog model into the data folder (resumable; Ctrl+C stops and keeps what was fetched)",
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			if len(args) != 1 {
+				return usagef("give one catalog id; \"carrel models list\" shows them")
+			}
+			e, err := models.Lookup(args[0])
+			if err != nil {
+				return usagef("%s", strings.TrimPrefix(err.Error(), "models: "))
+			}
+			dir, err := dataDir(*data)
+			if err != nil {
+				return err
+			}
+			dest := filepath.Join(dir, "models", e.File())
+			if _, err := os.Stat(dest); err == nil {
+				fmt.Printf("%s is already downloaded: %s\n", e.Name, dest)
+				return nil
+			}
+			fmt.Fprintf(os.Stderr, "Downloading %s (%s, %s) from %s\n", e.Name, size(e.Size), e.License, e.URL)
+			term := isTerminal(os.Stderr)
+			v, err := (&models.Downloader{}).Download(ctx, e.URL, dest, e.SHA256, func(p models.Progress) {
+				if !term {
+					return
+				}
+				total := p.Total
+				if total == 0 {
+					total = e.Size
+				}
+				fmt.Fprintf(os.Stderr, "\r\033[K%s of %s · %.1f MB/s · %s left", size(p.Done), size(total), p.BytesPerSec/(1<<20), p.ETA.Round(1e9))
+			})
+			if term {
+				fmt.Fprint(os.Stderr, "\r\033[K")
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					fmt.Fprintln(os.Stderr, "Stopped; run the same command again to resume.")
+				}
+				return err
+			}
+			fmt.Printf("Downloaded %s to %s\nChecked: %s.\nUse it with: carrel models use %s", e.Name, dest, v, e.ID)
+			if e.Kind == models.Embedding {
+				fmt.Print(" --embed")
+			}
+			fmt.Println()
+			return nil
+		},
+	}
+}

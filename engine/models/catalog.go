@@ -1,0 +1,115 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ID names a catalog model.
+type ID string
+
+// Catalog models.
+const (
+	Qwen25_05B   ID = "qwen2.5-0.5b-instruct"
+	Llama32_1B   ID = "llama-3.2-1b-instruct"
+	Llama32_3B   ID = "llama-3.2-3b-instruct"
+	Qwen25_7B    ID = "qwen2.5-7b-instruct"
+	Llama31_8B   ID = "llama-3.1-8b-instruct"
+	NomicEmbed15 ID = "nomic-embed-text-v1.5"
+	BGESmallEN15 ID = "bge-small-en-v1.5"
+)
+
+// Kind says what a model is for.
+type Kind string
+
+// Kinds of model.
+const (
+	Chat      Kind = "chat"
+	Embedding Kind = "embedding"
+)
+
+// Entry is a recommended model.
+type Entry struct {
+	ID      ID
+	Name    string
+	Kind    Kind
+	Params  string // parameters, as people say it ("3B")
+	Quant   string
+	Size    int64 // bytes of the file, approximately
+	RAM     int64 // memory needed to run it with a 4k context, approximately
+	License string
+	URL     string // where the file is downloaded from
+	// SHA256 pins the file's checksum. Entries without one are verified
+	// against the checksum the server reports for its file (Hugging Face
+	// sends the SHA-256 of LFS files), and always by size and GGUF header.
+	SHA256 string
+	Note   string // what it is good for, in plain words
+}
+
+// File is the name the download is saved under.
+func (e Entry) File() string { return e.URL[strings.LastIndex(e.URL, "/")+1:] }
+
+const gb = 1 << 30
+
+func hf(repo, file string) string { return "https://huggingface.co/" + repo + "/resolve/main/" + file }
+
+// Catalog is the curated list, smallest first within each kind. The
+// sizes and file names are those of the publishers' repositories as of
+// 2026; they were not re-checked online from this build machine.
+var Catalog = []Entry{
+	{ID: Qwen25_05B, Name: "Qwen2.5 0.5B Instruct", Kind: Chat, Params: "0.5B", Quant: "Q4_K_M", Size: 398 << 20, RAM: 1 * gb,
+		License: "Apache-2.0", URL: hf("bartowski/Qwen2.5-0.5B-Instruct-GGUF", "Qwen2.5-0.5B-Instruct-Q4_K_M.gguf"),
+		Note: "Tiny and quick on any computer; short, simple answers. Good for trying Carrel out."},
+	{ID: Llama32_1B, Name: "Llama 3.2 1B Instruct", Kind: Chat, Params: "1B", Quant: "Q4_K_M", Size: 808 << 20, RAM: 2 * gb,
+		License: "Llama 3.2 Community License", URL: hf("bartowski/Llama-3.2-1B-Instruct-GGUF", "Llama-3.2-1B-Instruct-Q4_K_M.gguf"),
+		Note: "Fast on laptops without a graphics card; fine for finding and quoting facts."},
+	{ID: Llama32_3B, Name: "Llama 3.2 3B Instruct", Kind: Chat, Params: "3B", Quant: "Q4_K_M", Size: 2019 << 20, RAM: 4 * gb,
+		License: "Llama 3.2 Community License", URL: hf("bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct-Q4_K_M.gguf"),
+		Note: "A good balance of speed and care for most computers with 8 GB of memory."},
+	{ID: Qwen25_7B, Name: "Qwen2.5 7B Instruct", Kind: Chat, Params: "7B", Quant: "Q4_K_M", Size: 4683 << 20, RAM: 7 * gb,
+		License: "Apache-2.0", URL: hf("bartowski/Qwen2.5-7B-Instruct-GGUF", "Qwen2.5-7B-Instruct-Q4_K_M.gguf"),
+		Note: "Careful, multilingual answers (including Chinese and Japanese); wants 16 GB of memory or a graphics card."},
+	{ID: Llama31_8B, Name: "Llama 3.1 8B Instruct", Kind: Chat, Params: "8B", Quant: "Q4_K_M", Size: 4921 << 20, RAM: 7 * gb,
+		License: "Llama 3.1 Community License", URL: hf("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf"),
+		Note: "The most capable here; best with a graphics card or Apple Silicon and 16 GB of memory."},
+	{ID: BGESmallEN15, Name: "BGE small English v1.5", Kind: Embedding, Params: "33M", Quant: "Q8_0", Size: 36 << 20, RAM: 256 << 20,
+		License: "MIT", URL: hf("CompendiumLabs/bge-small-en-v1.5-gguf", "bge-small-en-v1.5-q8_0.gguf"),
+		Note: "Small and fast search by meaning, for English documents."},
+	{ID: NomicEmbed15, Name: "Nomic Embed Text v1.5", Kind: Embedding, Params: "137M", Quant: "Q8_0", Size: 146 << 20, RAM: 512 << 20,
+		License: "Apache-2.0", URL: hf("nomic-ai/nomic-embed-text-v1.5-GGUF", "nomic-embed-text-v1.5.Q8_0.gguf"),
+		Note: "Search by meaning with long passages; English."},
+}
+
+// Lookup finds a catalog entry by its ID.
+func Lookup(id string) (Entry, error) {
+	for _, e := range Catalog {
+		if string(e.ID) == strings.ToLower(strings.TrimSpace(id)) {
+			return e, nil
+		}
+	}
+	var ids []string
+	for _, e := range Catalog {
+		ids = append(ids, string(e.ID))
+	}
+	return Entry{}, fmt.Errorf("models: no catalog model %q; choose one of %s", id, strings.Join(ids, ", "))
+}
+
+// Recommend picks the chat model for a computer with ram bytes of memory
+// and gpu bytes of free graphics memory (0 without a GPU): the largest
+// that runs comfortably, leaving room for the rest of the system. On a
+// CPU alone it stays at 3B or below, where answers come at reading speed.
+func Recommend(ram, gpu uint64) Entry {
+	best := Catalog[0]
+	for _, e := range Catalog {
+		if e.Kind != Chat {
+			continue
+		}
+		fitsRAM := uint64(e.RAM) <= ram/2
+		fitsGPU := gpu > 0 && uint64(e.RAM) <= gpu
+		cpuSpeed := gpu > 0 || e.Size < 3*gb
+		if (fitsRAM || fitsGPU) && cpuSpeed && e.Size >= best.Size {
+			best = e
+		}
+	}
+	return best
+}

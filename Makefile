@@ -22,7 +22,7 @@ LDFLAGS := -X 'main.version=$(VERSION)' -X 'main.cpuFlags=$(CPU_FLAGS)'
 # Packages that are pure Go: they must also build and pass without cgo.
 PURE := ./engine/... ./internal/...
 
-.PHONY: all build run test test-pure vet deps deps-test check-ollama clean
+.PHONY: all build run test test-pure vet deps deps-test check-ollama screenshots clean
 
 all: build
 
@@ -52,6 +52,15 @@ test: deps-test check-ollama vet
 
 test-pure:
 	CGO_ENABLED=0 $(GO) test -count=1 $(PURE)
+
+# Screenshots of the app's main states, taken from the real window under
+# Xvfb with the shared test assets: a new data folder, documents dropped
+# in, a question asked of the tiny story model.
+SHARED ?= ../shared
+screenshots: deps-test build
+	xvfb-run -a -s "-screen 0 1024x700x24" ./bin/carrel screenshots --out docs/screenshots \
+		--model $(SHARED)/models/stories260K.gguf \
+		$(SHARED)/corpus/pdf/text $(SHARED)/corpus/docx $(SHARED)/corpus/pdf/encrypted
 
 clean:
 	rm -rf bin dist

@@ -48,7 +48,7 @@ func commands() map[string]*command {
 	cs := map[string]*command{}
 	for _, c := range []*command{
 		infoCmd(), generateCmd(), chatCmd(), embedCmd(), benchCmd(), versionCmd(), extractCmd(), chunkCmd(),
-		addCmd(), removeCmd(), listCmd(), watchCmd(), searchCmd(), askCmd(), evalCmd(), modelsCmd(),
+		addCmd(), removeCmd(), listCmd(), watchCmd(), searchCmd(), askCmd(), evalCmd(), modelsCmd(), screenshotsCmd(),
 	} {
 		cs[c.Name] = c
 	}

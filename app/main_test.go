@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/color"
+	"image/png"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -530,5 +533,55 @@ func TestModelsCommands(t *testing.T) {
 	}
 	if code, out, _ := runCLI(t, "models", "use", "--data", data, "llama-3.2-1b-instruct"); code != 1 {
 		t.Errorf("a catalog model not downloaded: %d %q", code, out)
+	}
+}
+
+// TestScreenshots builds the app and walks the real window through its
+// main states under Xvfb (which make test installs), checking that every
+// screenshot shows something. It is skipped without Xvfb, the shared
+// assets, or in -short mode.
+func TestScreenshots(t *testing.T) {
+	needLlama(t)
+	if testing.Short() {
+		t.Skip("skipping the window tour in -short mode")
+	}
+	xvfb, err := exec.LookPath("xvfb-run")
+	if err != nil {
+		t.Skip("skipping: xvfb-run is not installed (make test installs it)")
+	}
+	model := sharedtest.Path(t, "models/stories260K.gguf")
+	docs := sharedtest.Path(t, "corpus/pdf/text")
+	bin := filepath.Join(t.TempDir(), "carrel")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the app: %v\n%s", err, out)
+	}
+	out := t.TempDir()
+	run := exec.Command(xvfb, "-a", "-s", "-screen 0 1024x700x24", bin, "screenshots", "--out", out, "--model", model, docs)
+	if b, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("the tour failed: %v\n%s", err, b)
+	}
+	for _, name := range []string{"1-setup", "2-empty-library", "3-indexing", "4-library", "5-answer", "6-source", "7-not-found"} {
+		f, err := os.Open(filepath.Join(out, name+".png"))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		colours := map[color.Color]bool{}
+		b := img.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y += 7 {
+			for x := b.Min.X; x < b.Max.X; x += 7 {
+				colours[img.At(x, y)] = true
+			}
+		}
+		if len(colours) < 10 {
+			t.Errorf("%s looks blank (%d colours)", name, len(colours))
+		}
 	}
 }

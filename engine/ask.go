@@ -26,6 +26,8 @@ type (
 	Conversation = rag.Conversation
 	// ConversationSummary describes a conversation in a list.
 	ConversationSummary = rag.Summary
+	// Timings of an answer.
+	Timings = rag.Timings
 )
 
 // Outcomes of an answer.
@@ -204,3 +206,11 @@ func (e *Engine) ExportConversation(id string) (string, error) {
 	}
 	return c.Markdown(), nil
 }
+
+// Section is a page or section of a document, joined from its passages.
+type Section = rag.Section
+
+// Sections joins a document's passages (from Passages) into its pages or
+// sections, with each passage's place in the text, for showing a cited
+// passage in its context.
+func Sections(passages []Hit) []Section { return rag.Sections(passages) }

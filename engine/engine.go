@@ -13,6 +13,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/ingest"
+	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/rag"
 )
 
@@ -210,6 +211,14 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 		return false, ErrClosed
 	}
 	old := e.set
+	// A file that is not a usable model is refused now, not when it loads.
+	for _, p := range []struct{ new, old, what string }{{s.ChatModel, old.ChatModel, "chat model"}, {s.Adapter, old.Adapter, "adapter"}} {
+		if p.new != "" && p.new != p.old {
+			if _, err := llm.ReadInfo(p.new); err != nil {
+				return false, fmt.Errorf("engine: %s: %w", p.what, err)
+			}
+		}
+	}
 	if s.EmbedModel != old.EmbedModel || s.ChunkTokens != old.ChunkTokens {
 		var emb *Embedder
 		if s.EmbedModel != "" && s.EmbedModel != old.EmbedModel {

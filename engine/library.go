@@ -14,6 +14,9 @@ import (
 // Document is a file in a library, with its indexing status.
 type Document = index.Document
 
+// Status is a document's place in indexing.
+type Status = index.Status
+
 // Document statuses.
 const (
 	Queued    = index.Queued

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
-	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,126 +13,275 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine"
 )
 
-// chatter is what the chat view needs from a model context.
-type chatter interface {
-	Chat(ctx context.Context, msgs []llm.Message, opts llm.GenerateOptions, emit func(string) error) (llm.Stats, error)
-}
-
-// chatView is the conversation: the transcript, the question box, Send and
-// Stop, and a status line.
+// chatView is the conversation: questions, streamed answers with their
+// sources as clickable chips, the question box, Send and Stop.
 type chatView struct {
 	g       *gui
-	model   chatter
+	main    *mainView
 	content fyne.CanvasObject
 
-	transcript *widget.RichText
+	turns      *fyne.Container
 	scroll     *container.Scroll
 	input      *questionEntry
 	send, stop *widget.Button
-	status     *widget.Label
-	base       string // model and backend, shown before the last speed
+	empty      fyne.CanvasObject
 
-	msgs   []llm.Message
-	md     strings.Builder // the transcript as Markdown
-	cancel context.CancelFunc
-	work   sync.WaitGroup // the answer being generated, so tests can wait
+	conversation string // the engine's id; "" before the first answer
+	cancel       context.CancelFunc
+	last         *turnView
 }
 
-func newChatView(g *gui, c chatter, status string) *chatView {
-	v := &chatView{g: g, model: c, base: status}
-	v.transcript = widget.NewRichTextFromMarkdown(emptyChat)
-	v.transcript.Wrapping = fyne.TextWrapWord
-	v.scroll = container.NewVScroll(v.transcript)
+func newChatView(g *gui, m *mainView) *chatView {
+	v := &chatView{g: g, main: m}
+	welcome := widget.NewRichTextFromMarkdown("## Ask your documents\n\nAnswers come from the documents in your library, with the file and page of every source. " +
+		"When the documents do not say, Carrel tells you so. Nothing leaves this computer.")
+	welcome.Wrapping = fyne.TextWrapWord
+	v.empty = welcome
+	v.turns = container.NewVBox(welcome)
+	v.scroll = container.NewVScroll(v.turns)
 	v.input = newQuestionEntry(v.onSend)
-	v.input.SetPlaceHolder("Ask something… (Enter sends, Shift+Enter adds a line)")
-	v.send = widget.NewButtonWithIcon("Send", theme.MailSendIcon(), v.onSend)
+	v.input.SetPlaceHolder("Ask a question about your documents… (Enter sends, Shift+Enter adds a line)")
+	v.send = widget.NewButtonWithIcon("Ask", theme.MailSendIcon(), v.onSend)
 	v.send.Importance = widget.HighImportance
-	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), v.onStop)
+	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), v.stopAnswer)
 	v.stop.Disable()
-	v.status = widget.NewLabel(status)
-	newChat := widget.NewButtonWithIcon("New conversation", theme.ContentAddIcon(), v.reset)
-	other := widget.NewButtonWithIcon("Change model…", theme.SettingsIcon(), g.chooseAnotherModel)
-	top := container.NewHBox(newChat, other)
-	bottom := container.NewBorder(nil, v.status, nil, container.NewHBox(v.send, v.stop), v.input)
+	newChat := widget.NewButtonWithIcon("New conversation", theme.ContentAddIcon(), v.newConversation)
+	export := widget.NewButtonWithIcon("Copy as Markdown", theme.ContentCopyIcon(), v.copyConversation)
+	model := widget.NewButtonWithIcon("Model…", theme.SettingsIcon(), g.showSetup)
+	top := container.NewHBox(newChat, export, model)
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(v.send, v.stop), v.input)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.scroll)
-	v.msgs = []llm.Message{{Role: "system", Content: "You are Carrel, a helpful assistant that runs privately on this computer."}}
-	if g.win != nil {
-		g.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { v.reset() })
-		g.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { g.win.Canvas().Focus(v.input) })
-	}
 	return v
 }
 
-// emptyChat is what a new conversation shows before the first question.
-const emptyChat = "*Ask anything. The answer is written by the model on this computer; nothing is sent anywhere.*"
-
-func (v *chatView) reset() {
-	v.onStop()
-	v.msgs = v.msgs[:1]
-	v.md.Reset()
-	v.transcript.ParseMarkdown(emptyChat)
+func (v *chatView) newConversation() {
+	v.stopAnswer()
+	v.conversation = ""
+	v.turns.Objects = []fyne.CanvasObject{v.empty}
+	v.turns.Refresh()
+	v.g.win.Canvas().Focus(v.input)
 }
 
-func (v *chatView) onStop() {
+func (v *chatView) stopAnswer() {
 	if v.cancel != nil {
 		v.cancel()
 	}
 }
 
-// maxAnswerTokens bounds an answer; Stop ends one sooner.
-const maxAnswerTokens = 1024
+func (v *chatView) close() { v.stopAnswer() }
 
-// onSend starts an answer off the UI goroutine; tokens stream into the
-// transcript through fyne.Do.
+// onSend asks the engine off the UI goroutine; the answer streams into its
+// turn through the UI goroutine.
 func (v *chatView) onSend() {
 	q := strings.TrimSpace(v.input.Text)
 	if q == "" || v.cancel != nil {
 		return
 	}
 	v.input.SetText("")
-	v.msgs = append(v.msgs, llm.Message{Role: "user", Content: q})
-	fmt.Fprintf(&v.md, "**You:** %s\n\n**Carrel:** ", q)
-	v.render()
+	if len(v.turns.Objects) == 1 && v.turns.Objects[0] == v.empty {
+		v.turns.Objects = nil
+	}
+	t := newTurnView(v, q)
+	v.last = t
+	v.turns.Add(t.content)
+	v.scroll.ScrollToBottom()
 	ctx, cancel := context.WithCancel(v.g.ctx)
 	v.cancel = cancel
 	v.send.Disable()
 	v.stop.Enable()
-	msgs := append([]llm.Message(nil), v.msgs...)
-	v.work.Add(1)
-	go func() {
-		defer v.work.Done()
-		var answer strings.Builder
-		st, err := v.model.Chat(ctx, msgs, llm.GenerateOptions{MaxTokens: maxAnswerTokens}, func(s string) error {
-			answer.WriteString(s)
-			fyne.Do(func() { v.md.WriteString(s); v.render() })
+	opts := engine.AskOptions{Library: v.main.library.library(), Conversation: v.conversation}
+	v.g.goWork(func(context.Context) {
+		a, err := v.g.eng.Ask(ctx, q, opts, func(d engine.Delta) error {
+			v.g.do(func() { t.delta(d); v.scroll.ScrollToBottom() })
 			return nil
 		})
 		cancel()
-		fyne.Do(func() { v.finish(answer.String(), st, err) })
-	}()
+		v.g.do(func() { v.finish(t, a, err) })
+	})
 }
 
-func (v *chatView) finish(answer string, st llm.Stats, err error) {
+func (v *chatView) finish(t *turnView, a *engine.Answer, err error) {
 	v.cancel = nil
 	v.send.Enable()
 	v.stop.Disable()
-	v.msgs = append(v.msgs, llm.Message{Role: "assistant", Content: answer})
-	if errors.Is(err, context.Canceled) {
-		v.md.WriteString(" *(stopped)*")
-	} else if err != nil {
+	if a != nil {
+		v.conversation = a.Conversation
+		if a.Timings.TokensPerS > 0 {
+			v.main.lastSpeed = a.Timings.TokensPerS
+			v.main.updateStatus()
+		}
+	}
+	t.finish(a, err)
+	if err != nil && !errors.Is(err, context.Canceled) {
 		v.g.showError(err)
 	}
-	v.md.WriteString("\n\n")
-	v.render()
-	v.status.SetText(fmt.Sprintf("%s · %.1f tokens/s · first token in %s", v.base, st.TokensPerSecond(), st.FirstToken.Round(1e6)))
+	v.turns.Refresh()
+	v.scroll.Refresh()
+	v.scroll.ScrollToBottom()
 }
 
-func (v *chatView) render() {
-	v.transcript.ParseMarkdown(v.md.String())
-	v.scroll.ScrollToBottom()
+// copyConversation puts the conversation, with its sources as footnotes,
+// on the clipboard.
+func (v *chatView) copyConversation() {
+	id := v.conversation
+	if id == "" {
+		return
+	}
+	v.g.goWork(func(context.Context) {
+		md, err := v.g.eng.ExportConversation(id)
+		v.g.do(func() {
+			if err != nil {
+				v.g.showError(err)
+				return
+			}
+			v.g.app.Clipboard().SetContent(md)
+			v.main.indexing = "conversation copied"
+			v.main.updateStatus()
+		})
+	})
+}
+
+// turnView is one question and its answer.
+type turnView struct {
+	chat     *chatView
+	content  *fyne.Container
+	answer   *widget.RichText
+	chips    *fyne.Container
+	note     *widget.Label
+	text     strings.Builder
+	sources  []engine.Source
+	citation map[int]engine.Citation
+}
+
+func newTurnView(c *chatView, question string) *turnView {
+	t := &turnView{chat: c, citation: map[int]engine.Citation{}}
+	q := widget.NewLabelWithStyle(question, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	q.Wrapping = fyne.TextWrapWord
+	t.answer = widget.NewRichTextFromMarkdown("*Searching your documents…*")
+	t.answer.Wrapping = fyne.TextWrapWord
+	t.chips = container.NewVBox()
+	t.note = widget.NewLabel("")
+	t.note.Wrapping = fyne.TextWrapWord
+	t.note.Importance = widget.LowImportance
+	t.note.Hide()
+	t.content = container.NewVBox(q, t.answer, t.chips, t.note, widget.NewSeparator())
+	return t
+}
+
+// delta adds a piece of the streamed answer.
+func (t *turnView) delta(d engine.Delta) {
+	if d.Sources != nil {
+		t.sources = d.Sources
+		if len(d.Sources) > 0 && t.text.Len() == 0 {
+			t.answer.ParseMarkdown(fmt.Sprintf("*Reading %d passages…*", len(d.Sources)))
+		}
+	}
+	if d.Text != "" {
+		t.text.WriteString(d.Text)
+		t.render()
+	}
+}
+
+var citeMarker = regexp.MustCompile(`\[(\d+)\]`)
+
+// Fyne's Markdown renderer breaks text at brackets ("[1]" shows as
+// "[ 1]"), so citation markers are parsed as private characters and put
+// back afterwards.
+const openMark, closeMark = "\uE000", "\uE001"
+
+var unmark = strings.NewReplacer(openMark, "[", closeMark, "]")
+
+// render shows the answer as Markdown with its "[1]" citation markers.
+func (t *turnView) render() {
+	t.answer.ParseMarkdown(citeMarker.ReplaceAllString(t.text.String(), openMark+"$1"+closeMark))
+	restoreMarks(t.answer.Segments)
+	t.answer.Refresh()
+}
+
+func restoreMarks(segs []widget.RichTextSegment) {
+	for _, s := range segs {
+		switch x := s.(type) {
+		case *widget.TextSegment:
+			x.Text = unmark.Replace(x.Text)
+		case *widget.ParagraphSegment:
+			restoreMarks(x.Texts)
+		case *widget.ListSegment:
+			restoreMarks(x.Items)
+		}
+	}
+}
+
+// finish shows the sources as chips and what kind of answer it was.
+func (t *turnView) finish(a *engine.Answer, err error) {
+	if a == nil {
+		if t.text.Len() == 0 {
+			t.answer.ParseMarkdown("*No answer.*")
+		}
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		t.text.WriteString(" *(stopped)*")
+	}
+	t.render()
+	for _, c := range a.Citations {
+		t.citation[c.N] = c
+	}
+	var note string
+	switch a.Outcome {
+	case engine.NotFound:
+		t.addChips(a.Related, "These passages might be related:")
+		note = "Not found in your documents, so the model was not asked (it would have guessed)."
+	case engine.RetrievalOnly:
+		t.addChips(a.Sources, "")
+		note = "No model is set, so these are the passages that best match. Choose a model with Model…"
+	case engine.Ungrounded:
+		note = "Answered from the model's own knowledge, not from your documents."
+	default:
+		cited := a.Sources[:0:0]
+		for _, s := range a.Sources {
+			if _, ok := t.citation[s.N]; ok {
+				cited = append(cited, s)
+			}
+		}
+		if len(cited) == 0 {
+			cited = a.Sources
+			note = "The model cited none of its sources: check the answer against them."
+		}
+		t.addChips(cited, "")
+		for _, c := range a.Citations {
+			if !c.Supported {
+				note = strings.TrimSpace(note + fmt.Sprintf(" Source %d shares few words with the sentence citing it: check it.", c.N))
+			}
+		}
+		if !a.IndexedAt.IsZero() {
+			note = strings.TrimSpace(note + " Index fresh as of " + a.IndexedAt.Local().Format("2 Jan 15:04") + ".")
+		}
+	}
+	if note != "" {
+		t.note.SetText(note)
+		t.note.Show()
+	}
+}
+
+func (t *turnView) addChips(src []engine.Source, heading string) {
+	if heading != "" && len(src) > 0 {
+		l := widget.NewLabel(heading)
+		l.Importance = widget.LowImportance
+		t.chips.Add(l)
+	}
+	for _, s := range src {
+		s := s
+		label := fmt.Sprintf("[%d] %s", s.N, s.Locator())
+		if c, ok := t.citation[s.N]; ok && !c.Supported {
+			label = "⚠ " + label
+		}
+		b := widget.NewButton(label, func() { t.chat.main.viewer.show(s) })
+		b.Alignment = widget.ButtonAlignLeading
+		t.chips.Add(container.NewHBox(b))
+	}
 }
 
 // questionEntry is a multi-line entry where Enter sends and Shift+Enter
@@ -147,6 +296,7 @@ func newQuestionEntry(onSubmit func()) *questionEntry {
 	e := &questionEntry{onSubmit: onSubmit}
 	e.MultiLine = true
 	e.Wrapping = fyne.TextWrapWord
+	e.SetMinRowsVisible(2)
 	e.ExtendBaseWidget(e)
 	return e
 }

@@ -1,21 +1,21 @@
 // Package ui is Carrel's desktop window, built with Fyne. It holds no
-// business logic: it calls the engine off the UI goroutine and updates
-// widgets through fyne.Do.
+// business logic: it calls the engine facade off the UI goroutine, listens
+// to its events, and updates widgets on the UI goroutine (fyne.Do).
 package ui
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
 
 	"github.com/carrel-ai/carrel/assets"
-	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine"
 )
 
 // AppID identifies Carrel to the OS (preferences, notifications).
@@ -23,127 +23,177 @@ const AppID = "ai.carrel.app"
 
 // Preference keys.
 const (
-	prefModel = "model.path"
-	prefCPU   = "model.cpu_only"
+	prefWidth   = "window.width"
+	prefHeight  = "window.height"
+	prefLibrary = "library.last"
 )
 
 // Options configures the window.
 type Options struct {
 	Version string
+	// DataDir is the data folder; "" means the default.
+	DataDir string
+	// Tour, when set, drives the window through its main states, saves
+	// screenshots, and closes it.
+	Tour *Tour
 }
 
-// Run opens the main window and blocks until it is closed or ctx ends.
+// Engine is what the window needs of the engine facade.
+type Engine interface {
+	Ask(ctx context.Context, q string, o engine.AskOptions, emit func(engine.Delta) error) (*engine.Answer, error)
+	Add(ctx context.Context, library string, watch bool, paths ...string) (int, error)
+	Remove(ctx context.Context, library string, paths ...string) (int, error)
+	Reindex(ctx context.Context, library, path string) error
+	Libraries(ctx context.Context) ([]engine.Library, error)
+	Documents(ctx context.Context, library string) ([]engine.Document, error)
+	Passages(ctx context.Context, docID int64) ([]engine.Hit, error)
+	Pause()
+	Resume()
+	Paused() bool
+	CancelIndexing(ctx context.Context) error
+	ChatModel() engine.ModelStatus
+	Settings() engine.Settings
+	SetSettings(ctx context.Context, s engine.Settings) (bool, error)
+	Subscribe() (<-chan engine.Event, func())
+	ExportConversation(id string) (string, error)
+	FindModels(ctx context.Context) ([]engine.FoundModel, error)
+	Catalog() ([]engine.CatalogModel, engine.CatalogModel)
+	DownloadModel(ctx context.Context, id string, progress func(engine.DownloadProgress)) (string, engine.Verified, error)
+}
+
+// Run opens the data folder and the main window, and blocks until the
+// window is closed or ctx ends.
 func Run(ctx context.Context, opts Options) error {
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.IconPNG))
 	w := a.NewWindow("Carrel")
-	w.Resize(fyne.NewSize(1024, 700))
+	prefs := a.Preferences()
+	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1024)), float32(prefs.FloatWithFallback(prefHeight, 700))))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	g := newGUI(ctx, a, w, opts)
+	e, err := engine.Open(ctx, engine.Options{DataDir: opts.DataDir})
+	if err != nil {
+		// Nothing works without the data folder: say why, then quit.
+		dialog.ShowError(err, w)
+		w.SetOnClosed(a.Quit)
+		w.ShowAndRun()
+		return err
+	}
+	defer e.Close()
+	g := newGUI(ctx, a, w, e, opts)
 	g.start()
+	var tourErr error
+	if opts.Tour != nil {
+		g.runTour(*opts.Tour, func(err error) { tourErr = err })
+	}
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
+	w.SetCloseIntercept(func() {
+		s := w.Canvas().Size()
+		prefs.SetFloat(prefWidth, float64(s.Width))
+		prefs.SetFloat(prefHeight, float64(s.Height))
+		w.Close()
+	})
 	w.ShowAndRun()
 	g.close()
-	return nil
+	return tourErr
 }
 
-// gui is the state of the window: the loaded model and the current view.
+// gui is the window's state.
 type gui struct {
-	ctx  context.Context
-	app  fyne.App
-	win  fyne.Window
-	opts Options
+	ctx    context.Context
+	cancel context.CancelFunc
+	app    fyne.App
+	win    fyne.Window
+	eng    Engine
+	opts   Options
 
-	model *llm.Model // set on the UI goroutine only
-	lctx  *llm.Context
-	work  sync.WaitGroup // background loads, so tests can wait for them
+	main *mainView // nil until the main view is shown
+	work sync.WaitGroup
+	busy atomic.Int32 // background calls in progress (tests wait for 0)
+	// do runs a function on the UI goroutine: fyne.Do in the app; tests
+	// queue the functions and run them on the test's goroutine.
+	do func(func())
 }
 
-func newGUI(ctx context.Context, a fyne.App, w fyne.Window, opts Options) *gui {
-	return &gui{ctx: ctx, app: a, win: w, opts: opts}
+func newGUI(ctx context.Context, a fyne.App, w fyne.Window, e Engine, opts Options) *gui {
+	ctx, cancel := context.WithCancel(ctx)
+	return &gui{ctx: ctx, cancel: cancel, app: a, win: w, eng: e, opts: opts, do: fyne.Do}
 }
 
-// start shows the chat if a model was chosen before, else the setup screen.
+// start shows the main view when a chat model is set, else the first-run
+// screen.
 func (g *gui) start() {
-	if p := g.app.Preferences().String(prefModel); p != "" {
-		g.loadModel(p)
+	if g.eng.Settings().ChatModel == "" {
+		g.showSetup()
 		return
 	}
-	g.win.SetContent(newSetupView(g).content)
+	g.showMain()
 }
 
-// loadModel loads the model off the UI goroutine with a progress view,
-// then opens the chat; a failure returns to the setup screen with the
-// reason.
-func (g *gui) loadModel(path string) {
-	lv := newLoadingView(path)
-	g.win.SetContent(lv.content)
-	cpu := g.app.Preferences().Bool(prefCPU)
-	g.work.Add(1)
-	go func() {
-		defer g.work.Done()
-		m, err := llm.Load(g.ctx, path, llm.ModelOptions{CPUOnly: cpu, Progress: func(p float32) {
-			fyne.Do(func() { lv.bar.SetValue(float64(p)) })
-		}})
-		var c *llm.Context
-		if err == nil {
-			if c, err = m.NewContext(llm.ContextOptions{}); err != nil {
-				m.Close()
-			}
-		}
-		fyne.Do(func() {
+func (g *gui) showSetup() {
+	v := newSetupView(g)
+	g.win.SetContent(v.content)
+	v.discover()
+}
+
+func (g *gui) showMain() {
+	if g.main == nil {
+		g.main = newMainView(g)
+	}
+	g.win.SetContent(g.main.content)
+	g.main.refresh()
+}
+
+// useModel makes path the chat model and opens the main view; the model
+// loads in the background (the status bar shows it).
+func (g *gui) useModel(path string) {
+	g.goWork(func(ctx context.Context) {
+		s := g.eng.Settings()
+		s.ChatModel = path
+		_, err := g.eng.SetSettings(ctx, s)
+		g.do(func() {
 			if err != nil {
-				g.win.SetContent(newSetupView(g).content)
-				if !errors.Is(err, context.Canceled) {
-					g.showError(fmt.Errorf("the model could not be opened: %w", err))
-				}
+				g.showError(err)
 				return
 			}
-			g.closeModel()
-			g.model, g.lctx = m, c
-			g.app.Preferences().SetString(prefModel, path)
-			g.win.SetContent(newChatView(g, c, statusOf(m, c)).content)
+			g.showMain()
 		})
+	})
+}
+
+// goWork runs f off the UI goroutine; the window's close cancels it.
+func (g *gui) goWork(f func(ctx context.Context)) {
+	g.work.Add(1)
+	g.busy.Add(1)
+	go func() {
+		defer g.work.Done()
+		defer g.busy.Add(-1)
+		f(g.ctx)
 	}()
 }
 
-func (g *gui) closeModel() {
-	if g.lctx != nil {
-		g.lctx.Close()
+func (g *gui) close() {
+	g.cancel()
+	if g.main != nil {
+		g.main.close()
 	}
-	if g.model != nil {
-		g.model.Close()
-	}
-	g.model, g.lctx = nil, nil
+	g.work.Wait()
 }
 
-func (g *gui) close() { g.closeModel() }
-
-// chooseAnotherModel forgets the model and shows the setup screen.
-func (g *gui) chooseAnotherModel() {
-	g.closeModel()
-	g.app.Preferences().RemoveValue(prefModel)
-	g.win.SetContent(newSetupView(g).content)
-}
-
-// showError is the one place errors reach the user.
+// showError is the one place errors reach the user, in plain words.
 func (g *gui) showError(err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
 	msg := err.Error()
-	if i := strings.Index(msg, ": "); i > 0 && len(msg) > 160 {
-		msg = msg[:160] + "…"
+	for _, p := range []string{"engine: ", "rag: ", "models: ", "index: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
 	}
 	dialog.ShowError(errors.New(msg), g.win)
-}
-
-func statusOf(m *llm.Model, c *llm.Context) string {
-	p := m.Placement()
-	where := p.Backend
-	if p.Backend == "CPU" {
-		where = fmt.Sprintf("CPU, %d threads", c.Threads())
-	}
-	return fmt.Sprintf("%s · %s", m.Info().Name, where)
 }

@@ -2,146 +2,374 @@ package ui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/models"
 )
 
-func newTestGUI(t *testing.T) *gui {
+// stub is the real engine on a temporary data folder, with the parts a
+// test must control replaced: scripted answers, the models found, the
+// catalog's recommendation.
+type stub struct {
+	*engine.Engine
+	deltas []engine.Delta
+	answer *engine.Answer
+	block  bool          // Ask waits for cancellation after the deltas
+	asked  chan struct{} // closed once the deltas are sent, if set
+	found  []engine.FoundModel
+}
+
+func (s *stub) Ask(ctx context.Context, q string, o engine.AskOptions, emit func(engine.Delta) error) (*engine.Answer, error) {
+	if s.answer == nil {
+		return s.Engine.Ask(ctx, q, o, emit)
+	}
+	for _, d := range s.deltas {
+		emit(d)
+	}
+	if s.asked != nil {
+		close(s.asked)
+	}
+	if s.block {
+		<-ctx.Done()
+		a := *s.answer
+		return &a, ctx.Err()
+	}
+	a := *s.answer
+	return &a, nil
+}
+
+func (s *stub) FindModels(context.Context) ([]engine.FoundModel, error) { return s.found, nil }
+
+func (s *stub) Catalog() ([]engine.CatalogModel, engine.CatalogModel) {
+	m, _ := models.Lookup(string(models.Llama32_3B))
+	return models.Catalog, m
+}
+
+func newStub(t *testing.T) *stub {
+	t.Helper()
+	e, err := engine.Open(context.Background(), engine.Options{DataDir: t.TempDir(), NoWatch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return &stub{Engine: e}
+}
+
+// queue stands in for the UI goroutine: background work queues widget
+// updates, and settle runs them on the test's goroutine, as the app's
+// event loop would.
+type queue struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+func (q *queue) push(f func()) {
+	q.mu.Lock()
+	q.fns = append(q.fns, f)
+	q.mu.Unlock()
+}
+
+func (q *queue) take() []func() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	fns := q.fns
+	q.fns = nil
+	return fns
+}
+
+var queues sync.Map // *gui → *queue
+
+func newTestGUI(t *testing.T, e Engine) *gui {
 	t.Helper()
 	a := test.NewTempApp(t)
 	w := a.NewWindow("Carrel")
 	w.Resize(fyne.NewSize(1024, 700))
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	return newGUI(ctx, a, w, Options{})
+	g := newGUI(context.Background(), a, w, e, Options{})
+	q := &queue{}
+	g.do = q.push
+	queues.Store(g, q)
+	t.Cleanup(func() {
+		g.cancel()
+		settle(t, g)
+		g.close()
+	})
+	return g
 }
 
-func TestFirstRunShowsModelSetup(t *testing.T) {
-	g := newTestGUI(t)
-	g.start()
+// settle runs queued updates until no background work is left.
+func settle(t *testing.T, g *gui) {
+	t.Helper()
+	v, _ := queues.Load(g)
+	q := v.(*queue)
+	deadline := time.Now().Add(60 * time.Second)
+	idle := 0
+	for time.Now().Before(deadline) {
+		fns := q.take()
+		for _, f := range fns {
+			f()
+		}
+		if len(fns) == 0 && g.busy.Load() == 0 {
+			if idle++; idle > 3 {
+				return
+			}
+		} else {
+			idle = 0
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatal("the window's background work did not finish")
+}
+
+// find returns the first widget of type T whose text matches.
+func find[T fyne.CanvasObject](root fyne.CanvasObject, match func(T) bool) (T, bool) {
+	var out T
 	found := false
-	walk(g.win.Content(), func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, "Choose a GGUF model file") {
-			found = true
+	walk(root, func(o fyne.CanvasObject) {
+		if x, ok := o.(T); ok && !found && match(x) {
+			out, found = x, true
 		}
 	})
-	if !found {
-		t.Fatal("the first screen has no way to choose a model")
-	}
+	return out, found
 }
 
-func TestFailedModelReturnsToSetup(t *testing.T) {
-	g := newTestGUI(t)
-	g.app.Preferences().SetString(prefModel, "/nonexistent/model.gguf")
+func button(root fyne.CanvasObject, text string) (*widget.Button, bool) {
+	return find(root, func(b *widget.Button) bool { return strings.Contains(b.Text, text) })
+}
+
+func label(root fyne.CanvasObject, text string) bool {
+	_, ok := find(root, func(l *widget.Label) bool { return strings.Contains(l.Text, text) })
+	return ok
+}
+
+func TestFirstRunOffersModels(t *testing.T) {
+	s := newStub(t)
+	s.found = []engine.FoundModel{
+		{Name: "llama3.2:3b", Source: models.Ollama, Path: "/home/u/.ollama/models/blobs/sha256-1", Info: llm.ModelInfo{FileSize: 2019 << 20, Quantization: "Q4_K_M"}},
+		{Name: "nomic-embed", Source: models.HuggingFace, Embedding: true},
+	}
+	g := newTestGUI(t, s)
 	g.start()
-	g.work.Wait()
-	found := false
-	walk(g.win.Content(), func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok && strings.Contains(b.Text, "Choose a GGUF") {
-			found = true
+	settle(t, g)
+	v := g.win.Content()
+	if _, ok := button(v, "Choose a GGUF model file"); !ok {
+		t.Error("no way to choose a model file")
+	}
+	if !label(v, "llama3.2:3b — Ollama, 2.0 GB Q4_K_M") || label(v, "nomic-embed") {
+		t.Error("the chat model found on the computer should be offered, the embedding model not")
+	}
+	if !label(v, "★ Llama 3.2 3B Instruct (recommended for this computer)") {
+		t.Error("no recommended download")
+	}
+	if _, ok := button(v, "Download"); !ok {
+		t.Error("no download button")
+	}
+	test.AssertImageMatches(t, "setup.png", g.win.Canvas().Capture())
+
+	// Choosing a file that is not a model says why and stays here.
+	bad := filepath.Join(t.TempDir(), "notes.gguf")
+	os.WriteFile(bad, []byte("hello"), 0o644)
+	g.useModel(bad)
+	settle(t, g)
+	if g.main != nil || s.Settings().ChatModel != "" {
+		t.Error("a file that is not a model was accepted")
+	}
+}
+
+func writeDoc(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDropAddsAndIndexes(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.showMain()
+	dir := t.TempDir()
+	writeDoc(t, dir, "paris.txt", "The Eiffel Tower is 330 metres tall. It was completed in 1889.")
+	writeDoc(t, dir, "broken.docx", "PK\x03\x04 not really")
+	g.main.library.addURIs([]fyne.URI{storage.NewFileURI(dir)})
+	settle(t, g)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	g.main.library.reload()
+	settle(t, g)
+	lib := g.main.library
+	if len(lib.docs) != 2 {
+		t.Fatalf("%d documents listed", len(lib.docs))
+	}
+	states := map[string]string{}
+	for _, d := range lib.docs {
+		states[filepath.Base(d.Path)] = statusText(d)
+	}
+	if states["paris.txt"] != "1 passage" || states["broken.docx"] != "The file is damaged" {
+		t.Errorf("statuses %v", states)
+	}
+	if !strings.Contains(lib.summary.Text, "1 document ready, 1 could not be read") || !strings.Contains(lib.summary.Text, "Index up to date as of") {
+		t.Errorf("summary %q", lib.summary.Text)
+	}
+	if lib.pick.Selected != engine.DefaultLibrary {
+		t.Errorf("library %q", lib.pick.Selected)
+	}
+}
+
+func TestAnswerWithCitations(t *testing.T) {
+	s := newStub(t)
+	dir := t.TempDir()
+	p := writeDoc(t, dir, "paris.txt", "Paris is the capital of France. The Eiffel Tower is 330 metres tall. It was completed in 1889.")
+	ctx := context.Background()
+	s.Add(ctx, "", false, p)
+	s.WaitIndexed(ctx)
+	hits, _ := s.Search(ctx, "Eiffel Tower tall", engine.SearchOptions{})
+	if len(hits.Hits) == 0 {
+		t.Fatal("the document was not indexed")
+	}
+	h := hits.Hits[0]
+	src := []engine.Source{
+		{N: 1, Path: h.Path, DocID: h.DocID, ChunkID: h.ChunkID, Text: h.Text},
+		{N: 2, Path: filepath.Join(dir, "other.pdf"), Page: 4, Text: "Unrelated text about bread."},
+	}
+	s.deltas = []engine.Delta{{Sources: src}, {Text: "The tower is 330 metres tall [1]."}, {Text: " It bakes bread [2]."}}
+	s.answer = &engine.Answer{Outcome: engine.Answered, Grounded: true, Text: "The tower is 330 metres tall [1]. It bakes bread [2].",
+		Sources: src, Conversation: "c1",
+		Citations: []engine.Citation{{Source: src[0], Supported: true, Support: 1}, {Source: src[1], Supported: false, Support: 0.1}},
+		Timings:   engine.Timings{TokensPerS: 42}}
+	g := newTestGUI(t, s)
+	g.showMain()
+	c := g.main.chat
+	test.Type(c.input, "How tall is the Eiffel Tower?")
+	c.input.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter sends
+	settle(t, g)
+	turn := c.last
+	if got := turn.answer.String(); !strings.Contains(got, "The tower is 330 metres tall [1]. It bakes bread [2].") {
+		t.Errorf("answer %q", got)
+	}
+	chip1, ok1 := button(turn.content, "[1] paris.txt")
+	_, ok2 := button(turn.content, "⚠ [2] other.pdf, page 4")
+	if !ok1 || !ok2 {
+		t.Fatalf("citation chips missing (supported %v, flagged %v)", ok1, ok2)
+	}
+	if !strings.Contains(turn.note.Text, "Source 2 shares few words") {
+		t.Errorf("note %q", turn.note.Text)
+	}
+	if c.conversation != "c1" || !strings.Contains(g.main.status.Text, "42.0 tokens/s") {
+		t.Errorf("conversation %q, status %q", c.conversation, g.main.status.Text)
+	}
+
+	// Clicking the chip opens the viewer at the passage, highlighted.
+	test.Tap(chip1)
+	settle(t, g)
+	vw := g.main.viewer
+	if vw.title.Text != "paris.txt" || vw.open.Disabled() {
+		t.Errorf("viewer title %q", vw.title.Text)
+	}
+	var lit string
+	for _, seg := range vw.text.Segments {
+		if ts, ok := seg.(*widget.TextSegment); ok && ts.Style.ColorName == highlighted.ColorName {
+			lit += ts.Text
 		}
-	})
-	if !found {
-		t.Fatal("a model that cannot be loaded does not lead back to the setup screen")
+	}
+	if lit != h.Text {
+		t.Errorf("highlighted %q, want the cited passage %q", lit, h.Text)
 	}
 }
 
-// fakeChatter streams fixed pieces, or blocks until cancelled.
-type fakeChatter struct {
-	pieces  []string
-	block   bool
-	got     [][]llm.Message
-	started chan struct{} // closed once the pieces are emitted, if set
-}
-
-func (f *fakeChatter) Chat(ctx context.Context, msgs []llm.Message, _ llm.GenerateOptions, emit func(string) error) (llm.Stats, error) {
-	f.got = append(f.got, msgs)
-	for _, p := range f.pieces {
-		emit(p)
+func TestNotFoundAndRetrievalOnly(t *testing.T) {
+	s := newStub(t)
+	dir := t.TempDir()
+	ctx := context.Background()
+	s.Add(ctx, "", false, writeDoc(t, dir, "bread.md", "# Sourdough\n\nA starter is flour and water, fed every day."))
+	s.WaitIndexed(ctx)
+	g := newTestGUI(t, s)
+	g.showMain()
+	c := g.main.chat
+	for _, tc := range []struct{ q, note, chip string }{
+		{"What is the boiling point of mercury?", "Not found in your documents", ""},
+		{"What is a sourdough starter made of?", "No model is set", "[1] bread.md"},
+	} {
+		test.Type(c.input, tc.q)
+		c.onSend()
+		settle(t, g)
+		if !strings.Contains(c.last.note.Text, tc.note) {
+			t.Errorf("%q: note %q", tc.q, c.last.note.Text)
+		}
+		if _, ok := button(c.last.content, tc.chip); tc.chip != "" && !ok {
+			t.Errorf("%q: no chip %q", tc.q, tc.chip)
+		}
 	}
-	if f.started != nil {
-		close(f.started)
+	if !strings.Contains(g.main.status.Text, "No model") {
+		t.Errorf("status %q", g.main.status.Text)
 	}
-	if f.block {
-		<-ctx.Done()
-		return llm.Stats{Reason: llm.StopCancelled}, ctx.Err()
-	}
-	return llm.Stats{GeneratedTokens: len(f.pieces), FirstToken: time.Millisecond, Duration: time.Second, Reason: llm.StopEOG}, nil
-}
-
-func TestChatStreamsAnswer(t *testing.T) {
-	g := newTestGUI(t)
-	fc := &fakeChatter{pieces: []string{"Hello", ", ", "world."}}
-	v := newChatView(g, fc, "tiny · CPU")
-	g.win.SetContent(v.content)
-	test.Type(v.input, "What is a carrel?")
-	v.input.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter sends
-	v.work.Wait()
-	if !strings.Contains(v.status.Text, "tokens/s") {
-		t.Errorf("status %q", v.status.Text)
-	}
-	text := v.transcript.String()
-	if !strings.Contains(text, "What is a carrel?") || !strings.Contains(text, "Hello, world.") {
-		t.Errorf("transcript %q", text)
-	}
-	if v.input.Text != "" || v.send.Disabled() || !v.stop.Disabled() {
-		t.Errorf("after the answer: input %q, send disabled %v, stop disabled %v", v.input.Text, v.send.Disabled(), v.stop.Disabled())
-	}
-	if len(v.msgs) != 3 || v.msgs[2].Content != "Hello, world." {
-		t.Errorf("conversation %+v", v.msgs)
-	}
-	// The second question carries the first exchange.
-	test.Type(v.input, "And?")
-	v.onSend()
-	v.work.Wait()
-	if len(fc.got) != 2 || len(v.msgs) != 5 {
-		t.Fatalf("%d calls, %d messages", len(fc.got), len(v.msgs))
-	}
-	if got := fc.got[1]; len(got) != 4 || got[1].Content != "What is a carrel?" {
-		t.Errorf("second call got %+v", got)
+	// A new conversation starts empty.
+	c.newConversation()
+	if c.conversation != "" || len(c.turns.Objects) != 1 {
+		t.Error("a new conversation is not empty")
 	}
 }
 
 func TestShiftEnterAddsLine(t *testing.T) {
-	g := newTestGUI(t)
-	fc := &fakeChatter{}
-	v := newChatView(g, fc, "")
-	g.win.SetContent(v.content)
-	test.Type(v.input, "line one")
-	v.input.KeyDown(&fyne.KeyEvent{Name: "LeftShift"})
-	v.input.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	v.input.KeyUp(&fyne.KeyEvent{Name: "LeftShift"})
-	if len(fc.got) != 0 || !strings.Contains(v.input.Text, "\n") {
-		t.Errorf("Shift+Enter sent or did not break the line: %q, %d calls", v.input.Text, len(fc.got))
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.showMain()
+	c := g.main.chat
+	test.Type(c.input, "line one")
+	c.input.KeyDown(&fyne.KeyEvent{Name: "LeftShift"})
+	c.input.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	c.input.KeyUp(&fyne.KeyEvent{Name: "LeftShift"})
+	if c.last != nil || !strings.Contains(c.input.Text, "\n") {
+		t.Errorf("Shift+Enter sent or did not break the line: %q", c.input.Text)
 	}
 }
 
 func TestStopCancelsAnswer(t *testing.T) {
-	g := newTestGUI(t)
-	fc := &fakeChatter{pieces: []string{"Thinking"}, block: true, started: make(chan struct{})}
-	v := newChatView(g, fc, "")
-	g.win.SetContent(v.content)
-	test.Type(v.input, "long question")
-	v.onSend()
-	<-fc.started
-	if v.stop.Disabled() {
+	s := newStub(t)
+	s.deltas = []engine.Delta{{Text: "Thinking"}}
+	s.answer = &engine.Answer{Outcome: engine.Answered, Stop: "cancelled"}
+	s.block = true
+	s.asked = make(chan struct{})
+	g := newTestGUI(t, s)
+	g.showMain()
+	c := g.main.chat
+	test.Type(c.input, "long question")
+	c.onSend()
+	<-s.asked
+	for _, f := range mustQueue(g).take() {
+		f()
+	}
+	if c.stop.Disabled() {
 		t.Error("Stop is not enabled while answering")
 	}
-	v.onStop()
-	v.work.Wait()
-	if !strings.Contains(v.transcript.String(), "(stopped)") {
-		t.Errorf("transcript %q", v.transcript.String())
+	c.stopAnswer()
+	settle(t, g)
+	if !strings.Contains(c.last.answer.String(), "(stopped)") {
+		t.Errorf("answer %q", c.last.answer.String())
 	}
-	if v.send.Disabled() {
-		t.Error("Send stays disabled after Stop")
+	if c.send.Disabled() {
+		t.Error("Ask stays disabled after Stop")
 	}
+}
+
+func mustQueue(g *gui) *queue {
+	v, _ := queues.Load(g)
+	return v.(*queue)
 }
 
 func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {

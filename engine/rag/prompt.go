@@ -200,31 +200,61 @@ func namesDocument(question string, h retrieve.Hit) bool {
 }
 
 // sections joins a document's passages, in order, into one source per page
-// or section, removing the text that consecutive passages share (chunks
-// overlap). Scores come from the retrieved passages the section contains.
+// or section. Scores come from the retrieved passages the section contains.
 func sections(passages []retrieve.Hit, hits []retrieve.Hit) []Source {
 	scores := map[int64]retrieve.Scores{}
 	for _, h := range hits {
 		scores[h.ChunkID] = h.Scores
 	}
 	var out []Source
+	for _, sec := range Sections(passages) {
+		s := sourceOf(len(out)+1, sec.First)
+		s.ChunkID, s.Text = 0, sec.Text
+		for id := range sec.Spans {
+			if sc, ok := scores[id]; ok && sc.Fused > s.Score {
+				s.Score, s.Scores = sc.Fused, sc
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Section is the text of one page or section of a document, joined from
+// its passages.
+type Section struct {
+	Page    int
+	Heading string
+	Text    string
+	// Spans locates each passage (by chunk id) in Text, as byte offsets.
+	Spans map[int64][2]int
+	First retrieve.Hit // the section's first passage
+}
+
+// Sections joins a document's passages, in order, into its pages or
+// sections, removing the text that consecutive passages share (chunks
+// overlap), so the result reads as the document does.
+func Sections(passages []retrieve.Hit) []Section {
+	var out []Section
 	var prev string
 	for _, p := range passages {
 		text := p.Text
 		if n := len(out); n > 0 && out[n-1].Page == p.Page && out[n-1].Heading == p.Heading {
-			rest := strings.TrimLeft(text[overlap(prev, text):], " ")
+			sec := &out[n-1]
+			ov := overlap(prev, text)
+			rest := strings.TrimLeft(text[ov:], " ")
 			sep := " "
 			if strings.HasPrefix(rest, "\n") {
 				sep = ""
 			}
-			out[n-1].Text += sep + rest
+			start := len(sec.Text) - ov
+			if ov == 0 {
+				start = len(sec.Text) + len(sep)
+			}
+			sec.Text += sep + rest
+			sec.Spans[p.ChunkID] = [2]int{max(start, 0), len(sec.Text)}
 		} else {
-			s := sourceOf(len(out)+1, p)
-			s.ChunkID = 0
-			out = append(out, s)
-		}
-		if sc, ok := scores[p.ChunkID]; ok && sc.Fused > out[len(out)-1].Score {
-			out[len(out)-1].Score, out[len(out)-1].Scores = sc.Fused, sc
+			out = append(out, Section{Page: p.Page, Heading: p.Heading, Text: text, Spans: map[int64][2]int{p.ChunkID: {0, len(text)}}, First: p})
 		}
 		prev = text
 	}

@@ -462,6 +462,9 @@ func TestStandaloneQuery(t *testing.T) {
 		{"no history", nil, "What is sourdough?", "What is sourdough?", false},
 		{"fallback joins a referring follow-up", nil, "When was it built?", "How tall is the Eiffel Tower? When was it built?", false},
 		{"fallback keeps a standalone question", nil, "What flour does sourdough bread need?", "What flour does sourdough bread need?", false},
+		{"fallback keeps a short new topic", nil, "What is the capital of Mongolia?", "What is the capital of Mongolia?", false},
+		{"fallback joins a continuation", nil, "And the Colosseum?", "How tall is the Eiffel Tower? And the Colosseum?", false},
+		{"fallback joins what about", nil, "What about Rome?", "How tall is the Eiffel Tower? What about Rome?", false},
 		{"model rewrite", &fakeModel{size: 512, reply: "When was the Eiffel Tower built?\nextra"}, "When was it built?", "When was the Eiffel Tower built?", true},
 		{"model drift refused", &fakeModel{size: 512, reply: "Once upon a time a little dragon played"}, "When was it built?", "How tall is the Eiffel Tower? When was it built?", false},
 	}
@@ -567,5 +570,31 @@ func TestStore(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
 		t.Errorf("files left: %v (temporary files must not remain)", ents)
+	}
+}
+
+func TestSections(t *testing.T) {
+	p := func(chunk int64, page int, text string) retrieve.Hit { return hit(7, chunk, "/d.pdf", page, text) }
+	secs := Sections([]retrieve.Hit{
+		p(1, 1, "Alpha beta gamma delta. Epsilon zeta."),
+		p(2, 1, "Epsilon zeta. Eta theta iota."),
+		p(3, 1, "Kappa lambda."),
+		p(4, 2, "Second page."),
+	})
+	if len(secs) != 2 {
+		t.Fatalf("%d sections", len(secs))
+	}
+	s := secs[0]
+	if s.Text != "Alpha beta gamma delta. Epsilon zeta. Eta theta iota. Kappa lambda." {
+		t.Errorf("text %q", s.Text)
+	}
+	for id, want := range map[int64]string{1: "Alpha beta gamma delta. Epsilon zeta.", 2: "Epsilon zeta. Eta theta iota.", 3: "Kappa lambda."} {
+		sp := s.Spans[id]
+		if got := s.Text[sp[0]:sp[1]]; got != want {
+			t.Errorf("passage %d spans %q, want %q", id, got, want)
+		}
+	}
+	if secs[1].Page != 2 || secs[1].Text != "Second page." {
+		t.Errorf("second section %+v", secs[1])
 	}
 }

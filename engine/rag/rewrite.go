@@ -12,7 +12,7 @@ var referring = map[string]bool{
 	"it": true, "its": true, "this": true, "that": true, "these": true, "those": true,
 	"they": true, "them": true, "their": true, "he": true, "him": true, "his": true,
 	"she": true, "her": true, "there": true, "then": true, "also": true, "same": true,
-	"other": true, "else": true, "more": true, "why": true, "how": true,
+	"other": true, "else": true, "more": true,
 }
 
 // StandaloneQuery turns a follow-up question into a search query that
@@ -40,7 +40,11 @@ func joinFollowUp(history []Turn, question string) string {
 	words := strings.FieldsFunc(strings.ToLower(question), func(r rune) bool {
 		return !(r == '\'' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
 	})
-	refers := len(terms(question)) < 3
+	// A follow-up refers back ("when was it built?") or continues the
+	// last question ("and the harbour?", "what about Rome?"); a question
+	// that does neither starts a new topic, however short.
+	refers := len(words) > 0 && (words[0] == "and" || words[0] == "also" || words[0] == "but" ||
+		len(words) > 1 && (words[0] == "what" || words[0] == "how") && words[1] == "about")
 	for _, w := range words {
 		refers = refers || referring[w]
 	}

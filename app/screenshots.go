@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+
+	"github.com/carrel-ai/carrel/ui"
+)
+
+func screenshotsCmd() *command {
+	fs := flag.NewFlagSet("screenshots", flag.ContinueOnError)
+	out := fs.String("out", "docs/screenshots", "`folder` for the PNG files")
+	model := fs.String("model", "", "GGUF chat model `file` to choose on the setup screen")
+	question := fs.String("question", "What is trace-based just-in-time type specialization?", "a question the documents answer")
+	unknown := fs.String("unknown", "What is the capital of Mongolia?", "a question they do not answer")
+	return &command{
+		Name: "screenshots", Usage: "--model FILE [--out DIR] DOCS...",
+		Short: "open the app on a new data folder, walk through its main states with DOCS, and save a screenshot of each (needs a display; make screenshots runs it under Xvfb)",
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			if *model == "" || len(args) == 0 {
+				return usagef("give --model FILE and the documents to add")
+			}
+			data, err := os.MkdirTemp("", "carrel-screenshots-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(data)
+			tour := &ui.Tour{Out: *out, Model: *model, Docs: args, Question: *question, Unknown: *unknown}
+			// Under Xvfb the GL canvas reads back blank: take the screen
+			// with ImageMagick's import when it is there.
+			if imp, err := exec.LookPath("import"); err == nil && os.Getenv("DISPLAY") != "" {
+				tour.Shoot = func(path string) error {
+					return exec.CommandContext(ctx, imp, "-window", "root", path).Run()
+				}
+			}
+			return ui.Run(ctx, ui.Options{Version: version, DataDir: data, Tour: tour})
+		},
+	}
+}

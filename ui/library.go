@@ -1,0 +1,473 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/carrel-ai/carrel/engine"
+)
+
+// libraryView is the left pane: the library, its documents with their
+// status, adding files, and indexing progress.
+type libraryView struct {
+	g       *gui
+	main    *mainView
+	content fyne.CanvasObject
+
+	pick     *widget.Select
+	list     *widget.List
+	docs     []engine.Document
+	selected int
+	summary  *widget.Label
+	actions  []*widget.Button
+
+	progressBox   *fyne.Container
+	bar           *widget.ProgressBar
+	progressLabel *widget.Label
+	pause         *widget.Button
+}
+
+func newLibraryView(g *gui, m *mainView) *libraryView {
+	v := &libraryView{g: g, main: m, selected: -1}
+	v.pick = widget.NewSelect(nil, func(name string) {
+		if name == "" {
+			return
+		}
+		g.app.Preferences().SetString(prefLibrary, name)
+		v.selected = -1
+		v.reload()
+	})
+	newLib := widget.NewButtonWithIcon("", theme.ContentAddIcon(), v.onNewLibrary)
+	addFiles := widget.NewButtonWithIcon("Add files…", theme.FileIcon(), v.onAddFiles)
+	addFolder := widget.NewButtonWithIcon("Add folder…", theme.FolderIcon(), v.onAddFolder)
+
+	v.list = widget.NewList(func() int { return len(v.docs) }, v.newRow, v.updateRow)
+	v.list.OnSelected = func(id widget.ListItemID) { v.selected = id; v.enableActions() }
+	v.list.OnUnselected = func(widget.ListItemID) { v.selected = -1; v.enableActions() }
+
+	open := widget.NewButtonWithIcon("", theme.FileApplicationIcon(), func() { v.withSelected(v.openOriginal) })
+	reveal := widget.NewButtonWithIcon("", theme.FolderOpenIcon(), func() { v.withSelected(v.reveal) })
+	reindex := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { v.withSelected(v.reindex) })
+	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { v.withSelected(v.remove) })
+	v.actions = []*widget.Button{open, reveal, reindex, remove}
+	v.enableActions()
+
+	v.bar = widget.NewProgressBar()
+	v.progressLabel = widget.NewLabel("")
+	v.progressLabel.Truncation = fyne.TextTruncateEllipsis
+	v.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), v.onPause)
+	cancel := widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), v.onCancel)
+	v.progressBox = container.NewVBox(v.progressLabel, v.bar, container.NewGridWithColumns(2, v.pause, cancel))
+	v.progressBox.Hide()
+
+	v.summary = widget.NewLabel("")
+	v.summary.Wrapping = fyne.TextWrapWord
+	v.summary.Importance = widget.LowImportance
+	hint := widget.NewLabel("Drop files or folders anywhere on the window to add them.")
+	hint.Wrapping = fyne.TextWrapWord
+	hint.Importance = widget.LowImportance
+
+	top := container.NewVBox(
+		container.NewBorder(nil, nil, nil, newLib, v.pick),
+		container.NewGridWithColumns(2, addFiles, addFolder),
+	)
+	bottom := container.NewVBox(v.progressBox, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.summary, hint)
+	v.content = container.NewBorder(top, bottom, nil, nil, v.list)
+	return v
+}
+
+// library is the library being shown.
+func (v *libraryView) library() string {
+	if v.pick.Selected != "" {
+		return v.pick.Selected
+	}
+	return v.g.app.Preferences().StringWithFallback(prefLibrary, engine.DefaultLibrary)
+}
+
+// reload reads the libraries and the documents off the UI goroutine.
+func (v *libraryView) reload() {
+	lib := v.library()
+	v.g.goWork(func(ctx context.Context) {
+		libs, err := v.g.eng.Libraries(ctx)
+		if err != nil {
+			v.g.do(func() { v.g.showError(err) })
+			return
+		}
+		var docs []engine.Document
+		var info engine.Library
+		for _, l := range libs {
+			if l.Name == lib {
+				info = l
+				docs, err = v.g.eng.Documents(ctx, lib)
+			}
+		}
+		v.g.do(func() {
+			if err != nil {
+				v.g.showError(err)
+				return
+			}
+			names := []string{}
+			for _, l := range libs {
+				names = append(names, l.Name)
+			}
+			if !contains(names, lib) {
+				names = append(names, lib)
+			}
+			v.pick.Options = names
+			if v.pick.Selected != lib {
+				v.pick.SetSelected(lib)
+			}
+			v.pick.Refresh()
+			v.docs = docs
+			v.list.Refresh()
+			v.summary.SetText(summary(info, docs))
+			v.showWaiting(docs)
+			v.enableActions()
+		})
+	})
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// summary is the line under the list: counts and freshness.
+func summary(l engine.Library, docs []engine.Document) string {
+	if len(docs) == 0 {
+		return "No documents yet."
+	}
+	ready, failed, waiting := 0, 0, 0
+	for _, d := range docs {
+		switch d.Status {
+		case engine.Ready:
+			ready++
+		case engine.Failed:
+			failed++
+		default:
+			waiting++
+		}
+	}
+	s := plural(ready, "document") + " ready"
+	if waiting > 0 {
+		s += fmt.Sprintf(", %d waiting", waiting)
+	}
+	if failed > 0 {
+		s += fmt.Sprintf(", %d could not be read", failed)
+	}
+	if !l.LastIndexed.IsZero() && waiting == 0 {
+		s += ". Index up to date as of " + l.LastIndexed.Local().Format("2 Jan 15:04") + "."
+	}
+	return s
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func (v *libraryView) newRow() fyne.CanvasObject {
+	icon := widget.NewIcon(theme.FileIcon())
+	name := widget.NewLabel("document name")
+	name.Truncation = fyne.TextTruncateEllipsis
+	state := widget.NewLabel("status")
+	state.Importance = widget.LowImportance
+	state.Truncation = fyne.TextTruncateEllipsis
+	return container.NewBorder(nil, nil, icon, nil, container.NewVBox(name, state))
+}
+
+func (v *libraryView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id >= len(v.docs) {
+		return
+	}
+	d := v.docs[id]
+	c := o.(*fyne.Container)
+	icon := c.Objects[1].(*widget.Icon)
+	labels := c.Objects[0].(*fyne.Container)
+	name, state := labels.Objects[0].(*widget.Label), labels.Objects[1].(*widget.Label)
+	title := filepath.Base(d.Path)
+	name.SetText(title)
+	icon.SetResource(statusIcon(d.Status))
+	state.SetText(statusText(d))
+	if d.Status == engine.Failed {
+		state.Importance = widget.WarningImportance
+	} else {
+		state.Importance = widget.LowImportance
+	}
+	state.Refresh()
+}
+
+func statusIcon(s engine.Status) fyne.Resource {
+	switch s {
+	case engine.Ready:
+		return theme.ConfirmIcon()
+	case engine.Failed:
+		return theme.WarningIcon()
+	case engine.Parsing, engine.Embedding:
+		return theme.ViewRefreshIcon()
+	}
+	return theme.HistoryIcon()
+}
+
+// statusText says where a document stands, in plain words.
+func statusText(d engine.Document) string {
+	switch d.Status {
+	case engine.Ready:
+		s := plural(d.Chunks, "passage")
+		if d.Pages > 0 {
+			s = plural(d.Pages, "page") + " · " + s
+		}
+		if d.DuplicateOf != 0 {
+			s = "same content as another document"
+		}
+		return s
+	case engine.Failed:
+		switch d.ErrorKind {
+		case "encrypted":
+			return "Needs a password to open"
+		case "corrupt":
+			return "The file is damaged"
+		case "unsupported":
+			return "Not a format Carrel reads"
+		case "no_text":
+			return "No text inside (a scan?)"
+		case "too_large":
+			return "Too large to index"
+		case "timeout":
+			return "Took too long to read"
+		}
+		if d.Error == "cancelled" {
+			return "Cancelled: re-index to add it"
+		}
+		return d.Error
+	case engine.Parsing:
+		return "Reading…"
+	case engine.Embedding:
+		return "Indexing…"
+	case engine.Stale:
+		return "Changed: updating…"
+	}
+	return "Waiting…"
+}
+
+func (v *libraryView) enableActions() {
+	for _, b := range v.actions {
+		if v.selected >= 0 && v.selected < len(v.docs) {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+}
+
+func (v *libraryView) withSelected(f func(engine.Document)) {
+	if v.selected >= 0 && v.selected < len(v.docs) {
+		f(v.docs[v.selected])
+	}
+}
+
+func (v *libraryView) openOriginal(d engine.Document) { v.openPath(d.Path) }
+func (v *libraryView) reveal(d engine.Document)       { v.openPath(filepath.Dir(d.Path)) }
+
+func (v *libraryView) openPath(p string) {
+	u, err := url.Parse(storage.NewFileURI(p).String())
+	if err == nil {
+		err = v.g.app.OpenURL(u)
+	}
+	if err != nil {
+		v.g.showError(fmt.Errorf("could not open %s: %w", p, err))
+	}
+}
+
+func (v *libraryView) reindex(d engine.Document) {
+	lib := v.library()
+	v.g.goWork(func(ctx context.Context) {
+		err := v.g.eng.Reindex(ctx, lib, d.Path)
+		v.g.do(func() {
+			if err != nil {
+				v.g.showError(err)
+			}
+			v.reload()
+		})
+	})
+}
+
+func (v *libraryView) remove(d engine.Document) {
+	dialog.ShowConfirm("Remove from the library?",
+		fmt.Sprintf("%s will no longer be searched. The file itself stays where it is.", filepath.Base(d.Path)),
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			lib := v.library()
+			v.g.goWork(func(ctx context.Context) {
+				_, err := v.g.eng.Remove(ctx, lib, d.Path)
+				v.g.do(func() {
+					if err != nil {
+						v.g.showError(err)
+					}
+					v.list.UnselectAll()
+					v.reload()
+				})
+			})
+		}, v.g.win)
+}
+
+// addURIs adds dropped or chosen files and folders to the library.
+func (v *libraryView) addURIs(uris []fyne.URI) {
+	var paths []string
+	for _, u := range uris {
+		if u.Scheme() == "file" {
+			paths = append(paths, u.Path())
+		}
+	}
+	if len(paths) == 0 {
+		return
+	}
+	lib := v.library()
+	v.g.goWork(func(ctx context.Context) {
+		n, err := v.g.eng.Add(ctx, lib, true, paths...)
+		v.g.do(func() {
+			if err != nil {
+				v.g.showError(err)
+			} else if n == 0 {
+				v.main.indexing = "nothing new to index"
+				v.main.updateStatus()
+			}
+			v.reload()
+		})
+	})
+}
+
+func (v *libraryView) onAddFiles() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			v.g.showError(err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		r.Close()
+		v.addURIs([]fyne.URI{r.URI()})
+	}, v.g.win)
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}
+
+func (v *libraryView) onAddFolder() {
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err != nil {
+			v.g.showError(err)
+			return
+		}
+		if u != nil {
+			v.addURIs([]fyne.URI{u})
+		}
+	}, v.g.win)
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}
+
+func (v *libraryView) onNewLibrary() {
+	name := widget.NewEntry()
+	name.SetPlaceHolder("e.g. Work, Medical, Thesis")
+	dialog.ShowForm("New library", "Create", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", name)}, func(ok bool) {
+		n := strings.TrimSpace(name.Text)
+		if !ok || n == "" {
+			return
+		}
+		v.g.app.Preferences().SetString(prefLibrary, n)
+		v.pick.Options = append(v.pick.Options, n)
+		v.pick.SetSelected(n)
+	}, v.g.win)
+}
+
+// showWaiting shows the progress box while documents wait to be indexed,
+// even before the first progress event arrives.
+func (v *libraryView) showWaiting(docs []engine.Document) {
+	waiting := 0
+	for _, d := range docs {
+		if d.Status != engine.Ready && d.Status != engine.Failed {
+			waiting++
+		}
+	}
+	if waiting == 0 {
+		v.progressBox.Hide()
+		return
+	}
+	if !v.progressBox.Visible() {
+		v.progressLabel.SetText(fmt.Sprintf("%s to index…", plural(waiting, "file")))
+		v.bar.SetValue(float64(len(docs)-waiting) / float64(len(docs)))
+		v.progressBox.Show()
+	}
+}
+
+// progress shows indexing progress with an ETA.
+func (v *libraryView) progress(ev engine.Event) {
+	switch ev.Kind {
+	case engine.EventIdle:
+		v.progressBox.Hide()
+		v.main.indexing = ""
+		return
+	case engine.EventIndexing:
+		v.progressLabel.SetText("Reading " + filepath.Base(ev.Path))
+	}
+	if ev.Total > 0 {
+		v.progressBox.Show()
+		v.bar.SetValue(float64(ev.Done) / float64(ev.Total))
+		v.main.indexing = fmt.Sprintf("indexing %d of %d", ev.Done, ev.Total)
+		if ev.ETA > 0 {
+			v.main.indexing += ", about " + roundETA(ev.ETA) + " left"
+		}
+	}
+}
+
+func roundETA(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d s", int(d.Seconds()+0.5))
+	}
+	return fmt.Sprintf("%d min", int(d.Minutes()+0.5))
+}
+
+func (v *libraryView) onPause() {
+	if v.g.eng.Paused() {
+		v.g.eng.Resume()
+		v.pause.SetText("Pause")
+		v.pause.SetIcon(theme.MediaPauseIcon())
+	} else {
+		v.g.eng.Pause()
+		v.pause.SetText("Resume")
+		v.pause.SetIcon(theme.MediaPlayIcon())
+	}
+}
+
+func (v *libraryView) onCancel() {
+	v.g.goWork(func(ctx context.Context) {
+		err := v.g.eng.CancelIndexing(ctx)
+		v.g.do(func() {
+			if err != nil {
+				v.g.showError(err)
+			}
+			v.progressBox.Hide()
+			v.reload()
+		})
+	})
+}

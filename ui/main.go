@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/carrel-ai/carrel/engine"
+)
+
+// mainView is the main window: the library on the left, the conversation
+// in the middle, the source viewer on the right, a status bar below.
+type mainView struct {
+	g       *gui
+	content fyne.CanvasObject
+	library *libraryView
+	chat    *chatView
+	viewer  *viewerView
+	status  *widget.Label
+
+	lastSpeed   float64 // tokens/s of the last answer
+	indexing    string  // what indexing is doing, for the status bar
+	unsubscribe func()
+	done        chan struct{}
+}
+
+func newMainView(g *gui) *mainView {
+	v := &mainView{g: g, status: widget.NewLabel(""), done: make(chan struct{})}
+	v.library = newLibraryView(g, v)
+	v.viewer = newViewerView(g)
+	v.chat = newChatView(g, v)
+	right := container.NewHSplit(v.chat.content, v.viewer.content)
+	right.Offset = 0.62
+	split := container.NewHSplit(v.library.content, right)
+	split.Offset = 0.25
+	v.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), v.status), nil, nil, split)
+
+	g.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { v.library.addURIs(uris) })
+	g.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { v.chat.newConversation() })
+	g.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { g.win.Canvas().Focus(v.chat.input) })
+
+	events, stop := g.eng.Subscribe()
+	v.unsubscribe = stop
+	go v.listen(events)
+	return v
+}
+
+// listen turns engine events into widget updates. Document lists are
+// refreshed at most a few times a second however fast files finish.
+func (v *mainView) listen(events <-chan engine.Event) {
+	defer close(v.done)
+	tick := time.NewTicker(300 * time.Millisecond)
+	defer tick.Stop()
+	dirty := false
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			switch ev.Kind {
+			case engine.EventModelLoading, engine.EventModelReady, engine.EventModelFailed:
+				v.g.do(func() {
+					v.updateStatus()
+					if ev.Kind == engine.EventModelFailed {
+						v.g.showError(fmt.Errorf("the chat model could not be loaded: %w", ev.Err))
+					}
+				})
+			case engine.EventProgress, engine.EventIndexing, engine.EventIdle:
+				v.g.do(func() { v.library.progress(ev); v.updateStatus() })
+				dirty = true
+			default:
+				dirty = true
+			}
+		case <-tick.C:
+			if dirty {
+				dirty = false
+				v.g.do(v.library.reload)
+			}
+		}
+	}
+}
+
+func (v *mainView) refresh() {
+	v.library.reload()
+	v.updateStatus()
+}
+
+// updateStatus writes the status bar: the model and where it runs, the
+// speed of the last answer, and indexing activity.
+func (v *mainView) updateStatus() {
+	st := v.g.eng.ChatModel()
+	text := ""
+	switch st.State {
+	case engine.ModelReady:
+		where := st.Placement.Backend
+		if st.Placement.GPULayers == 0 {
+			where = fmt.Sprintf("CPU, %d threads", st.Threads)
+		}
+		text = fmt.Sprintf("%s · %s", st.Info.Name, where)
+	case engine.ModelLoading:
+		text = "Loading the model…"
+	case engine.ModelFailed:
+		text = "The model could not be loaded"
+	default:
+		text = "No model: answers show passages only"
+	}
+	if v.lastSpeed > 0 {
+		text += fmt.Sprintf(" · last answer %.1f tokens/s", v.lastSpeed)
+	}
+	if v.indexing != "" {
+		text += " · " + v.indexing
+	}
+	v.status.SetText(text)
+}
+
+func (v *mainView) close() {
+	v.chat.close()
+	v.unsubscribe()
+	<-v.done
+}

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -50,8 +51,9 @@ func newChatView(g *gui, m *mainView) *chatView {
 	v.stop.Disable()
 	newChat := widget.NewButtonWithIcon("New conversation", theme.ContentAddIcon(), v.newConversation)
 	export := widget.NewButtonWithIcon("Copy as Markdown", theme.ContentCopyIcon(), v.copyConversation)
-	model := widget.NewButtonWithIcon("Model…", theme.SettingsIcon(), g.showSetup)
-	top := container.NewHBox(newChat, export, model)
+	history := widget.NewButtonWithIcon("History…", theme.HistoryIcon(), v.showHistory)
+	settings := widget.NewButtonWithIcon("Settings…", theme.SettingsIcon(), func() { g.showSettings(m.library.library()) })
+	top := container.NewHBox(newChat, history, export, settings)
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(v.send, v.stop), v.input)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.scroll)
 	return v
@@ -121,6 +123,65 @@ func (v *chatView) finish(t *turnView, a *engine.Answer, err error) {
 	v.turns.Refresh()
 	v.scroll.Refresh()
 	v.scroll.ScrollToBottom()
+}
+
+// showHistory lists the saved conversations; opening one shows it and
+// continues it.
+func (v *chatView) showHistory() {
+	v.g.goWork(func(context.Context) {
+		list, err := v.g.eng.Conversations()
+		v.g.do(func() {
+			if err != nil {
+				v.g.showError(err)
+				return
+			}
+			if len(list) == 0 {
+				dialog.ShowInformation("History", "No conversations yet.", v.g.win)
+				return
+			}
+			var d dialog.Dialog
+			rows := widget.NewList(func() int { return len(list) },
+				func() fyne.CanvasObject { return widget.NewLabel("conversation") },
+				func(i widget.ListItemID, o fyne.CanvasObject) {
+					c := list[i]
+					o.(*widget.Label).SetText(fmt.Sprintf("%s — %s, %s", c.Title, c.Updated.Local().Format("2 Jan 15:04"), plural(c.Turns, "question")))
+				})
+			rows.OnSelected = func(i widget.ListItemID) {
+				d.Hide()
+				v.open(list[i].ID)
+			}
+			d = dialog.NewCustom("History", "Close", rows, v.g.win)
+			d.Resize(fyne.NewSize(640, 480))
+			d.Show()
+		})
+	})
+}
+
+// open shows a saved conversation; the next question continues it.
+func (v *chatView) open(id string) {
+	v.g.goWork(func(context.Context) {
+		c, err := v.g.eng.Conversation(id)
+		v.g.do(func() {
+			if err != nil {
+				v.g.showError(err)
+				return
+			}
+			v.stopAnswer()
+			v.turns.Objects = nil
+			for i := range c.Turns {
+				a := &c.Turns[i]
+				t := newTurnView(v, a.Question)
+				t.text.WriteString(a.Text)
+				t.sources = a.Sources
+				t.finish(a, nil)
+				v.turns.Add(t.content)
+				v.last = t
+			}
+			v.conversation = c.ID
+			v.turns.Refresh()
+			v.scroll.ScrollToBottom()
+		})
+	})
 }
 
 // copyConversation puts the conversation, with its sources as footnotes,

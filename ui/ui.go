@@ -56,6 +56,11 @@ type Engine interface {
 	SetSettings(ctx context.Context, s engine.Settings) (bool, error)
 	Subscribe() (<-chan engine.Event, func())
 	ExportConversation(id string) (string, error)
+	Conversations() ([]engine.ConversationSummary, error)
+	Conversation(id string) (*engine.Conversation, error)
+	DeleteConversation(id string) error
+	SetIgnore(ctx context.Context, library string, patterns []string) error
+	DataDir() string
 	FindModels(ctx context.Context) ([]engine.FoundModel, error)
 	Catalog() ([]engine.CatalogModel, engine.CatalogModel)
 	DownloadModel(ctx context.Context, id string, progress func(engine.DownloadProgress)) (string, engine.Verified, error)

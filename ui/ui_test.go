@@ -386,3 +386,58 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 		}
 	}
 }
+
+func TestSettingsSave(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.showMain()
+	v := newSettingsView(g, engine.DefaultLibrary)
+	v.threads.SetText("2")
+	v.sources.SetSelected("4")
+	v.temp.SetValue(0.5)
+	v.system.SetText("Answer in French.")
+	v.ignore.SetText("*.tmp\n\ndrafts/\n")
+	v.save()
+	settle(t, g)
+	got := s.Settings()
+	if got.Threads != 2 || got.Sources != 4 || got.Temperature != 0.5 || got.SystemPrompt != "Answer in French." {
+		t.Errorf("saved %+v", got)
+	}
+	libs, _ := s.Libraries(context.Background())
+	if len(libs) != 1 || strings.Join(libs[0].Ignore, ",") != "*.tmp,drafts/" {
+		t.Errorf("ignore patterns %+v", libs)
+	}
+	v = newSettingsView(g, engine.DefaultLibrary)
+	if v.threads.Text != "2" || v.sources.Selected != "4" {
+		t.Error("the form does not show the saved settings")
+	}
+	v.threads.SetText("many")
+	if _, err := v.settings(); err == nil || !strings.Contains(err.Error(), "Threads") {
+		t.Errorf("a bad number: %v", err)
+	}
+}
+
+func TestHistoryReopensConversation(t *testing.T) {
+	s := newStub(t)
+	ctx := context.Background()
+	s.Add(ctx, "", false, writeDoc(t, t.TempDir(), "bread.md", "# Sourdough\n\nA starter is flour and water, fed every day."))
+	s.WaitIndexed(ctx)
+	g := newTestGUI(t, s)
+	g.showMain()
+	c := g.main.chat
+	for _, q := range []string{"What is a sourdough starter?", "How often is the starter fed?"} {
+		test.Type(c.input, q)
+		c.onSend()
+		settle(t, g)
+	}
+	id := c.conversation
+	c.newConversation()
+	c.open(id)
+	settle(t, g)
+	if c.conversation != id || len(c.turns.Objects) != 2 {
+		t.Fatalf("reopened %q with %d turns", c.conversation, len(c.turns.Objects))
+	}
+	if _, ok := button(c.last.content, "[1] bread.md"); !ok {
+		t.Error("the reopened answer lost its sources")
+	}
+}

@@ -1,0 +1,192 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/carrel-ai/carrel/engine"
+)
+
+// settingsView edits the engine's settings and the current library's
+// ignore patterns.
+type settingsView struct {
+	g    *gui
+	form *widget.Form
+
+	embed, adapter, threads, ctxSize, answer, chunk, scale, ignore, system *widget.Entry
+	cpu                                                                    *widget.Check
+	temp                                                                   *widget.Slider
+	tempLabel                                                              *widget.Label
+	sources                                                                *widget.Select
+	library                                                                string
+}
+
+func newSettingsView(g *gui, library string) *settingsView {
+	s := g.eng.Settings()
+	v := &settingsView{g: g, library: library}
+	num := func(n int) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetText(strconv.Itoa(n))
+		return e
+	}
+	v.embed = widget.NewEntry()
+	v.embed.SetText(s.EmbedModel)
+	v.embed.SetPlaceHolder("none: search by words only")
+	v.adapter = widget.NewEntry()
+	v.adapter.SetText(s.Adapter)
+	v.adapter.SetPlaceHolder("none")
+	v.scale = widget.NewEntry()
+	v.scale.SetText(strconv.FormatFloat(float64(s.AdapterScale), 'g', -1, 32))
+	v.cpu = widget.NewCheck("Run models on the CPU only", nil)
+	v.cpu.SetChecked(s.CPUOnly)
+	v.threads = num(s.Threads)
+	v.ctxSize = num(s.ContextSize)
+	v.answer = num(s.AnswerTokens)
+	v.chunk = num(s.ChunkTokens)
+	v.tempLabel = widget.NewLabel("")
+	v.temp = widget.NewSlider(0, 1.5)
+	v.temp.Step = 0.05
+	v.temp.OnChanged = func(f float64) { v.tempLabel.SetText(fmt.Sprintf("%.2f", f)) }
+	v.temp.SetValue(float64(s.Temperature))
+	v.sources = widget.NewSelect([]string{"3", "4", "5", "6", "8", "10", "12"}, nil)
+	v.sources.SetSelected(strconv.Itoa(s.Sources))
+	v.system = widget.NewMultiLineEntry()
+	v.system.SetText(s.SystemPrompt)
+	v.system.SetPlaceHolder("empty: Carrel's default instructions")
+	v.system.SetMinRowsVisible(3)
+	v.system.Wrapping = fyne.TextWrapWord
+	v.ignore = widget.NewMultiLineEntry()
+	v.ignore.SetPlaceHolder("one pattern per line, e.g. *.tmp or drafts/")
+	v.ignore.SetMinRowsVisible(2)
+	model := s.ChatModel
+	if model == "" {
+		model = "none"
+	}
+	chat := widget.NewLabel(model)
+	chat.Truncation = fyne.TextTruncateEllipsis
+	browse := func(e *widget.Entry) *widget.Button {
+		return widget.NewButton("Choose…", func() {
+			d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+				if err == nil && r != nil {
+					e.SetText(r.URI().Path())
+					r.Close()
+				}
+			}, g.win)
+			d.SetFilter(storage.NewExtensionFileFilter([]string{".gguf"}))
+			d.Resize(fyne.NewSize(800, 560))
+			d.Show()
+		})
+	}
+	v.form = &widget.Form{Items: []*widget.FormItem{
+		{Text: "Chat model", Widget: container.NewBorder(nil, nil, nil, widget.NewButton("Change…", g.showSetup), chat)},
+		{Text: "Embedding model", Widget: container.NewBorder(nil, nil, nil, browse(v.embed), v.embed), HintText: "Changing it re-embeds the library in the background."},
+		{Text: "", Widget: v.cpu},
+		{Text: "Threads", Widget: v.threads, HintText: "0: one per physical core"},
+		{Text: "Context size", Widget: v.ctxSize, HintText: "tokens; 0: the model's, at most 8192"},
+		{Text: "Temperature", Widget: container.NewBorder(nil, nil, nil, v.tempLabel, v.temp), HintText: "0 always picks the most likely word"},
+		{Text: "Sources per answer", Widget: v.sources, HintText: "fewer sources answer sooner"},
+		{Text: "Answer length", Widget: v.answer, HintText: "tokens at most"},
+		{Text: "Passage size", Widget: v.chunk, HintText: "tokens; changing it re-indexes the library in the background"},
+		{Text: "LoRA adapter", Widget: container.NewBorder(nil, nil, nil, browse(v.adapter), v.adapter)},
+		{Text: "Adapter strength", Widget: v.scale},
+		{Text: "Instructions", Widget: v.system},
+		{Text: "Skip in " + library, Widget: v.ignore},
+		{Text: "Data folder", Widget: widget.NewLabel(g.eng.DataDir()), HintText: "set CARREL_HOME to move it"},
+	}}
+	return v
+}
+
+// settings reads the form back; a field that is not a number says which.
+func (v *settingsView) settings() (engine.Settings, error) {
+	s := v.g.eng.Settings()
+	ints := []struct {
+		e    *widget.Entry
+		name string
+		to   *int
+	}{{v.threads, "Threads", &s.Threads}, {v.ctxSize, "Context size", &s.ContextSize}, {v.answer, "Answer length", &s.AnswerTokens}, {v.chunk, "Passage size", &s.ChunkTokens}}
+	for _, f := range ints {
+		n, err := strconv.Atoi(strings.TrimSpace(f.e.Text))
+		if err != nil {
+			return s, fmt.Errorf("%s must be a whole number", f.name)
+		}
+		*f.to = n
+	}
+	scale, err := strconv.ParseFloat(strings.TrimSpace(v.scale.Text), 32)
+	if err != nil {
+		return s, fmt.Errorf("adapter strength must be a number")
+	}
+	s.AdapterScale = float32(scale)
+	s.EmbedModel = strings.TrimSpace(v.embed.Text)
+	s.Adapter = strings.TrimSpace(v.adapter.Text)
+	s.CPUOnly = v.cpu.Checked
+	s.Temperature = float32(v.temp.Value)
+	s.Sources, _ = strconv.Atoi(v.sources.Selected)
+	s.SystemPrompt = strings.TrimSpace(v.system.Text)
+	return s, s.Validate()
+}
+
+// showSettings opens the settings as a dialog; Save applies them in the
+// background and says when the library will be re-indexed.
+func (g *gui) showSettings(library string) {
+	v := newSettingsView(g, library)
+	g.goWork(func(ctx context.Context) {
+		libs, err := g.eng.Libraries(ctx)
+		g.do(func() {
+			if err != nil {
+				return
+			}
+			for _, l := range libs {
+				if l.Name == library {
+					v.ignore.SetText(strings.Join(l.Ignore, "\n"))
+				}
+			}
+		})
+	})
+	d := dialog.NewCustomConfirm("Settings", "Save", "Cancel", container.NewVScroll(v.form), func(ok bool) {
+		if ok {
+			v.save()
+		}
+	}, g.win)
+	d.Resize(fyne.NewSize(720, 620))
+	d.Show()
+}
+
+func (v *settingsView) save() {
+	s, err := v.settings()
+	if err != nil {
+		v.g.showError(err)
+		return
+	}
+	var patterns []string
+	for _, p := range strings.Split(v.ignore.Text, "\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			patterns = append(patterns, p)
+		}
+	}
+	v.g.goWork(func(ctx context.Context) {
+		reindex, err := v.g.eng.SetSettings(ctx, s)
+		if err == nil {
+			err = v.g.eng.SetIgnore(ctx, v.library, patterns)
+		}
+		v.g.do(func() {
+			if err != nil {
+				v.g.showError(err)
+				return
+			}
+			if reindex {
+				dialog.ShowInformation("Re-indexing", "The library is being indexed again in the background. It stays searchable meanwhile.", v.g.win)
+			}
+			if v.g.main != nil {
+				v.g.main.refresh()
+			}
+		})
+	})
+}

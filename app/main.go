@@ -66,6 +66,20 @@ func main() {
 	os.Exit(code)
 }
 
+// openWith reports whether args are only files and folders (no command):
+// how file managers start an app to open documents with it.
+func openWith(args []string) bool {
+	if _, isCommand := commands()[args[0]]; isCommand {
+		return false
+	}
+	for _, a := range args {
+		if _, err := os.Stat(a); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 func firstArg(args []string) string {
 	if len(args) > 1 {
 		return args[1]
@@ -74,8 +88,10 @@ func firstArg(args []string) string {
 }
 
 func run(ctx context.Context, args []string) int {
-	if len(args) == 0 {
-		if err := openApp(ctx); err != nil {
+	if len(args) == 0 || openWith(args) {
+		// No command, or files given by the desktop ("Open with Carrel"):
+		// the window, which adds the files to the library.
+		if err := openApp(ctx, args...); err != nil {
 			fmt.Fprintln(os.Stderr, "carrel:", err)
 			return 1
 		}

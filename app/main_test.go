@@ -585,3 +585,22 @@ func TestScreenshots(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenWith(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "a.pdf")
+	os.WriteFile(f, []byte("%PDF-1.4"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{f}, true},
+		{[]string{f, filepath.Dir(f)}, true},
+		{[]string{"ask", "question"}, false},
+		{[]string{f, "/no/such/file"}, false},
+		{[]string{"nonsense"}, false},
+	} {
+		if got := openWith(tc.args); got != tc.want {
+			t.Errorf("openWith(%v) = %v", tc.args, got)
+		}
+	}
+}

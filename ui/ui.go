@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 
 	"github.com/carrel-ai/carrel/assets"
 	"github.com/carrel-ai/carrel/engine"
@@ -33,6 +35,9 @@ type Options struct {
 	Version string
 	// DataDir is the data folder; "" means the default.
 	DataDir string
+	// Open are files and folders to add to the library at start (the
+	// desktop's "Open with Carrel").
+	Open []string
 	// Tour, when set, drives the window through its main states, saves
 	// screenshots, and closes it.
 	Tour *Tour
@@ -87,6 +92,9 @@ func Run(ctx context.Context, opts Options) error {
 	defer e.Close()
 	g := newGUI(ctx, a, w, e, opts)
 	g.start()
+	if len(opts.Open) > 0 {
+		g.openFiles(opts.Open)
+	}
 	var tourErr error
 	if opts.Tour != nil {
 		g.runTour(*opts.Tour, func(err error) { tourErr = err })
@@ -150,6 +158,21 @@ func (g *gui) showMain() {
 	}
 	g.win.SetContent(g.main.content)
 	g.main.refresh()
+}
+
+// openFiles adds files to the current library, in the main view (the
+// files are added even before a model is chosen).
+func (g *gui) openFiles(paths []string) {
+	if g.main == nil {
+		g.showMain()
+	}
+	var uris []fyne.URI
+	for _, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			uris = append(uris, storage.NewFileURI(abs))
+		}
+	}
+	g.main.library.addURIs(uris)
 }
 
 // useModel makes path the chat model and opens the main view; the model

@@ -441,3 +441,16 @@ func TestHistoryReopensConversation(t *testing.T) {
 		t.Error("the reopened answer lost its sources")
 	}
 }
+
+func TestOpenWithAddsFiles(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.start() // no model yet: the setup screen
+	p := writeDoc(t, t.TempDir(), "notes.md", "# Notes\n\nSomething worth keeping.")
+	g.openFiles([]string{p})
+	settle(t, g)
+	ds, _ := s.Documents(context.Background(), "")
+	if g.main == nil || len(ds) != 1 || ds[0].Path != p {
+		t.Errorf("opened with a file: main view %v, documents %+v", g.main != nil, ds)
+	}
+}

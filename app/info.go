@@ -22,6 +22,7 @@ type infoReport struct {
 	GoVersion   string       `json:"go_version"`
 	LlamaCPP    bool         `json:"llama_cpp"`
 	CPUFlags    string       `json:"cpu_build_flags"`
+	CPULevel    string       `json:"cpu_level,omitempty"`
 	SystemInfo  string       `json:"system_info"`
 	Threads     int          `json:"default_threads"`
 	Devices     []llm.Device `json:"devices"`
@@ -55,7 +56,7 @@ func infoCmd() *command {
 			}
 			r := infoReport{
 				Version: version, OS: runtime.GOOS, Arch: runtime.GOARCH, GoVersion: runtime.Version(),
-				LlamaCPP: llm.Available(), CPUFlags: cpuFlags, SystemInfo: llm.SystemInfo(),
+				LlamaCPP: llm.Available(), CPUFlags: cpuFlags, CPULevel: cpuLevel, SystemInfo: llm.SystemInfo(),
 				Threads: llm.PhysicalCores(), Devices: llm.Devices(), BackendDirs: llm.BackendDirs(),
 			}
 			r.DataDir = *data
@@ -107,6 +108,9 @@ func printInfo(r infoReport) {
 	fmt.Printf("Threads:      %d (one per physical core)\n", r.Threads)
 	fmt.Printf("Data folder:  %s\n", r.DataDir)
 	fmt.Printf("Build:        llama.cpp %v, C flags %q\n", r.LlamaCPP, r.CPUFlags)
+	if r.CPULevel != "" {
+		fmt.Printf("CPU variant:  %s\n", r.CPULevel)
+	}
 	fmt.Printf("System info:  %s\n\nDevices:\n", r.SystemInfo)
 	for _, d := range r.Devices {
 		fmt.Printf("  %-8s %-5s %s, %s free of %s\n", d.Name, d.Kind, d.Description, gibs(d.FreeBytes), gibs(d.TotalBytes))

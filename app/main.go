@@ -56,6 +56,11 @@ func commands() map[string]*command {
 }
 
 func main() {
+	// A release's baseline build hands over to the build for this CPU's
+	// best instruction set (AVX2, AVX-512) when the package has one.
+	if v := bestVariant(); v != "" {
+		runVariant(v)
+	}
 	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
 	if c, ok := commands()[firstArg(os.Args)]; ok && c.Interactive {
 		sigs = sigs[1:]

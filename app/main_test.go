@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -602,5 +603,39 @@ func TestOpenWith(t *testing.T) {
 		if got := openWith(tc.args); got != tc.want {
 			t.Errorf("openWith(%v) = %v", tc.args, got)
 		}
+	}
+}
+
+func TestBestVariant(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("x86-64 only")
+	}
+	exe, _ := os.Executable()
+	dir := filepath.Dir(exe)
+	old := cpuLevel
+	defer func() { cpuLevel = old }()
+	cpuLevel = ""
+	if v := bestVariant(); v != "" {
+		t.Errorf("a local build looked for variants: %q", v)
+	}
+	cpuLevel = "x86-64"
+	levels := supportedLevels()
+	if len(levels) == 0 {
+		if v := bestVariant(); v != "" {
+			t.Errorf("a CPU without AVX2 chose %q", v)
+		}
+		return
+	}
+	want := filepath.Join(dir, variantName(levels[len(levels)-1]))
+	if err := os.WriteFile(want, []byte("x"), 0o755); err != nil {
+		t.Skip("cannot write beside the test binary:", err)
+	}
+	defer os.Remove(want)
+	if v := bestVariant(); v != want {
+		t.Errorf("bestVariant() = %q, want %q", v, want)
+	}
+	t.Setenv(variantEnv, "1")
+	if v := bestVariant(); v != "" {
+		t.Errorf("a variant looked for variants: %q", v)
 	}
 }

@@ -22,7 +22,7 @@ LDFLAGS := -X 'main.version=$(VERSION)' -X 'main.cpuFlags=$(CPU_FLAGS)'
 # Packages that are pure Go: they must also build and pass without cgo.
 PURE := ./engine/... ./internal/...
 
-.PHONY: all build run test test-pure vet deps deps-test check-ollama screenshots clean
+.PHONY: all build run test test-pure vet deps deps-test check-ollama screenshots package package-linux package-windows clean
 
 all: build
 
@@ -61,6 +61,21 @@ screenshots: deps-test build
 	xvfb-run -a -s "-screen 0 1024x700x24" ./bin/carrel screenshots --out docs/screenshots \
 		--model $(SHARED)/models/stories260K.gguf \
 		$(SHARED)/corpus/pdf/text $(SHARED)/corpus/docx $(SHARED)/corpus/pdf/encrypted
+
+# Installable packages in dist/: the Linux tarball and the Windows
+# executable (cross-built with mingw-w64), each with llama.cpp compiled for
+# three x86-64 levels (see packaging/package.sh). The macOS app is built
+# on a Mac by .github/workflows/release.yml.
+package: package-linux package-windows
+
+deps-package:
+	@sh packaging/deps.sh package
+
+package-linux: deps-package check-ollama
+	sh packaging/package.sh linux
+
+package-windows: deps-package check-ollama
+	sh packaging/package.sh windows
 
 clean:
 	rm -rf bin dist

@@ -73,26 +73,13 @@ func chatLoop(ctx context.Context, c *llm.Context, system string, opts llm.Gener
 	defer signal.Stop(sig)
 	lines := readLines(in)
 	for {
-		fmt.Fprint(out, "\n> ")
-		var line string
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-sig:
-			fmt.Fprintln(out)
-			return nil
-		case l, ok := <-lines:
-			if !ok {
-				fmt.Fprintln(out)
-				return nil
-			}
-			line = strings.TrimSpace(l)
+		line, more, err := prompt(ctx, out, lines, sig)
+		if !more {
+			return err
 		}
 		switch line {
 		case "":
 			continue
-		case "/exit", "/quit":
-			return nil
 		case "/reset":
 			msgs = msgs[:base]
 			fmt.Fprintln(info, "(conversation cleared)")
@@ -134,26 +121,13 @@ func libraryChat(ctx context.Context, e *engine.Engine, library string, in io.Re
 	lines := readLines(in)
 	conv := ""
 	for {
-		fmt.Fprint(out, "\n> ")
-		var line string
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-sig:
-			fmt.Fprintln(out)
-			return nil
-		case l, ok := <-lines:
-			if !ok {
-				fmt.Fprintln(out)
-				return nil
-			}
-			line = strings.TrimSpace(l)
+		line, more, err := prompt(ctx, out, lines, sig)
+		if !more {
+			return err
 		}
 		switch line {
 		case "":
 			continue
-		case "/exit", "/quit":
-			return nil
 		case "/new", "/reset":
 			conv = ""
 			fmt.Fprintln(info, "(new conversation)")
@@ -192,6 +166,27 @@ func libraryLabel(name string) string {
 		return "all your libraries"
 	}
 	return fmt.Sprintf("the library %q", name)
+}
+
+// prompt shows "> " and waits for a line. It reports false when the chat
+// should end: end of input, "/exit", Ctrl+C at the prompt, or ctx ending
+// (then with ctx's error).
+func prompt(ctx context.Context, out io.Writer, lines <-chan string, sig <-chan os.Signal) (string, bool, error) {
+	fmt.Fprint(out, "\n> ")
+	select {
+	case <-ctx.Done():
+		return "", false, ctx.Err()
+	case <-sig:
+		fmt.Fprintln(out)
+		return "", false, nil
+	case l, ok := <-lines:
+		if !ok {
+			fmt.Fprintln(out)
+			return "", false, nil
+		}
+		l = strings.TrimSpace(l)
+		return l, l != "/exit" && l != "/quit", nil
+	}
 }
 
 // readLines reads in line by line on its own goroutine, since reading

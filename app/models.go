@@ -33,20 +33,6 @@ func dataDir(flagValue string) (string, error) {
 	return engine.DefaultDataDir()
 }
 
-// memory returns this computer's RAM and the free memory of its best GPU,
-// 0 when unknown.
-func memory() (ram, gpu uint64) {
-	for _, d := range llm.Devices() {
-		switch d.Kind {
-		case llm.DeviceCPU:
-			ram = d.TotalBytes
-		case llm.DeviceGPU:
-			gpu = max(gpu, d.FreeBytes)
-		}
-	}
-	return ram, gpu
-}
-
 func modelsListCmd() *command {
 	fs := flag.NewFlagSet("models list", flag.ContinueOnError)
 	data := dataFlag(fs)
@@ -68,7 +54,7 @@ func modelsListCmd() *command {
 			if err != nil {
 				return err
 			}
-			ram, gpu := memory()
+			ram, gpu := engine.Memory()
 			rec := models.Recommend(ram, gpu)
 			fits := func(need uint64) any {
 				if ram == 0 {

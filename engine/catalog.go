@@ -28,7 +28,12 @@ func (e *Engine) FindModels(ctx context.Context) ([]FoundModel, error) {
 // Catalog is the list of recommended models, and the one recommended for
 // this computer's memory and GPU.
 func (e *Engine) Catalog() ([]CatalogModel, CatalogModel) {
-	var ram, gpu uint64
+	return models.Catalog, models.Recommend(Memory())
+}
+
+// Memory returns this computer's RAM and the free memory of its best GPU,
+// in bytes; 0 when unknown (a build without llama.cpp).
+func Memory() (ram, gpu uint64) {
 	for _, d := range llm.Devices() {
 		switch d.Kind {
 		case llm.DeviceCPU:
@@ -37,7 +42,7 @@ func (e *Engine) Catalog() ([]CatalogModel, CatalogModel) {
 			gpu = max(gpu, d.FreeBytes)
 		}
 	}
-	return models.Catalog, models.Recommend(ram, gpu)
+	return ram, gpu
 }
 
 // DownloadModel downloads a catalog model into the data folder's models/

@@ -101,13 +101,22 @@ func (e *Engine) Add(ctx context.Context, library string, watch bool, paths ...s
 	if err != nil {
 		return 0, err
 	}
-	abs := make([]string, len(paths))
-	for i, p := range paths {
-		if abs[i], err = filepath.Abs(p); err != nil {
-			return 0, fmt.Errorf("engine: %s: %w", p, err)
-		}
+	abs, err := absPaths(paths)
+	if err != nil {
+		return 0, err
 	}
 	return in.Add(ctx, lib, watch, abs...)
+}
+
+func absPaths(paths []string) ([]string, error) {
+	abs := make([]string, len(paths))
+	for i, p := range paths {
+		var err error
+		if abs[i], err = filepath.Abs(p); err != nil {
+			return nil, fmt.Errorf("engine: %s: %w", p, err)
+		}
+	}
+	return abs, nil
 }
 
 // Remove takes files, or everything below folders, out of a library. The
@@ -121,11 +130,9 @@ func (e *Engine) Remove(ctx context.Context, library string, paths ...string) (i
 	if err != nil {
 		return 0, err
 	}
-	abs := make([]string, len(paths))
-	for i, p := range paths {
-		if abs[i], err = filepath.Abs(p); err != nil {
-			return 0, fmt.Errorf("engine: %s: %w", p, err)
-		}
+	abs, err := absPaths(paths)
+	if err != nil {
+		return 0, err
 	}
 	return in.Remove(ctx, lib, abs...)
 }

@@ -97,43 +97,46 @@ func chooseSources(ctx context.Context, lib Library, b *budget, question string,
 	all := sources(hits)
 	// Binary search for the most sources that fit: counting a prompt
 	// tokenizes it whole, so count few times.
-	lo, hi := 0, len(all)
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		ok, err := b.fits(all[:mid])
-		if err != nil {
-			return nil, "", err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
+	n, err := largest(len(all), func(n int) (bool, error) { return b.fits(all[:n]) })
+	if err != nil {
+		return nil, "", err
 	}
-	if lo > 0 {
-		return all[:lo], "", nil
+	if n > 0 {
+		return all[:n], "", nil
 	}
 	first := all[0]
 	rs := []rune(first.Text)
-	lo, hi = 0, len(rs)
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		first.Text = string(rs[:mid]) + "…"
-		ok, err := b.fits([]Source{first})
-		if err != nil {
-			return nil, "", err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
+	lo, err := largest(len(rs), func(n int) (bool, error) {
+		first.Text = string(rs[:n]) + "…"
+		return b.fits([]Source{first})
+	})
+	if err != nil {
+		return nil, "", err
 	}
 	if lo == 0 {
 		return nil, "", fmt.Errorf("%w: no room left for any source", ErrQuestionTooLong)
 	}
 	first.Text = string(rs[:lo]) + "…"
 	return []Source{first}, "", nil
+}
+
+// largest returns the largest n in [0, max] for which ok(n) holds,
+// assuming ok is true up to some n and false above; ok(0) is not asked.
+func largest(max int, ok func(int) (bool, error)) (int, error) {
+	lo, hi := 0, max
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		fits, err := ok(mid)
+		if err != nil {
+			return 0, err
+		}
+		if fits {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo, nil
 }
 
 // wholeDocument returns the document the question is about, section by

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Makes Carrel.app and a .dmg from bin/carrel, on a Mac (run `make build`
+# first). The app bundle comes from fyne's packager (FyneApp.toml: name,
+# id, version, icon); the disk image from hdiutil. Sign and notarize with
+# your Developer ID before distributing (not done here).
+set -eu
+go=${GO:-go}
+version=$(sed -n 's/^[[:space:]]*Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+arch=$($go env GOARCH)
+mkdir -p dist
+command -v fyne >/dev/null || $go install fyne.io/tools/cmd/fyne@v1.7.4
+fyne=$(command -v fyne || echo "$($go env GOPATH)/bin/fyne")
+"$fyne" package -os darwin --exe bin/carrel --name Carrel --app-id ai.carrel.app \
+	--app-version "$version" --icon assets/icon.png --release
+rm -rf dist/Carrel.app
+mv Carrel.app dist/
+staging=$(mktemp -d)
+cp -R dist/Carrel.app "$staging/"
+ln -s /Applications "$staging/Applications"
+hdiutil create -volname Carrel -srcfolder "$staging" -ov -format UDZO "dist/Carrel-$version-macos-$arch.dmg"
+rm -rf "$staging"
+echo "dist/Carrel-$version-macos-$arch.dmg"

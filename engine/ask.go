@@ -94,7 +94,14 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	cfg := rag.Config{SystemPrompt: set.SystemPrompt, Sources: set.Sources, AnswerTokens: set.AnswerTokens,
 		Temperature: set.Temperature, Seed: rand.Int64N(1 << 31)}
 	cfg.Search.Filter = filter
-	lib := passages{r: e.retriever(), idx: e.idx}
+	// The retriever is taken for the search alone: it holds the previous
+	// embedding model open, if any, and the answer may take minutes.
+	search := func(q string) (rag.Retrieval, error) {
+		rt, done := e.retriever()
+		defer done()
+		return rag.Retrieve(ctx, passages{r: rt, idx: e.idx}, q, cfg)
+	}
+	lib := passages{idx: e.idx} // answering reads whole documents, never searches
 
 	// Retrieval runs while the model loads. A follow-up needs the model
 	// first, to turn it into a standalone query.
@@ -110,13 +117,13 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 			m = cm
 		}
 		query, _ := rag.StandaloneQuery(ctx, m, cfg, history, question)
-		r, rerr = rag.Retrieve(ctx, lib, query, cfg)
+		r, rerr = search(query)
 	} else {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, rerr = rag.Retrieve(ctx, lib, question, cfg)
+			r, rerr = search(question)
 		}()
 		cm, err = e.model.acquire(ctx)
 		wg.Wait()

@@ -47,14 +47,19 @@ type Engine struct {
 	model  modelSlot
 	events events
 
-	bg     context.Context // ends at Close
-	stop   context.CancelFunc
-	mu     sync.Mutex // guards set, emb, ing, ingEnd, closed
-	set    Settings
-	emb    *Embedder
-	ing    *ingest.Ingester
-	ingEnd func() // stops the ingester's goroutines and waits for them
-	closed bool
+	bg   context.Context // ends at Close
+	stop context.CancelFunc
+	mu   sync.Mutex // guards set, emb, ing, ingEnd, closed
+	set  Settings
+	emb  *Embedder
+	// prevEmb is the embedding model before a change, kept for queries
+	// while the library is re-embedded; prevMu is held (read) while a
+	// search uses it, so it is closed only when no search does.
+	prevEmb *Embedder
+	prevMu  sync.RWMutex
+	ing     *ingest.Ingester
+	ingEnd  func() // stops the ingester's goroutines and waits for them
+	closed  bool
 	// libs caches library names for events. It has its own lock: events
 	// come from indexing workers that SetSettings may be waiting for.
 	libMu sync.Mutex
@@ -155,6 +160,47 @@ func (e *Engine) closeEmbedder() {
 		e.emb.Close()
 		e.emb = nil
 	}
+	e.retirePrevious()
+}
+
+// retirePrevious stops using the previous embedding model: its vectors are
+// dropped and the model is closed once no search uses it. Call with e.mu
+// held.
+func (e *Engine) retirePrevious() {
+	prev := e.prevEmb
+	if prev == nil {
+		return
+	}
+	e.prevEmb = nil
+	e.idx.DropPrevious()
+	go func() {
+		e.prevMu.Lock() // waits for searches using it
+		prev.Close()
+		e.prevMu.Unlock()
+	}()
+}
+
+// reembedded retires the previous embedding model once no document has
+// vectors of it any more.
+func (e *Engine) reembedded() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.prevEmb == nil || e.closed {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ds, err := e.idx.Documents(ctx, index.DocFilter{})
+	if err != nil {
+		return
+	}
+	prev := e.prevEmb.Model()
+	for _, d := range ds {
+		if d.Model == prev {
+			return
+		}
+	}
+	e.retirePrevious()
 }
 
 // Close stops background work and frees the models. Indexing work not yet
@@ -234,13 +280,23 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 		}
 		e.ingEnd()
 		if s.EmbedModel != old.EmbedModel {
-			e.closeEmbedder()
-			e.emb = emb
-			model := ""
-			if emb != nil {
-				model = emb.Model()
+			var err error
+			if e.emb != nil && emb != nil {
+				// The old model keeps answering queries for the passages
+				// not yet re-embedded; it is closed when all are done.
+				e.retirePrevious()
+				e.prevEmb, e.emb = e.emb, emb
+				err = e.idx.ChangeModel(ctx, emb.Model())
+			} else {
+				e.closeEmbedder()
+				e.emb = emb
+				model := ""
+				if emb != nil {
+					model = emb.Model()
+				}
+				err = e.idx.LoadVectors(ctx, model)
 			}
-			if err := e.idx.LoadVectors(ctx, model); err != nil {
+			if err != nil {
 				e.set = s
 				e.startIngest()
 				return false, err
@@ -317,6 +373,9 @@ func (e *Engine) ingestEvent(ev ingest.Event) {
 		out.Library = e.libraryName(ev.Library)
 	}
 	e.events.emit(out)
+	if kind == EventIdle {
+		go e.reembedded()
+	}
 }
 
 func (e *Engine) libraryName(id int64) string {

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/gguf"
 	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/synth"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 )
 
@@ -354,5 +356,55 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if list, _ := e.Conversations(); len(list) != 4 {
 		t.Errorf("%d conversations saved, want 4", len(list))
+	}
+}
+
+// TestChangeEmbeddingModel re-embeds a library with another model: the
+// library stays searchable by meaning throughout, and every document ends
+// with vectors of the new model.
+func TestChangeEmbeddingModel(t *testing.T) {
+	if !llm.Available() {
+		t.Skip("built without cgo: no model support")
+	}
+	first := sharedtest.Path(t, "models/stories260K.gguf")
+	second := filepath.Join(t.TempDir(), "tiny.gguf")
+	if err := synth.Write(context.Background(), second, synth.Options{Shape: synth.Shapes["tiny"], Type: gguf.TensorF32, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	s := engine.DefaultSettings()
+	s.EmbedModel = first
+	e := openEngine(t, t.TempDir(), &s)
+	addAndWait(t, e, "Travel", writeDocs(t))
+	ctx := context.Background()
+	if res, err := e.Search(ctx, "Eiffel Tower", engine.SearchOptions{Mode: "vector"}); err != nil || len(res.Hits) == 0 {
+		t.Fatalf("vector search with the first model: %v", err)
+	}
+	s.EmbedModel = second
+	reindex, err := e.SetSettings(ctx, s)
+	if err != nil || !reindex {
+		t.Fatalf("change: %v, reindex %v", err, reindex)
+	}
+	// Searching by meaning works at once, before and while re-embedding.
+	if res, err := e.Search(ctx, "Eiffel Tower", engine.SearchOptions{Mode: "vector"}); err != nil || len(res.Hits) == 0 {
+		t.Fatalf("vector search during the change: %+v, %v", res, err)
+	}
+	if err := e.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := e.Documents(ctx, "Travel")
+	chunks := 0
+	for _, d := range ds {
+		chunks += d.Chunks
+		if !strings.HasPrefix(d.Model, "tiny.gguf@") || d.Status != engine.Ready {
+			t.Errorf("%s: model %q, %s", d.Path, d.Model, d.Status)
+		}
+	}
+	res, err := e.Search(ctx, "Eiffel Tower", engine.SearchOptions{Mode: "vector"})
+	seen := map[int64]bool{}
+	for _, h := range res.Hits {
+		seen[h.ChunkID] = true
+	}
+	if err != nil || len(res.Hits) != chunks || len(seen) != chunks {
+		t.Errorf("vector search after the change: %d hits (%d distinct) of %d passages, %v", len(res.Hits), len(seen), chunks, err)
 	}
 }

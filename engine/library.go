@@ -252,7 +252,9 @@ func (e *Engine) Search(ctx context.Context, query string, o SearchOptions) (Sea
 		return SearchResult{}, err
 	}
 	f.Since, f.Until = o.Since, o.Until
-	return e.retriever().Search(ctx, query, retrieve.Options{K: o.K, Mode: o.Mode, Filter: f})
+	r, done := e.retriever()
+	defer done()
+	return r.Search(ctx, query, retrieve.Options{K: o.K, Mode: o.Mode, Filter: f})
 }
 
 func (e *Engine) filter(ctx context.Context, library, folder string, formats []string) (index.Filter, string, error) {
@@ -276,13 +278,21 @@ func (e *Engine) filter(ctx context.Context, library, folder string, formats []s
 	return f, library, nil
 }
 
-func (e *Engine) retriever() *retrieve.Retriever {
+// retriever returns a retriever for the current models and a function to
+// call when the search is done (it keeps the previous embedding model
+// open meanwhile).
+func (e *Engine) retriever() (*retrieve.Retriever, func()) {
+	e.prevMu.RLock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.emb == nil {
-		return retrieve.New(e.idx, nil)
+		return retrieve.New(e.idx, nil), e.prevMu.RUnlock
 	}
-	return retrieve.New(e.idx, e.emb)
+	r := retrieve.New(e.idx, e.emb)
+	if e.prevEmb != nil {
+		r.WithPrevious(e.prevEmb)
+	}
+	return r, e.prevMu.RUnlock
 }
 
 // passages makes the index the rag package's Library.

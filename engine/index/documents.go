@@ -309,6 +309,7 @@ func (x *Index) LoadVectors(ctx context.Context, model string) error {
 	defer x.mu.Unlock()
 	x.vec = map[int64]*flat{}
 	x.model = model
+	x.prev, x.prevModel = nil, ""
 	if model == "" {
 		return nil
 	}
@@ -364,6 +365,39 @@ func (x *Index) LoadVectors(ctx context.Context, model string) error {
 	return nil
 }
 
+// ChangeModel loads the vectors of a new embedding model, as LoadVectors
+// does, but keeps the previous model's vectors searchable (VectorPrevious)
+// until DropPrevious: while the library is re-embedded, chunks not yet
+// done are still found by meaning with the old model's query vectors.
+func (x *Index) ChangeModel(ctx context.Context, model string) error {
+	x.mu.RLock()
+	prev, prevModel := x.vec, x.model
+	x.mu.RUnlock()
+	if err := x.LoadVectors(ctx, model); err != nil {
+		return err
+	}
+	if prevModel != "" && model != "" && prevModel != model {
+		x.mu.Lock()
+		x.prev, x.prevModel = prev, prevModel
+		x.mu.Unlock()
+	}
+	return nil
+}
+
+// PreviousModel is the model whose vectors ChangeModel kept, or "".
+func (x *Index) PreviousModel() string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.prevModel
+}
+
+// DropPrevious frees the previous model's vectors.
+func (x *Index) DropPrevious() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.prev, x.prevModel = nil, ""
+}
+
 // Model is the embedding model whose vectors are loaded.
 func (x *Index) Model() string {
 	x.mu.RLock()
@@ -391,9 +425,11 @@ func (x *Index) addVectorsLocked(lib int64, ids []int64, vectors [][]float32) {
 }
 
 func (x *Index) dropVectorsLocked(lib int64, ids []int64) {
-	if s := x.vec[lib]; s != nil {
-		for _, id := range ids {
-			s.remove(id)
+	for _, store := range []map[int64]*flat{x.vec, x.prev} {
+		if s := store[lib]; s != nil {
+			for _, id := range ids {
+				s.remove(id)
+			}
 		}
 	}
 }

@@ -92,6 +92,10 @@ type Index struct {
 	mu     sync.RWMutex    // vector stores and what searches see
 	vec    map[int64]*flat // library id → its vectors
 	model  string          // embedding model whose vectors are loaded
+	// prev keeps the vectors of the model before a change, searchable
+	// while the library is re-embedded (see ChangeModel).
+	prev      map[int64]*flat
+	prevModel string
 	chunks atomic.Int64    // chunks in the index, for query planning
 	closed bool
 }

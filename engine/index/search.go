@@ -188,12 +188,31 @@ func (x *Index) Vector(ctx context.Context, vec []float32, f Filter, k int) ([]H
 	if x.model == "" || k <= 0 {
 		return nil, nil
 	}
+	return x.vectorLocked(ctx, x.vec, vec, f, k)
+}
+
+// VectorPrevious ranks the chunks that still have vectors of the previous
+// model (see ChangeModel) by cosine similarity to vec, a unit vector of
+// that model.
+func (x *Index) VectorPrevious(ctx context.Context, vec []float32, f Filter, k int) ([]Hit, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return nil, ErrClosed
+	}
+	if x.prevModel == "" || k <= 0 {
+		return nil, nil
+	}
+	return x.vectorLocked(ctx, x.prev, vec, f, k)
+}
+
+func (x *Index) vectorLocked(ctx context.Context, stores map[int64]*flat, vec []float32, f Filter, k int) ([]Hit, error) {
 	want := k
 	if !f.empty() {
 		want = k * 4 // filters are applied after: look further
 	}
 	var hits []Hit
-	for lib, s := range x.vec {
+	for lib, s := range stores {
 		if len(f.Libraries) > 0 && !containsID(f.Libraries, lib) {
 			continue
 		}

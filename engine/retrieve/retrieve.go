@@ -96,12 +96,22 @@ type Result struct {
 
 // Retriever searches an index.
 type Retriever struct {
-	idx *index.Index
-	emb Embedder
+	prev Embedder
+	idx  *index.Index
+	emb  Embedder
 }
 
 // New returns a Retriever; emb may be nil (lexical search only).
 func New(idx *index.Index, emb Embedder) *Retriever { return &Retriever{idx: idx, emb: emb} }
+
+// WithPrevious also searches the vectors the index kept of the embedding
+// model before a change (index.ChangeModel), with that model's query
+// vectors: while a library is re-embedded, passages not yet done are
+// still found by meaning. prev must be that model; otherwise it is unused.
+func (r *Retriever) WithPrevious(prev Embedder) *Retriever {
+	r.prev = prev
+	return r
+}
 
 // Search runs a query.
 func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result, error) {
@@ -149,8 +159,8 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 	}
 	// The two retrievers run at once: a hybrid search costs the slower
 	// of the two, not their sum.
-	var lex, vec []index.Hit
-	var lexErr, vecErr error
+	var lex, vec, old []index.Hit
+	var lexErr, vecErr, oldErr error
 	var wg sync.WaitGroup
 	if o.Mode != Vector {
 		wg.Add(1)
@@ -172,6 +182,18 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 			}
 			vec, vecErr = r.idx.Vector(ctx, vs[0], o.Filter, o.Candidates)
 		}()
+		if r.prev != nil && r.idx.PreviousModel() == r.prev.Model() && r.prev.Model() != "" {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				vs, err := r.prev.Embed(ctx, []string{query})
+				if err != nil {
+					oldErr = fmt.Errorf("retrieve: embedding the query with the previous model: %w", err)
+					return
+				}
+				old, oldErr = r.idx.VectorPrevious(ctx, vs[0], o.Filter, o.Candidates)
+			}()
+		}
 	}
 	wg.Wait()
 	if lexErr != nil {
@@ -179,6 +201,9 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 	}
 	if vecErr != nil {
 		return res, vecErr
+	}
+	if oldErr != nil {
+		return res, oldErr
 	}
 	for i, h := range lex {
 		s := get(h.ChunkID)
@@ -188,6 +213,16 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 	for i, h := range vec {
 		s := get(h.ChunkID)
 		s.Vector, s.VectorRank = h.Score, i+1
+		s.Fused += o.VectorWeight / (o.RRFK + float64(i+1))
+	}
+	// The previous model's ranks cover the chunks not yet re-embedded (a
+	// chunk has vectors of one model at a time), so they fuse as a vector
+	// ranking of their own.
+	for i, h := range old {
+		s := get(h.ChunkID)
+		if s.VectorRank == 0 {
+			s.Vector, s.VectorRank = h.Score, i+1
+		}
 		s.Fused += o.VectorWeight / (o.RRFK + float64(i+1))
 	}
 	ids := make([]int64, 0, len(scores))

@@ -148,3 +148,68 @@ func TestFiltersAndCJK(t *testing.T) {
 		t.Errorf("date filter: %+v", res.Hits)
 	}
 }
+
+// TestPreviousModelKeepsServing changes the embedding model: documents not
+// yet re-embedded are still found by meaning through the previous model's
+// vectors, and re-embedded ones through the new model's.
+func TestPreviousModelKeepsServing(t *testing.T) {
+	idx, lib := build(t)
+	ctx := context.Background()
+	if err := idx.ChangeModel(ctx, "other"); err != nil {
+		t.Fatal(err)
+	}
+	if idx.Model() != "other" || idx.PreviousModel() != "topics" {
+		t.Fatalf("models %q, previous %q", idx.Model(), idx.PreviousModel())
+	}
+	// Re-embed the rain document with the new model.
+	d, _ := idx.Document(ctx, lib.ID, "/docs/d.txt")
+	text := "Heavy rain and a storm are expected this weekend."
+	vs, _ := otherModel{}.Embed(ctx, []string{text})
+	if err := idx.Replace(ctx, d.ID, index.Meta{Hash: text + "2", Format: "text"}, []index.Chunk{{Text: text, Page: 1}}, vs, "other"); err != nil {
+		t.Fatal(err)
+	}
+	r := New(idx, otherModel{}).WithPrevious(topicEmbedder{})
+	// "cat" is in no text: only vectors can find the cat passages, and
+	// they still have only the previous model's vectors.
+	res, err := r.Search(ctx, "cat", Options{Mode: Vector})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (Each ranking's first place fuses equally, so the new model's one
+	// vector ranks among them: look at the first three.)
+	top := ""
+	for _, h := range res.Hits[:min(3, len(res.Hits))] {
+		top += h.Text
+	}
+	if !strings.Contains(top, "kitten") || !strings.Contains(top, "feline") || !res.Relevant {
+		t.Fatalf("previous model's vectors not searched: %+v", res.Hits)
+	}
+	// "weather" finds the re-embedded document through the new model.
+	res, _ = r.Search(ctx, "weather", Options{Mode: Vector})
+	found := false
+	for _, h := range res.Hits[:min(2, len(res.Hits))] {
+		found = found || h.Path == "/docs/d.txt" && h.Scores.Vector > 0.5
+	}
+	if !found {
+		t.Fatalf("new model's vectors: %+v", res.Hits)
+	}
+	// Its old vector is gone: it is not found twice.
+	seen := map[string]int{}
+	for _, h := range res.Hits {
+		seen[h.Path]++
+	}
+	if seen["/docs/d.txt"] != 1 {
+		t.Errorf("the re-embedded document appears %d times", seen["/docs/d.txt"])
+	}
+	// Without the previous model's embedder, only re-embedded documents.
+	res, _ = New(idx, otherModel{}).Search(ctx, "cat", Options{Mode: Vector})
+	for _, h := range res.Hits {
+		if strings.Contains(h.Text, "kitten") && h.Scores.Vector > 0.5 {
+			t.Errorf("found by an old vector without the old model: %+v", h)
+		}
+	}
+	idx.DropPrevious()
+	if idx.PreviousModel() != "" {
+		t.Error("previous vectors kept after DropPrevious")
+	}
+}

@@ -89,15 +89,15 @@ type Index struct {
 	db      *sql.DB
 	writeMu sync.Mutex // one writer at a time: no SQLITE_BUSY churn
 
-	mu     sync.RWMutex    // vector stores and what searches see
-	vec    map[int64]*flat // library id → its vectors
-	model  string          // embedding model whose vectors are loaded
+	mu    sync.RWMutex    // vector stores and what searches see
+	vec   map[int64]*flat // library id → its vectors
+	model string          // embedding model whose vectors are loaded
 	// prev keeps the vectors of the model before a change, searchable
 	// while the library is re-embedded (see ChangeModel).
 	prev      map[int64]*flat
 	prevModel string
-	chunks atomic.Int64    // chunks in the index, for query planning
-	closed bool
+	chunks    atomic.Int64 // chunks in the index, for query planning
+	closed    bool
 }
 
 const schema = `

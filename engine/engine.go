@@ -328,7 +328,8 @@ func (e *Engine) markAllStale(ctx context.Context) error {
 		return err
 	}
 	for _, d := range ds {
-		if err := e.idx.SetStatus(ctx, d.ID, index.Stale, "", ""); err != nil {
+		// Queued: the content is unchanged, but it must be cut anew.
+		if err := e.idx.SetStatus(ctx, d.ID, index.Queued, "", ""); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -406,5 +407,76 @@ func TestChangeEmbeddingModel(t *testing.T) {
 	}
 	if err != nil || len(res.Hits) != chunks || len(seen) != chunks {
 		t.Errorf("vector search after the change: %d hits (%d distinct) of %d passages, %v", len(res.Hits), len(seen), chunks, err)
+	}
+}
+
+// TestUnlockEncrypted indexes a password-protected PDF: it fails, asking
+// for the password, until Unlock gives it; a wrong password fails again.
+func TestUnlockEncrypted(t *testing.T) {
+	src := sharedtest.Path(t, "corpus/pdf/encrypted/pypdf-libreoffice-password.pdf")
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "secret.pdf")
+	raw, _ := os.ReadFile(src)
+	os.WriteFile(pdf, raw, 0o644)
+	e := openEngine(t, t.TempDir(), nil)
+	addAndWait(t, e, "Vault", pdf)
+	ctx := context.Background()
+	status := func() engine.Document {
+		ds, _ := e.Documents(ctx, "Vault")
+		return ds[0]
+	}
+	if d := status(); d.Status != engine.Failed || d.ErrorKind != "encrypted" {
+		t.Fatalf("without the password: %s %q", d.Status, d.ErrorKind)
+	}
+	for _, tc := range []struct {
+		password string
+		want     engine.Status
+	}{{"wrong", engine.Failed}, {"openpassword", engine.Ready}} {
+		if err := e.Unlock(ctx, "Vault", pdf, tc.password); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.WaitIndexed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d := status(); d.Status != tc.want || (tc.want == engine.Ready && d.Chunks == 0) {
+			t.Errorf("password %q: %s, %d passages, %q", tc.password, d.Status, d.Chunks, d.Error)
+		}
+	}
+	// Re-indexing an unchanged document reads it again (the password is
+	// not kept, so this one fails again, honestly).
+	if err := e.Reindex(ctx, "Vault", pdf); err != nil {
+		t.Fatal(err)
+	}
+	e.WaitIndexed(ctx)
+	if d := status(); d.Status != engine.Failed || d.ErrorKind != "encrypted" {
+		t.Errorf("re-indexed without the password: %s", d.Status)
+	}
+}
+
+// TestChunkSizeChangeReindexes checks that a new passage size cuts every
+// document anew, though no file changed.
+func TestChunkSizeChangeReindexes(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&b, "Sentence number %d of a long document about lighthouses and harbours. ", i)
+	}
+	p := filepath.Join(dir, "long.txt")
+	os.WriteFile(p, []byte(b.String()), 0o644)
+	e := openEngine(t, t.TempDir(), nil)
+	addAndWait(t, e, "L", p)
+	ctx := context.Background()
+	before, _ := e.Documents(ctx, "L")
+	s := e.Settings()
+	s.ChunkTokens = 100
+	if reindex, err := e.SetSettings(ctx, s); err != nil || !reindex {
+		t.Fatalf("%v, reindex %v", err, reindex)
+	}
+	if err := e.WaitIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := e.Documents(ctx, "L")
+	if after[0].Status != engine.Ready || after[0].Chunks <= before[0].Chunks*2 {
+		t.Errorf("passages before %d, after %d (%s)", before[0].Chunks, after[0].Chunks, after[0].Status)
 	}
 }

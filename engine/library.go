@@ -137,8 +137,8 @@ func (e *Engine) Remove(ctx context.Context, library string, paths ...string) (i
 	return in.Remove(ctx, lib, abs...)
 }
 
-// Reindex indexes a document again; its old passages keep serving until
-// the new ones replace them.
+// Reindex reads and indexes a document again, even if it has not changed;
+// its old passages keep serving until the new ones replace them.
 func (e *Engine) Reindex(ctx context.Context, library, path string) error {
 	lib, err := e.library(ctx, library, false)
 	if err != nil {
@@ -152,7 +152,24 @@ func (e *Engine) Reindex(ctx context.Context, library, path string) error {
 	if err != nil {
 		return fmt.Errorf("engine: %s is not in library %q: %w", path, lib.Name, err)
 	}
-	return e.idx.SetStatus(ctx, d.ID, index.Stale, "", "")
+	// Queued, not stale: a stale file whose content is unchanged is only
+	// marked ready again.
+	return e.idx.SetStatus(ctx, d.ID, index.Queued, "", "")
+}
+
+// Unlock indexes an encrypted document with its password. The password is
+// used once, to read the file, and is not stored.
+func (e *Engine) Unlock(ctx context.Context, library, path, password string) error {
+	in, err := e.ingester()
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	in.SetPassword(abs, password)
+	return e.Reindex(ctx, library, abs)
 }
 
 // SetIgnore replaces a library's ignore patterns (globs such as "*.tmp"

@@ -26,6 +26,7 @@ type libraryView struct {
 	content fyne.CanvasObject
 
 	pick     *widget.Select
+	unlock   *widget.Button
 	list     *widget.List
 	docs     []engine.Document
 	selected int
@@ -61,6 +62,8 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 	reindex := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { v.withSelected(v.reindex) })
 	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { v.withSelected(v.remove) })
 	v.actions = []*widget.Button{open, reveal, reindex, remove}
+	v.unlock = widget.NewButtonWithIcon("Give the password…", theme.LoginIcon(), func() { v.withSelected(v.askPassword) })
+	v.unlock.Hide()
 	v.enableActions()
 
 	v.bar = widget.NewProgressBar()
@@ -82,7 +85,7 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 		container.NewBorder(nil, nil, nil, newLib, v.pick),
 		container.NewGridWithColumns(2, addFiles, addFolder),
 	)
-	bottom := container.NewVBox(v.progressBox, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.summary, hint)
+	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.summary, hint)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.list)
 	return v
 }
@@ -268,13 +271,47 @@ func statusText(d engine.Document) string {
 }
 
 func (v *libraryView) enableActions() {
+	ok := v.selected >= 0 && v.selected < len(v.docs)
 	for _, b := range v.actions {
-		if v.selected >= 0 && v.selected < len(v.docs) {
+		if ok {
 			b.Enable()
 		} else {
 			b.Disable()
 		}
 	}
+	if ok && v.docs[v.selected].ErrorKind == "encrypted" {
+		v.unlock.Show()
+	} else {
+		v.unlock.Hide()
+	}
+}
+
+// askPassword asks for an encrypted document's password and indexes it
+// with it. The password is used once and not stored.
+func (v *libraryView) askPassword(d engine.Document) {
+	pw := widget.NewPasswordEntry()
+	note := widget.NewLabel("Carrel uses it once, to read the file, and does not keep it.")
+	note.Importance = widget.LowImportance
+	dialog.ShowForm("Password for "+filepath.Base(d.Path), "Open", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Password", pw), widget.NewFormItem("", note)}, func(ok bool) {
+			if ok {
+				v.unlockWith(d, pw.Text)
+			}
+		}, v.g.win)
+	v.g.win.Canvas().Focus(pw)
+}
+
+func (v *libraryView) unlockWith(d engine.Document, password string) {
+	lib := v.library()
+	v.g.goWork(func(ctx context.Context) {
+		err := v.g.eng.Unlock(ctx, lib, d.Path, password)
+		v.g.do(func() {
+			if err != nil {
+				v.g.showError(err)
+			}
+			v.reload()
+		})
+	})
 }
 
 func (v *libraryView) withSelected(f func(engine.Document)) {

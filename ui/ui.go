@@ -49,6 +49,7 @@ type Engine interface {
 	Add(ctx context.Context, library string, watch bool, paths ...string) (int, error)
 	Remove(ctx context.Context, library string, paths ...string) (int, error)
 	Reindex(ctx context.Context, library, path string) error
+	Unlock(ctx context.Context, library, path, password string) error
 	Libraries(ctx context.Context) ([]engine.Library, error)
 	Documents(ctx context.Context, library string) ([]engine.Document, error)
 	Passages(ctx context.Context, docID int64) ([]engine.Hit, error)

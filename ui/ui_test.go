@@ -17,6 +17,7 @@ import (
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/models"
+	"github.com/carrel-ai/carrel/internal/sharedtest"
 )
 
 // stub is the real engine on a temporary data folder, with the parts a
@@ -452,5 +453,35 @@ func TestOpenWithAddsFiles(t *testing.T) {
 	ds, _ := s.Documents(context.Background(), "")
 	if g.main == nil || len(ds) != 1 || ds[0].Path != p {
 		t.Errorf("opened with a file: main view %v, documents %+v", g.main != nil, ds)
+	}
+}
+
+func TestPasswordForEncryptedFile(t *testing.T) {
+	src := sharedtest.Path(t, "corpus/pdf/encrypted/pypdf-libreoffice-password.pdf")
+	raw, _ := os.ReadFile(src)
+	p := filepath.Join(t.TempDir(), "secret.pdf")
+	os.WriteFile(p, raw, 0o644)
+	s := newStub(t)
+	ctx := context.Background()
+	s.Add(ctx, "", false, p)
+	s.WaitIndexed(ctx)
+	g := newTestGUI(t, s)
+	g.showMain()
+	settle(t, g)
+	lib := g.main.library
+	if len(lib.docs) != 1 || statusText(lib.docs[0]) != "Needs a password to open" {
+		t.Fatalf("docs %+v", lib.docs)
+	}
+	lib.list.Select(0)
+	if !lib.unlock.Visible() {
+		t.Fatal("no way to give the password")
+	}
+	lib.unlockWith(lib.docs[0], "openpassword")
+	settle(t, g)
+	s.WaitIndexed(ctx)
+	lib.reload()
+	settle(t, g)
+	if lib.docs[0].Status != engine.Ready {
+		t.Errorf("after the password: %s (%s)", lib.docs[0].Status, lib.docs[0].Error)
 	}
 }

@@ -100,6 +100,29 @@ type Ingester struct {
 	idleCond *sync.Cond
 	prepared chan struct{} // closed when Run has taken up earlier work
 	prepOnce sync.Once
+	// passwords for encrypted files, by path: used for the next attempt
+	// to read the file, then forgotten (never written to disk).
+	passwords map[string]string
+}
+
+// SetPassword gives the password of an encrypted file for its next
+// indexing; queue the file again (index.Queued) to use it.
+func (in *Ingester) SetPassword(path, password string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.passwords == nil {
+		in.passwords = map[string]string{}
+	}
+	in.passwords[path] = password
+	in.poke()
+}
+
+func (in *Ingester) takePassword(path string) string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	pw := in.passwords[path]
+	delete(in.passwords, path)
+	return pw
 }
 
 // New returns an Ingester. emit, if not nil, receives events; it must not
@@ -545,7 +568,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) {
 		return
 	}
 	in.idx.SetStatus(ctx, d.ID, index.Parsing, "", "")
-	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: in.opts.ParseTimeout})
+	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: in.opts.ParseTimeout, Password: in.takePassword(d.Path)})
 	if err != nil {
 		fail(strings.TrimPrefix(err.Error(), d.Path+": "), docs.KindOf(err), err)
 		return

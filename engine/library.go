@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/retrieve"
 )
@@ -333,4 +335,24 @@ func (p passages) DocumentPassages(ctx context.Context, docID int64) ([]retrieve
 			Format: c.Doc.Format, Page: c.Page, Heading: c.Heading, Text: c.Text, Spans: c.Spans, IndexedAt: c.Doc.IndexedAt}
 	}
 	return out, nil
+}
+
+// PageImage is a page of a PDF drawn as an image, with the lines of a
+// passage marked.
+type PageImage = docs.RenderedPage
+
+// ErrNotPDF means a page image was asked of a document that is not a PDF.
+var ErrNotPDF = errors.New("engine: only PDF pages can be drawn")
+
+// RenderPage draws page (1-based) of a PDF document of the library, width
+// pixels wide, and marks where passage stands on it.
+func (e *Engine) RenderPage(ctx context.Context, docID int64, page, width int, passage string) (*PageImage, error) {
+	d, err := e.idx.DocumentByID(ctx, docID)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if d.Format != "pdf" {
+		return nil, ErrNotPDF
+	}
+	return e.parser.RenderPage(ctx, d.Path, page, width, "", passage)
 }

@@ -53,6 +53,7 @@ type Engine interface {
 	Libraries(ctx context.Context) ([]engine.Library, error)
 	Documents(ctx context.Context, library string) ([]engine.Document, error)
 	Passages(ctx context.Context, docID int64) ([]engine.Hit, error)
+	RenderPage(ctx context.Context, docID int64, page, width int, passage string) (*engine.PageImage, error)
 	Pause()
 	Resume()
 	Paused() bool

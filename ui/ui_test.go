@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -483,5 +484,29 @@ func TestPasswordForEncryptedFile(t *testing.T) {
 	settle(t, g)
 	if lib.docs[0].Status != engine.Ready {
 		t.Errorf("after the password: %s (%s)", lib.docs[0].Status, lib.docs[0].Error)
+	}
+}
+
+func TestViewerDrawsPDFPage(t *testing.T) {
+	src := sharedtest.Path(t, "corpus/pdf/text/pdfjs-tracemonkey-paper.pdf")
+	s := newStub(t)
+	ctx := context.Background()
+	s.Add(ctx, "", false, src)
+	s.WaitIndexed(ctx)
+	res, err := s.Search(ctx, "trace trees loop nesting", engine.SearchOptions{K: 1})
+	if err != nil || len(res.Hits) == 0 || res.Hits[0].Page == 0 {
+		t.Fatalf("search: %+v %v", res, err)
+	}
+	h := res.Hits[0]
+	g := newTestGUI(t, s)
+	g.showMain()
+	g.main.viewer.show(engine.Source{N: 1, Path: h.Path, Page: h.Page, DocID: h.DocID, ChunkID: h.ChunkID, Text: h.Text})
+	settle(t, g)
+	v := g.main.viewer
+	if !v.page.Visible() || v.page.Image == nil || v.page.Image.Bounds().Dx() != pageWidth {
+		t.Fatalf("the PDF page is not drawn")
+	}
+	if v.where.Text != fmt.Sprintf("Page %d", h.Page) {
+		t.Errorf("where %q", v.where.Text)
 	}
 }

@@ -3,10 +3,15 @@ package ui
 import (
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
 	"net/url"
 	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
@@ -23,6 +28,7 @@ type viewerView struct {
 	title   *widget.Label
 	where   *widget.Label
 	text    *widget.RichText
+	page    *canvas.Image // the PDF page, when it can be drawn
 	scroll  *container.Scroll
 	open    *widget.Button
 	source  engine.Source
@@ -37,7 +43,10 @@ func newViewerView(g *gui) *viewerView {
 	v.where.Importance = widget.LowImportance
 	v.text = widget.NewRichText()
 	v.text.Wrapping = fyne.TextWrapWord
-	v.scroll = container.NewVScroll(v.text)
+	v.page = canvas.NewImageFromImage(nil)
+	v.page.FillMode = canvas.ImageFillContain
+	v.page.Hide()
+	v.scroll = container.NewVScroll(container.NewVBox(v.page, v.text))
 	v.open = widget.NewButtonWithIcon("Open in default app", theme.FileApplicationIcon(), v.openOriginal)
 	v.open.Disable()
 	v.content = container.NewBorder(container.NewVBox(v.title, v.where), v.open, nil, nil, v.scroll)
@@ -50,6 +59,8 @@ func (v *viewerView) show(s engine.Source) {
 	v.title.SetText(filepath.Base(s.Path))
 	v.where.SetText(location(s))
 	v.open.Enable()
+	v.page.Hide()
+	v.showPage(s)
 	v.g.goWork(func(ctx context.Context) {
 		passages, err := v.g.eng.Passages(ctx, s.DocID)
 		v.g.do(func() {
@@ -61,6 +72,54 @@ func (v *viewerView) show(s engine.Source) {
 			v.render(s, passages)
 		})
 	})
+}
+
+// pageWidth is the width PDF pages are drawn at: sharp in the viewer on
+// high-resolution screens.
+const pageWidth = 900
+
+// showPage draws a PDF source's page with the passage marked, above its
+// text; other formats (and PDFs that cannot be drawn) show the text alone.
+func (v *viewerView) showPage(s engine.Source) {
+	if s.Page <= 0 || !strings.EqualFold(filepath.Ext(s.Path), ".pdf") {
+		return
+	}
+	v.g.goWork(func(ctx context.Context) {
+		rp, err := v.g.eng.RenderPage(ctx, s.DocID, s.Page, pageWidth, s.Text)
+		if err != nil {
+			return // the text below still shows the passage
+		}
+		img := markPassage(rp)
+		v.g.do(func() {
+			if v.source.DocID != s.DocID || v.source.Page != s.Page {
+				return // another source was opened meanwhile
+			}
+			b := img.Bounds()
+			v.page.Image = img
+			// Shown at the viewer's width; its height keeps the page's shape.
+			v.page.SetMinSize(fyne.NewSize(320, 320*float32(b.Dy())/float32(b.Dx())))
+			v.page.Show()
+			v.page.Refresh()
+			if len(rp.Marks) > 0 {
+				y := 320 * float32(rp.Marks[0].Min.Y) / float32(b.Dx())
+				v.scroll.Offset = fyne.NewPos(0, max(0, y-40))
+			} else {
+				v.scroll.Offset = fyne.NewPos(0, 0)
+			}
+			v.scroll.Refresh()
+		})
+	})
+}
+
+// markPassage paints the passage's lines on the page in translucent
+// yellow, as a highlighter would.
+func markPassage(rp *engine.PageImage) image.Image {
+	img := rp.Image
+	mark := image.NewUniform(color.NRGBA{R: 255, G: 214, B: 0, A: 96})
+	for _, r := range rp.Marks {
+		draw.Draw(img, r.Inset(-2), mark, image.Point{}, draw.Over)
+	}
+	return img
 }
 
 func location(s engine.Source) string {
@@ -112,8 +171,9 @@ func (v *viewerView) render(s engine.Source, passages []engine.Hit) {
 	}
 	v.text.Refresh()
 	// Scroll so the passage starts near the top: its share of the text is
-	// a good guess at its share of the height.
-	if len(sec.Text) > 0 {
+	// a good guess at its share of the height. A drawn page scrolls to its
+	// own marks instead.
+	if len(sec.Text) > 0 && !v.page.Visible() {
 		h := v.text.MinSize().Height
 		v.scroll.Offset = fyne.NewPos(0, max(0, h*float32(span[0])/float32(len(sec.Text))-40))
 		v.scroll.Refresh()

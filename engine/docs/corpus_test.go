@@ -285,3 +285,54 @@ func overlap(got, want string) (precision, recall float64) {
 	}
 	return float64(common) / float64(ng), float64(common) / float64(nw)
 }
+
+func TestRenderPageLocatesPassage(t *testing.T) {
+	pdf := sharedtest.Path(t, "corpus/pdf/text/pdfjs-tracemonkey-paper.pdf")
+	p := NewParser("")
+	defer p.Close()
+	ctx := context.Background()
+	doc, err := p.Parse(ctx, pdf, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var passage string
+	for _, b := range doc.Blocks {
+		if b.Page == 2 && len(strings.Fields(b.Text)) > 30 {
+			passage = b.Text
+			break
+		}
+	}
+	if passage == "" {
+		t.Fatal("no paragraph on page 2")
+	}
+	rp, err := p.RenderPage(ctx, pdf, 2, 800, "", passage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := rp.Image.Bounds()
+	if b.Dx() != 800 || b.Dy() < 900 {
+		t.Errorf("page drawn at %v", b)
+	}
+	if len(rp.Marks) < 3 {
+		t.Fatalf("the paragraph was not located: %d marks", len(rp.Marks))
+	}
+	for _, m := range rp.Marks {
+		if !m.In(b) || m.Dy() <= 0 || m.Dy() > 60 {
+			t.Errorf("mark %v outside the page or not a line", m)
+		}
+	}
+	// The page is drawn: not all one colour.
+	seen := map[uint32]bool{}
+	for y := 0; y < b.Dy(); y += 13 {
+		for x := 0; x < b.Dx(); x += 13 {
+			r, _, _, _ := rp.Image.At(x, y).RGBA()
+			seen[r] = true
+		}
+	}
+	if len(seen) < 5 {
+		t.Error("the page image is blank")
+	}
+	if _, err := p.RenderPage(ctx, pdf, 999, 800, "", ""); err == nil {
+		t.Error("a page past the end rendered")
+	}
+}

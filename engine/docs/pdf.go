@@ -130,38 +130,9 @@ func (e *pdfEngine) parse(ctx context.Context, doc *Document, data []byte, passw
 		}
 	}()
 
-	var opened references.FPDF_DOCUMENT
-	var openErr error
-	for _, pw := range passwordForms(password) {
-		req := &requests.OpenDocument{File: &data}
-		if pw != "" || password != "" {
-			p := pw
-			req.Password = &p
-		}
-		res, err := inst.OpenDocument(req)
-		if err == nil {
-			opened, openErr = res.Document, nil
-			break
-		}
-		openErr = err
-		if !errors.Is(err, pdferr.ErrPassword) {
-			break
-		}
-	}
-	if openErr != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		switch {
-		case errors.Is(openErr, pdferr.ErrPassword):
-			if password == "" {
-				return &ParseError{Err: ErrEncrypted, Detail: "a password is needed to open it"}
-			}
-			return &ParseError{Err: ErrEncrypted, Detail: "the password is not right"}
-		case errors.Is(openErr, pdferr.ErrSecurity):
-			return &ParseError{Err: ErrEncrypted, Detail: "it uses an encryption method that cannot be opened"}
-		}
-		return &ParseError{Err: ErrCorrupt, Detail: "PDFium cannot open it (" + openErr.Error() + ")"}
+	opened, err := openPDF(ctx, inst, data, password)
+	if err != nil {
+		return err
 	}
 	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: opened})
 
@@ -206,6 +177,45 @@ func (e *pdfEngine) parse(ctx context.Context, doc *Document, data []byte, passw
 		return &ParseError{Err: ErrNoText, Detail: "no text layer (scanned); it would need OCR"}
 	}
 	return nil
+}
+
+// openPDF opens a PDF in a PDFium instance, trying the password's
+// Unicode forms; its errors are ParseErrors in plain words.
+func openPDF(ctx context.Context, inst pdfium.Pdfium, data []byte, password string) (references.FPDF_DOCUMENT, error) {
+	var opened references.FPDF_DOCUMENT
+	var openErr error
+	for _, pw := range passwordForms(password) {
+		req := &requests.OpenDocument{File: &data}
+		if pw != "" || password != "" {
+			p := pw
+			req.Password = &p
+		}
+		res, err := inst.OpenDocument(req)
+		if err == nil {
+			opened, openErr = res.Document, nil
+			break
+		}
+		openErr = err
+		if !errors.Is(err, pdferr.ErrPassword) {
+			break
+		}
+	}
+	if openErr != nil {
+		if ctx.Err() != nil {
+			return opened, ctx.Err()
+		}
+		switch {
+		case errors.Is(openErr, pdferr.ErrPassword):
+			if password == "" {
+				return opened, &ParseError{Err: ErrEncrypted, Detail: "a password is needed to open it"}
+			}
+			return opened, &ParseError{Err: ErrEncrypted, Detail: "the password is not right"}
+		case errors.Is(openErr, pdferr.ErrSecurity):
+			return opened, &ParseError{Err: ErrEncrypted, Detail: "it uses an encryption method that cannot be opened"}
+		}
+		return opened, &ParseError{Err: ErrCorrupt, Detail: "PDFium cannot open it (" + openErr.Error() + ")"}
+	}
+	return opened, nil
 }
 
 // hasImages reports whether a page holds image objects.

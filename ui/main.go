@@ -34,9 +34,9 @@ func newMainView(g *gui) *mainView {
 	v.viewer = newViewerView(g)
 	v.chat = newChatView(g, v)
 	right := container.NewHSplit(v.chat.content, v.viewer.content)
-	right.Offset = 0.62
+	right.Offset = 0.56
 	split := container.NewHSplit(v.library.content, right)
-	split.Offset = 0.25
+	split.Offset = 0.24
 	v.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), v.status), nil, nil, split)
 
 	g.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { v.library.addURIs(uris) })

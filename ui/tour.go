@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -135,7 +136,13 @@ func (t Tour) run(g *gui) error {
 			g.main.viewer.show(last.sources[0])
 		}
 	})
-	time.Sleep(time.Second)
+	// The page is drawn in the background: wait for it (or for the text,
+	// for other formats).
+	waitFor("the source", 60*time.Second, func() bool {
+		v := g.main.viewer
+		return v.page.Visible() || (!strings.EqualFold(filepath.Ext(v.source.Path), ".pdf") && len(v.text.Segments) > 0)
+	})
+	time.Sleep(500 * time.Millisecond)
 	if err := shot("6-source"); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"strings"
 	"testing"
 	"time"
@@ -369,5 +370,29 @@ func TestLimits(t *testing.T) {
 	cancel()
 	if _, err := testParser().ParseBytes(ctx, "x.txt", []byte("hello"), Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestLocatePassage(t *testing.T) {
+	r := func(y int) image.Rectangle { return image.Rect(10, y, 500, y+12) }
+	lines := []line{
+		{"Trace-based Just-in-Time compilers", r(10)}, // a running header
+		{"Abstract. Trace-based just-in-time compilers record", r(100)},
+		{"hot loops and special-", r(120)},
+		{"ize them for types.", r(140)},
+		{"Another paragraph.", r(160)},
+	}
+	got := locate(lines, "Trace-based just-in-time compilers record hot loops and specialize them for types.")
+	want := []image.Rectangle{r(100), r(120), r(140)}
+	if len(got) != len(want) {
+		t.Fatalf("marks %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("mark %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if m := locate(lines, "Nothing like this appears on the page at all."); m != nil {
+		t.Errorf("an absent passage was located: %v", m)
 	}
 }

@@ -127,38 +127,44 @@ func locate(lines []line, passage string) []image.Rectangle {
 	if len(want) == 0 || len(flat) == 0 {
 		return nil
 	}
+	// Every place where the passage's first words stand is a candidate
+	// (a title may repeat in a running header); the one where most of the
+	// passage follows in order wins.
 	k := min(3, len(want))
-	match := func(at int, ws []string) bool {
-		if at < 0 || at+len(ws) > len(flat) {
-			return false
-		}
-		for j, w := range ws {
-			if flat[at+j].w != w {
-				return false
+	bestStart, bestEnd, best := -1, -1, 0
+	for i := 0; i+k <= len(flat); i++ {
+		ok := true
+		for j := 0; j < k; j++ {
+			if flat[i+j].w != want[j] {
+				ok = false
+				break
 			}
 		}
-		return true
-	}
-	start := -1
-	for i := range flat {
-		if match(i, want[:k]) {
-			start = i
-			break
+		if !ok {
+			continue
+		}
+		// Follow the passage, letting a few page words (a footnote mark, a
+		// header) or passage words (a joined hyphenation) go unmatched.
+		matched, at, last := 0, i, i
+		for _, w := range want {
+			for skip := 0; skip < 6 && at+skip < len(flat); skip++ {
+				if flat[at+skip].w == w {
+					at += skip
+					last = at
+					at++
+					matched++
+					break
+				}
+			}
+		}
+		if matched > best {
+			bestStart, bestEnd, best = i, last, matched
 		}
 	}
-	if start < 0 {
+	if bestStart < 0 || best < len(want)/3 {
 		return nil
 	}
-	end := -1
-	for i := len(flat) - k; i >= start; i-- {
-		if match(i, want[len(want)-k:]) {
-			end = i + k - 1
-			break
-		}
-	}
-	if end < 0 { // the end is off this page, or reads differently
-		end = min(len(flat)-1, start+len(want)-1)
-	}
+	start, end := bestStart, bestEnd
 	var out []image.Rectangle
 	last := -1
 	for _, w := range flat[start : end+1] {

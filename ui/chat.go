@@ -44,7 +44,7 @@ func newChatView(g *gui, m *mainView) *chatView {
 	v.turns = container.NewVBox(welcome)
 	v.scroll = container.NewVScroll(v.turns)
 	v.input = newQuestionEntry(v.onSend)
-	v.input.SetPlaceHolder("Ask a question about your documents… (Enter sends, Shift+Enter adds a line)")
+	v.input.SetPlaceHolder("Ask about your documents… (Shift+Enter: new line)")
 	v.send = widget.NewButtonWithIcon("Ask", theme.MailSendIcon(), v.onSend)
 	v.send.Importance = widget.HighImportance
 	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), v.stopAnswer)

@@ -31,6 +31,7 @@ type libraryView struct {
 	docs     []engine.Document
 	selected int
 	summary  *widget.Label
+	fresh    *widget.Label
 	actions  []*widget.Button
 
 	progressBox   *fyne.Container
@@ -74,18 +75,20 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 	v.progressBox = container.NewVBox(v.progressLabel, v.bar, container.NewGridWithColumns(2, v.pause, cancel))
 	v.progressBox.Hide()
 
+	// Two short lines rather than one wrapped: wrapped labels at the foot
+	// of a pane do not get their height.
 	v.summary = widget.NewLabel("")
-	v.summary.Wrapping = fyne.TextWrapWord
+	v.summary.Truncation = fyne.TextTruncateEllipsis
 	v.summary.Importance = widget.LowImportance
-	hint := widget.NewLabel("Drop files or folders anywhere on the window to add them.")
-	hint.Wrapping = fyne.TextWrapWord
-	hint.Importance = widget.LowImportance
+	v.fresh = widget.NewLabel("")
+	v.fresh.Truncation = fyne.TextTruncateEllipsis
+	v.fresh.Importance = widget.LowImportance
 
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, newLib, v.pick),
 		container.NewGridWithColumns(2, addFiles, addFolder),
 	)
-	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.summary, hint)
+	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.summary, v.fresh)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.list)
 	return v
 }
@@ -134,7 +137,9 @@ func (v *libraryView) reload() {
 			v.pick.Refresh()
 			v.docs = docs
 			v.list.Refresh()
-			v.summary.SetText(summary(info, docs))
+			sum, fresh := summary(info, docs)
+			v.summary.SetText(sum)
+			v.fresh.SetText(fresh)
 			v.showWaiting(docs)
 			v.enableActions()
 		})
@@ -150,10 +155,11 @@ func contains(s []string, x string) bool {
 	return false
 }
 
-// summary is the line under the list: counts and freshness.
-func summary(l engine.Library, docs []engine.Document) string {
+// summary is the two lines under the list: counts, and freshness (or a
+// hint for an empty library).
+func summary(l engine.Library, docs []engine.Document) (string, string) {
 	if len(docs) == 0 {
-		return "No documents yet."
+		return "No documents yet.", "Drop files or folders on the window."
 	}
 	ready, failed, waiting := 0, 0, 0
 	for _, d := range docs {
@@ -171,12 +177,13 @@ func summary(l engine.Library, docs []engine.Document) string {
 		s += fmt.Sprintf(", %d waiting", waiting)
 	}
 	if failed > 0 {
-		s += fmt.Sprintf(", %d could not be read", failed)
+		s += fmt.Sprintf(", %d unreadable", failed)
 	}
+	fresh := ""
 	if !l.LastIndexed.IsZero() && waiting == 0 {
-		s += ". Index up to date as of " + l.LastIndexed.Local().Format("2 Jan 15:04") + "."
+		fresh = "Up to date as of " + l.LastIndexed.Local().Format("2 Jan 15:04")
 	}
-	return s
+	return s, fresh
 }
 
 func plural(n int, what string) string {

@@ -225,8 +225,8 @@ func TestDropAddsAndIndexes(t *testing.T) {
 	if states["paris.txt"] != "1 passage" || states["broken.docx"] != "The file is damaged" {
 		t.Errorf("statuses %v", states)
 	}
-	if !strings.Contains(lib.summary.Text, "1 document ready, 1 could not be read") || !strings.Contains(lib.summary.Text, "Index up to date as of") {
-		t.Errorf("summary %q", lib.summary.Text)
+	if lib.summary.Text != "1 document ready, 1 unreadable" || !strings.HasPrefix(lib.fresh.Text, "Up to date as of") {
+		t.Errorf("summary %q, %q", lib.summary.Text, lib.fresh.Text)
 	}
 	if lib.pick.Selected != engine.DefaultLibrary {
 		t.Errorf("library %q", lib.pick.Selected)
@@ -509,4 +509,14 @@ func TestViewerDrawsPDFPage(t *testing.T) {
 	if v.where.Text != fmt.Sprintf("Page %d", h.Page) {
 		t.Errorf("where %q", v.where.Text)
 	}
+}
+
+// TestMainViewGolden compares the main window of a new, empty library with
+// its golden image.
+func TestMainViewGolden(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.showMain()
+	settle(t, g)
+	test.AssertImageMatches(t, "main-empty.png", g.win.Canvas().Capture())
 }

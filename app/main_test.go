@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"encoding/json"
 	"image/color"
@@ -638,4 +639,43 @@ func TestBestVariant(t *testing.T) {
 	if v := bestVariant(); v != "" {
 		t.Errorf("a variant looked for variants: %q", v)
 	}
+}
+
+// TestVariantInLib checks the Linux install layout: bin/carrel hands over
+// to lib/carrel/carrel-x86-64-v3.
+func TestVariantInLib(t *testing.T) {
+	if runtime.GOARCH != "amd64" || len(supportedLevels()) == 0 {
+		t.Skip("needs an x86-64 CPU with AVX2")
+	}
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "bin"), 0o755)
+	os.MkdirAll(filepath.Join(root, "lib", "carrel"), 0o755)
+	self, _ := os.Executable()
+	raw, _ := os.ReadFile(self)
+	bin := filepath.Join(root, "bin", "carrel")
+	os.WriteFile(bin, raw, 0o755)
+	level := supportedLevels()[len(supportedLevels())-1]
+	variant := filepath.Join(root, "lib", "carrel", variantName(level))
+	os.WriteFile(variant, []byte("#!/bin/sh\necho variant \"$@\"\n"), 0o755)
+	// The copied test binary runs this test's helper mode: ask it which
+	// variant it would choose.
+	cmd := exec.Command(bin, "-test.run=^TestVariantHelper$")
+	cmd.Env = append(os.Environ(), "CARREL_VARIANT_HELPER=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !strings.Contains(string(out), "chose "+variant) {
+		t.Errorf("the installed binary chose: %s", out)
+	}
+}
+
+// TestVariantHelper is run by TestVariantInLib in a copy of the test
+// binary: it prints the variant a baseline build would choose.
+func TestVariantHelper(t *testing.T) {
+	if os.Getenv("CARREL_VARIANT_HELPER") == "" {
+		t.Skip("helper for TestVariantInLib")
+	}
+	cpuLevel = "x86-64"
+	fmt.Println("chose " + bestVariant())
 }

@@ -26,7 +26,8 @@ func variantName(level string) string {
 	return name
 }
 
-// bestVariant returns the build of Carrel beside this one that is compiled
+// bestVariant returns the build of Carrel beside this one (or in
+// ../lib/carrel) that is compiled
 // for the best x86-64 level this CPU supports, or "" when this binary is
 // already the best there is. Only the baseline build of a release looks.
 func bestVariant() string {
@@ -37,10 +38,18 @@ func bestVariant() string {
 	if err != nil {
 		return ""
 	}
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	dir := filepath.Dir(exe)
+	// Beside the binary (the Windows zip), or in ../lib/carrel (the Linux
+	// install: bin/carrel and lib/carrel/carrel-x86-64-v3).
 	for _, level := range supportedLevels() {
-		p := filepath.Join(filepath.Dir(exe), variantName(level))
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
+		for _, d := range []string{dir, filepath.Join(dir, "..", "lib", "carrel")} {
+			p := filepath.Join(d, variantName(level))
+			if st, err := os.Stat(p); err == nil && !st.IsDir() {
+				return p
+			}
 		}
 	}
 	return ""

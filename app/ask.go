@@ -197,7 +197,7 @@ func printSources(w io.Writer, a *engine.Answer) {
 		for _, s := range a.Sources {
 			fmt.Fprintf(w, "[%d] %s\n    %s\n", s.N, s.Locator(), excerpt(s.Text, 300))
 		}
-		fmt.Fprintln(w, "\nNo chat model is set, so these are passages only. Give one with --model FILE.gguf, or set chat_model in config.toml in the data folder.")
+		fmt.Fprintln(w, "\nNo chat model is set, so these are passages only. To get answers: \"carrel models list\" shows the models on this computer and recommended downloads; \"carrel models use FILE\" (or --model FILE) sets one.")
 		return
 	case engine.NotFound:
 		if len(a.Related) > 0 {

@@ -4,6 +4,16 @@
 #include "bridge.h"
 #include "_cgo_export.h"
 
+// next_random is a small portable generator (rand_r is POSIX only, and
+// MinGW lacks it); benchmark tokens need only be arbitrary.
+static unsigned next_random(unsigned *state) {
+	unsigned x = *state ? *state : 2463534242u; // xorshift32: never zero
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *state = x;
+}
+
 bool carrel_abort_cb(void *data) {
 	return __atomic_load_n(&((carrel_flags *)data)->abort, __ATOMIC_RELAXED) != 0;
 }
@@ -68,7 +78,7 @@ int carrel_bench_native(struct llama_context *ctx, int n_prompt, int n_gen, int 
 		for (int done = 0; done < n_prompt;) {
 			int n = n_prompt - done < n_batch ? n_prompt - done : n_batch;
 			for (int i = 0; i < n; i++) {
-				tokens[i] = (done == 0 && i == 0 && bos) ? llama_vocab_bos(vocab) : (llama_token)(rand_r(&seed) % n_vocab);
+				tokens[i] = (done == 0 && i == 0 && bos) ? llama_vocab_bos(vocab) : (llama_token)(next_random(&seed) % n_vocab);
 			}
 			if (llama_decode(ctx, llama_batch_get_one(tokens, n)) != 0) {
 				free(tokens);
@@ -82,14 +92,14 @@ int carrel_bench_native(struct llama_context *ctx, int n_prompt, int n_gen, int 
 	if (n_gen > 0) {
 		llama_memory_clear(llama_get_memory(ctx), false);
 		int64_t t0 = llama_time_us();
-		llama_token tok = bos ? llama_vocab_bos(vocab) : (llama_token)(rand_r(&seed) % n_vocab);
+		llama_token tok = bos ? llama_vocab_bos(vocab) : (llama_token)(next_random(&seed) % n_vocab);
 		for (int i = 0; i < n_gen; i++) {
 			if (llama_decode(ctx, llama_batch_get_one(&tok, 1)) != 0) {
 				free(tokens);
 				return -3;
 			}
 			llama_synchronize(ctx);
-			tok = (llama_token)(rand_r(&seed) % n_vocab);
+			tok = (llama_token)(next_random(&seed) % n_vocab);
 		}
 		*tg_ns = (double)(llama_time_us() - t0) * 1e3;
 	}

@@ -115,6 +115,21 @@ func (r *Retriever) WithPrevious(prev Embedder) *Retriever {
 
 // Search runs a query.
 func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result, error) {
+	res, vanished, err := r.search(ctx, query, o)
+	if err == nil && vanished > 0 {
+		// Passages found were replaced while the search ran (a document
+		// re-indexed or re-embedded at that moment): search again, once,
+		// to find their new versions.
+		took := res.Took
+		res, _, err = r.search(ctx, query, o)
+		res.Took += took
+	}
+	return res, err
+}
+
+// search runs a query once; it also says how many passages it found that
+// were removed before their text could be read.
+func (r *Retriever) search(ctx context.Context, query string, o Options) (Result, int, error) {
 	start := time.Now()
 	if o.K <= 0 {
 		o.K = 10
@@ -141,11 +156,11 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 		}
 	}
 	if (o.Mode == Vector || o.Mode == Hybrid) && r.emb == nil {
-		return Result{}, fmt.Errorf("retrieve: %s search needs an embedding model", o.Mode)
+		return Result{}, 0, fmt.Errorf("retrieve: %s search needs an embedding model", o.Mode)
 	}
 	if (o.Mode == Vector || o.Mode == Hybrid) && r.idx.Model() != r.emb.Model() {
 		// Vectors of two models are not comparable.
-		return Result{}, fmt.Errorf("retrieve: the library's loaded vectors come from %q, not from %q; index with that model first", r.idx.Model(), r.emb.Model())
+		return Result{}, 0, fmt.Errorf("retrieve: the library's loaded vectors come from %q, not from %q; index with that model first", r.idx.Model(), r.emb.Model())
 	}
 	res := Result{Query: query, Mode: o.Mode}
 	scores := map[int64]*Scores{}
@@ -197,13 +212,13 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 	}
 	wg.Wait()
 	if lexErr != nil {
-		return res, lexErr
+		return res, 0, lexErr
 	}
 	if vecErr != nil {
-		return res, vecErr
+		return res, 0, vecErr
 	}
 	if oldErr != nil {
-		return res, oldErr
+		return res, 0, oldErr
 	}
 	for i, h := range lex {
 		s := get(h.ChunkID)
@@ -241,15 +256,17 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 	}
 	ps, err := r.idx.Passages(ctx, ids)
 	if err != nil {
-		return res, err
+		return res, 0, err
 	}
 	qterms, err := r.weights(ctx, res.Terms)
 	if err != nil {
-		return res, err
+		return res, 0, err
 	}
+	vanished := 0
 	for _, id := range ids {
 		p, ok := ps[id]
 		if !ok {
+			vanished++
 			continue // removed since the search began
 		}
 		s := *scores[id]
@@ -267,7 +284,7 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 		}
 	}
 	res.Took = time.Since(start)
-	return res, nil
+	return res, vanished, nil
 }
 
 // weights gives each query term its inverse document frequency, as BM25

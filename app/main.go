@@ -4,6 +4,8 @@
 package main
 
 import (
+	_ "github.com/carrel-ai/carrel/internal/locale" // before Fyne reads the locale
+
 	"context"
 	"errors"
 	"flag"

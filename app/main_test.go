@@ -679,3 +679,27 @@ func TestVariantHelper(t *testing.T) {
 	cpuLevel = "x86-64"
 	fmt.Println("chose " + bestVariant())
 }
+
+// TestNoLocaleNoise checks that under the C locale (containers, services)
+// Fyne's package initialization prints no locale error before a command's
+// output: internal/locale runs first.
+func TestNoLocaleNoise(t *testing.T) {
+	if os.Getenv("CARREL_LOCALE_HELPER") != "" {
+		return // the child: initialization has already happened
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNoLocaleNoise$")
+	env := []string{"CARREL_LOCALE_HELPER=1", "LANG=C.UTF-8"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LANG=") && !strings.HasPrefix(kv, "LC_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if strings.Contains(string(out), "locale") {
+		t.Errorf("locale noise at start:\n%s", out)
+	}
+}

@@ -40,13 +40,9 @@ func (f *askFlags) open(ctx context.Context) (*engine.Engine, error) {
 	if f.threads < 0 || f.ctxSize < 0 || f.sources < 0 || f.answerTokens < 0 {
 		return nil, usagef("--threads, --ctx, --sources and --answer-tokens must be 0 or more")
 	}
-	data := f.data
-	if data == "" {
-		d, err := engine.DefaultDataDir()
-		if err != nil {
-			return nil, err
-		}
-		data = d
+	data, err := dataDir(f.data)
+	if err != nil {
+		return nil, err
 	}
 	// The saved settings come first; flags change them for this run.
 	s, err := engine.ReadSettings(data)

@@ -2,54 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/index"
-	"github.com/carrel-ai/carrel/engine/llm"
 )
-
-// embedder adapts an llm embedding model to the ingest and retrieve
-// packages' interfaces.
-type embedder struct {
-	m    *llm.Model
-	e    *llm.Embedder
-	name string
-}
-
-func openEmbedder(ctx context.Context, path string, cpu bool) (*embedder, error) {
-	m, err := llm.Load(ctx, path, llm.ModelOptions{CPUOnly: cpu})
-	if err != nil {
-		return nil, explain(err)
-	}
-	e, err := m.NewEmbedder(llm.EmbedOptions{})
-	if err != nil {
-		m.Close()
-		return nil, explain(err)
-	}
-	st, _ := os.Stat(path)
-	name := fmt.Sprintf("%s@%d", filepath.Base(path), st.Size())
-	return &embedder{m: m, e: e, name: name}, nil
-}
-
-func (e *embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	return e.e.Embed(ctx, texts)
-}
-func (e *embedder) Model() string { return e.name }
-func (e *embedder) CountTokens(s string) int {
-	t, err := e.m.Tokenize(s, false)
-	if err != nil {
-		return len(s) / 4
-	}
-	return len(t)
-}
-func (e *embedder) Close() {
-	e.e.Close()
-	e.m.Close()
-}
 
 // library is an opened data folder: its index, the document parser, and
 // the embedding model when one is given.
@@ -57,7 +15,7 @@ type library struct {
 	dir    string
 	idx    *index.Index
 	parser *docs.Parser
-	emb    *embedder
+	emb    *engine.Embedder
 }
 
 func openLibrary(ctx context.Context, dataDir, embedModel string) (*library, error) {
@@ -71,9 +29,9 @@ func openLibrary(ctx context.Context, dataDir, embedModel string) (*library, err
 	l := &library{dir: dataDir}
 	model := ""
 	if embedModel != "" {
-		e, err := openEmbedder(ctx, embedModel, false)
+		e, err := engine.LoadEmbedder(ctx, embedModel, false)
 		if err != nil {
-			return nil, err
+			return nil, explain(err)
 		}
 		l.emb, model = e, e.Model()
 	}

@@ -467,6 +467,11 @@ func TestStandaloneQuery(t *testing.T) {
 		{"fallback joins what about", nil, "What about Rome?", "How tall is the Eiffel Tower? What about Rome?", false},
 		{"model rewrite", &fakeModel{size: 512, reply: "When was the Eiffel Tower built?\nextra"}, "When was it built?", "When was the Eiffel Tower built?", true},
 		{"model drift refused", &fakeModel{size: 512, reply: "Once upon a time a little dragon played"}, "When was it built?", "How tall is the Eiffel Tower? When was it built?", false},
+		{"model repeating its answer refused", &fakeModel{size: 512, reply: "It is 330 metres tall."}, "When was it built?", "How tall is the Eiffel Tower? When was it built?", false},
+		{"model rewrite dropping the subject refused", &fakeModel{size: 512, reply: "How tall is the Eiffel Tower?"}, "When was it built?", "How tall is the Eiffel Tower? When was it built?", false},
+		{"model rewrite adding nothing refused", &fakeModel{size: 512, reply: "When was it built?"}, "When was it built?", "How tall is the Eiffel Tower? When was it built?", false},
+		{"model rewrite of a new topic", &fakeModel{size: 512, reply: "What is the capital of Mongolia?"}, "What is the capital of Mongolia?", "What is the capital of Mongolia?", true},
+		{"model rewrite from the answer's words", &fakeModel{size: 512, reply: "When were the 330 metres of the Eiffel Tower built?"}, "When was it built?", "When were the 330 metres of the Eiffel Tower built?", true},
 	}
 	for _, tc := range tests {
 		h := history

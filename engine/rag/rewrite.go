@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -84,8 +85,10 @@ func rewrite(ctx context.Context, m Model, cfg Config, history []Turn, question 
 }
 
 // plausibleRewrite accepts a rewrite that is a single question of sensible
-// length whose words mostly come from the conversation: a small model's
-// drift into a story is refused.
+// length, whose words mostly come from the conversation, which keeps the
+// follow-up's own subject and adds what it referred to. This refuses a
+// small model that drifts into a story, or that repeats its previous
+// answer instead of the question (all of whose words are "known").
 func plausibleRewrite(q string, history []Turn, question string) bool {
 	if q == "" || utf8.RuneCountInString(q) > 3*utf8.RuneCountInString(question)+200 {
 		return false
@@ -94,19 +97,50 @@ func plausibleRewrite(q string, history []Turn, question string) bool {
 	if len(got) == 0 {
 		return false
 	}
-	var known strings.Builder
-	known.WriteString(question)
+	var asked, said strings.Builder
+	asked.WriteString(question)
+	flat := wordsOnly(q)
 	for _, t := range history {
-		known.WriteString(" " + t.Question + " " + t.Answer)
+		if strings.Contains(wordsOnly(t.Answer), flat) {
+			return false // an echo of an answer, not a question
+		}
+		asked.WriteString(" " + t.Question)
+		said.WriteString(" " + t.Answer)
 	}
-	have := terms(known.String())
-	hit := 0
+	fromUser, fromAnswers, own := terms(asked.String()), terms(said.String()), terms(question)
+	user, known, kept, added := 0, 0, 0, 0
 	for t := range got {
-		if have[t] {
-			hit++
+		if own[t] {
+			kept++
+		} else if fromUser[t] || fromAnswers[t] {
+			added++
+		}
+		switch {
+		case fromUser[t]:
+			user++
+			known++
+		case fromAnswers[t]:
+			known++
 		}
 	}
-	return float64(hit) >= 0.6*float64(len(got))
+	// A rewrite keeps the follow-up's own subject words, if it has any,
+	// and adds what the follow-up referred to; one that adds nothing is no
+	// better than joining the questions.
+	refersBack := joinFollowUp(history, question) != question
+	switch {
+	case len(own) > 0 && kept == 0, refersBack && added == 0, user == 0:
+		return false
+	}
+	return float64(known) >= 0.6*float64(len(got))
+}
+
+// wordsOnly lower-cases s and keeps its words, dropping punctuation and
+// citation marks, so that an echo is found whatever its punctuation.
+func wordsOnly(s string) string {
+	w := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	return " " + strings.Join(w, " ") + " "
 }
 
 var errStopRewrite = errors.New("rag: rewrite complete")

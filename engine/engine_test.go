@@ -480,3 +480,36 @@ func TestChunkSizeChangeReindexes(t *testing.T) {
 		t.Errorf("passages before %d, after %d (%s)", before[0].Chunks, after[0].Chunks, after[0].Status)
 	}
 }
+
+// TestAskFitsTheContext asks with passages far longer than the small
+// model's window: with the model's own tokenizer, the prompt must be cut
+// to fit beside the answer, dropping sources rather than overflowing.
+func TestAskFitsTheContext(t *testing.T) {
+	s := storiesSettings(t)
+	s.ContextSize, s.ChunkTokens, s.AnswerTokens = 512, 400, 64
+	dir := t.TempDir()
+	for i, topic := range []string{"tower", "bridge", "canal"} {
+		var b strings.Builder
+		for j := range 300 {
+			fmt.Fprintf(&b, "The old %s of the harbour town was repaired in year %d by workers who loved the sea. ", topic, 1800+j)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d-%s.txt", i, topic)), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := openEngine(t, t.TempDir(), s)
+	addAndWait(t, e, "Harbour", dir)
+	a, err := e.Ask(context.Background(), "When was the old tower of the harbour town repaired?", engine.AskOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Outcome != engine.Answered || a.Text == "" || len(a.Sources) == 0 {
+		t.Fatalf("answer %+v", a)
+	}
+	if a.Model.ContextSize != 512 || a.Timings.PromptTokens <= 0 || a.Timings.PromptTokens+s.AnswerTokens > a.Model.ContextSize {
+		t.Errorf("prompt of %d tokens and %d for the answer in a context of %d", a.Timings.PromptTokens, s.AnswerTokens, a.Model.ContextSize)
+	}
+	if len(a.Sources) >= 6 {
+		t.Errorf("%d sources of about 400 tokens each cannot fit in 512 tokens", len(a.Sources))
+	}
+}

@@ -92,7 +92,7 @@ func modelsListCmd() *command {
 					if ok, known := fits(models.MemoryNeeded(f.Info)).(bool); known && !ok {
 						warn = "  (too big for this computer's memory)"
 					}
-					fmt.Printf("  %-40s %-12s %-9s %8s %-7s%s\n      %s\n", f.Name, f.Source, kind, size(f.Info.FileSize), f.Info.Quantization, warn, f.Path)
+					fmt.Printf("  %-40s %-12s %-9s %8s %-7s%s\n      %s\n", f.Name, f.Source, kind, models.SizeText(f.Info.FileSize), f.Info.Quantization, warn, f.Path)
 				}
 			}
 			fmt.Println("\nRecommended downloads (carrel models download ID):")
@@ -101,7 +101,7 @@ func modelsListCmd() *command {
 				if e.ID == rec.ID {
 					mark = "★"
 				}
-				fmt.Printf(" %s %-24s %-9s %8s  needs %s RAM  %s\n      %s\n", mark, e.ID, e.Kind, size(e.Size), size(e.RAM), e.License, e.Note)
+				fmt.Printf(" %s %-24s %-9s %8s  needs %s RAM  %s\n      %s\n", mark, e.ID, e.Kind, models.SizeText(e.Size), models.SizeText(e.RAM), e.License, e.Note)
 			}
 			fmt.Println("\nUse one with: carrel models use FILE (or a name from the list above)")
 			return nil
@@ -114,16 +114,6 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
-}
-
-func size(b int64) string {
-	switch {
-	case b >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
-	}
-	return fmt.Sprintf("%d KB", b>>10)
 }
 
 func modelsUseCmd() *command {
@@ -172,7 +162,7 @@ func modelsUseCmd() *command {
 			if *embed {
 				what = "embedding"
 			}
-			fmt.Printf("%s model: %s (%s)\n", what, info.Name, strings.TrimPrefix(info.Quantization+", "+size(info.FileSize), ", "))
+			fmt.Printf("%s model: %s (%s)\n", what, info.Name, strings.TrimPrefix(info.Quantization+", "+models.SizeText(info.FileSize), ", "))
 			if reindex {
 				fmt.Println("The library will be re-embedded with it the next time Carrel indexes (the app, or \"carrel watch\"); until then it is searched by words.")
 			}
@@ -230,7 +220,7 @@ func modelsDownloadCmd() *command {
 				fmt.Printf("%s is already downloaded: %s\n", e.Name, dest)
 				return nil
 			}
-			fmt.Fprintf(os.Stderr, "Downloading %s (%s, %s) from %s\n", e.Name, size(e.Size), e.License, e.URL)
+			fmt.Fprintf(os.Stderr, "Downloading %s (%s, %s) from %s\n", e.Name, models.SizeText(e.Size), e.License, e.URL)
 			term := isTerminal(os.Stderr)
 			v, err := (&models.Downloader{}).Download(ctx, e.URL, dest, e.SHA256, func(p models.Progress) {
 				if !term {
@@ -240,7 +230,7 @@ func modelsDownloadCmd() *command {
 				if total == 0 {
 					total = e.Size
 				}
-				fmt.Fprintf(os.Stderr, "\r\033[K%s of %s · %.1f MB/s · %s left", size(p.Done), size(total), p.BytesPerSec/(1<<20), p.ETA.Round(1e9))
+				fmt.Fprintf(os.Stderr, "\r\033[K%s of %s · %.1f MB/s · %s left", models.SizeText(p.Done), models.SizeText(total), p.BytesPerSec/(1<<20), p.ETA.Round(1e9))
 			})
 			if term {
 				fmt.Fprint(os.Stderr, "\r\033[K")

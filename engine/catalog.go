@@ -18,6 +18,9 @@ type (
 	Verified = models.Verified
 )
 
+// SizeText writes a model's size in bytes as Carrel shows it: "4.7 GB".
+func SizeText(b int64) string { return models.SizeText(b) }
+
 // FindModels lists the GGUF models on this computer: those Ollama, LM
 // Studio, GPT4All, Jan, llama.cpp and the Hugging Face cache keep, and
 // those in the data folder's models/.

@@ -87,7 +87,7 @@ func (v *setupView) fillFound(found []engine.FoundModel, err error) {
 		}
 		f := f
 		n++
-		desc := fmt.Sprintf("%s — %s, %s %s", f.Name, f.Source, sizeText(f.Info.FileSize), f.Info.Quantization)
+		desc := fmt.Sprintf("%s — %s, %s %s", f.Name, f.Source, engine.SizeText(f.Info.FileSize), f.Info.Quantization)
 		label := widget.NewLabel(desc)
 		label.Truncation = fyne.TextTruncateEllipsis
 		use := widget.NewButton("Use", func() { v.g.useModel(f.Path) })
@@ -118,7 +118,7 @@ func (v *setupView) fillCatalog() {
 		if e.ID == rec.ID {
 			name = "★ " + name + " (recommended for this computer)"
 		}
-		label := widget.NewLabel(fmt.Sprintf("%s\n%s download, needs about %s of memory · %s\n%s", name, sizeText(e.Size), sizeText(e.RAM), e.License, e.Note))
+		label := widget.NewLabel(fmt.Sprintf("%s\n%s download, needs about %s of memory · %s\n%s", name, engine.SizeText(e.Size), engine.SizeText(e.RAM), e.License, e.Note))
 		label.Wrapping = fyne.TextWrapWord
 		get := widget.NewButtonWithIcon("Download", theme.DownloadIcon(), func() { v.download(e) })
 		if e.ID == rec.ID {
@@ -148,7 +148,7 @@ func (v *setupView) download(e engine.CatalogModel) {
 				}
 				v.progress.SetValue(float64(p.Done) / float64(total))
 				v.progressText.SetText(fmt.Sprintf("Downloading %s: %s of %s · %.1f MB/s · about %s left",
-					e.Name, sizeText(p.Done), sizeText(total), p.BytesPerSec/(1<<20), p.ETA.Round(time.Second)))
+					e.Name, engine.SizeText(p.Done), engine.SizeText(total), p.BytesPerSec/(1<<20), p.ETA.Round(time.Second)))
 			})
 		})
 		cancel()
@@ -185,14 +185,4 @@ func (v *setupView) onChoose() {
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".gguf"}))
 	d.Resize(fyne.NewSize(800, 560))
 	d.Show()
-}
-
-func sizeText(b int64) string {
-	switch {
-	case b >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
-	}
-	return fmt.Sprintf("%d KB", b>>10)
 }

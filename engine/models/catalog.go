@@ -113,3 +113,15 @@ func Recommend(ram, gpu uint64) Entry {
 	}
 	return best
 }
+
+// SizeText writes a file or memory size in bytes the way Carrel shows
+// model sizes: "4.7 GB", "639 MB", "812 KB".
+func SizeText(b int64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.0f MB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%d KB", b>>10)
+}

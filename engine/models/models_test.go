@@ -406,3 +406,18 @@ func (w *cancelAfter) Write(p []byte) (int, error) {
 	return w.f.Write(p)
 }
 func (w *cancelAfter) Close() error { return w.f.Close() }
+
+func TestSizeText(t *testing.T) {
+	for _, tc := range []struct {
+		b    int64
+		want string
+	}{
+		{812 << 10, "812 KB"},
+		{639 << 20, "639 MB"},
+		{4_724_464_026, "4.4 GB"},
+	} {
+		if got := SizeText(tc.b); got != tc.want {
+			t.Errorf("SizeText(%d) = %q, want %q", tc.b, got, tc.want)
+		}
+	}
+}

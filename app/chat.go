@@ -68,28 +68,14 @@ func chatLoop(ctx context.Context, c *llm.Context, system string, opts llm.Gener
 		msgs = append(msgs, llm.Message{Role: "system", Content: system})
 	}
 	base := len(msgs)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
-	defer signal.Stop(sig)
-	lines := readLines(in)
-	for {
-		line, more, err := prompt(ctx, out, lines, sig)
-		if !more {
-			return err
-		}
-		switch line {
-		case "":
-			continue
-		case "/reset":
+	return converse(ctx, in, out, func(ctx context.Context, line string) error {
+		if line == "/reset" {
 			msgs = msgs[:base]
 			fmt.Fprintln(info, "(conversation cleared)")
-			continue
+			return nil
 		}
 		msgs = append(msgs, llm.Message{Role: "user", Content: line})
-		answer, st, err := answerOnce(ctx, c, msgs, opts, out, sig)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
+		answer, st, err := answerOnce(ctx, c, msgs, opts, out)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return err
 		}
@@ -98,7 +84,8 @@ func chatLoop(ctx context.Context, c *llm.Context, system string, opts llm.Gener
 			fmt.Fprintf(info, "(the conversation outgrew the context: the %d oldest messages were left out)\n", st.DroppedMessages)
 		}
 		fmt.Fprintf(info, "[%s]\n", timingLine(st))
-	}
+		return nil
+	})
 }
 
 // libraryChat answers each line from the library, continuing one
@@ -115,40 +102,17 @@ func libraryChat(ctx context.Context, e *engine.Engine, library string, in io.Re
 	default:
 		fmt.Fprintf(info, "No chat model is set: answers are the best passages only. Give one with --model FILE.gguf.\n")
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
-	defer signal.Stop(sig)
-	lines := readLines(in)
 	conv := ""
-	for {
-		line, more, err := prompt(ctx, out, lines, sig)
-		if !more {
-			return err
-		}
-		switch line {
-		case "":
-			continue
-		case "/new", "/reset":
+	return converse(ctx, in, out, func(ctx context.Context, line string) error {
+		if line == "/new" || line == "/reset" {
 			conv = ""
 			fmt.Fprintln(info, "(new conversation)")
-			continue
+			return nil
 		}
-		actx, cancel := context.WithCancel(ctx)
-		go func() {
-			select {
-			case <-sig:
-				cancel()
-			case <-actx.Done():
-			}
-		}()
-		a, err := e.Ask(actx, line, engine.AskOptions{Library: library, Conversation: conv}, func(d engine.Delta) error {
+		a, err := e.Ask(ctx, line, engine.AskOptions{Library: library, Conversation: conv}, func(d engine.Delta) error {
 			_, err := io.WriteString(out, d.Text)
 			return err
 		})
-		cancel()
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		fmt.Fprintln(out)
 		if a == nil {
 			return explain(err)
@@ -157,6 +121,43 @@ func libraryChat(ctx context.Context, e *engine.Engine, library string, in io.Re
 		printSources(out, a)
 		if a.Timings.TokensPerS > 0 {
 			fmt.Fprintf(info, "[passages in %.0f ms · first word after %.0f ms · %.1f tokens/s]\n", a.Timings.RetrieveMS, a.Timings.FirstTokenMS, a.Timings.TokensPerS)
+		}
+		return nil
+	})
+}
+
+// converse runs a chat at the terminal. It reads a line at a time until
+// "/exit", the end of input, or Ctrl+C at the prompt, and hands each
+// non-empty line to turn with a context that Ctrl+C cancels, so that
+// Ctrl+C during an answer stops only that answer.
+func converse(ctx context.Context, in io.Reader, out io.Writer, turn func(ctx context.Context, line string) error) error {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	lines := readLines(in)
+	for {
+		line, more, err := prompt(ctx, out, lines, sig)
+		if !more {
+			return err
+		}
+		if line == "" {
+			continue
+		}
+		tctx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-sig:
+				cancel()
+			case <-tctx.Done():
+			}
+		}()
+		err = turn(tctx, line)
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -204,19 +205,10 @@ func readLines(in io.Reader) <-chan string {
 	return lines
 }
 
-// answerOnce streams one reply; a signal on sig cancels only this reply.
-func answerOnce(ctx context.Context, c *llm.Context, msgs []llm.Message, opts llm.GenerateOptions, out io.Writer, sig <-chan os.Signal) (string, llm.Stats, error) {
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-sig:
-			cancel()
-		case <-actx.Done():
-		}
-	}()
+// answerOnce streams one reply.
+func answerOnce(ctx context.Context, c *llm.Context, msgs []llm.Message, opts llm.GenerateOptions, out io.Writer) (string, llm.Stats, error) {
 	var b strings.Builder
-	st, err := c.Chat(actx, msgs, opts, func(s string) error {
+	st, err := c.Chat(ctx, msgs, opts, func(s string) error {
 		b.WriteString(s)
 		_, err := io.WriteString(out, s)
 		return err

@@ -127,6 +127,16 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 	return res, err
 }
 
+// nearest embeds query with emb and ranks the passages of one vector
+// store (index.Vector or index.VectorPrevious) by similarity to it.
+func nearest(ctx context.Context, emb Embedder, what, query string, search func(context.Context, []float32, index.Filter, int) ([]index.Hit, error), o Options) ([]index.Hit, error) {
+	vs, err := emb.Embed(ctx, []string{query})
+	if err != nil {
+		return nil, fmt.Errorf("retrieve: embedding %s: %w", what, err)
+	}
+	return search(ctx, vs[0], o.Filter, o.Candidates)
+}
+
 // search runs a query once; it also says how many passages it found that
 // were removed before their text could be read.
 func (r *Retriever) search(ctx context.Context, query string, o Options) (Result, int, error) {
@@ -190,23 +200,13 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			vs, err := r.emb.Embed(ctx, []string{query})
-			if err != nil {
-				vecErr = fmt.Errorf("retrieve: embedding the query: %w", err)
-				return
-			}
-			vec, vecErr = r.idx.Vector(ctx, vs[0], o.Filter, o.Candidates)
+			vec, vecErr = nearest(ctx, r.emb, "the query", query, r.idx.Vector, o)
 		}()
 		if r.prev != nil && r.idx.PreviousModel() == r.prev.Model() && r.prev.Model() != "" {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				vs, err := r.prev.Embed(ctx, []string{query})
-				if err != nil {
-					oldErr = fmt.Errorf("retrieve: embedding the query with the previous model: %w", err)
-					return
-				}
-				old, oldErr = r.idx.VectorPrevious(ctx, vs[0], o.Filter, o.Candidates)
+				old, oldErr = nearest(ctx, r.prev, "the query with the previous model", query, r.idx.VectorPrevious, o)
 			}()
 		}
 	}

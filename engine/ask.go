@@ -112,11 +112,7 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 		if cm, err = e.model.acquire(ctx); err != nil {
 			return nil, err
 		}
-		var m rag.Model
-		if cm != nil {
-			m = cm
-		}
-		query, _ := rag.StandaloneQuery(ctx, m, cfg, history, question)
+		query, _ := rag.StandaloneQuery(ctx, cm.orNil(), cfg, history, question)
 		r, rerr = search(query)
 	} else {
 		var wg sync.WaitGroup
@@ -140,10 +136,6 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	if rerr != nil {
 		return nil, rerr
 	}
-	var model rag.Model
-	if cm != nil {
-		model = cm
-	}
 	var first time.Duration
 	stream := func(d Delta) error {
 		if d.Text != "" && first == 0 {
@@ -154,7 +146,7 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 		}
 		return emit(d)
 	}
-	a, err := rag.Respond(ctx, model, lib, rag.Question{Text: question, History: history, Ungrounded: o.Ungrounded}, r, cfg, stream)
+	a, err := rag.Respond(ctx, cm.orNil(), lib, rag.Question{Text: question, History: history, Ungrounded: o.Ungrounded}, r, cfg, stream)
 	if a == nil {
 		return nil, err
 	}

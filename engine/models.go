@@ -156,6 +156,15 @@ func (cm *chatModel) PromptTokens(msgs []rag.Message) (int, error) {
 
 func (cm *chatModel) ContextSize() int { return cm.c.Size() }
 
+// orNil returns cm as a rag.Model, and a nil one for no model: a nil
+// *chatModel inside the interface would not compare equal to nil.
+func (cm *chatModel) orNil() rag.Model {
+	if cm == nil {
+		return nil
+	}
+	return cm
+}
+
 func llmMessages(msgs []rag.Message) []llm.Message {
 	out := make([]llm.Message, len(msgs))
 	for i, m := range msgs {

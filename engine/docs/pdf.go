@@ -115,6 +115,15 @@ func (e *pdfEngine) instance(ctx context.Context) (pdfium.Pdfium, error) {
 // watcher kills the PDFium instance when it ends, and work stops at the
 // next call.
 func (e *pdfEngine) parse(ctx context.Context, doc *Document, data []byte, password string, maxPages int) error {
+	return e.withDocument(ctx, data, password, func(inst pdfium.Pdfium, opened references.FPDF_DOCUMENT) error {
+		return readPages(ctx, inst, opened, doc, maxPages)
+	})
+}
+
+// withDocument opens data in a PDFium instance from the pool and runs fn
+// on it. ctx bounds it all: a watcher kills the instance when ctx ends,
+// so a hostile file cannot hold it, and work stops at the next call.
+func (e *pdfEngine) withDocument(ctx context.Context, data []byte, password string, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
 	if err := e.start(); err != nil {
 		return err
 	}
@@ -129,13 +138,16 @@ func (e *pdfEngine) parse(ctx context.Context, doc *Document, data []byte, passw
 			inst.Close()
 		}
 	}()
-
 	opened, err := openPDF(ctx, inst, data, password)
 	if err != nil {
 		return err
 	}
 	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: opened})
+	return fn(inst, opened)
+}
 
+// readPages extracts the title and the text of every page of an open PDF.
+func readPages(ctx context.Context, inst pdfium.Pdfium, opened references.FPDF_DOCUMENT, doc *Document, maxPages int) error {
 	if t, err := inst.FPDF_GetMetaText(&requests.FPDF_GetMetaText{Document: opened, Tag: "Title"}); err == nil {
 		doc.Title = strings.TrimSpace(t.Value)
 	}

@@ -7,9 +7,10 @@ import (
 	"image/draw"
 	"os"
 	"strings"
-	"sync"
 	"unicode"
 
+	"github.com/klippa-app/go-pdfium"
+	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
 )
 
@@ -42,29 +43,20 @@ func (p *Parser) RenderPage(ctx context.Context, path string, page, width int, p
 	if err != nil {
 		return nil, fmt.Errorf("docs: %w", err)
 	}
-	e := p.pdf
-	if err := e.start(); err != nil {
-		return nil, err
+	var rp *RenderedPage
+	err = p.pdf.withDocument(ctx, data, password, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+		var derr error
+		rp, derr = drawPage(ctx, inst, doc, path, page, width, passage)
+		return derr
+	})
+	if pe, ok := err.(*ParseError); ok {
+		pe.Path = path
 	}
-	inst, err := e.instance(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var killed sync.Once
-	stop := context.AfterFunc(ctx, func() { killed.Do(func() { inst.Kill() }) })
-	defer func() {
-		if stop() {
-			inst.Close()
-		}
-	}()
-	doc, err := openPDF(ctx, inst, data, password)
-	if err != nil {
-		if pe, ok := err.(*ParseError); ok {
-			pe.Path = path
-		}
-		return nil, err
-	}
-	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc})
+	return rp, err
+}
+
+// drawPage renders page of an open PDF and marks passage's lines on it.
+func drawPage(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, path string, page, width int, passage string) (*RenderedPage, error) {
 	pg := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: page - 1}}
 	res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: pg, Width: width, Height: width * 4})
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/carrel-ai/carrel/internal/atomicfile"
 )
 
 // Settings are a person's choices, kept in config.toml in the data folder.
@@ -106,24 +108,7 @@ func saveSettings(dir string, s Settings) error {
 	if err := toml.NewEncoder(&b).Encode(s); err != nil {
 		return fmt.Errorf("engine: encoding settings: %w", err)
 	}
-	p := filepath.Join(dir, settingsFile)
-	tmp := p + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("engine: saving settings: %w", err)
-	}
-	_, err = f.WriteString(b.String())
-	if err == nil {
-		err = f.Sync()
-	}
-	if e := f.Close(); err == nil {
-		err = e
-	}
-	if err == nil {
-		err = os.Rename(tmp, p)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(filepath.Join(dir, settingsFile), []byte(b.String())); err != nil {
 		return fmt.Errorf("engine: saving settings: %w", err)
 	}
 	return nil

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/carrel-ai/carrel/internal/atomicfile"
 )
 
 // Conversation is a series of questions and answers, with each answer's
@@ -98,34 +100,8 @@ func (s *Store) Save(c *Conversation) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return writeAtomic(p, data)
-}
-
-// writeAtomic writes data to a new file beside path, syncs it and renames
-// it over path.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
+	if err := atomicfile.Write(p, data); err != nil {
 		return fmt.Errorf("rag: saving conversation: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if e := f.Close(); err == nil {
-		err = e
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("rag: saving conversation: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync() // make the rename durable; not all systems support it
-		d.Close()
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ type libraryFlags struct {
 }
 
 func (f *libraryFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.data, "data", "", "data `folder` (default: the user data folder, or $CARREL_HOME)")
+	dataFlagVar(fs, &f.data)
 	fs.StringVar(&f.library, "library", "My Library", "library `name`")
 	fs.StringVar(&f.embedModel, "embed-model", "", "GGUF embedding model `file` for vector search (default: lexical search only)")
 }

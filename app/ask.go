@@ -23,7 +23,7 @@ type askFlags struct {
 }
 
 func (f *askFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.data, "data", "", "data `folder` (default: the user data folder, or $CARREL_HOME)")
+	dataFlagVar(fs, &f.data)
 	fs.StringVar(&f.library, "library", "", "library `name` to answer from (default: every library)")
 	fs.StringVar(&f.model, "model", "", "GGUF chat model `file` for this run (default: the chat model in the settings)")
 	fs.StringVar(&f.embedModel, "embed-model", "", "GGUF embedding model `file` the library was indexed with (default: the settings')")

@@ -23,7 +23,7 @@ func chatCmd() *command {
 	sf.register(fs, 0)
 	system := fs.String("system", "You are a helpful assistant.", "system prompt (without --library)")
 	library := fs.String("library", "", "answer from this library's documents, with sources after each answer (\"all\" for every library)")
-	data := fs.String("data", "", "data `folder` of the library (default: the user data folder, or $CARREL_HOME)")
+	data := dataFlag(fs)
 	return &command{
 		Name: "chat", Usage: "[--library NAME] [--model FILE] [flags]",
 		Short: "talk with a model in the terminal; with --library, about your documents, citing them",

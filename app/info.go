@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/llm"
 )
 
@@ -45,7 +44,7 @@ func infoCmd() *command {
 	model := fs.String("model", "", "also describe this GGUF model `file` and where it would run")
 	cpu := fs.Bool("cpu", false, "show the choice with the CPU forced")
 	load := fs.Bool("load", false, "with --model: load it to confirm the choice (slower)")
-	data := fs.String("data", "", "data `folder` (default: the user data folder)")
+	data := dataFlag(fs)
 	return &command{
 		Name: "info", Usage: "[--json] [--model FILE [--load]]",
 		Short: "show the devices found, the backend chosen and why, the build's CPU features and the data folder",
@@ -59,14 +58,11 @@ func infoCmd() *command {
 				LlamaCPP: llm.Available(), CPUFlags: cpuFlags, CPULevel: cpuLevel, SystemInfo: llm.SystemInfo(),
 				Threads: llm.PhysicalCores(), Devices: llm.Devices(), BackendDirs: llm.BackendDirs(),
 			}
-			r.DataDir = *data
-			if r.DataDir == "" {
-				d, err := engine.DefaultDataDir()
-				if err != nil {
-					return err
-				}
-				r.DataDir = d
+			d, err := dataDir(*data)
+			if err != nil {
+				return err
 			}
+			r.DataDir = d
 			p := llm.Plan(llm.ModelInfo{}, llm.ModelOptions{CPUOnly: *cpu})
 			r.Backend, r.Reason = p.Backend, p.Reason
 			if !r.LlamaCPP {

@@ -22,17 +22,6 @@ func modelsCmd() *command {
 	}
 }
 
-func dataFlag(fs *flag.FlagSet) *string {
-	return fs.String("data", "", "data `folder` (default: the user data folder, or $CARREL_HOME)")
-}
-
-func dataDir(flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
-	}
-	return engine.DefaultDataDir()
-}
-
 func modelsListCmd() *command {
 	fs := flag.NewFlagSet("models list", flag.ContinueOnError)
 	data := dataFlag(fs)

@@ -401,19 +401,7 @@ func (v *libraryView) addURIs(uris []fyne.URI) {
 }
 
 func (v *libraryView) onAddFiles() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			v.g.showError(err)
-			return
-		}
-		if r == nil {
-			return
-		}
-		r.Close()
-		v.addURIs([]fyne.URI{r.URI()})
-	}, v.g.win)
-	d.Resize(fyne.NewSize(800, 560))
-	d.Show()
+	v.g.chooseFile(nil, func(u fyne.URI) { v.addURIs([]fyne.URI{u}) })
 }
 
 func (v *libraryView) onAddFolder() {
@@ -426,8 +414,7 @@ func (v *libraryView) onAddFolder() {
 			v.addURIs([]fyne.URI{u})
 		}
 	}, v.g.win)
-	d.Resize(fyne.NewSize(800, 560))
-	d.Show()
+	showFileDialog(d)
 }
 
 func (v *libraryView) onNewLibrary() {

@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/carrel-ai/carrel/engine"
@@ -74,15 +73,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 	chat.Truncation = fyne.TextTruncateEllipsis
 	browse := func(e *widget.Entry) *widget.Button {
 		return widget.NewButton("Choose…", func() {
-			d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-				if err == nil && r != nil {
-					e.SetText(r.URI().Path())
-					r.Close()
-				}
-			}, g.win)
-			d.SetFilter(storage.NewExtensionFileFilter([]string{".gguf"}))
-			d.Resize(fyne.NewSize(800, 560))
-			d.Show()
+			g.chooseFile([]string{".gguf"}, func(u fyne.URI) { e.SetText(u.Path()) })
 		})
 	}
 	v.form = &widget.Form{Items: []*widget.FormItem{

@@ -8,8 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -170,19 +168,5 @@ func (v *setupView) download(e engine.CatalogModel) {
 }
 
 func (v *setupView) onChoose() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			v.g.showError(err)
-			return
-		}
-		if r == nil {
-			return // cancelled
-		}
-		path := r.URI().Path()
-		r.Close()
-		v.g.useModel(path)
-	}, v.g.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".gguf"}))
-	d.Resize(fyne.NewSize(800, 560))
-	d.Show()
+	v.g.chooseFile([]string{".gguf"}, func(u fyne.URI) { v.g.useModel(u.Path()) })
 }

@@ -213,6 +213,33 @@ func (g *gui) close() {
 	g.work.Wait()
 }
 
+// chooseFile asks for one file, of one of exts if any are given, and
+// hands it to use; cancelling does nothing.
+func (g *gui) chooseFile(exts []string, use func(fyne.URI)) {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			g.showError(err)
+			return
+		}
+		if r == nil {
+			return // cancelled
+		}
+		r.Close()
+		use(r.URI())
+	}, g.win)
+	if len(exts) > 0 {
+		d.SetFilter(storage.NewExtensionFileFilter(exts))
+	}
+	showFileDialog(d)
+}
+
+// showFileDialog shows a file or folder dialog large enough for its list,
+// within the smallest window.
+func showFileDialog(d dialog.Dialog) {
+	d.Resize(fyne.NewSize(800, 560))
+	d.Show()
+}
+
 // showError is the one place errors reach the user, in plain words.
 func (g *gui) showError(err error) {
 	if errors.Is(err, context.Canceled) {

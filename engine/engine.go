@@ -361,12 +361,23 @@ func (e *Engine) since(ctx context.Context) (context.Context, context.CancelFunc
 
 // ingestEvent turns the ingester's events into the engine's.
 func (e *Engine) ingestEvent(ev ingest.Event) {
-	kind := map[ingest.EventKind]EventKind{
-		ingest.EventQueued: EventQueued, ingest.EventStarted: EventIndexing, ingest.EventIndexed: EventIndexed,
-		ingest.EventFailed: EventFailed, ingest.EventRemoved: EventRemoved, ingest.EventProgress: EventProgress,
-		ingest.EventIdle: EventIdle,
-	}[ev.Kind]
-	if kind == "" {
+	var kind EventKind
+	switch ev.Kind {
+	case ingest.EventQueued:
+		kind = EventQueued
+	case ingest.EventStarted:
+		kind = EventIndexing
+	case ingest.EventIndexed:
+		kind = EventIndexed
+	case ingest.EventFailed:
+		kind = EventFailed
+	case ingest.EventRemoved:
+		kind = EventRemoved
+	case ingest.EventProgress:
+		kind = EventProgress
+	case ingest.EventIdle:
+		kind = EventIdle
+	default:
 		return
 	}
 	out := Event{Kind: kind, Path: ev.Path, Status: string(ev.Status), Err: ev.Err, Done: ev.Done, Total: ev.Total, ETA: ev.ETA}

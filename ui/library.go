@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -127,7 +128,7 @@ func (v *libraryView) reload() {
 			for _, l := range libs {
 				names = append(names, l.Name)
 			}
-			if !contains(names, lib) {
+			if !slices.Contains(names, lib) {
 				names = append(names, lib)
 			}
 			v.pick.Options = names
@@ -144,15 +145,6 @@ func (v *libraryView) reload() {
 			v.enableActions()
 		})
 	})
-}
-
-func contains(s []string, x string) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // summary is the two lines under the list: counts, and freshness (or a

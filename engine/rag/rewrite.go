@@ -108,19 +108,17 @@ func plausibleRewrite(q string, history []Turn, question string) bool {
 		said.WriteString(" " + t.Answer)
 	}
 	fromUser, fromAnswers, own := terms(asked.String()), terms(said.String()), terms(question)
-	user, known, kept, added := 0, 0, 0, 0
+	// own is part of fromUser, so kept+added counts the known words.
+	var kept, added, user int
 	for t := range got {
-		if own[t] {
+		switch {
+		case own[t]:
 			kept++
-		} else if fromUser[t] || fromAnswers[t] {
+		case fromUser[t] || fromAnswers[t]:
 			added++
 		}
-		switch {
-		case fromUser[t]:
+		if fromUser[t] {
 			user++
-			known++
-		case fromAnswers[t]:
-			known++
 		}
 	}
 	// A rewrite keeps the follow-up's own subject words, if it has any,
@@ -131,7 +129,7 @@ func plausibleRewrite(q string, history []Turn, question string) bool {
 	case len(own) > 0 && kept == 0, refersBack && added == 0, user == 0:
 		return false
 	}
-	return float64(known) >= 0.6*float64(len(got))
+	return float64(kept+added) >= 0.6*float64(len(got))
 }
 
 // wordsOnly lower-cases s and keeps its words, dropping punctuation and

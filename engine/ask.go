@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -206,10 +208,53 @@ func (e *Engine) ExportConversation(id string) (string, error) {
 	return c.Markdown(), nil
 }
 
-// Section is a page or section of a document, joined from its passages.
-type Section = rag.Section
+// SourceText is a cited source as the viewer shows it: the text of the
+// page or section it was cut from, and the passage's exact place in it.
+type SourceText struct {
+	Text       string // the page's or section's text
+	Start, End int    // the passage: Text[Start:End]
+	// Exact is false when the document was indexed before places were
+	// stored, or has been indexed again since the answer: Text is then
+	// the passage alone, as cited.
+	Exact bool
+}
 
-// Sections joins a document's passages (from Passages) into its pages or
-// sections, with each passage's place in the text, for showing a cited
-// passage in its context.
-func Sections(passages []Hit) []Section { return rag.Sections(passages) }
+// SourceText returns the page or section a source was cut from, with the
+// passage's place in it, from the positions stored when it was indexed
+// (never found again by matching words, so the highlight is the same on
+// every reopening).
+func (e *Engine) SourceText(ctx context.Context, s Source) (SourceText, error) {
+	sec, ok, err := e.placed(ctx, s)
+	if err != nil || !ok {
+		return SourceText{Text: s.Text, Start: 0, End: len(s.Text)}, err
+	}
+	return SourceText{Text: sec.Text, Start: s.Place.Start, End: s.Place.End, Exact: true}, nil
+}
+
+// placed returns the section a source points into, and whether the stored
+// place still holds the source's text (the document may have been indexed
+// again since the answer).
+func (e *Engine) placed(ctx context.Context, s Source) (index.Section, bool, error) {
+	p := s.Place
+	if p.Section < 0 || p.Start < 0 || p.End < p.Start {
+		return index.Section{}, false, nil
+	}
+	sec, err := e.idx.Section(ctx, s.DocID, p.Section)
+	if errors.Is(err, index.ErrNotFound) {
+		return sec, false, nil
+	}
+	if err != nil {
+		return sec, false, fmt.Errorf("engine: reading the source: %w", err)
+	}
+	if p.End > len(sec.Text) || !sameWords(sec.Text[p.Start:p.End], s.Text) {
+		return sec, false, nil
+	}
+	return sec, true, nil
+}
+
+// sameWords compares texts ignoring how white space falls (a passage joins
+// its blocks with blank lines).
+func sameWords(a, b string) bool {
+	fa, fb := strings.Fields(a), strings.Fields(b)
+	return slices.Equal(fa, fb)
+}

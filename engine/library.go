@@ -10,6 +10,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/rag"
 	"github.com/carrel-ai/carrel/engine/retrieve"
 )
 
@@ -241,10 +242,19 @@ func (e *Engine) WaitIndexed(ctx context.Context) error {
 	return in.Wait(ctx)
 }
 
-// Passages returns a document's passages in order, with their pages and
-// headings: its text as indexed.
+// Passages returns a document's passages in order, with their pages,
+// headings and places: its text as indexed.
 func (e *Engine) Passages(ctx context.Context, docID int64) ([]Hit, error) {
-	return passages{idx: e.idx}.DocumentPassages(ctx, docID)
+	ps, err := e.idx.DocumentPassages(ctx, docID)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	out := make([]Hit, len(ps))
+	for i, c := range ps {
+		out[i] = Hit{ChunkID: c.ID, DocID: c.DocID, LibraryID: c.Doc.LibraryID, Path: c.Doc.Path, Title: c.Doc.Title,
+			Format: c.Doc.Format, Page: c.Page, Heading: c.Heading, Text: c.Text, Place: retrieve.PlaceOf(c.Chunk), IndexedAt: c.Doc.IndexedAt}
+	}
+	return out, nil
 }
 
 // SearchOptions narrow a search; zero values pick the defaults.
@@ -324,15 +334,14 @@ func (p passages) Search(ctx context.Context, q string, o retrieve.Options) (ret
 	return p.r.Search(ctx, q, o)
 }
 
-func (p passages) DocumentPassages(ctx context.Context, docID int64) ([]retrieve.Hit, error) {
-	ps, err := p.idx.DocumentPassages(ctx, docID)
+func (p passages) DocumentSections(ctx context.Context, docID int64) ([]rag.Section, error) {
+	secs, err := p.idx.DocumentSections(ctx, docID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]retrieve.Hit, len(ps))
-	for i, c := range ps {
-		out[i] = retrieve.Hit{ChunkID: c.ID, DocID: c.DocID, LibraryID: c.Doc.LibraryID, Path: c.Doc.Path, Title: c.Doc.Title,
-			Format: c.Doc.Format, Page: c.Page, Heading: c.Heading, Text: c.Text, Spans: c.Spans, IndexedAt: c.Doc.IndexedAt}
+	out := make([]rag.Section, len(secs))
+	for i, s := range secs {
+		out[i] = rag.Section{Ord: s.Ord, Page: s.Page, Heading: s.Heading, Text: s.Text}
 	}
 	return out, nil
 }
@@ -344,15 +353,21 @@ type PageImage = docs.RenderedPage
 // ErrNotPDF means a page image was asked of a document that is not a PDF.
 var ErrNotPDF = errors.New("engine: only PDF pages can be drawn")
 
-// RenderPage draws page (1-based) of a PDF document of the library, width
-// pixels wide, and marks where passage stands on it.
-func (e *Engine) RenderPage(ctx context.Context, docID int64, page, width int, passage string) (*PageImage, error) {
-	d, err := e.idx.DocumentByID(ctx, docID)
+// RenderPage draws the PDF page a source stands on, width pixels wide, and
+// marks the passage's lines: PDFium's rectangles of the very characters
+// the passage was cut from, as stored when it was indexed. A source whose
+// document changed since is drawn without marks.
+func (e *Engine) RenderPage(ctx context.Context, s Source, width int) (*PageImage, error) {
+	d, err := e.idx.DocumentByID(ctx, s.DocID)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	if d.Format != "pdf" {
+	if d.Format != "pdf" || s.Page < 1 {
 		return nil, ErrNotPDF
 	}
-	return e.parser.RenderPage(ctx, d.Path, page, width, "", passage)
+	var span docs.CharSpan
+	if _, ok, err := e.placed(ctx, s); err == nil && ok && s.Place.CharFirst >= 0 && s.Place.CharLast >= s.Place.CharFirst {
+		span = docs.CharSpan{First: s.Place.CharFirst, Last: s.Place.CharLast}
+	}
+	return e.parser.RenderPage(ctx, d.Path, s.Page, width, "", span)
 }

@@ -52,8 +52,8 @@ type Engine interface {
 	Unlock(ctx context.Context, library, path, password string) error
 	Libraries(ctx context.Context) ([]engine.Library, error)
 	Documents(ctx context.Context, library string) ([]engine.Document, error)
-	Passages(ctx context.Context, docID int64) ([]engine.Hit, error)
-	RenderPage(ctx context.Context, docID int64, page, width int, passage string) (*engine.PageImage, error)
+	SourceText(ctx context.Context, s engine.Source) (engine.SourceText, error)
+	RenderPage(ctx context.Context, s engine.Source, width int) (*engine.PageImage, error)
 	Pause()
 	Resume()
 	Paused() bool

@@ -500,11 +500,18 @@ func TestViewerDrawsPDFPage(t *testing.T) {
 	h := res.Hits[0]
 	g := newTestGUI(t, s)
 	g.showMain()
-	g.main.viewer.show(engine.Source{N: 1, Path: h.Path, Page: h.Page, DocID: h.DocID, ChunkID: h.ChunkID, Text: h.Text})
+	g.main.viewer.show(engine.Source{N: 1, Path: h.Path, Page: h.Page, DocID: h.DocID, ChunkID: h.ChunkID, Text: h.Text, Place: h.Place})
 	settle(t, g)
 	v := g.main.viewer
 	if !v.page.Visible() || v.page.Image == nil || v.page.Image.Bounds().Dx() != pageWidth {
 		t.Fatalf("the PDF page is not drawn")
+	}
+	// The text view highlights the passage at its stored place.
+	if len(v.text.Segments) != 3 {
+		t.Fatalf("%d segments", len(v.text.Segments))
+	}
+	if got := v.text.Segments[1].(*widget.TextSegment).Text; strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(h.Text), " ") {
+		t.Errorf("highlighted %q, want the passage %q", got, h.Text)
 	}
 	if v.where.Text != fmt.Sprintf("Page %d", h.Page) {
 		t.Errorf("where %q", v.where.Text)

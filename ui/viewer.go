@@ -62,14 +62,15 @@ func (v *viewerView) show(s engine.Source) {
 	v.page.Hide()
 	v.showPage(s)
 	v.g.goWork(func(ctx context.Context) {
-		passages, err := v.g.eng.Passages(ctx, s.DocID)
+		st, err := v.g.eng.SourceText(ctx, s)
 		v.g.do(func() {
-			if err != nil {
-				v.text.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: s.Text}}
-				v.text.Refresh()
-				return
+			if v.source.DocID != s.DocID || v.source.ChunkID != s.ChunkID || v.source.Place != s.Place {
+				return // another source was opened meanwhile
 			}
-			v.render(s, passages)
+			if err != nil {
+				v.g.showError(err)
+			}
+			v.render(s, st)
 		})
 	})
 }
@@ -85,7 +86,7 @@ func (v *viewerView) showPage(s engine.Source) {
 		return
 	}
 	v.g.goWork(func(ctx context.Context) {
-		rp, err := v.g.eng.RenderPage(ctx, s.DocID, s.Page, pageWidth, s.Text)
+		rp, err := v.g.eng.RenderPage(ctx, s, pageWidth)
 		if err != nil {
 			return // the text below still shows the passage
 		}
@@ -139,43 +140,24 @@ var highlighted = widget.RichTextStyle{ColorName: theme.ColorNamePrimary, Inline
 
 var plain = widget.RichTextStyle{Inline: true}
 
-// render shows the section holding the cited passage, the passage
-// highlighted, and scrolls it into view.
-func (v *viewerView) render(s engine.Source, passages []engine.Hit) {
-	var sec *engine.Section
-	secs := engine.Sections(passages)
-	for i := range secs {
-		if _, ok := secs[i].Spans[s.ChunkID]; ok && s.ChunkID != 0 {
-			sec = &secs[i]
-			break
-		}
-		if s.ChunkID == 0 && secs[i].Page == s.Page && secs[i].Heading == s.Heading {
-			sec = &secs[i]
-			break
-		}
-	}
-	if sec == nil { // the document changed since the answer
-		v.text.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: s.Text, Style: highlighted}}
-		v.where.SetText(location(s) + " (the document has changed since this answer; showing the passage as cited)")
-		v.text.Refresh()
-		return
-	}
-	span, ok := sec.Spans[s.ChunkID]
-	if !ok {
-		span = [2]int{0, 0}
+// render shows the page or section holding the cited passage, the passage
+// highlighted at its stored place, and scrolls it into view.
+func (v *viewerView) render(s engine.Source, st engine.SourceText) {
+	if !st.Exact {
+		v.where.SetText(location(s) + " (this document was indexed again since the answer, or before exact places were kept; showing the passage as cited)")
 	}
 	v.text.Segments = []widget.RichTextSegment{
-		&widget.TextSegment{Text: sec.Text[:span[0]], Style: plain},
-		&widget.TextSegment{Text: sec.Text[span[0]:span[1]], Style: highlighted},
-		&widget.TextSegment{Text: sec.Text[span[1]:], Style: plain},
+		&widget.TextSegment{Text: st.Text[:st.Start], Style: plain},
+		&widget.TextSegment{Text: st.Text[st.Start:st.End], Style: highlighted},
+		&widget.TextSegment{Text: st.Text[st.End:], Style: plain},
 	}
 	v.text.Refresh()
 	// Scroll so the passage starts near the top: its share of the text is
 	// a good guess at its share of the height. A drawn page scrolls to its
 	// own marks instead.
-	if len(sec.Text) > 0 && !v.page.Visible() {
+	if len(st.Text) > 0 && !v.page.Visible() {
 		h := v.text.MinSize().Height
-		v.scroll.Offset = fyne.NewPos(0, max(0, h*float32(span[0])/float32(len(sec.Text))-40))
+		v.scroll.Offset = fyne.NewPos(0, max(0, h*float32(st.Start)/float32(len(st.Text))-40))
 		v.scroll.Refresh()
 	}
 }

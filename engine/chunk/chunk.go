@@ -51,6 +51,16 @@ type Span struct {
 	End   int `json:"end"`
 }
 
+// Section is the text of one page or section of a document: its blocks
+// that share a page and heading, joined by blank lines. Passages are cut
+// from sections; a passage's Start and End are byte offsets into its
+// section's Text, so it can be shown exactly where it stands.
+type Section struct {
+	Page    int    `json:"page,omitempty"`
+	Heading string `json:"heading,omitempty"`
+	Text    string `json:"text"`
+}
+
 // Chunk is a passage. A chunk never crosses a page or a section: all its
 // spans share Page and Heading.
 type Chunk struct {
@@ -60,6 +70,15 @@ type Chunk struct {
 	Page    int    `json:"page,omitempty"`
 	Heading string `json:"heading,omitempty"`
 	Tokens  int    `json:"tokens"`
+	// Section is the index of the chunk's section in Sections(doc); Start
+	// and End locate the passage in that section's Text (byte offsets,
+	// without surrounding white space).
+	Section int `json:"section"`
+	Start   int `json:"start"`
+	End     int `json:"end"`
+	// Chars, for PDFs, are the PDFium character indices of the passage on
+	// its page (see docs.Block.CharRange); nil for other formats.
+	Chars *docs.CharSpan `json:"chars,omitempty"`
 	// DuplicateOf is the index of an earlier chunk of the same document
 	// with nearly the same text (a repeated disclaimer, a copied section),
 	// or -1.
@@ -72,21 +91,53 @@ type unit struct {
 	block, start, end, tokens int
 }
 
-// Split cuts doc into chunks.
-func Split(doc *docs.Document, o Options) []Chunk {
-	o = o.withDefaults()
-	var chunks []Chunk
+// layout is how a document's blocks group into sections.
+type layout struct {
+	sections []Section
+	bounds   [][2]int // each section's blocks, [first, end)
+	offset   []int    // each block's byte offset in its section's text
+}
+
+func layoutOf(doc *docs.Document) layout {
+	l := layout{offset: make([]int, len(doc.Blocks))}
 	for start := 0; start < len(doc.Blocks); {
 		end := start + 1
 		for end < len(doc.Blocks) && sameSection(doc.Blocks[start], doc.Blocks[end]) {
 			end++
 		}
-		var units []unit
+		var b strings.Builder
 		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteString("\n\n")
+			}
+			l.offset[i] = b.Len()
+			b.WriteString(doc.Blocks[i].Text)
+		}
+		l.sections = append(l.sections, Section{Page: doc.Blocks[start].Page, Heading: doc.Blocks[start].Heading, Text: b.String()})
+		l.bounds = append(l.bounds, [2]int{start, end})
+		start = end
+	}
+	return l
+}
+
+// Sections returns the document's sections, which Split's chunks point
+// into.
+func Sections(doc *docs.Document) []Section { return layoutOf(doc).sections }
+
+// Split cuts doc into chunks.
+func Split(doc *docs.Document, o Options) []Chunk {
+	o = o.withDefaults()
+	var chunks []Chunk
+	l := layoutOf(doc)
+	for si, bd := range l.bounds {
+		var units []unit
+		for i := bd[0]; i < bd[1]; i++ {
 			units = append(units, splitBlock(i, doc.Blocks[i].Text, o)...)
 		}
-		chunks = append(chunks, pack(doc, units, o)...)
-		start = end
+		for _, c := range pack(doc, units, o) {
+			place(doc, &c, si, l)
+			chunks = append(chunks, c)
+		}
 	}
 	out := chunks[:0]
 	for _, c := range chunks {
@@ -98,6 +149,34 @@ func Split(doc *docs.Document, o Options) []Chunk {
 	markDuplicates(out)
 	return out
 }
+
+// place records where chunk c stands: its section, its offsets in the
+// section's text, and for PDFs its characters on the page.
+func place(doc *docs.Document, c *Chunk, section int, l layout) {
+	c.Section = section
+	text := l.sections[section].Text
+	first, last := c.Spans[0], c.Spans[len(c.Spans)-1]
+	c.Start, c.End = l.offset[first.Block]+first.Start, l.offset[last.Block]+last.End
+	for c.Start < c.End && isSpaceByte(text[c.Start]) {
+		c.Start++
+	}
+	for c.End > c.Start && isSpaceByte(text[c.End-1]) {
+		c.End--
+	}
+	for _, sp := range c.Spans {
+		f, t, ok := doc.Blocks[sp.Block].CharRange(sp.Start, sp.End)
+		if !ok {
+			continue
+		}
+		if c.Chars == nil {
+			c.Chars = &docs.CharSpan{First: f, Last: t}
+			continue
+		}
+		c.Chars.First, c.Chars.Last = min(c.Chars.First, f), max(c.Chars.Last, t)
+	}
+}
+
+func isSpaceByte(b byte) bool { return b == ' ' || b == '\n' || b == '\t' || b == '\r' }
 
 func sameSection(a, b docs.Block) bool {
 	if a.Page != b.Page {

@@ -174,3 +174,68 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
+
+// Every chunk points exactly into its section's text: the stored offsets
+// give back the passage, whatever repeats around it.
+func TestChunksPointIntoSections(t *testing.T) {
+	rep := strings.Repeat("The same opening words return. ", 30)
+	docsUnder := []*docs.Document{
+		longDoc(),
+		{Blocks: []docs.Block{
+			{Text: rep, Heading: "A", Kind: "paragraph"},
+			{Text: rep + "A different ending at last.", Heading: "A", Kind: "paragraph"},
+			{Text: rep, Heading: "B", Kind: "paragraph"},
+		}},
+	}
+	for di, doc := range docsUnder {
+		secs := Sections(doc)
+		chunks := Split(doc, Options{Size: 40})
+		if len(chunks) < 3 {
+			t.Fatalf("doc %d: only %d chunks", di, len(chunks))
+		}
+		for _, c := range chunks {
+			if c.Section < 0 || c.Section >= len(secs) {
+				t.Fatalf("doc %d chunk %d: section %d of %d", di, c.Index, c.Section, len(secs))
+			}
+			sec := secs[c.Section]
+			if sec.Page != c.Page || sec.Heading != c.Heading {
+				t.Errorf("doc %d chunk %d: section at page %d %q, chunk at %d %q", di, c.Index, sec.Page, sec.Heading, c.Page, c.Heading)
+			}
+			got := sec.Text[c.Start:c.End]
+			if strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(c.Text), " ") {
+				t.Errorf("doc %d chunk %d: section text %q, chunk %q", di, c.Index, got, c.Text)
+			}
+			if strings.TrimSpace(got) != got {
+				t.Errorf("doc %d chunk %d: offsets include white space at an edge", di, c.Index)
+			}
+		}
+	}
+	// Different chunks starting with the same words have different
+	// offsets: no chunk is placed by matching its words.
+	chunks := Split(docsUnder[1], Options{Size: 40})
+	seen := map[[3]int]bool{}
+	for _, c := range chunks {
+		k := [3]int{c.Section, c.Start, c.End}
+		if seen[k] && c.DuplicateOf < 0 {
+			t.Errorf("chunk %d has the place of another: %v", c.Index, k)
+		}
+		seen[k] = true
+	}
+}
+
+func TestChunkCharsFromPDFBlocks(t *testing.T) {
+	text := "alpha beta gamma"
+	chars := make([]int32, len(text))
+	for i := range chars {
+		chars[i] = int32(100 + i)
+	}
+	chars[5] = -1 // a joining space Carrel added
+	doc := &docs.Document{Blocks: []docs.Block{{Text: text, Page: 3, Kind: "paragraph", Chars: chars}}}
+	c := Split(doc, Options{})
+	if len(c) != 1 || c[0].Chars == nil {
+		t.Fatalf("chunks %+v", c)
+	}
+	if *c[0].Chars != (docs.CharSpan{First: 100, Last: 115}) {
+		t.Errorf("chars %+v", *c[0].Chars)
+	}
+}

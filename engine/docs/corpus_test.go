@@ -295,17 +295,21 @@ func TestRenderPageLocatesPassage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var passage string
+	var span CharSpan
 	for _, b := range doc.Blocks {
 		if b.Page == 2 && len(strings.Fields(b.Text)) > 30 {
-			passage = b.Text
+			first, last, ok := b.CharRange(0, len(b.Text))
+			if !ok {
+				t.Fatal("a PDF paragraph has no character positions")
+			}
+			span = CharSpan{first, last}
 			break
 		}
 	}
-	if passage == "" {
+	if span == (CharSpan{}) {
 		t.Fatal("no paragraph on page 2")
 	}
-	rp, err := p.RenderPage(ctx, pdf, 2, 800, "", passage)
+	rp, err := p.RenderPage(ctx, pdf, 2, 800, "", span)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +336,7 @@ func TestRenderPageLocatesPassage(t *testing.T) {
 	if len(seen) < 5 {
 		t.Error("the page image is blank")
 	}
-	if _, err := p.RenderPage(ctx, pdf, 999, 800, "", ""); err == nil {
+	if _, err := p.RenderPage(ctx, pdf, 999, 800, "", CharSpan{}); err == nil {
 		t.Error("a page past the end rendered")
 	}
 }

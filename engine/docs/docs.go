@@ -54,6 +54,34 @@ type Block struct {
 	// Kind says what the block is: "paragraph", "heading", "table", "list",
 	// "note", "code", "page".
 	Kind string
+	// Chars, for PDF blocks, is the PDFium character index on the page of
+	// each rune of Text (-1 for a space Carrel joined lines with); nil for
+	// other formats. It lets a passage be drawn exactly where it stands.
+	Chars []int32
+}
+
+// CharRange returns the PDFium character indices [first, last] on the page
+// of Text[start:end] (byte offsets), skipping characters Carrel added; ok
+// is false when the block has no character indices or the range none.
+func (b Block) CharRange(start, end int) (first, last int, ok bool) {
+	if b.Chars == nil || start >= end {
+		return 0, 0, false
+	}
+	first, last = -1, -1
+	i := 0 // rune index
+	for off := range b.Text {
+		if off >= end {
+			break
+		}
+		if off >= start && i < len(b.Chars) && b.Chars[i] >= 0 {
+			if first < 0 {
+				first = int(b.Chars[i])
+			}
+			last = int(b.Chars[i])
+		}
+		i++
+	}
+	return first, last, first >= 0
 }
 
 // HeadingSep joins the levels of a heading path.

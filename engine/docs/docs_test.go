@@ -6,7 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -373,26 +374,49 @@ func TestLimits(t *testing.T) {
 	}
 }
 
-func TestLocatePassage(t *testing.T) {
-	r := func(y int) image.Rectangle { return image.Rect(10, y, 500, y+12) }
-	lines := []line{
-		{"Trace-based Just-in-Time compilers", r(10)}, // a running header
-		{"Abstract. Trace-based just-in-time compilers record", r(100)},
-		{"hot loops and special-", r(120)},
-		{"ize them for types.", r(140)},
-		{"Another paragraph.", r(160)},
+// A passage whose words repeat on its page is marked where it stands: the
+// marks come from the characters it was cut from, not from matching words.
+func TestRenderPageMarksExactCharacters(t *testing.T) {
+	line := "Lorem ipsum the same words stand on every line here."
+	data := minimalPDF(line + "\n" + line + "\n" + line + "\n" + line)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "repeat.pdf")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	got := locate(lines, "Trace-based just-in-time compilers record hot loops and specialize them for types.")
-	want := []image.Rectangle{r(100), r(120), r(140)}
-	if len(got) != len(want) {
-		t.Fatalf("marks %v, want %v", got, want)
+	p := NewParser("")
+	defer p.Close()
+	ctx := context.Background()
+	doc, err := p.Parse(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("mark %d: %v, want %v", i, got[i], want[i])
+	if len(doc.Blocks) != 1 || strings.Count(doc.Blocks[0].Text, line) != 4 {
+		t.Fatalf("blocks: %+v", doc.Blocks)
+	}
+	b := doc.Blocks[0]
+	// The lines are drawn 14 points apart from 72 points below the top;
+	// the page is drawn 612 pixels wide, one pixel a point.
+	for n := 0; n < 4; n++ {
+		start := n * (len(line) + 1)
+		if b.Text[start:start+len(line)] != line {
+			t.Fatalf("occurrence %d is not at %d", n, start)
 		}
-	}
-	if m := locate(lines, "Nothing like this appears on the page at all."); m != nil {
-		t.Errorf("an absent passage was located: %v", m)
+		first, last, ok := b.CharRange(start, start+len(line))
+		if !ok {
+			t.Fatal("no character positions")
+		}
+		rp, err := p.RenderPage(ctx, path, 1, 612, "", CharSpan{first, last})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rp.Marks) != 1 {
+			t.Fatalf("occurrence %d: %d marks, want one line: %v", n, len(rp.Marks), rp.Marks)
+		}
+		m := rp.Marks[0]
+		base := 792 - 720 + 14*n // the line's baseline, from the top
+		if m.Max.Y < base-6 || m.Min.Y > base || m.Dx() < 200 {
+			t.Errorf("occurrence %d marked at %v, want the line whose baseline is at y=%d", n, m, base)
+		}
 	}
 }

@@ -217,7 +217,11 @@ func finish(d *Document, opts Options) {
 	out := d.Blocks[:0]
 	total := 0
 	for _, b := range d.Blocks {
-		b.Text = strings.TrimSpace(strings.ToValidUTF8(b.Text, "\uFFFD"))
+		text := strings.TrimSpace(strings.ToValidUTF8(b.Text, "\uFFFD"))
+		if b.Chars != nil && text != b.Text {
+			b.Chars = trimChars(b.Text, text, b.Chars)
+		}
+		b.Text = text
 		if b.Text == "" {
 			continue
 		}
@@ -254,4 +258,16 @@ func safeDetect(name string, data []byte) (det Detection, err error) {
 		}
 	}()
 	return Detect(name, data[:min(len(data), 8192)], bytes.NewReader(data), int64(len(data))), nil
+}
+
+// trimChars keeps a block's character indices in step with its text when
+// finish trims white space from it (the text is valid UTF-8 already: PDF
+// blocks are built from runes).
+func trimChars(old, trimmed string, chars []int32) []int32 {
+	lead := strings.Index(old, trimmed)
+	if lead < 0 || utf8.RuneCountInString(old) != len(chars) {
+		return nil // not a plain trim: no exact positions rather than wrong ones
+	}
+	from := utf8.RuneCountInString(old[:lead])
+	return chars[from : from+utf8.RuneCountInString(trimmed)]
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -161,14 +160,14 @@ func readPages(ctx context.Context, inst pdfium.Pdfium, opened references.FPDF_D
 		doc.warnf("only the first %d of %d pages were read", maxPages, n)
 		n = maxPages
 	}
-	pages := make([]string, n)
+	pages := make([]tline, n)
 	var scanned []int
 	for i := 0; i < n; i++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		page := requests.Page{ByIndex: &requests.PageByIndex{Document: opened, Index: i}}
-		res, err := inst.GetPageText(&requests.GetPageText{Page: page})
+		text, err := pageText(inst, page)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -176,8 +175,8 @@ func readPages(ctx context.Context, inst pdfium.Pdfium, opened references.FPDF_D
 			doc.warnf("page %d could not be read: %v", i+1, err)
 			continue
 		}
-		pages[i] = res.Text
-		if strings.TrimSpace(res.Text) == "" && hasImages(inst, page) {
+		pages[i] = text
+		if strings.TrimSpace(string(text.r)) == "" && hasImages(inst, page) {
 			scanned = append(scanned, i+1)
 		}
 	}
@@ -266,102 +265,6 @@ func passwordForms(pw string) []string {
 	return forms
 }
 
-// pdfBlocks turns the raw text of each page into clean paragraphs: repeated
-// headers, footers and page numbers dropped, hyphenation at line ends
-// joined, ligatures mapped back to letters, lines joined into paragraphs.
-func pdfBlocks(doc *Document, pages []string) {
-	lines := make([][]string, len(pages))
-	for i, p := range pages {
-		p = strings.ReplaceAll(p, "\r\n", "\n")
-		p = strings.ReplaceAll(p, "\r", "\n")
-		for _, l := range strings.Split(p, "\n") {
-			lines[i] = append(lines[i], cleanLine(l))
-		}
-	}
-	dropRepeated(lines)
-	for i, ls := range lines {
-		garbled := 0
-		for _, para := range paragraphs(ls) {
-			if isGarbled(para) {
-				garbled++
-				continue
-			}
-			doc.Blocks = append(doc.Blocks, Block{Text: para, Page: i + 1, Kind: "paragraph"})
-		}
-		if garbled > 0 {
-			doc.warnf("page %d: %d passages left out: their font has no usable map to Unicode (the text comes out as symbols)", i+1, garbled)
-		}
-	}
-}
-
-// isGarbled spots text from a font without a Unicode map: PDFium then
-// returns the raw character codes, which read as runs of ASCII punctuation
-// ("!\"#  $%&") instead of words.
-func isGarbled(s string) bool {
-	var letters, punct, total int
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			continue
-		}
-		total++
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			letters++
-		case r < 0x80 && (unicode.IsPunct(r) || unicode.IsSymbol(r)):
-			punct++
-		}
-	}
-	return total >= 1 && punct*2 > total && letters*3 < total
-}
-
-// cleanLine maps ligatures and other compatibility characters to plain
-// letters (ﬁ → fi), removes PDFium's U+FFFE hyphenation marks and control
-// characters, and trims.
-func cleanLine(l string) string {
-	var b strings.Builder
-	for _, r := range l {
-		switch {
-		case r == 0xFFFE || r == 0xFEFF || r == 0x00AD:
-			b.WriteRune(0x00AD) // keep a soft-hyphen marker; paragraphs() joins it
-		case r >= 0xFB00 && r <= 0xFB4F, // alphabetic presentation forms: ligatures
-			r >= 0xFB50 && r <= 0xFDFF, r >= 0xFE70 && r <= 0xFEFF: // Arabic presentation forms
-			b.WriteString(norm.NFKC.String(string(r)))
-		case r == 0x3000: // ideographic space
-			b.WriteByte(' ')
-		case r == 0xFFFD || (unicode.IsControl(r) && r != '\t'):
-		case r == '\t' || r == 0xA0:
-			b.WriteByte(' ')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return strings.TrimSpace(joinCJK(b.String()))
-}
-
-// joinCJK removes the spaces a PDF's glyph positions put between CJK
-// characters, which are written without spaces.
-func joinCJK(s string) string {
-	if !strings.Contains(s, " ") {
-		return s
-	}
-	r := []rune(s)
-	out := r[:0]
-	for i := 0; i < len(r); i++ {
-		if r[i] == ' ' && len(out) > 0 && isCJK(out[len(out)-1]) {
-			j := i
-			for j < len(r) && r[j] == ' ' {
-				j++
-			}
-			if j < len(r) && isCJK(r[j]) {
-				i = j - 1
-				continue
-			}
-		}
-		out = append(out, r[i])
-	}
-	return string(out)
-}
-
 var pageNumber = regexp.MustCompile(`(?i)^(page\s*)?[-–—(]?\s*([0-9]{1,4}|[ivxlcdm]{1,7})\s*[-–—)]?(\s*(of|/)\s*[0-9]{1,4})?$`)
 
 // dropRepeated removes lines that repeat at the top or bottom of many pages
@@ -427,59 +330,6 @@ func digitless(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// paragraphs joins a page's lines into paragraphs: a blank line, or a short
-// line ending a sentence, ends one; a line-end hyphen between letters is
-// joined without a space.
-func paragraphs(lines []string) []string {
-	var lengths []int
-	for _, l := range lines {
-		if l != "" {
-			lengths = append(lengths, len([]rune(l)))
-		}
-	}
-	if len(lengths) == 0 {
-		return nil
-	}
-	sort.Ints(lengths)
-	typical := lengths[len(lengths)*3/4]
-	var out []string
-	var cur strings.Builder
-	flush := func() {
-		if s := strings.TrimSpace(cur.String()); s != "" {
-			out = append(out, strings.ReplaceAll(s, "\u00AD", ""))
-		}
-		cur.Reset()
-	}
-	for _, l := range lines {
-		if l == "" {
-			flush()
-			continue
-		}
-		if cur.Len() > 0 {
-			prev := cur.String()
-			switch {
-			case strings.HasSuffix(prev, "\u00AD"):
-				// PDFium's mark: a hyphen it already removed; join directly.
-			case strings.HasSuffix(prev, "-") && endsWithLetterHyphen(prev) && startsLower(l):
-				s := strings.TrimSuffix(prev, "-")
-				cur.Reset()
-				cur.WriteString(s)
-			case isCJKEnd(prev) && isCJKStart(l):
-				// CJK lines join without a space.
-			default:
-				cur.WriteByte(' ')
-			}
-		}
-		cur.WriteString(l)
-		n := len([]rune(l))
-		if n < typical*7/10 && endsSentence(l) {
-			flush()
-		}
-	}
-	flush()
-	return out
 }
 
 func endsWithLetterHyphen(s string) bool {

@@ -6,8 +6,6 @@ import (
 	"image"
 	"image/draw"
 	"os"
-	"strings"
-	"unicode"
 
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/references"
@@ -19,15 +17,21 @@ import (
 type RenderedPage struct {
 	Image *image.RGBA
 	// Marks are the text lines of the passage, in the image's pixels;
-	// empty when the passage could not be located on the page.
+	// empty when no passage was given.
 	Marks []image.Rectangle
 }
 
+// CharSpan is a run of characters on a PDF page by PDFium's character
+// indices, First to Last inclusive: where a passage stands (see
+// Block.CharRange).
+type CharSpan struct{ First, Last int }
+
 // RenderPage renders page (1-based) of the PDF at path, width pixels wide,
-// and locates passage (text extracted from that page) on it, for showing a
-// cited passage where it stands. It runs in the same sandboxed PDFium as
-// parsing, under ctx and the same size limit.
-func (p *Parser) RenderPage(ctx context.Context, path string, page, width int, password, passage string) (*RenderedPage, error) {
+// and marks the lines of the characters in span (a zero span marks
+// nothing). The marks are PDFium's own rectangles of those characters, so
+// they cover exactly the passage as it was indexed. It runs in the same
+// sandboxed PDFium as parsing, under ctx and the same size limit.
+func (p *Parser) RenderPage(ctx context.Context, path string, page, width int, password string, span CharSpan) (*RenderedPage, error) {
 	if page < 1 || width < 16 || width > 4096 {
 		return nil, fmt.Errorf("docs: cannot render page %d at %d pixels", page, width)
 	}
@@ -46,7 +50,7 @@ func (p *Parser) RenderPage(ctx context.Context, path string, page, width int, p
 	var rp *RenderedPage
 	err = p.pdf.withDocument(ctx, data, password, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 		var derr error
-		rp, derr = drawPage(ctx, inst, doc, path, page, width, passage)
+		rp, derr = drawPage(ctx, inst, doc, path, page, width, span)
 		return derr
 	})
 	if pe, ok := err.(*ParseError); ok {
@@ -55,8 +59,8 @@ func (p *Parser) RenderPage(ctx context.Context, path string, page, width int, p
 	return rp, err
 }
 
-// drawPage renders page of an open PDF and marks passage's lines on it.
-func drawPage(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, path string, page, width int, passage string) (*RenderedPage, error) {
+// drawPage renders page of an open PDF and marks span's lines on it.
+func drawPage(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, path string, page, width int, span CharSpan) (*RenderedPage, error) {
 	pg := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: page - 1}}
 	res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: pg, Width: width, Height: width * 4})
 	if err != nil {
@@ -72,103 +76,42 @@ func drawPage(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUM
 	w, h := res.Result.Width, res.Result.Height
 	res.Cleanup()
 	rp := &RenderedPage{Image: out}
-	if strings.TrimSpace(passage) == "" {
+	if span.Last < span.First || (span == CharSpan{}) {
 		return rp, nil
 	}
-	text, err := inst.GetPageTextStructured(&requests.GetPageTextStructured{
-		Page: pg, Mode: requests.GetPageTextStructuredModeRects,
-		PixelPositions: requests.GetPageTextStructuredPixelPositions{Calculate: true, Width: w, Height: h},
-	})
-	if err != nil {
-		return rp, nil // the page without marks is still worth showing
-	}
-	var lines []line
-	for _, r := range text.Rects {
-		if r.PixelPosition == nil {
-			continue
-		}
-		pp := r.PixelPosition
-		lines = append(lines, line{text: r.Text, rect: image.Rect(int(pp.Left), int(pp.Top), int(pp.Right+0.5), int(pp.Bottom+0.5))})
-	}
-	rp.Marks = locate(lines, passage)
+	rp.Marks = charRects(inst, pg, w, h, span)
 	return rp, nil
 }
 
-// line is a run of text on a page and where it is drawn.
-type line struct {
-	text string
-	rect image.Rectangle
-}
-
-// locate finds the lines that hold passage: from where its first words
-// start to where its last words end, matching words case-blind and
-// ignoring punctuation (extraction joins hyphenated words and drops page
-// furniture, so the texts differ in detail).
-func locate(lines []line, passage string) []image.Rectangle {
-	type word struct {
-		w    string
-		line int
+// charRects returns PDFium's rectangles of the characters in span (one per
+// run of a line), in the pixels of the page drawn w × h.
+func charRects(inst pdfium.Pdfium, pg requests.Page, w, h int, span CharSpan) []image.Rectangle {
+	tp, err := inst.FPDFText_LoadPage(&requests.FPDFText_LoadPage{Page: pg})
+	if err != nil {
+		return nil // the page without marks is still worth showing
 	}
-	var flat []word
-	for i, l := range lines {
-		for _, w := range words(l.text) {
-			flat = append(flat, word{w, i})
-		}
-	}
-	want := words(passage)
-	if len(want) == 0 || len(flat) == 0 {
+	defer inst.FPDFText_ClosePage(&requests.FPDFText_ClosePage{TextPage: tp.TextPage})
+	n, err := inst.FPDFText_CountRects(&requests.FPDFText_CountRects{TextPage: tp.TextPage, StartIndex: span.First, Count: span.Last - span.First + 1})
+	if err != nil || n.Count <= 0 {
 		return nil
 	}
-	// Every place where the passage's first words stand is a candidate
-	// (a title may repeat in a running header); the one where most of the
-	// passage follows in order wins.
-	k := min(3, len(want))
-	bestStart, bestEnd, best := -1, -1, 0
-	for i := 0; i+k <= len(flat); i++ {
-		ok := true
-		for j := 0; j < k; j++ {
-			if flat[i+j].w != want[j] {
-				ok = false
-				break
-			}
+	device := func(x, y float64) image.Point {
+		d, err := inst.FPDF_PageToDevice(&requests.FPDF_PageToDevice{Page: pg, SizeX: w, SizeY: h, PageX: x, PageY: y})
+		if err != nil {
+			return image.Point{}
 		}
-		if !ok {
+		return image.Pt(d.DeviceX, d.DeviceY)
+	}
+	var out []image.Rectangle
+	for i := 0; i < n.Count; i++ {
+		r, err := inst.FPDFText_GetRect(&requests.FPDFText_GetRect{TextPage: tp.TextPage, Index: i})
+		if err != nil {
 			continue
 		}
-		// Follow the passage, letting a few page words (a footnote mark, a
-		// header) or passage words (a joined hyphenation) go unmatched.
-		matched, at, last := 0, i, i
-		for _, w := range want {
-			for skip := 0; skip < 6 && at+skip < len(flat); skip++ {
-				if flat[at+skip].w == w {
-					at += skip
-					last = at
-					at++
-					matched++
-					break
-				}
-			}
-		}
-		if matched > best {
-			bestStart, bestEnd, best = i, last, matched
-		}
-	}
-	if bestStart < 0 || best < len(want)/3 {
-		return nil
-	}
-	start, end := bestStart, bestEnd
-	var out []image.Rectangle
-	last := -1
-	for _, w := range flat[start : end+1] {
-		if w.line != last {
-			out = append(out, lines[w.line].rect)
-			last = w.line
+		rect := image.Rectangle{Min: device(r.Left, r.Top), Max: device(r.Right, r.Bottom)}.Canon()
+		if rect.Dx() > 0 && rect.Dy() > 0 {
+			out = append(out, rect)
 		}
 	}
 	return out
-}
-
-// words splits text into lower-case words of letters and digits.
-func words(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }

@@ -150,6 +150,9 @@ type Meta struct {
 	Hash, Format, Title, Language string
 	Pages                         int
 	DuplicateOf                   int64
+	// Sections are the texts the chunks were cut from (Chunk.Section
+	// indexes them).
+	Sections []Section
 }
 
 // Replace swaps a document's chunks, terms and vectors for new ones and
@@ -162,7 +165,14 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 	}
 	return x.rewrite(ctx, docID, func(tx *sql.Tx, lib int64) (func(), error) {
 		ids := make([]int64, len(chunks))
-		insChunk, err := tx.PrepareContext(ctx, `INSERT INTO chunks(doc_id, ord, text, page, heading, spans, tokens) VALUES(?, ?, ?, ?, ?, ?, ?)`)
+		for i, sec := range m.Sections {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO sections(doc_id, ord, page, heading, text) VALUES(?, ?, ?, ?, ?)`,
+				docID, i, sec.Page, sec.Heading, sec.Text); err != nil {
+				return nil, err
+			}
+		}
+		insChunk, err := tx.PrepareContext(ctx, `INSERT INTO chunks(doc_id, ord, text, page, heading, tokens, section, pos_start, pos_end, char_first, char_last)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +188,13 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		}
 		defer insVec.Close()
 		for i, c := range chunks {
-			res, err := insChunk.ExecContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Spans, c.Tokens)
+			if len(m.Sections) == 0 {
+				// No sections given (synthetic data): the chunk has no place.
+				c.Section, c.Start, c.End, c.CharFirst, c.CharLast = -1, 0, 0, -1, -1
+			} else if c.Section < 0 || c.Section >= len(m.Sections) || c.Start < 0 || c.End < c.Start || c.End > len(m.Sections[c.Section].Text) {
+				return nil, fmt.Errorf("index: chunk %d points outside its section", i)
+			}
+			res, err := insChunk.ExecContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Tokens, c.Section, c.Start, c.End, c.CharFirst, c.CharLast)
 			if err != nil {
 				return nil, err
 			}
@@ -296,6 +312,9 @@ func deleteChunks(ctx context.Context, tx *sql.Tx, docID int64) ([]int64, error)
 		return nil, fmt.Errorf("index: removing terms: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE doc_id = ?`, docID); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sections WHERE doc_id = ?`, docID); err != nil {
 		return nil, err
 	}
 	return ids, nil

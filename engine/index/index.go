@@ -72,7 +72,7 @@ type Document struct {
 	Model       string // embedding model of its vectors, "" for lexical only
 }
 
-// Chunk is a passage of a document as stored.
+// Chunk is a passage of a document as stored, with its exact place.
 type Chunk struct {
 	ID      int64
 	DocID   int64
@@ -80,8 +80,23 @@ type Chunk struct {
 	Text    string
 	Page    int
 	Heading string
-	Spans   string // JSON of the chunk's spans (block, start, end)
 	Tokens  int
+	// Section is the ordinal of the chunk's section in its document, -1
+	// for a chunk stored before sections were (it is re-read at open);
+	// Start and End are the passage's byte offsets in the section's text.
+	Section, Start, End int
+	// CharFirst and CharLast are, for PDFs, the PDFium indices of the
+	// passage's first and last characters on its page; -1 otherwise.
+	CharFirst, CharLast int
+}
+
+// Section is the text of one page or section of a document, as passages
+// were cut from it.
+type Section struct {
+	Ord     int
+	Page    int
+	Heading string
+	Text    string
 }
 
 // Index is an open library store. It is safe for concurrent use.
@@ -122,6 +137,10 @@ CREATE TABLE IF NOT EXISTS chunks(
 	ord INTEGER NOT NULL, text TEXT NOT NULL, page INTEGER NOT NULL DEFAULT 0, heading TEXT NOT NULL DEFAULT '',
 	spans TEXT NOT NULL DEFAULT '', tokens INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS sections(
+	doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ord INTEGER NOT NULL,
+	page INTEGER NOT NULL DEFAULT 0, heading TEXT NOT NULL DEFAULT '', text TEXT NOT NULL,
+	PRIMARY KEY(doc_id, ord));
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0 tokenchars ''_''');
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms_vocab USING fts5vocab(chunk_terms, 'row');
 CREATE TABLE IF NOT EXISTS vectors(
@@ -146,6 +165,10 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: preparing the database: %w", err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("index: upgrading the database: %w", err)
 	}
 	x := &Index{db: db, vec: map[int64]*flat{}}
 	var n int64
@@ -293,4 +316,58 @@ func splitLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// schemaVersion is the layout Open upgrades a database to (PRAGMA
+// user_version). 1: passages store their section and exact offsets.
+const schemaVersion = 1
+
+// migrate upgrades an older database in place. Documents indexed before
+// passages had exact places are queued to be read again; their old
+// passages keep serving until the new ones replace them.
+func migrate(ctx context.Context, db *sql.DB) error {
+	var v int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v >= schemaVersion {
+		return nil
+	}
+	cols := map[string]bool{}
+	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info('chunks')`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		cols[n] = true
+	}
+	rows.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, c := range []struct{ name, def string }{
+		{"section", "INTEGER NOT NULL DEFAULT -1"}, {"pos_start", "INTEGER NOT NULL DEFAULT 0"}, {"pos_end", "INTEGER NOT NULL DEFAULT 0"},
+		{"char_first", "INTEGER NOT NULL DEFAULT -1"}, {"char_last", "INTEGER NOT NULL DEFAULT -1"},
+	} {
+		if !cols[c.name] {
+			if _, err := tx.ExecContext(ctx, `ALTER TABLE chunks ADD COLUMN `+c.name+` `+c.def); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE documents SET status = 'queued'
+		WHERE status = 'ready' AND chunks > 0 AND duplicate_of = 0 AND id IN (SELECT doc_id FROM chunks WHERE section < 0)`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

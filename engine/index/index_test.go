@@ -195,3 +195,37 @@ func TestDocumentPassages(t *testing.T) {
 		t.Errorf("unknown document: %v", err)
 	}
 }
+
+// A library indexed before passages kept their places is upgraded in
+// place: its passages keep serving, and its documents are queued to be
+// read again so that they gain exact places.
+func TestMigrateQueuesDocumentsWithoutPlaces(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	x := openTest(t, dir, "")
+	lib, _ := x.Library(ctx, "L")
+	d := addDoc(t, x, lib.ID, "/a.txt", "text", []string{"An old passage about herons."}, nil)
+	// Make it look like a database of the previous layout.
+	for _, q := range []string{`PRAGMA user_version = 0`, `UPDATE chunks SET section = -1`} {
+		if _, err := x.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x.Close()
+	y := openTest(t, dir, "")
+	got, err := y.DocumentByID(ctx, d.ID)
+	if err != nil || got.Status != Queued {
+		t.Fatalf("after the upgrade: %v %v", got.Status, err)
+	}
+	if hits, _, err := y.Lexical(ctx, "herons", Filter{}, 5); err != nil || len(hits) != 1 {
+		t.Errorf("the old passage no longer serves: %v %v", hits, err)
+	}
+	// Opening again changes nothing more.
+	y.Close()
+	z := openTest(t, dir, "")
+	var v int
+	z.db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v)
+	if v != schemaVersion {
+		t.Errorf("user_version %d", v)
+	}
+}

@@ -275,7 +275,7 @@ func (x *Index) Passages(ctx context.Context, ids []int64) (map[int64]Passage, e
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := x.db.QueryContext(ctx, `SELECT c.id, c.doc_id, c.ord, c.text, c.page, c.heading, c.spans, c.tokens, `+prefixed("d", docColumns)+`
+	rows, err := x.db.QueryContext(ctx, `SELECT c.id, c.doc_id, c.ord, c.text, c.page, c.heading, c.tokens, c.section, c.pos_start, c.pos_end, c.char_first, c.char_last, `+prefixed("d", docColumns)+`
 		FROM chunks c CROSS JOIN documents d ON d.id = c.doc_id WHERE c.id IN (`+idList(ids)+`)`)
 	if err != nil {
 		return nil, err
@@ -286,7 +286,7 @@ func (x *Index) Passages(ctx context.Context, ids []int64) (map[int64]Passage, e
 		var d Document
 		var mtime, indexed int64
 		var status string
-		if err := rows.Scan(&p.ID, &p.DocID, &p.Ord, &p.Text, &p.Page, &p.Heading, &p.Spans, &p.Tokens,
+		if err := rows.Scan(&p.ID, &p.DocID, &p.Ord, &p.Text, &p.Page, &p.Heading, &p.Tokens, &p.Section, &p.Start, &p.End, &p.CharFirst, &p.CharLast,
 			&d.ID, &d.LibraryID, &d.Path, &d.Hash, &d.Size, &mtime, &d.Format, &d.Title, &d.Language,
 			&status, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model); err != nil {
 			return nil, err
@@ -307,7 +307,7 @@ func (x *Index) DocumentPassages(ctx context.Context, docID int64) ([]Passage, e
 	if err != nil {
 		return nil, err
 	}
-	rows, err := x.db.QueryContext(ctx, `SELECT id, doc_id, ord, text, page, heading, spans, tokens FROM chunks WHERE doc_id = ? ORDER BY ord`, docID)
+	rows, err := x.db.QueryContext(ctx, `SELECT id, doc_id, ord, text, page, heading, tokens, section, pos_start, pos_end, char_first, char_last FROM chunks WHERE doc_id = ? ORDER BY ord`, docID)
 	if err != nil {
 		return nil, err
 	}
@@ -315,12 +315,41 @@ func (x *Index) DocumentPassages(ctx context.Context, docID int64) ([]Passage, e
 	var out []Passage
 	for rows.Next() {
 		p := Passage{Doc: d}
-		if err := rows.Scan(&p.ID, &p.DocID, &p.Ord, &p.Text, &p.Page, &p.Heading, &p.Spans, &p.Tokens); err != nil {
+		if err := rows.Scan(&p.ID, &p.DocID, &p.Ord, &p.Text, &p.Page, &p.Heading, &p.Tokens, &p.Section, &p.Start, &p.End, &p.CharFirst, &p.CharLast); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// DocumentSections returns a document's sections in order: the texts its
+// passages were cut from.
+func (x *Index) DocumentSections(ctx context.Context, docID int64) ([]Section, error) {
+	rows, err := x.db.QueryContext(ctx, `SELECT ord, page, heading, text FROM sections WHERE doc_id = ? ORDER BY ord`, docID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Section
+	for rows.Next() {
+		var s Section
+		if err := rows.Scan(&s.Ord, &s.Page, &s.Heading, &s.Text); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Section returns one section of a document.
+func (x *Index) Section(ctx context.Context, docID int64, ord int) (Section, error) {
+	s := Section{Ord: ord}
+	err := x.db.QueryRowContext(ctx, `SELECT page, heading, text FROM sections WHERE doc_id = ? AND ord = ?`, docID, ord).Scan(&s.Page, &s.Heading, &s.Text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, fmt.Errorf("%w: section %d of document %d", ErrNotFound, ord, docID)
+	}
+	return s, err
 }
 
 // Stats counts what the index holds.

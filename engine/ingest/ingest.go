@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -580,8 +579,12 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) {
 		if c.DuplicateOf >= 0 {
 			continue // a repeated passage adds nothing to search
 		}
-		spans, _ := json.Marshal(c.Spans)
-		records = append(records, index.Chunk{Text: c.Text, Page: c.Page, Heading: c.Heading, Spans: string(spans), Tokens: c.Tokens})
+		r := index.Chunk{Text: c.Text, Page: c.Page, Heading: c.Heading, Tokens: c.Tokens,
+			Section: c.Section, Start: c.Start, End: c.End, CharFirst: -1, CharLast: -1}
+		if c.Chars != nil {
+			r.CharFirst, r.CharLast = c.Chars.First, c.Chars.Last
+		}
+		records = append(records, r)
 		texts = append(texts, embedText(doc.Title, c))
 	}
 	var vectors [][]float32
@@ -600,6 +603,9 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) {
 		return
 	}
 	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages}
+	for i, sec := range chunk.Sections(doc) {
+		meta.Sections = append(meta.Sections, index.Section{Ord: i, Page: sec.Page, Heading: sec.Heading, Text: sec.Text})
+	}
 	if err := in.idx.Replace(ctx, d.ID, meta, records, vectors, model); err != nil {
 		fail("it could not be stored: "+err.Error(), "storage", err)
 		return

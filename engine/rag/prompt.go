@@ -157,11 +157,11 @@ func wholeDocument(ctx context.Context, lib Library, b *budget, question string,
 	if !namesDocument(question, doc) && float64(same) < 0.6*float64(len(hits)) {
 		return nil, "", nil
 	}
-	passages, err := lib.DocumentPassages(ctx, doc.DocID)
+	secs, err := lib.DocumentSections(ctx, doc.DocID)
 	if err != nil {
 		return nil, "", fmt.Errorf("rag: reading %s: %w", doc.Path, err)
 	}
-	src := sections(passages, hits)
+	src := sections(doc, secs, hits)
 	if len(src) == 0 {
 		return nil, "", nil
 	}
@@ -202,80 +202,24 @@ func namesDocument(question string, h retrieve.Hit) bool {
 	return false
 }
 
-// sections joins a document's passages, in order, into one source per page
-// or section. Scores come from the retrieved passages the section contains.
-func sections(passages []retrieve.Hit, hits []retrieve.Hit) []Source {
-	scores := map[int64]retrieve.Scores{}
-	for _, h := range hits {
-		scores[h.ChunkID] = h.Scores
-	}
+// sections makes one source of each stored section of a document (the
+// text its passages were cut from). Scores come from the retrieved
+// passages the section holds.
+func sections(doc retrieve.Hit, secs []Section, hits []retrieve.Hit) []Source {
 	var out []Source
-	for _, sec := range Sections(passages) {
-		s := sourceOf(len(out)+1, sec.First)
-		s.ChunkID, s.Text = 0, sec.Text
-		for id := range sec.Spans {
-			if sc, ok := scores[id]; ok && sc.Fused > s.Score {
-				s.Score, s.Scores = sc.Fused, sc
+	for _, sec := range secs {
+		s := sourceOf(len(out)+1, doc)
+		s.ChunkID, s.Text, s.Page, s.Heading = 0, sec.Text, sec.Page, sec.Heading
+		s.Place = retrieve.Place{Section: sec.Ord, Start: 0, End: len(sec.Text), CharFirst: -1, CharLast: -1}
+		s.Score, s.Scores = 0, retrieve.Scores{}
+		for _, h := range hits {
+			if h.DocID == doc.DocID && h.Place.Section == sec.Ord && h.Scores.Fused > s.Score {
+				s.Score, s.Scores = h.Scores.Fused, h.Scores
 			}
 		}
 		out = append(out, s)
 	}
 	return out
-}
-
-// Section is the text of one page or section of a document, joined from
-// its passages.
-type Section struct {
-	Page    int
-	Heading string
-	Text    string
-	// Spans locates each passage (by chunk id) in Text, as byte offsets.
-	Spans map[int64][2]int
-	First retrieve.Hit // the section's first passage
-}
-
-// Sections joins a document's passages, in order, into its pages or
-// sections, removing the text that consecutive passages share (chunks
-// overlap), so the result reads as the document does.
-func Sections(passages []retrieve.Hit) []Section {
-	var out []Section
-	var prev string
-	for _, p := range passages {
-		text := p.Text
-		if n := len(out); n > 0 && out[n-1].Page == p.Page && out[n-1].Heading == p.Heading {
-			sec := &out[n-1]
-			ov := overlap(prev, text)
-			rest := strings.TrimLeft(text[ov:], " ")
-			sep := " "
-			if strings.HasPrefix(rest, "\n") {
-				sep = ""
-			}
-			start := len(sec.Text) - ov
-			if ov == 0 {
-				start = len(sec.Text) + len(sep)
-			}
-			sec.Text += sep + rest
-			sec.Spans[p.ChunkID] = [2]int{max(start, 0), len(sec.Text)}
-		} else {
-			out = append(out, Section{Page: p.Page, Heading: p.Heading, Text: text, Spans: map[int64][2]int{p.ChunkID: {0, len(text)}}, First: p})
-		}
-		prev = text
-	}
-	return out
-}
-
-// overlap returns how many leading bytes of b repeat the end of a (at
-// least 8, so that a chance match of a short word does not count).
-func overlap(a, b string) int {
-	if len(b) == 0 {
-		return 0
-	}
-	for p := max(0, len(a)-len(b)); p <= len(a)-8; p++ {
-		if a[p] == b[0] && strings.HasPrefix(b, a[p:]) {
-			return len(a) - p
-		}
-	}
-	return 0
 }
 
 // ungroundedMessages asks the model to answer from its own knowledge.

@@ -60,8 +60,17 @@ type Model interface {
 // Library is where passages come from.
 type Library interface {
 	Search(ctx context.Context, query string, o retrieve.Options) (retrieve.Result, error)
-	// DocumentPassages returns every passage of a document, in order.
-	DocumentPassages(ctx context.Context, docID int64) ([]retrieve.Hit, error)
+	// DocumentSections returns the texts of a document's pages or
+	// sections, in order, as its passages were cut from them.
+	DocumentSections(ctx context.Context, docID int64) ([]Section, error)
+}
+
+// Section is the text of one page or section of a document.
+type Section struct {
+	Ord     int // its place among the document's sections
+	Page    int
+	Heading string
+	Text    string
 }
 
 // Config tunes answering; zero values pick the defaults.
@@ -123,15 +132,18 @@ const (
 
 // Source is a passage given to the model, numbered as the model saw it.
 type Source struct {
-	N         int             `json:"n"`
-	Path      string          `json:"path"`
-	Page      int             `json:"page,omitempty"`
-	Heading   string          `json:"heading,omitempty"`
-	Text      string          `json:"text"`
-	Score     float64         `json:"score"` // fused retrieval score
-	Title     string          `json:"title,omitempty"`
-	DocID     int64           `json:"doc_id"`
-	ChunkID   int64           `json:"chunk_id,omitempty"` // 0 for a whole section
+	N       int     `json:"n"`
+	Path    string  `json:"path"`
+	Page    int     `json:"page,omitempty"`
+	Heading string  `json:"heading,omitempty"`
+	Text    string  `json:"text"`
+	Score   float64 `json:"score"` // fused retrieval score
+	Title   string  `json:"title,omitempty"`
+	DocID   int64   `json:"doc_id"`
+	ChunkID int64   `json:"chunk_id,omitempty"` // 0 for a whole section
+	// Place is where Text stands in the document, as indexed: the viewer
+	// highlights exactly this, also when the answer is reopened later.
+	Place     retrieve.Place  `json:"place"`
 	Scores    retrieve.Scores `json:"scores"`
 	IndexedAt time.Time       `json:"indexed_at"`
 }
@@ -434,7 +446,7 @@ func sources(hits []retrieve.Hit) []Source {
 
 func sourceOf(n int, h retrieve.Hit) Source {
 	return Source{N: n, DocID: h.DocID, ChunkID: h.ChunkID, Path: h.Path, Title: h.Title, Page: h.Page,
-		Heading: h.Heading, Text: h.Text, Score: h.Scores.Fused, Scores: h.Scores, IndexedAt: h.IndexedAt}
+		Heading: h.Heading, Text: h.Text, Place: h.Place, Score: h.Scores.Fused, Scores: h.Scores, IndexedAt: h.IndexedAt}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

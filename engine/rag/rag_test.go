@@ -62,10 +62,10 @@ func (f *fakeModel) Chat(ctx context.Context, msgs []Message, o GenOptions, emit
 	return GenStats{PromptTokens: n, GeneratedTokens: len(f.reply) / 4, FirstToken: time.Millisecond, TokensPerSecond: 100, Stop: "end"}, nil
 }
 
-// fakeLibrary returns fixed hits and holds documents' passages.
+// fakeLibrary returns fixed hits and holds documents' sections.
 type fakeLibrary struct {
 	result retrieve.Result
-	docs   map[int64][]retrieve.Hit
+	docs   map[int64][]Section
 	query  string
 }
 
@@ -78,7 +78,7 @@ func (l *fakeLibrary) Search(_ context.Context, q string, o retrieve.Options) (r
 	return r, nil
 }
 
-func (l *fakeLibrary) DocumentPassages(_ context.Context, id int64) ([]retrieve.Hit, error) {
+func (l *fakeLibrary) DocumentSections(_ context.Context, id int64) ([]Section, error) {
 	return l.docs[id], nil
 }
 
@@ -386,17 +386,14 @@ func TestBudget(t *testing.T) {
 }
 
 func TestWholeDocument(t *testing.T) {
-	p := func(chunk int64, page int, text string) retrieve.Hit {
-		return hit(7, chunk, "/docs/Annual Report.pdf", page, text)
-	}
-	doc := []retrieve.Hit{
-		p(10, 1, "Revenue grew by twelve percent in the year. Costs fell."),
-		p(11, 1, "Costs fell. Margins widened across all three divisions of the firm."),
-		p(12, 2, "The board proposes a dividend of two euros per share."),
-	}
+	dividend := hit(7, 12, "/docs/Annual Report.pdf", 2, "The board proposes a dividend of two euros per share.")
+	dividend.Place = retrieve.Place{Section: 1, Start: 0, End: len(dividend.Text), CharFirst: 40, CharLast: 92}
 	lib := &fakeLibrary{
-		result: retrieve.Result{Relevant: true, Hits: []retrieve.Hit{doc[2], hit(8, 20, "/docs/other.txt", 0, "Other dividend text.")}},
-		docs:   map[int64][]retrieve.Hit{7: doc},
+		result: retrieve.Result{Relevant: true, Hits: []retrieve.Hit{dividend, hit(8, 20, "/docs/other.txt", 0, "Other dividend text.")}},
+		docs: map[int64][]Section{7: {
+			{Ord: 0, Page: 1, Text: "Revenue grew by twelve percent in the year. Costs fell. Margins widened across all three divisions of the firm."},
+			{Ord: 1, Page: 2, Text: dividend.Text},
+		}},
 	}
 	m := &fakeModel{size: 4096, reply: "Two euros per share [2]."}
 	q := Question{Text: "What dividend does the annual report propose?"}
@@ -414,6 +411,14 @@ func TestWholeDocument(t *testing.T) {
 	if a.Sources[1].Page != 2 || a.Citations[0].Page != 2 || !a.Citations[0].Supported {
 		t.Errorf("citation of page 2: %+v", a.Citations)
 	}
+	// Each source points at its whole section, and takes the score of the
+	// passage retrieved from it.
+	if p := a.Sources[1].Place; p.Section != 1 || p.Start != 0 || p.End != len(dividend.Text) {
+		t.Errorf("page 2's place %+v", p)
+	}
+	if a.Sources[1].Score != dividend.Scores.Fused || a.Sources[0].Score != 0 {
+		t.Errorf("scores %v %v", a.Sources[0].Score, a.Sources[1].Score)
+	}
 
 	// Too big for half the context: passages instead.
 	m.size = 80
@@ -430,23 +435,6 @@ func TestWholeDocument(t *testing.T) {
 	a, _ = Respond(context.Background(), m, lib, q, r, Config{}, nil)
 	if a.WholeDocument != "" {
 		t.Error("whole document used for a question not about it")
-	}
-}
-
-func TestOverlap(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"one two three four five six", "four five six seven", len("four five six")},
-		{"abc", "abcdef", 0}, // too short to trust
-		{"completely different text here", "nothing shared with the other", 0},
-		{"repeat repeat repeat repeat end", "repeat repeat end and more", len("repeat repeat end")},
-	}
-	for _, tc := range tests {
-		if got := overlap(tc.a, tc.b); got != tc.want {
-			t.Errorf("overlap(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
 	}
 }
 
@@ -575,31 +563,5 @@ func TestStore(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
 		t.Errorf("files left: %v (temporary files must not remain)", ents)
-	}
-}
-
-func TestSections(t *testing.T) {
-	p := func(chunk int64, page int, text string) retrieve.Hit { return hit(7, chunk, "/d.pdf", page, text) }
-	secs := Sections([]retrieve.Hit{
-		p(1, 1, "Alpha beta gamma delta. Epsilon zeta."),
-		p(2, 1, "Epsilon zeta. Eta theta iota."),
-		p(3, 1, "Kappa lambda."),
-		p(4, 2, "Second page."),
-	})
-	if len(secs) != 2 {
-		t.Fatalf("%d sections", len(secs))
-	}
-	s := secs[0]
-	if s.Text != "Alpha beta gamma delta. Epsilon zeta. Eta theta iota. Kappa lambda." {
-		t.Errorf("text %q", s.Text)
-	}
-	for id, want := range map[int64]string{1: "Alpha beta gamma delta. Epsilon zeta.", 2: "Epsilon zeta. Eta theta iota.", 3: "Kappa lambda."} {
-		sp := s.Spans[id]
-		if got := s.Text[sp[0]:sp[1]]; got != want {
-			t.Errorf("passage %d spans %q, want %q", id, got, want)
-		}
-	}
-	if secs[1].Page != 2 || secs[1].Text != "Second page." {
-		t.Errorf("second section %+v", secs[1])
 	}
 }

@@ -1,0 +1,122 @@
+// Package testdocs writes small, valid documents for tests: zip archives
+// (ODF and EPUB order their members), DOCX files and one-font PDFs with a
+// correct cross-reference table. Tests of several packages build their
+// inputs with it instead of keeping binary fixtures.
+package testdocs
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// Zip builds a zip archive; a "mimetype" member is stored first,
+// uncompressed, as ODF and EPUB require.
+func Zip(files map[string]string, order ...string) []byte {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	write := func(name, body string) {
+		var f interface{ Write([]byte) (int, error) }
+		var err error
+		if name == "mimetype" {
+			f, err = w.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+		} else {
+			f, err = w.Create(name)
+		}
+		if err != nil {
+			panic(err) // writing to memory does not fail
+		}
+		f.Write([]byte(body))
+	}
+	done := map[string]bool{}
+	if body, ok := files["mimetype"]; ok {
+		write("mimetype", body)
+		done["mimetype"] = true
+	}
+	for _, name := range order {
+		write(name, files[name])
+		done[name] = true
+	}
+	for name, body := range files {
+		if !done[name] {
+			write(name, body)
+		}
+	}
+	w.Close()
+	return buf.Bytes()
+}
+
+// WordNamespaces declares the prefixes of a Word document's XML parts.
+const WordNamespaces = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"`
+
+// DOCX builds a Word document whose body is body (see Paragraph), with
+// heading styles and extra members.
+func DOCX(body string, extra map[string]string) []byte {
+	files := map[string]string{
+		"[Content_Types].xml": `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`,
+		"word/document.xml":   `<?xml version="1.0" encoding="UTF-8"?><w:document ` + WordNamespaces + `><w:body>` + body + `</w:body></w:document>`,
+		"word/styles.xml": `<?xml version="1.0"?><w:styles ` + WordNamespaces + `>
+			<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style>
+			<w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style>
+			<w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/></w:style></w:styles>`,
+	}
+	for k, v := range extra {
+		files[k] = v
+	}
+	return Zip(files)
+}
+
+// Paragraph is a Word paragraph of text in a style ("" for none,
+// "Heading1", "Title").
+func Paragraph(style, text string) string {
+	ppr := ""
+	if style != "" {
+		ppr = `<w:pPr><w:pStyle w:val="` + style + `"/></w:pPr>`
+	}
+	return `<w:p>` + ppr + `<w:r><w:t xml:space="preserve">` + text + `</w:t></w:r></w:p>`
+}
+
+// PDF writes a valid one-font PDF with one page per text, with a
+// correct cross-reference table.
+func PDF(pages ...string) []byte {
+	var objs []string
+	n := len(pages)
+	kids := make([]string, n)
+	for i := range pages {
+		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
+	}
+	objs = append(objs, "<< /Type /Catalog /Pages 2 0 R >>")
+	objs = append(objs, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), n))
+	objs = append(objs, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	for i, text := range pages {
+		var content strings.Builder
+		content.WriteString("BT /F1 12 Tf 72 720 Td 14 TL\n")
+		for _, line := range strings.Split(text, "\n") {
+			fmt.Fprintf(&content, "(%s) Tj T*\n", strings.NewReplacer(`(`, `\(`, `)`, `\)`).Replace(line))
+		}
+		content.WriteString("ET")
+		objs = append(objs, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
+		objs = append(objs, fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", content.Len(), content.String()))
+	}
+	return Assemble(objs)
+}
+
+// Assemble writes PDF objects (numbered from 1, the first the catalog)
+// with their cross-reference table.
+func Assemble(objs []string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}

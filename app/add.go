@@ -9,46 +9,76 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/carrel-ai/carrel/engine/index"
-	"github.com/carrel-ai/carrel/engine/ingest"
+	"github.com/carrel-ai/carrel/engine"
 )
 
 // libraryFlags are shared by the commands that open a library.
 type libraryFlags struct {
-	data       string
-	library    string
-	embedModel string
+	data    string
+	library string
 }
 
 func (f *libraryFlags) register(fs *flag.FlagSet) {
 	dataFlagVar(fs, &f.data)
-	fs.StringVar(&f.library, "library", "My Library", "library `name`")
-	fs.StringVar(&f.embedModel, "embed-model", "", "GGUF embedding model `file` for vector search (default: lexical search only)")
+	fs.StringVar(&f.library, "library", engine.DefaultLibrary, "library `name`")
+}
+
+// embedFlag is --embed-model of the commands that index.
+func embedFlag(fs *flag.FlagSet) *string {
+	return fs.String("embed-model", "", "use this GGUF embedding model `file` for the library from now on (saved in the settings, as \"carrel models use --embed\" does)")
+}
+
+// openEngine opens the data folder through the facade, as every front end
+// does: the saved settings (embedding model, passage size) apply to every
+// command alike. Commands that neither answer nor index open it without
+// the chat model and the queue.
+func openEngine(ctx context.Context, data string, o engine.Options) (*engine.Engine, error) {
+	dir, err := dataDir(data)
+	if err != nil {
+		return nil, err
+	}
+	o.DataDir = dir
+	e, err := engine.Open(ctx, o)
+	if err != nil {
+		return nil, explain(err)
+	}
+	return e, nil
+}
+
+// useEmbedder saves path as the embedding model, when it is given and not
+// already the one in use.
+func useEmbedder(ctx context.Context, e *engine.Engine, path string) error {
+	if path == "" {
+		return nil
+	}
+	s := e.Settings()
+	abs := absPath(path)
+	if s.EmbedModel == abs {
+		return nil
+	}
+	s.EmbedModel = abs
+	if _, err := e.SetSettings(ctx, s); err != nil {
+		return explain(err)
+	}
+	fmt.Fprintf(os.Stderr, "embedding model set to %s\n", abs)
+	return nil
 }
 
 // progress prints one updating line on a terminal.
 type progress struct {
-	mu      sync.Mutex
-	on      bool
 	current string
 	last    time.Time
 }
 
-func (p *progress) event(ev ingest.Event) {
-	if !p.on {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+func (p *progress) event(ev engine.Event) {
 	switch ev.Kind {
-	case ingest.EventStarted:
+	case engine.EventIndexing:
 		p.current = filepath.Base(ev.Path)
-	case ingest.EventFailed:
+	case engine.EventFailed:
 		fmt.Fprintf(os.Stderr, "\r\033[K✗ %s: %v\n", ev.Path, ev.Err)
-	case ingest.EventProgress:
+	case engine.EventProgress:
 		if time.Since(p.last) < 100*time.Millisecond && ev.Done < ev.Total {
 			return
 		}
@@ -58,15 +88,30 @@ func (p *progress) event(ev ingest.Event) {
 			eta = " · about " + ev.ETA.Round(time.Second).String() + " left"
 		}
 		fmt.Fprintf(os.Stderr, "\r\033[Kindexing %d/%d · %s%s", ev.Done, ev.Total, p.current, eta)
-	case ingest.EventIdle:
+	case engine.EventIdle:
 		fmt.Fprint(os.Stderr, "\r\033[K")
 	}
+}
+
+// follow prints the engine's events with f until the returned stop is
+// called.
+func follow(e *engine.Engine, f func(engine.Event)) (stop func()) {
+	ch, unsubscribe := e.Subscribe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range ch {
+			f(ev)
+		}
+	}()
+	return func() { unsubscribe(); <-done }
 }
 
 func addCmd() *command {
 	fs := flag.NewFlagSet("add", flag.ContinueOnError)
 	var lf libraryFlags
 	lf.register(fs)
+	embedModel := embedFlag(fs)
 	watch := fs.Bool("watch", false, "keep the folders watched: changes are indexed when \"carrel watch\" or the app runs")
 	asJSON := fs.Bool("json", false, "print a JSON summary instead of progress")
 	return &command{
@@ -77,54 +122,49 @@ func addCmd() *command {
 			if len(args) == 0 {
 				return usagef("give files or folders to add")
 			}
-			l, err := openLibrary(ctx, lf.data, lf.embedModel)
+			e, err := openEngine(ctx, lf.data, engine.Options{NoWatch: true, NoChatModel: true})
 			if err != nil {
 				return err
 			}
-			defer l.Close()
-			lib, err := l.idx.Library(ctx, lf.library)
+			defer e.Close()
+			if err := useEmbedder(ctx, e, *embedModel); err != nil {
+				return err
+			}
+			if !*asJSON && isTerminal(os.Stderr) {
+				p := &progress{}
+				defer follow(e, p.event)()
+			}
+			queued, err := e.Add(ctx, lf.library, *watch, args...)
 			if err != nil {
 				return err
 			}
-			p := &progress{on: !*asJSON && isTerminal(os.Stderr)}
-			in := ingest.New(l.idx, l.parser, ingest.Options{Embedder: l.embedderOrNil()}, p.event)
-			queued, err := in.Add(ctx, lib, *watch, args...)
-			if err != nil {
+			if e.Settings().EmbedModel == "" && !*asJSON {
+				fmt.Fprintln(os.Stderr, "no embedding model set: the library is searched by words only (add --embed-model FILE for meaning-based search)")
+			}
+			if err := e.WaitIndexed(ctx); err != nil {
 				return err
 			}
-			if l.emb == nil && !*asJSON {
-				fmt.Fprintln(os.Stderr, "no embedding model given: the library is searched by words only (add --embed-model FILE for meaning-based search)")
-			}
-			runCtx, stop := context.WithCancel(ctx)
-			done := make(chan error, 1)
-			go func() { done <- in.Run(runCtx) }()
-			werr := in.Wait(ctx)
-			stop()
-			<-done
-			if werr != nil {
-				return werr
-			}
-			return reportLibrary(ctx, l.idx, lib, queued, *asJSON)
+			return reportLibrary(ctx, e, lf.library, queued, *asJSON)
 		},
 	}
 }
 
 // reportLibrary prints what a library holds after adding: counts, and
 // every failure with its reason.
-func reportLibrary(ctx context.Context, idx *index.Index, lib index.Library, queued int, asJSON bool) error {
-	ds, err := idx.Documents(ctx, index.DocFilter{LibraryID: lib.ID})
+func reportLibrary(ctx context.Context, e *engine.Engine, library string, queued int, asJSON bool) error {
+	ds, err := e.Documents(ctx, library)
 	if err != nil {
 		return err
 	}
 	ready, dups, chunks := 0, 0, 0
-	var failed []index.Document
+	var failed []engine.Document
 	for _, d := range ds {
 		switch {
-		case d.Status == index.Failed:
+		case d.Status == engine.Failed:
 			failed = append(failed, d)
 		case d.DuplicateOf != 0:
 			dups++
-		case d.Status == index.Ready:
+		case d.Status == engine.Ready:
 			ready++
 			chunks += d.Chunks
 		}
@@ -138,10 +178,10 @@ func reportLibrary(ctx context.Context, idx *index.Index, lib index.Library, que
 			fl = append(fl, failure{d.Path, d.ErrorKind, d.Error})
 		}
 		return json.NewEncoder(os.Stdout).Encode(map[string]any{
-			"library": lib.Name, "queued": queued, "ready": ready, "duplicates": dups, "failed": fl, "chunks": chunks,
+			"library": library, "queued": queued, "ready": ready, "duplicates": dups, "failed": fl, "chunks": chunks,
 		})
 	}
-	fmt.Printf("%s: %d documents searchable (%d passages)", lib.Name, ready, chunks)
+	fmt.Printf("%s: %d documents searchable (%d passages)", library, ready, chunks)
 	if dups > 0 {
 		fmt.Printf(", %d duplicates", dups)
 	}
@@ -164,20 +204,16 @@ func removeCmd() *command {
 			if len(args) == 0 {
 				return usagef("give files or folders to remove")
 			}
-			l, err := openLibrary(ctx, lf.data, "")
+			e, err := openEngine(ctx, lf.data, engine.Options{NoIndexing: true, NoWatch: true, NoChatModel: true})
 			if err != nil {
 				return err
 			}
-			defer l.Close()
-			lib, err := l.idx.FindLibrary(ctx, lf.library)
+			defer e.Close()
+			n, err := e.Remove(ctx, lf.library, args...)
 			if err != nil {
 				return err
 			}
-			n, err := ingest.New(l.idx, l.parser, ingest.Options{}, nil).Remove(ctx, lib, args...)
-			if err != nil {
-				return err
-			}
-			fmt.Printf("removed %d documents from %s\n", n, lib.Name)
+			fmt.Printf("removed %d documents from %s\n", n, lf.library)
 			return nil
 		},
 	}
@@ -194,23 +230,19 @@ func listCmd() *command {
 		Short: "list the documents of a library with their status, and why any failed",
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
-			l, err := openLibrary(ctx, lf.data, "")
+			e, err := openEngine(ctx, lf.data, engine.Options{NoIndexing: true, NoWatch: true, NoChatModel: true})
 			if err != nil {
 				return err
 			}
-			defer l.Close()
-			f := index.DocFilter{}
-			if !*all {
-				lib, err := l.idx.FindLibrary(ctx, lf.library)
-				if err != nil {
-					if errors.Is(err, index.ErrNotFound) {
-						return fmt.Errorf("there is no library %q yet: add documents with \"carrel add\"", lf.library)
-					}
-					return err
-				}
-				f.LibraryID = lib.ID
+			defer e.Close()
+			library := lf.library
+			if *all {
+				library = ""
 			}
-			ds, err := l.idx.Documents(ctx, f)
+			ds, err := e.Documents(ctx, library)
+			if errors.Is(err, engine.ErrNoLibrary) {
+				return fmt.Errorf("there is no library %q yet: add documents with \"carrel add\"", lf.library)
+			}
 			if err != nil {
 				return err
 			}
@@ -238,11 +270,11 @@ func listCmd() *command {
 			for _, d := range ds {
 				detail := fmt.Sprintf("%d passages", d.Chunks)
 				switch {
-				case d.Status == index.Failed:
+				case d.Status == engine.Failed:
 					detail = d.Error
 				case d.DuplicateOf != 0:
 					detail = "same content as another document"
-				case d.Status != index.Ready:
+				case d.Status != engine.Ready:
 					detail = "waiting"
 				}
 				fmt.Printf("%-9s %-60s %s\n", d.Status, d.Path, strings.TrimSpace(detail))
@@ -254,46 +286,54 @@ func listCmd() *command {
 
 func watchCmd() *command {
 	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
-	var lf libraryFlags
-	lf.register(fs)
+	data := dataFlag(fs)
+	embedModel := embedFlag(fs)
 	rescan := fs.Duration("rescan", 2*time.Minute, "interval of the full rescan that catches missed changes")
 	return &command{
 		Name: "watch", Usage: "[--embed-model FILE]",
 		Short: "stay in the foreground keeping watched folders indexed (add folders with \"carrel add --watch\")",
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
-			l, err := openLibrary(ctx, lf.data, lf.embedModel)
+			if *rescan < time.Second {
+				return usagef("--rescan must be at least 1s")
+			}
+			e, err := openEngine(ctx, *data, engine.Options{NoChatModel: true, Rescan: *rescan})
 			if err != nil {
 				return err
 			}
-			defer l.Close()
-			srcs, _ := l.idx.Sources(ctx)
+			defer e.Close()
+			if err := useEmbedder(ctx, e, *embedModel); err != nil {
+				return err
+			}
+			libs, err := e.Libraries(ctx)
+			if err != nil {
+				return err
+			}
 			n := 0
-			for _, s := range srcs {
-				if s.Watch {
+			for _, l := range libs {
+				for _, w := range l.Watched {
 					n++
-					fmt.Fprintf(os.Stderr, "watching %s\n", s.Path)
+					fmt.Fprintf(os.Stderr, "watching %s (%s)\n", w, l.Name)
 				}
 			}
 			if n == 0 {
-				return fmt.Errorf("no folder is watched yet: add one with \"carrel add --watch FOLDER\"")
+				fmt.Fprintln(os.Stderr, "no folder is watched yet: folders added with \"carrel add --watch FOLDER\" are followed from the moment they are added")
 			}
-			in := ingest.New(l.idx, l.parser, ingest.Options{Embedder: l.embedderOrNil(), Rescan: *rescan}, func(ev ingest.Event) {
+			defer follow(e, func(ev engine.Event) {
+				at := ev.Time.Format("15:04:05")
 				switch ev.Kind {
-				case ingest.EventIndexed:
-					fmt.Fprintf(os.Stderr, "%s indexed %s\n", time.Now().Format("15:04:05"), ev.Path)
-				case ingest.EventRemoved:
-					fmt.Fprintf(os.Stderr, "%s removed %s\n", time.Now().Format("15:04:05"), ev.Path)
-				case ingest.EventFailed:
-					fmt.Fprintf(os.Stderr, "%s could not index %s: %v\n", time.Now().Format("15:04:05"), ev.Path, ev.Err)
+				case engine.EventIndexed:
+					fmt.Fprintf(os.Stderr, "%s indexed %s\n", at, ev.Path)
+				case engine.EventRemoved:
+					fmt.Fprintf(os.Stderr, "%s removed %s\n", at, ev.Path)
+				case engine.EventFailed:
+					fmt.Fprintf(os.Stderr, "%s could not index %s: %v\n", at, ev.Path, ev.Err)
+				case engine.EventWatching:
+					fmt.Fprintf(os.Stderr, "%s watching %s\n", at, ev.Path)
 				}
-			})
-			go in.Run(ctx)
-			err = in.Watch(ctx)
-			if errors.Is(err, context.Canceled) {
-				return nil
-			}
-			return err
+			})()
+			<-ctx.Done()
+			return nil
 		},
 	}
 }

@@ -3,14 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/carrel-ai/carrel/engine/index"
-	"github.com/carrel-ai/carrel/engine/retrieve"
+	"github.com/carrel-ai/carrel/engine"
 )
 
 func searchCmd() *command {
@@ -34,34 +34,30 @@ func searchCmd() *command {
 			if *k < 1 || *k > 1000 {
 				return usagef("-k must be between 1 and 1000")
 			}
-			l, err := openLibrary(ctx, lf.data, lf.embedModel)
+			e, err := openEngine(ctx, lf.data, engine.Options{NoIndexing: true, NoWatch: true, NoChatModel: true})
 			if err != nil {
 				return err
 			}
-			defer l.Close()
-			lib, err := l.idx.FindLibrary(ctx, lf.library)
-			if err != nil {
+			defer e.Close()
+			o := engine.SearchOptions{Library: lf.library, K: *k, Mode: engine.SearchMode(*mode), Folder: *folder}
+			if *format != "" {
+				o.Formats = strings.Split(*format, ",")
+			}
+			res, err := e.Search(ctx, query, o)
+			if errors.Is(err, engine.ErrNoLibrary) {
 				return fmt.Errorf("there is no library %q yet: add documents with \"carrel add\"", lf.library)
 			}
-			f := index.Filter{Libraries: []int64{lib.ID}}
-			if *folder != "" {
-				f.PathPrefix = absPath(*folder)
-			}
-			if *format != "" {
-				f.Formats = strings.Split(*format, ",")
-			}
-			res, err := retrieve.New(l.idx, l.embedderOrNil()).Search(ctx, query, retrieve.Options{K: *k, Mode: retrieve.Mode(*mode), Filter: f})
 			if err != nil {
 				return err
 			}
 			if *asJSON {
 				type hit struct {
-					Path    string          `json:"path"`
-					Title   string          `json:"title"`
-					Page    int             `json:"page,omitempty"`
-					Heading string          `json:"heading,omitempty"`
-					Text    string          `json:"text"`
-					Scores  retrieve.Scores `json:"scores"`
+					Path    string        `json:"path"`
+					Title   string        `json:"title"`
+					Page    int           `json:"page,omitempty"`
+					Heading string        `json:"heading,omitempty"`
+					Text    string        `json:"text"`
+					Scores  engine.Scores `json:"scores"`
 				}
 				hits := []hit{}
 				for _, h := range res.Hits {

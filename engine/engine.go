@@ -34,6 +34,12 @@ type Options struct {
 	// Workers is how many files are parsed at once; 0 means the number of
 	// CPUs, at most 4.
 	Workers int
+	// NoChatModel does not load the chat model: for programs that only
+	// index or search. Ask then answers with passages only.
+	NoChatModel bool
+	// Rescan is the interval of the folder watcher's safety-net rescan; 0
+	// means two minutes.
+	Rescan time.Duration
 }
 
 // Engine is an opened data folder: its libraries, models, conversations
@@ -49,9 +55,12 @@ type Engine struct {
 
 	bg   context.Context // ends at Close
 	stop context.CancelFunc
-	mu   sync.Mutex // guards set, emb, ing, ingEnd, closed
-	set  Settings
-	emb  *Embedder
+	mu   sync.Mutex // guards set, emb, ing, ingEnd, paused, closed; never held across long work
+	// changeMu serialises SetSettings: a change prepares outside mu.
+	changeMu sync.Mutex
+	set      Settings
+	paused   bool // indexing paused by the person; a new ingester starts paused too
+	emb      *Embedder
 	// prevEmb is the embedding model before a change, kept for queries
 	// while the library is re-embedded; prevMu is held (read) while a
 	// search uses it, so it is closed only when no search does.
@@ -64,6 +73,9 @@ type Engine struct {
 	// come from indexing workers that SetSettings may be waiting for.
 	libMu sync.Mutex
 	libs  map[int64]string
+	// loadEmbedder is LoadEmbedder; tests hold it to catch a change in
+	// its slow phase.
+	loadEmbedder func(ctx context.Context, path string, cpuOnly bool) (*Embedder, error)
 }
 
 // Errors of the facade.
@@ -99,7 +111,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, err
 		}
 	}
-	e := &Engine{dir: dir, opts: o, set: set, libs: map[int64]string{}}
+	e := &Engine{dir: dir, opts: o, set: set, libs: map[int64]string{}, loadEmbedder: LoadEmbedder}
 	e.bg, e.stop = context.WithCancel(context.Background())
 	if set.EmbedModel != "" {
 		emb, err := LoadEmbedder(ctx, set.EmbedModel, set.CPUOnly)
@@ -125,7 +137,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e.parser = docs.NewParser(filepath.Join(dir, "cache", "pdfium"))
 	e.startIngest()
-	e.model.load(e.bg, set, e.events.emit)
+	e.loadChatModel(set)
 	return e, nil
 }
 
@@ -140,8 +152,11 @@ func (e *Engine) startIngest() {
 		emb = e.emb
 	}
 	e.ing = ingest.New(e.idx, e.parser, ingest.Options{
-		Workers: e.opts.Workers, Embedder: emb, Chunk: chunk.Options{Size: e.set.ChunkTokens},
+		Workers: e.opts.Workers, Embedder: emb, Chunk: chunk.Options{Size: e.set.ChunkTokens}, Rescan: e.opts.Rescan,
 	}, e.ingestEvent)
+	if e.paused {
+		e.ing.Pause()
+	}
 	ctx, cancel := context.WithCancel(e.bg)
 	var wg sync.WaitGroup
 	if !e.opts.NoIndexing {
@@ -173,9 +188,18 @@ func (e *Engine) retirePrevious() {
 	}
 	e.prevEmb = nil
 	e.idx.DropPrevious()
+	e.retireModel(prev)
+}
+
+// retireModel closes an embedding model once no search uses it (searches
+// hold prevMu for reading while they run).
+func (e *Engine) retireModel(m *Embedder) {
+	if m == nil {
+		return
+	}
 	go func() {
-		e.prevMu.Lock() // waits for searches using it
-		prev.Close()
+		e.prevMu.Lock()
+		m.Close()
 		e.prevMu.Unlock()
 	}()
 }
@@ -245,18 +269,26 @@ func (e *Engine) Settings() Settings {
 // SetSettings checks, saves and applies new settings. A new chat model (or
 // new model options) loads in the background; a new embedding model is
 // loaded now and the library is re-embedded in the background (its chunks
-// stay searchable by their words meanwhile); a new chunk size re-indexes
-// every document in the background. It reports whether re-indexing began.
+// stay searchable meanwhile, by the previous model's vectors and by their
+// words); a new chunk size re-indexes every document in the background. It
+// reports whether re-indexing began.
+//
+// The slow parts (loading the embedding model, stopping the indexing
+// workers, loading vectors) run before the engine's lock is taken; only
+// the swap of the new state happens under it, so every other call stays
+// responsive during a change. Changes are applied one at a time.
 func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err error) {
 	if err := s.Validate(); err != nil {
 		return false, err
 	}
+	e.changeMu.Lock()
+	defer e.changeMu.Unlock()
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
+	closed, old := e.closed, e.set
+	e.mu.Unlock()
+	if closed {
 		return false, ErrClosed
 	}
-	old := e.set
 	// A file that is not a usable model is refused now, not when it loads.
 	for _, p := range []struct{ new, old, what string }{{s.ChatModel, old.ChatModel, "chat model"}, {s.Adapter, old.Adapter, "adapter"}} {
 		if p.new != "" && p.new != p.old {
@@ -265,75 +297,97 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 			}
 		}
 	}
-	if s.EmbedModel != old.EmbedModel || s.ChunkTokens != old.ChunkTokens {
-		var emb *Embedder
-		if s.EmbedModel != "" && s.EmbedModel != old.EmbedModel {
-			if emb, err = LoadEmbedder(ctx, s.EmbedModel, s.CPUOnly); err != nil {
-				return false, fmt.Errorf("engine: embedding model: %w", err)
-			}
-		}
+	newEmbed, newChunks := s.EmbedModel != old.EmbedModel, s.ChunkTokens != old.ChunkTokens
+	if !newEmbed && !newChunks {
 		if err := saveSettings(e.dir, s); err != nil {
-			if emb != nil {
-				emb.Close()
-			}
 			return false, err
 		}
-		e.ingEnd()
-		if s.EmbedModel != old.EmbedModel {
-			var err error
-			if e.emb != nil && emb != nil {
-				// The old model keeps answering queries for the passages
-				// not yet re-embedded; it is closed when all are done.
-				e.retirePrevious()
-				e.prevEmb, e.emb = e.emb, emb
-				err = e.idx.ChangeModel(ctx, emb.Model())
-			} else {
-				e.closeEmbedder()
-				e.emb = emb
-				model := ""
-				if emb != nil {
-					model = emb.Model()
-				}
-				err = e.idx.LoadVectors(ctx, model)
-			}
-			if err != nil {
-				e.set = s
-				e.startIngest()
-				return false, err
-			}
-		}
+		e.mu.Lock()
 		e.set = s
-		if s.ChunkTokens != old.ChunkTokens {
-			if err := e.markAllStale(ctx); err != nil {
-				e.startIngest()
-				return false, err
-			}
+		e.mu.Unlock()
+		e.reloadChatModel(old, s)
+		return false, nil
+	}
+	var emb *Embedder
+	if newEmbed && s.EmbedModel != "" {
+		if emb, err = e.loadEmbedder(ctx, s.EmbedModel, s.CPUOnly); err != nil {
+			return false, fmt.Errorf("engine: embedding model: %w", err)
 		}
-		e.startIngest()
-		reindex = true
-	} else if err := saveSettings(e.dir, s); err != nil {
+	}
+	if err := saveSettings(e.dir, s); err != nil {
+		if emb != nil {
+			emb.Close()
+		}
 		return false, err
 	}
+	// Stop the workers (they finish the file in hand) before the models
+	// they use change; calls that reach the stopped ingester meanwhile
+	// still queue their work, which the new one takes up.
+	e.mu.Lock()
+	end := e.ingEnd
+	e.mu.Unlock()
+	end()
+	var loadErr error
+	if newEmbed {
+		model := ""
+		if emb != nil {
+			model = emb.Model()
+		}
+		// The index loads the new model's vectors (if any were made
+		// before) beside the current ones, then switches; searches go on
+		// meanwhile with the current set.
+		loadErr = e.idx.ChangeModel(ctx, model)
+	}
+	e.mu.Lock()
+	if newEmbed && loadErr == nil {
+		// The index now holds the vectors of the model in use before as
+		// its previous set (ChangeModel): an earlier previous model is
+		// closed, once no search uses it.
+		e.retireModel(e.prevEmb)
+		e.prevEmb = nil
+		if e.emb != nil && emb != nil {
+			// The old model keeps answering queries for the passages not
+			// yet re-embedded; it is closed when all are done.
+			e.prevEmb = e.emb
+		} else {
+			e.retireModel(e.emb)
+		}
+		e.emb = emb
+	} else if emb != nil {
+		emb.Close()
+	}
 	e.set = s
-	if s.ChatModel != old.ChatModel || s.CPUOnly != old.CPUOnly || s.Threads != old.Threads || s.ContextSize != old.ContextSize ||
-		s.Adapter != old.Adapter || s.AdapterScale != old.AdapterScale || s.SystemPrompt != old.SystemPrompt {
-		e.model.load(e.bg, s, e.events.emit)
+	e.startIngest()
+	in := e.ing
+	e.mu.Unlock()
+	if loadErr != nil {
+		return false, loadErr
 	}
-	return reindex, nil
-}
-
-func (e *Engine) markAllStale(ctx context.Context) error {
-	ds, err := e.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Ready}})
-	if err != nil {
-		return err
-	}
-	for _, d := range ds {
-		// Queued: the content is unchanged, but it must be cut anew.
-		if err := e.idx.SetStatus(ctx, d.ID, index.Queued, "", ""); err != nil {
-			return err
+	if newChunks {
+		if _, err := in.RequeueAll(ctx); err != nil {
+			return true, err
 		}
 	}
-	return nil
+	e.reloadChatModel(old, s)
+	return true, nil
+}
+
+// reloadChatModel loads the chat model again when a setting it depends on
+// changed.
+func (e *Engine) reloadChatModel(old, s Settings) {
+	if s.ChatModel != old.ChatModel || s.CPUOnly != old.CPUOnly || s.Threads != old.Threads || s.ContextSize != old.ContextSize ||
+		s.Adapter != old.Adapter || s.AdapterScale != old.AdapterScale || s.SystemPrompt != old.SystemPrompt {
+		e.loadChatModel(s)
+	}
+}
+
+// loadChatModel starts loading the chat model of s, unless the engine was
+// opened without one.
+func (e *Engine) loadChatModel(s Settings) {
+	if e.opts.NoChatModel {
+		s.ChatModel = ""
+	}
+	e.model.load(e.bg, s, e.events.emit)
 }
 
 // ChatModel says whether a chat model is set, loading, ready or failed.
@@ -377,6 +431,8 @@ func (e *Engine) ingestEvent(ev ingest.Event) {
 		kind = EventProgress
 	case ingest.EventIdle:
 		kind = EventIdle
+	case ingest.EventWatching:
+		kind = EventWatching
 	default:
 		return
 	}

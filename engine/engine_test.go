@@ -513,3 +513,143 @@ func TestAskFitsTheContext(t *testing.T) {
 		t.Errorf("%d sources of about 400 tokens each cannot fit in 512 tokens", len(a.Sources))
 	}
 }
+
+// A folder added while the watcher runs is followed at once: a file
+// created in it afterwards is in the library within 3 s, without waiting
+// for the periodic rescan (set to an hour here).
+func TestFolderAddedWhileWatching(t *testing.T) {
+	e, err := engine.Open(context.Background(), engine.Options{DataDir: t.TempDir(), Workers: 2, Rescan: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	events, stop := e.Subscribe()
+	defer stop()
+	dir := t.TempDir()
+	if _, err := e.Add(ctx, "", true, dir); err != nil {
+		t.Fatal(err)
+	}
+	// The watcher says when it follows the folder.
+	deadline := time.After(30 * time.Second)
+	for watching := false; !watching; {
+		select {
+		case ev := <-events:
+			watching = ev.Kind == engine.EventWatching && ev.Path == dir
+		case <-deadline:
+			t.Fatal("the new folder was never watched")
+		}
+	}
+	path := filepath.Join(dir, "late.md")
+	if err := os.WriteFile(path, []byte("# Herons\n\nA grey heron waited by the weir all morning."), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	created := time.Now()
+	for {
+		ds, err := e.Documents(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 1 && ds[0].Path == path {
+			break
+		}
+		if time.Since(created) > 3*time.Second {
+			t.Fatalf("a file created in a folder added while watching was not followed within 3 s: %v", ds)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := e.WaitIndexed(wctx); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := e.Search(ctx, "heron weir", engine.SearchOptions{}); err != nil || len(res.Hits) != 1 {
+		t.Errorf("search after watching: %+v %v", res, err)
+	}
+}
+
+// The facade's calls that the window makes stay responsive while the
+// embedding model changes during an indexing run: the change prepares
+// outside the engine's lock (here its model load is held until the calls
+// are done) and only swaps under it.
+func TestCallsStayResponsiveDuringModelChange(t *testing.T) {
+	if !llm.Available() {
+		t.Skip("built without cgo: no model support")
+	}
+	models := make([]string, 2)
+	for i := range models {
+		models[i] = filepath.Join(t.TempDir(), fmt.Sprintf("embed%d.gguf", i))
+		if err := synth.Write(context.Background(), models[i], synth.Options{Shape: synth.Shapes["tiny"], Type: gguf.TensorF32, Seed: uint64(i + 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := engine.DefaultSettings()
+	s.EmbedModel = models[0]
+	e := openEngine(t, t.TempDir(), &s)
+	ctx := context.Background()
+	addAndWait(t, e, "", writeDocs(t))
+	// Indexing is under way: a large file keeps a worker busy.
+	big := filepath.Join(t.TempDir(), "big.txt")
+	var b strings.Builder
+	for i := 0; b.Len() < 300_000; i++ {
+		fmt.Fprintf(&b, "Paragraph %d tells of rivers, bridges and the towns along them, one after another.\n\n", i)
+	}
+	if err := os.WriteFile(big, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Add(ctx, "", false, big); err != nil {
+		t.Fatal(err)
+	}
+	loading, release := engine.HoldEmbedderLoads(e)
+	changed := make(chan error, 1)
+	go func() {
+		s.EmbedModel = models[1]
+		_, err := e.SetSettings(ctx, s)
+		changed <- err
+	}()
+	<-loading
+	calls := []struct {
+		name string
+		call func()
+	}{
+		{"Settings", func() { e.Settings() }},
+		{"Pause", e.Pause},
+		{"Paused", func() { e.Paused() }},
+		{"Resume", e.Resume},
+		{"ChatModel", func() { e.ChatModel() }},
+		{"Libraries", func() { e.Libraries(ctx) }},
+		{"Documents", func() { e.Documents(ctx, "") }},
+		{"Search", func() { e.Search(ctx, "Eiffel Tower", engine.SearchOptions{}) }},
+		{"Add", func() { e.Add(ctx, "", false, writeDocs(t)) }},
+	}
+	for _, c := range calls {
+		done := make(chan struct{})
+		go func() { c.call(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			release()
+			t.Fatalf("%s did not return during the model change", c.name)
+		}
+	}
+	select {
+	case err := <-changed:
+		t.Fatalf("the change ended while its model load was held: %v", err)
+	default:
+	}
+	release()
+	if err := <-changed; err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := e.WaitIndexed(wctx); err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := e.Documents(ctx, "")
+	for _, d := range ds {
+		if d.Status != engine.Ready || (d.DuplicateOf == 0 && !strings.HasPrefix(d.Model, "embed1.gguf@")) {
+			t.Errorf("%s: %s with %q after the change", filepath.Base(d.Path), d.Status, d.Model)
+		}
+	}
+}

@@ -17,6 +17,7 @@ const (
 	EventRemoved  EventKind = "removed"  // a file left the library
 	EventProgress EventKind = "progress" // Done of Total files, ETA
 	EventIdle     EventKind = "idle"     // indexing finished
+	EventWatching EventKind = "watching" // a folder is followed for changes (Path)
 
 	EventModelLoading EventKind = "model_loading" // Progress from 0 to 1
 	EventModelReady   EventKind = "model_ready"

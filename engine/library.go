@@ -34,6 +34,7 @@ const (
 type Library struct {
 	Name        string
 	Sources     []string // the files and folders it was given
+	Watched     []string // the folders among them followed for changes
 	Ignore      []string // patterns of files skipped in its folders
 	Documents   int
 	Chunks      int
@@ -64,6 +65,9 @@ func (e *Engine) Libraries(ctx context.Context) ([]Library, error) {
 		for _, s := range srcs {
 			if s.LibraryID == l.ID {
 				lib.Sources = append(lib.Sources, s.Path)
+				if s.Watch {
+					lib.Watched = append(lib.Watched, s.Path)
+				}
 			}
 		}
 		out = append(out, lib)
@@ -155,9 +159,11 @@ func (e *Engine) Reindex(ctx context.Context, library, path string) error {
 	if err != nil {
 		return fmt.Errorf("engine: %s is not in library %q: %w", path, lib.Name, err)
 	}
-	// Queued, not stale: a stale file whose content is unchanged is only
-	// marked ready again.
-	return e.idx.SetStatus(ctx, d.ID, index.Queued, "", "")
+	in, err := e.ingester()
+	if err != nil {
+		return err
+	}
+	return in.Requeue(ctx, d.ID)
 }
 
 // Unlock indexes an encrypted document with its password. The password is
@@ -200,15 +206,19 @@ func (e *Engine) Documents(ctx context.Context, library string) ([]Document, err
 }
 
 // Pause stops indexing new files; files already started finish.
-func (e *Engine) Pause() {
-	if in, err := e.ingester(); err == nil {
-		in.Pause()
-	}
-}
+func (e *Engine) Pause() { e.setPaused(true) }
 
 // Resume continues indexing after Pause.
-func (e *Engine) Resume() {
-	if in, err := e.ingester(); err == nil {
+func (e *Engine) Resume() { e.setPaused(false) }
+
+func (e *Engine) setPaused(p bool) {
+	e.mu.Lock()
+	e.paused = p
+	in := e.ing
+	e.mu.Unlock()
+	if p {
+		in.Pause()
+	} else {
 		in.Resume()
 	}
 }
@@ -257,15 +267,31 @@ func (e *Engine) Passages(ctx context.Context, docID int64) ([]Hit, error) {
 	return out, nil
 }
 
+// SearchMode selects how passages are found.
+type SearchMode = retrieve.Mode
+
+// Search modes.
+const (
+	SearchHybrid  = retrieve.Hybrid  // words and meaning, fused
+	SearchLexical = retrieve.Lexical // words only
+	SearchVector  = retrieve.Vector  // meaning only (needs an embedding model)
+)
+
+// Scores are a hit's lexical, vector and fused scores and ranks.
+type Scores = retrieve.Scores
+
 // SearchOptions narrow a search; zero values pick the defaults.
 type SearchOptions struct {
-	Library string        // "" searches every library
-	K       int           // results; 0 means 10
-	Mode    retrieve.Mode // "" means hybrid with an embedding model, else lexical
-	Folder  string        // only documents below this folder
-	Formats []string      // only these formats ("pdf", "docx", …)
-	Since   time.Time     // only documents modified at or after
-	Until   time.Time     // only documents modified before
+	Library string     // "" searches every library
+	K       int        // results; 0 means 10
+	Mode    SearchMode // "" means hybrid with an embedding model, else lexical
+	Folder  string     // only documents below this folder
+	Formats []string   // only these formats ("pdf", "docx", …)
+	Since   time.Time  // only documents modified at or after
+	Until   time.Time  // only documents modified before
+	// MinCoverage overrides the relevance floor: the rarity-weighted share
+	// of the query's terms a passage must hold (0: the default).
+	MinCoverage float64
 }
 
 // SearchResult is a search's ranked passages.
@@ -283,7 +309,7 @@ func (e *Engine) Search(ctx context.Context, query string, o SearchOptions) (Sea
 	f.Since, f.Until = o.Since, o.Until
 	r, done := e.retriever()
 	defer done()
-	return r.Search(ctx, query, retrieve.Options{K: o.K, Mode: o.Mode, Filter: f})
+	return r.Search(ctx, query, retrieve.Options{K: o.K, Mode: o.Mode, Filter: f, MinCoverage: o.MinCoverage})
 }
 
 func (e *Engine) filter(ctx context.Context, library, folder string, formats []string) (index.Filter, string, error) {

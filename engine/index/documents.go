@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -222,8 +223,8 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		}
 		return func() {
 			x.chunks.Add(int64(len(chunks)))
-			if vectors != nil && model == x.model {
-				x.addVectorsLocked(lib, ids, vectors)
+			if vectors != nil {
+				x.addVectorsLocked(lib, model, ids, vectors)
 			}
 		}, nil
 	})
@@ -322,27 +323,110 @@ func deleteChunks(ctx context.Context, tx *sql.Tx, docID int64) ([]int64, error)
 
 // LoadVectors makes the vectors of model the ones similarity search uses,
 // loading them from the store. Chunks without a vector of this model are
-// found by lexical search only until they are embedded again.
+// found by lexical search only until they are embedded again. A previous
+// model's set (ChangeModel) is dropped.
 func (x *Index) LoadVectors(ctx context.Context, model string) error {
+	set, err := x.loadSet(ctx, model)
+	if err != nil {
+		return err
+	}
+	x.mu.Lock()
+	x.vec, x.model = set, model
+	x.prev, x.prevModel = nil, ""
+	x.mu.Unlock()
+	return nil
+}
+
+// ChangeModel loads the vectors of a new embedding model beside the ones
+// in use, then switches to them, keeping the previous model's vectors
+// searchable (VectorPrevious) until DropPrevious: while the library is
+// re-embedded, chunks not yet done are still found by meaning with the
+// old model's query vectors. Searches run on the current set while the
+// new one loads: the search lock is held only for the switch.
+func (x *Index) ChangeModel(ctx context.Context, model string) error {
+	set, err := x.loadSet(ctx, model)
+	if err != nil {
+		return err
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.vec = map[int64]*flat{}
-	x.model = model
+	prev, prevModel := x.vec, x.model
+	x.vec, x.model = set, model
 	x.prev, x.prevModel = nil, ""
-	if model == "" {
-		return nil
+	if prevModel != "" && model != "" && prevModel != model {
+		x.prev, x.prevModel = prev, prevModel
 	}
+	return nil
+}
+
+// vectorOp is a change to a model's vectors made while its set loads.
+type vectorOp struct {
+	add bool
+	lib int64
+	ids []int64
+	vec [][]float32
+}
+
+// loading records the changes to one model's vectors committed while its
+// set is read from the database, to be replayed on the loaded set.
+type loading struct {
+	model string
+	ops   []vectorOp
+}
+
+// loadSet reads a model's vectors into new stores without holding the
+// search lock. Writes committed meanwhile are logged (under the lock, by
+// Replace and the removals) and replayed once the read is done, so the set
+// misses nothing written during the load and keeps nothing deleted.
+func (x *Index) loadSet(ctx context.Context, model string) (map[int64]*flat, error) {
+	set := map[int64]*flat{}
+	if model == "" {
+		return set, nil
+	}
+	log := &loading{model: model}
+	x.mu.Lock()
+	x.loads = append(x.loads, log)
+	x.mu.Unlock()
+	defer func() {
+		x.mu.Lock()
+		x.loads = slices.DeleteFunc(x.loads, func(l *loading) bool { return l == log })
+		x.mu.Unlock()
+	}()
+	if err := readVectors(ctx, x.db, model, set); err != nil {
+		return nil, err
+	}
+	if x.afterRead != nil {
+		x.afterRead()
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, op := range log.ops {
+		if op.add {
+			storeOf(set, op.lib, len(op.vec[0])).addAll(op.ids, op.vec)
+		} else if s := set[op.lib]; s != nil {
+			for _, id := range op.ids {
+				s.remove(id)
+			}
+		}
+	}
+	log.ops = nil
+	// Loading churned through every blob once; give that memory back.
+	debug.FreeOSMemory()
+	return set, nil
+}
+
+// readVectors reads every vector of model into set, one store a library.
+func readVectors(ctx context.Context, db *sql.DB, model string, set map[int64]*flat) error {
 	// Size each library's store exactly first: growing by appending would
 	// copy the vectors repeatedly and leave up to twice their memory.
-	counts := map[int64]int{}
 	var size int
-	if err := x.db.QueryRowContext(ctx, `SELECT length(vec) FROM vectors WHERE model = ? LIMIT 1`, model).Scan(&size); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT length(vec) FROM vectors WHERE model = ? LIMIT 1`, model).Scan(&size); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		return fmt.Errorf("index: loading vectors: %w", err)
 	}
-	crows, err := x.db.QueryContext(ctx, `SELECT library_id, COUNT(*) FROM vectors WHERE model = ? GROUP BY library_id`, model)
+	crows, err := db.QueryContext(ctx, `SELECT library_id, COUNT(*) FROM vectors WHERE model = ? GROUP BY library_id`, model)
 	if err != nil {
 		return fmt.Errorf("index: loading vectors: %w", err)
 	}
@@ -353,15 +437,14 @@ func (x *Index) LoadVectors(ctx context.Context, model string) error {
 			crows.Close()
 			return err
 		}
-		counts[lib] = n
 		s := newFlat(size / 4)
 		s.vecs = make([]float32, 0, n*(size/4))
 		s.ids = make([]int64, 0, n)
 		s.pos = make(map[int64]int32, n)
-		x.vec[lib] = s
+		set[lib] = s
 	}
 	crows.Close()
-	rows, err := x.db.QueryContext(ctx, `SELECT chunk_id, library_id, vec FROM vectors WHERE model = ?`, model)
+	rows, err := db.QueryContext(ctx, `SELECT chunk_id, library_id, vec FROM vectors WHERE model = ?`, model)
 	if err != nil {
 		return fmt.Errorf("index: loading vectors: %w", err)
 	}
@@ -374,33 +457,9 @@ func (x *Index) LoadVectors(ctx context.Context, model string) error {
 			return err
 		}
 		buf = decodeVecInto(buf[:0], blob)
-		x.storeLocked(lib, len(buf)).add(id, buf)
+		storeOf(set, lib, len(buf)).add(id, buf)
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	// Loading churned through every blob once; give that memory back.
-	debug.FreeOSMemory()
-	return nil
-}
-
-// ChangeModel loads the vectors of a new embedding model, as LoadVectors
-// does, but keeps the previous model's vectors searchable (VectorPrevious)
-// until DropPrevious: while the library is re-embedded, chunks not yet
-// done are still found by meaning with the old model's query vectors.
-func (x *Index) ChangeModel(ctx context.Context, model string) error {
-	x.mu.RLock()
-	prev, prevModel := x.vec, x.model
-	x.mu.RUnlock()
-	if err := x.LoadVectors(ctx, model); err != nil {
-		return err
-	}
-	if prevModel != "" && model != "" && prevModel != model {
-		x.mu.Lock()
-		x.prev, x.prevModel = prev, prevModel
-		x.mu.Unlock()
-	}
-	return nil
+	return rows.Err()
 }
 
 // PreviousModel is the model whose vectors ChangeModel kept, or "".
@@ -424,22 +483,29 @@ func (x *Index) Model() string {
 	return x.model
 }
 
-func (x *Index) storeLocked(lib int64, dims int) *flat {
-	if s := x.vec[lib]; s != nil {
+// storeOf returns a set's store for a library, making it if needed.
+func storeOf(set map[int64]*flat, lib int64, dims int) *flat {
+	if s := set[lib]; s != nil {
 		return s
 	}
 	s := newFlat(dims)
-	x.vec[lib] = s
+	set[lib] = s
 	return s
 }
 
-func (x *Index) addVectorsLocked(lib int64, ids []int64, vectors [][]float32) {
+// addVectorsLocked adds a document's new vectors of model to the set in
+// use, when they are of its model, and to the sets loading.
+func (x *Index) addVectorsLocked(lib int64, model string, ids []int64, vectors [][]float32) {
 	if len(ids) == 0 {
 		return
 	}
-	s := x.storeLocked(lib, len(vectors[0]))
-	for i, id := range ids {
-		s.add(id, vectors[i])
+	if model == x.model {
+		storeOf(x.vec, lib, len(vectors[0])).addAll(ids, vectors)
+	}
+	for _, l := range x.loads {
+		if l.model == model {
+			l.ops = append(l.ops, vectorOp{add: true, lib: lib, ids: ids, vec: vectors})
+		}
 	}
 }
 
@@ -450,6 +516,9 @@ func (x *Index) dropVectorsLocked(lib int64, ids []int64) {
 				s.remove(id)
 			}
 		}
+	}
+	for _, l := range x.loads {
+		l.ops = append(l.ops, vectorOp{lib: lib, ids: ids})
 	}
 }
 

@@ -111,6 +111,13 @@ type Index struct {
 	// while the library is re-embedded (see ChangeModel).
 	prev      map[int64]*flat
 	prevModel string
+	// loads are the vector sets being read from the database (by
+	// LoadVectors or ChangeModel): writes made meanwhile are logged to
+	// them.
+	loads []*loading
+	// afterRead, in tests, runs between reading a set and replaying the
+	// writes made meanwhile.
+	afterRead func()
 	chunks    atomic.Int64 // chunks in the index, for query planning
 	closed    bool
 }

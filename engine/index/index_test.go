@@ -229,3 +229,51 @@ func TestMigrateQueuesDocumentsWithoutPlaces(t *testing.T) {
 		t.Errorf("user_version %d", v)
 	}
 }
+
+// A model change loads the new set beside the one in use: searches go on
+// during the load, and what is written or removed meanwhile is neither
+// missed nor kept.
+func TestChangeModelWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir(), "old")
+	lib, _ := x.Library(ctx, "L")
+	put := func(path, text string, v []float32, model string) Document {
+		d, _, err := x.Enqueue(ctx, lib.ID, path, 1, time.Unix(1, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := x.Replace(ctx, d.ID, Meta{Hash: path}, []Chunk{{Text: text}}, [][]float32{v}, model); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	put("/a", "alpha", unit(1, 0, 0), "old")
+	gone := put("/b", "beta", unit(0, 1, 0), "new")
+	put("/c", "gamma", unit(0, 0, 1), "new")
+	var delta Document
+	x.afterRead = func() {
+		// The search lock is free while the set loads.
+		if hits, err := x.Vector(ctx, unit(1, 0, 0), Filter{}, 3); err != nil || len(hits) != 1 {
+			t.Errorf("search during the load: %v %v", hits, err)
+		}
+		delta = put("/d", "delta", unit(1, 1, 0), "new")
+		if err := x.Remove(ctx, gone.ID); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := x.ChangeModel(ctx, "new"); err != nil {
+		t.Fatal(err)
+	}
+	x.afterRead = nil
+	hits, err := x.Vector(ctx, unit(1, 1, 0), Filter{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := x.Passages(ctx, []int64{hits[0].ChunkID})
+	if len(hits) != 2 || ps[hits[0].ChunkID].DocID != delta.ID {
+		t.Errorf("new set after the load holds %v, want delta (written during the load) first, and gamma", hits)
+	}
+	if x.PreviousModel() != "old" {
+		t.Errorf("previous model %q", x.PreviousModel())
+	}
+}

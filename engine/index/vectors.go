@@ -51,6 +51,12 @@ func (f *flat) add(id int64, v []float32) {
 	f.pos[id] = s
 }
 
+func (f *flat) addAll(ids []int64, vs [][]float32) {
+	for i, id := range ids {
+		f.add(id, vs[i])
+	}
+}
+
 func (f *flat) remove(id int64) {
 	s, ok := f.pos[id]
 	if !ok {

@@ -67,6 +67,7 @@ const (
 	EventRemoved  EventKind = "removed"  // a file left the index
 	EventProgress EventKind = "progress" // counts changed
 	EventIdle     EventKind = "idle"     // the queue is empty
+	EventWatching EventKind = "watching" // a folder is followed for changes
 )
 
 // Event reports ingestion progress.
@@ -88,13 +89,18 @@ type Ingester struct {
 	opts   Options
 	emit   func(Event)
 
-	mu       sync.Mutex
-	wake     chan struct{}
-	busy     map[int64]bool // documents being processed
-	paused   bool
-	done     int
-	total    int
-	started  time.Time
+	mu      sync.Mutex
+	wake    chan struct{}
+	busy    map[int64]bool // documents being processed
+	paused  bool
+	done    int
+	total   int
+	counted map[int64]bool // documents counted in total since the queue was last empty
+	retries map[int64]int  // failed store writes per document, for backing off
+	started time.Time
+	// folders tells the watcher that a watched folder was added, so it
+	// follows it at once rather than at the next rescan.
+	folders  chan struct{}
 	epoch    int // bumped by Cancel: workers drop what they took before
 	idleCond *sync.Cond
 	prepared chan struct{} // closed when Run has taken up earlier work
@@ -139,7 +145,8 @@ func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(Event)) 
 	if emit == nil {
 		emit = func(Event) {}
 	}
-	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{}, prepared: make(chan struct{})}
+	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{},
+		counted: map[int64]bool{}, retries: map[int64]int{}, prepared: make(chan struct{}), folders: make(chan struct{}, 1)}
 	in.idleCond = sync.NewCond(&in.mu)
 	if tc, ok := opts.Embedder.(TokenCounter); ok && in.opts.Chunk.Count == nil {
 		in.opts.Chunk.Count = tc.CountTokens
@@ -218,6 +225,12 @@ func (in *Ingester) Add(ctx context.Context, lib index.Library, watch bool, path
 		in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: queued})
 		in.poke()
 	}
+	if watch {
+		select {
+		case in.folders <- struct{}{}:
+		default:
+		}
+	}
 	return queued, nil
 }
 
@@ -257,17 +270,27 @@ func (in *Ingester) walk(ctx context.Context, lib index.Library, root string, se
 }
 
 func (in *Ingester) enqueue(ctx context.Context, lib int64, path string, st fs.FileInfo) (int, error) {
-	_, changed, err := in.idx.Enqueue(ctx, lib, path, st.Size(), st.ModTime())
+	d, changed, err := in.idx.Enqueue(ctx, lib, path, st.Size(), st.ModTime())
 	if err != nil || !changed {
 		return 0, err
 	}
+	in.count(d.ID)
+	return 1, nil
+}
+
+// count adds a document to the progress total, once per batch (a file
+// queued by Add while Run takes up earlier work is not counted twice).
+func (in *Ingester) count(id int64) {
 	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.counted[id] {
+		return
+	}
 	if in.total == in.done {
 		in.started = time.Now()
 	}
+	in.counted[id] = true
 	in.total++
-	in.mu.Unlock()
-	return 1, nil
 }
 
 // Remove takes files, or everything below folders, out of a library.
@@ -278,7 +301,9 @@ func (in *Ingester) Remove(ctx context.Context, lib index.Library, paths ...stri
 		if err != nil {
 			return removed, err
 		}
-		in.idx.RemoveSource(ctx, lib.ID, abs)
+		if err := in.idx.RemoveSource(ctx, lib.ID, abs); err != nil {
+			return removed, fmt.Errorf("ingest: forgetting %s: %w", abs, err)
+		}
 		ds, err := in.idx.Documents(ctx, index.DocFilter{LibraryID: lib.ID, PathPrefix: abs})
 		if err != nil {
 			return removed, err
@@ -304,10 +329,15 @@ func (in *Ingester) removeDoc(ctx context.Context, d index.Document) error {
 	}
 	in.emit(Event{Kind: EventRemoved, Library: d.LibraryID, Path: d.Path})
 	if d.Hash != "" {
-		dups, _ := in.idx.Documents(ctx, index.DocFilter{LibraryID: d.LibraryID})
+		dups, err := in.idx.Documents(ctx, index.DocFilter{LibraryID: d.LibraryID})
+		if err != nil {
+			return err
+		}
 		for _, x := range dups {
 			if x.DuplicateOf == d.ID {
-				in.requeue(ctx, x.ID)
+				if err := in.Requeue(ctx, x.ID); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -346,26 +376,58 @@ func (in *Ingester) Cancel(ctx context.Context) error {
 	in.mu.Lock()
 	in.epoch++
 	in.mu.Unlock()
+	var errs []error
 	for _, d := range ds {
 		if d.Status == index.Stale {
-			in.idx.SetStatus(ctx, d.ID, index.Ready, "", "") // its old chunks stay valid for the old content
+			// Its old chunks stay valid for the old content.
+			errs = append(errs, in.idx.SetStatus(ctx, d.ID, index.Ready, "", ""))
 			continue
 		}
-		in.idx.Fail(ctx, d.ID, "", "indexing was cancelled", "cancelled")
+		errs = append(errs, in.idx.Fail(ctx, d.ID, "", "indexing was cancelled", "cancelled"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("ingest: cancelling: %w", err)
 	}
 	in.mu.Lock()
 	in.done, in.total = 0, 0
+	clear(in.counted)
 	in.mu.Unlock()
 	return nil
 }
 
-// requeue puts a document back in the queue, counted in the progress.
-func (in *Ingester) requeue(ctx context.Context, id int64) {
-	in.idx.SetStatus(ctx, id, index.Queued, "", "")
-	in.mu.Lock()
-	in.total++
-	in.mu.Unlock()
+// Requeue puts a document back in the queue to be read again, even if
+// its file is unchanged; its passages keep serving until the new ones
+// replace them. The ingester is the queue's one owner: the facade asks it
+// rather than writing a status itself.
+func (in *Ingester) Requeue(ctx context.Context, id int64) error {
+	if err := in.idx.SetStatus(ctx, id, index.Queued, "", ""); err != nil {
+		return fmt.Errorf("ingest: queueing document %d again: %w", id, err)
+	}
+	in.count(id)
 	in.poke()
+	return nil
+}
+
+// RequeueAll queues every indexed document of the index to be read again
+// (a new passage size), and returns how many.
+func (in *Ingester) RequeueAll(ctx context.Context) (int, error) {
+	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Ready}})
+	if err != nil {
+		return 0, fmt.Errorf("ingest: listing documents: %w", err)
+	}
+	n := 0
+	for _, d := range ds {
+		if d.DuplicateOf != 0 {
+			continue // it follows its original
+		}
+		if err := in.idx.SetStatus(ctx, d.ID, index.Queued, "", ""); err != nil {
+			return n, fmt.Errorf("ingest: queueing %s again: %w", d.Path, err)
+		}
+		in.count(d.ID)
+		n++
+	}
+	in.poke()
+	return n, nil
 }
 
 func (in *Ingester) poke() {
@@ -377,31 +439,11 @@ func (in *Ingester) poke() {
 
 // Run processes the queue until ctx ends, with the configured number of
 // workers. Work left unfinished by an earlier run (a crash) is taken up
-// first.
+// first. Workers sleep while the queue is empty and are woken by whatever
+// queues work (Add, Requeue, the watcher, Resume): nothing polls.
 func (in *Ingester) Run(ctx context.Context) error {
-	// Documents caught mid-work by a crash start over.
-	if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Parsing, index.Embedding}}); err == nil {
-		for _, d := range ds {
-			in.idx.SetStatus(ctx, d.ID, index.Queued, "", "")
-		}
-	}
-	// Documents embedded with another model (or none) are re-embedded in
-	// the background; they stay searchable by their words meanwhile.
-	if in.opts.Embedder != nil {
-		model := in.opts.Embedder.Model()
-		if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Ready}}); err == nil {
-			for _, d := range ds {
-				if d.Model != model && d.Chunks > 0 && d.DuplicateOf == 0 {
-					in.idx.SetStatus(ctx, d.ID, index.Stale, "", "")
-				}
-			}
-		}
-	}
-	if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}}); err == nil && len(ds) > 0 {
-		in.mu.Lock()
-		in.total += len(ds)
-		in.started = time.Now()
-		in.mu.Unlock()
+	if err := in.prepare(ctx); err != nil && ctx.Err() != nil {
+		return ctx.Err()
 	}
 	in.prepOnce.Do(func() { close(in.prepared) })
 	var wg sync.WaitGroup
@@ -417,9 +459,56 @@ func (in *Ingester) Run(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// prepare takes up earlier work: documents caught mid-work by a crash
+// start over, and documents embedded with another model (or none) are
+// re-embedded in the background (they stay searchable by their words
+// meanwhile). Errors are reported; the queue still runs.
+func (in *Ingester) prepare(ctx context.Context) error {
+	var errs []error
+	if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Parsing, index.Embedding}}); err != nil {
+		errs = append(errs, err)
+	} else {
+		for _, d := range ds {
+			errs = append(errs, in.idx.SetStatus(ctx, d.ID, index.Queued, "", ""))
+		}
+	}
+	if in.opts.Embedder != nil {
+		model := in.opts.Embedder.Model()
+		if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Ready}}); err != nil {
+			errs = append(errs, err)
+		} else {
+			for _, d := range ds {
+				if d.Model != model && d.Chunks > 0 && d.DuplicateOf == 0 {
+					errs = append(errs, in.idx.SetStatus(ctx, d.ID, index.Stale, "", ""))
+				}
+			}
+		}
+	}
+	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}})
+	errs = append(errs, err)
+	for _, d := range ds {
+		in.count(d.ID)
+	}
+	if err := errors.Join(errs...); err != nil {
+		in.emit(Event{Kind: EventFailed, Err: fmt.Errorf("ingest: taking up earlier work: %w", err)})
+		return err
+	}
+	return nil
+}
+
 func (in *Ingester) worker(ctx context.Context) {
 	for ctx.Err() == nil {
-		d, epoch, ok := in.claim(ctx)
+		d, epoch, ok, err := in.claim(ctx)
+		if err != nil {
+			// The store could not be read (busy, a full disk): try again
+			// shortly rather than sleep until the next change.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
 		if !ok {
 			select {
 			case <-ctx.Done():
@@ -427,30 +516,68 @@ func (in *Ingester) worker(ctx context.Context) {
 			case <-in.wake:
 				in.poke() // let the other workers look too
 				continue
-			case <-time.After(time.Second):
-				continue
 			}
 		}
-		in.process(ctx, d, epoch)
+		if err := in.process(ctx, d, epoch); err != nil && ctx.Err() == nil {
+			in.storeFailed(ctx, d, err)
+		} else {
+			in.mu.Lock()
+			delete(in.retries, d.ID)
+			in.mu.Unlock()
+		}
 		in.release(d.ID)
 	}
 }
 
-// claim takes the next pending document no other worker holds.
-func (in *Ingester) claim(ctx context.Context) (index.Document, int, bool) {
+// storeFailed handles a document whose indexing could not be recorded:
+// it goes back to the queue and is tried again after a pause that grows
+// with each attempt; after the third it is marked failed with the store's
+// error. It never stays in an in-between status.
+func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause error) {
 	in.mu.Lock()
-	paused, epoch := in.paused, in.epoch
+	in.retries[d.ID]++
+	n := in.retries[d.ID]
+	in.mu.Unlock()
+	write := func() error {
+		if n >= 3 {
+			return in.idx.Fail(ctx, d.ID, "", "it could not be stored: "+cause.Error(), "storage")
+		}
+		return in.idx.SetStatus(ctx, d.ID, index.Queued, "", "")
+	}
+	// The write that failed may fail again for a moment (the database
+	// busy with another writer): retry it a few times.
+	for i := 0; i < 20 && ctx.Err() == nil; i++ {
+		if err := write(); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(i+1) * 100 * time.Millisecond):
+		}
+	}
+	if n >= 3 {
+		in.mu.Lock()
+		delete(in.retries, d.ID)
+		in.mu.Unlock()
+		in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Failed, Err: cause})
+		return
+	}
+	time.AfterFunc(time.Duration(n)*2*time.Second, in.poke)
+}
+
+// claim takes the next pending document no other worker holds; ok is
+// false when there is none (or the queue is paused).
+func (in *Ingester) claim(ctx context.Context) (d index.Document, epoch int, ok bool, err error) {
+	in.mu.Lock()
+	paused, epoch, busy := in.paused, in.epoch, len(in.busy)
 	in.mu.Unlock()
 	if paused {
-		return index.Document{}, 0, false
+		return d, 0, false, nil
 	}
-	in.mu.Lock()
-	busy := len(in.busy)
-	in.mu.Unlock()
 	// Only as many rows as could be taken: the queue may hold thousands.
 	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}, Limit: busy + 1})
 	if err != nil {
-		return index.Document{}, 0, false
+		return d, 0, false, err
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -465,16 +592,17 @@ func (in *Ingester) claim(ctx context.Context) (index.Document, int, bool) {
 			continue
 		}
 		in.busy[d.ID] = true
-		return cur, epoch, true
+		return cur, epoch, true, nil
 	}
 	if len(in.busy) == 0 {
 		if in.total > 0 {
 			go in.emit(Event{Kind: EventIdle})
 		}
 		in.done, in.total = 0, 0
+		clear(in.counted)
 		in.idleCond.Broadcast() // Wait re-checks the registry itself
 	}
-	return index.Document{}, 0, false
+	return d, 0, false, nil
 }
 
 func (in *Ingester) release(id int64) {
@@ -519,58 +647,71 @@ func (in *Ingester) Wait(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// process indexes one document.
-func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) {
+// process indexes one document. It returns an error only when the index
+// could not record what happened (the worker then queues the document
+// again); a file that cannot be read or parsed is recorded as failed.
+func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) error {
 	in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Parsing})
 	data, err := os.ReadFile(d.Path)
 	if errors.Is(err, fs.ErrNotExist) {
-		in.removeDoc(ctx, d)
-		return
+		return in.removeDoc(ctx, d)
 	}
-	fail := func(msg, kind string, err error) {
+	fail := func(msg, kind string, cause error) error {
 		if ctx.Err() != nil {
-			return // stopped: the document stays queued and resumes later
+			return nil // stopped: the document stays queued and resumes later
 		}
 		hash := ""
 		if data != nil {
 			hash = hashOf(data)
 		}
-		in.idx.Fail(ctx, d.ID, hash, msg, kind)
-		in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Failed, Err: err})
+		if err := in.idx.Fail(ctx, d.ID, hash, msg, kind); err != nil {
+			return fmt.Errorf("recording the failure of %s: %w", d.Path, err)
+		}
+		in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Failed, Err: cause})
+		return nil
 	}
 	if err != nil {
-		fail("it cannot be read: "+err.Error(), "unreadable", err)
-		return
+		return fail("it cannot be read: "+err.Error(), "unreadable", err)
 	}
 	hash := hashOf(data)
 	model := ""
 	if in.opts.Embedder != nil {
 		model = in.opts.Embedder.Model()
 	}
+	indexed := func() error {
+		in.emit(Event{Kind: EventIndexed, Library: d.LibraryID, Path: d.Path, Status: index.Ready})
+		return nil
+	}
 	// The same content as indexed before, with vectors of the same model:
 	// nothing to redo (a touched file, a restored backup).
 	if d.Hash == hash && d.Status == index.Stale && d.Model == model {
-		in.idx.SetStatus(ctx, d.ID, index.Ready, "", "")
-		in.emit(Event{Kind: EventIndexed, Library: d.LibraryID, Path: d.Path, Status: index.Ready})
-		return
+		if err := in.idx.SetStatus(ctx, d.ID, index.Ready, "", ""); err != nil {
+			return err
+		}
+		return indexed()
 	}
-	if orig, ok, _ := in.idx.FindByHash(ctx, d.LibraryID, hash, d.ID); ok {
-		in.idx.Replace(ctx, d.ID, index.Meta{Hash: hash, Format: orig.Format, Title: orig.Title, Language: orig.Language, Pages: orig.Pages, DuplicateOf: orig.ID}, nil, nil, "")
+	orig, ok, err := in.idx.FindByHash(ctx, d.LibraryID, hash, d.ID)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := in.idx.Replace(ctx, d.ID, index.Meta{Hash: hash, Format: orig.Format, Title: orig.Title, Language: orig.Language, Pages: orig.Pages, DuplicateOf: orig.ID}, nil, nil, ""); err != nil {
+			return err
+		}
 		// The original may have been removed meanwhile (a rename is a
 		// removal and an addition): its removal re-queues duplicates it
 		// sees, and this check catches a duplicate recorded just after.
 		if _, err := in.idx.DocumentByID(ctx, orig.ID); errors.Is(err, index.ErrNotFound) {
-			in.requeue(ctx, d.ID)
-			return
+			return in.Requeue(ctx, d.ID)
 		}
-		in.emit(Event{Kind: EventIndexed, Library: d.LibraryID, Path: d.Path, Status: index.Ready})
-		return
+		return indexed()
 	}
-	in.idx.SetStatus(ctx, d.ID, index.Parsing, "", "")
+	if err := in.idx.SetStatus(ctx, d.ID, index.Parsing, "", ""); err != nil {
+		return err
+	}
 	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: in.opts.ParseTimeout, Password: in.takePassword(d.Path)})
 	if err != nil {
-		fail(strings.TrimPrefix(err.Error(), d.Path+": "), docs.KindOf(err), err)
-		return
+		return fail(strings.TrimPrefix(err.Error(), d.Path+": "), docs.KindOf(err), err)
 	}
 	chunks := chunk.Split(doc, in.opts.Chunk)
 	records := make([]index.Chunk, 0, len(chunks))
@@ -589,28 +730,28 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) {
 	}
 	var vectors [][]float32
 	if in.opts.Embedder != nil && len(texts) > 0 {
-		in.idx.SetStatus(ctx, d.ID, index.Embedding, "", "")
+		if err := in.idx.SetStatus(ctx, d.ID, index.Embedding, "", ""); err != nil {
+			return err
+		}
 		in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Embedding})
 		if vectors, err = in.opts.Embedder.Embed(ctx, texts); err != nil {
-			fail("embedding failed: "+err.Error(), "embedding", err)
-			return
+			return fail("embedding failed: "+err.Error(), "embedding", err)
 		}
 	}
 	in.mu.Lock()
 	cancelled := epoch != in.epoch
 	in.mu.Unlock()
 	if cancelled || ctx.Err() != nil {
-		return
+		return nil
 	}
 	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages}
 	for i, sec := range chunk.Sections(doc) {
 		meta.Sections = append(meta.Sections, index.Section{Ord: i, Page: sec.Page, Heading: sec.Heading, Text: sec.Text})
 	}
 	if err := in.idx.Replace(ctx, d.ID, meta, records, vectors, model); err != nil {
-		fail("it could not be stored: "+err.Error(), "storage", err)
-		return
+		return err
 	}
-	in.emit(Event{Kind: EventIndexed, Library: d.LibraryID, Path: d.Path, Status: index.Ready})
+	return indexed()
 }
 
 // embedText is what is embedded for a chunk: the document title and the

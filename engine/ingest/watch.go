@@ -31,24 +31,38 @@ func (in *Ingester) Watch(ctx context.Context) error {
 	defer w.Close()
 	var mu sync.Mutex
 	roots := map[string]index.Library{} // watched folder → its library
-	loadRoots := func() {
-		srcs, _ := in.idx.Sources(ctx)
-		libs, _ := in.idx.Libraries(ctx)
+	// loadRoots follows the watched folders not yet followed, and returns
+	// them. The libraries are read anew: their ignore patterns may have
+	// changed.
+	loadRoots := func() map[string]index.Library {
+		srcs, err := in.idx.Sources(ctx)
+		if err != nil {
+			return nil
+		}
+		libs, err := in.idx.Libraries(ctx)
+		if err != nil {
+			return nil
+		}
 		byID := map[int64]index.Library{}
 		for _, l := range libs {
 			byID[l.ID] = l
 		}
+		added := map[string]index.Library{}
 		mu.Lock()
 		defer mu.Unlock()
 		for _, s := range srcs {
 			if !s.Watch {
 				continue
 			}
+			lib := byID[s.LibraryID]
 			if _, ok := roots[s.Path]; !ok {
-				roots[s.Path] = byID[s.LibraryID]
-				addTree(w, s.Path, byID[s.LibraryID].Ignore)
+				addTree(w, s.Path, lib.Ignore)
+				added[s.Path] = lib
+				in.emit(Event{Kind: EventWatching, Library: lib.ID, Path: s.Path})
 			}
+			roots[s.Path] = lib
 		}
+		return added
 	}
 	libraryOf := func(path string) (index.Library, string, bool) {
 		mu.Lock()
@@ -63,8 +77,22 @@ func (in *Ingester) Watch(ctx context.Context) error {
 	loadRoots()
 	in.rescan(ctx, roots, &mu)
 
+	// Debounce timers and background rescans end with Watch: it stops the
+	// timers and waits for the work they started.
 	timers := map[string]*time.Timer{}
 	var tmu sync.Mutex
+	var work sync.WaitGroup
+	defer func() {
+		tmu.Lock()
+		for p, t := range timers {
+			if t.Stop() {
+				work.Done() // the callback will not run
+			}
+			delete(timers, p)
+		}
+		tmu.Unlock()
+		work.Wait()
+	}()
 	settle := func(path string) {
 		tmu.Lock()
 		defer tmu.Unlock()
@@ -72,10 +100,15 @@ func (in *Ingester) Watch(ctx context.Context) error {
 			t.Reset(debounce)
 			return
 		}
+		work.Add(1)
 		timers[path] = time.AfterFunc(debounce, func() {
+			defer work.Done()
 			tmu.Lock()
 			delete(timers, path)
 			tmu.Unlock()
+			if ctx.Err() != nil {
+				return
+			}
 			lib, root, ok := libraryOf(path)
 			if !ok {
 				return
@@ -101,7 +134,13 @@ func (in *Ingester) Watch(ctx context.Context) error {
 			settle(filepath.Clean(ev.Name))
 		case <-w.Errors:
 			// Lost events (an overflowing queue): the rescan repairs.
-			go in.rescan(ctx, roots, &mu)
+			work.Add(1)
+			go func() { defer work.Done(); in.rescan(ctx, roots, &mu) }()
+		case <-in.folders:
+			// A folder was added to be watched: follow it now.
+			if added := loadRoots(); len(added) > 0 {
+				in.rescan(ctx, added, &mu)
+			}
 		case <-tick.C:
 			loadRoots()
 			in.rescan(ctx, roots, &mu)

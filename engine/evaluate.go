@@ -1,0 +1,184 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/retrieve"
+)
+
+// EvalOptions set up a retrieval evaluation; zero values pick the
+// defaults.
+type EvalOptions struct {
+	// Dataset is a folder in the BEIR layout: corpus.jsonl, queries.jsonl
+	// and qrels/test.tsv.
+	Dataset string
+	// Mode is the retrieval to measure; "" means hybrid with an embedding
+	// model, else lexical.
+	Mode SearchMode
+	// EmbedModel is the GGUF embedding model for vector and hybrid
+	// retrieval; "" measures words only.
+	EmbedModel string
+	// Queries limits the evaluation to the first N queries (0: all).
+	Queries int
+	// Work is the folder the temporary library is built in; "" means a
+	// new temporary folder, removed afterwards.
+	Work string
+	// MinCoverage overrides the relevance floor (0: the default).
+	MinCoverage float64
+	// Holdout leaves this share of the documents (grouped by the id before
+	// '#') out of the library, to measure how often questions about them
+	// are declined.
+	Holdout float64
+	// Progress, if set, receives the indexing events.
+	Progress func(Event)
+}
+
+// EvalReport is what an evaluation measured.
+type EvalReport struct {
+	retrieve.Metrics
+	Mode      SearchMode    `json:"mode"`
+	Documents int           `json:"documents"`
+	IndexTime time.Duration `json:"-"`
+	IndexS    float64       `json:"index_s"`
+}
+
+// Evaluate measures retrieval on a BEIR-layout dataset the way a person's
+// library is searched: each corpus document becomes a file, added and
+// indexed through an engine opened on a temporary data folder (the same
+// wiring as every front end), then every query is searched and ranked
+// against the judgements.
+func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
+	if o.Holdout < 0 || o.Holdout >= 1 {
+		return nil, fmt.Errorf("engine: the held-out share must be at least 0 and below 1")
+	}
+	set, err := retrieve.LoadBEIR(o.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	removed := holdoutGroups(set, o.Holdout)
+	work := o.Work
+	if work == "" {
+		if work, err = os.MkdirTemp("", "carrel-eval-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(work)
+	}
+	files := filepath.Join(work, "corpus")
+	if err := os.MkdirAll(files, 0o700); err != nil {
+		return nil, err
+	}
+	byFile := map[string]string{}
+	for i, d := range set.Corpus {
+		if removed[evalGroup(d.ID)] {
+			continue
+		}
+		name := filepath.Join(files, fmt.Sprintf("doc-%07d.txt", i))
+		text := d.Text
+		if d.Title != "" {
+			text = d.Title + "\n\n" + d.Text
+		}
+		if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+			return nil, err
+		}
+		byFile[name] = d.ID
+	}
+	s := DefaultSettings()
+	s.EmbedModel = o.EmbedModel
+	e, err := Open(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true, NoChatModel: true})
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	if o.Progress != nil {
+		ch, stop := e.Subscribe()
+		defer stop()
+		go func() {
+			for ev := range ch {
+				o.Progress(ev)
+			}
+		}()
+	}
+	const library = "eval"
+	start := time.Now()
+	if _, err := e.Add(ctx, library, false, files); err != nil {
+		return nil, err
+	}
+	if err := e.WaitIndexed(ctx); err != nil {
+		return nil, err
+	}
+	rep := &EvalReport{Documents: len(set.Corpus), IndexTime: time.Since(start)}
+	rep.IndexS = rep.IndexTime.Seconds()
+	var ev retrieve.Evaluation
+	queries := set.Queries
+	if o.Queries > 0 && o.Queries < len(queries) {
+		queries = queries[:o.Queries]
+	}
+	for _, q := range queries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		t0 := time.Now()
+		res, err := e.Search(ctx, q.Text, SearchOptions{Library: library, K: 100, Mode: o.Mode, MinCoverage: o.MinCoverage})
+		took := time.Since(t0)
+		if err != nil {
+			return nil, err
+		}
+		rep.Mode = res.Mode
+		answerable := false
+		for id := range set.Qrels[q.ID] {
+			answerable = answerable || !removed[evalGroup(id)]
+		}
+		ev.AddRelevance(res.Relevant, answerable)
+		if !answerable {
+			continue
+		}
+		var ranked []string
+		seen := map[string]bool{}
+		for _, h := range res.Hits {
+			if id := byFile[h.Path]; id != "" && !seen[id] {
+				seen[id] = true
+				ranked = append(ranked, id)
+			}
+		}
+		ev.Add(ranked, set.Qrels[q.ID], took)
+	}
+	rep.Metrics = ev.Metrics()
+	return rep, nil
+}
+
+// evalGroup is what a document id belongs to: SQuAD's paragraph ids
+// ("Title#3") group by article, so holding out an article removes all of
+// its paragraphs.
+func evalGroup(id string) string {
+	g, _, _ := strings.Cut(id, "#")
+	return g
+}
+
+// holdoutGroups picks every (1/share)-th document group, in sorted order.
+func holdoutGroups(set *retrieve.BEIR, share float64) map[string]bool {
+	out := map[string]bool{}
+	if share <= 0 {
+		return out
+	}
+	seen := map[string]bool{}
+	var groups []string
+	for _, d := range set.Corpus {
+		if g := evalGroup(d.ID); !seen[g] {
+			seen[g] = true
+			groups = append(groups, g)
+		}
+	}
+	sort.Strings(groups)
+	step := max(1, int(math.Round(1/share)))
+	for i := 0; i < len(groups); i += step {
+		out[groups[i]] = true
+	}
+	return out
+}

@@ -171,7 +171,9 @@ func reportLibrary(ctx context.Context, e *engine.Engine, library string, queued
 	}
 	if asJSON {
 		type failure struct {
-			Path, Kind, Reason string
+			Path   string
+			Kind   engine.FailureKind
+			Reason string
 		}
 		var fl []failure
 		for _, d := range failed {
@@ -248,16 +250,16 @@ func listCmd() *command {
 			}
 			if *asJSON {
 				type row struct {
-					Path      string    `json:"path"`
-					Status    string    `json:"status"`
-					Format    string    `json:"format,omitempty"`
-					Title     string    `json:"title,omitempty"`
-					Chunks    int       `json:"chunks"`
-					Pages     int       `json:"pages,omitempty"`
-					Error     string    `json:"error,omitempty"`
-					Kind      string    `json:"error_kind,omitempty"`
-					Duplicate int64     `json:"duplicate_of,omitempty"`
-					Indexed   time.Time `json:"indexed_at"`
+					Path      string             `json:"path"`
+					Status    string             `json:"status"`
+					Format    string             `json:"format,omitempty"`
+					Title     string             `json:"title,omitempty"`
+					Chunks    int                `json:"chunks"`
+					Pages     int                `json:"pages,omitempty"`
+					Error     string             `json:"error,omitempty"`
+					Kind      engine.FailureKind `json:"error_kind,omitempty"`
+					Duplicate int64              `json:"duplicate_of,omitempty"`
+					Indexed   time.Time          `json:"indexed_at"`
 				}
 				rows := []row{}
 				for _, d := range ds {

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/carrel-ai/carrel/engine"
-	"github.com/carrel-ai/carrel/engine/llm"
 )
 
 // askFlags are the flags of the commands that answer from a library.
@@ -70,8 +69,8 @@ func (f *askFlags) open(ctx context.Context) (*engine.Engine, error) {
 	if f.answerTokens > 0 {
 		s.AnswerTokens = f.answerTokens
 	}
-	if s.ChatModel != "" && !llm.Available() {
-		return nil, explain(llm.ErrUnavailable)
+	if s.ChatModel != "" && !engine.ModelSupport() {
+		return nil, explain(engine.ErrNoModelSupport)
 	}
 	e, err := engine.Open(ctx, engine.Options{DataDir: data, NoIndexing: true, NoWatch: true, Settings: &s})
 	if err != nil {

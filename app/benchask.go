@@ -7,13 +7,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine"
-	"github.com/carrel-ai/carrel/engine/index"
 )
 
 func benchAskCmd() *command {
@@ -47,8 +44,7 @@ func benchAskCmd() *command {
 				defer os.RemoveAll(work)
 			}
 			rng := rand.New(rand.NewPCG(7, 11))
-			words := syntheticWords(rng, 20000)
-			built, err := ensureSyntheticLibrary(ctx, filepath.Join(work, "library"), *n, rng, words)
+			built, err := engine.BuildSyntheticLibrary(ctx, work, *n, 0)
 			if err != nil {
 				return err
 			}
@@ -66,19 +62,12 @@ func benchAskCmd() *command {
 			}
 			defer e.Close()
 			openMS := ms(time.Since(t0))
-			docs, err := e.Documents(ctx, "bench")
-			if err != nil {
-				return err
-			}
 			ask := func() (*engine.Answer, error) {
-				// A question of words from one passage, so that it is found.
-				ps, err := e.Passages(ctx, docs[rng.IntN(len(docs))].ID)
+				q, err := e.SyntheticQuestion(ctx, rng)
 				if err != nil {
 					return nil, err
 				}
-				words := strings.Fields(ps[rng.IntN(len(ps))].Text)
-				from := rng.IntN(len(words) - 8)
-				a, err := e.Ask(ctx, strings.Join(words[from:from+8], " "), engine.AskOptions{NoSave: true}, nil)
+				a, err := e.Ask(ctx, q, engine.AskOptions{NoSave: true}, nil)
 				if err != nil {
 					return nil, explain(err)
 				}
@@ -131,24 +120,6 @@ func benchAskCmd() *command {
 			return nil
 		},
 	}
-}
-
-// ensureSyntheticLibrary builds the library in dir unless a run with the
-// same size already did, and says how long building took.
-func ensureSyntheticLibrary(ctx context.Context, dir string, n int, rng *rand.Rand, words []string) (time.Duration, error) {
-	idx, err := index.Open(ctx, dir, "")
-	if err != nil {
-		return 0, err
-	}
-	defer idx.Close()
-	if st, err := idx.Stats(ctx, 0); err == nil && st.Chunks == n {
-		return 0, nil
-	} else if err == nil && st.Chunks > 0 {
-		return 0, fmt.Errorf("%s holds another library (%d chunks): use another --dir", dir, st.Chunks)
-	}
-	start := time.Now()
-	err = buildSynthetic(ctx, idx, n, 0, rng, words)
-	return time.Since(start), err
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/carrel-ai/carrel/engine/chunk"
-	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine"
 )
 
 func chunkCmd() *command {
@@ -29,18 +28,18 @@ func chunkCmd() *command {
 			if *size < 16 {
 				return usagef("--size must be at least 16 tokens")
 			}
-			doc, err := parseFile(ctx, "chunk", *data, args[0], docs.Options{Password: *password}, *asJSON)
+			doc, err := extractFile(ctx, "chunk", args[0], engine.ExtractOptions{DataDir: *data, Password: *password}, *asJSON)
 			if err != nil {
 				return err
 			}
-			chunks := chunk.Split(doc, chunk.Options{Size: *size, Overlap: *overlap})
+			chunks := doc.Passages(*size, *overlap)
 			if *asJSON {
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(struct {
-					Path   string        `json:"path"`
-					Title  string        `json:"title"`
-					Chunks []chunk.Chunk `json:"chunks"`
+					Path   string                  `json:"path"`
+					Title  string                  `json:"title"`
+					Chunks []engine.PassagePreview `json:"chunks"`
 				}{doc.Path, doc.Title, chunks})
 			}
 			for _, c := range chunks {

@@ -7,11 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine"
-	"github.com/carrel-ai/carrel/engine/docs"
 )
 
 // exitError carries an exit status that is not 1, with its message
@@ -20,31 +18,16 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
-// newParser makes the document parser with its compiled-PDF cache in the
-// data folder's cache.
-func newParser(dataDir string) *docs.Parser {
-	if dataDir == "" {
-		dataDir, _ = engine.DefaultDataDir()
-	}
-	cache := ""
-	if dataDir != "" {
-		cache = filepath.Join(dataDir, "cache", "pdfium")
-	}
-	return docs.NewParser(cache)
-}
-
-// parseFile parses a document for a command. A document that cannot be
+// extractFile reads a document for a command. A document that cannot be
 // read is reported (as JSON with asJSON: {"error":{"kind","message"}}) and
 // ends the command with exit status 2.
-func parseFile(ctx context.Context, cmd, dataDir, path string, opts docs.Options, asJSON bool) (*docs.Document, error) {
-	p := newParser(dataDir)
-	defer p.Close()
-	doc, err := p.Parse(ctx, path, opts)
+func extractFile(ctx context.Context, cmd, path string, o engine.ExtractOptions, asJSON bool) (*engine.Extracted, error) {
+	doc, err := engine.Extract(ctx, path, o)
 	if err == nil || errors.Is(err, context.Canceled) {
 		return doc, err
 	}
 	if asJSON {
-		json.NewEncoder(os.Stdout).Encode(map[string]any{"error": map[string]string{"kind": docs.KindOf(err), "message": err.Error()}})
+		json.NewEncoder(os.Stdout).Encode(map[string]any{"error": map[string]any{"kind": engine.KindOf(err), "message": err.Error()}})
 	} else {
 		fmt.Fprintf(os.Stderr, "carrel %s: %v\n", cmd, err)
 	}
@@ -74,7 +57,7 @@ func extractCmd() *command {
 			if len(args) != 1 {
 				return usagef("give one file")
 			}
-			doc, err := parseFile(ctx, "extract", *data, args[0], docs.Options{Password: *password, Timeout: *timeout}, *asJSON)
+			doc, err := extractFile(ctx, "extract", args[0], engine.ExtractOptions{DataDir: *data, Password: *password, Timeout: *timeout}, *asJSON)
 			if err != nil {
 				return err
 			}
@@ -101,7 +84,7 @@ func extractCmd() *command {
 			}
 			out := struct {
 				Path     string           `json:"path"`
-				Format   docs.Format      `json:"format"`
+				Format   string           `json:"format"`
 				Title    string           `json:"title"`
 				Language string           `json:"language"`
 				Pages    int              `json:"pages,omitempty"`

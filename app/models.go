@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/carrel-ai/carrel/engine"
-	"github.com/carrel-ai/carrel/engine/llm"
-	"github.com/carrel-ai/carrel/engine/models"
 )
 
 func modelsCmd() *command {
@@ -39,12 +37,12 @@ func modelsListCmd() *command {
 			if err != nil {
 				return err
 			}
-			found, err := models.Discover(ctx, models.Places(models.HostEnv(dir)))
+			found, err := engine.FindModelsFor(ctx, dir)
 			if err != nil {
 				return err
 			}
 			ram, gpu := engine.Memory()
-			rec := models.Recommend(ram, gpu)
+			catalog, rec := engine.CatalogModels()
 			fits := func(need uint64) any {
 				if ram == 0 {
 					return nil
@@ -56,10 +54,10 @@ func modelsListCmd() *command {
 				for _, f := range found {
 					fl = append(fl, map[string]any{"name": f.Name, "source": f.Source, "path": f.Path, "size": f.Info.FileSize,
 						"quantization": f.Info.Quantization, "architecture": f.Info.Architecture, "params": f.Info.Params,
-						"embedding": f.Embedding, "fits": fits(models.MemoryNeeded(f.Info))})
+						"embedding": f.Embedding, "fits": fits(engine.MemoryNeeded(f.Info))})
 				}
 				var cat []map[string]any
-				for _, e := range models.Catalog {
+				for _, e := range catalog {
 					cat = append(cat, map[string]any{"id": e.ID, "name": e.Name, "kind": e.Kind, "params": e.Params, "size": e.Size,
 						"ram": e.RAM, "license": e.License, "note": e.Note, "recommended": e.ID == rec.ID, "fits": fits(uint64(e.RAM))})
 				}
@@ -78,19 +76,19 @@ func modelsListCmd() *command {
 						kind = "embedding"
 					}
 					warn := ""
-					if ok, known := fits(models.MemoryNeeded(f.Info)).(bool); known && !ok {
+					if ok, known := fits(engine.MemoryNeeded(f.Info)).(bool); known && !ok {
 						warn = "  (too big for this computer's memory)"
 					}
-					fmt.Printf("  %-40s %-12s %-9s %8s %-7s%s\n      %s\n", f.Name, f.Source, kind, models.SizeText(f.Info.FileSize), f.Info.Quantization, warn, f.Path)
+					fmt.Printf("  %-40s %-12s %-9s %8s %-7s%s\n      %s\n", f.Name, f.Source, kind, engine.SizeText(f.Info.FileSize), f.Info.Quantization, warn, f.Path)
 				}
 			}
 			fmt.Println("\nRecommended downloads (carrel models download ID):")
-			for _, e := range models.Catalog {
+			for _, e := range catalog {
 				mark := " "
 				if e.ID == rec.ID {
 					mark = "★"
 				}
-				fmt.Printf(" %s %-24s %-9s %8s  needs %s RAM  %s\n      %s\n", mark, e.ID, e.Kind, models.SizeText(e.Size), models.SizeText(e.RAM), e.License, e.Note)
+				fmt.Printf(" %s %-24s %-9s %8s  needs %s RAM  %s\n      %s\n", mark, e.ID, e.Kind, engine.SizeText(e.Size), engine.SizeText(e.RAM), e.License, e.Note)
 			}
 			fmt.Println("\nUse one with: carrel models use FILE (or a name from the list above)")
 			return nil
@@ -125,7 +123,7 @@ func modelsUseCmd() *command {
 			if err != nil {
 				return err
 			}
-			info, err := llm.ReadInfo(path)
+			info, err := engine.ReadModelInfo(path)
 			if err != nil {
 				return explain(err)
 			}
@@ -151,7 +149,7 @@ func modelsUseCmd() *command {
 			if *embed {
 				what = "embedding"
 			}
-			fmt.Printf("%s model: %s (%s)\n", what, info.Name, strings.TrimPrefix(info.Quantization+", "+models.SizeText(info.FileSize), ", "))
+			fmt.Printf("%s model: %s (%s)\n", what, info.Name, strings.TrimPrefix(info.Quantization+", "+engine.SizeText(info.FileSize), ", "))
 			if reindex {
 				fmt.Println("The library will be re-embedded with it the next time Carrel indexes (the app, or \"carrel watch\"); until then it is searched by words.")
 			}
@@ -166,14 +164,14 @@ func resolveModel(ctx context.Context, dir, arg string) (string, error) {
 	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
 		return filepath.Abs(arg)
 	}
-	if e, err := models.Lookup(arg); err == nil {
-		p := filepath.Join(dir, "models", e.File())
+	if e, err := engine.LookupModel(arg); err == nil {
+		p := engine.ModelFile(dir, e)
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
 		return "", fmt.Errorf("%s is not downloaded yet: carrel models download %s", arg, e.ID)
 	}
-	found, err := models.Discover(ctx, models.Places(models.HostEnv(dir)))
+	found, err := engine.FindModelsFor(ctx, dir)
 	if err != nil {
 		return "", err
 	}
@@ -196,22 +194,22 @@ func modelsDownloadCmd() *command {
 			if len(args) != 1 {
 				return usagef("give one catalog id; \"carrel models list\" shows them")
 			}
-			e, err := models.Lookup(args[0])
+			e, err := engine.LookupModel(args[0])
 			if err != nil {
-				return usagef("%s", strings.TrimPrefix(err.Error(), "models: "))
+				return usagef("%s", engine.Describe(err))
 			}
 			dir, err := dataDir(*data)
 			if err != nil {
 				return err
 			}
-			dest := filepath.Join(dir, "models", e.File())
+			dest := engine.ModelFile(dir, e)
 			if _, err := os.Stat(dest); err == nil {
 				fmt.Printf("%s is already downloaded: %s\n", e.Name, dest)
 				return nil
 			}
-			fmt.Fprintf(os.Stderr, "Downloading %s (%s, %s) from %s\n", e.Name, models.SizeText(e.Size), e.License, e.URL)
+			fmt.Fprintf(os.Stderr, "Downloading %s (%s, %s) from %s\n", e.Name, engine.SizeText(e.Size), e.License, e.URL)
 			term := isTerminal(os.Stderr)
-			v, err := (&models.Downloader{}).Download(ctx, e.URL, dest, e.SHA256, func(p models.Progress) {
+			dest, v, err := engine.DownloadModelTo(ctx, dir, string(e.ID), func(p engine.DownloadProgress) {
 				if !term {
 					return
 				}
@@ -219,7 +217,7 @@ func modelsDownloadCmd() *command {
 				if total == 0 {
 					total = e.Size
 				}
-				fmt.Fprintf(os.Stderr, "\r\033[K%s of %s · %.1f MB/s · %s left", models.SizeText(p.Done), models.SizeText(total), p.BytesPerSec/(1<<20), p.ETA.Round(1e9))
+				fmt.Fprintf(os.Stderr, "\r\033[K%s of %s · %.1f MB/s · %s left", engine.SizeText(p.Done), engine.SizeText(total), p.BytesPerSec/(1<<20), p.ETA.Round(1e9))
 			})
 			if term {
 				fmt.Fprint(os.Stderr, "\r\033[K")
@@ -231,7 +229,7 @@ func modelsDownloadCmd() *command {
 				return err
 			}
 			fmt.Printf("Downloaded %s to %s\nChecked: %s.\nUse it with: carrel models use %s", e.Name, dest, v, e.ID)
-			if e.Kind == models.Embedding {
+			if e.Kind == engine.EmbeddingModel {
 				fmt.Print(" --embed")
 			}
 			fmt.Println()

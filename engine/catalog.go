@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/carrel-ai/carrel/engine/gguf"
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/models"
 )
@@ -18,6 +19,57 @@ type (
 	Verified = models.Verified
 )
 
+// ModelInfo describes a GGUF model from its header.
+type ModelInfo = gguf.Info
+
+// EmbeddingModel is the Kind of catalog entries that embed text.
+const EmbeddingModel = models.Embedding
+
+// ReadModelInfo reads a model's description from its GGUF header, without
+// loading it. Its errors match ErrModelNotFound or ErrNotAModel.
+func ReadModelInfo(path string) (ModelInfo, error) { return llm.ReadInfo(path) }
+
+// LookupModel finds a catalog model by id.
+func LookupModel(id string) (CatalogModel, error) { return models.Lookup(id) }
+
+// MemoryNeeded estimates the memory a model needs to run.
+func MemoryNeeded(info ModelInfo) uint64 { return models.MemoryNeeded(info) }
+
+// CatalogModels is the list of recommended models, and the one
+// recommended for this computer's memory and GPU.
+func CatalogModels() ([]CatalogModel, CatalogModel) {
+	return models.Catalog, models.Recommend(Memory())
+}
+
+// FindModelsFor lists the GGUF models on this computer, as FindModels
+// does, for a data folder that is not open.
+func FindModelsFor(ctx context.Context, dataDir string) ([]FoundModel, error) {
+	return models.Discover(ctx, models.Places(models.HostEnv(dataDir)))
+}
+
+// ModelFile is where a catalog model is (or will be) downloaded in a data
+// folder.
+func ModelFile(dataDir string, m CatalogModel) string {
+	return filepath.Join(dataDir, "models", m.File())
+}
+
+// DownloadModelTo downloads a catalog model into a data folder's models/
+// (resuming an interrupted download) and returns its path and how it was
+// verified. With DownloadModel, the only calls of the engine that use the
+// network.
+func DownloadModelTo(ctx context.Context, dataDir, id string, progress func(DownloadProgress)) (string, Verified, error) {
+	m, err := models.Lookup(id)
+	if err != nil {
+		return "", "", err
+	}
+	dest := ModelFile(dataDir, m)
+	if _, err := os.Stat(dest); err == nil {
+		return dest, "already downloaded", nil
+	}
+	v, err := (&models.Downloader{}).Download(ctx, m.URL, dest, m.SHA256, progress)
+	return dest, v, err
+}
+
 // SizeText writes a model's size in bytes as Carrel shows it: "4.7 GB".
 func SizeText(b int64) string { return models.SizeText(b) }
 
@@ -25,14 +77,12 @@ func SizeText(b int64) string { return models.SizeText(b) }
 // Studio, GPT4All, Jan, llama.cpp and the Hugging Face cache keep, and
 // those in the data folder's models/.
 func (e *Engine) FindModels(ctx context.Context) ([]FoundModel, error) {
-	return models.Discover(ctx, models.Places(models.HostEnv(e.dir)))
+	return FindModelsFor(ctx, e.dir)
 }
 
 // Catalog is the list of recommended models, and the one recommended for
 // this computer's memory and GPU.
-func (e *Engine) Catalog() ([]CatalogModel, CatalogModel) {
-	return models.Catalog, models.Recommend(Memory())
-}
+func (e *Engine) Catalog() ([]CatalogModel, CatalogModel) { return CatalogModels() }
 
 // Memory returns this computer's RAM and the free memory of its best GPU,
 // in bytes; 0 when unknown (a build without llama.cpp).
@@ -52,14 +102,5 @@ func Memory() (ram, gpu uint64) {
 // (resuming an interrupted download) and returns its path and how it was
 // verified. It is the only call of the engine that uses the network.
 func (e *Engine) DownloadModel(ctx context.Context, id string, progress func(DownloadProgress)) (string, Verified, error) {
-	m, err := models.Lookup(id)
-	if err != nil {
-		return "", "", err
-	}
-	dest := filepath.Join(e.dir, "models", m.File())
-	if _, err := os.Stat(dest); err == nil {
-		return dest, "already downloaded", nil
-	}
-	v, err := (&models.Downloader{}).Download(ctx, m.URL, dest, m.SHA256, progress)
-	return dest, v, err
+	return DownloadModelTo(ctx, e.dir, id, progress)
 }

@@ -259,7 +259,8 @@ func (e *Engine) ingester() (*ingest.Ingester, error) {
 	return e.ing, nil
 }
 
-// Settings returns the current settings.
+// Settings returns the current settings. It returns at once, also while
+// a change is being applied (it then returns the settings before it).
 func (e *Engine) Settings() Settings {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -653,3 +653,49 @@ func TestCallsStayResponsiveDuringModelChange(t *testing.T) {
 		}
 	}
 }
+
+// Chat sends a caller's whole conversation to the model in its template
+// and streams the reply; it needs a model and knows its roles.
+func TestChatWithCallersHistory(t *testing.T) {
+	if !llm.Available() {
+		t.Skip("built without cgo: no model support")
+	}
+	ctx := context.Background()
+	none := openEngine(t, t.TempDir(), nil)
+	if _, err := none.Chat(ctx, []engine.ChatMessage{{Role: "user", Content: "hi"}}, engine.ChatOptions{}, nil); !errors.Is(err, engine.ErrNoChatModel) {
+		t.Errorf("without a model: %v", err)
+	}
+	model := filepath.Join(t.TempDir(), "chat.gguf")
+	if err := synth.Write(ctx, model, synth.Options{Shape: synth.Shapes["tiny"], Type: gguf.TensorF32, ChatTemplate: synth.ChatML, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	s := engine.DefaultSettings()
+	s.ChatModel = model
+	e := openEngine(t, t.TempDir(), &s)
+	if _, err := e.Chat(ctx, []engine.ChatMessage{{Role: "robot", Content: "x"}}, engine.ChatOptions{}, nil); err == nil {
+		t.Error("an unknown role was accepted")
+	}
+	seed := int64(1)
+	short := []engine.ChatMessage{{Role: "user", Content: "Tell me about rivers."}}
+	long := []engine.ChatMessage{
+		{Role: "system", Content: "You answer briefly."},
+		{Role: "user", Content: "What is a bridge?"},
+		{Role: "assistant", Content: "A way across a river."},
+		{Role: "user", Content: "Tell me about rivers."},
+	}
+	var streamed strings.Builder
+	r1, err := e.Chat(ctx, long, engine.ChatOptions{MaxTokens: 8, Seed: &seed}, func(s string) error { streamed.WriteString(s); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.GeneratedTokens == 0 || r1.Text != streamed.String() || r1.Model == "" {
+		t.Errorf("reply %+v, streamed %q", r1, streamed.String())
+	}
+	r2, err := e.Chat(ctx, short, engine.ChatOptions{MaxTokens: 8, Seed: &seed}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.PromptTokens <= r2.PromptTokens {
+		t.Errorf("the history was not sent: %d prompt tokens with it, %d without", r1.PromptTokens, r2.PromptTokens)
+	}
+}

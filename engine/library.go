@@ -15,20 +15,43 @@ import (
 )
 
 // Document is a file in a library, with its indexing status.
-type Document = index.Document
+type Document struct {
+	ID          int64
+	Path        string
+	Hash        string // SHA-256 of the content, hex
+	Size        int64
+	ModTime     time.Time
+	Format      string // pdf, docx, odt, epub, html, markdown, text, rtf, csv, code
+	Title       string
+	Language    string
+	Status      Status
+	Error       string      // why it failed, in words
+	ErrorKind   FailureKind // why it failed, as a value (see Failure)
+	Chunks      int         // passages indexed
+	Pages       int
+	IndexedAt   time.Time
+	DuplicateOf int64  // another document of the library with the same content, or 0
+	Model       string // embedding model of its vectors, "" for words only
+}
 
 // Status is a document's place in indexing.
-type Status = index.Status
+type Status string
 
 // Document statuses.
 const (
-	Queued    = index.Queued
-	Parsing   = index.Parsing
-	Embedding = index.Embedding
-	Ready     = index.Ready
-	Failed    = index.Failed
-	Stale     = index.Stale
+	Queued    Status = "queued"
+	Parsing   Status = "parsing"
+	Embedding Status = "embedding"
+	Ready     Status = "ready"
+	Failed    Status = "failed"
+	Stale     Status = "stale" // changed on disk; its old passages serve until it is indexed again
 )
+
+func documentOf(d index.Document) Document {
+	return Document{ID: d.ID, Path: d.Path, Hash: d.Hash, Size: d.Size, ModTime: d.ModTime, Format: d.Format, Title: d.Title,
+		Language: d.Language, Status: Status(d.Status), Error: d.Error, ErrorKind: FailureKind(d.ErrorKind), Chunks: d.Chunks,
+		Pages: d.Pages, IndexedAt: d.IndexedAt, DuplicateOf: d.DuplicateOf, Model: d.Model}
+}
 
 // Library describes a library.
 type Library struct {
@@ -202,7 +225,15 @@ func (e *Engine) Documents(ctx context.Context, library string) ([]Document, err
 		}
 		f.LibraryID = lib.ID
 	}
-	return e.idx.Documents(ctx, f)
+	ds, err := e.idx.Documents(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("engine: listing documents: %w", err)
+	}
+	out := make([]Document, len(ds))
+	for i, d := range ds {
+		out[i] = documentOf(d)
+	}
+	return out, nil
 }
 
 // Pause stops indexing new files; files already started finish.
@@ -261,7 +292,7 @@ func (e *Engine) Passages(ctx context.Context, docID int64) ([]Hit, error) {
 	}
 	out := make([]Hit, len(ps))
 	for i, c := range ps {
-		out[i] = Hit{ChunkID: c.ID, DocID: c.DocID, LibraryID: c.Doc.LibraryID, Path: c.Doc.Path, Title: c.Doc.Title,
+		out[i] = Hit{ChunkID: c.ID, DocID: c.DocID, Path: c.Doc.Path, Title: c.Doc.Title,
 			Format: c.Doc.Format, Page: c.Page, Heading: c.Heading, Text: c.Text, Place: retrieve.PlaceOf(c.Chunk), IndexedAt: c.Doc.IndexedAt}
 	}
 	return out, nil
@@ -295,10 +326,44 @@ type SearchOptions struct {
 }
 
 // SearchResult is a search's ranked passages.
-type SearchResult = retrieve.Result
+type SearchResult struct {
+	Query string
+	Terms []string // the query's terms, as the lexical index matched them
+	Mode  SearchMode
+	Hits  []Hit
+	// Relevant is false when no passage passes the relevance floor: the
+	// documents probably do not hold the answer, and Hits are only the
+	// closest passages.
+	Relevant bool
+	Took     time.Duration
+}
 
-// Hit is a passage a search found, with its scores.
-type Hit = retrieve.Hit
+// Hit is a passage a search found, with its place and scores.
+type Hit struct {
+	ChunkID   int64
+	DocID     int64
+	Path      string
+	Title     string
+	Format    string
+	Page      int
+	Heading   string
+	Text      string
+	Place     Place
+	IndexedAt time.Time
+	Scores    Scores
+}
+
+// Place is where a passage stands in its document (see retrieve.Place).
+type Place = retrieve.Place
+
+func resultOf(r retrieve.Result) SearchResult {
+	out := SearchResult{Query: r.Query, Terms: r.Terms, Mode: r.Mode, Relevant: r.Relevant, Took: r.Took, Hits: make([]Hit, len(r.Hits))}
+	for i, h := range r.Hits {
+		out.Hits[i] = Hit{ChunkID: h.ChunkID, DocID: h.DocID, Path: h.Path, Title: h.Title, Format: h.Format, Page: h.Page,
+			Heading: h.Heading, Text: h.Text, Place: h.Place, IndexedAt: h.IndexedAt, Scores: h.Scores}
+	}
+	return out
+}
 
 // Search finds the passages that best match query.
 func (e *Engine) Search(ctx context.Context, query string, o SearchOptions) (SearchResult, error) {
@@ -309,7 +374,11 @@ func (e *Engine) Search(ctx context.Context, query string, o SearchOptions) (Sea
 	f.Since, f.Until = o.Since, o.Until
 	r, done := e.retriever()
 	defer done()
-	return r.Search(ctx, query, retrieve.Options{K: o.K, Mode: o.Mode, Filter: f, MinCoverage: o.MinCoverage})
+	res, err := r.Search(ctx, query, retrieve.Options{K: o.K, Mode: o.Mode, Filter: f, MinCoverage: o.MinCoverage})
+	if err != nil {
+		return SearchResult{}, err
+	}
+	return resultOf(res), nil
 }
 
 func (e *Engine) filter(ctx context.Context, library, folder string, formats []string) (index.Filter, string, error) {

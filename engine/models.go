@@ -188,10 +188,23 @@ const (
 type ModelStatus struct {
 	State     ModelState
 	Path      string
-	Info      llm.ModelInfo
-	Placement llm.Placement
+	Info      ModelInfo
+	Placement Placement
 	Threads   int
 	Err       error
+}
+
+// Placement says where a model runs and why.
+type Placement struct {
+	Device    string // the device of the offloaded layers, or "CPU"
+	Backend   string // "CUDA", "Metal", "Vulkan" or "CPU"
+	GPULayers int    // layers on the GPU; 0 means the CPU alone
+	Layers    int    // the model's layer count
+	Reason    string // why, in words
+}
+
+func placementOf(p llm.Placement) Placement {
+	return Placement{Device: p.Device, Backend: p.Backend, GPULayers: p.GPULayers, Layers: p.Layers, Reason: p.Reason}
 }
 
 // modelSlot holds the chat model: loads run in the background, an answer
@@ -301,7 +314,7 @@ func (sl *modelSlot) status() ModelStatus {
 	}
 	if sl.cur != nil {
 		st.Info = sl.cur.m.Info()
-		st.Placement = sl.cur.m.Placement()
+		st.Placement = placementOf(sl.cur.m.Placement())
 		st.Threads = sl.cur.c.Threads()
 	}
 	return st

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -242,20 +243,19 @@ func statusText(d engine.Document) string {
 		return s
 	case engine.Failed:
 		switch d.ErrorKind {
-		case "encrypted":
+		case engine.KindEncrypted:
 			return "Needs a password to open"
-		case "corrupt":
+		case engine.KindCorrupt:
 			return "The file is damaged"
-		case "unsupported":
+		case engine.KindUnsupported:
 			return "Not a format Carrel reads"
-		case "no_text":
+		case engine.KindNoText:
 			return "No text inside (a scan?)"
-		case "too_large":
+		case engine.KindTooLarge:
 			return "Too large to index"
-		case "timeout":
+		case engine.KindTimeout:
 			return "Took too long to read"
-		}
-		if d.Error == "cancelled" {
+		case engine.KindCancelled:
 			return "Cancelled: re-index to add it"
 		}
 		return d.Error
@@ -278,7 +278,7 @@ func (v *libraryView) enableActions() {
 			b.Disable()
 		}
 	}
-	if ok && v.docs[v.selected].ErrorKind == "encrypted" {
+	if ok && errors.Is(engine.Failure(v.docs[v.selected]), engine.ErrEncrypted) {
 		v.unlock.Show()
 	} else {
 		v.unlock.Hide()
@@ -471,15 +471,25 @@ func roundETA(d time.Duration) string {
 }
 
 func (v *libraryView) onPause() {
-	if v.g.eng.Paused() {
-		v.g.eng.Resume()
-		v.pause.SetText("Pause")
-		v.pause.SetIcon(theme.MediaPauseIcon())
-	} else {
-		v.g.eng.Pause()
-		v.pause.SetText("Resume")
-		v.pause.SetIcon(theme.MediaPlayIcon())
-	}
+	v.pause.Disable()
+	v.g.goWork(func(ctx context.Context) {
+		paused := v.g.eng.Paused()
+		if paused {
+			v.g.eng.Resume()
+		} else {
+			v.g.eng.Pause()
+		}
+		v.g.do(func() {
+			if paused {
+				v.pause.SetText("Pause")
+				v.pause.SetIcon(theme.MediaPauseIcon())
+			} else {
+				v.pause.SetText("Resume")
+				v.pause.SetIcon(theme.MediaPlayIcon())
+			}
+			v.pause.Enable()
+		})
+	})
 }
 
 func (v *libraryView) onCancel() {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -43,7 +42,10 @@ type Options struct {
 	Tour *Tour
 }
 
-// Engine is what the window needs of the engine facade.
+// Engine is what the window needs of the engine facade. Calls that take a
+// context do work and run off the UI goroutine (goWork); the snapshot
+// accessors Settings, ChatModel, Paused and DataDir return at once (the
+// engine holds no lock across long work) and are read on it.
 type Engine interface {
 	Ask(ctx context.Context, q string, o engine.AskOptions, emit func(engine.Delta) error) (*engine.Answer, error)
 	Add(ctx context.Context, library string, watch bool, paths ...string) (int, error)
@@ -245,10 +247,7 @@ func (g *gui) showError(err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
-	msg := err.Error()
-	for _, p := range []string{"engine: ", "rag: ", "models: ", "index: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
+	msg := engine.Describe(err)
 	if len(msg) > 300 {
 		msg = msg[:300] + "…"
 	}

@@ -111,7 +111,7 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("took %v", took)
 			}
 			if want.kind != "" {
-				if KindOf(err) != want.kind {
+				if KindOf(err) != Kind(want.kind) {
 					t.Fatalf("err = %v, want kind %s", err, want.kind)
 				}
 				return

@@ -124,24 +124,52 @@ func (e *ParseError) Error() string {
 
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// Kind names the failure for programs: "encrypted", "corrupt",
-// "unsupported", "no_text", "too_large" or "timeout".
-func (e *ParseError) Kind() string { return KindOf(e) }
+// Kind is what a failure to read a file was, as a value programs can
+// switch on and store: errors.Is(err, k.Err()) holds for an error of kind
+// k.
+type Kind string
 
-// KindOf names the failure kind of any parse error ("error" when unknown).
-func KindOf(err error) string {
-	for _, k := range []struct {
-		err  error
-		name string
-	}{
-		{ErrEncrypted, "encrypted"}, {ErrCorrupt, "corrupt"}, {ErrUnsupported, "unsupported"},
-		{ErrNoText, "no_text"}, {ErrTooLarge, "too_large"}, {ErrTimeout, "timeout"},
-	} {
-		if errors.Is(err, k.err) {
-			return k.name
+// Kinds of parse failures.
+const (
+	KindEncrypted   Kind = "encrypted"
+	KindCorrupt     Kind = "corrupt"
+	KindUnsupported Kind = "unsupported"
+	KindNoText      Kind = "no_text"
+	KindTooLarge    Kind = "too_large"
+	KindTimeout     Kind = "timeout"
+	KindUnknown     Kind = "error" // not one of the above
+)
+
+var kinds = []struct {
+	kind Kind
+	err  error
+}{
+	{KindEncrypted, ErrEncrypted}, {KindCorrupt, ErrCorrupt}, {KindUnsupported, ErrUnsupported},
+	{KindNoText, ErrNoText}, {KindTooLarge, ErrTooLarge}, {KindTimeout, ErrTimeout},
+}
+
+// Err is the sentinel error of a kind, nil for KindUnknown.
+func (k Kind) Err() error {
+	for _, x := range kinds {
+		if x.kind == k {
+			return x.err
 		}
 	}
-	return "error"
+	return nil
+}
+
+// Kind names the failure for programs.
+func (e *ParseError) Kind() Kind { return KindOf(e) }
+
+// KindOf names the failure kind of any parse error (KindUnknown when it
+// is none of the sentinels).
+func KindOf(err error) Kind {
+	for _, x := range kinds {
+		if errors.Is(err, x.err) {
+			return x.kind
+		}
+	}
+	return KindUnknown
 }
 
 // Text returns all block texts joined by blank lines.

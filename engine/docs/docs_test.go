@@ -324,7 +324,7 @@ func TestRefusals(t *testing.T) {
 			start := time.Now()
 			_, err := parse(t, tc.name, tc.data, Options{Timeout: 20 * time.Second})
 			var pe *ParseError
-			if !errors.As(err, &pe) || pe.Kind() != tc.kind {
+			if !errors.As(err, &pe) || pe.Kind() != Kind(tc.kind) {
 				t.Fatalf("err = %v (kind %s), want kind %s", err, KindOf(err), tc.kind)
 			}
 			if time.Since(start) > 15*time.Second {

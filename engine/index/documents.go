@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/carrel-ai/carrel/engine/terms"
 )
 
 const docColumns = `id, library_id, path, hash, size, mtime, format, title, language, status, error, error_kind, chunks, pages, indexed_at, duplicate_of, model`
@@ -202,8 +204,8 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			ids[i], _ = res.LastInsertId()
 			// The heading is searchable too: a passage under "Budget"
 			// answers "budget" even if the word is not repeated.
-			terms := Terms(c.Heading + "\n" + c.Text)
-			if _, err := insTerms.ExecContext(ctx, ids[i], strings.Join(terms, " ")); err != nil {
+			words := terms.Of(c.Heading + "\n" + c.Text)
+			if _, err := insTerms.ExecContext(ctx, ids[i], strings.Join(words, " ")); err != nil {
 				return nil, err
 			}
 			if vectors != nil {
@@ -378,8 +380,8 @@ type loading struct {
 // search lock. Writes committed meanwhile are logged (under the lock, by
 // Replace and the removals) and replayed once the read is done, so the set
 // misses nothing written during the load and keeps nothing deleted.
-func (x *Index) loadSet(ctx context.Context, model string) (map[int64]*flat, error) {
-	set := map[int64]*flat{}
+func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
+	set := vectorSet{}
 	if model == "" {
 		return set, nil
 	}
@@ -416,7 +418,7 @@ func (x *Index) loadSet(ctx context.Context, model string) (map[int64]*flat, err
 }
 
 // readVectors reads every vector of model into set, one store a library.
-func readVectors(ctx context.Context, db *sql.DB, model string, set map[int64]*flat) error {
+func readVectors(ctx context.Context, db *sql.DB, model string, set vectorSet) error {
 	// Size each library's store exactly first: growing by appending would
 	// copy the vectors repeatedly and leave up to twice their memory.
 	var size int
@@ -437,11 +439,7 @@ func readVectors(ctx context.Context, db *sql.DB, model string, set map[int64]*f
 			crows.Close()
 			return err
 		}
-		s := newFlat(size / 4)
-		s.vecs = make([]float32, 0, n*(size/4))
-		s.ids = make([]int64, 0, n)
-		s.pos = make(map[int64]int32, n)
-		set[lib] = s
+		set[lib] = newStore(size/4, n)
 	}
 	crows.Close()
 	rows, err := db.QueryContext(ctx, `SELECT chunk_id, library_id, vec FROM vectors WHERE model = ?`, model)
@@ -484,11 +482,11 @@ func (x *Index) Model() string {
 }
 
 // storeOf returns a set's store for a library, making it if needed.
-func storeOf(set map[int64]*flat, lib int64, dims int) *flat {
+func storeOf(set vectorSet, lib int64, dims int) vectorStore {
 	if s := set[lib]; s != nil {
 		return s
 	}
-	s := newFlat(dims)
+	s := newStore(dims, 0)
 	set[lib] = s
 	return s
 }
@@ -510,7 +508,7 @@ func (x *Index) addVectorsLocked(lib int64, model string, ids []int64, vectors [
 }
 
 func (x *Index) dropVectorsLocked(lib int64, ids []int64) {
-	for _, store := range []map[int64]*flat{x.vec, x.prev} {
+	for _, store := range []vectorSet{x.vec, x.prev} {
 		if s := store[lib]; s != nil {
 			for _, id := range ids {
 				s.remove(id)

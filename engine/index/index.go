@@ -99,17 +99,26 @@ type Section struct {
 	Text    string
 }
 
+// Embedder makes the unit vectors the index stores and searches with: the
+// one embedding seam of the engine (ingest embeds passages with it,
+// retrieve embeds queries). Model names the model, so that vectors of
+// different models never mix.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Model() string
+}
+
 // Index is an open library store. It is safe for concurrent use.
 type Index struct {
 	db      *sql.DB
 	writeMu sync.Mutex // one writer at a time: no SQLITE_BUSY churn
 
-	mu    sync.RWMutex    // vector stores and what searches see
-	vec   map[int64]*flat // library id → its vectors
-	model string          // embedding model whose vectors are loaded
+	mu    sync.RWMutex // vector stores and what searches see
+	vec   vectorSet    // library id → its vectors
+	model string       // embedding model whose vectors are loaded
 	// prev keeps the vectors of the model before a change, searchable
 	// while the library is re-embedded (see ChangeModel).
-	prev      map[int64]*flat
+	prev      vectorSet
 	prevModel string
 	// loads are the vector sets being read from the database (by
 	// LoadVectors or ChangeModel): writes made meanwhile are logged to
@@ -142,7 +151,9 @@ CREATE INDEX IF NOT EXISTS documents_status ON documents(status);
 CREATE TABLE IF NOT EXISTS chunks(
 	id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
 	ord INTEGER NOT NULL, text TEXT NOT NULL, page INTEGER NOT NULL DEFAULT 0, heading TEXT NOT NULL DEFAULT '',
-	spans TEXT NOT NULL DEFAULT '', tokens INTEGER NOT NULL DEFAULT 0);
+	spans TEXT NOT NULL DEFAULT '', tokens INTEGER NOT NULL DEFAULT 0,
+	section INTEGER NOT NULL DEFAULT -1, pos_start INTEGER NOT NULL DEFAULT 0, pos_end INTEGER NOT NULL DEFAULT 0,
+	char_first INTEGER NOT NULL DEFAULT -1, char_last INTEGER NOT NULL DEFAULT -1);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS sections(
 	doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ord INTEGER NOT NULL,
@@ -177,7 +188,7 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 		db.Close()
 		return nil, fmt.Errorf("index: upgrading the database: %w", err)
 	}
-	x := &Index{db: db, vec: map[int64]*flat{}}
+	x := &Index{db: db, vec: vectorSet{}}
 	var n int64
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM chunks`).Scan(&n); err != nil {
 		db.Close()
@@ -340,8 +351,32 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if v >= schemaVersion {
 		return nil
 	}
+	// Another process may open the same library at the same moment: the
+	// upgrade takes the write lock first, then looks again.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			conn.ExecContext(context.Background(), `ROLLBACK`)
+		}
+	}()
+	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		return err
+	}
+	if v >= schemaVersion {
+		done = true
+		_, err := conn.ExecContext(ctx, `COMMIT`)
+		return err
+	}
 	cols := map[string]bool{}
-	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info('chunks')`)
+	rows, err := conn.QueryContext(ctx, `SELECT name FROM pragma_table_info('chunks')`)
 	if err != nil {
 		return err
 	}
@@ -354,27 +389,24 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		cols[n] = true
 	}
 	rows.Close()
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	for _, c := range []struct{ name, def string }{
 		{"section", "INTEGER NOT NULL DEFAULT -1"}, {"pos_start", "INTEGER NOT NULL DEFAULT 0"}, {"pos_end", "INTEGER NOT NULL DEFAULT 0"},
 		{"char_first", "INTEGER NOT NULL DEFAULT -1"}, {"char_last", "INTEGER NOT NULL DEFAULT -1"},
 	} {
 		if !cols[c.name] {
-			if _, err := tx.ExecContext(ctx, `ALTER TABLE chunks ADD COLUMN `+c.name+` `+c.def); err != nil {
+			if _, err := conn.ExecContext(ctx, `ALTER TABLE chunks ADD COLUMN `+c.name+` `+c.def); err != nil {
 				return err
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE documents SET status = 'queued'
+	if _, err := conn.ExecContext(ctx, `UPDATE documents SET status = 'queued'
 		WHERE status = 'ready' AND chunks > 0 AND duplicate_of = 0 AND id IN (SELECT doc_id FROM chunks WHERE section < 0)`); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
 		return err
 	}
-	return tx.Commit()
+	done = true
+	_, err = conn.ExecContext(ctx, `COMMIT`)
+	return err
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/carrel-ai/carrel/engine/terms"
 )
 
 // Filter narrows a search; zero fields match everything.
@@ -64,11 +66,11 @@ func (f Filter) empty() bool {
 // Lexical ranks chunks by BM25 over the query's terms (any of them may
 // match). It also returns the query's terms.
 func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]Hit, []string, error) {
-	terms := dedupe(Terms(query))
-	if len(terms) == 0 || k <= 0 {
-		return nil, terms, nil
+	qterms := dedupe(terms.Of(query))
+	if len(qterms) == 0 || k <= 0 {
+		return nil, qterms, nil
 	}
-	matchTerms := x.selective(ctx, terms)
+	matchTerms := x.selective(ctx, qterms)
 	quoted := make([]string, len(matchTerms))
 	for i, t := range matchTerms {
 		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
@@ -77,7 +79,7 @@ func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]H
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.closed {
-		return nil, terms, ErrClosed
+		return nil, qterms, ErrClosed
 	}
 	// Fast path: rank in FTS5 alone (no join), then keep the hits that
 	// pass the filter. Most searches are over one library among few, so a
@@ -89,17 +91,17 @@ func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]H
 	}
 	hits, err := x.ftsRank(ctx, match, want)
 	if err != nil {
-		return nil, terms, err
+		return nil, qterms, err
 	}
 	if f.empty() {
-		return hits, terms, nil
+		return hits, qterms, nil
 	}
 	full := len(hits) < want
 	if hits, err = x.keep(ctx, hits, f); err != nil {
-		return nil, terms, err
+		return nil, qterms, err
 	}
 	if len(hits) >= k || full {
-		return hits[:min(k, len(hits))], terms, nil
+		return hits[:min(k, len(hits))], qterms, nil
 	}
 	args := []any{match}
 	where, args := f.sql(args)
@@ -108,10 +110,10 @@ func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]H
 		JOIN chunks c ON c.id = t.rowid JOIN documents d ON d.id = c.doc_id
 		WHERE chunk_terms MATCH ?`+where+` ORDER BY s LIMIT ?`, args...)
 	if err != nil {
-		return nil, terms, fmt.Errorf("index: lexical search: %w", err)
+		return nil, qterms, fmt.Errorf("index: lexical search: %w", err)
 	}
 	hits, err = scanHits(rows)
-	return hits, terms, err
+	return hits, qterms, err
 }
 
 // selective drops query terms found in more than half of all chunks when
@@ -191,22 +193,34 @@ func (x *Index) Vector(ctx context.Context, vec []float32, f Filter, k int) ([]H
 	return x.vectorLocked(ctx, x.vec, vec, f, k)
 }
 
-// VectorPrevious ranks the chunks that still have vectors of the previous
-// model (see ChangeModel) by cosine similarity to vec, a unit vector of
-// that model.
-func (x *Index) VectorPrevious(ctx context.Context, vec []float32, f Filter, k int) ([]Hit, error) {
+// VectorBoth ranks chunks in the set in use by similarity to vec, and
+// those still with vectors of the previous model (see ChangeModel) by
+// similarity to prevVec, a query vector of that model, in one look at
+// the index: a document moved from one set to the other while a library
+// is re-embedded is found in exactly one of them, never in neither.
+func (x *Index) VectorBoth(ctx context.Context, vec, prevVec []float32, f Filter, k int) (cur, prev []Hit, err error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.closed {
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
-	if x.prevModel == "" || k <= 0 {
-		return nil, nil
+	if k <= 0 {
+		return nil, nil, nil
 	}
-	return x.vectorLocked(ctx, x.prev, vec, f, k)
+	if x.model != "" {
+		if cur, err = x.vectorLocked(ctx, x.vec, vec, f, k); err != nil {
+			return nil, nil, err
+		}
+	}
+	if x.prevModel != "" && prevVec != nil {
+		if prev, err = x.vectorLocked(ctx, x.prev, prevVec, f, k); err != nil {
+			return nil, nil, err
+		}
+	}
+	return cur, prev, nil
 }
 
-func (x *Index) vectorLocked(ctx context.Context, stores map[int64]*flat, vec []float32, f Filter, k int) ([]Hit, error) {
+func (x *Index) vectorLocked(ctx context.Context, stores vectorSet, vec []float32, f Filter, k int) ([]Hit, error) {
 	want := k
 	if !f.empty() {
 		want = k * 4 // filters are applied after: look further

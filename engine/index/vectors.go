@@ -6,6 +6,32 @@ import (
 	"sync"
 )
 
+// vectorStore holds one library's vectors of one embedding model and finds
+// those nearest a query. The search code sees only this; flat, the exact
+// in-memory scan, is the store used now (an approximate or server-side
+// store can take its place without touching search).
+type vectorStore interface {
+	add(id int64, v []float32)
+	addAll(ids []int64, vs [][]float32)
+	remove(id int64)
+	// search returns the k vectors most similar to q, best first.
+	search(q []float32, k int) []scored
+	count() int
+}
+
+// vectorSet is a model's vectors: one store a library.
+type vectorSet map[int64]vectorStore
+
+// newStore makes an empty store for vectors of dims dimensions, with room
+// for n.
+func newStore(dims, n int) vectorStore {
+	f := newFlat(dims)
+	f.vecs = make([]float32, 0, n*dims)
+	f.ids = make([]int64, 0, n)
+	f.pos = make(map[int64]int32, n)
+	return f
+}
+
 // flat is an exhaustive vector index: every vector of a library in one
 // contiguous slice, scanned in parallel with a top-k heap per worker. For
 // the sizes of a personal library (up to about a million passages) an

@@ -26,12 +26,52 @@ import (
 	"github.com/carrel-ai/carrel/engine/index"
 )
 
-// Embedder computes unit vectors for passages.
-type Embedder interface {
-	Embed(ctx context.Context, texts []string) ([][]float32, error)
-	// Model names the model, so vectors of different models never mix.
-	Model() string
+// Why a document could not be indexed, beyond the parse failures of
+// docs (an event's Err wraps one of these or a docs sentinel).
+var (
+	ErrUnreadable = errors.New("ingest: the file cannot be read")
+	ErrEmbedding  = errors.New("ingest: embedding failed")
+	ErrStorage    = errors.New("ingest: it could not be stored")
+	ErrCancelled  = errors.New("ingest: indexing was cancelled")
+)
+
+// Kinds of the failures above, as stored with a document (its ErrorKind)
+// beside the parse failures' docs.Kind values.
+const (
+	KindUnreadable docs.Kind = "unreadable"
+	KindEmbedding  docs.Kind = "embedding"
+	KindStorage    docs.Kind = "storage"
+	KindCancelled  docs.Kind = "cancelled"
+)
+
+var ownKinds = []struct {
+	kind docs.Kind
+	err  error
+}{{KindUnreadable, ErrUnreadable}, {KindEmbedding, ErrEmbedding}, {KindStorage, ErrStorage}, {KindCancelled, ErrCancelled}}
+
+// KindOf names the kind of an indexing failure.
+func KindOf(err error) docs.Kind {
+	for _, x := range ownKinds {
+		if errors.Is(err, x.err) {
+			return x.kind
+		}
+	}
+	return docs.KindOf(err)
 }
+
+// ErrorOf is the sentinel error of a stored kind (nil if unknown), so
+// that a document's failure can be tested with errors.Is.
+func ErrorOf(k docs.Kind) error {
+	for _, x := range ownKinds {
+		if x.kind == k {
+			return x.err
+		}
+	}
+	return k.Err()
+}
+
+// Embedder computes unit vectors for passages (see index.Embedder).
+type Embedder = index.Embedder
 
 // TokenCounter is implemented by embedders that can count tokens with the
 // model's tokenizer, for sizing chunks exactly.
@@ -383,7 +423,7 @@ func (in *Ingester) Cancel(ctx context.Context) error {
 			errs = append(errs, in.idx.SetStatus(ctx, d.ID, index.Ready, "", ""))
 			continue
 		}
-		errs = append(errs, in.idx.Fail(ctx, d.ID, "", "indexing was cancelled", "cancelled"))
+		errs = append(errs, in.idx.Fail(ctx, d.ID, "", "indexing was cancelled", string(KindCancelled)))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("ingest: cancelling: %w", err)
@@ -540,7 +580,7 @@ func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause err
 	in.mu.Unlock()
 	write := func() error {
 		if n >= 3 {
-			return in.idx.Fail(ctx, d.ID, "", "it could not be stored: "+cause.Error(), "storage")
+			return in.idx.Fail(ctx, d.ID, "", "it could not be stored: "+cause.Error(), string(KindStorage))
 		}
 		return in.idx.SetStatus(ctx, d.ID, index.Queued, "", "")
 	}
@@ -559,7 +599,7 @@ func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause err
 		in.mu.Lock()
 		delete(in.retries, d.ID)
 		in.mu.Unlock()
-		in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Failed, Err: cause})
+		in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Failed, Err: fmt.Errorf("%w: %w", ErrStorage, cause)})
 		return
 	}
 	time.AfterFunc(time.Duration(n)*2*time.Second, in.poke)
@@ -637,7 +677,10 @@ func (in *Ingester) Wait(ctx context.Context) error {
 	defer in.mu.Unlock()
 	for ctx.Err() == nil {
 		if in.total == 0 && len(in.busy) == 0 {
-			pending, _ := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale, index.Parsing, index.Embedding}, Limit: 1})
+			pending, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale, index.Parsing, index.Embedding}, Limit: 1})
+			if err != nil && ctx.Err() == nil {
+				return fmt.Errorf("ingest: reading the queue: %w", err)
+			}
 			if len(pending) == 0 || in.paused {
 				return nil
 			}
@@ -656,7 +699,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	if errors.Is(err, fs.ErrNotExist) {
 		return in.removeDoc(ctx, d)
 	}
-	fail := func(msg, kind string, cause error) error {
+	fail := func(msg string, cause error) error {
 		if ctx.Err() != nil {
 			return nil // stopped: the document stays queued and resumes later
 		}
@@ -664,14 +707,14 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		if data != nil {
 			hash = hashOf(data)
 		}
-		if err := in.idx.Fail(ctx, d.ID, hash, msg, kind); err != nil {
+		if err := in.idx.Fail(ctx, d.ID, hash, msg, string(KindOf(cause))); err != nil {
 			return fmt.Errorf("recording the failure of %s: %w", d.Path, err)
 		}
 		in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Failed, Err: cause})
 		return nil
 	}
 	if err != nil {
-		return fail("it cannot be read: "+err.Error(), "unreadable", err)
+		return fail("it cannot be read: "+err.Error(), fmt.Errorf("%w: %w", ErrUnreadable, err))
 	}
 	hash := hashOf(data)
 	model := ""
@@ -711,7 +754,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	}
 	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: in.opts.ParseTimeout, Password: in.takePassword(d.Path)})
 	if err != nil {
-		return fail(strings.TrimPrefix(err.Error(), d.Path+": "), docs.KindOf(err), err)
+		return fail(strings.TrimPrefix(err.Error(), d.Path+": "), err)
 	}
 	chunks := chunk.Split(doc, in.opts.Chunk)
 	records := make([]index.Chunk, 0, len(chunks))
@@ -735,7 +778,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		}
 		in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Embedding})
 		if vectors, err = in.opts.Embedder.Embed(ctx, texts); err != nil {
-			return fail("embedding failed: "+err.Error(), "embedding", err)
+			return fail("embedding failed: "+err.Error(), fmt.Errorf("%w: %w", ErrEmbedding, err))
 		}
 	}
 	in.mu.Lock()

@@ -82,8 +82,10 @@ func (in *Ingester) Watch(ctx context.Context) error {
 	timers := map[string]*time.Timer{}
 	var tmu sync.Mutex
 	var work sync.WaitGroup
+	stopped := false // under tmu: no timer starts after Watch returns
 	defer func() {
 		tmu.Lock()
+		stopped = true
 		for p, t := range timers {
 			if t.Stop() {
 				work.Done() // the callback will not run
@@ -93,9 +95,16 @@ func (in *Ingester) Watch(ctx context.Context) error {
 		tmu.Unlock()
 		work.Wait()
 	}()
-	settle := func(path string) {
+	var settle func(path string)
+	settle = func(path string) {
+		if ctx.Err() != nil {
+			return
+		}
 		tmu.Lock()
 		defer tmu.Unlock()
+		if stopped {
+			return
+		}
 		if t, ok := timers[path]; ok {
 			t.Reset(debounce)
 			return
@@ -113,11 +122,17 @@ func (in *Ingester) Watch(ctx context.Context) error {
 			if !ok {
 				return
 			}
-			in.check(ctx, w, lib, root, path)
+			err := in.check(ctx, w, lib, root, path)
 			// Reconcile the folder too: a rename is two events that may
 			// arrive apart or be coalesced, and the listing is the truth.
 			if dir := filepath.Dir(path); dir == root || strings.HasPrefix(dir, root+string(filepath.Separator)) {
-				in.reconcile(ctx, lib, root, dir)
+				err = errors.Join(err, in.reconcile(ctx, lib, root, dir))
+			}
+			if err != nil && ctx.Err() == nil {
+				// The index could not record the change (busy, a full
+				// disk): look at the path again shortly. The periodic
+				// rescan is the last resort.
+				time.AfterFunc(2*time.Second, func() { settle(path) })
 			}
 		})
 	}
@@ -165,42 +180,54 @@ func addTree(w *fsnotify.Watcher, root string, ignore []string) {
 
 // check brings one changed path up to date: a new or changed file is
 // queued, a new folder watched and walked, a vanished file or folder
-// removed from the index.
-func (in *Ingester) check(ctx context.Context, w *fsnotify.Watcher, lib index.Library, root, path string) {
+// removed from the index. An error means the index could not record it
+// (the caller tries again).
+func (in *Ingester) check(ctx context.Context, w *fsnotify.Watcher, lib index.Library, root, path string) error {
 	st, err := os.Stat(path)
 	rel, _ := filepath.Rel(root, path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		ds, _ := in.idx.Documents(ctx, index.DocFilter{LibraryID: lib.ID, PathPrefix: path})
+		ds, err := in.idx.Documents(ctx, index.DocFilter{LibraryID: lib.ID, PathPrefix: path})
+		if err != nil {
+			return err
+		}
 		for _, d := range ds {
 			if d.Path == path || strings.HasPrefix(d.Path, path+string(filepath.Separator)) {
-				in.removeDoc(ctx, d)
+				if err := in.removeDoc(ctx, d); err != nil {
+					return err
+				}
 			}
 		}
 	case err != nil || ignored(filepath.Base(path), rel, st.IsDir(), lib.Ignore):
 	case st.IsDir():
 		addTree(w, path, lib.Ignore)
-		if n, _ := in.walk(ctx, lib, path, nil); n > 0 {
+		n, err := in.walk(ctx, lib, path, nil)
+		if n > 0 {
 			in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: n})
 			in.poke()
 		}
+		return err
 	case st.Mode().IsRegular():
-		if n, _ := in.enqueue(ctx, lib.ID, path, st); n > 0 {
+		n, err := in.enqueue(ctx, lib.ID, path, st)
+		if n > 0 {
 			in.emit(Event{Kind: EventQueued, Library: lib.ID, Path: path, Total: 1})
 			in.poke()
 		}
+		return err
 	}
+	return nil
 }
 
 // reconcile makes the index agree with one folder's listing (not its
 // subfolders): files present are queued if changed, files gone removed.
-func (in *Ingester) reconcile(ctx context.Context, lib index.Library, root, dir string) {
+func (in *Ingester) reconcile(ctx context.Context, lib index.Library, root, dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return
+		return nil // unreadable: nothing to compare with
 	}
 	present := map[string]bool{}
 	queued := 0
+	var errs []error
 	for _, e := range entries {
 		path := filepath.Join(dir, e.Name())
 		rel, _ := filepath.Rel(root, path)
@@ -209,20 +236,23 @@ func (in *Ingester) reconcile(ctx context.Context, lib index.Library, root, dir 
 		}
 		present[path] = true
 		if st, err := e.Info(); err == nil {
-			n, _ := in.enqueue(ctx, lib.ID, path, st)
+			n, err := in.enqueue(ctx, lib.ID, path, st)
 			queued += n
+			errs = append(errs, err)
 		}
 	}
-	ds, _ := in.idx.Documents(ctx, index.DocFilter{LibraryID: lib.ID, PathPrefix: dir + string(filepath.Separator)})
+	ds, err := in.idx.Documents(ctx, index.DocFilter{LibraryID: lib.ID, PathPrefix: dir + string(filepath.Separator)})
+	errs = append(errs, err)
 	for _, d := range ds {
 		if filepath.Dir(d.Path) == dir && !present[d.Path] {
-			in.removeDoc(ctx, d)
+			errs = append(errs, in.removeDoc(ctx, d))
 		}
 	}
 	if queued > 0 {
 		in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: queued})
 		in.poke()
 	}
+	return errors.Join(errs...)
 }
 
 // rescan walks every watched folder: changed files are queued, files that

@@ -16,7 +16,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/gguf"
 )
 
 // Source names a program that keeps models.
@@ -121,7 +121,7 @@ type Found struct {
 	// Name is what the program calls it ("llama3.2:3b" in Ollama,
 	// "org/repo" in the Hugging Face cache), else the model's own name.
 	Name      string
-	Info      llm.ModelInfo
+	Info      gguf.Info
 	Embedding bool // an embedding model rather than a chat model
 }
 
@@ -144,7 +144,7 @@ func Discover(ctx context.Context, places []Place) ([]Found, error) {
 			return
 		}
 		seen[real] = true
-		info, err := llm.ReadInfo(f.Path)
+		info, err := gguf.ReadInfo(f.Path)
 		if err != nil || info.Adapter || strings.HasPrefix(strings.ToLower(filepath.Base(f.Path)), "mmproj") || info.Architecture == "clip" {
 			return
 		}
@@ -188,7 +188,7 @@ func Discover(ctx context.Context, places []Place) ([]Found, error) {
 
 // isEmbedding tells embedding models (BERT-style, with their own pooling)
 // from chat models.
-func isEmbedding(info llm.ModelInfo) bool {
+func isEmbedding(info gguf.Info) bool {
 	switch info.Architecture {
 	case "bert", "nomic-bert", "jina-bert-v2", "nomic-bert-moe", "modern-bert", "t5encoder":
 		return true
@@ -301,6 +301,6 @@ func ollamaName(parts []string) string {
 
 // MemoryNeeded estimates the memory a model needs to answer: its weights,
 // plus a working margin for the context and buffers.
-func MemoryNeeded(info llm.ModelInfo) uint64 {
+func MemoryNeeded(info gguf.Info) uint64 {
 	return uint64(float64(info.FileSize)*1.15) + 512<<20
 }

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/gguf"
 )
 
 // Errors of a download.
@@ -152,7 +152,7 @@ func (d *Downloader) Download(ctx context.Context, url, dest, sha string, progre
 			return "", ErrChecksum
 		}
 	}
-	if _, err := llm.ReadInfo(part); err != nil {
+	if _, err := gguf.ReadInfo(part); err != nil {
 		os.Remove(part)
 		return "", fmt.Errorf("models: the downloaded file is not a usable GGUF model (it was removed): %w", err)
 	}

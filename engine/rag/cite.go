@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/terms"
 )
 
 // maxMarker bounds how long a bracket may stay open before it is taken
@@ -272,12 +272,12 @@ func claims(answer string) []claim {
 // holds, with Carrel's lexical terms (stemmed, accents folded, CJK in
 // character pairs), and whether the sentence had enough terms to judge.
 func support(sentence, passage string) (float64, bool) {
-	st := index.Terms(markerText.Replace(sentence))
+	st := terms.Of(markerText.Replace(sentence))
 	if len(st) < minJudged {
 		return 1, false
 	}
 	pt := map[string]bool{}
-	for _, t := range index.Terms(passage) {
+	for _, t := range terms.Of(passage) {
 		pt[t] = true
 	}
 	seen := map[string]bool{}

@@ -182,10 +182,10 @@ func wholeDocument(ctx context.Context, lib Library, b *budget, question string,
 // namesDocument reports whether the question mentions the document by
 // most of the words of its title or of its file name.
 func namesDocument(question string, h retrieve.Hit) bool {
-	q := terms(question)
+	q := termSet(question)
 	stem := strings.TrimSuffix(filepath.Base(h.Path), filepath.Ext(h.Path))
 	for _, name := range []string{h.Title, strings.NewReplacer("_", " ", "-", " ", ".", " ").Replace(stem)} {
-		t := terms(name)
+		t := termSet(name)
 		if len(t) == 0 {
 			continue
 		}

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/assets"
-	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/retrieve"
+	"github.com/carrel-ai/carrel/engine/terms"
 )
 
 // Message is one turn as the model sees it.
@@ -451,10 +451,10 @@ func sourceOf(n int, h retrieve.Hit) Source {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// terms is index.Terms as a set.
-func terms(s string) map[string]bool {
+// termSet is terms.Of as a set.
+func termSet(s string) map[string]bool {
 	out := map[string]bool{}
-	for _, t := range index.Terms(s) {
+	for _, t := range terms.Of(s) {
 		out[t] = true
 	}
 	return out

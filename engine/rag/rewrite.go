@@ -93,7 +93,7 @@ func plausibleRewrite(q string, history []Turn, question string) bool {
 	if q == "" || utf8.RuneCountInString(q) > 3*utf8.RuneCountInString(question)+200 {
 		return false
 	}
-	got := terms(q)
+	got := termSet(q)
 	if len(got) == 0 {
 		return false
 	}
@@ -107,7 +107,7 @@ func plausibleRewrite(q string, history []Turn, question string) bool {
 		asked.WriteString(" " + t.Question)
 		said.WriteString(" " + t.Answer)
 	}
-	fromUser, fromAnswers, own := terms(asked.String()), terms(said.String()), terms(question)
+	fromUser, fromAnswers, own := termSet(asked.String()), termSet(said.String()), termSet(question)
 	// own is part of fromUser, so kept+added counts the known words.
 	var kept, added, user int
 	for t := range got {

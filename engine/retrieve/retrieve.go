@@ -14,12 +14,29 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/terms"
 )
 
 // Embedder embeds queries with the model the library was indexed with.
-type Embedder interface {
-	Embed(ctx context.Context, texts []string) ([][]float32, error)
+type Embedder = index.Embedder
+
+// Store is what retrieval needs of a library store: its two rankings,
+// the passages by id, and term statistics. *index.Index is one; a server
+// store can be another.
+type Store interface {
+	// Lexical ranks passages by the query's words, returning its terms.
+	Lexical(ctx context.Context, query string, f index.Filter, k int) ([]index.Hit, []string, error)
+	// Vector ranks passages by similarity to vec, among the vectors of
+	// Model; VectorBoth also ranks those of PreviousModel (kept while a
+	// library is re-embedded) by prevVec, in one consistent look.
+	Vector(ctx context.Context, vec []float32, f index.Filter, k int) ([]index.Hit, error)
+	VectorBoth(ctx context.Context, vec, prevVec []float32, f index.Filter, k int) (cur, prev []index.Hit, err error)
 	Model() string
+	PreviousModel() string
+	// Passages fetches passages by id with their documents.
+	Passages(ctx context.Context, ids []int64) (map[int64]index.Passage, error)
+	// DocFreq counts the passages each term appears in, and all passages.
+	DocFreq(ctx context.Context, terms []string) (map[string]int, int, error)
 }
 
 // Mode selects the retrievers.
@@ -113,15 +130,15 @@ type Result struct {
 	Took     time.Duration
 }
 
-// Retriever searches an index.
+// Retriever searches a store.
 type Retriever struct {
 	prev Embedder
-	idx  *index.Index
+	idx  Store
 	emb  Embedder
 }
 
 // New returns a Retriever; emb may be nil (lexical search only).
-func New(idx *index.Index, emb Embedder) *Retriever { return &Retriever{idx: idx, emb: emb} }
+func New(idx Store, emb Embedder) *Retriever { return &Retriever{idx: idx, emb: emb} }
 
 // WithPrevious also searches the vectors the index kept of the embedding
 // model before a change (index.ChangeModel), with that model's query
@@ -213,21 +230,30 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 			lex, res.Terms, lexErr = r.idx.Lexical(ctx, query, o.Filter, o.Candidates)
 		}()
 	} else {
-		res.Terms = index.Terms(query)
+		res.Terms = terms.Of(query)
 	}
 	if o.Mode != Lexical {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			vec, vecErr = nearest(ctx, r.emb, "the query", query, r.idx.Vector, o)
+			if r.prev == nil || r.idx.PreviousModel() != r.prev.Model() || r.prev.Model() == "" {
+				vec, vecErr = nearest(ctx, r.emb, "the query", query, r.idx.Vector, o)
+				return
+			}
+			// While the library is re-embedded: the query embedded by both
+			// models, both sets searched at once.
+			var q, qPrev [][]float32
+			q, vecErr = r.emb.Embed(ctx, []string{query})
+			if vecErr != nil {
+				vecErr = fmt.Errorf("retrieve: embedding the query: %w", vecErr)
+				return
+			}
+			if qPrev, oldErr = r.prev.Embed(ctx, []string{query}); oldErr != nil {
+				oldErr = fmt.Errorf("retrieve: embedding the query with the previous model: %w", oldErr)
+				return
+			}
+			vec, old, vecErr = r.idx.VectorBoth(ctx, q[0], qPrev[0], o.Filter, o.Candidates)
 		}()
-		if r.prev != nil && r.idx.PreviousModel() == r.prev.Model() && r.prev.Model() != "" {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				old, oldErr = nearest(ctx, r.prev, "the query with the previous model", query, r.idx.VectorPrevious, o)
-			}()
-		}
 	}
 	wg.Wait()
 	if lexErr != nil {
@@ -339,7 +365,7 @@ func coverage(q map[string]float64, text string) float64 {
 		return 0
 	}
 	seen := map[string]bool{}
-	for _, t := range index.Terms(text) {
+	for _, t := range terms.Of(text) {
 		if w, ok := q[t]; ok && !seen[t] {
 			seen[t] = true
 			found += w

@@ -1,4 +1,8 @@
-package index
+// Package terms is Carrel's word analysis: the terms the lexical index
+// stores and matches, and that the relevance floor and the citation check
+// compare. Documents and queries go through the same function, so both
+// sides agree.
+package terms
 
 import (
 	"strings"
@@ -8,12 +12,12 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Terms turns text into the terms the lexical index stores and matches:
+// Of turns text into the terms the lexical index stores and matches:
 // lower-cased, accents folded (é → e), English words stemmed (running →
 // run), stopwords dropped, and CJK text, which has no spaces, cut into
 // overlapping character pairs (東京都 → 東京 京都). The same function
 // serves documents and queries, so both sides agree.
-func Terms(text string) []string {
+func Of(text string) []string {
 	var out []string
 	var word []rune
 	var cjk []rune

@@ -1,4 +1,4 @@
-package index
+package terms
 
 import (
 	"reflect"
@@ -17,8 +17,8 @@ func TestTerms(t *testing.T) {
 		{"日", []string{"日"}},
 		{"Москва — столица", []string{"москва", "столица"}},
 	} {
-		if got := Terms(tc.in); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("Terms(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Of(tc.in); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Of(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

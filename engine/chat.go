@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/llm"
+)
+
+// ChatMessage is one turn of a conversation that the caller keeps: Role is
+// "system", "user" or "assistant".
+type ChatMessage struct {
+	Role    string
+	Content string
+}
+
+// ChatOptions shape a plain chat with the model; zero values pick the
+// settings' (or the model's) defaults.
+type ChatOptions struct {
+	// MaxTokens caps the reply; 0 means the settings' answer length.
+	MaxTokens int
+	// Temperature, when set, replaces the settings' temperature.
+	Temperature *float64
+	// Seed makes sampling repeatable; nil picks one.
+	Seed *int64
+	// Stop strings end the reply (not included in it).
+	Stop []string
+}
+
+// ChatReply is what the model wrote, with its figures.
+type ChatReply struct {
+	Text            string
+	PromptTokens    int
+	CachedTokens    int // of the prompt, reused from the previous call
+	GeneratedTokens int
+	FirstToken      time.Duration
+	TokensPerSecond float64
+	// Stop says why it ended: "end" (the model's end), "length" (the
+	// token cap), "stop" (a stop string), "cancelled".
+	Stop  string
+	Model string // the model's name
+}
+
+// ErrNoChatModel means a plain chat was asked with no chat model set.
+var ErrNoChatModel = errors.New("engine: no chat model is set")
+
+// Chat sends a conversation whose history the caller keeps (an API
+// client, a script) to the chat model, in the model's own chat template,
+// streaming the reply to emit (which may be nil). It answers from the
+// model alone: no documents are searched and nothing is saved; Ask is the
+// grounded answer. A long history keeps its system message and most recent
+// turns when the context window is full.
+func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, emit func(string) error) (*ChatReply, error) {
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("engine: a chat needs at least one message")
+	}
+	for _, m := range msgs {
+		switch m.Role {
+		case "system", "user", "assistant":
+		default:
+			return nil, fmt.Errorf("engine: unknown chat role %q (system, user or assistant)", m.Role)
+		}
+	}
+	if _, err := e.ingester(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := e.since(ctx)
+	defer cancel()
+	cm, err := e.model.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cm == nil {
+		return nil, ErrNoChatModel
+	}
+	defer cm.users.Done()
+	set := e.Settings()
+	sp := llm.DefaultSampling()
+	sp.Temperature = set.Temperature
+	if o.Temperature != nil {
+		sp.Temperature = float32(*o.Temperature)
+	}
+	if o.Seed != nil {
+		sp.Seed = *o.Seed
+	}
+	max := o.MaxTokens
+	if max <= 0 {
+		max = set.AnswerTokens
+	}
+	in := make([]llm.Message, len(msgs))
+	for i, m := range msgs {
+		in[i] = llm.Message{Role: m.Role, Content: m.Content}
+	}
+	var b strings.Builder
+	st, err := cm.c.Chat(ctx, in, llm.GenerateOptions{MaxTokens: max, Stop: o.Stop, Sampling: &sp}, func(s string) error {
+		b.WriteString(s)
+		if emit == nil {
+			return nil
+		}
+		return emit(s)
+	})
+	reply := &ChatReply{Text: b.String(), PromptTokens: st.PromptTokens, CachedTokens: st.CachedTokens, GeneratedTokens: st.GeneratedTokens,
+		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason), Model: cm.m.Info().Name}
+	return reply, err
+}

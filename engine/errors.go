@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/ingest"
+	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/models"
+	"github.com/carrel-ai/carrel/engine/rag"
+)
+
+// Why a document could not be indexed. An indexing event's Err, and
+// Failure of a failed document, match one of these with errors.Is.
+var (
+	ErrEncrypted   = docs.ErrEncrypted
+	ErrCorrupt     = docs.ErrCorrupt
+	ErrUnsupported = docs.ErrUnsupported
+	ErrNoText      = docs.ErrNoText
+	ErrTooLarge    = docs.ErrTooLarge
+	ErrTimeout     = docs.ErrTimeout
+	ErrUnreadable  = ingest.ErrUnreadable
+	ErrEmbedding   = ingest.ErrEmbedding
+	ErrStorage     = ingest.ErrStorage
+	ErrCancelled   = ingest.ErrCancelled
+)
+
+// Errors of answers and models that callers decide on.
+var (
+	ErrNoConversation  = rag.ErrNoConversation
+	ErrQuestionTooLong = rag.ErrQuestionTooLong
+	ErrModelNotFound   = llm.ErrNotFound
+	ErrNotAModel       = llm.ErrNotGGUF
+	ErrOutOfMemory     = llm.ErrOutOfMemory
+	ErrNoModelSupport  = llm.ErrUnavailable
+	ErrDiskFull        = models.ErrDiskFull
+)
+
+// ModelSupport reports whether this build runs models (it was built with
+// llama.cpp, through cgo).
+func ModelSupport() bool { return llm.Available() }
+
+// FailureKind names why a document failed, as stored with it (its
+// ErrorKind) and printed by "--json" output.
+type FailureKind = docs.Kind
+
+// Failure kinds.
+const (
+	KindEncrypted   = docs.KindEncrypted
+	KindCorrupt     = docs.KindCorrupt
+	KindUnsupported = docs.KindUnsupported
+	KindNoText      = docs.KindNoText
+	KindTooLarge    = docs.KindTooLarge
+	KindTimeout     = docs.KindTimeout
+	KindUnreadable  = ingest.KindUnreadable
+	KindEmbedding   = ingest.KindEmbedding
+	KindStorage     = ingest.KindStorage
+	KindCancelled   = ingest.KindCancelled
+)
+
+// KindOf names the kind of an indexing or parse failure.
+func KindOf(err error) FailureKind { return ingest.KindOf(err) }
+
+// DocumentError is why a document could not be indexed: Err is one of the
+// sentinels above, Reason the words recorded with it.
+type DocumentError struct {
+	Path   string
+	Reason string
+	Err    error
+}
+
+func (e *DocumentError) Error() string { return e.Path + ": " + e.Reason }
+func (e *DocumentError) Unwrap() error { return e.Err }
+
+// Failure returns why a failed document could not be indexed, as an error
+// that matches its kind's sentinel (errors.Is(Failure(d), ErrEncrypted));
+// nil for a document that did not fail.
+func Failure(d Document) error {
+	if d.Status != Failed {
+		return nil
+	}
+	return &DocumentError{Path: d.Path, Reason: d.Error, Err: ingest.ErrorOf(FailureKind(d.ErrorKind))}
+}
+
+// plain gives errors a person may meet their words.
+var plain = []struct {
+	err  error
+	says string
+}{
+	{ErrClosed, "Carrel is closing."},
+	{ErrNoLibrary, "There is no such library."},
+	{ErrEmptyQuestion, "Type a question first."},
+	{ErrNotPDF, "Only PDF pages can be drawn."},
+	{ErrNoConversation, "That conversation no longer exists."},
+	{ErrQuestionTooLong, "The question is too long for the model's context window: shorten it, or choose a larger context in Settings."},
+	{ErrModelNotFound, "The model file was not found: it may have been moved or deleted."},
+	{ErrNotAModel, "That file is not a GGUF model."},
+	{ErrOutOfMemory, "There is not enough memory for this model: choose a smaller one, or a smaller context."},
+	{ErrNoModelSupport, "This build of Carrel cannot run models (it was built without llama.cpp)."},
+	{ErrDiskFull, "The disk is full: free some space and try again."},
+}
+
+// Describe says what went wrong in words for a person: the plain sentence
+// of a known error (matched by value, with errors.Is), followed by the
+// error's own detail, or the error's text when it is not one of them.
+func Describe(err error) string {
+	if err == nil {
+		return ""
+	}
+	var de *DocumentError
+	if errors.As(err, &de) {
+		return fmt.Sprintf("%s could not be indexed: %s", de.Path, de.Reason)
+	}
+	for _, p := range plain {
+		if errors.Is(err, p.err) {
+			if err == p.err {
+				return p.says
+			}
+			return p.says + "\n\n(" + err.Error() + ")"
+		}
+	}
+	return err.Error()
+}

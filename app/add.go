@@ -124,7 +124,7 @@ func addCmd() *command {
 			}
 			e, err := openEngine(ctx, lf.data, engine.Options{NoWatch: true, NoChatModel: true})
 			if err != nil {
-				return err
+				return storageHint(err)
 			}
 			defer e.Close()
 			if err := useEmbedder(ctx, e, *embedModel); err != nil {
@@ -136,17 +136,25 @@ func addCmd() *command {
 			}
 			queued, err := e.Add(ctx, lf.library, *watch, args...)
 			if err != nil {
-				return err
+				return storageHint(err)
 			}
 			if e.Settings().EmbedModel == "" && !*asJSON {
 				fmt.Fprintln(os.Stderr, "no embedding model set: the library is searched by words only (add --embed-model FILE for meaning-based search)")
 			}
 			if err := e.WaitIndexed(ctx); err != nil {
-				return err
+				return storageHint(err)
 			}
 			return reportLibrary(ctx, e, lf.library, queued, *asJSON)
 		},
 	}
+}
+
+// storageHint says what to do when the library could not be written.
+func storageHint(err error) error {
+	if errors.Is(err, engine.ErrStorage) {
+		return fmt.Errorf("indexing stopped: %w\n  free some space on the disk of the data folder and run the same command again: what is indexed is kept, the rest resumes", err)
+	}
+	return err
 }
 
 // reportLibrary prints what a library holds after adding: counts, and

@@ -2,12 +2,34 @@ package main
 
 import (
 	"context"
+	"errors"
+	"os"
+	"runtime"
 
 	"github.com/carrel-ai/carrel/ui"
 )
 
+// errNoDisplay is the window's plain answer when there is no screen to
+// open it on (a server, an SSH session, a container).
+var errNoDisplay = errors.New(`the window needs a display, and none is set (DISPLAY and WAYLAND_DISPLAY are empty)
+  everything the window does is also in the terminal: "carrel help" lists the commands,
+  for example "carrel add FOLDER" and "carrel ask QUESTION"`)
+
 // openApp opens the desktop window, adding files to the library if
 // given, and returns when it is closed.
 func openApp(ctx context.Context, files ...string) error {
+	if !hasDisplay(runtime.GOOS, os.Getenv) {
+		return errNoDisplay
+	}
 	return ui.Run(ctx, ui.Options{Version: version, Open: files})
+}
+
+// hasDisplay says whether a window can be opened: on X11 and Wayland
+// systems a display must be named; macOS and Windows always have one.
+func hasDisplay(goos string, getenv func(string) string) bool {
+	switch goos {
+	case "darwin", "windows", "android", "ios":
+		return true
+	}
+	return getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != ""
 }

@@ -56,6 +56,7 @@ func needLlama(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	data := t.TempDir()
 	for _, tc := range []struct {
 		args   []string
 		code   int
@@ -66,6 +67,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"generate", "--model"}, 2, "flag needs an argument"},
 		{[]string{"generate", "--model", "m.gguf", "--threads", "-2", "hi"}, 2, "--threads"},
 		{[]string{"generate", "--model", "m.gguf", "--temp", "hot", "hi"}, 2, "not a number"},
+		{[]string{"generate", "--model", "m.gguf", "--threads", "100000", "hi"}, 2, "the processors of this computer"},
+		{[]string{"generate", "--model", "m.gguf", "-n", "-1", "hi"}, 2, "outside 0"},
+		{[]string{"ask", "--data", data, "--threads", "100000", "what?"}, 1, "threads must be"},
 		{[]string{"bench"}, 2, "gen, index, synth"},
 		{[]string{"bench", "synth", "--shape", "7b", "--out", "x"}, 2, "unknown shape"},
 		{[]string{"bench", "synth", "--shape", "tiny", "--quant", "Q9", "--out", "x"}, 2, "unknown quantization"},
@@ -701,5 +705,38 @@ func TestNoLocaleNoise(t *testing.T) {
 	}
 	if strings.Contains(string(out), "locale") {
 		t.Errorf("locale noise at start:\n%s", out)
+	}
+}
+
+// Without a display the window says so and points to the terminal
+// commands, instead of a Go panic.
+func TestNoDisplay(t *testing.T) {
+	for _, tc := range []struct {
+		goos string
+		env  map[string]string
+		want bool
+	}{
+		{"linux", nil, false},
+		{"linux", map[string]string{"DISPLAY": ":0"}, true},
+		{"freebsd", map[string]string{"WAYLAND_DISPLAY": "wayland-0"}, true},
+		{"darwin", nil, true},
+		{"windows", nil, true},
+	} {
+		if got := hasDisplay(tc.goos, func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("%s %v: %v", tc.goos, tc.env, got)
+		}
+	}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	f := filepath.Join(t.TempDir(), "a.txt")
+	os.WriteFile(f, []byte("text"), 0o600)
+	for _, args := range [][]string{nil, {f}} {
+		code, _, stderr := runCLI(t, args...)
+		if code != 1 || !strings.Contains(stderr, "needs a display") || strings.Contains(stderr, "panic") {
+			t.Errorf("carrel %v: exit %d: %q", args, code, stderr)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/llm"
@@ -39,8 +40,8 @@ func (m *modelFlags) validate() error {
 	switch {
 	case m.model == "":
 		return usagef("--model FILE is required (a GGUF model file)")
-	case m.threads < 0:
-		return usagef("--threads must be 0 or more")
+	case m.threads < 0 || m.threads > runtime.NumCPU():
+		return usagef("--threads must be 0 (one per physical core) to %d, the processors of this computer", runtime.NumCPU())
 	case m.ctxSize < 0 || m.batch < 0 || m.gpuLayers < 0:
 		return usagef("--ctx, --batch and --gpu-layers must be 0 or more")
 	}

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/carrel-ai/carrel/internal/private"
 
 	"github.com/carrel-ai/carrel/engine/chunk"
 	"github.com/carrel-ai/carrel/engine/docs"
@@ -98,7 +99,8 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		}
 		dir = d
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// The library holds a person's private text: readable by them alone.
+	if err := private.Dir(dir); err != nil {
 		return nil, fmt.Errorf("engine: data folder: %w", err)
 	}
 	set, err := ReadSettings(dir)
@@ -127,6 +129,9 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.idx, err = index.Open(ctx, filepath.Join(dir, "library"), model)
 	if err != nil {
 		e.closeEmbedder()
+		if err = index.MarkFull(err); errors.Is(err, index.ErrFull) {
+			err = fmt.Errorf("%w: %w", ErrStorage, err)
+		}
 		return nil, err
 	}
 	e.chats, err = rag.OpenStore(filepath.Join(dir, "chats"))

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -54,8 +55,8 @@ func DefaultSettings() Settings {
 // Validate reports a setting that cannot work, in words.
 func (s Settings) Validate() error {
 	var errs []error
-	if s.Threads < 0 {
-		errs = append(errs, errors.New("threads must be 0 (automatic) or more"))
+	if s.Threads < 0 || s.Threads > runtime.NumCPU() {
+		errs = append(errs, fmt.Errorf("threads must be 0 (automatic) to %d, the processors of this computer", runtime.NumCPU()))
 	}
 	if s.ContextSize != 0 && s.ContextSize < 256 {
 		errs = append(errs, errors.New("context size must be 0 (automatic) or at least 256 tokens"))

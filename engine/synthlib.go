@@ -105,7 +105,7 @@ func BuildSyntheticLibrary(ctx context.Context, dataDir string, n, dims int) (to
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		doc, _, err := idx.Enqueue(ctx, lib.ID, fmt.Sprintf("/bench/doc-%06d.txt", d), 1000, time.Unix(int64(d), 0))
+		doc, _, err := idx.Enqueue(ctx, lib.ID, fmt.Sprintf("/bench/doc-%06d.txt", d), 1000, time.Unix(int64(d), 0), nil)
 		if err != nil {
 			return 0, err
 		}

@@ -95,6 +95,10 @@ var (
 	ErrNoText      = errors.New("docs: no text in file")
 	ErrTooLarge    = errors.New("docs: file is too large")
 	ErrTimeout     = errors.New("docs: parsing took too long")
+	ErrUnreadable  = errors.New("docs: the file cannot be read")
+	// ErrEngine means the PDF engine could not start: not the file's
+	// fault, so worth another attempt.
+	ErrEngine = errors.New("docs: the PDF engine could not start")
 )
 
 // ParseError is the error of a failed parse. Err is one of the sentinels
@@ -137,7 +141,9 @@ const (
 	KindNoText      Kind = "no_text"
 	KindTooLarge    Kind = "too_large"
 	KindTimeout     Kind = "timeout"
-	KindUnknown     Kind = "error" // not one of the above
+	KindUnreadable  Kind = "unreadable" // missing, not a regular file, no permission, a link loop
+	KindEngine      Kind = "engine"     // the PDF engine could not start
+	KindUnknown     Kind = "error"      // not one of the above
 )
 
 var kinds = []struct {
@@ -145,7 +151,8 @@ var kinds = []struct {
 	err  error
 }{
 	{KindEncrypted, ErrEncrypted}, {KindCorrupt, ErrCorrupt}, {KindUnsupported, ErrUnsupported},
-	{KindNoText, ErrNoText}, {KindTooLarge, ErrTooLarge}, {KindTimeout, ErrTimeout},
+	{KindNoText, ErrNoText}, {KindTooLarge, ErrTooLarge}, {KindTimeout, ErrTimeout}, {KindUnreadable, ErrUnreadable},
+	{KindEngine, ErrEngine},
 }
 
 // Err is the sentinel error of a kind, nil for KindUnknown.

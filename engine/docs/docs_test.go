@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -418,5 +419,113 @@ func TestRenderPageMarksExactCharacters(t *testing.T) {
 		if m.Max.Y < base-6 || m.Min.Y > base || m.Dx() < 200 {
 			t.Errorf("occurrence %d marked at %v, want the line whose baseline is at y=%d", n, m, base)
 		}
+	}
+}
+
+// Files that cannot be read say why, with the right kind, at once: a pipe
+// is refused without being opened (a reader would wait for a writer
+// forever), and an empty file is empty, whatever its name says.
+func TestUnreadableAndEmptyFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.txt")
+	if err := syscallMkfifo(fifo); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	loop := filepath.Join(dir, "loop.txt")
+	os.Symlink(loop, loop)
+	empty := filepath.Join(dir, "empty.pdf")
+	os.WriteFile(empty, nil, 0o600)
+	emptyDocx := filepath.Join(dir, "empty.docx")
+	os.WriteFile(emptyDocx, nil, 0o600)
+	tests := []struct {
+		path string
+		want Kind
+	}{
+		{fifo, KindUnreadable},
+		{loop, KindUnreadable},
+		{filepath.Join(dir, "missing.txt"), KindUnreadable},
+		{empty, KindNoText},
+		{emptyDocx, KindNoText},
+		{dir, KindUnsupported},
+	}
+	for _, tc := range tests {
+		done := make(chan error, 1)
+		go func() {
+			_, err := testParser().Parse(context.Background(), tc.path, Options{})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if KindOf(err) != tc.want {
+				t.Errorf("%s: %v (kind %s), want %s", filepath.Base(tc.path), err, KindOf(err), tc.want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: parsing blocked", filepath.Base(tc.path))
+		}
+	}
+}
+
+// Lines repeated at the edges of most pages are running headers and are
+// dropped, but never a page's only text.
+func TestRepeatedLinesKeepPagesText(t *testing.T) {
+	same := minimalPDF("The same sentence stands alone on every page.", "The same sentence stands alone on every page.", "The same sentence stands alone on every page.")
+	doc, err := parse(t, "same.pdf", same, Options{})
+	if err != nil {
+		t.Fatalf("a PDF whose pages repeat one sentence: %v", err)
+	}
+	if len(doc.Blocks) != 3 {
+		t.Errorf("%d blocks, want the sentence on each of the 3 pages", len(doc.Blocks))
+	}
+	var pages []string
+	for i := 1; i <= 4; i++ {
+		pages = append(pages, fmt.Sprintf("Annual Report 2026\nPage %d holds its own body text about topic %d, long enough to stand as a paragraph.", i, i))
+	}
+	doc, err = parse(t, "report.pdf", minimalPDF(pages...), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range doc.Blocks {
+		if strings.Contains(b.Text, "Annual Report") {
+			t.Errorf("running header kept on page %d: %q", b.Page, b.Text)
+		}
+	}
+	if len(doc.Blocks) != 4 {
+		t.Errorf("%d blocks, want each page's body", len(doc.Blocks))
+	}
+}
+
+// A damaged cache of the compiled PDF engine (a file truncated by a crash
+// or a full disk) is discarded and rebuilt: PDFs keep opening.
+func TestDamagedEngineCacheIsRebuilt(t *testing.T) {
+	cache := filepath.Join(t.TempDir(), "pdfium")
+	pdf := filepath.Join(t.TempDir(), "a.pdf")
+	os.WriteFile(pdf, minimalPDF("A page about kestrels."), 0o600)
+	parseWith := func() error {
+		p := NewParser(cache)
+		defer p.Close()
+		_, err := p.Parse(context.Background(), pdf, Options{})
+		return err
+	}
+	if err := parseWith(); err != nil {
+		t.Fatal(err)
+	}
+	damaged := 0
+	filepath.WalkDir(cache, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, _ := d.Info(); info != nil && info.Size() > 16 {
+				os.Truncate(path, info.Size()/2)
+				damaged++
+			}
+		}
+		return nil
+	})
+	if damaged == 0 {
+		t.Fatal("the cache holds no file to damage")
+	}
+	if err := parseWith(); err != nil {
+		t.Fatalf("with a damaged cache: %v", err)
+	}
+	if err := parseWith(); err != nil {
+		t.Fatalf("with the rebuilt cache: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package docs
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"net/url"
 	"path"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // parseEPUB reads an e-book's chapters in spine order; headings inside a
 // chapter give the heading path, and a chapter without one is headed by
 // its title from the table of contents or its file name.
-func parseEPUB(ctx context.Context, d *Document, data []byte) error {
+func parseEPUB(ctx context.Context, d *Document, data []byte) (err error) {
 	a, err := openArchive(data)
 	if err != nil {
 		return err
@@ -75,6 +76,14 @@ func parseEPUB(ctx context.Context, d *Document, data []byte) error {
 	if len(spine) == 0 {
 		return &ParseError{Err: ErrCorrupt, Detail: "its reading order (spine) is empty"}
 	}
+	// A chapter over the size limits is skipped; if nothing else can be
+	// read, the book is too large (a zip bomb), not empty.
+	var tooLarge error
+	defer func() {
+		if len(d.Blocks) == 0 && tooLarge != nil && err == nil {
+			err = tooLarge
+		}
+	}()
 	for _, id := range spine {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -90,6 +99,9 @@ func parseEPUB(ctx context.Context, d *Document, data []byte) error {
 		}
 		b, err := a.member(name)
 		if err != nil {
+			if errors.Is(err, ErrTooLarge) && tooLarge == nil {
+				tooLarge = err
+			}
 			d.warnf("chapter %s: %v", name, err)
 			continue
 		}

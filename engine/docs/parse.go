@@ -74,42 +74,86 @@ func (p *Parser) Close() error { return p.pdf.close() }
 // Parse reads the file at path. Its errors are *ParseError values (see
 // KindOf), or ctx.Err() when ctx is cancelled.
 func (p *Parser) Parse(ctx context.Context, path string, opts Options) (*Document, error) {
+	data, err := ReadFile(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.ParseBytes(ctx, path, data, opts)
+}
+
+// ReadFile reads a document within the size limit of opts: a pipe or a
+// device is refused without being opened (see Check), and a file over the
+// limit is refused before it is read into memory.
+func ReadFile(path string, opts Options) ([]byte, error) {
 	opts = opts.withDefaults()
 	fail := func(err error, detail string) error {
 		return &ParseError{Path: path, Err: err, Detail: detail}
 	}
-	f, err := os.Open(path)
+	st, err := Check(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fail(ErrUnsupported, "the file does not exist")
-		}
-		return nil, fmt.Errorf("docs: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("docs: %w", err)
-	}
-	if st.IsDir() {
-		return nil, fail(ErrUnsupported, "it is a folder")
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fail(ErrUnsupported, "it is not a regular file")
+		return nil, err
 	}
 	if st.Size() > opts.MaxBytes {
 		return nil, fail(ErrTooLarge, fmt.Sprintf("%d MiB is over the limit of %d MiB", st.Size()>>20, opts.MaxBytes>>20))
 	}
+	f, err := openNonBlocking(path)
+	if err != nil {
+		return nil, fail(ErrUnreadable, describeStatError(err))
+	}
+	defer f.Close()
+	if st, err = f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fail(ErrUnreadable, "it is not a regular file")
+	}
 	data, err := io.ReadAll(io.LimitReader(f, opts.MaxBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("docs: reading %s: %w", path, err)
+		return nil, fail(ErrUnreadable, describeStatError(err))
 	}
-	return p.ParseBytes(ctx, path, data, opts)
+	if int64(len(data)) > opts.MaxBytes {
+		return nil, fail(ErrTooLarge, fmt.Sprintf("it grew over the limit of %d MiB while being read", opts.MaxBytes>>20))
+	}
+	return data, nil
+}
+
+// Check says whether path is a file Carrel can read, before anything
+// opens it: a missing file, a folder, a pipe, a device or a socket (which
+// would block a reader forever), a link loop or a file without permission
+// gives a *ParseError wrapping ErrUnreadable (a folder: ErrUnsupported).
+func Check(path string) (fs.FileInfo, error) {
+	fail := func(err error, detail string) error {
+		return &ParseError{Path: path, Err: err, Detail: detail}
+	}
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fail(ErrUnreadable, "the file does not exist")
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fail(ErrUnreadable, "permission to read it is denied")
+	case err != nil:
+		return nil, fail(ErrUnreadable, describeStatError(err))
+	case st.IsDir():
+		return nil, fail(ErrUnsupported, "it is a folder")
+	case !st.Mode().IsRegular():
+		return nil, fail(ErrUnreadable, "it is not a regular file (a pipe, device or socket)")
+	}
+	return st, nil
+}
+
+// describeStatError says in words why a path could not be looked at.
+func describeStatError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error() // "too many levels of symbolic links", …
+	}
+	return err.Error()
 }
 
 // ParseBytes parses a file's content; name gives its path for messages and
 // its extension for choosing among text formats.
 func (p *Parser) ParseBytes(ctx context.Context, name string, data []byte, opts Options) (doc *Document, err error) {
 	opts = opts.withDefaults()
+	if len(data) == 0 {
+		return nil, &ParseError{Path: name, Err: ErrNoText, Detail: "the file is empty"}
+	}
 	if int64(len(data)) > opts.MaxBytes {
 		return nil, &ParseError{Path: name, Err: ErrTooLarge, Detail: fmt.Sprintf("over the limit of %d MiB", opts.MaxBytes>>20)}
 	}

@@ -9,7 +9,10 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
+
+	"github.com/carrel-ai/carrel/internal/private"
 
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/enums"
@@ -44,25 +47,14 @@ type pdfEngine struct {
 
 func (e *pdfEngine) start() error {
 	e.once.Do(func() {
-		rc := wazero.NewRuntimeConfig().
-			WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
-			WithMemoryLimitPages(pdfMemoryPages)
-		var cache wazero.CompilationCache
-		if e.cacheDir != "" {
-			if err := os.MkdirAll(e.cacheDir, 0o755); err == nil {
-				if c, err := wazero.NewCompilationCacheWithDir(e.cacheDir); err == nil {
-					cache = c
-					rc = rc.WithCompilationCache(c)
-				}
-			}
+		pool, cache, err := e.open()
+		if err != nil && e.cacheDir != "" {
+			// A damaged compilation cache (a file truncated by a crash or
+			// a full disk) must not break every PDF: discard it and
+			// compile afresh.
+			os.RemoveAll(e.cacheDir)
+			pool, cache, err = e.open()
 		}
-		pool, err := webassembly.Init(webassembly.Config{
-			MinIdle: 0, MaxIdle: 1, MaxTotal: 4,
-			RuntimeConfig: rc,
-			FSConfig:      wazero.NewFSConfig(), // no file system: documents come in as bytes
-			Stdout:        io.Discard,
-			Stderr:        io.Discard,
-		})
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		switch {
@@ -81,6 +73,46 @@ func (e *pdfEngine) start() error {
 		e.cache = cache
 	})
 	return e.err
+}
+
+// open starts a pool of PDFium instances, with the compilation cache in
+// cacheDir when there is one, and checks that an instance can be made
+// (which compiles the module, or loads it from the cache).
+func (e *pdfEngine) open() (pdfium.Pool, wazero.CompilationCache, error) {
+	rc := wazero.NewRuntimeConfig().
+		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
+		WithMemoryLimitPages(pdfMemoryPages)
+	var cache wazero.CompilationCache
+	if e.cacheDir != "" {
+		if err := private.Dir(e.cacheDir); err == nil {
+			if c, err := wazero.NewCompilationCacheWithDir(e.cacheDir); err == nil {
+				cache = c
+				rc = rc.WithCompilationCache(c)
+			}
+		}
+	}
+	pool, err := webassembly.Init(webassembly.Config{
+		MinIdle: 0, MaxIdle: 1, MaxTotal: 4,
+		RuntimeConfig: rc,
+		FSConfig:      wazero.NewFSConfig(), // no file system: documents come in as bytes
+		Stdout:        io.Discard,
+		Stderr:        io.Discard,
+	})
+	if err == nil {
+		var inst pdfium.Pdfium
+		if inst, err = pool.GetInstance(2 * time.Minute); err == nil {
+			inst.Close() // back to the pool, ready for the first document
+		} else {
+			pool.Close()
+		}
+	}
+	if err != nil {
+		if cache != nil {
+			cache.Close(context.Background())
+		}
+		return nil, nil, err
+	}
+	return pool, cache, nil
 }
 
 func (e *pdfEngine) close() error {
@@ -124,11 +156,14 @@ func (e *pdfEngine) parse(ctx context.Context, doc *Document, data []byte, passw
 // so a hostile file cannot hold it, and work stops at the next call.
 func (e *pdfEngine) withDocument(ctx context.Context, data []byte, password string, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
 	if err := e.start(); err != nil {
-		return err
+		return &ParseError{Err: ErrEngine, Detail: err.Error()}
 	}
 	inst, err := e.instance(ctx)
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &ParseError{Err: ErrEngine, Detail: err.Error()}
 	}
 	var killed sync.Once
 	stop := context.AfterFunc(ctx, func() { killed.Do(func() { inst.Kill() }) })
@@ -307,10 +342,20 @@ func dropRepeated(pages [][]string) {
 			}
 		}
 		for _, ls := range pages {
+			drop := map[int]bool{} // a short page's lines are both first and last
 			for _, i := range edges(ls) {
 				if k := digitless(ls[i]); len(k) > 0 && count[k]*2 >= len(pages) {
-					ls[i] = ""
+					drop[i] = true
 				}
+			}
+			// A header never takes a page's only text: what repeats on a
+			// page that holds nothing else is the page's content (a slide
+			// deck's title, a form's repeated sentence).
+			if len(drop) == nonEmptyLines(ls) {
+				continue
+			}
+			for i := range drop {
+				ls[i] = ""
 			}
 		}
 	}
@@ -321,6 +366,16 @@ func dropRepeated(pages [][]string) {
 			}
 		}
 	}
+}
+
+func nonEmptyLines(ls []string) int {
+	n := 0
+	for _, l := range ls {
+		if l != "" {
+			n++
+		}
+	}
+	return n
 }
 
 func digitless(s string) string {

@@ -16,14 +16,14 @@ import (
 	"github.com/carrel-ai/carrel/engine/terms"
 )
 
-const docColumns = `id, library_id, path, hash, size, mtime, format, title, language, status, error, error_kind, chunks, pages, indexed_at, duplicate_of, model`
+const docColumns = `id, library_id, path, hash, size, mtime, format, title, language, status, error, error_kind, chunks, pages, indexed_at, duplicate_of, model, attempts`
 
 func scanDoc(s interface{ Scan(...any) error }) (Document, error) {
 	var d Document
 	var mtime, indexed int64
 	var status string
 	err := s.Scan(&d.ID, &d.LibraryID, &d.Path, &d.Hash, &d.Size, &mtime, &d.Format, &d.Title, &d.Language,
-		&status, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model)
+		&status, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model, &d.Attempts)
 	d.Status = Status(status)
 	d.ModTime = time.Unix(0, mtime)
 	if indexed > 0 {
@@ -97,43 +97,65 @@ func (x *Index) Documents(ctx context.Context, f DocFilter) ([]Document, error) 
 }
 
 // Enqueue registers path in a library as queued, unless it is already
-// known with the same size and modification time and indexed (then it
-// returns the entry and false). A known file that changed becomes stale
-// until it is indexed again: its old chunks keep serving until then.
-func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64, mtime time.Time) (Document, bool, error) {
+// known with the same size and modification time and either indexed,
+// waiting or being indexed, or failed and kept so by keep (then it returns
+// the entry and false). A known file that changed becomes stale until it
+// is indexed again: its old chunks keep serving until then. A file that
+// changed while being indexed is queued again, and the result of the
+// indexing in hand does not mark it ready.
+//
+// It runs in one transaction that takes the write lock first, so that two
+// processes adding the same file register it once.
+func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64, mtime time.Time, keep func(Document) bool) (Document, bool, error) {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	d, err := scanDoc(x.db.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE library_id = ? AND path = ?`, lib, path))
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Document{}, false, err
+	}
+	defer tx.Rollback()
+	d, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE library_id = ? AND path = ?`, lib, path))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		res, err := x.db.ExecContext(ctx, `INSERT INTO documents(library_id, path, size, mtime, status) VALUES(?, ?, ?, ?, ?)`,
+		res, err := tx.ExecContext(ctx, `INSERT INTO documents(library_id, path, size, mtime, status) VALUES(?, ?, ?, ?, ?)`,
 			lib, path, size, mtime.UnixNano(), string(Queued))
 		if err != nil {
 			return d, false, err
 		}
 		id, _ := res.LastInsertId()
 		d = Document{ID: id, LibraryID: lib, Path: path, Size: size, ModTime: mtime, Status: Queued}
-		return d, true, nil
+		return d, true, tx.Commit()
 	case err != nil:
 		return d, false, err
 	}
-	if d.Size == size && d.ModTime.Equal(time.Unix(0, mtime.UnixNano())) && (d.Status == Ready || d.Status == Failed) {
-		return d, false, nil
+	if d.Size == size && d.ModTime.Equal(time.Unix(0, mtime.UnixNano())) {
+		switch d.Status {
+		case Ready, Queued, Stale, Parsing, Embedding:
+			return d, false, nil
+		case Failed:
+			if keep == nil || keep(d) {
+				return d, false, nil
+			}
+		}
 	}
 	status := Queued
 	if d.Status == Ready {
 		status = Stale
 	}
-	_, err = x.db.ExecContext(ctx, `UPDATE documents SET size = ?, mtime = ?, status = ? WHERE id = ?`, size, mtime.UnixNano(), string(status), d.ID)
+	if _, err = tx.ExecContext(ctx, `UPDATE documents SET size = ?, mtime = ?, status = ?, owner = '', lease = 0 WHERE id = ?`,
+		size, mtime.UnixNano(), string(status), d.ID); err != nil {
+		return d, false, err
+	}
 	d.Size, d.ModTime, d.Status = size, mtime, status
-	return d, true, err
+	return d, true, tx.Commit()
 }
 
-// SetStatus moves a document along; errMsg and kind are kept for Failed.
+// SetStatus moves a document along, dropping any claim on it; errMsg and
+// kind are kept for Failed.
 func (x *Index) SetStatus(ctx context.Context, id int64, s Status, errMsg, kind string) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	_, err := x.db.ExecContext(ctx, `UPDATE documents SET status = ?, error = ?, error_kind = ? WHERE id = ?`, string(s), errMsg, kind, id)
+	_, err := x.db.ExecContext(ctx, `UPDATE documents SET status = ?, error = ?, error_kind = ?, owner = '', lease = 0 WHERE id = ?`, string(s), errMsg, kind, id)
 	return err
 }
 
@@ -156,6 +178,10 @@ type Meta struct {
 	// Sections are the texts the chunks were cut from (Chunk.Section
 	// indexes them).
 	Sections []Section
+	// Owner, when set, is the claim the document was indexed under (see
+	// Claim): if it was queued again meanwhile (its file changed), the
+	// new passages are stored but the document stays queued.
+	Owner string
 }
 
 // Replace swaps a document's chunks, terms and vectors for new ones and
@@ -219,8 +245,10 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			usedModel = model
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE documents SET hash = ?, format = ?, title = ?, language = ?, pages = ?, chunks = ?,
-			status = 'ready', error = '', error_kind = '', indexed_at = ?, duplicate_of = ?, model = ? WHERE id = ?`,
-			m.Hash, m.Format, m.Title, m.Language, m.Pages, len(chunks), time.Now().UnixNano(), m.DuplicateOf, usedModel, docID); err != nil {
+			status = CASE WHEN ? = '' OR owner = ? THEN 'ready' ELSE status END,
+			owner = CASE WHEN ? = '' OR owner = ? THEN '' ELSE owner END,
+			error = '', error_kind = '', attempts = 0, indexed_at = ?, duplicate_of = ?, model = ? WHERE id = ?`,
+			m.Hash, m.Format, m.Title, m.Language, m.Pages, len(chunks), m.Owner, m.Owner, m.Owner, m.Owner, time.Now().UnixNano(), m.DuplicateOf, usedModel, docID); err != nil {
 			return nil, err
 		}
 		return func() {
@@ -232,12 +260,16 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 	})
 }
 
-// Fail records a document that could not be indexed. Its old chunks, if
-// any, are removed: they no longer describe the file.
-func (x *Index) Fail(ctx context.Context, docID int64, hash, errMsg, kind string) error {
+// Fail records a document that could not be indexed, counting the
+// attempt. Its old chunks, if any, are removed: they no longer describe
+// the file. With owner set (see Claim), a document queued again meanwhile
+// (its file changed) is left queued.
+func (x *Index) Fail(ctx context.Context, docID int64, owner, hash, errMsg, kind string) error {
 	return x.removeChunks(ctx, docID, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE documents SET status = 'failed', hash = ?, error = ?, error_kind = ?, chunks = 0, indexed_at = ? WHERE id = ?`,
-			hash, errMsg, kind, time.Now().UnixNano(), docID)
+		_, err := tx.ExecContext(ctx, `UPDATE documents SET status = CASE WHEN ? = '' OR owner = ? THEN 'failed' ELSE status END,
+			owner = CASE WHEN ? = '' OR owner = ? THEN '' ELSE owner END,
+			hash = ?, error = ?, error_kind = ?, chunks = 0, attempts = attempts + 1, indexed_at = ? WHERE id = ?`,
+			owner, owner, owner, owner, hash, errMsg, kind, time.Now().UnixNano(), docID)
 		return err
 	})
 }

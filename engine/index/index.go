@@ -15,14 +15,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite"
+	"github.com/carrel-ai/carrel/internal/private"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Errors.
@@ -70,6 +72,7 @@ type Document struct {
 	IndexedAt   time.Time
 	DuplicateOf int64  // another document with the same content, or 0
 	Model       string // embedding model of its vectors, "" for lexical only
+	Attempts    int    // failed attempts since it was last indexed
 }
 
 // Chunk is a passage of a document as stored, with its exact place.
@@ -145,6 +148,7 @@ CREATE TABLE IF NOT EXISTS documents(
 	status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', error_kind TEXT NOT NULL DEFAULT '',
 	chunks INTEGER NOT NULL DEFAULT 0, pages INTEGER NOT NULL DEFAULT 0, indexed_at INTEGER NOT NULL DEFAULT 0,
 	duplicate_of INTEGER NOT NULL DEFAULT 0, model TEXT NOT NULL DEFAULT '',
+	owner TEXT NOT NULL DEFAULT '', lease INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
 	UNIQUE(library_id, path));
 CREATE INDEX IF NOT EXISTS documents_hash ON documents(library_id, hash);
 CREATE INDEX IF NOT EXISTS documents_status ON documents(status);
@@ -170,11 +174,27 @@ CREATE INDEX IF NOT EXISTS vectors_model ON vectors(model, library_id);
 // Open opens (creating if needed) the index in dir and loads the vectors
 // of the given embedding model ("" for none) for similarity search.
 func Open(ctx context.Context, dir string, model string) (*Index, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// The store holds the text of a person's documents: the folder and
+	// the database files are theirs alone (SQLite gives its journal files
+	// the database file's permissions).
+	if err := private.Dir(dir); err != nil {
 		return nil, fmt.Errorf("index: creating %s: %w", dir, err)
 	}
+	dbPath := filepath.Join(dir, "carrel.db")
+	for _, p := range []string{dbPath + "-wal", dbPath + "-shm"} {
+		if err := private.File(p); err != nil {
+			return nil, fmt.Errorf("index: %w", err)
+		}
+	}
+	if err := private.Create(dbPath); err != nil {
+		return nil, fmt.Errorf("index: creating %s: %w", dbPath, err)
+	}
+	// _txlock=immediate: a write transaction takes the write lock when it
+	// begins, waiting (busy_timeout) for another process's; a deferred one
+	// would fail at once with SQLITE_BUSY when it turns from reading to
+	// writing after the other committed.
 	dsn := "file:" + filepath.ToSlash(filepath.Join(dir, "carrel.db")) +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("index: opening: %w", err)
@@ -337,8 +357,10 @@ func splitLines(s string) []string {
 }
 
 // schemaVersion is the layout Open upgrades a database to (PRAGMA
-// user_version). 1: passages store their section and exact offsets.
-const schemaVersion = 1
+// user_version). 1: passages store their section and exact offsets. 2:
+// documents store the claim of the process indexing them and the count of
+// failed attempts.
+const schemaVersion = 2
 
 // migrate upgrades an older database in place. Documents indexed before
 // passages had exact places are queued to be read again; their old
@@ -375,38 +397,62 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		_, err := conn.ExecContext(ctx, `COMMIT`)
 		return err
 	}
-	cols := map[string]bool{}
-	rows, err := conn.QueryContext(ctx, `SELECT name FROM pragma_table_info('chunks')`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
+	for _, t := range []struct {
+		table string
+		cols  [][2]string
+	}{
+		{"chunks", [][2]string{{"section", "INTEGER NOT NULL DEFAULT -1"}, {"pos_start", "INTEGER NOT NULL DEFAULT 0"},
+			{"pos_end", "INTEGER NOT NULL DEFAULT 0"}, {"char_first", "INTEGER NOT NULL DEFAULT -1"}, {"char_last", "INTEGER NOT NULL DEFAULT -1"}}},
+		{"documents", [][2]string{{"owner", "TEXT NOT NULL DEFAULT ''"}, {"lease", "INTEGER NOT NULL DEFAULT 0"},
+			{"attempts", "INTEGER NOT NULL DEFAULT 0"}}},
+	} {
+		have := map[string]bool{}
+		rows, err := conn.QueryContext(ctx, `SELECT name FROM pragma_table_info('`+t.table+`')`)
+		if err != nil {
 			return err
 		}
-		cols[n] = true
-	}
-	rows.Close()
-	for _, c := range []struct{ name, def string }{
-		{"section", "INTEGER NOT NULL DEFAULT -1"}, {"pos_start", "INTEGER NOT NULL DEFAULT 0"}, {"pos_end", "INTEGER NOT NULL DEFAULT 0"},
-		{"char_first", "INTEGER NOT NULL DEFAULT -1"}, {"char_last", "INTEGER NOT NULL DEFAULT -1"},
-	} {
-		if !cols[c.name] {
-			if _, err := conn.ExecContext(ctx, `ALTER TABLE chunks ADD COLUMN `+c.name+` `+c.def); err != nil {
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
 				return err
+			}
+			have[n] = true
+		}
+		rows.Close()
+		for _, c := range t.cols {
+			if !have[c[0]] {
+				if _, err := conn.ExecContext(ctx, `ALTER TABLE `+t.table+` ADD COLUMN `+c[0]+` `+c[1]); err != nil {
+					return err
+				}
 			}
 		}
 	}
-	if _, err := conn.ExecContext(ctx, `UPDATE documents SET status = 'queued'
-		WHERE status = 'ready' AND chunks > 0 AND duplicate_of = 0 AND id IN (SELECT doc_id FROM chunks WHERE section < 0)`); err != nil {
-		return err
+	if v < 1 {
+		if _, err := conn.ExecContext(ctx, `UPDATE documents SET status = 'queued'
+			WHERE status = 'ready' AND chunks > 0 AND duplicate_of = 0 AND id IN (SELECT doc_id FROM chunks WHERE section < 0)`); err != nil {
+			return err
+		}
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
 		return err
 	}
 	done = true
 	_, err = conn.ExecContext(ctx, `COMMIT`)
+	return err
+}
+
+// ErrFull means the database could not be written because its disk is
+// full (SQLITE_FULL). Nothing was half-written: the transaction was rolled
+// back.
+var ErrFull = errors.New("index: the disk of the library is full")
+
+// MarkFull returns err with ErrFull in its chain (for errors.Is) when it
+// says the disk is full, and err unchanged otherwise.
+func MarkFull(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL && !errors.Is(err, ErrFull) {
+		return fmt.Errorf("%w (%v)", ErrFull, err)
+	}
 	return err
 }

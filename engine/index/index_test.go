@@ -32,7 +32,7 @@ func unit(v ...float32) []float32 {
 func addDoc(t *testing.T, x *Index, lib int64, path, format string, texts []string, vecs [][]float32) Document {
 	t.Helper()
 	ctx := context.Background()
-	d, _, err := x.Enqueue(ctx, lib, path, 10, time.Unix(100, 0))
+	d, _, err := x.Enqueue(ctx, lib, path, 10, time.Unix(100, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,10 +151,10 @@ func TestEnqueueDetectsChanges(t *testing.T) {
 	x := openTest(t, t.TempDir(), "")
 	lib, _ := x.Library(ctx, "L")
 	d := addDoc(t, x, lib.ID, "/a.txt", "text", []string{"x y z words"}, nil)
-	if _, changed, _ := x.Enqueue(ctx, lib.ID, "/a.txt", 10, time.Unix(100, 0)); changed {
+	if _, changed, _ := x.Enqueue(ctx, lib.ID, "/a.txt", 10, time.Unix(100, 0), nil); changed {
 		t.Error("unchanged file queued again")
 	}
-	d2, changed, _ := x.Enqueue(ctx, lib.ID, "/a.txt", 11, time.Unix(101, 0))
+	d2, changed, _ := x.Enqueue(ctx, lib.ID, "/a.txt", 11, time.Unix(101, 0), nil)
 	if !changed || d2.Status != Stale || d2.ID != d.ID {
 		t.Errorf("changed file: %+v, %v", d2, changed)
 	}
@@ -162,7 +162,7 @@ func TestEnqueueDetectsChanges(t *testing.T) {
 	if h, _, _ := x.Lexical(ctx, "words", Filter{}, 5); len(h) != 1 {
 		t.Error("stale document not served")
 	}
-	if err := x.Fail(ctx, d.ID, "h", "it is damaged", "corrupt"); err != nil {
+	if err := x.Fail(ctx, d.ID, "", "h", "it is damaged", "corrupt"); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := x.Document(ctx, lib.ID, "/a.txt")
@@ -238,7 +238,7 @@ func TestChangeModelWhileWriting(t *testing.T) {
 	x := openTest(t, t.TempDir(), "old")
 	lib, _ := x.Library(ctx, "L")
 	put := func(path, text string, v []float32, model string) Document {
-		d, _, err := x.Enqueue(ctx, lib.ID, path, 1, time.Unix(1, 0))
+		d, _, err := x.Enqueue(ctx, lib.ID, path, 1, time.Unix(1, 0), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

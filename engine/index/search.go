@@ -302,7 +302,7 @@ func (x *Index) Passages(ctx context.Context, ids []int64) (map[int64]Passage, e
 		var status string
 		if err := rows.Scan(&p.ID, &p.DocID, &p.Ord, &p.Text, &p.Page, &p.Heading, &p.Tokens, &p.Section, &p.Start, &p.End, &p.CharFirst, &p.CharLast,
 			&d.ID, &d.LibraryID, &d.Path, &d.Hash, &d.Size, &mtime, &d.Format, &d.Title, &d.Language,
-			&status, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model); err != nil {
+			&status, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model, &d.Attempts); err != nil {
 			return nil, err
 		}
 		d.Status = Status(status)

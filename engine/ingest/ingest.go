@@ -29,7 +29,7 @@ import (
 // Why a document could not be indexed, beyond the parse failures of
 // docs (an event's Err wraps one of these or a docs sentinel).
 var (
-	ErrUnreadable = errors.New("ingest: the file cannot be read")
+	ErrUnreadable = docs.ErrUnreadable
 	ErrEmbedding  = errors.New("ingest: embedding failed")
 	ErrStorage    = errors.New("ingest: it could not be stored")
 	ErrCancelled  = errors.New("ingest: indexing was cancelled")
@@ -38,7 +38,7 @@ var (
 // Kinds of the failures above, as stored with a document (its ErrorKind)
 // beside the parse failures' docs.Kind values.
 const (
-	KindUnreadable docs.Kind = "unreadable"
+	KindUnreadable           = docs.KindUnreadable
 	KindEmbedding  docs.Kind = "embedding"
 	KindStorage    docs.Kind = "storage"
 	KindCancelled  docs.Kind = "cancelled"
@@ -47,7 +47,7 @@ const (
 var ownKinds = []struct {
 	kind docs.Kind
 	err  error
-}{{KindUnreadable, ErrUnreadable}, {KindEmbedding, ErrEmbedding}, {KindStorage, ErrStorage}, {KindCancelled, ErrCancelled}}
+}{{KindEmbedding, ErrEmbedding}, {KindStorage, ErrStorage}, {KindCancelled, ErrCancelled}}
 
 // KindOf names the kind of an indexing failure.
 func KindOf(err error) docs.Kind {
@@ -57,6 +57,21 @@ func KindOf(err error) docs.Kind {
 		}
 	}
 	return docs.KindOf(err)
+}
+
+// Retryable reports whether a document that failed may succeed on another
+// attempt: its failure came from the moment (a busy or full disk, a slow
+// machine, a cancelled run) rather than from the file, and it has failed
+// fewer than three times. Such documents are queued again by the next
+// Add of their file and the next Run.
+func Retryable(d index.Document) bool {
+	switch docs.Kind(d.ErrorKind) {
+	case docs.KindEncrypted, docs.KindCorrupt, docs.KindUnsupported, docs.KindNoText, docs.KindTooLarge:
+		return false
+	case KindCancelled:
+		return true // the person stopped it; adding it again means go on
+	}
+	return d.Attempts < 3
 }
 
 // ErrorOf is the sentinel error of a stored kind (nil if unknown), so
@@ -137,6 +152,10 @@ type Ingester struct {
 	total   int
 	counted map[int64]bool // documents counted in total since the queue was last empty
 	retries map[int64]int  // failed store writes per document, for backing off
+	// halted is why indexing stopped by itself: the library could not be
+	// written (a full disk). Resume, or the next run, tries again.
+	halted  error
+	owner   string // this ingester's name on its claims (see index.Claim)
 	started time.Time
 	// folders tells the watcher that a watched folder was added, so it
 	// follows it at once rather than at the next rescan.
@@ -186,7 +205,7 @@ func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(Event)) 
 		emit = func(Event) {}
 	}
 	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{},
-		counted: map[int64]bool{}, retries: map[int64]int{}, prepared: make(chan struct{}), folders: make(chan struct{}, 1)}
+		counted: map[int64]bool{}, retries: map[int64]int{}, prepared: make(chan struct{}), folders: make(chan struct{}, 1), owner: newOwner()}
 	in.idleCond = sync.NewCond(&in.mu)
 	if tc, ok := opts.Embedder.(TokenCounter); ok && in.opts.Chunk.Count == nil {
 		in.opts.Chunk.Count = tc.CountTokens
@@ -233,7 +252,12 @@ func ignored(name, rel string, isDir bool, patterns []string) bool {
 // Add queues files and whole folders (recursively) of a library and
 // records them as its sources. It returns how many files were queued
 // (unchanged, already indexed files are not). Work starts in Run.
-func (in *Ingester) Add(ctx context.Context, lib index.Library, watch bool, paths ...string) (int, error) {
+func (in *Ingester) Add(ctx context.Context, lib index.Library, watch bool, paths ...string) (n int, err error) {
+	defer func() {
+		if errors.Is(index.MarkFull(err), index.ErrFull) {
+			err = fmt.Errorf("%w: %w", ErrStorage, index.MarkFull(err))
+		}
+	}()
 	queued := 0
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
@@ -241,8 +265,12 @@ func (in *Ingester) Add(ctx context.Context, lib index.Library, watch bool, path
 			return queued, err
 		}
 		st, err := os.Stat(abs)
-		if err != nil {
-			return queued, fmt.Errorf("ingest: %w", err)
+		if err != nil || !st.IsDir() {
+			// A file given by path is checked as a walk would: a pipe or a
+			// device is refused at once, never opened.
+			if st, err = docs.Check(abs); err != nil {
+				return queued, err
+			}
 		}
 		if err := in.idx.AddSource(ctx, lib.ID, abs, watch && st.IsDir()); err != nil {
 			return queued, err
@@ -310,7 +338,7 @@ func (in *Ingester) walk(ctx context.Context, lib index.Library, root string, se
 }
 
 func (in *Ingester) enqueue(ctx context.Context, lib int64, path string, st fs.FileInfo) (int, error) {
-	d, changed, err := in.idx.Enqueue(ctx, lib, path, st.Size(), st.ModTime())
+	d, changed, err := in.idx.Enqueue(ctx, lib, path, st.Size(), st.ModTime(), func(d index.Document) bool { return !Retryable(d) })
 	if err != nil || !changed {
 		return 0, err
 	}
@@ -395,6 +423,8 @@ func (in *Ingester) Pause() {
 func (in *Ingester) Resume() {
 	in.mu.Lock()
 	in.paused = false
+	in.halted = nil
+	clear(in.retries)
 	in.mu.Unlock()
 	in.poke()
 }
@@ -423,7 +453,7 @@ func (in *Ingester) Cancel(ctx context.Context) error {
 			errs = append(errs, in.idx.SetStatus(ctx, d.ID, index.Ready, "", ""))
 			continue
 		}
-		errs = append(errs, in.idx.Fail(ctx, d.ID, "", "indexing was cancelled", string(KindCancelled)))
+		errs = append(errs, in.idx.Fail(ctx, d.ID, "", "", "indexing was cancelled", string(KindCancelled)))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("ingest: cancelling: %w", err)
@@ -505,13 +535,14 @@ func (in *Ingester) Run(ctx context.Context) error {
 // meanwhile). Errors are reported; the queue still runs.
 func (in *Ingester) prepare(ctx context.Context) error {
 	var errs []error
-	if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Parsing, index.Embedding}}); err != nil {
-		errs = append(errs, err)
-	} else {
-		for _, d := range ds {
-			errs = append(errs, in.idx.SetStatus(ctx, d.ID, index.Queued, "", ""))
-		}
-	}
+	// Claims of processes of this machine that are gone (a crash, a kill)
+	// are taken up at once; those of other machines when they expire.
+	_, err := in.idx.ReleaseOwners(ctx, ownerGone)
+	errs = append(errs, err)
+	// Failures of the moment (a full disk, a busy machine) get another
+	// attempt.
+	_, err = in.idx.RequeueFailed(ctx, Retryable)
+	errs = append(errs, err)
 	if in.opts.Embedder != nil {
 		model := in.opts.Embedder.Model()
 		if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Ready}}); err != nil {
@@ -558,9 +589,19 @@ func (in *Ingester) worker(ctx context.Context) {
 				continue
 			}
 		}
-		if err := in.process(ctx, d, epoch); err != nil && ctx.Err() == nil {
+		stop := in.keepClaim(ctx, d.ID)
+		err = in.process(ctx, d, epoch)
+		stop()
+		switch {
+		case ctx.Err() != nil:
+			// Stopped (the app closing, a settings change): give the
+			// document back now rather than when its claim expires.
+			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			in.idx.Release(rctx, d.ID, in.owner)
+			cancel()
+		case err != nil:
 			in.storeFailed(ctx, d, err)
-		} else {
+		default:
 			in.mu.Lock()
 			delete(in.retries, d.ID)
 			in.mu.Unlock()
@@ -569,25 +610,42 @@ func (in *Ingester) worker(ctx context.Context) {
 	}
 }
 
+// keepClaim renews the claim on a document while it is processed, and
+// returns the function that stops renewing.
+func (in *Ingester) keepClaim(ctx context.Context, id int64) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				in.idx.Renew(ctx, id, in.owner, lease)
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
 // storeFailed handles a document whose indexing could not be recorded:
 // it goes back to the queue and is tried again after a pause that grows
-// with each attempt; after the third it is marked failed with the store's
-// error. It never stays in an in-between status.
+// with each attempt. The store's errors are not the document's fault: on
+// the third failure indexing halts (a full disk), Wait returns the error,
+// and Resume or the next run tries again. A document never stays in an
+// in-between status: at worst its claim expires.
 func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause error) {
 	in.mu.Lock()
 	in.retries[d.ID]++
 	n := in.retries[d.ID]
 	in.mu.Unlock()
-	write := func() error {
-		if n >= 3 {
-			return in.idx.Fail(ctx, d.ID, "", "it could not be stored: "+cause.Error(), string(KindStorage))
-		}
-		return in.idx.SetStatus(ctx, d.ID, index.Queued, "", "")
-	}
 	// The write that failed may fail again for a moment (the database
 	// busy with another writer): retry it a few times.
-	for i := 0; i < 20 && ctx.Err() == nil; i++ {
-		if err := write(); err == nil {
+	for i := 0; i < 5 && ctx.Err() == nil; i++ {
+		if err := in.idx.Release(ctx, d.ID, in.owner); err == nil {
 			break
 		}
 		select {
@@ -595,45 +653,54 @@ func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause err
 		case <-time.After(time.Duration(i+1) * 100 * time.Millisecond):
 		}
 	}
-	if n >= 3 {
-		in.mu.Lock()
-		delete(in.retries, d.ID)
-		in.mu.Unlock()
-		in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Failed, Err: fmt.Errorf("%w: %w", ErrStorage, cause)})
+	if n < 3 {
+		time.AfterFunc(time.Duration(n)*time.Second, in.poke)
 		return
 	}
-	time.AfterFunc(time.Duration(n)*2*time.Second, in.poke)
+	err := fmt.Errorf("%w: %w", ErrStorage, index.MarkFull(cause))
+	in.mu.Lock()
+	in.halted = err
+	clear(in.retries)
+	in.mu.Unlock()
+	in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Queued, Err: err})
+	in.mu.Lock()
+	in.idleCond.Broadcast()
+	in.mu.Unlock()
 }
 
-// claim takes the next pending document no other worker holds; ok is
-// false when there is none (or the queue is paused).
+// claim takes the next pending document no worker (of this process or
+// another) holds; ok is false when there is none, or the queue is paused
+// or halted.
 func (in *Ingester) claim(ctx context.Context) (d index.Document, epoch int, ok bool, err error) {
 	in.mu.Lock()
-	paused, epoch, busy := in.paused, in.epoch, len(in.busy)
+	paused, epoch := in.paused || in.halted != nil, in.epoch
+	skip := make(map[int64]bool, len(in.busy))
+	for id := range in.busy {
+		skip[id] = true
+	}
 	in.mu.Unlock()
 	if paused {
 		return d, 0, false, nil
 	}
-	// Only as many rows as could be taken: the queue may hold thousands.
-	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}, Limit: busy + 1})
-	if err != nil {
-		return d, 0, false, err
+	d, ok, err = in.idx.Claim(ctx, in.owner, lease, skip)
+	if err != nil || ok {
+		if ok {
+			in.mu.Lock()
+			in.busy[d.ID] = true
+			in.mu.Unlock()
+			in.count(d.ID)
+		}
+		return d, epoch, ok, err
+	}
+	// Nothing to take. Documents other processes are indexing are not
+	// ours to take, but their end (or their owner's death) matters to
+	// Wait: look again when the first claim would expire, at most a
+	// second from now.
+	if n, first, err := in.idx.Claimed(ctx, in.owner); err == nil && n > 0 {
+		time.AfterFunc(min(time.Second, max(time.Until(first), 10*time.Millisecond)), in.poke)
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	for _, d := range ds {
-		if in.busy[d.ID] {
-			continue
-		}
-		// The list may predate another worker finishing this document:
-		// take it only if it is still waiting.
-		cur, err := in.idx.DocumentByID(ctx, d.ID)
-		if err != nil || (cur.Status != index.Queued && cur.Status != index.Stale) {
-			continue
-		}
-		in.busy[d.ID] = true
-		return cur, epoch, true, nil
-	}
 	if len(in.busy) == 0 {
 		if in.total > 0 {
 			go in.emit(Event{Kind: EventIdle})
@@ -676,6 +743,9 @@ func (in *Ingester) Wait(ctx context.Context) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for ctx.Err() == nil {
+		if in.halted != nil {
+			return in.halted
+		}
 		if in.total == 0 && len(in.busy) == 0 {
 			pending, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale, index.Parsing, index.Embedding}, Limit: 1})
 			if err != nil && ctx.Err() == nil {
@@ -695,10 +765,10 @@ func (in *Ingester) Wait(ctx context.Context) error {
 // again); a file that cannot be read or parsed is recorded as failed.
 func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) error {
 	in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Parsing})
-	data, err := os.ReadFile(d.Path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(d.Path); errors.Is(err, fs.ErrNotExist) {
 		return in.removeDoc(ctx, d)
 	}
+	data, err := docs.ReadFile(d.Path, docs.Options{})
 	fail := func(msg string, cause error) error {
 		if ctx.Err() != nil {
 			return nil // stopped: the document stays queued and resumes later
@@ -707,14 +777,14 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		if data != nil {
 			hash = hashOf(data)
 		}
-		if err := in.idx.Fail(ctx, d.ID, hash, msg, string(KindOf(cause))); err != nil {
+		if err := in.idx.Fail(ctx, d.ID, in.owner, hash, msg, string(KindOf(cause))); err != nil {
 			return fmt.Errorf("recording the failure of %s: %w", d.Path, err)
 		}
 		in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Failed, Err: cause})
 		return nil
 	}
 	if err != nil {
-		return fail("it cannot be read: "+err.Error(), fmt.Errorf("%w: %w", ErrUnreadable, err))
+		return fail(strings.TrimPrefix(err.Error(), d.Path+": "), err)
 	}
 	hash := hashOf(data)
 	model := ""
@@ -728,7 +798,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	// The same content as indexed before, with vectors of the same model:
 	// nothing to redo (a touched file, a restored backup).
 	if d.Hash == hash && d.Status == index.Stale && d.Model == model {
-		if err := in.idx.SetStatus(ctx, d.ID, index.Ready, "", ""); err != nil {
+		if err := in.idx.Advance(ctx, d.ID, in.owner, index.Ready); err != nil {
 			return err
 		}
 		return indexed()
@@ -738,7 +808,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		return err
 	}
 	if ok {
-		if err := in.idx.Replace(ctx, d.ID, index.Meta{Hash: hash, Format: orig.Format, Title: orig.Title, Language: orig.Language, Pages: orig.Pages, DuplicateOf: orig.ID}, nil, nil, ""); err != nil {
+		if err := in.idx.Replace(ctx, d.ID, index.Meta{Hash: hash, Format: orig.Format, Title: orig.Title, Language: orig.Language, Pages: orig.Pages, DuplicateOf: orig.ID, Owner: in.owner}, nil, nil, ""); err != nil {
 			return err
 		}
 		// The original may have been removed meanwhile (a rename is a
@@ -749,10 +819,10 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		}
 		return indexed()
 	}
-	if err := in.idx.SetStatus(ctx, d.ID, index.Parsing, "", ""); err != nil {
-		return err
-	}
-	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: in.opts.ParseTimeout, Password: in.takePassword(d.Path)})
+	// The time limit is meant for hostile files, not for a busy machine:
+	// a document that ran out of time before gets a longer one.
+	limit := in.opts.ParseTimeout * time.Duration(1+2*min(d.Attempts, 2))
+	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: limit, Password: in.takePassword(d.Path)})
 	if err != nil {
 		return fail(strings.TrimPrefix(err.Error(), d.Path+": "), err)
 	}
@@ -773,7 +843,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	}
 	var vectors [][]float32
 	if in.opts.Embedder != nil && len(texts) > 0 {
-		if err := in.idx.SetStatus(ctx, d.ID, index.Embedding, "", ""); err != nil {
+		if err := in.idx.Advance(ctx, d.ID, in.owner, index.Embedding); err != nil {
 			return err
 		}
 		in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Embedding})
@@ -784,10 +854,13 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	in.mu.Lock()
 	cancelled := epoch != in.epoch
 	in.mu.Unlock()
-	if cancelled || ctx.Err() != nil {
-		return nil
+	if ctx.Err() != nil {
+		return nil // the worker gives the document back
 	}
-	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages}
+	if cancelled {
+		return in.idx.Fail(ctx, d.ID, in.owner, "", "indexing was cancelled", string(KindCancelled))
+	}
+	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages, Owner: in.owner}
 	for i, sec := range chunk.Sections(doc) {
 		meta.Sections = append(meta.Sections, index.Section{Ord: i, Page: sec.Page, Heading: sec.Heading, Text: sec.Text})
 	}

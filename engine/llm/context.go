@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"time"
 	"unsafe"
@@ -58,6 +59,9 @@ func (m *Model) NewContext(opts ContextOptions) (*Context, error) {
 	if threads <= 0 {
 		threads = PhysicalCores()
 	}
+	// More threads than logical CPUs only make them wait for each other
+	// (and a mistyped 100000 would start that many).
+	threads = min(threads, runtime.NumCPU())
 	if err := m.checkKV(nCtx); err != nil {
 		m.release()
 		return nil, err

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/carrel-ai/carrel/internal/private"
+
 	"github.com/carrel-ai/carrel/engine/gguf"
 )
 
@@ -63,9 +65,9 @@ func (d *Downloader) Download(ctx context.Context, url, dest, sha string, progre
 	}
 	open := d.open
 	if open == nil {
-		open = func(name string, flag int) (io.WriteCloser, error) { return os.OpenFile(name, flag, 0o644) }
+		open = func(name string, flag int) (io.WriteCloser, error) { return os.OpenFile(name, flag, 0o600) }
 	}
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+	if err := private.Dir(filepath.Dir(dest)); err != nil {
 		return "", fmt.Errorf("models: %w", err)
 	}
 	part := dest + ".part"

@@ -69,7 +69,7 @@ func build(t *testing.T) (*index.Index, index.Library) {
 		"Heavy rain and a storm are expected this weekend.",
 		"東京の天気は雨です。",
 	} {
-		d, _, _ := idx.Enqueue(ctx, lib.ID, "/docs/"+string(rune('a'+i))+".txt", 1, time.Unix(int64(i), 0))
+		d, _, _ := idx.Enqueue(ctx, lib.ID, "/docs/"+string(rune('a'+i))+".txt", 1, time.Unix(int64(i), 0), nil)
 		vs, _ := emb.Embed(ctx, []string{text})
 		if err := idx.Replace(ctx, d.ID, index.Meta{Hash: text, Format: "text"}, []index.Chunk{{Text: text, Page: 1}}, vs, "topics"); err != nil {
 			t.Fatal(err)

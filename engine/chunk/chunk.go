@@ -130,11 +130,13 @@ func Split(doc *docs.Document, o Options) []Chunk {
 	var chunks []Chunk
 	l := layoutOf(doc)
 	for si, bd := range l.bounds {
-		var units []unit
+		p := packer{doc: doc, o: o}
 		for i := bd[0]; i < bd[1]; i++ {
-			units = append(units, splitBlock(i, doc.Blocks[i].Text, o)...)
+			for _, u := range splitBlock(i, doc.Blocks[i].Text, o) {
+				p.add(u)
+			}
 		}
-		for _, c := range pack(doc, units, o) {
+		for _, c := range p.finish() {
 			place(doc, &c, si, l)
 			chunks = append(chunks, c)
 		}
@@ -186,38 +188,43 @@ func sameSection(a, b docs.Block) bool {
 	return a.Heading == b.Heading
 }
 
-// pack fills chunks with units up to the size, starting each new chunk with
-// the last units of the previous one up to the overlap.
-func pack(doc *docs.Document, units []unit, o Options) []Chunk {
-	var chunks []Chunk
-	var cur []unit
-	tokens := 0
-	emit := func() {
-		if len(cur) == 0 {
-			return
-		}
-		chunks = append(chunks, build(doc, cur))
-	}
-	for _, u := range units {
-		if tokens+u.tokens > o.Size && len(cur) > 0 {
-			emit()
-			// Carry the tail of the chunk over as overlap.
-			var keep []unit
-			kept := 0
-			for i := len(cur) - 1; i >= 0; i-- {
-				if kept+cur[i].tokens > o.Overlap || kept+cur[i].tokens+u.tokens > o.Size {
-					break
-				}
-				kept += cur[i].tokens
-				keep = append([]unit{cur[i]}, keep...)
+// packer fills chunks with units up to the size, starting each new chunk
+// with the last units of the previous one up to the overlap. Units are fed
+// one block at a time, so a huge section never holds all its units at once.
+type packer struct {
+	doc    *docs.Document
+	o      Options
+	cur    []unit
+	tokens int
+	chunks []Chunk
+}
+
+func (p *packer) add(u unit) {
+	if p.tokens+u.tokens > p.o.Size && len(p.cur) > 0 {
+		p.chunks = append(p.chunks, build(p.doc, p.cur))
+		// Carry the tail of the chunk over as overlap.
+		first, kept := len(p.cur), 0
+		for i := len(p.cur) - 1; i >= 0; i-- {
+			if kept+p.cur[i].tokens > p.o.Overlap || kept+p.cur[i].tokens+u.tokens > p.o.Size {
+				break
 			}
-			cur, tokens = keep, kept
+			kept += p.cur[i].tokens
+			first = i
 		}
-		cur = append(cur, u)
-		tokens += u.tokens
+		p.cur = append(p.cur[:0:0], p.cur[first:]...)
+		p.tokens = kept
 	}
-	emit()
-	return chunks
+	p.cur = append(p.cur, u)
+	p.tokens += u.tokens
+}
+
+// finish emits the last chunk and returns them all.
+func (p *packer) finish() []Chunk {
+	if len(p.cur) > 0 {
+		p.chunks = append(p.chunks, build(p.doc, p.cur))
+		p.cur = nil
+	}
+	return p.chunks
 }
 
 // build makes a chunk of units, merging adjacent units of one block into

@@ -77,6 +77,7 @@ func splitParagraphs(text string) []string {
 const (
 	maxLine      = 64 << 10
 	maxParagraph = 256 << 10
+	maxColumns   = 4096 // columns a CSV header may name
 )
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
@@ -90,6 +91,13 @@ func parseCSV(ctx context.Context, d *Document, data []byte) error {
 		comma = '\t'
 	} else if strings.Count(firstLine(text), ";") > strings.Count(firstLine(text), ",") {
 		comma = ';'
+	}
+	// A table with an enormous first line (millions of cells) is no table
+	// a person reads: it is read as text, whose lines are cut to size,
+	// rather than held as millions of cells.
+	if first := firstLine(text); len(first) > maxLine || strings.Count(first, string(comma)) > maxColumns {
+		d.warnf("its first line is too long to be a table header; read as text")
+		return parseText(ctx, d, data)
 	}
 	r := csv.NewReader(strings.NewReader(text))
 	r.Comma = comma

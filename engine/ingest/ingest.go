@@ -59,6 +59,11 @@ func KindOf(err error) docs.Kind {
 	return docs.KindOf(err)
 }
 
+// largeFile is the size above which files are indexed one at a time: the
+// peak memory of indexing is about ten times the largest file in hand
+// (README, "Reliability").
+const largeFile = 8 << 20
+
 // Retryable reports whether a document that failed may succeed on another
 // attempt: its failure came from the moment (a busy or full disk, a slow
 // machine, a cancelled run) rather than from the file, and it has failed
@@ -157,6 +162,7 @@ type Ingester struct {
 	halted  error
 	owner   string // this ingester's name on its claims (see index.Claim)
 	started time.Time
+	large   chan struct{} // held while a large file is indexed (see largeFile)
 	// folders tells the watcher that a watched folder was added, so it
 	// follows it at once rather than at the next rescan.
 	folders  chan struct{}
@@ -205,7 +211,7 @@ func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(Event)) 
 		emit = func(Event) {}
 	}
 	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{},
-		counted: map[int64]bool{}, retries: map[int64]int{}, prepared: make(chan struct{}), folders: make(chan struct{}, 1), owner: newOwner()}
+		counted: map[int64]bool{}, retries: map[int64]int{}, prepared: make(chan struct{}), folders: make(chan struct{}, 1), owner: newOwner(), large: make(chan struct{}, 1)}
 	in.idleCond = sync.NewCond(&in.mu)
 	if tc, ok := opts.Embedder.(TokenCounter); ok && in.opts.Chunk.Count == nil {
 		in.opts.Chunk.Count = tc.CountTokens
@@ -765,8 +771,19 @@ func (in *Ingester) Wait(ctx context.Context) error {
 // again); a file that cannot be read or parsed is recorded as failed.
 func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) error {
 	in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Parsing})
-	if _, err := os.Lstat(d.Path); errors.Is(err, fs.ErrNotExist) {
+	st, err := os.Lstat(d.Path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return in.removeDoc(ctx, d)
+	}
+	// A large file takes many times its size in memory while it is parsed,
+	// cut and stored: one at a time, so that two at once never add up.
+	if err == nil && st.Size() > largeFile {
+		select {
+		case in.large <- struct{}{}:
+			defer func() { <-in.large }()
+		case <-ctx.Done():
+			return nil
+		}
 	}
 	data, err := docs.ReadFile(d.Path, docs.Options{})
 	fail := func(msg string, cause error) error {

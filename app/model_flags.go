@@ -23,6 +23,7 @@ type modelFlags struct {
 	batch     int
 	lora      string
 	loraScale float64
+	poll      int
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -34,6 +35,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&m.batch, "batch", 0, "prompt tokens evaluated per step (0: 512)")
 	fs.StringVar(&m.lora, "lora", "", "LoRA adapter `file` (GGUF) to apply")
 	fs.Float64Var(&m.loraScale, "lora-scale", 1, "strength of the LoRA adapter")
+	fs.IntVar(&m.poll, "poll", 0, "how eagerly idle CPU threads wait for work: 1 to 100 (spin), -1 none (0: the default)")
 }
 
 func (m *modelFlags) validate() error {
@@ -42,6 +44,8 @@ func (m *modelFlags) validate() error {
 		return usagef("--model FILE is required (a GGUF model file)")
 	case m.threads < 0 || m.threads > runtime.NumCPU():
 		return usagef("--threads must be 0 (one per physical core) to %d, the processors of this computer", runtime.NumCPU())
+	case m.poll < -1 || m.poll > 100:
+		return usagef("--poll must be -1 (none) to 100")
 	case m.ctxSize < 0 || m.batch < 0 || m.gpuLayers < 0:
 		return usagef("--ctx, --batch and --gpu-layers must be 0 or more")
 	}
@@ -68,7 +72,7 @@ func (m *modelFlags) open(ctx context.Context, stderr io.Writer) (c *llm.Context
 	if err != nil {
 		return nil, nil, explain(err)
 	}
-	c, err = model.NewContext(llm.ContextOptions{ContextSize: m.ctxSize, BatchSize: m.batch, Threads: m.threads})
+	c, err = model.NewContext(llm.ContextOptions{ContextSize: m.ctxSize, BatchSize: m.batch, Threads: m.threads, Poll: m.poll})
 	if err != nil {
 		model.Close()
 		return nil, nil, explain(err)

@@ -699,3 +699,53 @@ func TestChatWithCallersHistory(t *testing.T) {
 		t.Errorf("the history was not sent: %d prompt tokens with it, %d without", r1.PromptTokens, r2.PromptTokens)
 	}
 }
+
+// A watching engine (the app, or "carrel watch") and another one adding
+// the same folder ("carrel add" in a terminal) share the library: every
+// file is indexed exactly once, and both finish.
+func TestWatchAndAddTogether(t *testing.T) {
+	for round := 0; round < 3; round++ {
+		data, dir := t.TempDir(), t.TempDir()
+		watcher, err := engine.Open(context.Background(), engine.Options{DataDir: data, Workers: 2, Rescan: time.Hour, NoChatModel: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		if _, err := watcher.Add(ctx, "", true, dir); err != nil {
+			t.Fatal(err)
+		}
+		const files = 80
+		for i := 0; i < files; i++ {
+			os.WriteFile(filepath.Join(dir, fmt.Sprintf("n%02d.md", i)), []byte(fmt.Sprintf("# Note %d\n\nThe kestrel number %d hovered.", i, i)), 0o600)
+		}
+		adder, err := engine.Open(ctx, engine.Options{DataDir: data, NoWatch: true, Workers: 2, NoChatModel: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := adder.Add(ctx, "", false, dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := adder.WaitIndexed(ctx); err != nil {
+			t.Fatalf("round %d: the adder: %v", round, err)
+		}
+		if err := watcher.WaitIndexed(ctx); err != nil {
+			t.Fatalf("round %d: the watcher: %v", round, err)
+		}
+		ds, err := adder.Documents(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ready := 0
+		for _, d := range ds {
+			if d.Status == engine.Ready && d.Chunks == 1 {
+				ready++
+			}
+		}
+		if len(ds) != files || ready != files {
+			t.Errorf("round %d: %d documents, %d ready with one passage, want %d", round, len(ds), ready, files)
+		}
+		adder.Close()
+		watcher.Close()
+		cancel()
+	}
+}

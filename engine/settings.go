@@ -24,7 +24,8 @@ type Settings struct {
 	EmbedModel string `toml:"embed_model"`
 	// CPUOnly keeps models off the GPU.
 	CPUOnly bool `toml:"cpu_only"`
-	// Threads for generation; 0 means the number of physical cores.
+	// Threads for generation; 0 means automatic: one per physical core,
+	// fewer while other programs keep the cores busy.
 	Threads int `toml:"threads"`
 	// ContextSize is the chat model's window in tokens; 0 means the
 	// model's trained length, at most 8192.

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "bridge.h"
+#include "ggml-cpu.h"
 #include "_cgo_export.h"
 
 // next_random is a small portable generator (rand_r is POSIX only, and
@@ -56,6 +57,22 @@ int carrel_features(ggml_backend_reg_t reg, char *buf, int len) {
 		n += w;
 	}
 	return n;
+}
+
+struct ggml_threadpool *carrel_threadpool(struct llama_context *ctx, int n_threads, int poll) {
+	struct ggml_threadpool_params p = ggml_threadpool_params_default(n_threads);
+	p.poll = (uint32_t)poll;
+	struct ggml_threadpool *tp = ggml_threadpool_new(&p);
+	if (tp) {
+		llama_attach_threadpool(ctx, tp, NULL);
+	}
+	return tp;
+}
+
+void carrel_threadpool_free(struct ggml_threadpool *tp) {
+	if (tp) {
+		ggml_threadpool_free(tp);
+	}
 }
 
 // carrel_bench_native times one repetition of llama-bench's two tests with

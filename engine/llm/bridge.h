@@ -25,6 +25,13 @@ void carrel_batch_set(struct llama_batch *b, int i, llama_token tok, llama_pos p
 // carrel_features lists a backend's build features as "name=value;" pairs.
 int carrel_features(ggml_backend_reg_t reg, char *buf, int len);
 
+// carrel_threadpool makes a CPU threadpool of n_threads whose idle
+// threads busy-wait at poll (0: sleep at once, 100: spin), attaches it to
+// ctx for generation and prompt reading, and returns it (NULL when it
+// could not be made; ctx then keeps ggml's own per-call threads).
+struct ggml_threadpool *carrel_threadpool(struct llama_context *ctx, int n_threads, int poll);
+void carrel_threadpool_free(struct ggml_threadpool *tp);
+
 int carrel_bench_native(struct llama_context *ctx, int n_prompt, int n_gen, int n_batch, unsigned seed, double *pp_ns, double *tg_ns);
 
 #endif

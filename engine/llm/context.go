@@ -34,7 +34,37 @@ type Context struct {
 	flags    *C.carrel_flags
 	cached   []C.llama_token // the tokens held in the KV cache, in order
 	adapters map[*Adapter]float32
-	closed   bool
+	tp       *C.struct_ggml_threadpool // the CPU threads, freed after the context
+	// auto: the thread count was left to Carrel; each call then uses as
+	// many as the CPUs other programs leave free (active), at most threads.
+	auto   bool
+	active int
+	closed bool
+}
+
+// fitThreads sets the threads of the next call to the CPUs other programs
+// leave free, when the count is automatic: on a busy machine a thread that
+// is not scheduled holds every other at each step, so fewer threads run
+// faster (measured: README, "Reliability"). Call with x.mu held.
+func (x *Context) fitThreads() {
+	if !x.auto || x.threads <= 1 {
+		return
+	}
+	n := x.threads
+	if free, ok := freeCPUs(50 * time.Millisecond); ok {
+		n = min(x.threads, max(1, int(free+0.5)))
+	}
+	if n != x.active {
+		C.llama_set_n_threads(x.c, C.int32_t(n), C.int32_t(n))
+		x.active = n
+	}
+}
+
+// ActiveThreads is the number of threads the last call used.
+func (x *Context) ActiveThreads() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.active
 }
 
 // NewContext creates a generation context on the model.
@@ -55,8 +85,8 @@ func (m *Model) NewContext(opts ContextOptions) (*Context, error) {
 		nBatch = 512
 	}
 	nBatch = min(nBatch, nCtx)
-	threads := opts.Threads
-	if threads <= 0 {
+	threads, auto := opts.Threads, opts.Threads <= 0
+	if auto {
 		threads = PhysicalCores()
 	}
 	// More threads than logical CPUs only make them wait for each other
@@ -79,7 +109,18 @@ func (m *Model) NewContext(opts ContextOptions) (*Context, error) {
 		m.release()
 		return nil, err
 	}
-	x := &Context{m: m, c: c, nBatch: nBatch, nCtx: int(C.llama_n_ctx(c)), threads: threads, adapters: map[*Adapter]float32{}}
+	x := &Context{m: m, c: c, nBatch: nBatch, nCtx: int(C.llama_n_ctx(c)), threads: threads, auto: auto, active: threads, adapters: map[*Adapter]float32{}}
+	// One threadpool for the context's life, as llama-bench attaches one
+	// (without it ggml starts and joins threads for every decode), with
+	// the chosen polling level.
+	poll := opts.Poll
+	switch {
+	case poll == 0:
+		poll = DefaultPoll
+	case poll < 0:
+		poll = 0
+	}
+	x.tp = C.carrel_threadpool(c, C.int(threads), C.int(min(poll, 100)))
 	x.batch = C.llama_batch_init(C.int32_t(nBatch), 0, 1)
 	x.flags = (*C.carrel_flags)(C.calloc(1, C.size_t(unsafe.Sizeof(C.carrel_flags{}))))
 	C.llama_set_abort_callback(c, C.ggml_abort_callback(C.carrel_abort_cb), unsafe.Pointer(x.flags))
@@ -152,6 +193,7 @@ func (x *Context) Close() error {
 	}
 	C.llama_batch_free(x.batch)
 	C.llama_free(x.c)
+	C.carrel_threadpool_free(x.tp)
 	C.free(unsafe.Pointer(x.flags))
 	x.c, x.closed = nil, true
 	x.m.release()
@@ -237,6 +279,7 @@ func (x *Context) Generate(ctx context.Context, prompt string, opts GenerateOpti
 	if x.closed {
 		return st, ErrClosed
 	}
+	x.fitThreads()
 	toks := x.m.tokenize(prompt, true)
 	st.PromptTokens = len(toks)
 	if len(toks) == 0 {
@@ -478,10 +521,11 @@ func (x *Context) BenchNative(ctx context.Context, pp, tg, reps int) (BenchResul
 func (x *Context) bench(ctx context.Context, pp, tg, reps int, rep func(seed uint) (ppTime, tgTime time.Duration, err error)) (BenchResult, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	r := BenchResult{PromptTokens: pp, GenTokens: tg, Reps: reps, Threads: x.threads, Backend: x.m.placement.Backend}
 	if x.closed {
-		return r, ErrClosed
+		return BenchResult{}, ErrClosed
 	}
+	x.fitThreads()
+	r := BenchResult{PromptTokens: pp, GenTokens: tg, Reps: reps, Threads: x.active, Backend: x.m.placement.Backend}
 	if pp+tg >= x.nCtx {
 		return r, fmt.Errorf("%w: pp%d + tg%d needs a context over %d tokens", ErrContextFull, pp, tg, x.nCtx)
 	}

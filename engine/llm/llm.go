@@ -107,11 +107,21 @@ type ContextOptions struct {
 	ContextSize int
 	// BatchSize is how many prompt tokens are evaluated per step; 0 means 512.
 	BatchSize int
-	// Threads for generation; 0 means the number of physical cores.
+	// Threads for generation; 0 means automatic: one per physical core,
+	// and at each call no more than the CPUs other programs leave free.
 	Threads int
 	// FlashAttention defaults to automatic.
 	FlashAttention FlashAttention
+	// Poll is how eagerly idle CPU threads wait for the next piece of
+	// work, as ggml's polling level: 1 to 100 (spin); 0 means DefaultPoll;
+	// a negative value means none (sleep at once). Spinning saves a wake-up
+	// on an idle machine and wastes the time slices of a busy one.
+	Poll int
 }
+
+// DefaultPoll is the polling level of CPU threads when ContextOptions.Poll
+// is 0 (see the README's reliability section for how it was chosen).
+const DefaultPoll = 50
 
 // Sampling controls how the next token is chosen.
 type Sampling struct {

@@ -57,6 +57,11 @@ type AskOptions struct {
 	Formats []string
 	// NoSave does not record the exchange in a conversation.
 	NoSave bool
+	// History, when set, is the conversation so far as the caller keeps
+	// it (an API client): pairs of user questions and assistant answers,
+	// used to make a follow-up question standalone. It is ignored when
+	// Conversation names a saved conversation.
+	History []ChatMessage
 }
 
 // Ask answers a question from the library, streaming the answer to emit
@@ -93,6 +98,9 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 		conv = e.chats.New(libName)
 	}
 	history := conv.History()
+	if o.Conversation == "" && len(o.History) > 0 {
+		history = turnsOf(o.History)
+	}
 	cfg := rag.Config{SystemPrompt: set.SystemPrompt, Sources: set.Sources, AnswerTokens: set.AnswerTokens,
 		Temperature: set.Temperature, Seed: rand.Int64N(1 << 31)}
 	cfg.Search.Filter = filter
@@ -257,4 +265,17 @@ func (e *Engine) placed(ctx context.Context, s Source) (index.Section, bool, err
 func sameWords(a, b string) bool {
 	fa, fb := strings.Fields(a), strings.Fields(b)
 	return slices.Equal(fa, fb)
+}
+
+// turnsOf pairs a caller's messages into question-and-answer turns; system
+// messages and an unanswered question are left out.
+func turnsOf(msgs []ChatMessage) []rag.Turn {
+	var out []rag.Turn
+	for i := 0; i+1 < len(msgs); i++ {
+		if msgs[i].Role == "user" && msgs[i+1].Role == "assistant" {
+			out = append(out, rag.Turn{Question: msgs[i].Content, Answer: msgs[i+1].Content})
+			i++
+		}
+	}
+	return out
 }

@@ -106,3 +106,24 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason), Model: cm.m.Info().Name}
 	return reply, err
 }
+
+// ErrNoEmbedModel means embeddings were asked with no embedding model set.
+var ErrNoEmbedModel = errors.New("engine: no embedding model is set")
+
+// Embed returns one unit vector per text from the embedding model of the
+// settings, and the model's name.
+func (e *Engine) Embed(ctx context.Context, texts []string) ([][]float32, string, error) {
+	if _, err := e.ingester(); err != nil {
+		return nil, "", err
+	}
+	e.prevMu.RLock() // a model being replaced is closed only after this
+	defer e.prevMu.RUnlock()
+	e.mu.Lock()
+	emb := e.emb
+	e.mu.Unlock()
+	if emb == nil {
+		return nil, "", ErrNoEmbedModel
+	}
+	vs, err := emb.Embed(ctx, texts)
+	return vs, emb.Model(), err
+}

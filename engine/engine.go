@@ -247,9 +247,11 @@ func (e *Engine) Close() error {
 	e.stop()
 	end()
 	e.model.close()
+	e.prevMu.Lock() // searches and embeddings in progress end first
 	e.mu.Lock()
 	e.closeEmbedder()
 	e.mu.Unlock()
+	e.prevMu.Unlock()
 	e.parser.Close()
 	e.events.close()
 	return e.idx.Close()

@@ -181,6 +181,8 @@ type Timings struct {
 	TotalMS      float64 `json:"total_ms"`
 	PromptTokens int     `json:"prompt_tokens,omitempty"`
 	CachedTokens int     `json:"cached_tokens,omitempty"` // of the prompt, reused from the KV cache
+	// GeneratedTokens is the answer's length in tokens.
+	GeneratedTokens int `json:"generated_tokens,omitempty"`
 }
 
 // ModelRecord names the model of an answer.
@@ -391,7 +393,7 @@ func generate(ctx context.Context, m Model, a *Answer, cfg Config, msgs []Messag
 		a.Timings.FirstTokenMS = ms(st.FirstToken) + a.Timings.RetrieveMS
 	}
 	a.Timings.TokensPerS = st.TokensPerSecond
-	a.Timings.PromptTokens, a.Timings.CachedTokens = st.PromptTokens, st.CachedTokens
+	a.Timings.PromptTokens, a.Timings.CachedTokens, a.Timings.GeneratedTokens = st.PromptTokens, st.CachedTokens, st.GeneratedTokens
 	a.Timings.TotalMS = ms(time.Since(start)) + a.Timings.RetrieveMS
 	if err != nil {
 		return fmt.Errorf("rag: generating: %w", err)

@@ -1,0 +1,454 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine"
+)
+
+// LibraryPrefix names the library models: "carrel/My Library" answers
+// from that library, grounded and cited.
+const LibraryPrefix = "carrel/"
+
+// The OpenAI wire types, as clients send and expect them.
+type (
+	errorBody struct {
+		Error struct {
+			Message string  `json:"message"`
+			Type    string  `json:"type"`
+			Param   *string `json:"param"`
+			Code    string  `json:"code"`
+		} `json:"error"`
+	}
+	modelEntry struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Created int64  `json:"created"`
+		OwnedBy string `json:"owned_by"`
+	}
+	message struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	}
+	chatRequest struct {
+		Model               string          `json:"model"`
+		Messages            []message       `json:"messages"`
+		Stream              bool            `json:"stream"`
+		MaxTokens           int             `json:"max_tokens"`
+		MaxCompletionTokens int             `json:"max_completion_tokens"`
+		Temperature         *float64        `json:"temperature"`
+		Seed                *int64          `json:"seed"`
+		Stop                json.RawMessage `json:"stop"`
+	}
+	choice struct {
+		Index        int          `json:"index"`
+		Message      *chatMessage `json:"message,omitempty"`
+		Delta        *chatMessage `json:"delta,omitempty"`
+		FinishReason *string      `json:"finish_reason"`
+	}
+	chatMessage struct {
+		Role    string `json:"role,omitempty"`
+		Content string `json:"content"`
+	}
+	usage struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+		TotalTokens      int `json:"total_tokens"`
+	}
+	chatResponse struct {
+		ID      string   `json:"id"`
+		Object  string   `json:"object"`
+		Created int64    `json:"created"`
+		Model   string   `json:"model"`
+		Choices []choice `json:"choices"`
+		Usage   *usage   `json:"usage,omitempty"`
+		// Carrel is the extension field of a library model's answer: its
+		// sources and citations, so a client can show where it comes from.
+		Carrel *Grounding `json:"carrel,omitempty"`
+	}
+	embeddingRequest struct {
+		Model string          `json:"model"`
+		Input json.RawMessage `json:"input"`
+	}
+	embeddingData struct {
+		Object    string    `json:"object"`
+		Index     int       `json:"index"`
+		Embedding []float32 `json:"embedding"`
+	}
+)
+
+// Grounding is what a library model's answer rests on: the "carrel" field
+// of its response (and of the last chunk of a stream).
+type Grounding struct {
+	Library string `json:"library"`
+	// Outcome: answered, not_found (the documents do not hold it),
+	// retrieval_only (no chat model: the passages alone), ungrounded.
+	Outcome   string     `json:"outcome"`
+	Citations []Citation `json:"citations"`
+	Sources   []Citation `json:"sources"`
+}
+
+// Citation is a passage an answer cites or was given.
+type Citation struct {
+	N         int     `json:"n"`
+	Path      string  `json:"path"`
+	Page      int     `json:"page,omitempty"`
+	Heading   string  `json:"heading,omitempty"`
+	Text      string  `json:"text"`
+	Score     float64 `json:"score"`
+	Supported *bool   `json:"supported,omitempty"`
+}
+
+func apiError(w http.ResponseWriter, status int, typ, code, msg string) {
+	var b errorBody
+	b.Error.Message, b.Error.Type, b.Error.Code = msg, typ, code
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(b)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+// chatModelID names the chat model as the API lists it.
+func chatModelID(st engine.ModelStatus) string {
+	if st.Path == "" {
+		return ""
+	}
+	return strings.TrimSuffix(filepath.Base(st.Path), filepath.Ext(st.Path))
+}
+
+func (s *Server) models(w http.ResponseWriter, r *http.Request) {
+	now := time.Now().Unix()
+	data := []modelEntry{}
+	if id := chatModelID(s.eng.ChatModel()); id != "" {
+		data = append(data, modelEntry{ID: id, Object: "model", Created: now, OwnedBy: "carrel"})
+	}
+	if p := s.eng.Settings().EmbedModel; p != "" {
+		data = append(data, modelEntry{ID: strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), Object: "model", Created: now, OwnedBy: "carrel"})
+	}
+	libs, err := s.eng.Libraries(r.Context())
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, "server_error", "libraries", engine.Describe(err))
+		return
+	}
+	for _, l := range libs {
+		data = append(data, modelEntry{ID: LibraryPrefix + l.Name, Object: "model", Created: now, OwnedBy: "carrel"})
+	}
+	writeJSON(w, map[string]any{"object": "list", "data": data})
+}
+
+// text flattens a message's content: a string, or an array of parts whose
+// text parts are joined.
+func (m message) text() (string, error) {
+	var s string
+	if err := json.Unmarshal(m.Content, &s); err == nil {
+		return s, nil
+	}
+	var parts []struct {
+		Type string `json:"type"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(m.Content, &parts); err != nil {
+		return "", fmt.Errorf("the content of a %s message is neither text nor a list of parts", m.Role)
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		if p.Type == "text" {
+			b.WriteString(p.Text)
+		}
+	}
+	return b.String(), nil
+}
+
+// stops reads "stop": a string or a list of strings.
+func stops(raw json.RawMessage) ([]string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var one string
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []string{one}, nil
+	}
+	var many []string
+	if err := json.Unmarshal(raw, &many); err != nil {
+		return nil, errors.New(`"stop" must be a string or a list of strings`)
+	}
+	return many, nil
+}
+
+func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
+	var req chatRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		status := http.StatusBadRequest
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		apiError(w, status, "invalid_request_error", "invalid_body", "the request body is not a chat completion request: "+err.Error())
+		return
+	}
+	if len(req.Messages) == 0 {
+		apiError(w, http.StatusBadRequest, "invalid_request_error", "messages", `"messages" must hold at least one message`)
+		return
+	}
+	msgs := make([]engine.ChatMessage, 0, len(req.Messages))
+	for _, m := range req.Messages {
+		t, err := m.text()
+		if err != nil {
+			apiError(w, http.StatusBadRequest, "invalid_request_error", "messages", err.Error())
+			return
+		}
+		role := m.Role
+		if role == "developer" {
+			role = "system"
+		}
+		if role != "system" && role != "user" && role != "assistant" {
+			apiError(w, http.StatusBadRequest, "invalid_request_error", "messages", fmt.Sprintf("role %q is not supported (system, user, assistant)", m.Role))
+			return
+		}
+		msgs = append(msgs, engine.ChatMessage{Role: role, Content: t})
+	}
+	stop, err := stops(req.Stop)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_request_error", "stop", err.Error())
+		return
+	}
+	maxTokens := req.MaxCompletionTokens
+	if maxTokens == 0 {
+		maxTokens = req.MaxTokens
+	}
+	st := s.eng.ChatModel()
+	if maxTokens < 0 || (st.Info.ContextLength > 0 && maxTokens > st.Info.ContextLength) {
+		apiError(w, http.StatusBadRequest, "invalid_request_error", "max_tokens", fmt.Sprintf("max_tokens must be 0 to %d, the model's context", st.Info.ContextLength))
+		return
+	}
+	library, grounded := strings.CutPrefix(req.Model, LibraryPrefix)
+	if req.Model == "carrel" {
+		library, grounded = s.opts.Library, true
+	}
+	if !grounded && req.Model != "" && req.Model != chatModelID(st) {
+		apiError(w, http.StatusNotFound, "invalid_request_error", "model_not_found", fmt.Sprintf("no model %q: GET /v1/models lists them", req.Model))
+		return
+	}
+	release, status := s.acquire(r.Context())
+	switch status {
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", "5")
+		apiError(w, status, "rate_limit_error", "busy", "the model is busy and the queue of waiting requests is full: try again shortly")
+		return
+	case 499:
+		return // the client went away while waiting
+	}
+	defer release()
+	resp := &stream{w: w, on: req.Stream, id: fmt.Sprintf("chatcmpl-%d", time.Now().UnixNano()), model: req.Model, created: time.Now().Unix()}
+	if resp.model == "" {
+		resp.model = chatModelID(st)
+	}
+	if grounded {
+		s.answer(r.Context(), resp, library, msgs)
+		return
+	}
+	o := engine.ChatOptions{MaxTokens: maxTokens, Temperature: req.Temperature, Seed: req.Seed, Stop: stop}
+	reply, err := s.eng.Chat(r.Context(), msgs, o, resp.delta)
+	if err != nil && reply == nil {
+		resp.fail(err)
+		return
+	}
+	if r.Context().Err() != nil {
+		return // disconnected: generation stopped with the request's context
+	}
+	resp.finish(finishReason(reply.Stop), reply.Text, &usage{reply.PromptTokens, reply.GeneratedTokens, reply.PromptTokens + reply.GeneratedTokens}, nil)
+}
+
+// answer gives the library's grounded answer to the last user message,
+// the earlier messages as its history.
+func (s *Server) answer(ctx context.Context, resp *stream, library string, msgs []engine.ChatMessage) {
+	last := len(msgs) - 1
+	for last >= 0 && msgs[last].Role != "user" {
+		last--
+	}
+	if last < 0 {
+		resp.fail(fmt.Errorf("%w: no user message to answer", errBadRequest))
+		return
+	}
+	a, err := s.eng.Ask(ctx, msgs[last].Content, engine.AskOptions{Library: library, History: msgs[:last], NoSave: true}, func(d engine.Delta) error {
+		return resp.delta(d.Text)
+	})
+	if ctx.Err() != nil {
+		return // disconnected: the answer stopped with the request's context
+	}
+	if a == nil || err != nil {
+		resp.fail(err)
+		return
+	}
+	g := &Grounding{Library: a.Library, Outcome: string(a.Outcome), Citations: []Citation{}, Sources: []Citation{}}
+	for _, c := range a.Citations {
+		sup := c.Supported
+		g.Citations = append(g.Citations, Citation{N: c.N, Path: c.Path, Page: c.Page, Heading: c.Heading, Text: c.Text, Score: c.Score, Supported: &sup})
+	}
+	src := a.Sources
+	if len(src) == 0 {
+		src = a.Related
+	}
+	for _, c := range src {
+		g.Sources = append(g.Sources, Citation{N: c.N, Path: c.Path, Page: c.Page, Heading: c.Heading, Text: c.Text, Score: c.Score})
+	}
+	u := &usage{a.Timings.PromptTokens, a.Timings.GeneratedTokens, a.Timings.PromptTokens + a.Timings.GeneratedTokens}
+	resp.finish(finishReason(a.Stop), a.Text, u, g)
+}
+
+var errBadRequest = errors.New("bad request")
+
+func finishReason(stop string) string {
+	if stop == "length" {
+		return "length"
+	}
+	return "stop"
+}
+
+// stream writes a chat completion, as one JSON object or as server-sent
+// events ending in "data: [DONE]".
+type stream struct {
+	w       http.ResponseWriter
+	on      bool
+	started bool
+	id      string
+	model   string
+	created int64
+}
+
+func (st *stream) chunk(c choice, g *Grounding, u *usage) error {
+	b, _ := json.Marshal(chatResponse{ID: st.id, Object: "chat.completion.chunk", Created: st.created, Model: st.model, Choices: []choice{c}, Carrel: g, Usage: u})
+	if _, err := fmt.Fprintf(st.w, "data: %s\n\n", b); err != nil {
+		return err
+	}
+	if f, ok := st.w.(http.Flusher); ok {
+		f.Flush()
+	}
+	return nil
+}
+
+func (st *stream) begin() error {
+	if st.started || !st.on {
+		return nil
+	}
+	st.started = true
+	st.w.Header().Set("Content-Type", "text/event-stream")
+	st.w.Header().Set("Cache-Control", "no-cache")
+	return st.chunk(choice{Delta: &chatMessage{Role: "assistant", Content: ""}}, nil, nil)
+}
+
+// delta streams a piece of the reply (nothing when not streaming).
+func (st *stream) delta(text string) error {
+	if !st.on || text == "" {
+		return nil
+	}
+	if err := st.begin(); err != nil {
+		return err
+	}
+	return st.chunk(choice{Delta: &chatMessage{Content: text}}, nil, nil)
+}
+
+func (st *stream) finish(reason, text string, u *usage, g *Grounding) {
+	if !st.on {
+		writeJSON(st.w, chatResponse{ID: st.id, Object: "chat.completion", Created: st.created, Model: st.model,
+			Choices: []choice{{Message: &chatMessage{Role: "assistant", Content: text}, FinishReason: &reason}}, Usage: u, Carrel: g})
+		return
+	}
+	if st.begin() != nil {
+		return
+	}
+	st.chunk(choice{Delta: &chatMessage{}, FinishReason: &reason}, g, u)
+	fmt.Fprint(st.w, "data: [DONE]\n\n")
+	if f, ok := st.w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// fail reports an error: in the OpenAI shape before anything was sent, as
+// an error event on a stream already begun.
+func (st *stream) fail(err error) {
+	status, typ, code := http.StatusInternalServerError, "server_error", "internal"
+	switch {
+	case errors.Is(err, errBadRequest), errors.Is(err, engine.ErrEmptyQuestion), errors.Is(err, engine.ErrQuestionTooLong):
+		status, typ, code = http.StatusBadRequest, "invalid_request_error", "invalid_request"
+	case errors.Is(err, engine.ErrNoLibrary):
+		status, typ, code = http.StatusNotFound, "invalid_request_error", "model_not_found"
+	case errors.Is(err, engine.ErrNoChatModel):
+		status, typ, code = http.StatusServiceUnavailable, "server_error", "no_model"
+	case errors.Is(err, context.Canceled):
+		return
+	}
+	if st.started {
+		var b errorBody
+		b.Error.Message, b.Error.Type, b.Error.Code = engine.Describe(err), typ, code
+		j, _ := json.Marshal(b)
+		fmt.Fprintf(st.w, "data: %s\n\ndata: [DONE]\n\n", j)
+		return
+	}
+	apiError(st.w, status, typ, code, engine.Describe(err))
+}
+
+func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
+	var req embeddingRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		status := http.StatusBadRequest
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		apiError(w, status, "invalid_request_error", "invalid_body", "the request body is not an embeddings request: "+err.Error())
+		return
+	}
+	var texts []string
+	var one string
+	if err := json.Unmarshal(req.Input, &one); err == nil {
+		texts = []string{one}
+	} else if err := json.Unmarshal(req.Input, &texts); err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_request_error", "input", `"input" must be a string or a list of strings (token arrays are not accepted)`)
+		return
+	}
+	if len(texts) == 0 || len(texts) > 2048 {
+		apiError(w, http.StatusBadRequest, "invalid_request_error", "input", `"input" must hold 1 to 2048 texts`)
+		return
+	}
+	release, status := s.acquire(r.Context())
+	switch status {
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", "5")
+		apiError(w, status, "rate_limit_error", "busy", "the queue of waiting requests is full: try again shortly")
+		return
+	case 499:
+		return
+	}
+	defer release()
+	vs, model, err := s.eng.Embed(r.Context(), texts)
+	if errors.Is(err, engine.ErrNoEmbedModel) {
+		apiError(w, http.StatusServiceUnavailable, "server_error", "no_model", "no embedding model is set in Carrel's settings")
+		return
+	}
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, "server_error", "embedding", engine.Describe(err))
+		return
+	}
+	data := make([]embeddingData, len(vs))
+	tokens := 0
+	for i, v := range vs {
+		data[i] = embeddingData{Object: "embedding", Index: i, Embedding: v}
+		tokens += len(strings.Fields(texts[i]))
+	}
+	if req.Model != "" {
+		model = req.Model
+	}
+	writeJSON(w, map[string]any{"object": "list", "data": data, "model": model, "usage": map[string]int{"prompt_tokens": tokens, "total_tokens": tokens}})
+}

@@ -61,6 +61,11 @@ func library(t *testing.T) *engine.Engine {
 	if err := e.WaitIndexed(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Saved, so that another process on the data folder (the MCP stdio
+	// server the clients start) sees the same models.
+	if _, err := e.SetSettings(ctx, s); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
@@ -124,7 +129,9 @@ func TestOpenAICompatibleAPI(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var eb struct{ Error struct{ Message, Type, Code string } }
+		var eb struct {
+			Error struct{ Message, Type, Code string }
+		}
 		json.NewDecoder(resp.Body).Decode(&eb)
 		resp.Body.Close()
 		if resp.StatusCode < 400 || eb.Error.Message == "" || eb.Error.Type == "" {

@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -74,13 +77,17 @@ type (
 		Carrel *Grounding `json:"carrel,omitempty"`
 	}
 	embeddingRequest struct {
-		Model string          `json:"model"`
-		Input json.RawMessage `json:"input"`
+		Model          string          `json:"model"`
+		Input          json.RawMessage `json:"input"`
+		EncodingFormat string          `json:"encoding_format"`
 	}
 	embeddingData struct {
-		Object    string    `json:"object"`
-		Index     int       `json:"index"`
-		Embedding []float32 `json:"embedding"`
+		Object string `json:"object"`
+		Index  int    `json:"index"`
+		// Embedding is a list of floats, or with encoding_format
+		// "base64" (the openai clients' default) the little-endian
+		// float32 bytes in base64.
+		Embedding any `json:"embedding"`
 	}
 )
 
@@ -410,6 +417,10 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
 		apiError(w, status, "invalid_request_error", "invalid_body", "the request body is not an embeddings request: "+err.Error())
 		return
 	}
+	if req.EncodingFormat != "" && req.EncodingFormat != "float" && req.EncodingFormat != "base64" {
+		apiError(w, http.StatusBadRequest, "invalid_request_error", "encoding_format", `"encoding_format" must be "float" or "base64"`)
+		return
+	}
 	var texts []string
 	var one string
 	if err := json.Unmarshal(req.Input, &one); err == nil {
@@ -445,6 +456,13 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
 	tokens := 0
 	for i, v := range vs {
 		data[i] = embeddingData{Object: "embedding", Index: i, Embedding: v}
+		if req.EncodingFormat == "base64" {
+			b := make([]byte, 4*len(v))
+			for j, f := range v {
+				binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(f))
+			}
+			data[i].Embedding = base64.StdEncoding.EncodeToString(b)
+		}
 		tokens += len(strings.Fields(texts[i]))
 	}
 	if req.Model != "" {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/carrel-ai/carrel/api"
 	"github.com/carrel-ai/carrel/ui"
 )
 
@@ -21,7 +22,23 @@ func openApp(ctx context.Context, files ...string) error {
 	if !hasDisplay(runtime.GOOS, os.Getenv) {
 		return errNoDisplay
 	}
-	return ui.Run(ctx, ui.Options{Version: version, Open: files})
+	return ui.Run(ctx, ui.Options{Version: version, Open: files, Serve: serveForWindow, RotateToken: api.RotateToken})
+}
+
+// serveForWindow runs the API server the window's setting asks for.
+func serveForWindow(ctx context.Context, e ui.Engine, addr string, ready func(url, token string)) error {
+	eng, ok := e.(api.Engine)
+	if !ok {
+		return errors.New("this engine cannot be served")
+	}
+	if addr == "" {
+		addr = api.DefaultAddr
+	}
+	srv, err := api.New(eng, api.Options{Addr: addr, Version: version})
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx, func(at string) { ready("http://"+at, srv.Token()) })
 }
 
 // hasDisplay says whether a window can be opened: on X11 and Wayland

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -38,6 +39,12 @@ type Settings struct {
 	// AdapterScale (1 is its trained strength).
 	Adapter      string  `toml:"adapter"`
 	AdapterScale float32 `toml:"adapter_scale"`
+	// Serve lets other programs on this computer use Carrel while the
+	// window is open: the OpenAI-compatible API and the MCP server at
+	// ServeAddr ("" means 127.0.0.1:8765), with the token of the data
+	// folder. Off by default.
+	Serve     bool   `toml:"serve"`
+	ServeAddr string `toml:"serve_addr"`
 	// ChunkTokens is the size of indexed passages; 0 means 400.
 	ChunkTokens int `toml:"chunk_tokens"`
 	// Sources is how many passages an answer may draw on; 0 means 6.
@@ -56,6 +63,13 @@ func DefaultSettings() Settings {
 // Validate reports a setting that cannot work, in words.
 func (s Settings) Validate() error {
 	var errs []error
+	if s.ServeAddr != "" {
+		host, _, err := net.SplitHostPort(s.ServeAddr)
+		ip := net.ParseIP(host)
+		if err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			errs = append(errs, fmt.Errorf("the address for other apps must be on this computer, such as 127.0.0.1:8765 (not %q)", s.ServeAddr))
+		}
+	}
 	if s.Threads < 0 || s.Threads > runtime.NumCPU() {
 		errs = append(errs, fmt.Errorf("threads must be 0 (automatic) to %d, the processors of this computer", runtime.NumCPU()))
 	}

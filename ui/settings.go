@@ -21,7 +21,8 @@ type settingsView struct {
 	form *widget.Form
 
 	embed, adapter, threads, ctxSize, answer, chunk, scale, ignore, system *widget.Entry
-	cpu                                                                    *widget.Check
+	cpu, serve                                                             *widget.Check
+	serveAddr                                                              *widget.Entry
 	temp                                                                   *widget.Slider
 	tempLabel                                                              *widget.Label
 	sources                                                                *widget.Select
@@ -76,6 +77,32 @@ func newSettingsView(g *gui, library string) *settingsView {
 			g.chooseFile([]string{".gguf"}, func(u fyne.URI) { e.SetText(u.Path()) })
 		})
 	}
+	v.serve = widget.NewCheck("Let other apps on this computer use Carrel", nil)
+	v.serve.SetChecked(s.Serve)
+	v.serveAddr = widget.NewEntry()
+	v.serveAddr.SetText(s.ServeAddr)
+	v.serveAddr.SetPlaceHolder("127.0.0.1:8765")
+	url, token, serr := g.server.status()
+	serving := "Off. When on: an OpenAI-compatible API (/v1) and an MCP server (/mcp) on this computer only, with a token."
+	switch {
+	case url != "":
+		serving = "On at " + url + "  ·  token " + token
+	case serr != nil:
+		serving = "Could not start: " + serr.Error()
+	}
+	servingLabel := widget.NewLabel(serving)
+	servingLabel.Wrapping = fyne.TextWrapWord
+	servingLabel.Selectable = true
+	copyToken := widget.NewButton("Copy token", func() {
+		if _, tok, _ := g.server.status(); tok != "" {
+			g.app.Clipboard().SetContent(tok)
+		}
+	})
+	newToken := widget.NewButton("New token", g.rotateToken)
+	if token == "" {
+		copyToken.Disable()
+		newToken.Disable()
+	}
 	v.form = &widget.Form{Items: []*widget.FormItem{
 		{Text: "Chat model", Widget: container.NewBorder(nil, nil, nil, widget.NewButton("Change…", g.showSetup), chat)},
 		{Text: "Embedding model", Widget: container.NewBorder(nil, nil, nil, browse(v.embed), v.embed), HintText: "Changing it re-embeds the library in the background."},
@@ -91,6 +118,9 @@ func newSettingsView(g *gui, library string) *settingsView {
 		{Text: "Instructions", Widget: v.system},
 		{Text: "Skip in " + library, Widget: v.ignore},
 		{Text: "Data folder", Widget: widget.NewLabel(g.eng.DataDir()), HintText: "set CARREL_HOME to move it"},
+		{Text: "Other apps", Widget: v.serve},
+		{Text: "Address", Widget: v.serveAddr, HintText: "this computer only; empty: 127.0.0.1:8765"},
+		{Text: "", Widget: container.NewBorder(nil, nil, nil, container.NewHBox(copyToken, newToken), servingLabel)},
 	}}
 	return v
 }
@@ -121,6 +151,8 @@ func (v *settingsView) settings() (engine.Settings, error) {
 	s.Temperature = float32(v.temp.Value)
 	s.Sources, _ = strconv.Atoi(v.sources.Selected)
 	s.SystemPrompt = strings.TrimSpace(v.system.Text)
+	s.Serve = v.serve.Checked
+	s.ServeAddr = strings.TrimSpace(v.serveAddr.Text)
 	return s, s.Validate()
 }
 
@@ -172,6 +204,7 @@ func (v *settingsView) save() {
 				v.g.showError(err)
 				return
 			}
+			v.g.syncServer()
 			if reindex {
 				dialog.ShowInformation("Re-indexing", "The library is being indexed again in the background. It stays searchable meanwhile.", v.g.win)
 			}

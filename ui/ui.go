@@ -40,6 +40,12 @@ type Options struct {
 	// Tour, when set, drives the window through its main states, saves
 	// screenshots, and closes it.
 	Tour *Tour
+	// Serve runs the API server for other programs on addr until ctx
+	// ends, calling ready with its URL and token once it listens; set by
+	// the app (the window's setting "Let other apps on this computer use
+	// Carrel" starts and stops it). RotateToken makes a new token.
+	Serve       func(ctx context.Context, e Engine, addr string, ready func(url, token string)) error
+	RotateToken func(dataDir string) (string, error)
 }
 
 // Engine is what the window needs of the engine facade. Calls that take a
@@ -96,6 +102,7 @@ func Run(ctx context.Context, opts Options) error {
 	defer e.Close()
 	g := newGUI(ctx, a, w, e, opts)
 	g.start()
+	g.syncServer()
 	if len(opts.Open) > 0 {
 		g.openFiles(opts.Open)
 	}
@@ -128,8 +135,10 @@ type gui struct {
 	opts   Options
 
 	main *mainView // nil until the main view is shown
-	work sync.WaitGroup
-	busy atomic.Int32 // background calls in progress (tests wait for 0)
+	// server is the API server the settings ask for, while it runs.
+	server serverState
+	work   sync.WaitGroup
+	busy   atomic.Int32 // background calls in progress (tests wait for 0)
 	// do runs a function on the UI goroutine: fyne.Do in the app; tests
 	// queue the functions and run them on the test's goroutine.
 	do func(func())

@@ -527,3 +527,60 @@ func TestMainViewGolden(t *testing.T) {
 	settle(t, g)
 	test.AssertImageMatches(t, "main-empty.png", g.win.Canvas().Capture())
 }
+
+// The setting "Let other apps on this computer use Carrel" starts the API
+// server with the window's engine, shows its address and token, and stops
+// it when turned off.
+func TestServeSettingStartsAndStops(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	started, stopped := make(chan string, 1), make(chan struct{}, 1)
+	g.opts.Serve = func(ctx context.Context, e Engine, addr string, ready func(url, token string)) error {
+		if e != Engine(s) {
+			t.Error("the server was given another engine")
+		}
+		ready("http://"+addr, "tok123")
+		started <- addr
+		<-ctx.Done()
+		stopped <- struct{}{}
+		return ctx.Err()
+	}
+	g.showMain()
+	v := newSettingsView(g, engine.DefaultLibrary)
+	if v.serve.Checked {
+		t.Fatal("serving is on by default")
+	}
+	v.serve.SetChecked(true)
+	v.serveAddr.SetText("127.0.0.1:9911")
+	v.save()
+	settle(t, g)
+	select {
+	case addr := <-started:
+		if addr != "127.0.0.1:9911" {
+			t.Errorf("started on %s", addr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not start")
+	}
+	if url, tok, _ := g.server.status(); url != "http://127.0.0.1:9911" || tok != "tok123" {
+		t.Errorf("status %q %q", url, tok)
+	}
+	v = newSettingsView(g, engine.DefaultLibrary)
+	if !v.serve.Checked || !label(v.form, "On at http://127.0.0.1:9911  ·  token tok123") {
+		t.Error("the settings do not show the running server")
+	}
+	v.serve.SetChecked(false)
+	v.save()
+	settle(t, g)
+	select {
+	case <-stopped:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not stop")
+	}
+	// An address off this computer is refused by the settings.
+	v = newSettingsView(g, engine.DefaultLibrary)
+	v.serveAddr.SetText("0.0.0.0:8765")
+	if _, err := v.settings(); err == nil {
+		t.Error("a public address was accepted")
+	}
+}

@@ -20,7 +20,7 @@ export CGO_CXXFLAGS := $(CPU_FLAGS)
 LDFLAGS := -X 'main.version=$(VERSION)' -X 'main.cpuFlags=$(CPU_FLAGS)'
 
 # Packages that are pure Go: they must also build and pass without cgo.
-PURE := ./engine/... ./internal/...
+PURE := ./engine/... ./internal/... ./api/...
 
 .PHONY: all build run test test-pure vet deps deps-test check-ollama screenshots package package-linux package-windows clean
 

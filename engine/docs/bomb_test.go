@@ -1,9 +1,11 @@
 package docs
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/zlib"
 	"fmt"
+	"io"
 	"testing"
 	"time"
 )
@@ -41,5 +43,37 @@ func TestPDFDecompressionBomb(t *testing.T) {
 	}
 	if took > 30*time.Second {
 		t.Errorf("took %v", took)
+	}
+}
+
+// TestEPUBBomb: an e-book whose only chapter inflates past the archive
+// limits is too large, not empty.
+func TestEPUBBomb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping the 130 MiB EPUB bomb in -short mode")
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	add := func(name string, method uint16, write func(io.Writer)) {
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(f)
+	}
+	text := func(s string) func(io.Writer) { return func(w io.Writer) { io.WriteString(w, s) } }
+	add("mimetype", zip.Store, text("application/epub+zip"))
+	add("META-INF/container.xml", zip.Deflate, text(`<?xml version="1.0"?><container><rootfiles><rootfile full-path="OEBPS/content.opf"/></rootfiles></container>`))
+	add("OEBPS/content.opf", zip.Deflate, text(`<?xml version="1.0"?><package><metadata><title>Bomb</title></metadata><manifest><item id="c1" href="c1.xhtml"/></manifest><spine><itemref idref="c1"/></spine></package>`))
+	add("OEBPS/c1.xhtml", zip.Deflate, func(w io.Writer) {
+		zeros := make([]byte, 1<<20)
+		for i := 0; i < 130; i++ {
+			w.Write(zeros)
+		}
+	})
+	zw.Close()
+	_, err := parse(t, "bomb.epub", buf.Bytes(), Options{})
+	if KindOf(err) != KindTooLarge {
+		t.Errorf("an EPUB bomb: %v (kind %s), want too_large", err, KindOf(err))
 	}
 }

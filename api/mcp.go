@@ -126,19 +126,7 @@ func NewMCP(eng Engine, library, version string) *mcp.Server {
 			if a == nil || err != nil {
 				return nil, AskOutput{}, fmt.Errorf("%s", engine.Describe(err))
 			}
-			out := AskOutput{Answer: a.Text, Grounding: Grounding{Library: a.Library, Outcome: string(a.Outcome), Citations: []Citation{}, Sources: []Citation{}}}
-			for _, c := range a.Citations {
-				sup := c.Supported
-				out.Citations = append(out.Citations, Citation{N: c.N, Path: c.Path, Page: c.Page, Heading: c.Heading, Text: c.Text, Score: c.Score, Supported: &sup})
-			}
-			src := a.Sources
-			if len(src) == 0 {
-				src = a.Related
-			}
-			for _, c := range src {
-				out.Sources = append(out.Sources, Citation{N: c.N, Path: c.Path, Page: c.Page, Heading: c.Heading, Text: c.Text, Score: c.Score})
-			}
-			return nil, out, nil
+			return nil, AskOutput{Answer: a.Text, Grounding: groundingOf(a)}, nil
 		})
 	mcp.AddTool(s, &mcp.Tool{Name: "list_libraries", Description: "The person's libraries with their document and passage counts."},
 		func(ctx context.Context, _ *mcp.CallToolRequest, _ LibrariesInput) (*mcp.CallToolResult, LibrariesOutput, error) {

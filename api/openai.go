@@ -195,13 +195,7 @@ func stops(raw json.RawMessage) ([]string, error) {
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	var req chatRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		status := http.StatusBadRequest
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			status = http.StatusRequestEntityTooLarge
-		}
-		apiError(w, status, "invalid_request_error", "invalid_body", "the request body is not a chat completion request: "+err.Error())
+	if !decode(w, r, &req, "a chat completion request") {
 		return
 	}
 	if len(req.Messages) == 0 {
@@ -247,14 +241,9 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "invalid_request_error", "model_not_found", fmt.Sprintf("no model %q: GET /v1/models lists them", req.Model))
 		return
 	}
-	release, status := s.acquire(r.Context())
-	switch status {
-	case http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", "5")
-		apiError(w, status, "rate_limit_error", "busy", "the model is busy and the queue of waiting requests is full: try again shortly")
+	release, ok := s.wait(w, r)
+	if !ok {
 		return
-	case 499:
-		return // the client went away while waiting
 	}
 	defer release()
 	resp := &stream{w: w, on: req.Stream, id: fmt.Sprintf("chatcmpl-%d", time.Now().UnixNano()), model: req.Model, created: time.Now().Unix()}
@@ -298,7 +287,16 @@ func (s *Server) answer(ctx context.Context, resp *stream, library string, msgs 
 		resp.fail(err)
 		return
 	}
-	g := &Grounding{Library: a.Library, Outcome: string(a.Outcome), Citations: []Citation{}, Sources: []Citation{}}
+	g := groundingOf(a)
+	u := &usage{a.Timings.PromptTokens, a.Timings.GeneratedTokens, a.Timings.PromptTokens + a.Timings.GeneratedTokens}
+	resp.finish(finishReason(a.Stop), a.Text, u, &g)
+}
+
+// groundingOf is what an answer rests on, in the API's terms: its
+// citations, and the passages it was given (or the closest ones, when the
+// documents did not hold the answer).
+func groundingOf(a *engine.Answer) Grounding {
+	g := Grounding{Library: a.Library, Outcome: string(a.Outcome), Citations: []Citation{}, Sources: []Citation{}}
 	for _, c := range a.Citations {
 		sup := c.Supported
 		g.Citations = append(g.Citations, Citation{N: c.N, Path: c.Path, Page: c.Page, Heading: c.Heading, Text: c.Text, Score: c.Score, Supported: &sup})
@@ -310,8 +308,38 @@ func (s *Server) answer(ctx context.Context, resp *stream, library string, msgs 
 	for _, c := range src {
 		g.Sources = append(g.Sources, Citation{N: c.N, Path: c.Path, Page: c.Page, Heading: c.Heading, Text: c.Text, Score: c.Score})
 	}
-	u := &usage{a.Timings.PromptTokens, a.Timings.GeneratedTokens, a.Timings.PromptTokens + a.Timings.GeneratedTokens}
-	resp.finish(finishReason(a.Stop), a.Text, u, g)
+	return g
+}
+
+// decode reads a JSON request body into v, answering the client itself
+// (400, or 413 past the size limit) when it cannot.
+func decode(w http.ResponseWriter, r *http.Request, v any, what string) bool {
+	err := json.NewDecoder(r.Body).Decode(v)
+	if err == nil {
+		return true
+	}
+	status := http.StatusBadRequest
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	apiError(w, status, "invalid_request_error", "invalid_body", "the request body is not "+what+": "+err.Error())
+	return false
+}
+
+// wait takes the model for a request, answering 429 itself when the queue
+// is full; false means the request is answered (or its client gone).
+func (s *Server) wait(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
+	release, status := s.acquire(r.Context())
+	switch status {
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", "5")
+		apiError(w, status, "rate_limit_error", "busy", "the model is busy and the queue of waiting requests is full: try again shortly")
+		return nil, false
+	case 499:
+		return nil, false // the client went away while waiting
+	}
+	return release, true
 }
 
 var errBadRequest = errors.New("bad request")
@@ -408,13 +436,7 @@ func (st *stream) fail(err error) {
 
 func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
 	var req embeddingRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		status := http.StatusBadRequest
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			status = http.StatusRequestEntityTooLarge
-		}
-		apiError(w, status, "invalid_request_error", "invalid_body", "the request body is not an embeddings request: "+err.Error())
+	if !decode(w, r, &req, "an embeddings request") {
 		return
 	}
 	if req.EncodingFormat != "" && req.EncodingFormat != "float" && req.EncodingFormat != "base64" {
@@ -433,13 +455,8 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "invalid_request_error", "input", `"input" must hold 1 to 2048 texts`)
 		return
 	}
-	release, status := s.acquire(r.Context())
-	switch status {
-	case http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", "5")
-		apiError(w, status, "rate_limit_error", "busy", "the queue of waiting requests is full: try again shortly")
-		return
-	case 499:
+	release, ok := s.wait(w, r)
+	if !ok {
 		return
 	}
 	defer release()

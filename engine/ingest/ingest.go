@@ -650,8 +650,10 @@ func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause err
 	in.mu.Unlock()
 	// The write that failed may fail again for a moment (the database
 	// busy with another writer): retry it a few times.
-	for i := 0; i < 5 && ctx.Err() == nil; i++ {
+	released := false
+	for i := 0; i < 5 && ctx.Err() == nil && !released; i++ {
 		if err := in.idx.Release(ctx, d.ID, in.owner); err == nil {
+			released = true
 			break
 		}
 		select {
@@ -659,7 +661,10 @@ func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause err
 		case <-time.After(time.Duration(i+1) * 100 * time.Millisecond):
 		}
 	}
-	if n < 3 {
+	// Even giving the document back could not be written: the store takes
+	// nothing now (a full disk), so stop at once rather than fail every
+	// document in turn. Its claim expires; the next run takes it up.
+	if n < 3 && released {
 		time.AfterFunc(time.Duration(n)*time.Second, in.poke)
 		return
 	}

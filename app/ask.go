@@ -31,6 +31,7 @@ func (f *askFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.ctxSize, "ctx", 0, "context window in tokens (0: the model's, at most 8192)")
 	fs.IntVar(&f.sources, "sources", 0, "passages an answer may draw on (0: the settings', 6 by default)")
 	fs.IntVar(&f.answerTokens, "answer-tokens", 0, "longest answer in tokens (0: the settings', 512 by default)")
+	fs.IntVar(&f.answerTokens, "n", 0, "the same as --answer-tokens")
 }
 
 // open opens the engine for answering: no indexing or watching, the

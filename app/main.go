@@ -4,6 +4,8 @@
 package main
 
 import (
+	"io"
+
 	_ "github.com/carrel-ai/carrel/internal/locale" // before Fyne reads the locale
 
 	"context"
@@ -131,6 +133,7 @@ func run(ctx context.Context, args []string) int {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.Is(err, flag.ErrHelp):
+		printUsage(c)
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(os.Stderr, "carrel %s: %v\n", c.Name, err)
@@ -156,7 +159,9 @@ func dispatch(ctx context.Context, c *command, args []string) error {
 		}
 		return dispatch(ctx, sub, args[1:])
 	}
-	c.Flags.Usage = func() { printUsage(c) }
+	// The flag package would print its message and the usage itself; run
+	// prints them once, for every usage error alike.
+	c.Flags.Usage = func() {}
 	rest, err := parseFlags(c.Flags, args)
 	if err != nil {
 		return err
@@ -176,7 +181,7 @@ func subNames(c *command) []string {
 // parseFlags allows flags after positional arguments ("carrel generate
 // PROMPT --seed 1"), as people type them.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(os.Stderr)
+	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

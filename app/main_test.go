@@ -70,6 +70,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"generate", "--model", "m.gguf", "--threads", "100000", "hi"}, 2, "the processors of this computer"},
 		{[]string{"generate", "--model", "m.gguf", "-n", "-1", "hi"}, 2, "outside 0"},
 		{[]string{"ask", "--data", data, "--threads", "100000", "what?"}, 1, "threads must be"},
+		{[]string{"ask", "--data", data, "--bogus", "what?"}, 2, "flag provided but not defined: -bogus"},
 		{[]string{"bench"}, 2, "gen, index, synth"},
 		{[]string{"bench", "synth", "--shape", "7b", "--out", "x"}, 2, "unknown shape"},
 		{[]string{"bench", "synth", "--shape", "tiny", "--quant", "Q9", "--out", "x"}, 2, "unknown quantization"},
@@ -79,6 +80,9 @@ func TestUsageErrors(t *testing.T) {
 		code, _, stderr := runCLI(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.errHas) {
 			t.Errorf("carrel %v: exit %d, stderr %q; want exit %d mentioning %q", tc.args, code, stderr, tc.code, tc.errHas)
+		}
+		if n := strings.Count(stderr, "Usage:"); n > 1 {
+			t.Errorf("carrel %v: the usage is printed %d times", tc.args, n)
 		}
 	}
 }

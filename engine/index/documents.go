@@ -155,7 +155,7 @@ func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64,
 func (x *Index) SetStatus(ctx context.Context, id int64, s Status, errMsg, kind string) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	_, err := x.db.ExecContext(ctx, `UPDATE documents SET status = ?, error = ?, error_kind = ?, owner = '', lease = 0 WHERE id = ?`, string(s), errMsg, kind, id)
+	_, err := x.exec(ctx, `UPDATE documents SET status = ?, error = ?, error_kind = ?, owner = '', lease = 0 WHERE id = ?`, string(s), errMsg, kind, id)
 	return err
 }
 

@@ -200,11 +200,13 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 		return nil, fmt.Errorf("index: opening: %w", err)
 	}
 	db.SetMaxOpenConns(4)
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	// Another process may be creating or writing the same library: the
+	// schema and the upgrade wait for it.
+	if err := retryBusy(ctx, func() error { _, err := db.ExecContext(ctx, schema); return err }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: preparing the database: %w", err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := retryBusy(ctx, func() error { return migrate(ctx, db) }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: upgrading the database: %w", err)
 	}
@@ -245,7 +247,7 @@ func (x *Index) Library(ctx context.Context, name string) (Library, error) {
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	if _, err := x.db.ExecContext(ctx, `INSERT OR IGNORE INTO libraries(name, created_at) VALUES(?, ?)`, name, time.Now().Unix()); err != nil {
+	if _, err := x.exec(ctx, `INSERT OR IGNORE INTO libraries(name, created_at) VALUES(?, ?)`, name, time.Now().Unix()); err != nil {
 		return Library{}, fmt.Errorf("index: creating library %q: %w", name, err)
 	}
 	return x.libraryByName(ctx, name)
@@ -291,7 +293,7 @@ func (x *Index) Libraries(ctx context.Context) ([]Library, error) {
 func (x *Index) SetIgnore(ctx context.Context, lib int64, patterns []string) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	_, err := x.db.ExecContext(ctx, `UPDATE libraries SET ignore = ? WHERE id = ?`, strings.Join(patterns, "\n"), lib)
+	_, err := x.exec(ctx, `UPDATE libraries SET ignore = ? WHERE id = ?`, strings.Join(patterns, "\n"), lib)
 	return err
 }
 
@@ -299,7 +301,7 @@ func (x *Index) SetIgnore(ctx context.Context, lib int64, patterns []string) err
 func (x *Index) AddSource(ctx context.Context, lib int64, path string, watch bool) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	_, err := x.db.ExecContext(ctx, `INSERT INTO sources(library_id, path, watch) VALUES(?, ?, ?)
+	_, err := x.exec(ctx, `INSERT INTO sources(library_id, path, watch) VALUES(?, ?, ?)
 		ON CONFLICT(library_id, path) DO UPDATE SET watch = MAX(watch, excluded.watch)`, lib, path, boolInt(watch))
 	return err
 }
@@ -308,7 +310,7 @@ func (x *Index) AddSource(ctx context.Context, lib int64, path string, watch boo
 func (x *Index) RemoveSource(ctx context.Context, lib int64, path string) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	_, err := x.db.ExecContext(ctx, `DELETE FROM sources WHERE library_id = ? AND path = ?`, lib, path)
+	_, err := x.exec(ctx, `DELETE FROM sources WHERE library_id = ? AND path = ?`, lib, path)
 	return err
 }
 
@@ -455,4 +457,48 @@ func MarkFull(err error) error {
 		return fmt.Errorf("%w (%v)", ErrFull, err)
 	}
 	return err
+}
+
+// busy reports whether err is SQLite saying another connection holds the
+// database (SQLITE_BUSY, SQLITE_LOCKED, or a snapshot gone stale).
+func busy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
+}
+
+// retryBusy runs fn again while the database is busy with another
+// process's writes that SQLite does not wait for by itself (a read turned
+// into a write after another process committed, the first writer of a new
+// database), for up to a minute.
+func retryBusy(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(time.Minute)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := fn()
+		if err == nil || !busy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// exec runs one write statement, again while the database is busy.
+func (x *Index) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := retryBusy(ctx, func() error {
+		var err error
+		res, err = x.db.ExecContext(ctx, q, args...)
+		return err
+	})
+	return res, err
 }

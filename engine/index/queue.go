@@ -62,7 +62,7 @@ func (x *Index) Claim(ctx context.Context, owner string, lease time.Duration, sk
 func (x *Index) Renew(ctx context.Context, id int64, owner string, lease time.Duration) (bool, error) {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	res, err := x.db.ExecContext(ctx, `UPDATE documents SET lease = ? WHERE id = ? AND owner = ?`, time.Now().Add(lease).UnixNano(), id, owner)
+	res, err := x.exec(ctx, `UPDATE documents SET lease = ? WHERE id = ? AND owner = ?`, time.Now().Add(lease).UnixNano(), id, owner)
 	if err != nil {
 		return false, err
 	}
@@ -80,7 +80,7 @@ func (x *Index) Advance(ctx context.Context, id int64, owner string, status Stat
 	if status == Ready {
 		q = `UPDATE documents SET status = ?, owner = '', lease = 0 WHERE id = ? AND owner = ?`
 	}
-	_, err := x.db.ExecContext(ctx, q, string(status), id, owner)
+	_, err := x.exec(ctx, q, string(status), id, owner)
 	return err
 }
 
@@ -90,7 +90,7 @@ func (x *Index) Advance(ctx context.Context, id int64, owner string, status Stat
 func (x *Index) Release(ctx context.Context, id int64, owner string) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	_, err := x.db.ExecContext(ctx, `UPDATE documents SET status = 'queued', owner = '', lease = 0
+	_, err := x.exec(ctx, `UPDATE documents SET status = 'queued', owner = '', lease = 0
 		WHERE id = ? AND owner = ? AND status IN ('parsing', 'embedding')`, id, owner)
 	return err
 }
@@ -122,7 +122,7 @@ func (x *Index) ReleaseOwners(ctx context.Context, gone func(owner string) bool)
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
 	for _, o := range owners {
-		res, err := x.db.ExecContext(ctx, `UPDATE documents SET status = 'queued', owner = '', lease = 0
+		res, err := x.exec(ctx, `UPDATE documents SET status = 'queued', owner = '', lease = 0
 			WHERE owner = ? AND status IN ('parsing', 'embedding')`, o)
 		if err != nil {
 			return n, err
@@ -161,7 +161,7 @@ func (x *Index) RequeueFailed(ctx context.Context, retry func(Document) bool) (i
 		if !retry(d) {
 			continue
 		}
-		if _, err := x.db.ExecContext(ctx, `UPDATE documents SET status = 'queued', owner = '', lease = 0 WHERE id = ? AND status = 'failed'`, d.ID); err != nil {
+		if _, err := x.exec(ctx, `UPDATE documents SET status = 'queued', owner = '', lease = 0 WHERE id = ? AND status = 'failed'`, d.ID); err != nil {
 			return n, err
 		}
 		n++

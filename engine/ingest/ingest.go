@@ -149,14 +149,15 @@ type Ingester struct {
 	opts   Options
 	emit   func(Event)
 
-	mu      sync.Mutex
-	wake    chan struct{}
-	busy    map[int64]bool // documents being processed
-	paused  bool
-	done    int
-	total   int
-	counted map[int64]bool // documents counted in total since the queue was last empty
-	retries map[int64]int  // failed store writes per document, for backing off
+	mu       sync.Mutex
+	cancelMu sync.Mutex // Cancel, and a claim settling against it
+	wake     chan struct{}
+	busy     map[int64]bool // documents being processed
+	paused   bool
+	done     int
+	total    int
+	counted  map[int64]bool // documents counted in total since the queue was last empty
+	retries  map[int64]int  // failed store writes per document, for backing off
 	// halted is why indexing stopped by itself: the library could not be
 	// written (a full disk). Resume, or the next run, tries again.
 	halted  error
@@ -445,13 +446,17 @@ func (in *Ingester) Paused() bool {
 // Cancel empties the queue: files not yet indexed are marked failed with
 // the reason "cancelled" (add them again to index them).
 func (in *Ingester) Cancel(ctx context.Context) error {
+	// A worker that claimed a document while the queue was being paused
+	// or cancelled settles it under the same lock (see claim).
+	in.cancelMu.Lock()
+	defer in.cancelMu.Unlock()
+	in.mu.Lock()
+	in.epoch++
+	in.mu.Unlock()
 	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}})
 	if err != nil {
 		return err
 	}
-	in.mu.Lock()
-	in.epoch++
-	in.mu.Unlock()
 	var errs []error
 	for _, d := range ds {
 		if d.Status == index.Stale {
@@ -694,14 +699,33 @@ func (in *Ingester) claim(ctx context.Context) (d index.Document, epoch int, ok 
 		return d, 0, false, nil
 	}
 	d, ok, err = in.idx.Claim(ctx, in.owner, lease, skip)
-	if err != nil || ok {
-		if ok {
-			in.mu.Lock()
+	if err != nil {
+		return d, epoch, false, err
+	}
+	if ok {
+		// The queue may have been paused or cancelled while the claim was
+		// made: then the document is not started. Under cancelMu, so that
+		// a Cancel running now either sees it back in the queue or has
+		// already counted in its epoch.
+		in.cancelMu.Lock()
+		in.mu.Lock()
+		cancelled, paused := in.epoch != epoch, in.paused || in.halted != nil
+		if !cancelled && !paused {
 			in.busy[d.ID] = true
-			in.mu.Unlock()
-			in.count(d.ID)
 		}
-		return d, epoch, ok, err
+		in.mu.Unlock()
+		switch {
+		case cancelled:
+			err = in.idx.Fail(ctx, d.ID, in.owner, "", "indexing was cancelled", string(KindCancelled))
+		case paused:
+			err = in.idx.Release(ctx, d.ID, in.owner)
+		}
+		in.cancelMu.Unlock()
+		if cancelled || paused {
+			return d, 0, false, err
+		}
+		in.count(d.ID)
+		return d, epoch, true, nil
 	}
 	// Nothing to take. Documents other processes are indexing are not
 	// ours to take, but their end (or their owner's death) matters to

@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestMain lets a test start the command line as a real process of its
@@ -111,4 +113,62 @@ func TestWatchAndAddProcesses(t *testing.T) {
 			t.Errorf("round %d: %s (%v)", round, out, err)
 		}
 	}
+}
+
+// A folder added with "carrel add --watch" in one process is followed by
+// "carrel watch" running in another within 3 s: a file created in it is
+// in the library.
+func TestWatchFollowsFolderAddedElsewhere(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	watch := cliProcess(t, "watch", "--data", data)
+	var wout syncBuffer
+	watch.Stderr = &wout
+	if err := watch.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { watch.Process.Signal(os.Interrupt); watch.Wait() }()
+	waitFor := func(what string) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); !strings.Contains(wout.String(), what); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the watcher never said %q: %s", what, wout.String())
+			}
+		}
+	}
+	waitFor("no folder is watched yet")
+	if code, _, stderr := runCLI(t, "add", "--data", data, "--watch", dir); code != 0 {
+		t.Fatalf("add --watch: %s", stderr)
+	}
+	waitFor("watching " + dir)
+	path := filepath.Join(dir, "late.md")
+	os.WriteFile(path, []byte("# Herons\n\nA grey heron waited by the weir."), 0o600)
+	created := time.Now()
+	for {
+		_, out, _ := runCLI(t, "list", "--data", data, "--json")
+		if strings.Contains(out, "late.md") {
+			break
+		}
+		if time.Since(created) > 3*time.Second {
+			t.Fatalf("a file in a folder added by another process was not followed within 3 s; watch said:\n%s", wout.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

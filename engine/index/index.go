@@ -113,6 +113,7 @@ type Embedder interface {
 
 // Index is an open library store. It is safe for concurrent use.
 type Index struct {
+	dir     string
 	db      *sql.DB
 	writeMu sync.Mutex // one writer at a time: no SQLITE_BUSY churn
 
@@ -210,7 +211,7 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 		db.Close()
 		return nil, fmt.Errorf("index: upgrading the database: %w", err)
 	}
-	x := &Index{db: db, vec: vectorSet{}}
+	x := &Index{dir: dir, db: db, vec: vectorSet{}}
 	var n int64
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM chunks`).Scan(&n); err != nil {
 		db.Close()
@@ -234,6 +235,10 @@ func (x *Index) Close() error {
 	x.closed = true
 	return x.db.Close()
 }
+
+// Dir is the folder of the database files: a change to them may be
+// another process writing to the library.
+func (x *Index) Dir() string { return x.dir }
 
 // DB exposes the database for packages of the engine that keep their own
 // tables beside the index (none may change the index's tables).

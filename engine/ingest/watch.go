@@ -76,6 +76,21 @@ func (in *Ingester) Watch(ctx context.Context) error {
 	}
 	loadRoots()
 	in.rescan(ctx, roots, &mu)
+	// Another process (a "carrel add --watch" in a terminal) records a new
+	// watched folder in the database: a change to its files, debounced,
+	// looks for new folders. No polling: the database's own writes say
+	// when to look.
+	dbDir := filepath.Clean(in.idx.Dir())
+	w.Add(dbDir)
+	// At most one look every debounce interval, also while this process
+	// writes without pause (indexing).
+	var dbTimer *time.Timer
+	dbChanged := make(chan struct{}, 1)
+	defer func() {
+		if dbTimer != nil {
+			dbTimer.Stop()
+		}
+	}()
 
 	// Debounce timers and background rescans end with Watch: it stops the
 	// timers and waits for the work they started.
@@ -146,7 +161,24 @@ func (in *Ingester) Watch(ctx context.Context) error {
 			if !ok {
 				return errors.New("ingest: the file watcher stopped")
 			}
-			settle(filepath.Clean(ev.Name))
+			name := filepath.Clean(ev.Name)
+			if filepath.Dir(name) == dbDir {
+				if dbTimer == nil {
+					dbTimer = time.AfterFunc(debounce, func() {
+						select {
+						case dbChanged <- struct{}{}:
+						default:
+						}
+					})
+				}
+				continue
+			}
+			settle(name)
+		case <-dbChanged:
+			dbTimer = nil
+			if added := loadRoots(); len(added) > 0 {
+				in.rescan(ctx, added, &mu)
+			}
 		case <-w.Errors:
 			// Lost events (an overflowing queue): the rescan repairs.
 			work.Add(1)

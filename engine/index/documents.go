@@ -193,6 +193,20 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		return fmt.Errorf("index: %d vectors for %d chunks", len(vectors), len(chunks))
 	}
 	return x.rewrite(ctx, docID, func(tx *sql.Tx, lib int64) (func(), error) {
+		// Two copies of one file indexed at once (by two workers, or two
+		// processes) each found no original when they began: the first
+		// to be stored is the original, this one its duplicate.
+		if m.DuplicateOf == 0 && m.Hash != "" && len(chunks) > 0 {
+			var orig int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM documents WHERE library_id = ? AND hash = ? AND id != ?
+				AND status = 'ready' AND duplicate_of = 0 ORDER BY id LIMIT 1`, lib, m.Hash, docID).Scan(&orig)
+			switch {
+			case err == nil:
+				m.DuplicateOf, m.Sections, chunks, vectors = orig, nil, nil, nil
+			case !errors.Is(err, sql.ErrNoRows):
+				return nil, err
+			}
+		}
 		ids := make([]int64, len(chunks))
 		for i, sec := range m.Sections {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO sections(doc_id, ord, page, heading, text) VALUES(?, ?, ?, ?, ?)`,

@@ -127,11 +127,15 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 // chatModelID names the chat model as the API lists it.
-func chatModelID(st engine.ModelStatus) string {
-	if st.Path == "" {
+func chatModelID(st engine.ModelStatus) string { return modelID(st.Path) }
+
+// modelID names a model file as the API lists it: its name without
+// folder and extension; "" for no file.
+func modelID(path string) string {
+	if path == "" {
 		return ""
 	}
-	return strings.TrimSuffix(filepath.Base(st.Path), filepath.Ext(st.Path))
+	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 }
 
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
@@ -140,8 +144,8 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	if id := chatModelID(s.eng.ChatModel()); id != "" {
 		data = append(data, modelEntry{ID: id, Object: "model", Created: now, OwnedBy: "carrel"})
 	}
-	if p := s.eng.Settings().EmbedModel; p != "" {
-		data = append(data, modelEntry{ID: strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), Object: "model", Created: now, OwnedBy: "carrel"})
+	if id := modelID(s.eng.Settings().EmbedModel); id != "" {
+		data = append(data, modelEntry{ID: id, Object: "model", Created: now, OwnedBy: "carrel"})
 	}
 	libs, err := s.eng.Libraries(r.Context())
 	if err != nil {

@@ -129,10 +129,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.idx, err = index.Open(ctx, filepath.Join(dir, "library"), model)
 	if err != nil {
 		e.closeEmbedder()
-		if err = index.MarkFull(err); errors.Is(err, index.ErrFull) {
-			err = fmt.Errorf("%w: %w", ErrStorage, err)
-		}
-		return nil, err
+		return nil, ingest.StorageError(err)
 	}
 	e.chats, err = rag.OpenStore(filepath.Join(dir, "chats"))
 	if err != nil {

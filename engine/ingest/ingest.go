@@ -64,6 +64,15 @@ func KindOf(err error) docs.Kind {
 // (README, "Reliability").
 const largeFile = 8 << 20
 
+// StorageError returns err with ErrStorage in its chain when it says the
+// library's disk is full, and err unchanged otherwise.
+func StorageError(err error) error {
+	if err = index.MarkFull(err); errors.Is(err, index.ErrFull) && !errors.Is(err, ErrStorage) {
+		return fmt.Errorf("%w: %w", ErrStorage, err)
+	}
+	return err
+}
+
 // Retryable reports whether a document that failed may succeed on another
 // attempt: its failure came from the moment (a busy or full disk, a slow
 // machine, a cancelled run) rather than from the file, and it has failed
@@ -260,11 +269,7 @@ func ignored(name, rel string, isDir bool, patterns []string) bool {
 // records them as its sources. It returns how many files were queued
 // (unchanged, already indexed files are not). Work starts in Run.
 func (in *Ingester) Add(ctx context.Context, lib index.Library, watch bool, paths ...string) (n int, err error) {
-	defer func() {
-		if errors.Is(index.MarkFull(err), index.ErrFull) {
-			err = fmt.Errorf("%w: %w", ErrStorage, index.MarkFull(err))
-		}
-	}()
+	defer func() { err = StorageError(err) }()
 	queued := 0
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)

@@ -586,6 +586,15 @@ func (in *Ingester) prepare(ctx context.Context) error {
 func (in *Ingester) worker(ctx context.Context) {
 	for ctx.Err() == nil {
 		d, epoch, ok, err := in.claim(ctx)
+		if err != nil && errors.Is(StorageError(err), ErrStorage) {
+			// Not even a claim can be written (a full disk): halt, as
+			// storeFailed does, rather than try again forever.
+			in.mu.Lock()
+			in.halted = StorageError(err)
+			in.idleCond.Broadcast()
+			in.mu.Unlock()
+			in.emit(Event{Kind: EventFailed, Err: StorageError(err)})
+		}
 		if err != nil {
 			// The store could not be read (busy, a full disk): try again
 			// shortly rather than sleep until the next change.

@@ -35,8 +35,11 @@ deps:
 deps-test:
 	@sh packaging/deps.sh test
 
+# The binary, and beside it the embedding model that ships with Carrel
+# (fetched through the module proxy and checked: packaging/embedder.sh).
 build: deps check-ollama
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/carrel ./app
+	@sh packaging/embedder.sh bin/models
 
 run: build
 	./bin/carrel

@@ -43,6 +43,7 @@ type Engine interface {
 	Embed(ctx context.Context, texts []string) ([][]float32, string, error)
 	ChatModel() engine.ModelStatus
 	Settings() engine.Settings
+	SearchMethod() engine.SearchMethod
 	DataDir() string
 }
 

@@ -144,7 +144,7 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	if id := chatModelID(s.eng.ChatModel()); id != "" {
 		data = append(data, modelEntry{ID: id, Object: "model", Created: now, OwnedBy: "carrel"})
 	}
-	if id := modelID(s.eng.Settings().EmbedModel); id != "" {
+	if id := modelID(s.eng.SearchMethod().Model); id != "" {
 		data = append(data, modelEntry{ID: id, Object: "model", Created: now, OwnedBy: "carrel"})
 	}
 	libs, err := s.eng.Libraries(r.Context())

@@ -27,7 +27,7 @@ func (f *libraryFlags) register(fs *flag.FlagSet) {
 
 // embedFlag is --embed-model of the commands that index.
 func embedFlag(fs *flag.FlagSet) *string {
-	return fs.String("embed-model", "", "use this GGUF embedding model `file` for the library from now on (saved in the settings, as \"carrel models use --embed\" does)")
+	return fs.String("embed-model", "", "search by meaning with this GGUF embedding model `file` from now on (saved in the settings, as \"carrel models use --embed\" does); \"built-in\" for the model that ships with Carrel, \"none\" for words only")
 }
 
 // openEngine opens the data folder through the facade, as every front end
@@ -47,6 +47,19 @@ func openEngine(ctx context.Context, data string, o engine.Options) (*engine.Eng
 	return e, nil
 }
 
+// embedSetting is the settings' value for an --embed-model flag: "none"
+// (words only) and "built-in" (the bundled model) as words, else the
+// file's absolute path.
+func embedSetting(flag string) string {
+	switch strings.ToLower(strings.TrimSpace(flag)) {
+	case engine.NoEmbedModel:
+		return engine.NoEmbedModel
+	case "built-in", "builtin", "bundled", "default":
+		return ""
+	}
+	return absPath(flag)
+}
+
 // useEmbedder saves path as the embedding model, when it is given and not
 // already the one in use.
 func useEmbedder(ctx context.Context, e *engine.Engine, path string) error {
@@ -54,7 +67,7 @@ func useEmbedder(ctx context.Context, e *engine.Engine, path string) error {
 		return nil
 	}
 	s := e.Settings()
-	abs := absPath(path)
+	abs := embedSetting(path)
 	if s.EmbedModel == abs {
 		return nil
 	}
@@ -62,7 +75,7 @@ func useEmbedder(ctx context.Context, e *engine.Engine, path string) error {
 	if _, err := e.SetSettings(ctx, s); err != nil {
 		return explain(err)
 	}
-	fmt.Fprintf(os.Stderr, "embedding model set to %s\n", abs)
+	fmt.Fprintf(os.Stderr, "search %s\n", e.SearchMethod().Describe())
 	return nil
 }
 
@@ -138,8 +151,12 @@ func addCmd() *command {
 			if err != nil {
 				return storageHint(err)
 			}
-			if e.Settings().EmbedModel == "" && !*asJSON {
-				fmt.Fprintln(os.Stderr, "no embedding model set: the library is searched by words only (add --embed-model FILE for meaning-based search)")
+			if m := e.SearchMethod(); !m.Meaning && !*asJSON {
+				why := "search by meaning is off (--embed-model built-in turns it on)"
+				if m.Note != "" {
+					why = m.Note
+				}
+				fmt.Fprintf(os.Stderr, "the library is searched by words only: %s\n", why)
 			}
 			if err := e.WaitIndexed(ctx); err != nil {
 				return storageHint(err)

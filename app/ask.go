@@ -25,7 +25,7 @@ func (f *askFlags) register(fs *flag.FlagSet) {
 	dataFlagVar(fs, &f.data)
 	fs.StringVar(&f.library, "library", "", "library `name` to answer from (default: every library)")
 	fs.StringVar(&f.model, "model", "", "GGUF chat model `file` for this run (default: the chat model in the settings)")
-	fs.StringVar(&f.embedModel, "embed-model", "", "GGUF embedding model `file` the library was indexed with (default: the settings')")
+	fs.StringVar(&f.embedModel, "embed-model", "", "GGUF embedding model `file` the library was indexed with, or \"none\" for words only (default: the settings')")
 	fs.BoolVar(&f.cpu, "cpu", false, "run on the CPU even when a GPU is present")
 	fs.IntVar(&f.threads, "threads", 0, "CPU threads (0: one per physical core)")
 	fs.IntVar(&f.ctxSize, "ctx", 0, "context window in tokens (0: the model's, at most 8192)")
@@ -53,7 +53,7 @@ func (f *askFlags) open(ctx context.Context) (*engine.Engine, error) {
 		s.ChatModel = f.model
 	}
 	if f.embedModel != "" {
-		s.EmbedModel = f.embedModel
+		s.EmbedModel = embedSetting(f.embedModel)
 	}
 	if f.cpu {
 		s.CPUOnly = true

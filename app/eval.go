@@ -15,8 +15,9 @@ import (
 
 func evalCmd() *command {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	mode := fs.String("mode", "", "lexical, vector or hybrid (default: hybrid with --embed-model, else lexical)")
-	embedModel := fs.String("embed-model", "", "GGUF embedding model `file`")
+	mode := fs.String("mode", "", "lexical, vector or hybrid (default: hybrid, with the built-in embedding model unless --embed-model names another)")
+	embedModel := fs.String("embed-model", "", "GGUF embedding model `file` (default: the built-in one)")
+	fusion := fs.String("fusion", "", "how hybrid retrieval combines words and meaning: scores (default) or ranks (reciprocal rank fusion)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("queries", 0, "evaluate only the first N queries (0: all)")
 	keep := fs.String("keep", "", "keep the temporary library in this `folder` (default: removed)")
@@ -36,7 +37,13 @@ func evalCmd() *command {
 			o := engine.EvalOptions{Dataset: args[0], Mode: engine.SearchMode(*mode), EmbedModel: *embedModel, Queries: *limit,
 				Work: *keep, MinCoverage: *floor, Holdout: *holdout}
 			if *embedModel != "" {
-				o.EmbedModel = absPath(*embedModel)
+				o.EmbedModel = embedSetting(*embedModel)
+			}
+			switch engine.Fusion(*fusion) {
+			case "", engine.FuseScores, engine.FuseRanks:
+				o.Fusion = engine.Fusion(*fusion)
+			default:
+				return usagef("--fusion is scores or ranks")
 			}
 			if !*asJSON && isTerminal(os.Stderr) {
 				o.Progress = (&progress{}).event
@@ -49,7 +56,11 @@ func evalCmd() *command {
 			if *asJSON {
 				return json.NewEncoder(os.Stdout).Encode(rep)
 			}
-			fmt.Printf("%s, %s retrieval: %d documents (indexed in %s), %d queries\n", filepath.Base(strings.TrimRight(args[0], "/")), rep.Mode, rep.Documents, rep.IndexTime.Round(time.Second), m.Queries)
+			how := ""
+			if rep.Model != "" && rep.Mode != engine.SearchLexical {
+				how = " with " + rep.Model
+			}
+			fmt.Printf("%s, %s retrieval%s: %d documents (indexed in %s), %d queries\n", filepath.Base(strings.TrimRight(args[0], "/")), rep.Mode, how, rep.Documents, rep.IndexTime.Round(time.Second), m.Queries)
 			fmt.Printf("nDCG@10 %.3f · Recall@10 %.3f · Recall@100 %.3f · MRR@10 %.3f · latency p50 %.1f ms, p99 %.1f ms\n",
 				m.NDCG10, m.Recall10, m.Recall100, m.MRR10, m.P50ms, m.P99ms)
 			fmt.Printf("relevance floor: %.1f%% of answerable queries let through", 100*m.AnswerableFound)

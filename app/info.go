@@ -10,26 +10,28 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/llm"
 )
 
 // infoReport is what `carrel info` prints; its JSON form is stable.
 type infoReport struct {
-	Version     string       `json:"version"`
-	OS          string       `json:"os"`
-	Arch        string       `json:"arch"`
-	GoVersion   string       `json:"go_version"`
-	LlamaCPP    bool         `json:"llama_cpp"`
-	CPUFlags    string       `json:"cpu_build_flags"`
-	CPULevel    string       `json:"cpu_level,omitempty"`
-	SystemInfo  string       `json:"system_info"`
-	Threads     int          `json:"default_threads"`
-	Devices     []llm.Device `json:"devices"`
-	Backend     string       `json:"backend"`
-	Reason      string       `json:"reason"`
-	BackendDirs []string     `json:"backend_dirs"`
-	DataDir     string       `json:"data_dir"`
-	Model       *modelReport `json:"model,omitempty"`
+	Version     string              `json:"version"`
+	OS          string              `json:"os"`
+	Arch        string              `json:"arch"`
+	GoVersion   string              `json:"go_version"`
+	LlamaCPP    bool                `json:"llama_cpp"`
+	CPUFlags    string              `json:"cpu_build_flags"`
+	CPULevel    string              `json:"cpu_level,omitempty"`
+	SystemInfo  string              `json:"system_info"`
+	Threads     int                 `json:"default_threads"`
+	Devices     []llm.Device        `json:"devices"`
+	Backend     string              `json:"backend"`
+	Reason      string              `json:"reason"`
+	BackendDirs []string            `json:"backend_dirs"`
+	DataDir     string              `json:"data_dir"`
+	Search      engine.SearchMethod `json:"search"`
+	Model       *modelReport        `json:"model,omitempty"`
 }
 
 type modelReport struct {
@@ -63,6 +65,11 @@ func infoCmd() *command {
 				return err
 			}
 			r.DataDir = d
+			set, err := engine.ReadSettings(d)
+			if err != nil {
+				return explain(err)
+			}
+			r.Search = engine.Options{}.SearchMethodFor(set)
 			p := llm.Plan(llm.ModelInfo{}, llm.ModelOptions{CPUOnly: *cpu})
 			r.Backend, r.Reason = p.Backend, p.Reason
 			if !r.LlamaCPP {
@@ -103,6 +110,12 @@ func printInfo(r infoReport) {
 	fmt.Printf("Backend:      %s: %s\n", r.Backend, r.Reason)
 	fmt.Printf("Threads:      %d (one per physical core)\n", r.Threads)
 	fmt.Printf("Data folder:  %s\n", r.DataDir)
+	fmt.Printf("Search:       %s\n", r.Search.Describe())
+	if r.Search.Model != "" {
+		fmt.Printf("              embedding model %s\n", r.Search.Model)
+	} else if r.Search.Note != "" {
+		fmt.Printf("              %s\n", r.Search.Note)
+	}
 	fmt.Printf("Build:        llama.cpp %v, C flags %q\n", r.LlamaCPP, r.CPUFlags)
 	if r.CPULevel != "" {
 		fmt.Printf("CPU variant:  %s\n", r.CPULevel)

@@ -37,6 +37,7 @@ func modelsListCmd() *command {
 			if err != nil {
 				return err
 			}
+			method := engine.Options{}.SearchMethodFor(s)
 			found, err := engine.FindModelsFor(ctx, dir)
 			if err != nil {
 				return err
@@ -62,10 +63,11 @@ func modelsListCmd() *command {
 						"ram": e.RAM, "license": e.License, "note": e.Note, "recommended": e.ID == rec.ID, "fits": fits(uint64(e.RAM))})
 				}
 				return json.NewEncoder(os.Stdout).Encode(map[string]any{
-					"chat_model": s.ChatModel, "embed_model": s.EmbedModel, "found": fl, "catalog": cat, "ram": ram, "gpu_free": gpu})
+					"chat_model": s.ChatModel, "embed_model": method.Model, "search": method, "found": fl, "catalog": cat, "ram": ram, "gpu_free": gpu})
 			}
 			fmt.Printf("Chat model:      %s\n", orNone(s.ChatModel))
-			fmt.Printf("Embedding model: %s\n\n", orNone(s.EmbedModel))
+			fmt.Printf("Embedding model: %s\n", orNone(method.Model))
+			fmt.Printf("Search:          %s\n\n", method.Describe())
 			if len(found) == 0 {
 				fmt.Println("No GGUF models found on this computer.")
 			} else {
@@ -119,6 +121,9 @@ func modelsUseCmd() *command {
 			if err != nil {
 				return err
 			}
+			if v := embedSetting(args[0]); *embed && (v == "" || v == engine.NoEmbedModel) {
+				return useSearchMethod(ctx, dir, v)
+			}
 			path, err := resolveModel(ctx, dir, args[0])
 			if err != nil {
 				return err
@@ -156,6 +161,23 @@ func modelsUseCmd() *command {
 			return nil
 		},
 	}
+}
+
+// useSearchMethod saves the built-in embedding model ("") or none as the
+// settings' choice.
+func useSearchMethod(ctx context.Context, dir, v string) error {
+	e, err := engine.Open(ctx, engine.Options{DataDir: dir, NoIndexing: true, NoWatch: true, NoChatModel: true})
+	if err != nil {
+		return explain(err)
+	}
+	defer e.Close()
+	s := e.Settings()
+	s.EmbedModel = v
+	if _, err := e.SetSettings(ctx, s); err != nil {
+		return explain(err)
+	}
+	fmt.Printf("Libraries are searched %s.\n", e.SearchMethod().Describe())
+	return nil
 }
 
 // resolveModel accepts a file, or the name of a model found on this
@@ -201,6 +223,10 @@ func modelsDownloadCmd() *command {
 			dir, err := dataDir(*data)
 			if err != nil {
 				return err
+			}
+			if e.Bundled {
+				fmt.Printf("%s ships with Carrel: nothing to download. It is used unless the settings name another embedding model (carrel models use built-in --embed).\n", e.Name)
+				return nil
 			}
 			dest := engine.ModelFile(dir, e)
 			if _, err := os.Stat(dest); err == nil {

@@ -64,7 +64,7 @@ func searchCmd() *command {
 					hits = append(hits, hit{h.Path, h.Title, h.Page, h.Heading, h.Text, h.Scores})
 				}
 				return json.NewEncoder(os.Stdout).Encode(map[string]any{
-					"query": query, "mode": res.Mode, "relevant": res.Relevant, "took_ms": float64(res.Took.Microseconds()) / 1000, "hits": hits,
+					"query": query, "mode": res.Mode, "search": e.SearchMethod(), "relevant": res.Relevant, "took_ms": float64(res.Took.Microseconds()) / 1000, "hits": hits,
 				})
 			}
 			if len(res.Hits) == 0 {

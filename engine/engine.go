@@ -41,6 +41,10 @@ type Options struct {
 	// Rescan is the interval of the folder watcher's safety-net rescan; 0
 	// means two minutes.
 	Rescan time.Duration
+	// BundledEmbedModel is the embedding model used when the settings name
+	// none: "" means the one that ships with Carrel, found beside the
+	// executable (models.FindBundled); NoEmbedModel means words only.
+	BundledEmbedModel string
 }
 
 // Engine is an opened data folder: its libraries, models, conversations
@@ -62,6 +66,7 @@ type Engine struct {
 	set      Settings
 	paused   bool // indexing paused by the person; a new ingester starts paused too
 	emb      *Embedder
+	method   SearchMethod // how libraries are searched: emb's file and name
 	// prevEmb is the embedding model before a change, kept for queries
 	// while the library is re-embedded; prevMu is held (read) while a
 	// search uses it, so it is closed only when no search does.
@@ -115,12 +120,18 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e := &Engine{dir: dir, opts: o, set: set, libs: map[int64]string{}, loadEmbedder: LoadEmbedder}
 	e.bg, e.stop = context.WithCancel(context.Background())
-	if set.EmbedModel != "" {
-		emb, err := LoadEmbedder(ctx, set.EmbedModel, set.CPUOnly)
-		if err != nil {
+	e.method = o.SearchMethodFor(set)
+	if e.method.Meaning {
+		emb, err := LoadEmbedder(ctx, e.method.Model, set.CPUOnly)
+		switch {
+		case err != nil && e.method.Bundled:
+			// A damaged installation still opens, searching by words.
+			e.method = SearchMethod{Note: "the built-in embedding model could not be loaded: " + Describe(err)}
+		case err != nil:
 			return nil, fmt.Errorf("engine: embedding model: %w", err)
+		default:
+			e.emb = emb
 		}
-		e.emb = emb
 	}
 	model := ""
 	if e.emb != nil {
@@ -302,7 +313,10 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 			}
 		}
 	}
-	newEmbed, newChunks := s.EmbedModel != old.EmbedModel, s.ChunkTokens != old.ChunkTokens
+	method := e.opts.SearchMethodFor(s)
+	e.mu.Lock()
+	newEmbed, newChunks := method.Model != e.method.Model, s.ChunkTokens != old.ChunkTokens
+	e.mu.Unlock()
 	if !newEmbed && !newChunks {
 		if err := saveSettings(e.dir, s); err != nil {
 			return false, err
@@ -314,8 +328,8 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 		return false, nil
 	}
 	var emb *Embedder
-	if newEmbed && s.EmbedModel != "" {
-		if emb, err = e.loadEmbedder(ctx, s.EmbedModel, s.CPUOnly); err != nil {
+	if newEmbed && method.Meaning {
+		if emb, err = e.loadEmbedder(ctx, method.Model, s.CPUOnly); err != nil {
 			return false, fmt.Errorf("engine: embedding model: %w", err)
 		}
 	}
@@ -358,6 +372,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 			e.retireModel(e.emb)
 		}
 		e.emb = emb
+		e.method = method
 	} else if emb != nil {
 		emb.Close()
 	}

@@ -23,7 +23,8 @@ type EvalOptions struct {
 	// model, else lexical.
 	Mode SearchMode
 	// EmbedModel is the GGUF embedding model for vector and hybrid
-	// retrieval; "" measures words only.
+	// retrieval; "" means the bundled one (words only where the
+	// installation has none), NoEmbedModel words only.
 	EmbedModel string
 	// Queries limits the evaluation to the first N queries (0: all).
 	Queries int
@@ -32,6 +33,8 @@ type EvalOptions struct {
 	Work string
 	// MinCoverage overrides the relevance floor (0: the default).
 	MinCoverage float64
+	// Fusion of a hybrid search; "" means the default.
+	Fusion Fusion
 	// Holdout leaves this share of the documents (grouped by the id before
 	// '#') out of the library, to measure how often questions about them
 	// are declined.
@@ -44,6 +47,7 @@ type EvalOptions struct {
 type EvalReport struct {
 	retrieve.Metrics
 	Mode      SearchMode    `json:"mode"`
+	Model     string        `json:"embed_model,omitempty"` // the embedding model, "" for words only
 	Documents int           `json:"documents"`
 	IndexTime time.Duration `json:"-"`
 	IndexS    float64       `json:"index_s"`
@@ -91,6 +95,9 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 	}
 	s := DefaultSettings()
 	s.EmbedModel = o.EmbedModel
+	if s.EmbedModel == "" && o.Mode == SearchLexical {
+		s.EmbedModel = NoEmbedModel // nothing to embed for words alone
+	}
 	e, err := Open(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true, NoChatModel: true})
 	if err != nil {
 		return nil, err
@@ -113,7 +120,7 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 	if err := e.WaitIndexed(ctx); err != nil {
 		return nil, err
 	}
-	rep := &EvalReport{Documents: len(set.Corpus), IndexTime: time.Since(start)}
+	rep := &EvalReport{Documents: len(set.Corpus), IndexTime: time.Since(start), Model: e.SearchMethod().Name}
 	rep.IndexS = rep.IndexTime.Seconds()
 	var ev retrieve.Evaluation
 	queries := set.Queries
@@ -125,7 +132,7 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 			return nil, err
 		}
 		t0 := time.Now()
-		res, err := e.Search(ctx, q.Text, SearchOptions{Library: library, K: 100, Mode: o.Mode, MinCoverage: o.MinCoverage})
+		res, err := e.Search(ctx, q.Text, SearchOptions{Library: library, K: 100, Mode: o.Mode, MinCoverage: o.MinCoverage, Fusion: o.Fusion})
 		took := time.Since(t0)
 		if err != nil {
 			return nil, err
@@ -181,4 +188,24 @@ func holdoutGroups(set *retrieve.BEIR, share float64) map[string]bool {
 		out[groups[i]] = true
 	}
 	return out
+}
+
+// DatasetTexts reads a BEIR-layout dataset's passages (title and text, as
+// Evaluate indexes them) and queries, for benchmarks.
+func DatasetTexts(dir string) (passages, queries []string, err error) {
+	set, err := retrieve.LoadBEIR(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, d := range set.Corpus {
+		t := d.Text
+		if d.Title != "" {
+			t = d.Title + "\n\n" + d.Text
+		}
+		passages = append(passages, t)
+	}
+	for _, q := range set.Queries {
+		queries = append(queries, q.Text)
+	}
+	return passages, queries, nil
 }

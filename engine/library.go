@@ -323,7 +323,19 @@ type SearchOptions struct {
 	// MinCoverage overrides the relevance floor: the rarity-weighted share
 	// of the query's terms a passage must hold (0: the default).
 	MinCoverage float64
+	// Fusion combines words and meaning in a hybrid search; "" means
+	// FuseScores.
+	Fusion Fusion
 }
+
+// Fusion is how a hybrid search combines its two rankings.
+type Fusion = retrieve.Fusion
+
+// Fusions (see retrieve.FuseScores and retrieve.FuseRanks).
+const (
+	FuseScores = retrieve.FuseScores // standardised scores, added (default)
+	FuseRanks  = retrieve.FuseRanks  // reciprocal rank fusion
+)
 
 // SearchResult is a search's ranked passages.
 type SearchResult struct {
@@ -374,7 +386,7 @@ func (e *Engine) Search(ctx context.Context, query string, o SearchOptions) (Sea
 	f.Since, f.Until = o.Since, o.Until
 	r, done := e.retriever()
 	defer done()
-	res, err := r.Search(ctx, query, retrieve.Options{K: o.K, Mode: o.Mode, Filter: f, MinCoverage: o.MinCoverage})
+	res, err := r.Search(ctx, query, retrieve.Options{K: o.K, Mode: o.Mode, Filter: f, MinCoverage: o.MinCoverage, Fusion: o.Fusion})
 	if err != nil {
 		return SearchResult{}, err
 	}

@@ -20,8 +20,9 @@ type Settings struct {
 	// ChatModel is the GGUF file answers come from; "" means none
 	// (retrieval-only answers).
 	ChatModel string `toml:"chat_model"`
-	// EmbedModel is the GGUF embedding model for vector search; "" means
-	// lexical search only.
+	// EmbedModel is the GGUF embedding model for search by meaning; ""
+	// means the model that ships with Carrel, NoEmbedModel ("none")
+	// search by words only.
 	EmbedModel string `toml:"embed_model"`
 	// CPUOnly keeps models off the GPU.
 	CPUOnly bool `toml:"cpu_only"`

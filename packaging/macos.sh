@@ -14,6 +14,9 @@ fyne=$(command -v fyne || echo "$($go env GOPATH)/bin/fyne")
 	--app-version "$version" --icon assets/icon.png --release
 rm -rf dist/Carrel.app
 mv Carrel.app dist/
+# The bundled embedding model goes in Resources/models, where the binary
+# in Contents/MacOS looks for it (engine/models.BundledDirs).
+sh packaging/embedder.sh dist/Carrel.app/Contents/Resources/models
 staging=$(mktemp -d)
 cp -R dist/Carrel.app "$staging/"
 ln -s /Applications "$staging/Applications"

@@ -43,6 +43,9 @@ linux)
 	root=$out/carrel-$version
 	rm -rf "$root"
 	build linux "$root/lib/carrel" ""
+	# The bundled embedding model, where every build of the binary finds
+	# it (engine/models.BundledDirs).
+	sh packaging/embedder.sh "$root/lib/carrel/models"
 	mkdir -p "$root/bin" "$root/share/applications"
 	mv "$root/lib/carrel/carrel" "$root/bin/carrel"
 	for size in 16 32 48 64 128 256 512; do
@@ -76,7 +79,9 @@ PREFIX ?= /usr/local
 install:
 	install -d $(PREFIX)/bin $(PREFIX)/lib/carrel $(PREFIX)/share/applications
 	install -m 755 bin/carrel $(PREFIX)/bin/carrel
-	install -m 755 lib/carrel/* $(PREFIX)/lib/carrel/
+	install -m 755 lib/carrel/carrel-* $(PREFIX)/lib/carrel/
+	install -d $(PREFIX)/lib/carrel/models
+	install -m 644 lib/carrel/models/* $(PREFIX)/lib/carrel/models/
 	install -m 644 share/applications/ai.carrel.app.desktop $(PREFIX)/share/applications/
 	for d in share/icons/hicolor/*/apps; do install -d $(PREFIX)/$$d && install -m 644 $$d/ai.carrel.app.png $(PREFIX)/$$d/; done
 	-update-desktop-database $(PREFIX)/share/applications 2>/dev/null
@@ -106,6 +111,7 @@ windows)
 	trap 'rm -f app/rsrc_windows_amd64.syso' EXIT
 	CC=$cc CXX=$cxx build windows "$dir" .exe
 	mv "$dir/carrel.exe" "$dir/Carrel.exe"
+	sh packaging/embedder.sh "$dir/models"
 	(cd "$dir" && zip -q -r "../carrel-$version-windows-amd64.zip" .)
 	echo "$out/carrel-$version-windows-amd64.zip"
 	;;

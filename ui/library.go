@@ -34,7 +34,13 @@ type libraryView struct {
 	selected int
 	summary  *widget.Label
 	fresh    *widget.Label
-	actions  []*widget.Button
+	search   *widget.Label // how the library is searched
+	// suggest offers a multilingual embedding model for a library mostly
+	// in other languages than English (engine.SuggestEmbedModel).
+	suggest *widget.Button
+	advice  string
+	model   engine.CatalogModel
+	actions []*widget.Button
 
 	progressBox   *fyne.Container
 	bar           *widget.ProgressBar
@@ -85,12 +91,17 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 	v.fresh = widget.NewLabel("")
 	v.fresh.Truncation = fyne.TextTruncateEllipsis
 	v.fresh.Importance = widget.LowImportance
+	v.search = widget.NewLabel("")
+	v.search.Truncation = fyne.TextTruncateEllipsis
+	v.search.Importance = widget.LowImportance
+	v.suggest = widget.NewButtonWithIcon("Search other languages by meaning…", theme.InfoIcon(), v.onSuggest)
+	v.suggest.Hide()
 
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, newLib, v.pick),
 		container.NewGridWithColumns(2, addFiles, addFolder),
 	)
-	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.summary, v.fresh)
+	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.summary, v.fresh, v.search, v.suggest)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.list)
 	return v
 }
@@ -120,6 +131,7 @@ func (v *libraryView) reload() {
 				docs, err = v.g.eng.Documents(ctx, lib)
 			}
 		}
+		method := v.g.eng.SearchMethod()
 		v.g.do(func() {
 			if err != nil {
 				v.g.showError(err)
@@ -142,6 +154,13 @@ func (v *libraryView) reload() {
 			sum, fresh := summary(info, docs)
 			v.summary.SetText(sum)
 			v.fresh.SetText(fresh)
+			v.search.SetText(searchLine(method))
+			if m, advice, ok := engine.SuggestEmbedModel(docs, method); ok {
+				v.model, v.advice = m, advice
+				v.suggest.Show()
+			} else {
+				v.suggest.Hide()
+			}
 			v.showWaiting(docs)
 			v.enableActions()
 		})
@@ -177,6 +196,48 @@ func summary(l engine.Library, docs []engine.Document) (string, string) {
 		fresh = "Up to date as of " + l.LastIndexed.Local().Format("2 Jan 15:04")
 	}
 	return s, fresh
+}
+
+// onSuggest explains the multilingual model and, if the person agrees,
+// downloads it and makes it the embedding model (the library is then
+// re-embedded in the background; words keep working meanwhile).
+func (v *libraryView) onSuggest() {
+	m := v.model
+	dialog.ShowConfirm("Search other languages by meaning", v.advice+"\n\nDownload "+m.Name+" ("+m.License+") and use it?", func(ok bool) {
+		if !ok {
+			return
+		}
+		v.suggest.Disable()
+		v.g.goWork(func(ctx context.Context) {
+			path, _, err := v.g.eng.DownloadModel(ctx, string(m.ID), func(p engine.DownloadProgress) {
+				if p.Total > 0 {
+					v.g.do(func() { v.suggest.SetText(fmt.Sprintf("Downloading %s: %.0f%%", m.Name, 100*float64(p.Done)/float64(p.Total))) })
+				}
+			})
+			if err == nil {
+				s := v.g.eng.Settings()
+				s.EmbedModel = path
+				_, err = v.g.eng.SetSettings(ctx, s)
+			}
+			v.g.do(func() {
+				v.suggest.Enable()
+				v.suggest.SetText("Search other languages by meaning…")
+				if err != nil {
+					v.g.showError(err)
+					return
+				}
+				v.reload()
+			})
+		})
+	}, v.g.win)
+}
+
+// searchLine says how the library is searched, under the counts.
+func searchLine(m engine.SearchMethod) string {
+	if !m.Meaning && m.Note != "" {
+		return "Searched by words only: " + m.Note
+	}
+	return "Searched " + m.Describe()
 }
 
 func plural(n int, what string) string {

@@ -26,6 +26,7 @@ type settingsView struct {
 	temp                                                                   *widget.Slider
 	tempLabel                                                              *widget.Label
 	sources                                                                *widget.Select
+	searchBy                                                               *widget.Select
 	library                                                                string
 }
 
@@ -37,9 +38,31 @@ func newSettingsView(g *gui, library string) *settingsView {
 		e.SetText(strconv.Itoa(n))
 		return e
 	}
+	// Search by meaning: the built-in model (the default), words only, or
+	// a model file of the person's choosing.
 	v.embed = widget.NewEntry()
-	v.embed.SetText(s.EmbedModel)
-	v.embed.SetPlaceHolder("none: search by words only")
+	v.embed.SetPlaceHolder("a GGUF embedding model file")
+	builtin := g.eng.SearchMethodFor(engine.Settings{})
+	builtinLabel := "Built in: " + builtin.Name + " (English)"
+	if !builtin.Meaning {
+		builtinLabel = "Built in (missing from this installation)"
+	}
+	v.searchBy = widget.NewSelect([]string{builtinLabel, searchWordsOnly, searchModelFile}, func(choice string) {
+		if choice == searchModelFile {
+			v.embed.Enable()
+		} else {
+			v.embed.Disable()
+		}
+	})
+	switch s.EmbedModel {
+	case "":
+		v.searchBy.SetSelected(builtinLabel)
+	case engine.NoEmbedModel:
+		v.searchBy.SetSelected(searchWordsOnly)
+	default:
+		v.embed.SetText(s.EmbedModel)
+		v.searchBy.SetSelected(searchModelFile)
+	}
 	v.adapter = widget.NewEntry()
 	v.adapter.SetText(s.Adapter)
 	v.adapter.SetPlaceHolder("none")
@@ -105,7 +128,8 @@ func newSettingsView(g *gui, library string) *settingsView {
 	}
 	v.form = &widget.Form{Items: []*widget.FormItem{
 		{Text: "Chat model", Widget: container.NewBorder(nil, nil, nil, widget.NewButton("Change…", g.showSetup), chat)},
-		{Text: "Embedding model", Widget: container.NewBorder(nil, nil, nil, browse(v.embed), v.embed), HintText: "Changing it re-embeds the library in the background."},
+		{Text: "Search by meaning", Widget: v.searchBy, HintText: "Now: " + g.eng.SearchMethod().Describe() + ". Changing it re-embeds the library in the background; words keep working meanwhile."},
+		{Text: "Embedding model", Widget: container.NewBorder(nil, nil, nil, browse(v.embed), v.embed)},
 		{Text: "", Widget: v.cpu},
 		{Text: "Threads", Widget: v.threads, HintText: "0: one per physical core"},
 		{Text: "Context size", Widget: v.ctxSize, HintText: "tokens; 0: the model's, at most 8192"},
@@ -124,6 +148,12 @@ func newSettingsView(g *gui, library string) *settingsView {
 	}}
 	return v
 }
+
+// Choices of search by meaning besides the built-in model.
+const (
+	searchWordsOnly = "Off: search by words only"
+	searchModelFile = "Another embedding model (a GGUF file)"
+)
 
 // settings reads the form back; a field that is not a number says which.
 func (v *settingsView) settings() (engine.Settings, error) {
@@ -145,7 +175,17 @@ func (v *settingsView) settings() (engine.Settings, error) {
 		return s, fmt.Errorf("adapter strength must be a number")
 	}
 	s.AdapterScale = float32(scale)
-	s.EmbedModel = strings.TrimSpace(v.embed.Text)
+	switch v.searchBy.Selected {
+	case searchWordsOnly:
+		s.EmbedModel = engine.NoEmbedModel
+	case searchModelFile:
+		s.EmbedModel = strings.TrimSpace(v.embed.Text)
+		if s.EmbedModel == "" || s.EmbedModel == engine.NoEmbedModel {
+			return s, fmt.Errorf("choose the embedding model file, or search with the built-in model")
+		}
+	default:
+		s.EmbedModel = ""
+	}
 	s.Adapter = strings.TrimSpace(v.adapter.Text)
 	s.CPUOnly = v.cpu.Checked
 	s.Temperature = float32(v.temp.Value)

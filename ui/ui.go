@@ -76,6 +76,8 @@ type Engine interface {
 	DeleteConversation(id string) error
 	SetIgnore(ctx context.Context, library string, patterns []string) error
 	DataDir() string
+	SearchMethod() engine.SearchMethod
+	SearchMethodFor(s engine.Settings) engine.SearchMethod
 	FindModels(ctx context.Context) ([]engine.FoundModel, error)
 	Catalog() ([]engine.CatalogModel, engine.CatalogModel)
 	DownloadModel(ctx context.Context, id string, progress func(engine.DownloadProgress)) (string, engine.Verified, error)

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,4 +123,66 @@ int carrel_bench_native(struct llama_context *ctx, int n_prompt, int n_gen, int 
 	}
 	free(tokens);
 	return 0;
+}
+
+// embed_flush runs one batch of n_seq texts and copies their pooled,
+// L2-normalised vectors to out (rows first..first+n_seq-1).
+static int embed_flush(struct llama_context *ctx, struct llama_batch *b, bool encoder, int dims, int first, int n_seq, float *out) {
+	llama_memory_clear(llama_get_memory(ctx), true);
+	int rc = encoder ? llama_encode(ctx, *b) : llama_decode(ctx, *b);
+	if (rc != 0) {
+		return rc;
+	}
+	for (int s = 0; s < n_seq; s++) {
+		const float *v = llama_get_embeddings_seq(ctx, s);
+		if (!v) {
+			return -10;
+		}
+		double norm = 0;
+		for (int i = 0; i < dims; i++) {
+			norm += (double)v[i] * v[i];
+		}
+		norm = norm > 0 ? 1.0 / sqrt(norm) : 0;
+		for (int i = 0; i < dims; i++) {
+			out[(size_t)(first + s) * dims + i] = (float)(v[i] * norm);
+		}
+	}
+	b->n_tokens = 0;
+	return 0;
+}
+
+// carrel_embed_native embeds n_seq tokenized texts (toks holds them one
+// after another, lens their lengths) with the loop of llama.cpp's own
+// embedding example, in C: texts are packed into a batch until the next
+// would overflow n_batch tokens or n_seq_max sequences, each batch is
+// encoded, and the pooled vectors are read and normalised. It is the
+// reference the Go embedder's throughput is measured against. *ns is the
+// time taken. Returns 0 on success.
+int carrel_embed_native(struct llama_context *ctx, const llama_token *toks, const int *lens, int n_seq, int n_batch, int n_seq_max,
+	bool encoder, int dims, float *out, double *ns) {
+	struct llama_batch b = llama_batch_init(n_batch, 0, 1);
+	int64_t t0 = llama_time_us();
+	int first = 0, in_batch = 0, rc = 0;
+	size_t at = 0;
+	for (int k = 0; k < n_seq && rc == 0; k++) {
+		int n = lens[k] < n_batch ? lens[k] : n_batch;
+		if (b.n_tokens + n > n_batch || in_batch == n_seq_max) {
+			rc = embed_flush(ctx, &b, encoder, dims, first, in_batch, out);
+			first += in_batch;
+			in_batch = 0;
+		}
+		for (int i = 0; i < n && rc == 0; i++) {
+			carrel_batch_set(&b, b.n_tokens, toks[at + i], i, in_batch, true);
+			b.n_tokens++;
+		}
+		at += lens[k];
+		in_batch++;
+	}
+	if (rc == 0 && in_batch > 0) {
+		rc = embed_flush(ctx, &b, encoder, dims, first, in_batch, out);
+	}
+	llama_synchronize(ctx);
+	*ns = (double)(llama_time_us() - t0) * 1e3;
+	llama_batch_free(b);
+	return rc;
 }

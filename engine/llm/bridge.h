@@ -32,6 +32,9 @@ int carrel_features(ggml_backend_reg_t reg, char *buf, int len);
 struct ggml_threadpool *carrel_threadpool(struct llama_context *ctx, int n_threads, int poll);
 void carrel_threadpool_free(struct ggml_threadpool *tp);
 
+int carrel_embed_native(struct llama_context *ctx, const llama_token *toks, const int *lens, int n_seq, int n_batch, int n_seq_max,
+	bool encoder, int dims, float *out, double *ns);
+
 int carrel_bench_native(struct llama_context *ctx, int n_prompt, int n_gen, int n_batch, unsigned seed, double *pp_ns, double *tg_ns);
 
 #endif

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -225,4 +226,56 @@ func normalize(v []float32) {
 	for i := range v {
 		v[i] *= inv
 	}
+}
+
+// EmbedNative embeds texts with llama.cpp's own embedding loop, in C, on
+// this embedder's context and threads: texts packed into batches as
+// llama.cpp's embedding example packs them, pooled vectors read and
+// normalised. It is the yardstick for Embed's throughput (carrel bench
+// embed); the vectors are returned so a caller can check both agree. It
+// needs a model that pools (all embedding models Carrel ships or lists).
+// The time excludes tokenizing, which Embed's includes.
+func (e *Embedder) EmbedNative(ctx context.Context, texts []string) ([][]float32, time.Duration, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, 0, ErrClosed
+	}
+	if !e.pooled {
+		return nil, 0, errors.New("llm: the native embedding loop needs a model that pools its vectors")
+	}
+	var toks []C.llama_token
+	lens := make([]C.int, len(texts))
+	for i, t := range texts {
+		tk := e.m.tokenize(t, true)
+		if len(tk) > e.nTokens {
+			tk = tk[:e.nTokens]
+		}
+		if len(tk) == 0 {
+			return nil, 0, fmt.Errorf("llm: text %d has no tokens", i)
+		}
+		toks = append(toks, tk...)
+		lens[i] = C.int(len(tk))
+	}
+	if len(texts) == 0 {
+		return nil, 0, nil
+	}
+	out := make([]float32, len(texts)*e.dims)
+	stop := context.AfterFunc(ctx, func() { setAbort(e.flags, true) })
+	var ns C.double
+	rc := C.carrel_embed_native(e.c, &toks[0], &lens[0], C.int(len(texts)), C.int(e.nTokens), C.int(e.maxSeqs),
+		C.bool(e.encoder), C.int(e.dims), (*C.float)(unsafe.Pointer(&out[0])), &ns)
+	stop()
+	setAbort(e.flags, false)
+	if rc != 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		return nil, 0, fmt.Errorf("llm: native embedding loop failed (code %d)", int(rc))
+	}
+	vs := make([][]float32, len(texts))
+	for i := range vs {
+		vs[i] = out[i*e.dims : (i+1)*e.dims : (i+1)*e.dims]
+	}
+	return vs, time.Duration(ns), nil
 }

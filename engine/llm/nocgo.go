@@ -4,6 +4,7 @@ package llm
 
 import (
 	"context"
+	"time"
 
 	"github.com/carrel-ai/carrel/engine/gguf"
 )
@@ -70,4 +71,9 @@ func (*Context) Bench(context.Context, int, int, int) (BenchResult, error) {
 }
 func (*Context) BenchNative(context.Context, int, int, int) (BenchResult, error) {
 	return BenchResult{}, ErrUnavailable
+}
+
+// EmbedNative needs llama.cpp.
+func (*Embedder) EmbedNative(context.Context, []string) ([][]float32, time.Duration, error) {
+	return nil, 0, ErrUnavailable
 }

@@ -17,6 +17,10 @@ const (
 	Llama31_8B   ID = "llama-3.1-8b-instruct"
 	NomicEmbed15 ID = "nomic-embed-text-v1.5"
 	BGESmallEN15 ID = "bge-small-en-v1.5"
+	MiniLML6     ID = "all-minilm-l6-v2" // ships with Carrel
+	E5SmallMulti ID = "multilingual-e5-small"
+	JinaRerankV1 ID = "jina-reranker-v1-tiny-en"
+	BGERerankM3  ID = "bge-reranker-v2-m3"
 )
 
 // Kind says what a model is for.
@@ -26,6 +30,7 @@ type Kind string
 const (
 	Chat      Kind = "chat"
 	Embedding Kind = "embedding"
+	Reranker  Kind = "reranker" // scores a question and a passage together
 )
 
 // Entry is a recommended model.
@@ -44,6 +49,11 @@ type Entry struct {
 	// sends the SHA-256 of LFS files), and always by size and GGUF header.
 	SHA256 string
 	Note   string // what it is good for, in plain words
+	// Bundled is true for the model that ships with Carrel (nothing to
+	// download).
+	Bundled bool
+	// Multilingual is true for models trained on many languages.
+	Multilingual bool
 }
 
 // File is the name the download is saved under.
@@ -78,7 +88,23 @@ var Catalog = []Entry{
 	{ID: NomicEmbed15, Name: "Nomic Embed Text v1.5", Kind: Embedding, Params: "137M", Quant: "Q8_0", Size: 146 << 20, RAM: 512 << 20,
 		License: "Apache-2.0", URL: hf("nomic-ai/nomic-embed-text-v1.5-GGUF", "nomic-embed-text-v1.5.Q8_0.gguf"),
 		Note: "Search by meaning with long passages; English."},
+	{ID: MiniLML6, Name: "all-MiniLM-L6-v2", Kind: Embedding, Params: "22M", Quant: "Q4_K_M", Size: BundledSize, RAM: 128 << 20,
+		License: "Apache-2.0", URL: "https://github.com/mutablelogic/go-llama/raw/v0.0.11/" + BundledModulePath, SHA256: BundledSHA256, Bundled: true,
+		Note: "Built in: search by meaning from the first start, for English text."},
+	{ID: E5SmallMulti, Name: "multilingual-e5-small", Kind: Embedding, Params: "118M", Quant: "Q8_0", Size: 125 << 20, RAM: 384 << 20,
+		License: "MIT", URL: hf("cstr/multilingual-e5-small-GGUF", "multilingual-e5-small-q8_0.gguf"), Multilingual: true,
+		Note: "Search by meaning in about 100 languages, Chinese, Japanese, Korean, Arabic and Russian among them."},
+	{ID: JinaRerankV1, Name: "Jina Reranker v1 tiny (English)", Kind: Reranker, Params: "33M", Quant: "F16", Size: 68 << 20, RAM: 256 << 20,
+		License: "Apache-2.0", URL: hf("ggml-org/models", "jina-reranker-v1-tiny-en/ggml-model-f16.gguf"),
+		Note: "Re-orders the best passages by reading question and passage together; small and quick, English."},
+	{ID: BGERerankM3, Name: "BGE Reranker v2 M3", Kind: Reranker, Params: "568M", Quant: "Q4_K_M", Size: 438 << 20, RAM: 1 * gb,
+		License: "Apache-2.0", URL: hf("gpustack/bge-reranker-v2-m3-GGUF", "bge-reranker-v2-m3-Q4_K_M.gguf"), Multilingual: true,
+		Note: "Re-orders the best passages by reading question and passage together; many languages, slower."},
 }
+
+// Multilingual is the catalog's suggestion for libraries in languages the
+// bundled model does not know.
+const Multilingual = E5SmallMulti
 
 // Lookup finds a catalog entry by its ID.
 func Lookup(id string) (Entry, error) {

@@ -1,5 +1,5 @@
 // Package retrieve finds the passages that answer a question: lexical
-// BM25 and vector similarity, fused by reciprocal rank, with each score
+// BM25 and vector similarity, fused by their standardised scores, with each score
 // kept so a front end can show why a passage was chosen, and a relevance
 // floor so the answer layer can say honestly that the documents do not
 // hold the answer.
@@ -58,10 +58,12 @@ type Options struct {
 	// Candidates each retriever contributes to the fusion; 0 means
 	// max(100, 5·K).
 	Candidates int
-	// RRFK is the reciprocal-rank-fusion constant; 0 means 60.
+	// Fusion combines the two rankings; "" means FuseScores.
+	Fusion Fusion
+	// RRFK is the reciprocal-rank-fusion constant (FuseRanks); 0 means 60.
 	RRFK float64
-	// VectorWeight scales the vector ranks' share of the fused score
-	// against the lexical ranks' (1); 0 means 1.
+	// VectorWeight scales the vector side's share of the fused score
+	// against the lexical side's (1); 0 means 1.
 	VectorWeight float64
 	// MinCoverage is the relevance floor for lexical evidence: the share of
 	// the query's terms, weighted by their rarity in the library (inverse
@@ -72,14 +74,44 @@ type Options struct {
 	MinSimilarity float64
 }
 
+// Fusion is a way of combining the lexical and vector rankings.
+type Fusion string
+
+// Fusions.
+const (
+	// FuseScores standardises each ranking's scores (how many standard
+	// deviations a passage stands above that ranking's candidates) and
+	// adds them. Unlike ranks, scores keep how far ahead a passage is: a
+	// passage far ahead on one side is not pulled level with the first of
+	// a flat ranking on the other. The lexical candidates are counted as
+	// a full set, with the passages that hold none of the query's words at
+	// their true BM25 of 0, so a rare word that matches three passages
+	// stands out as it should. No constant is tuned to any data set.
+	FuseScores Fusion = "scores"
+	// FuseRanks is reciprocal rank fusion (1/(RRFK + rank) summed).
+	FuseRanks Fusion = "ranks"
+)
+
 // Scores explain a hit.
 type Scores struct {
 	Lexical     float64 `json:"lexical"`      // BM25, 0 if not found lexically
 	LexicalRank int     `json:"lexical_rank"` // 1-based, 0 if not found
 	Vector      float64 `json:"vector"`       // cosine similarity, 0 if not found
 	VectorRank  int     `json:"vector_rank"`
-	Fused       float64 `json:"fused"`
+	Fused       float64 `json:"fused"`    // the fused score, in (0, 1) for FuseScores
 	Coverage    float64 `json:"coverage"` // share of the query's terms in the passage, weighted by rarity
+}
+
+// rankWeight is the sum of the reciprocal ranks.
+func (s *Scores) rankWeight() float64 {
+	w := 0.0
+	if s.LexicalRank > 0 {
+		w += 1 / float64(s.LexicalRank)
+	}
+	if s.VectorRank > 0 {
+		w += 1 / float64(s.VectorRank)
+	}
+	return w
 }
 
 // Hit is a passage with its place and scores.
@@ -268,22 +300,23 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 	for i, h := range lex {
 		s := get(h.ChunkID)
 		s.Lexical, s.LexicalRank = h.Score, i+1
-		s.Fused += 1 / (o.RRFK + float64(i+1))
 	}
 	for i, h := range vec {
 		s := get(h.ChunkID)
 		s.Vector, s.VectorRank = h.Score, i+1
-		s.Fused += o.VectorWeight / (o.RRFK + float64(i+1))
 	}
-	// The previous model's ranks cover the chunks not yet re-embedded (a
-	// chunk has vectors of one model at a time), so they fuse as a vector
-	// ranking of their own.
+	// The previous model's ranking covers the chunks not yet re-embedded
+	// (a chunk has vectors of one model at a time).
 	for i, h := range old {
 		s := get(h.ChunkID)
 		if s.VectorRank == 0 {
 			s.Vector, s.VectorRank = h.Score, i+1
 		}
-		s.Fused += o.VectorWeight / (o.RRFK + float64(i+1))
+	}
+	if o.Fusion == FuseRanks {
+		fuseRanks(scores, [][]index.Hit{lex}, [][]index.Hit{vec, old}, o)
+	} else {
+		fuseScores(scores, lex, [][]index.Hit{vec, old}, o)
 	}
 	ids := make([]int64, 0, len(scores))
 	for id := range scores {
@@ -293,6 +326,10 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 		a, b := scores[ids[i]], scores[ids[j]]
 		if a.Fused != b.Fused {
 			return a.Fused > b.Fused
+		}
+		// Equal scores (equal similarities): the better placed first.
+		if ra, rb := a.rankWeight(), b.rankWeight(); ra != rb {
+			return ra > rb
 		}
 		return ids[i] < ids[j]
 	})
@@ -330,6 +367,100 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 	}
 	res.Took = time.Since(start)
 	return res, vanished, nil
+}
+
+// fuseRanks adds the reciprocal ranks of each ranking.
+func fuseRanks(scores map[int64]*Scores, lex, vec [][]index.Hit, o Options) {
+	for _, side := range []struct {
+		lists  [][]index.Hit
+		weight float64
+	}{{lex, 1}, {vec, o.VectorWeight}} {
+		for _, l := range side.lists {
+			for i, h := range l {
+				scores[h.ChunkID].Fused += side.weight / (o.RRFK + float64(i+1))
+			}
+		}
+	}
+}
+
+// fuseScores gives each passage the weighted sum of its standard scores
+// on the two sides (FuseScores), squashed into (0, 1) so that fused
+// scores read alike from one search to the next.
+func fuseScores(scores map[int64]*Scores, lex []index.Hit, vec [][]index.Hit, o Options) {
+	// Lexical: the candidates are the Candidates best BM25 scores of the
+	// library; when fewer passages hold a query word, the rest of that set
+	// score exactly 0, and are counted so.
+	lz, lmiss := standard(lex, o.Candidates)
+	// Vector: every passage has a similarity, so a ranking is always full
+	// (or the whole library); a passage beyond it is taken to be as far
+	// down as its last.
+	vz, vmiss := map[int64]float64{}, math.Inf(1)
+	for _, l := range vec {
+		z, miss := standard(l, 0)
+		for id, v := range z {
+			if _, ok := vz[id]; !ok {
+				vz[id] = v
+			}
+		}
+		if len(l) > 0 {
+			vmiss = min(vmiss, miss)
+		}
+	}
+	wl, wv := 1.0, o.VectorWeight
+	if len(lex) == 0 && o.Mode == Vector {
+		wl = 0
+	}
+	if len(vz) == 0 {
+		wv, vmiss = 0, 0
+	}
+	for id, s := range scores {
+		l, ok := lz[id]
+		if !ok {
+			l = lmiss
+		}
+		v, ok := vz[id]
+		if !ok {
+			v = vmiss
+		}
+		f := (wl*l + wv*v) / (wl + wv)
+		s.Fused = 1 / (1 + math.Exp(-f))
+	}
+}
+
+// standard gives each hit its standard score among the ranking's scores,
+// with the ranking counted as padTo long (missing scores are 0) when it is
+// shorter, and the standard score of a passage not in the ranking: that
+// of 0 when padded, else that of the lowest score.
+func standard(hits []index.Hit, padTo int) (map[int64]float64, float64) {
+	n := max(len(hits), padTo)
+	if n == 0 {
+		return nil, 0
+	}
+	var sum, sq float64
+	for _, h := range hits {
+		sum += h.Score
+		sq += h.Score * h.Score
+	}
+	mean := sum / float64(n)
+	sd := math.Sqrt(max(sq/float64(n)-mean*mean, 0))
+	z := func(x float64) float64 {
+		if sd < 1e-12 {
+			return 0
+		}
+		return (x - mean) / sd
+	}
+	out := make(map[int64]float64, len(hits))
+	miss := z(0)
+	if len(hits) >= padTo && len(hits) > 0 {
+		miss = z(hits[len(hits)-1].Score)
+		for _, h := range hits {
+			miss = min(miss, z(h.Score))
+		}
+	}
+	for _, h := range hits {
+		out[h.ChunkID] = z(h.Score)
+	}
+	return out, miss
 }
 
 // weights gives each query term its inverse document frequency, as BM25

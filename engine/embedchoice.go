@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/carrel-ai/carrel/engine/models"
+)
+
+// NoEmbedModel, as Settings.EmbedModel or Options.BundledEmbedModel,
+// turns search by meaning off: libraries are searched by their words only.
+// An empty Settings.EmbedModel means the bundled model.
+const NoEmbedModel = "none"
+
+// SearchMethod says how the libraries are searched.
+type SearchMethod struct {
+	// Meaning is true when passages are found by meaning as well as by
+	// words (an embedding model is in use).
+	Meaning bool `json:"meaning"`
+	// Model is the embedding model's file, "" when searching by words only.
+	Model string `json:"model,omitempty"`
+	// Name is the model as a person would say it.
+	Name string `json:"name,omitempty"`
+	// Bundled is true for the model that ships with Carrel.
+	Bundled bool `json:"bundled"`
+	// Note says why the search is by words only when no one chose that
+	// (the installation lacks its model, or the model failed to load).
+	Note string `json:"note,omitempty"`
+}
+
+// Describe says in a few words how the libraries are searched.
+func (m SearchMethod) Describe() string {
+	if !m.Meaning {
+		return "by words only"
+	}
+	s := "by words and meaning (" + m.Name
+	if m.Bundled {
+		s += ", built in"
+	}
+	return s + ")"
+}
+
+// SearchMethodFor is how an engine opened with these options searches
+// under settings s, without loading anything: by meaning with the model
+// file s names, by words only when s says NoEmbedModel, else by meaning
+// with the bundled model when the installation has it.
+func (o Options) SearchMethodFor(s Settings) SearchMethod {
+	switch p := strings.TrimSpace(s.EmbedModel); {
+	case p == NoEmbedModel:
+		return SearchMethod{}
+	case p != "":
+		return SearchMethod{Meaning: true, Model: p, Name: modelName(p)}
+	}
+	p := o.BundledEmbedModel
+	if p == NoEmbedModel {
+		return SearchMethod{}
+	}
+	if p == "" {
+		var err error
+		if p, err = models.FindBundled(""); err != nil {
+			return SearchMethod{Note: strings.TrimPrefix(err.Error(), "models: ")}
+		}
+	}
+	return SearchMethod{Meaning: true, Model: p, Name: modelName(p), Bundled: true}
+}
+
+// modelName is a model file's name without its folder and extension.
+func modelName(path string) string {
+	i := strings.LastIndexAny(path, `/\`)
+	return strings.TrimSuffix(path[i+1:], ".gguf")
+}
+
+// SearchMethod says how the libraries are searched now: by words only, or
+// by words and meaning with which embedding model.
+func (e *Engine) SearchMethod() SearchMethod {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.method
+}
+
+// SearchMethodFor is how this engine would search under settings s (for
+// a settings form to say what a choice means before it is saved).
+func (e *Engine) SearchMethodFor(s Settings) SearchMethod { return e.opts.SearchMethodFor(s) }
+
+// languageNames are the languages Carrel detects, as a person says them.
+var languageNames = map[string]string{
+	"zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ru": "Russian", "ar": "Arabic", "he": "Hebrew", "el": "Greek",
+	"th": "Thai", "hi": "Hindi", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+	"nl": "Dutch", "cs": "Czech",
+}
+
+// SuggestEmbedModel says whether a multilingual embedding model would
+// search a library better by meaning than the English-centred built-in
+// one: when at least a third of its documents whose language is known are
+// not in English. It returns the catalog model to suggest and the advice
+// in words. Search by words works in every language either way.
+func SuggestEmbedModel(docs []Document, m SearchMethod) (CatalogModel, string, bool) {
+	if !m.Bundled {
+		return CatalogModel{}, "", false // the person chose a model (or none)
+	}
+	known, other := 0, map[string]int{}
+	for _, d := range docs {
+		if d.Language == "" || d.DuplicateOf != 0 {
+			continue
+		}
+		known++
+		if d.Language != "en" {
+			other[d.Language]++
+		}
+	}
+	n := 0
+	for _, c := range other {
+		n += c
+	}
+	if known < 3 || n*3 < known {
+		return CatalogModel{}, "", false
+	}
+	langs := make([]string, 0, len(other))
+	for l := range other {
+		langs = append(langs, l)
+	}
+	sort.Slice(langs, func(i, j int) bool {
+		if other[langs[i]] != other[langs[j]] {
+			return other[langs[i]] > other[langs[j]]
+		}
+		return langs[i] < langs[j]
+	})
+	var names []string
+	for _, l := range langs[:min(3, len(langs))] {
+		if name := languageNames[l]; name != "" {
+			names = append(names, name)
+		} else {
+			names = append(names, l)
+		}
+	}
+	e, err := models.Lookup(string(models.Multilingual))
+	if err != nil {
+		return CatalogModel{}, "", false
+	}
+	return e, fmt.Sprintf("%d of %d documents here are in %s, and the built-in model knows English best. %s (%s download) searches them better by meaning; search by words works either way.",
+		n, known, strings.Join(names, ", "), e.Name, SizeText(e.Size)), true
+}

@@ -24,9 +24,9 @@ type embedBench struct {
 	Tokens   int     `json:"tokens"`
 	Carrel   rate    `json:"carrel"`
 	Native   rate    `json:"llama_cpp_loop"`
-	Ratio    float64 `json:"ratio"`     // Carrel's tokens/s over the native loop's
-	MinCos   float64 `json:"min_cos"`   // the least cosine between the two loops' vectors of one passage
-	Queries  int     `json:"queries"`   // short texts embedded one at a time
+	Ratio    float64 `json:"ratio"`   // Carrel's tokens/s over the native loop's
+	MinCos   float64 `json:"min_cos"` // the least cosine between the two loops' vectors of one passage
+	Queries  int     `json:"queries"` // short texts embedded one at a time
 	QueryP50 float64 `json:"query_p50_ms"`
 	QueryP99 float64 `json:"query_p99_ms"`
 }

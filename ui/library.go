@@ -211,7 +211,9 @@ func (v *libraryView) onSuggest() {
 		v.g.goWork(func(ctx context.Context) {
 			path, _, err := v.g.eng.DownloadModel(ctx, string(m.ID), func(p engine.DownloadProgress) {
 				if p.Total > 0 {
-					v.g.do(func() { v.suggest.SetText(fmt.Sprintf("Downloading %s: %.0f%%", m.Name, 100*float64(p.Done)/float64(p.Total))) })
+					v.g.do(func() {
+						v.suggest.SetText(fmt.Sprintf("Downloading %s: %.0f%%", m.Name, 100*float64(p.Done)/float64(p.Total)))
+					})
 				}
 			})
 			if err == nil {

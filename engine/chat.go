@@ -124,6 +124,8 @@ func (e *Engine) Embed(ctx context.Context, texts []string) ([][]float32, string
 	if emb == nil {
 		return nil, "", ErrNoEmbedModel
 	}
-	vs, err := emb.Embed(ctx, texts)
+	// As given: callers of the embeddings API add their model's
+	// prefixes themselves, as with any OpenAI-compatible server.
+	vs, err := emb.embedRaw(ctx, texts)
 	return vs, emb.Model(), err
 }

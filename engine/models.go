@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/carrel-ai/carrel/engine/llm"
@@ -17,6 +18,25 @@ type Embedder struct {
 	m    *llm.Model
 	e    *llm.Embedder
 	name string
+	pre  prefixes
+}
+
+// prefixes are the words some embedding models were trained to see before
+// a question and before a passage; without them they search worse.
+type prefixes struct{ query, passage string }
+
+// prefixesFor knows the families that want prefixes, by the model's name
+// (its GGUF name or file name, lower case).
+func prefixesFor(name string) prefixes {
+	switch {
+	case strings.Contains(name, "nomic-embed"):
+		return prefixes{"search_query: ", "search_document: "}
+	case strings.Contains(name, "e5-") || strings.HasPrefix(name, "e5") || strings.Contains(name, "-e5"):
+		return prefixes{"query: ", "passage: "}
+	case strings.Contains(name, "mxbai-embed") || strings.Contains(name, "arctic-embed"):
+		return prefixes{query: "Represent this sentence for searching relevant passages: "}
+	}
+	return prefixes{}
 }
 
 // LoadEmbedder loads a GGUF embedding model.
@@ -37,13 +57,42 @@ func LoadEmbedder(ctx context.Context, path string, cpuOnly bool) (*Embedder, er
 		return nil, err
 	}
 	// The name tells vectors of different models apart, so a replaced
-	// file of the same name counts as another model.
-	return &Embedder{m: m, e: e, name: fmt.Sprintf("%s@%d", filepath.Base(path), st.Size())}, nil
+	// file of the same name counts as another model; vectors made with
+	// the model's prefixes are another set again.
+	pre := prefixesFor(strings.ToLower(m.Info().Name + " " + filepath.Base(path)))
+	name := fmt.Sprintf("%s@%d", filepath.Base(path), st.Size())
+	if pre != (prefixes{}) {
+		name += "+prefixed"
+	}
+	return &Embedder{m: m, e: e, name: name, pre: pre}, nil
 }
 
-// Embed returns one unit vector per text.
+// Embed returns one unit vector per passage, each with the passage prefix
+// of models that want one.
 func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	return e.e.Embed(ctx, prefixed(e.pre.passage, texts))
+}
+
+// EmbedQuery returns one unit vector per question, each with the query
+// prefix of models that want one.
+func (e *Embedder) EmbedQuery(ctx context.Context, texts []string) ([][]float32, error) {
+	return e.e.Embed(ctx, prefixed(e.pre.query, texts))
+}
+
+// embedRaw embeds texts as given (for callers who add their own prefixes).
+func (e *Embedder) embedRaw(ctx context.Context, texts []string) ([][]float32, error) {
 	return e.e.Embed(ctx, texts)
+}
+
+func prefixed(p string, texts []string) []string {
+	if p == "" {
+		return texts
+	}
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		out[i] = p + t
+	}
+	return out
 }
 
 // Model names the embedding model.

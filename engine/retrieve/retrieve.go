@@ -195,10 +195,24 @@ func (r *Retriever) Search(ctx context.Context, query string, o Options) (Result
 	return res, err
 }
 
+// QueryEmbedder is an Embedder that embeds questions differently from
+// passages (models trained with a query prefix).
+type QueryEmbedder interface {
+	EmbedQuery(ctx context.Context, texts []string) ([][]float32, error)
+}
+
+// embedQuery embeds a question as emb wants questions embedded.
+func embedQuery(ctx context.Context, emb Embedder, query string) ([][]float32, error) {
+	if q, ok := emb.(QueryEmbedder); ok {
+		return q.EmbedQuery(ctx, []string{query})
+	}
+	return emb.Embed(ctx, []string{query})
+}
+
 // nearest embeds query with emb and ranks the passages of one vector
 // store (index.Vector or index.VectorPrevious) by similarity to it.
 func nearest(ctx context.Context, emb Embedder, what, query string, search func(context.Context, []float32, index.Filter, int) ([]index.Hit, error), o Options) ([]index.Hit, error) {
-	vs, err := emb.Embed(ctx, []string{query})
+	vs, err := embedQuery(ctx, emb, query)
 	if err != nil {
 		return nil, fmt.Errorf("retrieve: embedding %s: %w", what, err)
 	}
@@ -275,12 +289,12 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 			// While the library is re-embedded: the query embedded by both
 			// models, both sets searched at once.
 			var q, qPrev [][]float32
-			q, vecErr = r.emb.Embed(ctx, []string{query})
+			q, vecErr = embedQuery(ctx, r.emb, query)
 			if vecErr != nil {
 				vecErr = fmt.Errorf("retrieve: embedding the query: %w", vecErr)
 				return
 			}
-			if qPrev, oldErr = r.prev.Embed(ctx, []string{query}); oldErr != nil {
+			if qPrev, oldErr = embedQuery(ctx, r.prev, query); oldErr != nil {
 				oldErr = fmt.Errorf("retrieve: embedding the query with the previous model: %w", oldErr)
 				return
 			}

@@ -109,8 +109,9 @@ func modelsUseCmd() *command {
 	fs := flag.NewFlagSet("models use", flag.ContinueOnError)
 	data := dataFlag(fs)
 	embed := fs.Bool("embed", false, "set the embedding model (search by meaning) instead of the chat model; the library is re-embedded")
+	rerank := fs.Bool("rerank", false, "set the reranking model, which re-orders the best passages of every search (\"none\" turns it off)")
 	return &command{
-		Name: "models use", Usage: "FILE|NAME [--embed]",
+		Name: "models use", Usage: "FILE|NAME [--embed|--rerank]",
 		Short: "choose the chat model (or with --embed the embedding model): a GGUF file, or a name from \"carrel models list\"",
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
@@ -121,8 +122,14 @@ func modelsUseCmd() *command {
 			if err != nil {
 				return err
 			}
+			if *embed && *rerank {
+				return usagef("--embed and --rerank choose different models: give one")
+			}
 			if v := embedSetting(args[0]); *embed && (v == "" || v == engine.NoEmbedModel) {
-				return useSearchMethod(ctx, dir, v)
+				return useSearchMethod(ctx, dir, func(s *engine.Settings) { s.EmbedModel = v })
+			}
+			if *rerank && strings.EqualFold(args[0], "none") {
+				return useSearchMethod(ctx, dir, func(s *engine.Settings) { s.Reranker = "" })
 			}
 			path, err := resolveModel(ctx, dir, args[0])
 			if err != nil {
@@ -141,9 +148,12 @@ func modelsUseCmd() *command {
 			}
 			defer e.Close()
 			s := e.Settings()
-			if *embed {
+			switch {
+			case *embed:
 				s.EmbedModel = path
-			} else {
+			case *rerank:
+				s.Reranker = path
+			default:
 				s.ChatModel = path
 			}
 			reindex, err := e.SetSettings(ctx, s)
@@ -153,6 +163,8 @@ func modelsUseCmd() *command {
 			what := "chat"
 			if *embed {
 				what = "embedding"
+			} else if *rerank {
+				what = "reranking"
 			}
 			fmt.Printf("%s model: %s (%s)\n", what, info.Name, strings.TrimPrefix(info.Quantization+", "+engine.SizeText(info.FileSize), ", "))
 			if reindex {
@@ -163,16 +175,16 @@ func modelsUseCmd() *command {
 	}
 }
 
-// useSearchMethod saves the built-in embedding model ("") or none as the
-// settings' choice.
-func useSearchMethod(ctx context.Context, dir, v string) error {
+// useSearchMethod changes a search setting (the built-in embedding model,
+// none, no reranker) and says how libraries are searched now.
+func useSearchMethod(ctx context.Context, dir string, change func(*engine.Settings)) error {
 	e, err := engine.Open(ctx, engine.Options{DataDir: dir, NoIndexing: true, NoWatch: true, NoChatModel: true})
 	if err != nil {
 		return explain(err)
 	}
 	defer e.Close()
 	s := e.Settings()
-	s.EmbedModel = v
+	change(&s)
 	if _, err := e.SetSettings(ctx, s); err != nil {
 		return explain(err)
 	}
@@ -255,8 +267,11 @@ func modelsDownloadCmd() *command {
 				return err
 			}
 			fmt.Printf("Downloaded %s to %s\nChecked: %s.\nUse it with: carrel models use %s", e.Name, dest, v, e.ID)
-			if e.Kind == engine.EmbeddingModel {
+			switch e.Kind {
+			case engine.EmbeddingModel:
 				fmt.Print(" --embed")
+			case engine.RerankingModel:
+				fmt.Print(" --rerank")
 			}
 			fmt.Println()
 			return nil

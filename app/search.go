@@ -83,7 +83,11 @@ func searchCmd() *command {
 				if loc != "" {
 					fmt.Printf(" — %s", loc)
 				}
-				fmt.Printf("\n   (fused %.4f · lexical %.2f #%d · vector %.3f #%d · %.0f%% of the query's words)\n", h.Scores.Fused, h.Scores.Lexical, h.Scores.LexicalRank, h.Scores.Vector, h.Scores.VectorRank, h.Scores.Coverage*100)
+				rr := ""
+				if h.Scores.RerankRank > 0 {
+					rr = fmt.Sprintf(" · reranked %.3f", h.Scores.Rerank)
+				}
+				fmt.Printf("\n   (fused %.4f · lexical %.2f #%d · vector %.3f #%d%s · %.0f%% of the query's words)\n", h.Scores.Fused, h.Scores.Lexical, h.Scores.LexicalRank, h.Scores.Vector, h.Scores.VectorRank, rr, h.Scores.Coverage*100)
 				fmt.Printf("   %s\n", excerpt(h.Text, 400))
 			}
 			return nil

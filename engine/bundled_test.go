@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/models"
+	"github.com/carrel-ai/carrel/engine/synth"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 )
 
@@ -185,5 +187,73 @@ func TestEmbeddingPrefixes(t *testing.T) {
 		if q != c.query || p != c.passage {
 			t.Errorf("%s: %q, %q; want %q, %q", c.name, q, p, c.query, c.passage)
 		}
+	}
+}
+
+// A reranking model set in the settings re-orders the best passages of a
+// search; its scores show on the hits, and the search method names it.
+// The model is made from the bundled embedder with a linear head, so the
+// head and its negation must give opposite orders.
+func TestRerankerSetting(t *testing.T) {
+	model := bundledModel(t)
+	head := make([]float32, 384)
+	for i := range head {
+		head[i] = float32(i%7) - 3
+	}
+	neg := make([]float32, len(head))
+	for i, x := range head {
+		neg[i] = -x
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	up, down := filepath.Join(dir, "up.gguf"), filepath.Join(dir, "down.gguf")
+	if err := synth.Reranker(ctx, model, up, head); err != nil {
+		t.Fatal(err)
+	}
+	if err := synth.Reranker(ctx, model, down, neg); err != nil {
+		t.Fatal(err)
+	}
+	e := openWith(t, t.TempDir(), engine.Options{BundledEmbedModel: model})
+	addAndWait(t, e, "Notes", writeDocs(t))
+	order := func() []string {
+		res, err := e.Search(ctx, "tower bread colosseum", engine.SearchOptions{Library: "Notes", K: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for i, h := range res.Hits {
+			if h.Scores.RerankRank != i+1 {
+				t.Errorf("hit %d has rerank place %d", i+1, h.Scores.RerankRank)
+			}
+			out = append(out, filepath.Base(h.Path)+"#"+h.Text[:10])
+		}
+		return out
+	}
+	s := e.Settings()
+	s.Reranker = up
+	if _, err := e.SetSettings(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.SearchMethod(); m.Reranker != "up" || !strings.Contains(m.Describe(), "re-ordered by up") {
+		t.Errorf("search method %+v", m)
+	}
+	a := order()
+	s.Reranker = down
+	if _, err := e.SetSettings(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	b := order()
+	rev := slices.Clone(b)
+	slices.Reverse(rev)
+	if len(a) < 3 || !slices.Equal(a, rev) {
+		t.Errorf("with the head: %v; negated: %v; want opposite orders", a, b)
+	}
+	// A file that is not a reranker is refused, and the one in use stays.
+	s.Reranker = model
+	if _, err := e.SetSettings(ctx, s); err == nil {
+		t.Error("an embedding model was accepted as a reranker")
+	}
+	if m := e.SearchMethod(); m.Reranker != "down" {
+		t.Errorf("after a refused change: %+v", m)
 	}
 }

@@ -22,8 +22,11 @@ type (
 // ModelInfo describes a GGUF model from its header.
 type ModelInfo = gguf.Info
 
-// EmbeddingModel is the Kind of catalog entries that embed text.
-const EmbeddingModel = models.Embedding
+// Kinds of catalog entries.
+const (
+	EmbeddingModel = models.Embedding // embeds text, for search by meaning
+	RerankingModel = models.Reranker  // re-orders a search's best passages
+)
 
 // ReadModelInfo reads a model's description from its GGUF header, without
 // loading it. Its errors match ErrModelNotFound or ErrNotAModel.

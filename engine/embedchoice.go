@@ -27,6 +27,10 @@ type SearchMethod struct {
 	// Note says why the search is by words only when no one chose that
 	// (the installation lacks its model, or the model failed to load).
 	Note string `json:"note,omitempty"`
+	// Reranker names the reranking model that re-orders the best passages,
+	// "" when none is set; RerankNote says why a chosen one is not used.
+	Reranker   string `json:"reranker,omitempty"`
+	RerankNote string `json:"rerank_note,omitempty"`
 }
 
 // Describe says in a few words how the libraries are searched.
@@ -38,7 +42,11 @@ func (m SearchMethod) Describe() string {
 	if m.Bundled {
 		s += ", built in"
 	}
-	return s + ")"
+	s += ")"
+	if m.Reranker != "" {
+		s += ", re-ordered by " + m.Reranker
+	}
+	return s
 }
 
 // SearchMethodFor is how an engine opened with these options searches
@@ -76,7 +84,12 @@ func modelName(path string) string {
 func (e *Engine) SearchMethod() SearchMethod {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.method
+	m := e.method
+	if e.rr != nil {
+		m.Reranker = e.rr.name
+	}
+	m.RerankNote = e.rerankNote
+	return m
 }
 
 // SearchMethodFor is how this engine would search under settings s (for

@@ -67,6 +67,10 @@ type Engine struct {
 	paused   bool // indexing paused by the person; a new ingester starts paused too
 	emb      *Embedder
 	method   SearchMethod // how libraries are searched: emb's file and name
+	// rr re-orders the best passages of a search (Settings.Reranker); it
+	// is closed, like prevEmb, only while no search holds prevMu.
+	rr         *Reranker
+	rerankNote string // why the chosen reranker is not in use
 	// prevEmb is the embedding model before a change, kept for queries
 	// while the library is re-embedded; prevMu is held (read) while a
 	// search uses it, so it is closed only when no search does.
@@ -133,6 +137,13 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			e.emb = emb
 		}
 	}
+	if set.Reranker != "" {
+		// A reranker that cannot load costs search its second stage, not
+		// the library: it opens without, saying why.
+		if e.rr, err = LoadReranker(ctx, set.Reranker, set.CPUOnly); err != nil {
+			e.rerankNote = "the reranking model could not be loaded: " + Describe(err)
+		}
+	}
 	model := ""
 	if e.emb != nil {
 		model = e.emb.Model()
@@ -183,10 +194,16 @@ func (e *Engine) startIngest() {
 	e.ingEnd = func() { cancel(); wg.Wait() }
 }
 
+// closeEmbedder closes the search models: the embedding models and the
+// reranker.
 func (e *Engine) closeEmbedder() {
 	if e.emb != nil {
 		e.emb.Close()
 		e.emb = nil
+	}
+	if e.rr != nil {
+		e.rr.Close()
+		e.rr = nil
 	}
 	e.retirePrevious()
 }
@@ -313,16 +330,37 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 			}
 		}
 	}
+	// A new reranker is loaded now; it replaces the old once the settings
+	// are saved.
+	newRR := s.Reranker != old.Reranker || (s.Reranker != "" && s.CPUOnly != old.CPUOnly)
+	var rr *Reranker
+	if newRR && s.Reranker != "" {
+		if rr, err = LoadReranker(ctx, s.Reranker, s.CPUOnly); err != nil {
+			return false, fmt.Errorf("engine: reranking model: %w", err)
+		}
+	}
+	swapRR := func() { // with e.mu held
+		if newRR {
+			if old := e.rr; old != nil {
+				go func() { e.prevMu.Lock(); old.Close(); e.prevMu.Unlock() }()
+			}
+			e.rr, e.rerankNote = rr, ""
+		}
+	}
 	method := e.opts.SearchMethodFor(s)
 	e.mu.Lock()
 	newEmbed, newChunks := method.Model != e.method.Model, s.ChunkTokens != old.ChunkTokens
 	e.mu.Unlock()
 	if !newEmbed && !newChunks {
 		if err := saveSettings(e.dir, s); err != nil {
+			if rr != nil {
+				rr.Close()
+			}
 			return false, err
 		}
 		e.mu.Lock()
 		e.set = s
+		swapRR()
 		e.mu.Unlock()
 		e.reloadChatModel(old, s)
 		return false, nil
@@ -336,6 +374,9 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 	if err := saveSettings(e.dir, s); err != nil {
 		if emb != nil {
 			emb.Close()
+		}
+		if rr != nil {
+			rr.Close()
 		}
 		return false, err
 	}
@@ -377,6 +418,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 		emb.Close()
 	}
 	e.set = s
+	swapRR()
 	e.startIngest()
 	in := e.ing
 	e.mu.Unlock()

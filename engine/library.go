@@ -421,12 +421,17 @@ func (e *Engine) retriever() (*retrieve.Retriever, func()) {
 	e.prevMu.RLock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	var r *retrieve.Retriever
 	if e.emb == nil {
-		return retrieve.New(e.idx, nil), e.prevMu.RUnlock
+		r = retrieve.New(e.idx, nil)
+	} else {
+		r = retrieve.New(e.idx, e.emb)
+		if e.prevEmb != nil {
+			r.WithPrevious(e.prevEmb)
+		}
 	}
-	r := retrieve.New(e.idx, e.emb)
-	if e.prevEmb != nil {
-		r.WithPrevious(e.prevEmb)
+	if e.rr != nil {
+		r.WithReranker(e.rr)
 	}
 	return r, e.prevMu.RUnlock
 }

@@ -112,6 +112,38 @@ func (e *Embedder) Close() error {
 	return errors.Join(e.e.Close(), e.m.Close())
 }
 
+// Reranker is a reranking model (a cross-encoder) ready to re-order the
+// best passages of a search.
+type Reranker struct {
+	m    *llm.Model
+	r    *llm.Reranker
+	name string
+}
+
+// LoadReranker loads a GGUF reranking model (one whose pooling is "rank").
+func LoadReranker(ctx context.Context, path string, cpuOnly bool) (*Reranker, error) {
+	m, err := llm.Load(ctx, path, llm.ModelOptions{CPUOnly: cpuOnly})
+	if err != nil {
+		return nil, err
+	}
+	r, err := m.NewReranker(llm.EmbedOptions{})
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return &Reranker{m: m, r: r, name: modelName(path)}, nil
+}
+
+// Score gives each passage a relevance score for the question.
+func (r *Reranker) Score(ctx context.Context, question string, passages []string) ([]float32, error) {
+	return r.r.Score(ctx, question, passages)
+}
+
+// Close frees the model.
+func (r *Reranker) Close() error {
+	return errors.Join(r.r.Close(), r.m.Close())
+}
+
 // chatModel is a loaded chat model with its one generation context, whose
 // KV cache keeps the system prompt between questions.
 type chatModel struct {

@@ -24,6 +24,9 @@ type Settings struct {
 	// means the model that ships with Carrel, NoEmbedModel ("none")
 	// search by words only.
 	EmbedModel string `toml:"embed_model"`
+	// Reranker is a GGUF reranking model that re-orders the best passages
+	// of every search by reading each with the question; "" means none.
+	Reranker string `toml:"reranker"`
 	// CPUOnly keeps models off the GPU.
 	CPUOnly bool `toml:"cpu_only"`
 	// Threads for generation; 0 means automatic: one per physical core,

@@ -20,14 +20,14 @@ type settingsView struct {
 	g    *gui
 	form *widget.Form
 
-	embed, adapter, threads, ctxSize, answer, chunk, scale, ignore, system *widget.Entry
-	cpu, serve                                                             *widget.Check
-	serveAddr                                                              *widget.Entry
-	temp                                                                   *widget.Slider
-	tempLabel                                                              *widget.Label
-	sources                                                                *widget.Select
-	searchBy                                                               *widget.Select
-	library                                                                string
+	embed, rerank, adapter, threads, ctxSize, answer, chunk, scale, ignore, system *widget.Entry
+	cpu, serve                                                                     *widget.Check
+	serveAddr                                                                      *widget.Entry
+	temp                                                                           *widget.Slider
+	tempLabel                                                                      *widget.Label
+	sources                                                                        *widget.Select
+	searchBy                                                                       *widget.Select
+	library                                                                        string
 }
 
 func newSettingsView(g *gui, library string) *settingsView {
@@ -63,6 +63,9 @@ func newSettingsView(g *gui, library string) *settingsView {
 		v.embed.SetText(s.EmbedModel)
 		v.searchBy.SetSelected(searchModelFile)
 	}
+	v.rerank = widget.NewEntry()
+	v.rerank.SetText(s.Reranker)
+	v.rerank.SetPlaceHolder("none")
 	v.adapter = widget.NewEntry()
 	v.adapter.SetText(s.Adapter)
 	v.adapter.SetPlaceHolder("none")
@@ -130,6 +133,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 		{Text: "Chat model", Widget: container.NewBorder(nil, nil, nil, widget.NewButton("Change…", g.showSetup), chat)},
 		{Text: "Search by meaning", Widget: v.searchBy, HintText: "Now: " + g.eng.SearchMethod().Describe() + ". Changing it re-embeds the library in the background; words keep working meanwhile."},
 		{Text: "Embedding model", Widget: container.NewBorder(nil, nil, nil, browse(v.embed), v.embed)},
+		{Text: "Reranking model", Widget: container.NewBorder(nil, nil, nil, browse(v.rerank), v.rerank), HintText: "optional: re-reads the 20 best passages of every search with the question (slower, often better)"},
 		{Text: "", Widget: v.cpu},
 		{Text: "Threads", Widget: v.threads, HintText: "0: one per physical core"},
 		{Text: "Context size", Widget: v.ctxSize, HintText: "tokens; 0: the model's, at most 8192"},
@@ -187,6 +191,10 @@ func (v *settingsView) settings() (engine.Settings, error) {
 		s.EmbedModel = ""
 	}
 	s.Adapter = strings.TrimSpace(v.adapter.Text)
+	s.Reranker = strings.TrimSpace(v.rerank.Text)
+	if strings.EqualFold(s.Reranker, "none") {
+		s.Reranker = ""
+	}
 	s.CPUOnly = v.cpu.Checked
 	s.Temperature = float32(v.temp.Value)
 	s.Sources, _ = strconv.Atoi(v.sources.Selected)

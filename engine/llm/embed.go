@@ -30,6 +30,8 @@ type Embedder struct {
 	maxSeqs int
 	dims    int
 	pooled  bool // llama.cpp pools (model's own pooling or mean)
+	rank    bool // a reranker: pooling gives nCls scores, not a vector
+	nCls    int
 	encoder bool // encoder-only model: llama_encode, not llama_decode
 	closed  bool
 }
@@ -82,6 +84,10 @@ func (m *Model) NewEmbedder(opts EmbedOptions) (*Embedder, error) {
 		dims:    int(C.llama_model_n_embd(m.c)),
 		pooled:  C.llama_pooling_type(c) != C.LLAMA_POOLING_TYPE_NONE,
 		encoder: bool(C.llama_model_has_encoder(m.c)) && !bool(C.llama_model_has_decoder(m.c)),
+		rank:    C.llama_pooling_type(c) == C.LLAMA_POOLING_TYPE_RANK,
+	}
+	if e.rank {
+		e.nCls = max(1, int(C.llama_model_n_cls_out(m.c)))
 	}
 	e.batch = C.llama_batch_init(C.int32_t(n), 0, 1)
 	e.flags = (*C.carrel_flags)(C.calloc(1, C.size_t(unsafe.Sizeof(C.carrel_flags{}))))
@@ -118,7 +124,24 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, erro
 	if e.closed {
 		return nil, ErrClosed
 	}
-	out := make([][]float32, len(texts))
+	if e.rank {
+		return nil, errors.New("llm: this is a reranking model: it scores a question with a passage, it does not embed")
+	}
+	toks := make([][]C.llama_token, len(texts))
+	for i, t := range texts {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		toks[i] = e.m.tokenize(t, true)
+	}
+	return e.embedTokens(ctx, toks)
+}
+
+// embedTokens runs tokenized texts, packed many to a decode call, and
+// returns each one's output (a unit vector, or a reranker's scores).
+// Texts longer than a batch are cut; an empty one gives the zero vector.
+func (e *Embedder) embedTokens(ctx context.Context, all [][]C.llama_token) ([][]float32, error) {
+	out := make([][]float32, len(all))
 	var group []int // indexes of the texts in the current batch
 	var toks [][]C.llama_token
 	used := 0
@@ -132,16 +155,15 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, erro
 		group, toks, used = group[:0], toks[:0], 0
 		return nil
 	}
-	for i, t := range texts {
+	for i, tk := range all {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		tk := e.m.tokenize(t, true)
 		if len(tk) > e.nTokens {
 			tk = tk[:e.nTokens]
 		}
 		if len(tk) == 0 {
-			out[i] = make([]float32, e.dims) // nothing to embed: the zero vector
+			out[i] = make([]float32, e.outDims()) // nothing to embed: the zero vector
 			continue
 		}
 		if used+len(tk) > e.nTokens || len(group) == e.maxSeqs {
@@ -157,6 +179,15 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, erro
 		return nil, err
 	}
 	return out, nil
+}
+
+// outDims is the length of one text's output: the vector, or a
+// reranker's scores.
+func (e *Embedder) outDims() int {
+	if e.rank {
+		return e.nCls
+	}
+	return e.dims
 }
 
 func (e *Embedder) run(ctx context.Context, group []int, toks [][]C.llama_token, out [][]float32) error {
@@ -188,6 +219,14 @@ func (e *Embedder) run(ctx context.Context, group []int, toks [][]C.llama_token,
 	}
 	row := 0
 	for s, idx := range group {
+		if e.rank { // the classifier's scores, as they are
+			p := C.llama_get_embeddings_seq(e.c, C.llama_seq_id(s))
+			if p == nil {
+				return errors.New("llm: reranking model returned no score")
+			}
+			out[idx] = append([]float32(nil), unsafe.Slice((*float32)(unsafe.Pointer(p)), e.nCls)...)
+			continue
+		}
 		v := make([]float32, e.dims)
 		if e.pooled {
 			p := C.llama_get_embeddings_seq(e.c, C.llama_seq_id(s))

@@ -55,6 +55,8 @@ var (
 	ErrOutOfMemory = errors.New("not enough memory")
 	// ErrAdapter means a LoRA adapter does not fit the model or is not a LoRA.
 	ErrAdapter = errors.New("LoRA adapter cannot be used")
+	// ErrNotReranker means a model has no ranking head.
+	ErrNotReranker = errors.New("llm: not a reranking model (its pooling is not \"rank\")")
 	// ErrLoad means llama.cpp failed to load the model for another reason.
 	ErrLoad = errors.New("model could not be loaded")
 )

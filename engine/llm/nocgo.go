@@ -77,3 +77,18 @@ func (*Context) BenchNative(context.Context, int, int, int) (BenchResult, error)
 func (*Embedder) EmbedNative(context.Context, []string) ([][]float32, time.Duration, error) {
 	return nil, 0, ErrUnavailable
 }
+
+// Reranker scores passages against a question; without cgo none can be
+// made.
+type Reranker struct{}
+
+// NewReranker needs llama.cpp.
+func (*Model) NewReranker(EmbedOptions) (*Reranker, error) { return nil, ErrUnavailable }
+
+// Score needs llama.cpp.
+func (*Reranker) Score(context.Context, string, []string) ([]float32, error) {
+	return nil, ErrUnavailable
+}
+
+// Close does nothing.
+func (*Reranker) Close() error { return nil }

@@ -1,7 +1,9 @@
 package retrieve
 
 import (
+	"context"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/carrel-ai/carrel/engine/index"
@@ -136,5 +138,43 @@ func TestFusedScoresAreProbabilityLike(t *testing.T) {
 		if id != 1 && s.Fused >= scores[1].Fused {
 			t.Errorf("passage %d (%v) at or above the passage first on both sides (%v)", id, s.Fused, scores[1].Fused)
 		}
+	}
+}
+
+// wordReranker scores a passage by how often it holds one word, and
+// records what it was asked.
+type wordReranker struct {
+	word  string
+	asked int
+}
+
+func (w *wordReranker) Score(_ context.Context, _ string, passages []string) ([]float32, error) {
+	w.asked = len(passages)
+	out := make([]float32, len(passages))
+	for i, p := range passages {
+		out[i] = float32(strings.Count(strings.ToLower(p), w.word))
+	}
+	return out, nil
+}
+
+// A reranker reads the best candidates (more than K) and its order wins;
+// the scores it gave stay on the hits.
+func TestRerankReordersCandidates(t *testing.T) {
+	idx, _ := build(t)
+	ctx := context.Background()
+	plain, err := New(idx, topicEmbedder{}).Search(ctx, "storm weather vehicle", Options{K: 1})
+	if err != nil || len(plain.Hits) != 1 || strings.Contains(plain.Hits[0].Text, "kitten") {
+		t.Fatalf("without a reranker: %+v, %v", plain.Hits, err)
+	}
+	rr := &wordReranker{word: "kitten"}
+	res, err := New(idx, topicEmbedder{}).WithReranker(rr).Search(ctx, "storm weather vehicle", Options{K: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rr.asked < 2 {
+		t.Errorf("the reranker read %d candidates; it should read more than K", rr.asked)
+	}
+	if len(res.Hits) != 1 || !strings.Contains(res.Hits[0].Text, "kitten") || res.Hits[0].Scores.RerankRank != 1 || res.Hits[0].Scores.Rerank != 1 {
+		t.Errorf("reranked: %+v", res.Hits)
 	}
 }

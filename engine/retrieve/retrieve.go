@@ -100,6 +100,10 @@ type Scores struct {
 	VectorRank  int     `json:"vector_rank"`
 	Fused       float64 `json:"fused"`    // the fused score, in (0, 1) for FuseScores
 	Coverage    float64 `json:"coverage"` // share of the query's terms in the passage, weighted by rarity
+	// Rerank is the reranking model's score and RerankRank the place it
+	// gave (1-based); both 0 when no reranker ran.
+	Rerank     float64 `json:"rerank,omitempty"`
+	RerankRank int     `json:"rerank_rank,omitempty"`
 }
 
 // rankWeight is the sum of the reciprocal ranks.
@@ -162,11 +166,30 @@ type Result struct {
 	Took     time.Duration
 }
 
+// Reranker scores passages against a question by reading the two
+// together (a cross-encoder): higher is a better answer.
+type Reranker interface {
+	Score(ctx context.Context, question string, passages []string) ([]float32, error)
+}
+
+// RerankDepth is how many of the best fused candidates a reranker reads:
+// enough to lift a good passage from the second page, few enough to take
+// a fraction of a second with a small model.
+const RerankDepth = 20
+
 // Retriever searches a store.
 type Retriever struct {
 	prev Embedder
 	idx  Store
 	emb  Embedder
+	rr   Reranker
+}
+
+// WithReranker re-orders the best RerankDepth candidates of every search
+// with rr before the K best are kept.
+func (r *Retriever) WithReranker(rr Reranker) *Retriever {
+	r.rr = rr
+	return r
 }
 
 // New returns a Retriever; emb may be nil (lexical search only).
@@ -347,8 +370,12 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 		}
 		return ids[i] < ids[j]
 	})
-	if len(ids) > o.K {
-		ids = ids[:o.K]
+	keep := o.K
+	if r.rr != nil {
+		keep = max(o.K, RerankDepth)
+	}
+	if len(ids) > keep {
+		ids = ids[:keep]
 	}
 	ps, err := r.idx.Passages(ctx, ids)
 	if err != nil {
@@ -373,6 +400,14 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 			IndexedAt: p.Doc.IndexedAt, Scores: s,
 		})
 	}
+	if r.rr != nil && len(res.Hits) > 1 {
+		if err := rerank(ctx, r.rr, query, res.Hits); err != nil {
+			return res, 0, err
+		}
+	}
+	if len(res.Hits) > o.K {
+		res.Hits = res.Hits[:o.K]
+	}
 	for _, h := range res.Hits {
 		if (h.Scores.LexicalRank > 0 && h.Scores.Coverage >= o.MinCoverage) || (h.Scores.VectorRank > 0 && h.Scores.Vector >= o.MinSimilarity) {
 			res.Relevant = true
@@ -381,6 +416,33 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 	}
 	res.Took = time.Since(start)
 	return res, vanished, nil
+}
+
+// rerank orders hits by the reranker's scores of their heading and text
+// (ties keep the fused order).
+func rerank(ctx context.Context, rr Reranker, query string, hits []Hit) error {
+	texts := make([]string, len(hits))
+	for i, h := range hits {
+		texts[i] = h.Text
+		if h.Heading != "" {
+			texts[i] = h.Heading + "\n" + h.Text
+		}
+	}
+	scores, err := rr.Score(ctx, query, texts)
+	if err != nil {
+		return fmt.Errorf("retrieve: reranking: %w", err)
+	}
+	if len(scores) != len(hits) {
+		return fmt.Errorf("retrieve: the reranker scored %d of %d passages", len(scores), len(hits))
+	}
+	for i := range hits {
+		hits[i].Scores.Rerank = float64(scores[i])
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Scores.Rerank > hits[j].Scores.Rerank })
+	for i := range hits {
+		hits[i].Scores.RerankRank = i + 1
+	}
+	return nil
 }
 
 // fuseRanks adds the reciprocal ranks of each ranking.

@@ -31,6 +31,7 @@ type Embedder struct {
 	dims    int
 	pooled  bool // llama.cpp pools (model's own pooling or mean)
 	rank    bool // a reranker: pooling gives nCls scores, not a vector
+	threads int  // for batches; a short text runs on one (see run)
 	nCls    int
 	encoder bool // encoder-only model: llama_encode, not llama_decode
 	closed  bool
@@ -85,6 +86,7 @@ func (m *Model) NewEmbedder(opts EmbedOptions) (*Embedder, error) {
 		pooled:  C.llama_pooling_type(c) != C.LLAMA_POOLING_TYPE_NONE,
 		encoder: bool(C.llama_model_has_encoder(m.c)) && !bool(C.llama_model_has_decoder(m.c)),
 		rank:    C.llama_pooling_type(c) == C.LLAMA_POOLING_TYPE_RANK,
+		threads: threads,
 	}
 	if e.rank {
 		e.nCls = max(1, int(C.llama_model_n_cls_out(m.c)))
@@ -181,6 +183,9 @@ func (e *Embedder) embedTokens(ctx context.Context, all [][]C.llama_token) ([][]
 	return out, nil
 }
 
+// shortBatch is the size below which a batch runs on one thread.
+const shortBatch = 64
+
 // outDims is the length of one text's output: the vector, or a
 // reranker's scores.
 func (e *Embedder) outDims() int {
@@ -202,6 +207,16 @@ func (e *Embedder) run(ctx context.Context, group []int, toks [][]C.llama_token,
 		}
 	}
 	e.batch.n_tokens = C.int32_t(n)
+	// A question is a few dozen tokens: one thread embeds it in a few
+	// milliseconds, while several would meet at a barrier after every
+	// operation and wait whenever the system lends one of their cores to
+	// other work (the search running beside it, the garbage collector):
+	// that made 1 query in 100 take a second.
+	threads := e.threads
+	if n < shortBatch {
+		threads = 1
+	}
+	C.llama_set_n_threads(e.c, C.int32_t(threads), C.int32_t(threads))
 	stop := context.AfterFunc(ctx, func() { setAbort(e.flags, true) })
 	var rc C.int32_t
 	if e.encoder {
@@ -300,6 +315,7 @@ func (e *Embedder) EmbedNative(ctx context.Context, texts []string) ([][]float32
 		return nil, 0, nil
 	}
 	out := make([]float32, len(texts)*e.dims)
+	C.llama_set_n_threads(e.c, C.int32_t(e.threads), C.int32_t(e.threads))
 	stop := context.AfterFunc(ctx, func() { setAbort(e.flags, true) })
 	var ns C.double
 	rc := C.carrel_embed_native(e.c, &toks[0], &lens[0], C.int(len(texts)), C.int(e.nTokens), C.int(e.maxSeqs),

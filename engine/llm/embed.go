@@ -121,13 +121,23 @@ func (e *Embedder) Close() error {
 // Embed returns one unit-length vector per text, in order. Cancelling ctx
 // stops between (and, on the CPU, within) decode calls.
 func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if e.rank {
+		return nil, errors.New("llm: this is a reranking model: it scores a question with a passage, it does not embed")
+	}
+	toks, err := e.tokenizeAll(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	return e.embedTokens(ctx, toks)
+}
+
+// tokenizeAll tokenizes texts while the embedder is open (its model stays
+// loaded while the lock is held).
+func (e *Embedder) tokenizeAll(ctx context.Context, texts []string) ([][]C.llama_token, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrClosed
-	}
-	if e.rank {
-		return nil, errors.New("llm: this is a reranking model: it scores a question with a passage, it does not embed")
 	}
 	toks := make([][]C.llama_token, len(texts))
 	for i, t := range texts {
@@ -136,12 +146,15 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, erro
 		}
 		toks[i] = e.m.tokenize(t, true)
 	}
-	return e.embedTokens(ctx, toks)
+	return toks, nil
 }
 
 // embedTokens runs tokenized texts, packed many to a decode call, and
 // returns each one's output (a unit vector, or a reranker's scores).
 // Texts longer than a batch are cut; an empty one gives the zero vector.
+// The embedder is held one decode call at a time, so a question asked
+// while a long document is embedded waits for one batch, not the
+// document.
 func (e *Embedder) embedTokens(ctx context.Context, all [][]C.llama_token) ([][]float32, error) {
 	out := make([][]float32, len(all))
 	var group []int // indexes of the texts in the current batch
@@ -151,7 +164,13 @@ func (e *Embedder) embedTokens(ctx context.Context, all [][]C.llama_token) ([][]
 		if len(group) == 0 {
 			return nil
 		}
-		if err := e.run(ctx, group, toks, out); err != nil {
+		e.mu.Lock()
+		err := ErrClosed
+		if !e.closed {
+			err = e.run(ctx, group, toks, out)
+		}
+		e.mu.Unlock()
+		if err != nil {
 			return err
 		}
 		group, toks, used = group[:0], toks[:0], 0
@@ -195,6 +214,7 @@ func (e *Embedder) outDims() int {
 	return e.dims
 }
 
+// run decodes one batch; call with e.mu held.
 func (e *Embedder) run(ctx context.Context, group []int, toks [][]C.llama_token, out [][]float32) error {
 	if mem := C.llama_get_memory(e.c); mem != nil {
 		C.llama_memory_clear(mem, true)

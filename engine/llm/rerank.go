@@ -40,7 +40,28 @@ func (m *Model) NewReranker(opts EmbedOptions) (*Reranker, error) {
 // call). A passage too long for the model is cut.
 func (r *Reranker) Score(ctx context.Context, question string, passages []string) ([]float32, error) {
 	e := r.e
-	e.mu.Lock()
+	toks, err := r.pairs(ctx, question, passages)
+	if err != nil {
+		return nil, err
+	}
+	outs, err := e.embedTokens(ctx, toks)
+	if err != nil {
+		return nil, err
+	}
+	scores := make([]float32, len(outs))
+	for i, o := range outs {
+		scores[i] = o[0]
+	}
+	return scores, nil
+}
+
+// Close frees the reranker's context.
+func (r *Reranker) Close() error { return r.e.Close() }
+
+// pairs tokenizes the question with each passage as one sequence.
+func (r *Reranker) pairs(ctx context.Context, question string, passages []string) ([][]C.llama_token, error) {
+	e := r.e
+	e.mu.Lock() // the model stays loaded while it is held
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrClosed
@@ -76,16 +97,5 @@ func (r *Reranker) Score(ctx context.Context, question string, passages []string
 		seq = append(append(append(seq, head...), d...), tail...)
 		toks[i] = seq
 	}
-	outs, err := e.embedTokens(ctx, toks)
-	if err != nil {
-		return nil, err
-	}
-	scores := make([]float32, len(outs))
-	for i, o := range outs {
-		scores[i] = o[0]
-	}
-	return scores, nil
+	return toks, nil
 }
-
-// Close frees the reranker's context.
-func (r *Reranker) Close() error { return r.e.Close() }

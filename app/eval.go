@@ -68,6 +68,13 @@ func evalCmd() *command {
 				fmt.Printf(" · %.1f%% of %d unanswerable queries declined", 100*m.UnanswerableDeclined, m.Unanswerable)
 			}
 			fmt.Println()
+			for _, f := range rep.Floors {
+				if f.MinSimilarity == 0 {
+					fmt.Printf("  words alone:                 %5.1f%% let through · %5.1f%% declined\n", 100*f.AnswerableFound, 100*f.UnanswerableDeclined)
+				} else {
+					fmt.Printf("  or similarity at least %.2f: %5.1f%% let through · %5.1f%% declined\n", f.MinSimilarity, 100*f.AnswerableFound, 100*f.UnanswerableDeclined)
+				}
+			}
 			return nil
 		},
 	}

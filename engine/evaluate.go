@@ -51,6 +51,18 @@ type EvalReport struct {
 	Documents int           `json:"documents"`
 	IndexTime time.Duration `json:"-"`
 	IndexS    float64       `json:"index_s"`
+	// Floors, with held-out documents and vectors, is the relevance floor
+	// at several similarity thresholds (the lexical floor unchanged): how
+	// many answerable questions each lets through and how many
+	// unanswerable ones it declines. The last row is words alone.
+	Floors []FloorPoint `json:"similarity_floors,omitempty"`
+}
+
+// FloorPoint is the relevance floor at one similarity threshold.
+type FloorPoint struct {
+	MinSimilarity        float64 `json:"min_similarity"` // 0: words alone
+	AnswerableFound      float64 `json:"answerable_found"`
+	UnanswerableDeclined float64 `json:"unanswerable_declined"`
 }
 
 // Evaluate measures retrieval on a BEIR-layout dataset the way a person's
@@ -123,6 +135,11 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 	rep := &EvalReport{Documents: len(set.Corpus), IndexTime: time.Since(start), Model: e.SearchMethod().Name}
 	rep.IndexS = rep.IndexTime.Seconds()
 	var ev retrieve.Evaluation
+	type evidence struct {
+		answerable, words bool
+		cos               float64
+	}
+	var evid []evidence
 	queries := set.Queries
 	if o.Queries > 0 && o.Queries < len(queries) {
 		queries = queries[:o.Queries]
@@ -143,6 +160,14 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 			answerable = answerable || !removed[evalGroup(id)]
 		}
 		ev.AddRelevance(res.Relevant, answerable)
+		got := evidence{answerable: answerable}
+		for _, h := range res.Hits {
+			got.words = got.words || (h.Scores.LexicalRank > 0 && h.Scores.Coverage >= coverageFloor(o.MinCoverage))
+			if h.Scores.VectorRank > 0 {
+				got.cos = max(got.cos, h.Scores.Vector)
+			}
+		}
+		evid = append(evid, got)
 		if !answerable {
 			continue
 		}
@@ -157,6 +182,26 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 		ev.Add(ranked, set.Qrels[q.ID], took)
 	}
 	rep.Metrics = ev.Metrics()
+	if o.Holdout > 0 && rep.Mode != SearchLexical && rep.Model != "" {
+		for _, th := range []float64{0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0} {
+			var a, af, u, ud int
+			for _, q := range evid {
+				ok := q.words || (th > 0 && q.cos >= th)
+				if q.answerable {
+					a++
+					if ok {
+						af++
+					}
+				} else {
+					u++
+					if !ok {
+						ud++
+					}
+				}
+			}
+			rep.Floors = append(rep.Floors, FloorPoint{MinSimilarity: th, AnswerableFound: ratio(af, a), UnanswerableDeclined: ratio(ud, u)})
+		}
+	}
 	return rep, nil
 }
 
@@ -208,4 +253,20 @@ func DatasetTexts(dir string) (passages, queries []string, err error) {
 		queries = append(queries, q.Text)
 	}
 	return passages, queries, nil
+}
+
+// coverageFloor is the lexical floor a search applies (retrieve's default
+// when 0).
+func coverageFloor(c float64) float64 {
+	if c <= 0 {
+		return 0.5
+	}
+	return c
+}
+
+func ratio(n, d int) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(n) / float64(d)
 }

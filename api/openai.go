@@ -96,7 +96,8 @@ type (
 type Grounding struct {
 	Library string `json:"library"`
 	// Outcome: answered, not_found (the documents do not hold it),
-	// retrieval_only (no chat model: the passages alone), ungrounded.
+	// retrieval_only (no chat model: the passages alone), ungrounded,
+	// uncited (the model cited none of its sources: not grounded).
 	Outcome   string     `json:"outcome"`
 	Citations []Citation `json:"citations"`
 	Sources   []Citation `json:"sources"`

@@ -71,7 +71,7 @@ func benchAskCmd() *command {
 				if err != nil {
 					return nil, explain(err)
 				}
-				if a.Outcome != engine.Answered {
+				if a.Outcome != engine.Answered && a.Outcome != engine.Uncited { // a synthetic model cites nothing
 					return nil, fmt.Errorf("a question was not answered (%s): the benchmark would not time generation", a.Outcome)
 				}
 				return a, nil

@@ -409,7 +409,9 @@ func TestAskCommand(t *testing.T) {
 	needLlama(t)
 	stories := sharedtest.Path(t, "models/stories260K.gguf")
 	a = ask("--model", stories, "--answer-tokens", "32", "Who watched the ships?")
-	if a.Outcome != "answered" || !a.Grounded || a.Answer == "" || len(a.Sources) != 1 || a.Timings.FirstTokenMS <= 0 || a.Timings.TokensPerS <= 0 || a.Conversation == "" {
+	// The story model writes a story and cites nothing: answered from the
+	// sources, but not called grounded.
+	if a.Outcome != "uncited" || a.Grounded || a.Answer == "" || len(a.Sources) != 1 || a.Timings.FirstTokenMS <= 0 || a.Timings.TokensPerS <= 0 || a.Conversation == "" {
 		t.Errorf("with a model: %+v", a)
 	}
 	for _, c := range a.Citations {
@@ -478,7 +480,7 @@ func TestCorpusAsk(t *testing.T) {
 			}
 			continue
 		}
-		if a.Outcome != "answered" || len(a.Sources) == 0 || filepath.Base(a.Sources[0].Path) != tc.file || a.Sources[0].Page != tc.page {
+		if (a.Outcome != "answered" && a.Outcome != "uncited") || len(a.Sources) == 0 || filepath.Base(a.Sources[0].Path) != tc.file || a.Sources[0].Page != tc.page {
 			t.Errorf("%q: %s, sources %+v; want %s page %d first", tc.question, a.Outcome, a.Sources, tc.file, tc.page)
 		}
 	}

@@ -35,6 +35,7 @@ type (
 // Outcomes of an answer.
 const (
 	Answered      = rag.Answered
+	Uncited       = rag.Uncited
 	NotFound      = rag.NotFound
 	Ungrounded    = rag.Ungrounded
 	RetrievalOnly = rag.RetrievalOnly

@@ -240,7 +240,9 @@ func TestAskWithModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Outcome != engine.Answered || !a.Grounded || a.Text == "" {
+	// The story model cites nothing: answered from the sources, but not
+	// called grounded.
+	if a.Outcome != engine.Uncited || a.Grounded || a.Text == "" {
 		t.Fatalf("answer %+v", a)
 	}
 	if len(deltas) < 2 || len(deltas[0].Sources) == 0 || filepath.Base(deltas[0].Sources[0].Path) != "paris.txt" {
@@ -503,7 +505,7 @@ func TestAskFitsTheContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Outcome != engine.Answered || a.Text == "" || len(a.Sources) == 0 {
+	if (a.Outcome != engine.Answered && a.Outcome != engine.Uncited) || a.Text == "" || len(a.Sources) == 0 {
 		t.Fatalf("answer %+v", a)
 	}
 	if a.Model.ContextSize != 512 || a.Timings.PromptTokens <= 0 || a.Timings.PromptTokens+s.AnswerTokens > a.Model.ContextSize {

@@ -297,7 +297,7 @@ func (t *turnView) finish(a *engine.Answer, err error) {
 		note = "Not found in your documents, so the model was not asked (it would have guessed)."
 	case engine.RetrievalOnly:
 		t.addChips(a.Sources, "")
-		note = "No model is set, so these are the passages that best match. Choose a model with Model…"
+		note = "No model is set, so these are the passages that best match. Choose one in Settings → Chat model → Change…"
 	case engine.Ungrounded:
 		note = "Answered from the model's own knowledge, not from your documents."
 	default:

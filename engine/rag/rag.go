@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,7 +114,8 @@ type Outcome string
 
 // Outcomes.
 const (
-	// Answered: the model answered from the sources.
+	// Answered: the model answered from the sources, citing at least one
+	// that supports what it says.
 	Answered Outcome = "answered"
 	// NotFound: nothing in the documents passed the relevance floor, so
 	// the model was not asked; Related holds the closest passages.
@@ -122,6 +124,10 @@ const (
 	Ungrounded Outcome = "ungrounded"
 	// RetrievalOnly: no model is set; Sources are the best passages.
 	RetrievalOnly Outcome = "retrieval_only"
+	// Uncited: the model answered from the sources it was given but cited
+	// none of them in a way the support check accepts, so nothing ties its
+	// words to the documents: not grounded, to be checked by the reader.
+	Uncited Outcome = "uncited"
 )
 
 // Texts shown when the model is not asked.
@@ -358,7 +364,11 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 		return a, err
 	}
 	msgs := budget.messages(src)
-	return a, generate(ctx, m, a, cfg, msgs, len(src), emit, start)
+	err = generate(ctx, m, a, cfg, msgs, len(src), emit, start)
+	if !slices.ContainsFunc(a.Citations, func(c Citation) bool { return c.Supported }) {
+		a.Outcome, a.Grounded = Uncited, false
+	}
+	return a, err
 }
 
 // generate streams the model's answer through the citation parser and

@@ -565,3 +565,33 @@ func TestStore(t *testing.T) {
 		t.Errorf("files left: %v (temporary files must not remain)", ents)
 	}
 }
+
+// An answer that cites none of its sources, or only sources that do not
+// support it, is not called grounded.
+func TestRespondUncited(t *testing.T) {
+	for _, c := range []struct {
+		name, reply string
+		outcome     Outcome
+		grounded    bool
+	}{
+		{"no citation", "The Eiffel Tower is 330 metres tall.", Uncited, false},
+		{"only an unsupported citation", "Bread rises from spectators watching the Colosseum games daily [3].", Uncited, false},
+		{"a supported citation", "The Eiffel Tower is 330 metres tall [1].", Answered, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := &fakeModel{size: 4096, piece: 3, reply: c.reply}
+			lib := towerLibrary()
+			r, err := Retrieve(context.Background(), lib, "How tall is the Eiffel Tower?", Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := Respond(context.Background(), m, lib, Question{Text: "How tall is the Eiffel Tower?"}, r, Config{NoWholeDocument: true}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Outcome != c.outcome || a.Grounded != c.grounded {
+				t.Errorf("outcome %s, grounded %v; want %s, %v", a.Outcome, a.Grounded, c.outcome, c.grounded)
+			}
+		})
+	}
+}

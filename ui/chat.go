@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -33,6 +34,51 @@ type chatView struct {
 	conversation string // the engine's id; "" before the first answer
 	cancel       context.CancelFunc
 	last         *turnView
+	stream       *deltaQueue // the answer in progress; nil between answers
+}
+
+// deltaQueue carries an answer's pieces from the engine's goroutine to the
+// UI goroutine, merged: however fast the model writes, the window renders
+// the answer at most once per turn of the UI loop (each render parses the
+// whole answer), so it never falls behind the model; after Stop nothing
+// more is shown.
+type deltaQueue struct {
+	mu        sync.Mutex
+	pending   []engine.Delta
+	scheduled bool
+	stopped   bool
+}
+
+// push queues a piece; it reports whether the caller must schedule a take
+// on the UI goroutine (none is scheduled yet).
+func (q *deltaQueue) push(d engine.Delta) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.stopped {
+		return false
+	}
+	q.pending = append(q.pending, d)
+	if q.scheduled {
+		return false
+	}
+	q.scheduled = true
+	return true
+}
+
+// take returns the pieces queued since the last take.
+func (q *deltaQueue) take() []engine.Delta {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ds := q.pending
+	q.pending, q.scheduled = nil, false
+	return ds
+}
+
+// stop drops what is queued and everything pushed later.
+func (q *deltaQueue) stop() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.stopped, q.pending = true, nil
 }
 
 func newChatView(g *gui, m *mainView) *chatView {
@@ -68,6 +114,9 @@ func (v *chatView) newConversation() {
 }
 
 func (v *chatView) stopAnswer() {
+	if v.stream != nil {
+		v.stream.stop()
+	}
 	if v.cancel != nil {
 		v.cancel()
 	}
@@ -95,10 +144,19 @@ func (v *chatView) onSend() {
 	v.send.Disable()
 	v.stop.Enable()
 	opts := engine.AskOptions{Library: v.main.library.library(), Conversation: v.conversation}
+	stream := &deltaQueue{}
+	v.stream = stream
 	v.g.goWork(func(context.Context) {
 		a, err := v.g.eng.Ask(ctx, q, opts, func(d engine.Delta) error {
-			v.g.do(func() { t.delta(d); v.scroll.ScrollToBottom() })
-			return nil
+			if stream.push(d) {
+				v.g.do(func() {
+					if ds := stream.take(); len(ds) > 0 {
+						t.apply(ds)
+						v.scroll.ScrollToBottom()
+					}
+				})
+			}
+			return ctx.Err() // Stop ends generation at the next token
 		})
 		cancel()
 		v.g.do(func() { v.finish(t, a, err) })
@@ -106,7 +164,7 @@ func (v *chatView) onSend() {
 }
 
 func (v *chatView) finish(t *turnView, a *engine.Answer, err error) {
-	v.cancel = nil
+	v.cancel, v.stream = nil, nil
 	v.send.Enable()
 	v.stop.Disable()
 	if a != nil {
@@ -233,15 +291,22 @@ func newTurnView(c *chatView, question string) *turnView {
 }
 
 // delta adds a piece of the streamed answer.
-func (t *turnView) delta(d engine.Delta) {
-	if d.Sources != nil {
-		t.sources = d.Sources
-		if len(d.Sources) > 0 && t.text.Len() == 0 {
-			t.answer.ParseMarkdown(fmt.Sprintf("*Reading %d passages…*", len(d.Sources)))
+// apply adds streamed pieces to the answer and renders it once.
+func (t *turnView) apply(ds []engine.Delta) {
+	wrote := false
+	for _, d := range ds {
+		if d.Sources != nil {
+			t.sources = d.Sources
+			if len(d.Sources) > 0 && t.text.Len() == 0 {
+				t.answer.ParseMarkdown(fmt.Sprintf("*Reading %d passages…*", len(d.Sources)))
+			}
+		}
+		if d.Text != "" {
+			t.text.WriteString(d.Text)
+			wrote = true
 		}
 	}
-	if d.Text != "" {
-		t.text.WriteString(d.Text)
+	if wrote {
 		t.render()
 	}
 }

@@ -21,6 +21,10 @@ type Answer = rag.Answer
 // Delta is a piece of a streamed answer.
 type Delta = rag.Delta
 
+// Preview is the sentence an answer shows before the model has read its
+// sources (see rag.Preview).
+type Preview = rag.Preview
+
 // Citation, Source and Conversation are re-exported from engine/rag.
 type (
 	Citation     = rag.Citation

@@ -298,7 +298,7 @@ func (t *turnView) apply(ds []engine.Delta) {
 		if d.Sources != nil {
 			t.sources = d.Sources
 			if len(d.Sources) > 0 && t.text.Len() == 0 {
-				t.answer.ParseMarkdown(fmt.Sprintf("*Reading %d passages…*", len(d.Sources)))
+				t.answer.ParseMarkdown(readingText(d.Sources, d.Preview))
 			}
 		}
 		if d.Text != "" {
@@ -309,6 +309,23 @@ func (t *turnView) apply(ds []engine.Delta) {
 	if wrote {
 		t.render()
 	}
+}
+
+// readingText is what an answer shows while the model reads its sources:
+// how many, and at once the best source's sentence that matches the
+// question, with where it comes from.
+func readingText(src []engine.Source, p *engine.Preview) string {
+	s := fmt.Sprintf("*Reading %d passages…*", len(src))
+	if p == nil || p.Source < 1 || p.Source > len(src) {
+		return s
+	}
+	quote := strings.Join(strings.Fields(p.Text), " ")
+	return s + "\n\n> " + markdownEscape(quote) + "\n\n— " + markdownEscape(src[p.Source-1].Locator())
+}
+
+// markdownEscape keeps text literal in Markdown.
+func markdownEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "#", `\#`, "`", "\\`", "<", `\<`).Replace(s)
 }
 
 var citeMarker = regexp.MustCompile(`\[(\d+)\]`)

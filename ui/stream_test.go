@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/carrel-ai/carrel/engine"
@@ -33,5 +34,20 @@ func TestDeltaQueue(t *testing.T) {
 	q.stop()
 	if q.push(engine.Delta{Text: " and more"}) || len(q.take()) != 0 {
 		t.Error("pieces arrived after Stop")
+	}
+}
+
+// While the model reads, the answer shows the best sentence with where it
+// comes from.
+func TestReadingText(t *testing.T) {
+	src := []engine.Source{{N: 1, Path: "/docs/walden.pdf", Page: 3, Text: "When I return to my house I find visitors."}, {N: 2, Path: "/docs/b.md"}}
+	got := readingText(src, &engine.Preview{Source: 1, Text: "When I return to my *house*", Start: 0, End: 27})
+	for _, want := range []string{"*Reading 2 passages…*", "> When I return to my \\*house\\*", "walden.pdf, page 3"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+	if got := readingText(src, nil); got != "*Reading 2 passages…*" {
+		t.Errorf("without a preview: %q", got)
 	}
 }

@@ -182,7 +182,8 @@ type Citation struct {
 // Timings of one answer.
 type Timings struct {
 	RetrieveMS   float64 `json:"retrieve_ms"`
-	FirstTokenMS float64 `json:"first_token_ms"` // from the question to the first answer token
+	PreviewMS    float64 `json:"preview_ms,omitempty"` // from the question to the preview
+	FirstTokenMS float64 `json:"first_token_ms"`       // from the question to the first answer token
 	TokensPerS   float64 `json:"tokens_per_s"`
 	TotalMS      float64 `json:"total_ms"`
 	PromptTokens int     `json:"prompt_tokens,omitempty"`
@@ -225,6 +226,8 @@ type Answer struct {
 	Citations []Citation `json:"citations"`
 	// Related are the closest passages when nothing passed the floor.
 	Related []Source `json:"related,omitempty"`
+	// Preview is the sentence shown while the model read the sources.
+	Preview *Preview `json:"preview,omitempty"`
 	// WholeDocument is the document given whole instead of passages.
 	WholeDocument string `json:"whole_document,omitempty"`
 	// Left out: sources that did not fit the context, earlier turns
@@ -269,6 +272,10 @@ type Delta struct {
 	Text string
 	// Cites are the source numbers cited in Text.
 	Cites []int
+	// Preview comes with Sources when the model is about to read them: the
+	// best source's sentence that matches the question best, to show at
+	// once.
+	Preview *Preview
 }
 
 // Retrieval is the search an answer is based on.
@@ -360,7 +367,9 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 	if whole == "" {
 		a.DroppedSources = len(hits) - len(src)
 	}
-	if err := emit(Delta{Sources: src}); err != nil {
+	a.Preview = preview(q.Text, src)
+	a.Timings.PreviewMS = a.Timings.RetrieveMS + ms(time.Since(start))
+	if err := emit(Delta{Sources: src, Preview: a.Preview}); err != nil {
 		return a, err
 	}
 	msgs := budget.messages(src)

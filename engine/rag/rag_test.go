@@ -595,3 +595,33 @@ func TestRespondUncited(t *testing.T) {
 		})
 	}
 }
+
+func TestPreview(t *testing.T) {
+	src := func(text string) []Source { return []Source{{N: 1, Text: text}} }
+	for _, c := range []struct {
+		name, question, text, want string
+	}{
+		{"the sentence with most of the question's words", "How tall is the Eiffel Tower?",
+			"Paris has many sights. The Eiffel Tower is 330 metres tall. It was finished in 1889.", "The Eiffel Tower is 330 metres tall."},
+		{"the first sentence when none matches", "Who baked the bread?",
+			"Paris has many sights. The tower is tall.", "Paris has many sights."},
+		{"a paragraph break ends a sentence", "winter storms",
+			"A heading without a full stop\n\nWinter storms closed the harbour", "Winter storms closed the harbour"},
+		{"CJK full stops", "東京",
+			"大阪は大きい。東京の天気は雨です。", "東京の天気は雨です。"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := preview(c.question, src(c.text))
+			if p == nil || p.Text != c.want || c.text[p.Start:p.End] != p.Text || p.Source != 1 {
+				t.Errorf("preview %+v, want %q", p, c.want)
+			}
+		})
+	}
+	long := "Start " + strings.Repeat("word ", 200) + "end."
+	if p := preview("word", src(long)); p == nil || len(p.Text) > previewLimit || !strings.HasPrefix(long[p.Start:], p.Text) {
+		t.Errorf("a long sentence: %+v", p)
+	}
+	if p := preview("x", nil); p != nil {
+		t.Errorf("no sources: %+v", p)
+	}
+}

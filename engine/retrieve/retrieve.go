@@ -70,7 +70,9 @@ type Options struct {
 	// document frequency), the best passage must contain; 0 means 0.5.
 	MinCoverage float64
 	// MinSimilarity is the floor for vector evidence: the cosine
-	// similarity the best passage must reach; 0 means 0.5.
+	// similarity the best passage must reach; 0 means 0.6 (derived for the
+	// bundled all-MiniLM-L6-v2 with carrel eval --holdout; other models
+	// spread their similarities differently).
 	MinSimilarity float64
 }
 
@@ -262,7 +264,7 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 		o.MinCoverage = 0.5
 	}
 	if o.MinSimilarity <= 0 {
-		o.MinSimilarity = 0.5
+		o.MinSimilarity = 0.6
 	}
 	if o.Mode == "" {
 		o.Mode = Lexical

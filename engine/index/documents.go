@@ -182,6 +182,10 @@ type Meta struct {
 	// Claim): if it was queued again meanwhile (its file changed), the
 	// new passages are stored but the document stays queued.
 	Owner string
+	// Embedding, with Owner, stores the chunks without vectors and keeps
+	// the claim, with the status Embedding: the passages are searchable by
+	// their words at once, and AddVectors completes the document.
+	Embedding bool
 }
 
 // Replace swaps a document's chunks, terms and vectors for new ones and
@@ -258,11 +262,16 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		if vectors != nil {
 			usedModel = model
 		}
+		done, keep := string(Ready), ""
+		if m.Embedding && m.Owner != "" && m.DuplicateOf == 0 {
+			done, keep = string(Embedding), m.Owner // AddVectors completes it
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE documents SET hash = ?, format = ?, title = ?, language = ?, pages = ?, chunks = ?,
-			status = CASE WHEN ? = '' OR owner = ? THEN 'ready' ELSE status END,
-			owner = CASE WHEN ? = '' OR owner = ? THEN '' ELSE owner END,
+			status = CASE WHEN ? = '' OR owner = ? THEN ? ELSE status END,
+			owner = CASE WHEN ? = '' OR owner = ? THEN ? ELSE owner END,
 			error = '', error_kind = '', attempts = 0, indexed_at = ?, duplicate_of = ?, model = ? WHERE id = ?`,
-			m.Hash, m.Format, m.Title, m.Language, m.Pages, len(chunks), m.Owner, m.Owner, m.Owner, m.Owner, time.Now().UnixNano(), m.DuplicateOf, usedModel, docID); err != nil {
+			m.Hash, m.Format, m.Title, m.Language, m.Pages, len(chunks), m.Owner, m.Owner, done, m.Owner, m.Owner, keep,
+			time.Now().UnixNano(), m.DuplicateOf, usedModel, docID); err != nil {
 			return nil, err
 		}
 		return func() {
@@ -272,6 +281,74 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			}
 		}, nil
 	})
+}
+
+// AddVectors completes a document stored with Meta.Embedding: it stores
+// one vector per chunk (in chunk order), made by model, and marks the
+// document ready, in one transaction. It stores nothing and returns false
+// when owner no longer holds the document (it was queued again or taken
+// back meanwhile: the next indexing redoes it) or it became a duplicate.
+func (x *Index) AddVectors(ctx context.Context, docID int64, owner, model string, vectors [][]float32) (bool, error) {
+	x.writeMu.Lock()
+	defer x.writeMu.Unlock()
+	tx, err := x.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	var lib int64
+	var cur string
+	var dup int64
+	if err := tx.QueryRowContext(ctx, `SELECT library_id, owner, duplicate_of FROM documents WHERE id = ?`, docID).Scan(&lib, &cur, &dup); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil // removed meanwhile
+		}
+		return false, err
+	}
+	if cur != owner || owner == "" || dup != 0 {
+		return false, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM chunks WHERE doc_id = ? ORDER BY ord`, docID)
+	if err != nil {
+		return false, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return false, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	if len(ids) != len(vectors) {
+		return false, fmt.Errorf("index: %d vectors for %d chunks", len(vectors), len(ids))
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) VALUES(?, ?, ?, ?)`)
+	if err != nil {
+		return false, err
+	}
+	defer ins.Close()
+	for i, id := range ids {
+		if _, err := ins.ExecContext(ctx, id, lib, model, encodeVec(vectors[i])); err != nil {
+			return false, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE documents SET status = 'ready', owner = '', lease = 0, model = ? WHERE id = ? AND owner = ?`,
+		model, docID, owner); err != nil {
+		return false, err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := tx.Commit(); err != nil {
+		return false, err
+	}
+	x.addVectorsLocked(lib, model, ids, vectors)
+	return true, nil
 }
 
 // Fail records a document that could not be indexed, counting the

@@ -277,3 +277,50 @@ func TestChangeModelWhileWriting(t *testing.T) {
 		t.Errorf("previous model %q", x.PreviousModel())
 	}
 }
+
+// A document stored words first stays claimed while it is embedded;
+// AddVectors completes it for its owner only.
+func TestAddVectorsAfterWords(t *testing.T) {
+	ctx := context.Background()
+	x, err := Open(ctx, t.TempDir(), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	lib, _ := x.Library(ctx, "L")
+	if _, _, err := x.Enqueue(ctx, lib.ID, "/book.txt", 10, time.Unix(100, 0), nil); err != nil {
+		t.Fatal(err)
+	}
+	d, ok, err := x.Claim(ctx, "me", time.Minute, nil)
+	if err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	chunks := []Chunk{{Text: "The keeper lit the lamp."}, {Text: "Ships passed the rocks."}}
+	if err := x.Replace(ctx, d.ID, Meta{Hash: "h", Format: "text", Owner: "me", Embedding: true}, chunks, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := x.DocumentByID(ctx, d.ID)
+	if got.Status != Embedding || got.Chunks != 2 || got.Model != "" {
+		t.Fatalf("after the words: %+v", got)
+	}
+	if hits, _, _ := x.Lexical(ctx, "keeper", Filter{}, 5); len(hits) != 1 {
+		t.Errorf("words not searchable while embedding: %v", hits)
+	}
+	vecs := [][]float32{unit(1, 0), unit(0, 1)}
+	if stored, err := x.AddVectors(ctx, d.ID, "someone else", "m", vecs); stored || err != nil {
+		t.Errorf("another owner stored vectors: %v %v", stored, err)
+	}
+	if _, err := x.AddVectors(ctx, d.ID, "me", "m", vecs[:1]); err == nil {
+		t.Error("one vector for two chunks was accepted")
+	}
+	if stored, err := x.AddVectors(ctx, d.ID, "me", "m", vecs); !stored || err != nil {
+		t.Fatalf("owner's vectors: %v %v", stored, err)
+	}
+	got, _ = x.DocumentByID(ctx, d.ID)
+	if got.Status != Ready || got.Model != "m" {
+		t.Errorf("after the vectors: %+v", got)
+	}
+	if hits, _ := x.Vector(ctx, unit(0, 1), Filter{}, 5); len(hits) != 2 {
+		t.Errorf("vector hits %v", hits)
+	}
+}

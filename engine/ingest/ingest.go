@@ -545,6 +545,10 @@ func (in *Ingester) Run(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// wordsFirstPassages is the size above which a document is stored for
+// search by words before it is embedded (a few seconds of embedding).
+const wordsFirstPassages = 16
+
 // prepare takes up earlier work: documents caught mid-work by a crash
 // start over, and documents embedded with another model (or none) are
 // re-embedded in the background (they stay searchable by their words
@@ -901,10 +905,28 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		records = append(records, r)
 		texts = append(texts, embedText(doc.Title, c))
 	}
+	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages, Owner: in.owner}
+	for i, sec := range chunk.Sections(doc) {
+		meta.Sections = append(meta.Sections, index.Section{Ord: i, Page: sec.Page, Heading: sec.Heading, Text: sec.Text})
+	}
+	// Words first: a long new (or changed) document is stored and
+	// searchable by its words at once, then embedded; on 2 cores a
+	// 300-page book takes minutes to embed. A document re-embedded with
+	// the same content keeps its old passages and vectors serving until
+	// its new ones are stored whole.
+	wordsFirst := in.opts.Embedder != nil && len(texts) > wordsFirstPassages && (d.Hash != hash || d.Chunks == 0)
+	if wordsFirst {
+		meta.Embedding = true
+		if err := in.idx.Replace(ctx, d.ID, meta, records, nil, ""); err != nil {
+			return err
+		}
+	}
 	var vectors [][]float32
 	if in.opts.Embedder != nil && len(texts) > 0 {
-		if err := in.idx.Advance(ctx, d.ID, in.owner, index.Embedding); err != nil {
-			return err
+		if !wordsFirst {
+			if err := in.idx.Advance(ctx, d.ID, in.owner, index.Embedding); err != nil {
+				return err
+			}
 		}
 		in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Embedding})
 		if vectors, err = in.opts.Embedder.Embed(ctx, texts); err != nil {
@@ -920,9 +942,11 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	if cancelled {
 		return in.idx.Fail(ctx, d.ID, in.owner, "", "indexing was cancelled", string(KindCancelled))
 	}
-	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages, Owner: in.owner}
-	for i, sec := range chunk.Sections(doc) {
-		meta.Sections = append(meta.Sections, index.Section{Ord: i, Page: sec.Page, Heading: sec.Heading, Text: sec.Text})
+	if wordsFirst {
+		if _, err := in.idx.AddVectors(ctx, d.ID, in.owner, model, vectors); err != nil {
+			return err
+		}
+		return indexed()
 	}
 	if err := in.idx.Replace(ctx, d.ID, meta, records, vectors, model); err != nil {
 		return err

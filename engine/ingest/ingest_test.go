@@ -7,9 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine/chunk"
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/index"
 )
@@ -352,4 +354,68 @@ func TestPauseResumeCancel(t *testing.T) {
 	if !e.in.Paused() {
 		t.Error("cancel resumed the queue")
 	}
+}
+
+// gatedEmbedder embeds only after release is closed, and says when a
+// call has started.
+type gatedEmbedder struct {
+	fakeEmbedder
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (g *gatedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	g.once.Do(func() { close(g.started) })
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.fakeEmbedder.Embed(ctx, texts)
+}
+
+// A long new document is searchable by its words while it is embedded,
+// and ready with its vectors afterwards; a short one is stored whole.
+func TestWordsFirstWhileEmbedding(t *testing.T) {
+	src := t.TempDir()
+	var long strings.Builder
+	for i := range 40 {
+		fmt.Fprintf(&long, "# Chapter %d\n\nThe lighthouse keeper of chapter %d counted the ships.\n\n", i, i)
+	}
+	write(t, filepath.Join(src, "book.md"), long.String())
+	e := setup(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e.idx.LoadVectors(ctx, "fake-1")
+	g := &gatedEmbedder{fakeEmbedder: fakeEmbedder{"fake-1"}, started: make(chan struct{}), release: make(chan struct{})}
+	e.in = New(e.idx, docs.NewParser(""), Options{Workers: 1, Embedder: g, Chunk: chunk.Options{Size: 50}}, nil)
+	if _, err := e.in.Add(ctx, e.lib, false, src); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { e.in.Run(ctx); close(done) }()
+	<-g.started
+	// Embedding has begun and is held: the words are already searchable.
+	if got := e.find(t, "lighthouse"); len(got) == 0 {
+		t.Fatal("the document is not searchable by words while it is embedded")
+	}
+	d, _ := e.idx.Document(ctx, e.lib.ID, filepath.Join(src, "book.md"))
+	if d.Status != index.Embedding || d.Model != "" || d.Chunks <= wordsFirstPassages {
+		t.Fatalf("while embedding: %+v", d)
+	}
+	close(g.release)
+	if err := e.in.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, _ = e.idx.Document(ctx, e.lib.ID, filepath.Join(src, "book.md"))
+	if d.Status != index.Ready || d.Model != "fake-1" {
+		t.Fatalf("after embedding: %+v", d)
+	}
+	hits, err := e.idx.Vector(ctx, []float32{0.6, 0.8}, index.Filter{}, 100)
+	if err != nil || len(hits) != d.Chunks {
+		t.Errorf("%d vector hits for %d passages (%v)", len(hits), d.Chunks, err)
+	}
+	cancel()
+	<-done
 }

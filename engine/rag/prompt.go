@@ -63,7 +63,7 @@ func (b *budget) messages(src []Source) []Message {
 	if len(src) > 0 {
 		u.WriteString("Sources:\n\n")
 		for _, s := range src {
-			fmt.Fprintf(&u, "[%d] %s\n%s\n\n", s.N, s.Locator(), strings.TrimSpace(s.Text))
+			fmt.Fprintf(&u, "[%d] %s\n%s\n\n", s.N, s.Locator(), strings.TrimSpace(s.ForModel()))
 		}
 		u.WriteString("Question: ")
 	}
@@ -88,13 +88,16 @@ func (b *budget) fits(src []Source) (bool, error) {
 // question is about one that fits in half the context, else the passages
 // in order of relevance, as many as fit (the least relevant are dropped).
 // When not even the best passage fits, it is shortened.
-func chooseSources(ctx context.Context, lib Library, b *budget, question string, hits []retrieve.Hit, noWhole bool) ([]Source, string, error) {
+func chooseSources(ctx context.Context, lib Library, b *budget, question string, hits []retrieve.Hit, noWhole, wholePassages bool) ([]Source, string, error) {
 	if !noWhole {
 		if src, path, err := wholeDocument(ctx, lib, b, question, hits); err != nil || src != nil {
 			return src, path, err
 		}
 	}
 	all := sources(hits)
+	if !wholePassages {
+		all = selectEvidence(question, all)
+	}
 	// Binary search for the most sources that fit: counting a prompt
 	// tokenizes it whole, so count few times.
 	n, err := largest(len(all), func(n int) (bool, error) { return b.fits(all[:n]) })
@@ -105,7 +108,8 @@ func chooseSources(ctx context.Context, lib Library, b *budget, question string,
 		return all[:n], "", nil
 	}
 	first := all[0]
-	rs := []rune(first.Text)
+	first.Evidence = ""
+	rs := []rune(all[0].ForModel())
 	lo, err := largest(len(rs), func(n int) (bool, error) {
 		first.Text = string(rs[:n]) + "…"
 		return b.fits([]Source{first})

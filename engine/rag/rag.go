@@ -87,6 +87,9 @@ type Config struct {
 	Seed         int64
 	// Search sets filters and floors for retrieval (Search.K is Sources).
 	Search retrieve.Options
+	// WholePassages gives the model every passage whole instead of the
+	// sentences that match the question (see selectEvidence).
+	WholePassages bool
 	// NoWholeDocument keeps to passages even when a whole document would
 	// fit (see Answer).
 	NoWholeDocument bool
@@ -152,6 +155,17 @@ type Source struct {
 	Place     retrieve.Place  `json:"place"`
 	Scores    retrieve.Scores `json:"scores"`
 	IndexedAt time.Time       `json:"indexed_at"`
+	// Evidence, when set, is what the model read of Text: the sentences
+	// that match the question, with their context (see selectEvidence).
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// ForModel is the text of the source the model reads.
+func (s Source) ForModel() string {
+	if s.Evidence != "" {
+		return s.Evidence
+	}
+	return s.Text
 }
 
 // Locator names the source's place: "report.pdf, page 3, “Results”".
@@ -359,7 +373,7 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 		return a, err
 	}
 	a.DroppedTurns = len(q.History) - len(budget.history)
-	src, whole, err := chooseSources(ctx, lib, budget, q.Text, hits, cfg.NoWholeDocument)
+	src, whole, err := chooseSources(ctx, lib, budget, q.Text, hits, cfg.NoWholeDocument, cfg.WholePassages)
 	if err != nil {
 		return a, err
 	}

@@ -625,3 +625,43 @@ func TestPreview(t *testing.T) {
 		t.Errorf("no sources: %+v", p)
 	}
 }
+
+func TestEvidence(t *testing.T) {
+	filler := func(topic string, n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "The %s paragraph goes on with sentence number %d about nothing in particular. ", topic, i)
+		}
+		return b.String()
+	}
+	long := filler("opening", 6) + "The lighthouse was built in 1821 by the harbour board. It was painted red in 1900. " + filler("closing", 6)
+	src := []Source{
+		{N: 1, Text: long},
+		{N: 2, Text: "A short note: the lighthouse keeper was called Abel."},
+		{N: 3, Text: long}, // the same passage again (a duplicate file)
+		{N: 4, Text: filler("unrelated", 12)},
+	}
+	got := selectEvidence("When was the lighthouse built?", src)
+	e := got[0].ForModel()
+	if !strings.Contains(e, "The lighthouse was built in 1821 by the harbour board.") || !strings.Contains(e, "painted red in 1900") {
+		t.Errorf("the matching sentence and its neighbour are missing: %q", e)
+	}
+	if len(e) >= len(long)/2 || got[0].Text != long {
+		t.Errorf("evidence %d of %d characters; the passage itself must stay whole", len(e), len(long))
+	}
+	if got[1].Evidence != "" || got[1].ForModel() != src[1].Text {
+		t.Errorf("a short passage is given whole: %q", got[1].ForModel())
+	}
+	if got[2].Evidence != "The lighthouse was built in 1821 by the harbour board." {
+		t.Errorf("a copy of an earlier passage should give its best sentence alone: %q", got[2].Evidence)
+	}
+	if got[3].Evidence != "" {
+		t.Errorf("a passage that shares no word with the question (found by meaning) is given whole: %q", got[3].Evidence)
+	}
+	// The prompt carries the evidence, the answer record the passage.
+	b := &budget{system: "s", question: "When was the lighthouse built?"}
+	msg := b.messages(got)
+	if u := msg[len(msg)-1].Content; !strings.Contains(u, e) || strings.Contains(u, "opening paragraph goes on with sentence number 0 about nothing in particular. The opening") {
+		t.Errorf("prompt: %q", u)
+	}
+}

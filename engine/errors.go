@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/ingest"
@@ -99,6 +100,12 @@ var plain = []struct {
 	{ErrOutOfMemory, "There is not enough memory for this model: choose a smaller one, or a smaller context."},
 	{ErrNoModelSupport, "This build of Carrel cannot run models (it was built without llama.cpp)."},
 	{ErrDiskFull, "The disk is full: free some space and try again."},
+}
+
+// PasswordRejected reports whether a document failed because the
+// password given for it did not open it (another is needed).
+func PasswordRejected(d Document) bool {
+	return d.ErrorKind == KindEncrypted && strings.Contains(d.Error, docs.WrongPassword)
 }
 
 // Describe says what went wrong in words for a person: the plain sentence

@@ -29,6 +29,9 @@ type libraryView struct {
 
 	pick     *widget.Select
 	unlock   *widget.Button
+	// unlocking holds the files a password was just given for, until
+	// they are read again: a wrong one is said at once.
+	unlocking map[string]bool
 	list     *widget.List
 	docs     []engine.Document
 	selected int
@@ -151,6 +154,7 @@ func (v *libraryView) reload() {
 			v.pick.Refresh()
 			v.docs = docs
 			v.list.Refresh()
+			v.checkUnlocked(docs)
 			sum, fresh := summary(info, docs)
 			v.summary.SetText(sum)
 			v.fresh.SetText(fresh)
@@ -307,6 +311,9 @@ func statusText(d engine.Document) string {
 	case engine.Failed:
 		switch d.ErrorKind {
 		case engine.KindEncrypted:
+			if engine.PasswordRejected(d) {
+				return "The password was not right: give it again"
+			}
 			return "Needs a password to open"
 		case engine.KindCorrupt:
 			return "The file is damaged"
@@ -325,6 +332,9 @@ func statusText(d engine.Document) string {
 	case engine.Parsing:
 		return "Reading…"
 	case engine.Embedding:
+		if d.Chunks > 0 {
+			return "Searchable by words; adding meaning…"
+		}
 		return "Indexing…"
 	case engine.Stale:
 		return "Changed: updating…"
@@ -364,6 +374,10 @@ func (v *libraryView) askPassword(d engine.Document) {
 }
 
 func (v *libraryView) unlockWith(d engine.Document, password string) {
+	if v.unlocking == nil {
+		v.unlocking = map[string]bool{}
+	}
+	v.unlocking[d.Path] = true
 	lib := v.library()
 	v.g.goWork(func(ctx context.Context) {
 		err := v.g.eng.Unlock(ctx, lib, d.Path, password)
@@ -374,6 +388,32 @@ func (v *libraryView) unlockWith(d engine.Document, password string) {
 			v.reload()
 		})
 	})
+}
+
+// checkUnlocked follows the files a password was given for: once read
+// again, a wrong password is said and asked again.
+func (v *libraryView) checkUnlocked(docs []engine.Document) {
+	for _, d := range docs {
+		if !v.unlocking[d.Path] {
+			continue
+		}
+		switch {
+		case d.Status == engine.Failed && engine.PasswordRejected(d):
+			delete(v.unlocking, d.Path)
+			v.askPasswordAgain(d)
+		case d.Status == engine.Ready || d.Status == engine.Failed:
+			delete(v.unlocking, d.Path)
+		}
+	}
+}
+
+// askPasswordAgain says the password did not open the file and asks again.
+func (v *libraryView) askPasswordAgain(d engine.Document) {
+	dialog.ShowConfirm("Wrong password", "That password did not open "+filepath.Base(d.Path)+". Try another?", func(ok bool) {
+		if ok {
+			v.askPassword(d)
+		}
+	}, v.g.win)
 }
 
 func (v *libraryView) withSelected(f func(engine.Document)) {

@@ -477,6 +477,21 @@ func TestPasswordForEncryptedFile(t *testing.T) {
 	if !lib.unlock.Visible() {
 		t.Fatal("no way to give the password")
 	}
+	// A wrong password is said, in the row and in a dialog asking again.
+	lib.unlockWith(lib.docs[0], "not the password")
+	settle(t, g)
+	s.WaitIndexed(ctx)
+	lib.reload()
+	settle(t, g)
+	if got := statusText(lib.docs[0]); got != "The password was not right: give it again" {
+		t.Errorf("after a wrong password the row says %q", got)
+	}
+	if g.win.Canvas().Overlays().Top() == nil {
+		t.Error("no dialog says the password was wrong")
+	} else {
+		g.win.Canvas().Overlays().Top().Hide()
+		g.win.Canvas().Overlays().Remove(g.win.Canvas().Overlays().Top())
+	}
 	lib.unlockWith(lib.docs[0], "openpassword")
 	settle(t, g)
 	s.WaitIndexed(ctx)

@@ -225,6 +225,10 @@ func readPages(ctx context.Context, inst pdfium.Pdfium, opened references.FPDF_D
 	return nil
 }
 
+// WrongPassword is the detail of ErrEncrypted when a password was given
+// but did not open the file.
+const WrongPassword = "the password is not right"
+
 // openPDF opens a PDF in a PDFium instance, trying the password's
 // Unicode forms; its errors are ParseErrors in plain words.
 func openPDF(ctx context.Context, inst pdfium.Pdfium, data []byte, password string) (references.FPDF_DOCUMENT, error) {
@@ -255,7 +259,7 @@ func openPDF(ctx context.Context, inst pdfium.Pdfium, data []byte, password stri
 			if password == "" {
 				return opened, &ParseError{Err: ErrEncrypted, Detail: "a password is needed to open it"}
 			}
-			return opened, &ParseError{Err: ErrEncrypted, Detail: "the password is not right"}
+			return opened, &ParseError{Err: ErrEncrypted, Detail: WrongPassword}
 		case errors.Is(openErr, pdferr.ErrSecurity):
 			return opened, &ParseError{Err: ErrEncrypted, Detail: "it uses an encryption method that cannot be opened"}
 		}

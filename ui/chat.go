@@ -433,6 +433,19 @@ type questionEntry struct {
 	widget.Entry
 	onSubmit func()
 	shift    bool
+	// window handles the window's own shortcuts (Ctrl/Cmd+N …), which an
+	// entry with the focus would otherwise swallow; it reports whether it
+	// took the shortcut.
+	window func(*desktop.CustomShortcut) bool
+}
+
+// TypedShortcut gives the window's shortcuts to the window first, then
+// the entry's own (copy, paste, select all…) to the entry.
+func (e *questionEntry) TypedShortcut(s fyne.Shortcut) {
+	if cs, ok := s.(*desktop.CustomShortcut); ok && e.window != nil && e.window(cs) {
+		return
+	}
+	e.Entry.TypedShortcut(s)
 }
 
 func newQuestionEntry(onSubmit func()) *questionEntry {

@@ -40,8 +40,24 @@ func newMainView(g *gui) *mainView {
 	v.content = container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), v.status), nil, nil, split)
 
 	g.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { v.library.addURIs(uris) })
-	g.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { v.chat.newConversation() })
-	g.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyL, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { g.win.Canvas().Focus(v.chat.input) })
+	// The window's shortcuts work wherever the focus is: the question box
+	// (the usual focus) hands them over instead of swallowing them.
+	keys := map[fyne.KeyName]func(){
+		fyne.KeyN: v.chat.newConversation,
+		fyne.KeyL: func() { g.win.Canvas().Focus(v.chat.input) },
+		fyne.KeyQ: g.app.Quit,
+	}
+	for k, f := range keys {
+		g.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { f() })
+	}
+	v.chat.input.window = func(s *desktop.CustomShortcut) bool {
+		f, ok := keys[s.KeyName]
+		if ok && s.Modifier == fyne.KeyModifierShortcutDefault {
+			f()
+			return true
+		}
+		return false
+	}
 
 	events, stop := g.eng.Subscribe()
 	v.unsubscribe = stop

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -320,10 +321,17 @@ func TestNotFoundAndRetrievalOnly(t *testing.T) {
 	if !strings.Contains(g.main.status.Text, "No model") {
 		t.Errorf("status %q", g.main.status.Text)
 	}
-	// A new conversation starts empty.
-	c.newConversation()
+	// Ctrl/Cmd+N in the question box (where the focus is) starts a new
+	// conversation, empty; the box's own shortcuts still reach it.
+	g.win.Canvas().Focus(c.input)
+	c.input.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault})
 	if c.conversation != "" || len(c.turns.Objects) != 1 {
-		t.Error("a new conversation is not empty")
+		t.Error("Ctrl/Cmd+N in the question box did not start a new conversation")
+	}
+	test.Type(c.input, "kept")
+	c.input.TypedShortcut(&fyne.ShortcutSelectAll{})
+	if c.input.SelectedText() != "kept" {
+		t.Errorf("select all in the question box selected %q", c.input.SelectedText())
 	}
 }
 

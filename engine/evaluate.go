@@ -115,15 +115,7 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 		return nil, err
 	}
 	defer e.Close()
-	if o.Progress != nil {
-		ch, stop := e.Subscribe()
-		defer stop()
-		go func() {
-			for ev := range ch {
-				o.Progress(ev)
-			}
-		}()
-	}
+	defer e.forward(o.Progress)()
 	const library = "eval"
 	start := time.Now()
 	if _, err := e.Add(ctx, library, false, files); err != nil {

@@ -68,15 +68,7 @@ func MeasureEvidence(ctx context.Context, o EvidenceOptions) (*EvidenceReport, e
 	if e.emb == nil {
 		return nil, fmt.Errorf("engine: measuring evidence needs an embedding model's tokenizer: %s", e.SearchMethod().Note)
 	}
-	if o.Progress != nil {
-		ch, stop := e.Subscribe()
-		defer stop()
-		go func() {
-			for ev := range ch {
-				o.Progress(ev)
-			}
-		}()
-	}
+	defer e.forward(o.Progress)()
 	const library = "evidence"
 	if _, err := e.Add(ctx, library, false, filepath.Join(o.QA, "articles-v1.1-dev")); err != nil {
 		return nil, err
@@ -121,10 +113,10 @@ func MeasureEvidence(ctx context.Context, o EvidenceOptions) (*EvidenceReport, e
 			ev.WriteString(s.ForModel() + "\n")
 		}
 		rep.Questions++
-		if holdsAny(whole.String(), q.Answers) {
+		if rag.HoldsAnswer(whole.String(), q.Answers) {
 			gw++
 		}
-		if holdsAny(ev.String(), q.Answers) {
+		if rag.HoldsAnswer(ev.String(), q.Answers) {
 			ge++
 		}
 		tw += e.emb.CountTokens(whole.String())
@@ -140,16 +132,17 @@ func MeasureEvidence(ctx context.Context, o EvidenceOptions) (*EvidenceReport, e
 	return rep, nil
 }
 
-// holdsAny reports whether text contains one of the answers, ignoring
-// case and spacing.
-func holdsAny(text string, answers []string) bool {
-	t := norm(text)
-	for _, a := range answers {
-		if a = norm(a); a != "" && strings.Contains(t, a) {
-			return true
-		}
+// forward sends the engine's events to progress (if set) until the
+// returned stop is called.
+func (e *Engine) forward(progress func(Event)) (stop func()) {
+	if progress == nil {
+		return func() {}
 	}
-	return false
+	ch, unsubscribe := e.Subscribe()
+	go func() {
+		for ev := range ch {
+			progress(ev)
+		}
+	}()
+	return unsubscribe
 }
-
-func norm(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }

@@ -128,5 +128,17 @@ func evidence(want map[string]bool, text string, seen map[string]bool) (string, 
 	return b.String(), true
 }
 
+// HoldsAnswer reports whether text contains one of the answers, ignoring
+// case and spacing (for measuring what a prompt keeps).
+func HoldsAnswer(text string, answers []string) bool {
+	t := norm(text)
+	for _, a := range answers {
+		if a = norm(a); a != "" && strings.Contains(t, a) {
+			return true
+		}
+	}
+	return false
+}
+
 // norm is a sentence as compared for repeats: lower case, spaces folded.
 func norm(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }

@@ -665,3 +665,19 @@ func TestEvidence(t *testing.T) {
 		t.Errorf("prompt: %q", u)
 	}
 }
+
+func TestHoldsAnswer(t *testing.T) {
+	for _, c := range []struct {
+		text    string
+		answers []string
+		want    bool
+	}{
+		{"It began in  October\n1973 with an embargo.", []string{"october 1973"}, true},
+		{"It began in October.", []string{"1973", "autumn"}, false},
+		{"anything", []string{"", "  "}, false},
+	} {
+		if got := HoldsAnswer(c.text, c.answers); got != c.want {
+			t.Errorf("%q holds %q: %v", c.text, c.answers, got)
+		}
+	}
+}

@@ -251,7 +251,7 @@ func DatasetTexts(dir string) (passages, queries []string, err error) {
 // when 0).
 func coverageFloor(c float64) float64 {
 	if c <= 0 {
-		return 0.5
+		return retrieve.DefaultMinCoverage
 	}
 	return c
 }

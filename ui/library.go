@@ -27,17 +27,17 @@ type libraryView struct {
 	main    *mainView
 	content fyne.CanvasObject
 
-	pick     *widget.Select
-	unlock   *widget.Button
+	pick   *widget.Select
+	unlock *widget.Button
 	// unlocking holds the files a password was just given for, until
 	// they are read again: a wrong one is said at once.
 	unlocking map[string]bool
-	list     *widget.List
-	docs     []engine.Document
-	selected int
-	summary  *widget.Label
-	fresh    *widget.Label
-	search   *widget.Label // how the library is searched
+	list      *widget.List
+	docs      []engine.Document
+	selected  int
+	summary   *widget.Label
+	fresh     *widget.Label
+	search    *widget.Label // how the library is searched
 	// suggest offers a multilingual embedding model for a library mostly
 	// in other languages than English (engine.SuggestEmbedModel).
 	suggest *widget.Button

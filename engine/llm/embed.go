@@ -310,29 +310,30 @@ func normalize(v []float32) {
 // needs a model that pools (all embedding models Carrel ships or lists).
 // The time excludes tokenizing, which Embed's includes.
 func (e *Embedder) EmbedNative(ctx context.Context, texts []string) ([][]float32, time.Duration, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, 0, ErrClosed
-	}
 	if !e.pooled {
 		return nil, 0, errors.New("llm: the native embedding loop needs a model that pools its vectors")
 	}
+	all, err := e.tokenizeAll(ctx, texts)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(texts) == 0 {
+		return nil, 0, nil
+	}
 	var toks []C.llama_token
 	lens := make([]C.int, len(texts))
-	for i, t := range texts {
-		tk := e.m.tokenize(t, true)
-		if len(tk) > e.nTokens {
-			tk = tk[:e.nTokens]
-		}
+	for i, tk := range all {
+		tk = tk[:min(len(tk), e.nTokens)]
 		if len(tk) == 0 {
 			return nil, 0, fmt.Errorf("llm: text %d has no tokens", i)
 		}
 		toks = append(toks, tk...)
 		lens[i] = C.int(len(tk))
 	}
-	if len(texts) == 0 {
-		return nil, 0, nil
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, 0, ErrClosed
 	}
 	out := make([]float32, len(texts)*e.dims)
 	C.llama_set_n_threads(e.c, C.int32_t(e.threads), C.int32_t(e.threads))

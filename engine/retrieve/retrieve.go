@@ -94,6 +94,12 @@ const (
 	FuseRanks Fusion = "ranks"
 )
 
+// The relevance floor's defaults (Options.MinCoverage, MinSimilarity).
+const (
+	DefaultMinCoverage   = 0.5
+	DefaultMinSimilarity = 0.6
+)
+
 // Scores explain a hit.
 type Scores struct {
 	Lexical     float64 `json:"lexical"`      // BM25, 0 if not found lexically
@@ -261,10 +267,10 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 		o.VectorWeight = 1
 	}
 	if o.MinCoverage <= 0 {
-		o.MinCoverage = 0.5
+		o.MinCoverage = DefaultMinCoverage
 	}
 	if o.MinSimilarity <= 0 {
-		o.MinSimilarity = 0.6
+		o.MinSimilarity = DefaultMinSimilarity
 	}
 	if o.Mode == "" {
 		o.Mode = Lexical

@@ -68,6 +68,9 @@ func Detect(name string, head []byte, r io.ReaderAt, size int64) Detection {
 	if bytes.HasPrefix(bytes.TrimLeft(head, "\xEF\xBB\xBF \t\r\n"), []byte(`{\rtf`)) {
 		return Detection{Format: RTF}
 	}
+	if imageKind(head, ext) != "" {
+		return Detection{Format: Image}
+	}
 	for _, m := range binaryMagic {
 		if bytes.HasPrefix(head, []byte(m.prefix)) {
 			return Detection{Reason: "it is " + m.name + ", not a document"}

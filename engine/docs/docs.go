@@ -41,6 +41,12 @@ type Document struct {
 	Blocks   []Block  // in reading order
 	Warnings []string // what was skipped or repaired, in words
 	Pages    int      // page count for paged formats (PDF), else 0
+	// Layouts are the pages read by OCR, in page order: where each of
+	// their characters stands (see PageLayout).
+	Layouts []PageLayout
+
+	// scanned are the pages with no usable text layer, for the OCR stage.
+	scanned []int
 }
 
 // Block is a run of text with one location: a paragraph, a table, a page.
@@ -55,8 +61,10 @@ type Block struct {
 	// "note", "code", "page".
 	Kind string
 	// Chars, for PDF blocks, is the PDFium character index on the page of
-	// each rune of Text (-1 for a space Carrel joined lines with); nil for
-	// other formats. It lets a passage be drawn exactly where it stands.
+	// each rune of Text (-1 for a space Carrel joined lines with); for a
+	// page read by OCR, the index of the character's box in the page's
+	// PageLayout; nil for other formats. It lets a passage be drawn
+	// exactly where it stands.
 	Chars []int32
 }
 
@@ -93,6 +101,9 @@ var (
 	ErrEncrypted   = errors.New("docs: file is encrypted")
 	ErrCorrupt     = errors.New("docs: file is damaged")
 	ErrNoText      = errors.New("docs: no text in file")
+	// ErrScanned means the file is a scan or a picture whose text only
+	// OCR can read, and OCR is not available.
+	ErrScanned = errors.New("docs: scanned, and OCR is not available")
 	ErrTooLarge    = errors.New("docs: file is too large")
 	ErrTimeout     = errors.New("docs: parsing took too long")
 	ErrUnreadable  = errors.New("docs: the file cannot be read")
@@ -139,6 +150,7 @@ const (
 	KindCorrupt     Kind = "corrupt"
 	KindUnsupported Kind = "unsupported"
 	KindNoText      Kind = "no_text"
+	KindScanned     Kind = "scanned" // text only in images, and no OCR to read it
 	KindTooLarge    Kind = "too_large"
 	KindTimeout     Kind = "timeout"
 	KindUnreadable  Kind = "unreadable" // missing, not a regular file, no permission, a link loop
@@ -151,7 +163,7 @@ var kinds = []struct {
 	err  error
 }{
 	{KindEncrypted, ErrEncrypted}, {KindCorrupt, ErrCorrupt}, {KindUnsupported, ErrUnsupported},
-	{KindNoText, ErrNoText}, {KindTooLarge, ErrTooLarge}, {KindTimeout, ErrTimeout}, {KindUnreadable, ErrUnreadable},
+	{KindNoText, ErrNoText}, {KindScanned, ErrScanned}, {KindTooLarge, ErrTooLarge}, {KindTimeout, ErrTimeout}, {KindUnreadable, ErrUnreadable},
 	{KindEngine, ErrEngine},
 }
 

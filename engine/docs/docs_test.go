@@ -307,7 +307,8 @@ func TestRefusals(t *testing.T) {
 		data []byte
 		kind string
 	}{
-		{"image.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "unsupported"},
+		{"image.png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "corrupt"}, // a picture, cut short
+		{"sound.mp3", append([]byte("ID3\x03"), make([]byte, 100)...), "unsupported"},
 		{"program.bin", append([]byte("\x7fELF"), make([]byte, 100)...), "unsupported"},
 		{"random.dat", []byte{0, 1, 2, 3, 0, 0, 9, 8, 7, 0, 255, 254}, "unsupported"},
 		{"empty.txt", nil, "no_text"},

@@ -24,8 +24,17 @@ type Options struct {
 	MaxTextBytes int
 	// MaxPages reads at most this many PDF pages; 0 means 10,000.
 	MaxPages int
-	// Timeout bounds the parse; 0 means 2 minutes.
+	// Timeout bounds the parse; 0 means 2 minutes. Pages read by OCR
+	// have their own limit each, in the recogniser.
 	Timeout time.Duration
+	// OCR reads pages with no text layer and pictures; nil means they are
+	// reported as scanned (ErrScanned when that is all a file holds).
+	OCR Recognizer
+	// OCRDPI is the resolution PDF pages are drawn at for OCR; 0 means
+	// DefaultOCRDPI.
+	OCRDPI int
+	// OCRProgress, if not nil, is told before each page OCR reads.
+	OCRProgress PageProgress
 }
 
 func (o Options) withDefaults() Options {
@@ -40,6 +49,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Minute
+	}
+	if o.OCRDPI <= 0 {
+		o.OCRDPI = DefaultOCRDPI
 	}
 	return o
 }
@@ -170,15 +182,16 @@ func (p *Parser) ParseBytes(ctx context.Context, name string, data []byte, opts 
 	}
 	// Formats parsed into trees in Go memory get a lower cap than the
 	// sandboxed PDF engine and the zip formats (whose members have their own).
-	if limit := int64(textFormatLimit); det.Format != PDF && det.Format != DOCX && det.Format != ODT && det.Format != EPUB && int64(len(data)) > limit && opts.MaxBytes > limit {
+	if limit := int64(textFormatLimit); det.Format != PDF && det.Format != DOCX && det.Format != ODT && det.Format != EPUB && det.Format != Image && int64(len(data)) > limit && opts.MaxBytes > limit {
 		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrTooLarge, Detail: fmt.Sprintf("%d MiB of %s is over the limit of %d MiB", len(data)>>20, det.Format, limit>>20)}
 	}
-	if det.Format == PDF && int64(len(data)) > pdfFileLimit {
+	if (det.Format == PDF || det.Format == Image) && int64(len(data)) > pdfFileLimit {
 		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrTooLarge, Detail: fmt.Sprintf("%d MiB is over the PDF limit of %d MiB", len(data)>>20, pdfFileLimit>>20)}
 	}
 	if det.Encrypted {
 		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrEncrypted, Detail: "it is password-protected; Carrel opens password-protected PDFs only"}
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
@@ -204,6 +217,9 @@ func (p *Parser) ParseBytes(ctx context.Context, name string, data []byte, opts 
 	case <-ctx.Done():
 		// A parser that ignores ctx is abandoned; its result is dropped.
 		r = result{err: ctx.Err()}
+	}
+	if r.err == nil {
+		r.err = p.safeOCR(parent, r.doc, data, opts)
 	}
 	if r.err != nil {
 		return nil, wrapErr(r.err, name, det.Format, ctx)
@@ -251,8 +267,21 @@ func (p *Parser) parseFormat(ctx context.Context, d *Document, data []byte, opts
 		return parseCSV(ctx, d, data)
 	case Code, Text:
 		return parseText(ctx, d, data)
+	case Image:
+		return parseImage(d, data)
 	}
 	return &ParseError{Err: ErrUnsupported, Detail: string(d.Format)}
+}
+
+// safeOCR runs the OCR stage with panic recovery: it decodes untrusted
+// pictures.
+func (p *Parser) safeOCR(ctx context.Context, d *Document, data []byte, opts Options) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &ParseError{Err: ErrCorrupt, Detail: fmt.Sprintf("reading its scanned pages failed (%v)", r)}
+		}
+	}()
+	return p.ocrStage(ctx, d, data, opts)
 }
 
 // finish normalises blocks, enforces the text limit, and fills in the

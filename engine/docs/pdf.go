@@ -210,19 +210,38 @@ func readPages(ctx context.Context, inst pdfium.Pdfium, opened references.FPDF_D
 			doc.warnf("page %d could not be read: %v", i+1, err)
 			continue
 		}
-		pages[i] = text
-		if strings.TrimSpace(string(text.r)) == "" && hasImages(inst, page) {
+		switch {
+		case strings.TrimSpace(string(text.r)) == "" && hasImages(inst, page):
 			scanned = append(scanned, i+1)
+		case unusable(text.r):
+			// Fonts without a Unicode map give text that is no text:
+			// the page is read from its picture instead.
+			doc.warnf("page %d has text that cannot be decoded; it is read by OCR", i+1)
+			scanned = append(scanned, i+1)
+			continue
 		}
-	}
-	for _, p := range scanned {
-		doc.warnf("page %d has no text layer (scanned)", p)
+		pages[i] = text
 	}
 	pdfBlocks(doc, pages)
-	if len(doc.Blocks) == 0 && len(scanned) > 0 {
-		return &ParseError{Err: ErrNoText, Detail: "no text layer (scanned); it would need OCR"}
-	}
+	doc.scanned = scanned
 	return nil
+}
+
+// unusable reports whether a page's text is mostly characters that carry
+// no text: replacement characters, private-use code points and controls,
+// which fonts without a Unicode map produce.
+func unusable(rs []rune) bool {
+	bad, all := 0, 0
+	for _, r := range rs {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		all++
+		if r == unicode.ReplacementChar || (r >= 0xE000 && r <= 0xF8FF) || (unicode.IsControl(r)) {
+			bad++
+		}
+	}
+	return all >= 20 && bad*10 > all*3
 }
 
 // WrongPassword is the detail of ErrEncrypted when a password was given

@@ -7,7 +7,10 @@ package testdocs
 import (
 	"archive/zip"
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
 	"fmt"
+	"image"
 	"strings"
 )
 
@@ -118,5 +121,72 @@ func Assemble(objs []string) []byte {
 		fmt.Fprintf(&b, "%010d 00000 n \n", off)
 	}
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+// ImagePDF writes a PDF whose pages are only pictures, as a scanner
+// makes them: one grey image per page, drawn over the whole US Letter
+// page, and no text layer.
+func ImagePDF(pages ...*image.Gray) []byte {
+	var objs []string
+	n := len(pages)
+	kids := make([]string, n)
+	for i := range pages {
+		kids[i] = fmt.Sprintf("%d 0 R", 3+3*i)
+	}
+	objs = append(objs, "<< /Type /Catalog /Pages 2 0 R >>")
+	objs = append(objs, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), n))
+	for i, img := range pages {
+		b := img.Bounds()
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			zw.Write(img.Pix[img.PixOffset(b.Min.X, y) : img.PixOffset(b.Min.X, y)+b.Dx()])
+		}
+		zw.Close()
+		content := "q 612 0 0 792 0 0 cm /Im0 Do Q"
+		objs = append(objs, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>", 4+3*i, 5+3*i))
+		objs = append(objs, fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", b.Dx(), b.Dy(), z.Len(), z.String()))
+		objs = append(objs, fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content))
+	}
+	return Assemble(objs)
+}
+
+// TIFF writes grey pictures as the pages of one uncompressed TIFF, as a
+// document scanner saves a multi-page scan.
+func TIFF(pages ...*image.Gray) []byte {
+	var b bytes.Buffer
+	le := binary.LittleEndian
+	b.WriteString("II*\x00")
+	binary.Write(&b, le, uint32(8))
+	for i, img := range pages {
+		w, h := img.Bounds().Dx(), img.Bounds().Dy()
+		const entries = 8
+		ifd := uint32(b.Len())
+		data := ifd + 2 + entries*12 + 4
+		next := uint32(0)
+		if i < len(pages)-1 {
+			next = data + uint32(w*h)
+		}
+		binary.Write(&b, le, uint16(entries))
+		for _, e := range [][3]uint32{
+			{256, 4, uint32(w)}, {257, 4, uint32(h)}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1},
+			{273, 4, data}, {278, 4, uint32(h)}, {279, 4, uint32(w * h)},
+		} {
+			binary.Write(&b, le, uint16(e[0]))
+			binary.Write(&b, le, uint16(e[1]))
+			binary.Write(&b, le, uint32(1))
+			if e[1] == 3 {
+				binary.Write(&b, le, uint16(e[2]))
+				binary.Write(&b, le, uint16(0))
+			} else {
+				binary.Write(&b, le, e[2])
+			}
+		}
+		binary.Write(&b, le, next)
+		for y := 0; y < h; y++ {
+			b.Write(img.Pix[img.PixOffset(img.Bounds().Min.X, img.Bounds().Min.Y+y):][:w])
+		}
+	}
 	return b.Bytes()
 }

@@ -1,0 +1,312 @@
+package docs
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/ocr"
+	"github.com/klippa-app/go-pdfium"
+	"github.com/klippa-app/go-pdfium/references"
+	"github.com/klippa-app/go-pdfium/requests"
+)
+
+// Recognizer reads the text of page images (OCR); *ocr.Engine is one.
+type Recognizer interface {
+	// Available returns nil when pages can be read, else why not.
+	Available(ctx context.Context) error
+	// Recognize reads img, drawn at dpi dots per inch.
+	Recognize(ctx context.Context, img image.Image, dpi int) (*ocr.Page, error)
+}
+
+// DefaultOCRDPI is the resolution PDF pages are drawn at for OCR: the
+// bench (carrel bench ocr) measured it against 200 and 400 dpi.
+const DefaultOCRDPI = 300
+
+// maxOCRPixels bounds a page drawn for OCR: a poster-sized page is read
+// at a lower resolution rather than drawn at 300 dpi.
+const maxOCRPixels = 40 << 20
+
+// PageLayout is where the characters of a page read by OCR stand. The
+// page's blocks refer to Boxes by index in their Chars, as PDF blocks
+// refer to PDFium's characters, so a passage can be drawn on the page.
+type PageLayout struct {
+	Page int
+	// Width and Height are those of the image that was read, in pixels;
+	// the boxes are in its pixels.
+	Width, Height int
+	Boxes         []ocr.CharBox
+	// Languages are the packs the page was read with.
+	Languages []string
+}
+
+// Marks returns the bands covering the characters of span, one per line,
+// on the page drawn w × h pixels.
+func (l PageLayout) Marks(span CharSpan, w, h int) []image.Rectangle {
+	if l.Width <= 0 || l.Height <= 0 || span.First < 0 || span.Last < span.First || span.First >= len(l.Boxes) {
+		return nil
+	}
+	last := min(span.Last, len(l.Boxes)-1)
+	var out []image.Rectangle
+	line := -1
+	sx, sy := float64(w)/float64(l.Width), float64(h)/float64(l.Height)
+	for _, b := range l.Boxes[span.First : last+1] {
+		r := image.Rect(int(math.Floor(float64(b.X0)*sx)), int(math.Floor(float64(b.Y0)*sy)),
+			int(math.Ceil(float64(b.X1)*sx)), int(math.Ceil(float64(b.Y1)*sy)))
+		if b.Line == line && len(out) > 0 {
+			out[len(out)-1] = out[len(out)-1].Union(r)
+			continue
+		}
+		line = b.Line
+		out = append(out, r)
+	}
+	return out
+}
+
+// EncodeLayout packs a page layout for storage: its size, languages and
+// boxes as varints (about 6 bytes a character).
+func EncodeLayout(l PageLayout) []byte {
+	b := []byte{1} // format version
+	b = binary.AppendUvarint(b, uint64(l.Width))
+	b = binary.AppendUvarint(b, uint64(l.Height))
+	langs := strings.Join(l.Languages, "+")
+	b = binary.AppendUvarint(b, uint64(len(langs)))
+	b = append(b, langs...)
+	b = binary.AppendUvarint(b, uint64(len(l.Boxes)))
+	for _, x := range l.Boxes {
+		for _, v := range [...]int{x.X0, x.Y0, x.X1 - x.X0, x.Y1 - x.Y0, x.Line} {
+			b = binary.AppendUvarint(b, uint64(max(v, 0)))
+		}
+	}
+	return b
+}
+
+// DecodeLayout unpacks what EncodeLayout stored.
+func DecodeLayout(page int, b []byte) (PageLayout, error) {
+	l := PageLayout{Page: page}
+	bad := errors.New("docs: damaged page layout")
+	if len(b) == 0 || b[0] != 1 {
+		return l, bad
+	}
+	b = b[1:]
+	next := func() (int, bool) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 || v > math.MaxInt32 {
+			return 0, false
+		}
+		b = b[n:]
+		return int(v), true
+	}
+	var ok bool
+	var n int
+	if l.Width, ok = next(); !ok {
+		return l, bad
+	}
+	if l.Height, ok = next(); !ok {
+		return l, bad
+	}
+	if n, ok = next(); !ok || n > len(b) {
+		return l, bad
+	}
+	if n > 0 {
+		l.Languages = strings.Split(string(b[:n]), "+")
+	}
+	b = b[n:]
+	if n, ok = next(); !ok || n > len(b) {
+		return l, bad
+	}
+	l.Boxes = make([]ocr.CharBox, n)
+	for i := range l.Boxes {
+		var v [5]int
+		for j := range v {
+			if v[j], ok = next(); !ok {
+				return l, bad
+			}
+		}
+		l.Boxes[i] = ocr.CharBox{X0: v[0], Y0: v[1], X1: v[0] + v[2], Y1: v[1] + v[3], Line: v[4]}
+	}
+	return l, nil
+}
+
+// PageProgress is told before each page is read by OCR (done pages of
+// total so far); an error it returns stops the reading with that error,
+// which is how a cancelled document stops between pages.
+type PageProgress func(ctx context.Context, done, total int) error
+
+// ocrStage reads the pages of d that have no text layer, when a
+// recogniser is available; otherwise it says, per page and for the file,
+// that OCR would read them. parent is the caller's context: OCR is bounded
+// per page, not by the parse's time limit.
+func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts Options) error {
+	if len(d.scanned) == 0 {
+		return nil
+	}
+	var why string
+	if opts.OCR == nil {
+		why = "OCR is turned off"
+	} else if err := opts.OCR.Available(parent); err != nil {
+		why = ocr.Describe(err)
+	}
+	if why != "" {
+		for _, pg := range d.scanned {
+			if d.Format == PDF {
+				d.warnf("page %d has no text layer (scanned): %s", pg, why)
+			}
+		}
+		if len(d.Blocks) == 0 {
+			what := "it is a scan with no text layer"
+			if d.Format == Image {
+				what = "it is a picture"
+			}
+			return &ParseError{Err: ErrScanned, Detail: what + "; " + why}
+		}
+		return nil
+	}
+	// A page has its own limit inside the recogniser; this bounds the
+	// drawing of pages and the whole, with room for every page.
+	ctx, cancel := context.WithTimeout(parent, opts.Timeout+time.Duration(len(d.scanned))*3*time.Minute)
+	defer cancel()
+	var err error
+	if d.Format == Image {
+		err = recognizeImage(ctx, d, data, opts)
+	} else {
+		err = p.pdf.withDocument(ctx, data, opts.Password, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+			return recognizePDF(ctx, inst, doc, d, opts)
+		})
+	}
+	if err != nil {
+		if parent.Err() != nil {
+			return parent.Err()
+		}
+		return err
+	}
+	sort.SliceStable(d.Blocks, func(i, j int) bool { return d.Blocks[i].Page < d.Blocks[j].Page })
+	if len(d.Blocks) == 0 {
+		return &ParseError{Err: ErrNoText, Detail: "OCR found no text on its scanned pages"}
+	}
+	return nil
+}
+
+// recognizePDF draws each scanned page of an open PDF and reads it.
+func recognizePDF(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, d *Document, opts Options) error {
+	return ocrPages(ctx, d, opts, func(pg int) (image.Image, int, error) {
+		size, err := inst.FPDF_GetPageSizeByIndex(&requests.FPDF_GetPageSizeByIndex{Document: doc, Index: pg - 1})
+		if err != nil || size.Width <= 0 || size.Height <= 0 {
+			return nil, 0, fmt.Errorf("its size cannot be read")
+		}
+		dpi := float64(opts.OCRDPI)
+		if px := size.Width * size.Height * dpi * dpi / (72 * 72); px > maxOCRPixels {
+			dpi *= math.Sqrt(maxOCRPixels / px)
+		}
+		w := max(16, int(size.Width*dpi/72))
+		page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: pg - 1}}
+		res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: page, Width: w, Height: w * 4})
+		if err != nil {
+			return nil, 0, fmt.Errorf("it cannot be drawn: %v", err)
+		}
+		// The image lives in the sandbox's memory until Cleanup: copy it
+		// out as grey, which is all OCR reads.
+		g := grayOf(res.Result.RenderedImage)
+		res.Cleanup()
+		return g, int(math.Round(dpi)), nil
+	})
+}
+
+// grayOf copies a drawn page out as grey.
+func grayOf(src image.Image) *image.Gray {
+	b := src.Bounds()
+	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	rgba, ok := src.(*image.RGBA)
+	if !ok {
+		draw.Draw(g, g.Bounds(), src, b.Min, draw.Src)
+		return g
+	}
+	for y := 0; y < b.Dy(); y++ {
+		row := rgba.Pix[rgba.PixOffset(b.Min.X, b.Min.Y+y):]
+		out := g.Pix[y*g.Stride:]
+		for x := 0; x < b.Dx(); x++ {
+			r, gg, bl := int(row[4*x]), int(row[4*x+1]), int(row[4*x+2])
+			out[x] = uint8((299*r + 587*gg + 114*bl) / 1000)
+		}
+	}
+	return g
+}
+
+// recognizeImage reads each page of a picture.
+func recognizeImage(ctx context.Context, d *Document, data []byte, opts Options) error {
+	return ocrPages(ctx, d, opts, func(pg int) (image.Image, int, error) {
+		img, err := DecodeImagePage(data, pg)
+		return img, 0, err
+	})
+}
+
+// ocrPages reads d's scanned pages one by one, drawn by draw, and adds
+// their text as blocks. A page that fails is a warning; when every page
+// fails the first failure is the error.
+func ocrPages(ctx context.Context, d *Document, opts Options, draw func(page int) (image.Image, int, error)) error {
+	var firstErr error
+	read := 0
+	for i, pg := range d.scanned {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if opts.OCRProgress != nil {
+			if err := opts.OCRProgress(ctx, i, len(d.scanned)); err != nil {
+				return err
+			}
+		}
+		img, dpi, err := draw(pg)
+		if err == nil {
+			var page *ocr.Page
+			if page, err = opts.OCR.Recognize(ctx, img, dpi); err == nil {
+				addPage(d, pg, page)
+				read++
+				continue
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		d.warnf("page %d could not be read by OCR: %s", pg, strings.TrimPrefix(err.Error(), "ocr: "))
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if opts.OCRProgress != nil {
+		if err := opts.OCRProgress(ctx, len(d.scanned), len(d.scanned)); err != nil {
+			return err
+		}
+	}
+	if read == 0 && firstErr != nil && len(d.Blocks) == 0 {
+		kind := ErrCorrupt
+		if errors.Is(firstErr, ocr.ErrTimeout) {
+			kind = ErrTimeout
+		}
+		var pe *ParseError
+		if errors.As(firstErr, &pe) {
+			return pe
+		}
+		return &ParseError{Page: d.scanned[0], Err: kind, Detail: "OCR could not read it: " + strings.TrimPrefix(firstErr.Error(), "ocr: ")}
+	}
+	return nil
+}
+
+// addPage adds the paragraphs read on a page as blocks, with the page's
+// layout for drawing passages on it.
+func addPage(d *Document, pg int, page *ocr.Page) {
+	paras, boxes := page.Layout()
+	if len(paras) == 0 {
+		return
+	}
+	d.Layouts = append(d.Layouts, PageLayout{Page: pg, Width: page.Width, Height: page.Height, Boxes: boxes, Languages: page.Languages})
+	for _, para := range paras {
+		d.Blocks = append(d.Blocks, Block{Text: para.Text, Page: pg, Kind: "paragraph", Chars: para.Chars})
+	}
+}

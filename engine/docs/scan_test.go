@@ -1,0 +1,268 @@
+package docs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/carrel-ai/carrel/engine/ocr"
+	"github.com/carrel-ai/carrel/internal/sharedtest"
+	"github.com/carrel-ai/carrel/internal/testdocs"
+)
+
+// fakeOCR is a recogniser that "reads" a fixed page, for the stage's
+// logic without Tesseract.
+type fakeOCR struct {
+	mu    sync.Mutex
+	calls []image.Point // sizes of the images it was given
+	down  error
+	page  func(n int) *ocr.Page
+}
+
+func (f *fakeOCR) Available(context.Context) error { return f.down }
+
+func (f *fakeOCR) Recognize(ctx context.Context, img image.Image, dpi int) (*ocr.Page, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, img.Bounds().Size())
+	n := len(f.calls)
+	f.mu.Unlock()
+	p := f.page(n)
+	p.Width, p.Height = img.Bounds().Dx(), img.Bounds().Dy()
+	return p, nil
+}
+
+func wordsPage(lines ...string) *ocr.Page {
+	p := &ocr.Page{Languages: []string{"eng"}}
+	for i, l := range lines {
+		line := ocr.Line{Para: i / 2}
+		x := 100
+		for _, w := range strings.Fields(l) {
+			line.Words = append(line.Words, ocr.Word{Text: w, Box: image.Rect(x, 100+40*i, x+20*len(w), 130+40*i), Conf: 90})
+			x += 20*len(w) + 15
+		}
+		p.Lines = append(p.Lines, line)
+	}
+	return p
+}
+
+func blankPage(w, h int) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range g.Pix {
+		g.Pix[i] = 255
+	}
+	return g
+}
+
+func TestScannedPDFIsReadByOCR(t *testing.T) {
+	f := &fakeOCR{page: func(n int) *ocr.Page {
+		return wordsPage("Invoice number 4711", "was paid in full.", "Page two begins here")
+	}}
+	data := testdocs.ImagePDF(blankPage(85, 110), blankPage(85, 110))
+	d, err := parse(t, "scan.pdf", data, Options{OCR: f, OCRDPI: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.calls) != 2 {
+		t.Fatalf("recogniser called %d times, want once per page", len(f.calls))
+	}
+	// A US Letter page at 100 dpi is 850 × 1100 pixels.
+	if got := f.calls[0]; got.X < 840 || got.X > 860 || got.Y < 1090 || got.Y > 1110 {
+		t.Errorf("page drawn at %v, want about 850 × 1100", got)
+	}
+	if d.Pages != 2 || len(d.Layouts) != 2 || d.Layouts[1].Page != 2 {
+		t.Fatalf("pages %d, layouts %+v", d.Pages, d.Layouts)
+	}
+	if d.Blocks[0].Text != "Invoice number 4711 was paid in full." || d.Blocks[0].Page != 1 {
+		t.Errorf("first block %q on page %d", d.Blocks[0].Text, d.Blocks[0].Page)
+	}
+	// The passage "paid in full" is drawn where its words stand.
+	b := d.Blocks[0]
+	start := strings.Index(b.Text, "paid")
+	first, last, ok := b.CharRange(start, start+len("paid in full"))
+	if !ok {
+		t.Fatal("no characters for an OCR passage")
+	}
+	marks := d.Layouts[0].Marks(CharSpan{First: first, Last: last}, d.Layouts[0].Width, d.Layouts[0].Height)
+	if len(marks) != 1 {
+		t.Fatalf("marks %v, want one band on line 2", marks)
+	}
+	want := image.Rect(100+20*3+15, 140, 100+20*3+15+20*4+15+20*2+15+20*5, 170) // "paid in full." minus the dot
+	if m := marks[0]; m.Min != want.Min || m.Max.Y != want.Max.Y || m.Max.X < want.Max.X-25 || m.Max.X > want.Max.X {
+		t.Errorf("mark %v, want about %v", m, want)
+	}
+}
+
+func TestScannedFileWithoutOCR(t *testing.T) {
+	data := testdocs.ImagePDF(blankPage(85, 110))
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"no recogniser", Options{}, "OCR is turned off"},
+		{"not installed", Options{OCR: &fakeOCR{down: ocr.ErrNotInstalled}}, "install"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse(t, "scan.pdf", data, tc.opts)
+			if !errors.Is(err, ErrScanned) || KindOf(err) != KindScanned || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want a scanned-file error saying %q", err, tc.want)
+			}
+		})
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, blankPage(40, 30))
+	if _, err := parse(t, "photo.png", buf.Bytes(), Options{}); !errors.Is(err, ErrScanned) || !strings.Contains(err.Error(), "picture") {
+		t.Fatalf("a picture without OCR: %v", err)
+	}
+}
+
+func TestPicturesArePagesForOCR(t *testing.T) {
+	var pngData bytes.Buffer
+	png.Encode(&pngData, blankPage(300, 200))
+	tests := []struct {
+		name  string
+		data  []byte
+		pages int
+		size  image.Point
+	}{
+		{"scan.png", pngData.Bytes(), 1, image.Pt(300, 200)},
+		{"scan.tif", testdocs.TIFF(blankPage(120, 90), blankPage(64, 48), blankPage(50, 70)), 3, image.Pt(120, 90)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeOCR{page: func(n int) *ocr.Page { return wordsPage("text on page") }}
+			d, err := parse(t, tc.name, tc.data, Options{OCR: f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Format != Image || d.Pages != tc.pages || len(f.calls) != tc.pages || f.calls[0] != tc.size {
+				t.Fatalf("format %s, %d pages, calls %v", d.Format, d.Pages, f.calls)
+			}
+			for i, b := range d.Blocks {
+				if b.Page != i+1 {
+					t.Errorf("block %d on page %d", i, b.Page)
+				}
+			}
+		})
+	}
+	// Each page of a TIFF decodes as itself.
+	tif := testdocs.TIFF(blankPage(120, 90), blankPage(64, 48))
+	if img, err := DecodeImagePage(tif, 2); err != nil || img.Bounds().Size() != image.Pt(64, 48) {
+		t.Fatalf("page 2: %v, %v", img, err)
+	}
+	if _, err := DecodeImagePage(tif, 3); err == nil {
+		t.Fatal("page 3 of 2 decoded")
+	}
+}
+
+func TestPictureBombIsRefused(t *testing.T) {
+	// A PNG header claiming 100,000 × 100,000 pixels.
+	var buf bytes.Buffer
+	png.Encode(&buf, blankPage(1, 1))
+	b := buf.Bytes()
+	copy(b[16:24], []byte{0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0})
+	_, err := parse(t, "bomb.png", b, Options{OCR: &fakeOCR{page: func(int) *ocr.Page { return wordsPage("x") }}})
+	if KindOf(err) != KindTooLarge && KindOf(err) != KindCorrupt {
+		t.Fatalf("got %v, want too large (or damaged: the CRC no longer matches)", err)
+	}
+}
+
+func TestLayoutRoundTrip(t *testing.T) {
+	l := PageLayout{Page: 3, Width: 2550, Height: 3300, Languages: []string{"chi_sim", "eng"},
+		Boxes: []ocr.CharBox{{X0: 10, Y0: 20, X1: 30, Y1: 40, Line: 0}, {X0: 31, Y0: 20, X1: 60, Y1: 41, Line: 0}, {X0: 10, Y0: 60, X1: 50, Y1: 90, Line: 1}}}
+	got, err := DecodeLayout(3, EncodeLayout(l))
+	if err != nil || !reflect.DeepEqual(got, l) {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	for _, bad := range [][]byte{nil, {2}, {1, 0x80}, EncodeLayout(l)[:10]} {
+		if _, err := DecodeLayout(1, bad); err == nil {
+			t.Errorf("%v decoded", bad)
+		}
+	}
+	if m := l.Marks(CharSpan{First: 0, Last: 2}, 255, 330); len(m) != 2 || m[0] != image.Rect(1, 2, 6, 5) {
+		t.Errorf("marks %v", m)
+	}
+}
+
+// realOCR returns Tesseract with English, or skips: `make test` installs
+// it (packaging/deps.sh).
+func realOCR(t *testing.T) *ocr.Engine {
+	t.Helper()
+	if _, err := exec.LookPath("tesseract"); err != nil {
+		t.Skip("skipping: Tesseract is not installed (make test installs tesseract-ocr)")
+	}
+	e := ocr.New(ocr.Options{Languages: []string{"eng"}})
+	if err := e.Available(context.Background()); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	return e
+}
+
+func TestOCRReadsADrawnPage(t *testing.T) {
+	e := realOCR(t)
+	text := "The quarterly report was approved\nby the board of directors in March."
+	rp, err := testParser().RenderPage(context.Background(), writeTemp(t, "p.pdf", testdocs.PDF(text)), 1, 1700, "", CharSpan{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan := testdocs.ImagePDF(grayOf(rp.Image))
+	d, err := parse(t, "scan.pdf", scan, Options{OCR: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.Text()
+	for _, w := range []string{"quarterly", "report", "approved", "board", "directors", "March"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("OCR text %q lacks %q", got, w)
+		}
+	}
+	if len(d.Layouts) != 1 || len(d.Layouts[0].Boxes) < 40 {
+		t.Fatalf("layouts %+v", d.Layouts)
+	}
+	// "board" is on the second line, below "quarterly" on the first.
+	b := d.Blocks[0]
+	i, j := strings.Index(b.Text, "quarterly"), strings.Index(b.Text, "board")
+	f1, _, _ := b.CharRange(i, i+1)
+	f2, _, _ := b.CharRange(j, j+1)
+	if y1, y2 := d.Layouts[0].Boxes[f1].Y0, d.Layouts[0].Boxes[f2].Y0; y2 <= y1 {
+		t.Errorf("second line at y %d, first at %d", y2, y1)
+	}
+}
+
+// TestCorpusScansWithOCR reads the corpus's scans, one of them
+// encrypted: each yields the words printed on it.
+func TestCorpusScansWithOCR(t *testing.T) {
+	e := realOCR(t)
+	for _, tc := range []struct{ file, password, want string }{
+		{"corpus/pdf/scanned/tika-testOCR.pdf", "", "Happy New Year 2003"},
+		{"corpus/pdf/encrypted/pdfjs-issue3371-password.pdf", "ELXRTQWS", "This is quite a simple example."},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			path := sharedtest.Path(t, tc.file)
+			d, err := testParser().Parse(context.Background(), path, Options{OCR: e, Password: tc.password})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(d.Text(), tc.want) || len(d.Layouts) != 1 {
+				t.Fatalf("OCR text %q, %d layouts", d.Text(), len(d.Layouts))
+			}
+		})
+	}
+}
+
+func writeTemp(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	p := t.TempDir() + "/" + name
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

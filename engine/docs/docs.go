@@ -103,10 +103,10 @@ var (
 	ErrNoText      = errors.New("docs: no text in file")
 	// ErrScanned means the file is a scan or a picture whose text only
 	// OCR can read, and OCR is not available.
-	ErrScanned = errors.New("docs: scanned, and OCR is not available")
-	ErrTooLarge    = errors.New("docs: file is too large")
-	ErrTimeout     = errors.New("docs: parsing took too long")
-	ErrUnreadable  = errors.New("docs: the file cannot be read")
+	ErrScanned    = errors.New("docs: scanned, and OCR is not available")
+	ErrTooLarge   = errors.New("docs: file is too large")
+	ErrTimeout    = errors.New("docs: parsing took too long")
+	ErrUnreadable = errors.New("docs: the file cannot be read")
 	// ErrEngine means the PDF engine could not start: not the file's
 	// fault, so worth another attempt.
 	ErrEngine = errors.New("docs: the PDF engine could not start")

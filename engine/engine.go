@@ -15,6 +15,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/ingest"
 	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/ocr"
 	"github.com/carrel-ai/carrel/engine/rag"
 )
 
@@ -54,6 +55,7 @@ type Engine struct {
 	opts   Options
 	idx    *index.Index
 	parser *docs.Parser
+	ocr    *ocr.Engine // nil when OCR is off; guarded by mu after start
 	chats  *rag.Store
 	model  modelSlot
 	events events
@@ -160,6 +162,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	e.parser = docs.NewParser(filepath.Join(dir, "cache", "pdfium"))
+	e.ocr = newOCR(set)
 	e.startIngest()
 	e.loadChatModel(set)
 	return e, nil
@@ -177,6 +180,7 @@ func (e *Engine) startIngest() {
 	}
 	e.ing = ingest.New(e.idx, e.parser, ingest.Options{
 		Workers: e.opts.Workers, Embedder: emb, Chunk: chunk.Options{Size: e.set.ChunkTokens}, Rescan: e.opts.Rescan,
+		OCR: e.recognizer(),
 	}, e.ingestEvent)
 	if e.paused {
 		e.ing.Pause()
@@ -350,8 +354,9 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 	method := e.opts.SearchMethodFor(s)
 	e.mu.Lock()
 	newEmbed, newChunks := method.Model != e.method.Model, s.ChunkTokens != old.ChunkTokens
+	newRecognizer := ocrChanged(old, s)
 	e.mu.Unlock()
-	if !newEmbed && !newChunks {
+	if !newEmbed && !newChunks && !newRecognizer {
 		if err := saveSettings(e.dir, s); err != nil {
 			if rr != nil {
 				rr.Close()
@@ -419,6 +424,11 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 	}
 	e.set = s
 	swapRR()
+	if newRecognizer {
+		// The new ingester reads the scans left out before (see
+		// ingest's prepare) when OCR is now available.
+		e.ocr = newOCR(s)
+	}
 	e.startIngest()
 	in := e.ing
 	e.mu.Unlock()
@@ -495,10 +505,13 @@ func (e *Engine) ingestEvent(ev ingest.Event) {
 		kind = EventIdle
 	case ingest.EventWatching:
 		kind = EventWatching
+	case ingest.EventPage:
+		kind = EventPage
 	default:
 		return
 	}
-	out := Event{Kind: kind, Path: ev.Path, Status: string(ev.Status), Err: ev.Err, Done: ev.Done, Total: ev.Total, ETA: ev.ETA}
+	out := Event{Kind: kind, Path: ev.Path, Status: string(ev.Status), Err: ev.Err, Done: ev.Done, Total: ev.Total, ETA: ev.ETA,
+		Page: ev.Page, Pages: ev.Pages}
 	if ev.Library != 0 {
 		out.Library = e.libraryName(ev.Library)
 	}

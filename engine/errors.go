@@ -52,6 +52,7 @@ const (
 	KindCorrupt     = docs.KindCorrupt
 	KindUnsupported = docs.KindUnsupported
 	KindNoText      = docs.KindNoText
+	KindScanned     = docs.KindScanned // only OCR could read it, and OCR is off or not installed
 	KindTooLarge    = docs.KindTooLarge
 	KindTimeout     = docs.KindTimeout
 	KindUnreadable  = ingest.KindUnreadable
@@ -92,7 +93,7 @@ var plain = []struct {
 	{ErrClosed, "Carrel is closing."},
 	{ErrNoLibrary, "There is no such library."},
 	{ErrEmptyQuestion, "Type a question first."},
-	{ErrNotPDF, "Only PDF pages can be drawn."},
+	{ErrNotPDF, "Only pages of PDFs and pictures can be drawn."},
 	{ErrNoConversation, "That conversation no longer exists."},
 	{ErrQuestionTooLong, "The question is too long for the model's context window: shorten it, or choose a larger context in Settings."},
 	{ErrModelNotFound, "The model file was not found: it may have been moved or deleted."},

@@ -18,6 +18,7 @@ const (
 	EventProgress EventKind = "progress" // Done of Total files, ETA
 	EventIdle     EventKind = "idle"     // indexing finished
 	EventWatching EventKind = "watching" // a folder is followed for changes (Path)
+	EventPage     EventKind = "page"     // OCR is reading Page of Pages of a scanned file (Path)
 
 	EventModelLoading EventKind = "model_loading" // Progress from 0 to 1
 	EventModelReady   EventKind = "model_ready"
@@ -37,6 +38,9 @@ type Event struct {
 	ETA      time.Duration
 	Progress float64 // model loading, 0 to 1
 	Err      error
+	// Page and Pages, for EventPage: the pages of a scan read so far and
+	// how many it has.
+	Page, Pages int
 }
 
 // events fans events out to subscribers. A subscriber that does not keep

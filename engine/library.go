@@ -462,24 +462,50 @@ func (p passages) DocumentSections(ctx context.Context, docID int64) ([]rag.Sect
 // passage marked.
 type PageImage = docs.RenderedPage
 
-// ErrNotPDF means a page image was asked of a document that is not a PDF.
-var ErrNotPDF = errors.New("engine: only PDF pages can be drawn")
+// ErrNotPDF means a page image was asked of a document that has no pages
+// to draw: one that is neither a PDF nor a picture.
+var ErrNotPDF = errors.New("engine: only pages of PDFs and pictures can be drawn")
 
-// RenderPage draws the PDF page a source stands on, width pixels wide, and
-// marks the passage's lines: PDFium's rectangles of the very characters
-// the passage was cut from, as stored when it was indexed. A source whose
-// document changed since is drawn without marks.
+// RenderPage draws the page a source stands on (of a PDF, or of a
+// picture), width pixels wide, and marks the passage's lines: PDFium's
+// rectangles of the very characters the passage was cut from, or on a
+// page read by OCR the boxes of the words it was read from, as stored when
+// it was indexed. A source whose document changed since is drawn without
+// marks.
 func (e *Engine) RenderPage(ctx context.Context, s Source, width int) (*PageImage, error) {
 	d, err := e.idx.DocumentByID(ctx, s.DocID)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	if d.Format != "pdf" || s.Page < 1 {
+	if (d.Format != string(docs.PDF) && d.Format != string(docs.Image)) || s.Page < 1 {
 		return nil, ErrNotPDF
 	}
 	var span docs.CharSpan
 	if _, ok, err := e.placed(ctx, s); err == nil && ok && s.Place.CharFirst >= 0 && s.Place.CharLast >= s.Place.CharFirst {
 		span = docs.CharSpan{First: s.Place.CharFirst, Last: s.Place.CharLast}
 	}
-	return e.parser.RenderPage(ctx, d.Path, s.Page, width, "", span)
+	data, scanned, err := e.idx.PageLayout(ctx, d.ID, s.Page)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	if !scanned {
+		if d.Format == string(docs.Image) {
+			return e.parser.RenderImage(ctx, d.Path, s.Page, width)
+		}
+		return e.parser.RenderPage(ctx, d.Path, s.Page, width, "", span)
+	}
+	var rp *PageImage
+	if d.Format == string(docs.Image) {
+		rp, err = e.parser.RenderImage(ctx, d.Path, s.Page, width)
+	} else {
+		rp, err = e.parser.RenderPage(ctx, d.Path, s.Page, width, "", docs.CharSpan{})
+	}
+	if err != nil || span == (docs.CharSpan{}) {
+		return rp, err
+	}
+	if layout, err := docs.DecodeLayout(s.Page, data); err == nil {
+		b := rp.Image.Bounds()
+		rp.Marks = layout.Marks(span, b.Dx(), b.Dy())
+	}
+	return rp, nil
 }

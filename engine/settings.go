@@ -57,7 +57,21 @@ type Settings struct {
 	AnswerTokens int `toml:"answer_tokens"`
 	// Library is the library questions go to by default; "" means all.
 	Library string `toml:"library"`
+	// OCR reads scanned pages and pictures with Tesseract when it is
+	// installed ("" or "auto"); OCROff ("off") leaves them out, marked
+	// as scanned.
+	OCR string `toml:"ocr"`
+	// OCRLanguages are the Tesseract language packs scans are read with,
+	// joined by "+" as Tesseract writes them ("eng", "eng+deu",
+	// "chi_sim"…); "" means automatic: each page's script is detected and
+	// read with the installed packs for it.
+	OCRLanguages string `toml:"ocr_languages"`
+	// OCRProgram is the tesseract executable; "" finds it.
+	OCRProgram string `toml:"ocr_program"`
 }
+
+// OCROff is the OCR setting that turns it off.
+const OCROff = "off"
 
 // DefaultSettings are the settings of a new data folder.
 func DefaultSettings() Settings {
@@ -91,6 +105,14 @@ func (s Settings) Validate() error {
 	}
 	if s.AnswerTokens < 0 {
 		errs = append(errs, errors.New("answer length must be 0 (automatic) or more"))
+	}
+	if s.OCR != "" && s.OCR != "auto" && s.OCR != OCROff {
+		errs = append(errs, fmt.Errorf("OCR must be auto or off (not %q)", s.OCR))
+	}
+	for _, l := range OCRLanguageList(s.OCRLanguages) {
+		if !validLang(l) {
+			errs = append(errs, fmt.Errorf("%q is not a Tesseract language pack name (such as eng, deu or chi_sim)", l))
+		}
 	}
 	if s.AdapterScale < 0 || s.AdapterScale > 4 {
 		errs = append(errs, errors.New("adapter scale must be between 0 and 4"))
@@ -132,4 +154,28 @@ func saveSettings(dir string, s Settings) error {
 		return fmt.Errorf("engine: saving settings: %w", err)
 	}
 	return nil
+}
+
+// validLang reports whether s can name a Tesseract language pack: letters,
+// digits and underscores, as in "eng" or "chi_sim_vert".
+func validLang(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// OCRLanguageList splits an OCR languages setting ("eng+deu") into pack
+// names; "" gives none (automatic).
+func OCRLanguageList(s string) []string {
+	var out []string
+	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '+' || r == ',' || r == ' ' }) {
+		out = append(out, l)
+	}
+	return out
 }

@@ -7,6 +7,8 @@ import (
 	"image/draw"
 	"os"
 
+	xdraw "golang.org/x/image/draw"
+
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
@@ -114,4 +116,37 @@ func charRects(inst pdfium.Pdfium, pg requests.Page, w, h int, span CharSpan) []
 		}
 	}
 	return out
+}
+
+// RenderImage draws page (1-based) of a picture file width pixels wide.
+// A picture is decoded in Go memory, so the same limits apply as when it
+// was indexed.
+func (p *Parser) RenderImage(ctx context.Context, path string, page, width int) (rp *RenderedPage, err error) {
+	if page < 1 || width < 16 || width > 4096 {
+		return nil, fmt.Errorf("docs: cannot render page %d at %d pixels", page, width)
+	}
+	data, err := ReadFile(path, Options{MaxBytes: pdfFileLimit})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			rp, err = nil, &ParseError{Path: path, Page: page, Err: ErrCorrupt, Detail: fmt.Sprintf("the picture cannot be drawn (%v)", r)}
+		}
+	}()
+	img, err := DecodeImagePage(data, page)
+	if err != nil {
+		if pe, ok := err.(*ParseError); ok {
+			pe.Path = path
+		}
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	h := max(1, b.Dy()*width/max(1, b.Dx()))
+	out := image.NewRGBA(image.Rect(0, 0, width, h))
+	xdraw.ApproxBiLinear.Scale(out, out.Bounds(), img, b, xdraw.Src, nil)
+	return &RenderedPage{Image: out}, nil
 }

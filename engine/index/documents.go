@@ -178,6 +178,10 @@ type Meta struct {
 	// Sections are the texts the chunks were cut from (Chunk.Section
 	// indexes them).
 	Sections []Section
+	// Layouts are the pages read by OCR, with where their characters
+	// stand (docs.EncodeLayout): the passages' CharFirst and CharLast on
+	// such a page index them.
+	Layouts []Layout
 	// Owner, when set, is the claim the document was indexed under (see
 	// Claim): if it was queued again meanwhile (its file changed), the
 	// new passages are stored but the document stays queued.
@@ -186,6 +190,12 @@ type Meta struct {
 	// the claim, with the status Embedding: the passages are searchable by
 	// their words at once, and AddVectors completes the document.
 	Embedding bool
+}
+
+// Layout is the stored layout of a page read by OCR.
+type Layout struct {
+	Page int
+	Data []byte
 }
 
 // Replace swaps a document's chunks, terms and vectors for new ones and
@@ -215,6 +225,15 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		for i, sec := range m.Sections {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO sections(doc_id, ord, page, heading, text) VALUES(?, ?, ?, ?, ?)`,
 				docID, i, sec.Page, sec.Heading, sec.Text); err != nil {
+				return nil, err
+			}
+		}
+		for _, l := range m.Layouts {
+			if m.DuplicateOf != 0 {
+				break
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO page_layouts(doc_id, page, layout) VALUES(?, ?, ?)`,
+				docID, l.Page, l.Data); err != nil {
 				return nil, err
 			}
 		}
@@ -441,6 +460,9 @@ func deleteChunks(ctx context.Context, tx *sql.Tx, docID int64) ([]int64, error)
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sections WHERE doc_id = ?`, docID); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM page_layouts WHERE doc_id = ?`, docID); err != nil {
 		return nil, err
 	}
 	return ids, nil

@@ -164,6 +164,9 @@ CREATE TABLE IF NOT EXISTS sections(
 	doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ord INTEGER NOT NULL,
 	page INTEGER NOT NULL DEFAULT 0, heading TEXT NOT NULL DEFAULT '', text TEXT NOT NULL,
 	PRIMARY KEY(doc_id, ord));
+CREATE TABLE IF NOT EXISTS page_layouts(
+	doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, page INTEGER NOT NULL, layout BLOB NOT NULL,
+	PRIMARY KEY(doc_id, page));
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0 tokenchars ''_''');
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms_vocab USING fts5vocab(chunk_terms, 'row');
 CREATE TABLE IF NOT EXISTS vectors(

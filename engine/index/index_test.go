@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -322,5 +323,47 @@ func TestAddVectorsAfterWords(t *testing.T) {
 	}
 	if hits, _ := x.Vector(ctx, unit(0, 1), Filter{}, 5); len(hits) != 2 {
 		t.Errorf("vector hits %v", hits)
+	}
+}
+
+// The layouts of pages read by OCR are stored with the passages, replaced
+// with them, and removed with the document.
+func TestPageLayoutsFollowTheDocument(t *testing.T) {
+	ctx := context.Background()
+	x := openTest(t, t.TempDir(), "")
+	lib, _ := x.Library(ctx, "Scans")
+	d, _, err := x.Enqueue(ctx, lib.ID, "/s/scan.pdf", 10, time.Unix(100, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks := []Chunk{{Text: "read by OCR", Page: 2, Section: 0, Start: 0, End: 11, CharFirst: 0, CharLast: 10}}
+	meta := Meta{Hash: "h1", Format: "pdf", Sections: []Section{{Page: 2, Text: "read by OCR"}}, Layouts: []Layout{{Page: 2, Data: []byte{1, 2, 3}}}}
+	if err := x.Replace(ctx, d.ID, meta, chunks, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		page int
+		want []byte
+	}{{2, []byte{1, 2, 3}}, {1, nil}} {
+		got, ok, err := x.PageLayout(ctx, d.ID, tc.page)
+		if err != nil || ok != (tc.want != nil) || !bytes.Equal(got, tc.want) {
+			t.Errorf("page %d: %v %v %v", tc.page, got, ok, err)
+		}
+	}
+	// A new version without OCR pages drops the old layouts.
+	meta.Hash, meta.Layouts = "h2", nil
+	if err := x.Replace(ctx, d.ID, meta, chunks, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := x.PageLayout(ctx, d.ID, 2); ok {
+		t.Error("old layout kept")
+	}
+	meta.Hash, meta.Layouts = "h3", []Layout{{Page: 2, Data: []byte{9}}}
+	x.Replace(ctx, d.ID, meta, chunks, nil, "")
+	if err := x.Remove(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := x.PageLayout(ctx, d.ID, 2); ok {
+		t.Error("layout kept after removal")
 	}
 }

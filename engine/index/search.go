@@ -356,6 +356,16 @@ func (x *Index) DocumentSections(ctx context.Context, docID int64) ([]Section, e
 	return out, rows.Err()
 }
 
+// PageLayout returns the stored layout of a page read by OCR (see
+// Meta.Layouts); ok is false for a page that was not.
+func (x *Index) PageLayout(ctx context.Context, docID int64, page int) (data []byte, ok bool, err error) {
+	err = x.db.QueryRowContext(ctx, `SELECT layout FROM page_layouts WHERE doc_id = ? AND page = ?`, docID, page).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	return data, err == nil, err
+}
+
 // Section returns one section of a document.
 func (x *Index) Section(ctx context.Context, docID int64, ord int) (Section, error) {
 	s := Section{Ord: ord}

@@ -80,8 +80,8 @@ func StorageError(err error) error {
 // Add of their file and the next Run.
 func Retryable(d index.Document) bool {
 	switch docs.Kind(d.ErrorKind) {
-	case docs.KindEncrypted, docs.KindCorrupt, docs.KindUnsupported, docs.KindNoText, docs.KindTooLarge:
-		return false
+	case docs.KindEncrypted, docs.KindCorrupt, docs.KindUnsupported, docs.KindNoText, docs.KindTooLarge, docs.KindScanned:
+		return false // scans are read again when OCR appears (see prepare)
 	case KindCancelled:
 		return true // the person stopped it; adding it again means go on
 	}
@@ -117,8 +117,16 @@ type Options struct {
 	Chunk chunk.Options
 	// Embedder makes vectors; nil means lexical search only.
 	Embedder Embedder
-	// ParseTimeout bounds one file; 0 means 2 minutes.
+	// ParseTimeout bounds one file; 0 means 2 minutes. Pages read by OCR
+	// have a limit each instead.
 	ParseTimeout time.Duration
+	// OCR reads scanned pages and pictures; nil means they are recorded
+	// as scanned (docs.KindScanned). Pictures in added folders are
+	// indexed only while OCR is available.
+	OCR docs.Recognizer
+	// OCRDPI is the resolution scanned PDF pages are read at; 0 means
+	// docs.DefaultOCRDPI.
+	OCRDPI int
 	// Rescan is the interval of the watcher's safety-net rescan; 0 means
 	// two minutes.
 	Rescan time.Duration
@@ -137,6 +145,7 @@ const (
 	EventProgress EventKind = "progress" // counts changed
 	EventIdle     EventKind = "idle"     // the queue is empty
 	EventWatching EventKind = "watching" // a folder is followed for changes
+	EventPage     EventKind = "page"     // OCR is reading a page of a file (Page of Pages)
 )
 
 // Event reports ingestion progress.
@@ -149,6 +158,9 @@ type Event struct {
 	Done    int   // files finished since the queue was last empty
 	Total   int   // files queued since then
 	ETA     time.Duration
+	// Page and Pages, for EventPage: pages of the file read by OCR so
+	// far, and how many it has to read.
+	Page, Pages int
 }
 
 // Ingester runs the queue of one index. It is safe for concurrent use.
@@ -233,8 +245,11 @@ func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(Event)) 
 // folders, and files that are certainly not documents.
 var (
 	skipNames = map[string]bool{"Thumbs.db": true, "desktop.ini": true, "node_modules": true, "__pycache__": true, "$RECYCLE.BIN": true, "System Volume Information": true}
-	skipExt   = map[string]bool{
-		".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".bmp": true, ".tif": true, ".tiff": true, ".webp": true, ".heic": true, ".ico": true, ".svg": true,
+	// imageExt are pictures: indexed, through OCR, when OCR is available
+	// (a folder of scans), else skipped like other non-documents.
+	imageExt = map[string]bool{".png": true, ".jpg": true, ".jpeg": true, ".tif": true, ".tiff": true, ".webp": true, ".bmp": true}
+	skipExt  = map[string]bool{
+		".gif": true, ".heic": true, ".ico": true, ".svg": true,
 		".mp3": true, ".wav": true, ".flac": true, ".ogg": true, ".m4a": true, ".mp4": true, ".mov": true, ".avi": true, ".mkv": true, ".webm": true,
 		".zip": true, ".gz": true, ".tgz": true, ".bz2": true, ".xz": true, ".7z": true, ".rar": true, ".iso": true, ".dmg": true,
 		".exe": true, ".dll": true, ".so": true, ".dylib": true, ".bin": true, ".o": true, ".a": true, ".class": true, ".jar": true,
@@ -247,11 +262,11 @@ var (
 // files, system files, office lock files, non-documents, and the
 // library's ignore patterns (matched against the name and the path
 // relative to the folder added).
-func ignored(name, rel string, isDir bool, patterns []string) bool {
+func ignored(name, rel string, isDir, images bool, patterns []string) bool {
 	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || skipNames[name] {
 		return true
 	}
-	if !isDir && skipExt[strings.ToLower(filepath.Ext(name))] {
+	if ext := strings.ToLower(filepath.Ext(name)); !isDir && (skipExt[ext] || (!images && imageExt[ext])) {
 		return true
 	}
 	for _, p := range patterns {
@@ -318,6 +333,7 @@ func (in *Ingester) Add(ctx context.Context, lib index.Library, watch bool, path
 // found (for rescans, to notice deletions).
 func (in *Ingester) walk(ctx context.Context, lib index.Library, root string, seen map[string]bool) (int, error) {
 	queued := 0
+	images := in.readsImages(ctx)
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // unreadable folder: skip it, keep walking
@@ -326,7 +342,7 @@ func (in *Ingester) walk(ctx context.Context, lib index.Library, root string, se
 			return ctx.Err()
 		}
 		rel, _ := filepath.Rel(root, path)
-		if path != root && ignored(d.Name(), rel, d.IsDir(), lib.Ignore) {
+		if path != root && ignored(d.Name(), rel, d.IsDir(), images, lib.Ignore) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -347,6 +363,12 @@ func (in *Ingester) walk(ctx context.Context, lib index.Library, root string, se
 		return err
 	})
 	return queued, err
+}
+
+// readsImages reports whether pictures are indexed: only while OCR can
+// read them.
+func (in *Ingester) readsImages(ctx context.Context) bool {
+	return in.opts.OCR != nil && in.opts.OCR.Available(ctx) == nil
 }
 
 func (in *Ingester) enqueue(ctx context.Context, lib int64, path string, st fs.FileInfo) (int, error) {
@@ -561,7 +583,11 @@ func (in *Ingester) prepare(ctx context.Context) error {
 	errs = append(errs, err)
 	// Failures of the moment (a full disk, a busy machine) get another
 	// attempt.
-	_, err = in.idx.RequeueFailed(ctx, Retryable)
+	// Scans recorded while OCR was missing are read now that it is here.
+	ocrNow := in.readsImages(ctx)
+	_, err = in.idx.RequeueFailed(ctx, func(d index.Document) bool {
+		return Retryable(d) || (ocrNow && docs.Kind(d.ErrorKind) == docs.KindScanned)
+	})
 	errs = append(errs, err)
 	if in.opts.Embedder != nil {
 		model := in.opts.Embedder.Model()
@@ -886,8 +912,16 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	// The time limit is meant for hostile files, not for a busy machine:
 	// a document that ran out of time before gets a longer one.
 	limit := in.opts.ParseTimeout * time.Duration(1+2*min(d.Attempts, 2))
-	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: limit, Password: in.takePassword(d.Path)})
+	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: limit, Password: in.takePassword(d.Path),
+		OCR: in.opts.OCR, OCRDPI: in.opts.OCRDPI, OCRProgress: in.pageProgress(d, epoch)})
 	if err != nil {
+		in.mu.Lock()
+		cancelled := epoch != in.epoch
+		in.mu.Unlock()
+		if cancelled && ctx.Err() == nil {
+			// Stopped between the pages of a scan by Cancel.
+			return in.idx.Fail(ctx, d.ID, in.owner, "", "indexing was cancelled", string(KindCancelled))
+		}
 		return fail(strings.TrimPrefix(err.Error(), d.Path+": "), err)
 	}
 	chunks := chunk.Split(doc, in.opts.Chunk)
@@ -906,6 +940,9 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		texts = append(texts, embedText(doc.Title, c))
 	}
 	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages, Owner: in.owner}
+	for _, l := range doc.Layouts {
+		meta.Layouts = append(meta.Layouts, index.Layout{Page: l.Page, Data: docs.EncodeLayout(l)})
+	}
 	for i, sec := range chunk.Sections(doc) {
 		meta.Sections = append(meta.Sections, index.Section{Ord: i, Page: sec.Page, Heading: sec.Heading, Text: sec.Text})
 	}
@@ -952,6 +989,37 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		return err
 	}
 	return indexed()
+}
+
+// errCancelled stops the reading of a scanned document between pages
+// when the queue is cancelled.
+var errCancelled = errors.New("indexing was cancelled")
+
+// pageProgress reports each page OCR reads of d, and holds the reading
+// between pages while the queue is paused: reading a long scan takes
+// minutes, and pausing must not wait for its end. A cancelled queue stops
+// it.
+func (in *Ingester) pageProgress(d index.Document, epoch int) docs.PageProgress {
+	return func(ctx context.Context, done, total int) error {
+		in.emit(Event{Kind: EventPage, Library: d.LibraryID, Path: d.Path, Status: index.Parsing, Page: done, Pages: total})
+		for {
+			in.mu.Lock()
+			paused, cancelled := in.paused, epoch != in.epoch
+			in.mu.Unlock()
+			switch {
+			case cancelled:
+				return errCancelled
+			case ctx.Err() != nil:
+				return ctx.Err()
+			case !paused || done == total:
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}
 }
 
 // embedText is what is embedded for a chunk: the document title and the

@@ -202,7 +202,7 @@ func addTree(w *fsnotify.Watcher, root string, ignore []string) {
 			return nil
 		}
 		rel, _ := filepath.Rel(root, path)
-		if path != root && ignored(d.Name(), rel, true, ignore) {
+		if path != root && ignored(d.Name(), rel, true, false, ignore) {
 			return filepath.SkipDir
 		}
 		w.Add(path)
@@ -230,7 +230,7 @@ func (in *Ingester) check(ctx context.Context, w *fsnotify.Watcher, lib index.Li
 				}
 			}
 		}
-	case err != nil || ignored(filepath.Base(path), rel, st.IsDir(), lib.Ignore):
+	case err != nil || ignored(filepath.Base(path), rel, st.IsDir(), in.readsImages(ctx), lib.Ignore):
 	case st.IsDir():
 		addTree(w, path, lib.Ignore)
 		n, err := in.walk(ctx, lib, path, nil)
@@ -259,11 +259,12 @@ func (in *Ingester) reconcile(ctx context.Context, lib index.Library, root, dir 
 	}
 	present := map[string]bool{}
 	queued := 0
+	images := in.readsImages(ctx)
 	var errs []error
 	for _, e := range entries {
 		path := filepath.Join(dir, e.Name())
 		rel, _ := filepath.Rel(root, path)
-		if !e.Type().IsRegular() || ignored(e.Name(), rel, false, lib.Ignore) {
+		if !e.Type().IsRegular() || ignored(e.Name(), rel, false, images, lib.Ignore) {
 			continue
 		}
 		present[path] = true

@@ -1,0 +1,114 @@
+package ingest
+
+import (
+	"context"
+	"image"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/ocr"
+	"github.com/carrel-ai/carrel/internal/testdocs"
+)
+
+// pagedOCR "reads" one page each time it is let through.
+type pagedOCR struct {
+	next chan struct{}
+	mu   sync.Mutex
+	read int
+}
+
+func (p *pagedOCR) Available(context.Context) error { return nil }
+
+func (p *pagedOCR) Recognize(ctx context.Context, img image.Image, dpi int) (*ocr.Page, error) {
+	select {
+	case <-p.next:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	p.mu.Lock()
+	p.read++
+	p.mu.Unlock()
+	return &ocr.Page{Width: 10, Height: 10, Lines: []ocr.Line{{Words: []ocr.Word{{Text: "walrus", Box: image.Rect(1, 1, 9, 9)}}}}}, nil
+}
+
+func (p *pagedOCR) pages() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.read
+}
+
+func blank() *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, 20, 26))
+	for i := range g.Pix {
+		g.Pix[i] = 255
+	}
+	return g
+}
+
+// A long scan reports each page, holds between pages while the queue is
+// paused, and stops between pages when the queue is cancelled.
+func TestScanPagesPauseAndCancel(t *testing.T) {
+	src := t.TempDir()
+	scan := testdocs.ImagePDF(blank(), blank(), blank(), blank(), blank(), blank())
+	os.WriteFile(filepath.Join(src, "a.pdf"), scan, 0o600)
+	idx, err := index.Open(context.Background(), t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := docs.NewParser("")
+	t.Cleanup(func() { parser.Close(); idx.Close() })
+	lib, _ := idx.Library(context.Background(), "Scans")
+	rec := &pagedOCR{next: make(chan struct{})}
+	var mu sync.Mutex
+	var pages []int
+	in := New(idx, parser, Options{Workers: 1, Rescan: time.Hour, OCR: rec}, func(ev Event) {
+		if ev.Kind == EventPage {
+			mu.Lock()
+			pages = append(pages, ev.Page)
+			mu.Unlock()
+			if ev.Pages != 6 {
+				t.Errorf("event says %d pages", ev.Pages)
+			}
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in.Add(ctx, lib, false, src)
+	go in.Run(ctx)
+	rec.next <- struct{}{}
+	rec.next <- struct{}{}
+	eventually(t, "two pages read", func() bool { return rec.pages() == 2 })
+	in.Pause()
+	// The third page was already asked for before the pause; let it
+	// through, then no further page may be asked for.
+	select {
+	case rec.next <- struct{}{}:
+	case <-time.After(5 * time.Second):
+	}
+	select {
+	case rec.next <- struct{}{}:
+		t.Fatal("a page was read while paused")
+	case <-time.After(600 * time.Millisecond):
+	}
+	if err := in.Cancel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	in.Resume()
+	eventually(t, "the scan stopped as cancelled", func() bool {
+		ds, _ := idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Failed}})
+		return len(ds) == 1 && ds[0].ErrorKind == string(KindCancelled)
+	})
+	if n := rec.pages(); n != 3 {
+		t.Errorf("%d pages read, want 3 (two, and the one in hand at the pause)", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(pages) < 3 || pages[0] != 0 || pages[1] != 1 || pages[2] != 2 {
+		t.Errorf("page events %v", pages)
+	}
+}

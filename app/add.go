@@ -83,6 +83,7 @@ func useEmbedder(ctx context.Context, e *engine.Engine, path string) error {
 type progress struct {
 	current string
 	last    time.Time
+	line    string // the last progress line, without the OCR page
 }
 
 func (p *progress) event(ev engine.Event) {
@@ -100,7 +101,13 @@ func (p *progress) event(ev engine.Event) {
 		if ev.ETA > 0 {
 			eta = " · about " + ev.ETA.Round(time.Second).String() + " left"
 		}
-		fmt.Fprintf(os.Stderr, "\r\033[Kindexing %d/%d · %s%s", ev.Done, ev.Total, p.current, eta)
+		p.line = fmt.Sprintf("indexing %d/%d · %s%s", ev.Done, ev.Total, p.current, eta)
+		fmt.Fprintf(os.Stderr, "\r\033[K%s", p.line)
+	case engine.EventPage:
+		// A scan takes seconds a page: say which page OCR is on.
+		if ev.Page < ev.Pages {
+			fmt.Fprintf(os.Stderr, "\r\033[K%s · %s: reading page %d of %d (OCR)", p.line, filepath.Base(ev.Path), ev.Page+1, ev.Pages)
+		}
 	case engine.EventIdle:
 		fmt.Fprint(os.Stderr, "\r\033[K")
 	}

@@ -31,6 +31,7 @@ type infoReport struct {
 	BackendDirs []string            `json:"backend_dirs"`
 	DataDir     string              `json:"data_dir"`
 	Search      engine.SearchMethod `json:"search"`
+	OCR         engine.OCRInfo      `json:"ocr"`
 	Model       *modelReport        `json:"model,omitempty"`
 }
 
@@ -70,6 +71,7 @@ func infoCmd() *command {
 				return explain(err)
 			}
 			r.Search = engine.Options{}.SearchMethodFor(set)
+			r.OCR = engine.OCRFor(ctx, set)
 			p := llm.Plan(llm.ModelInfo{}, llm.ModelOptions{CPUOnly: *cpu})
 			r.Backend, r.Reason = p.Backend, p.Reason
 			if !r.LlamaCPP {
@@ -116,6 +118,7 @@ func printInfo(r infoReport) {
 	} else if r.Search.Note != "" {
 		fmt.Printf("              %s\n", r.Search.Note)
 	}
+	fmt.Printf("Scans (OCR):  %s\n", describeOCR(r.OCR))
 	fmt.Printf("Build:        llama.cpp %v, C flags %q\n", r.LlamaCPP, r.CPUFlags)
 	if r.CPULevel != "" {
 		fmt.Printf("CPU variant:  %s\n", r.CPULevel)
@@ -180,4 +183,16 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// describeOCR says in a line whether scans are read, and with what.
+func describeOCR(o engine.OCRInfo) string {
+	if !o.Available {
+		return "not read: " + o.Problem
+	}
+	langs := strings.Join(o.Using, "+")
+	if o.Automatic {
+		langs = "automatic by script, among " + strings.Join(o.Using, ", ")
+	}
+	return fmt.Sprintf("read by Tesseract %s (%s), languages: %s", o.Version, o.Program, langs)
 }

@@ -21,7 +21,7 @@ type Document struct {
 	Hash        string // SHA-256 of the content, hex
 	Size        int64
 	ModTime     time.Time
-	Format      string // pdf, docx, odt, epub, html, markdown, text, rtf, csv, code
+	Format      string // pdf, docx, odt, epub, html, markdown, text, rtf, csv, code, image
 	Title       string
 	Language    string
 	Status      Status

@@ -38,6 +38,16 @@ func (e *Engine) OCR(ctx context.Context) OCRInfo {
 	o, off := e.ocr, e.set.OCR == OCROff
 	e.mu.Unlock()
 	if off || o == nil {
+		return OCRFor(ctx, Settings{OCR: OCROff})
+	}
+	return o.Info(ctx)
+}
+
+// OCRFor reports what OCR the settings s give on this computer, without
+// an open engine (carrel info).
+func OCRFor(ctx context.Context, s Settings) OCRInfo {
+	o := newOCR(s)
+	if o == nil {
 		return OCRInfo{Problem: "OCR is turned off in the settings; scans are left out"}
 	}
 	return o.Info(ctx)

@@ -45,6 +45,10 @@ type libraryView struct {
 	model   engine.CatalogModel
 	actions []*widget.Button
 
+	// ocrPages is, per file being read by OCR, the pages read and the
+	// pages to read (engine.EventPage), shown in its row.
+	ocrPages map[string][2]int
+
 	progressBox   *fyne.Container
 	bar           *widget.ProgressBar
 	progressLabel *widget.Label
@@ -52,7 +56,7 @@ type libraryView struct {
 }
 
 func newLibraryView(g *gui, m *mainView) *libraryView {
-	v := &libraryView{g: g, main: m, selected: -1}
+	v := &libraryView{g: g, main: m, selected: -1, ocrPages: map[string][2]int{}}
 	v.pick = widget.NewSelect(nil, func(name string) {
 		if name == "" {
 			return
@@ -275,7 +279,11 @@ func (v *libraryView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	title := filepath.Base(d.Path)
 	name.SetText(title)
 	icon.SetResource(statusIcon(d.Status))
-	state.SetText(statusText(d))
+	text := statusText(d)
+	if p, ok := v.ocrPages[d.Path]; ok && d.Status == engine.Parsing && p[0] < p[1] {
+		text = fmt.Sprintf("Reading the scan: page %d of %d…", p[0]+1, p[1])
+	}
+	state.SetText(text)
 	if d.Status == engine.Failed {
 		state.Importance = widget.WarningImportance
 	} else {
@@ -320,7 +328,12 @@ func statusText(d engine.Document) string {
 		case engine.KindUnsupported:
 			return "Not a format Carrel reads"
 		case engine.KindNoText:
-			return "No text inside (a scan?)"
+			return "No text inside"
+		case engine.KindScanned:
+			if strings.Contains(d.Error, "turned off") {
+				return "Scanned: turn OCR on in Settings to read it"
+			}
+			return "Scanned: install OCR to read it (see Settings)"
 		case engine.KindTooLarge:
 			return "Too large to index"
 		case engine.KindTimeout:
@@ -555,6 +568,20 @@ func (v *libraryView) progress(ev engine.Event) {
 		return
 	case engine.EventIndexing:
 		v.progressLabel.SetText("Reading " + filepath.Base(ev.Path))
+	case engine.EventPage:
+		if ev.Page >= ev.Pages {
+			delete(v.ocrPages, ev.Path)
+		} else {
+			v.ocrPages[ev.Path] = [2]int{ev.Page, ev.Pages}
+			v.progressLabel.SetText(fmt.Sprintf("Reading %s: page %d of %d (OCR)", filepath.Base(ev.Path), ev.Page+1, ev.Pages))
+		}
+		for i, d := range v.docs {
+			if d.Path == ev.Path {
+				v.list.RefreshItem(i)
+			}
+		}
+	case engine.EventIndexed, engine.EventFailed:
+		delete(v.ocrPages, ev.Path)
 	}
 	if ev.Total > 0 {
 		v.progressBox.Show()

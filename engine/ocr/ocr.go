@@ -73,12 +73,18 @@ func (o Options) withDefaults() Options {
 type Engine struct {
 	opts Options
 
-	once    sync.Once
+	mu      sync.Mutex // the discovery below
+	found   bool
+	checked time.Time // when a failed discovery was made
 	program string
 	version string
 	langs   []string // installed packs, sorted
 	err     error
 }
+
+// retryAfter is how long a failed discovery stands: Tesseract installed
+// while Carrel runs is found at the next scan after it.
+const retryAfter = 30 * time.Second
 
 // New returns an Engine with the given options.
 func New(opts Options) *Engine {
@@ -87,29 +93,31 @@ func New(opts Options) *Engine {
 
 // Info says what OCR can do on this computer.
 type Info struct {
-	Available bool
-	Program   string
-	Version   string
+	Available bool   `json:"available"`
+	Program   string `json:"program,omitempty"`
+	Version   string `json:"version,omitempty"`
 	// Installed are the language packs present; Using are those read
-	// with ("automatic" picks among Installed per page).
-	Installed []string
-	Using     []string
-	Automatic bool
+	// with (Automatic: chosen among them per page by the script seen).
+	Installed []string `json:"installed,omitempty"`
+	Using     []string `json:"using,omitempty"`
+	Automatic bool     `json:"automatic"`
 	// Problem says in words why OCR is not available, and how to fix it.
-	Problem string
+	Problem string `json:"problem,omitempty"`
 }
 
 // Info reports whether OCR is available and with which languages.
 func (e *Engine) Info(ctx context.Context) Info {
 	err := e.find(ctx)
+	e.mu.Lock()
 	in := Info{Program: e.program, Version: e.version, Installed: e.langs, Automatic: len(e.opts.Languages) == 0}
+	e.mu.Unlock()
 	if err != nil {
 		in.Problem = Describe(err)
 		return in
 	}
 	in.Available = true
 	if in.Automatic {
-		in.Using = textLangs(e.langs)
+		in.Using = textLangs(in.Installed)
 	} else {
 		in.Using = e.opts.Languages
 	}
@@ -125,11 +133,17 @@ func (e *Engine) Available(ctx context.Context) error {
 // Describe says in words what an OCR error means for a person, with what
 // to do about it.
 func Describe(err error) string {
+	detail := ""
+	if _, d, ok := strings.Cut(err.Error(), ": "); ok && (errors.Is(err, ErrNotInstalled) || errors.Is(err, ErrNoLanguage)) {
+		if _, d2, ok := strings.Cut(d, ": "); ok {
+			detail = " (" + d2 + ")"
+		}
+	}
 	switch {
 	case errors.Is(err, ErrNotInstalled):
-		return "OCR is not installed; " + InstallHint()
+		return "OCR is not installed" + detail + "; " + InstallHint()
 	case errors.Is(err, ErrNoLanguage):
-		return "OCR has no language pack; " + InstallHint()
+		return "OCR has no language pack" + detail + "; " + InstallHint()
 	}
 	return err.Error()
 }
@@ -164,13 +178,26 @@ func programPlaces() []string {
 	return []string{"/usr/bin/tesseract", "/usr/local/bin/tesseract"}
 }
 
-// find locates Tesseract and its language packs, once.
+// find locates Tesseract and its language packs: once when they are
+// found; again after a while when they were not. The discovery runs under
+// its own time limit, not the caller's context, whose end (one cancelled
+// file) must not be remembered as "not installed".
 func (e *Engine) find(ctx context.Context) error {
-	e.once.Do(func() { e.err = e.discover(ctx) })
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.found || (e.err != nil && time.Since(e.checked) < retryAfter) {
+		return e.err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e.program, e.version, e.langs = "", "", nil
+	e.err = e.discover()
+	e.found, e.checked = e.err == nil, time.Now()
 	return e.err
 }
 
-func (e *Engine) discover(ctx context.Context) error {
+func (e *Engine) discover() error {
 	prog := e.opts.Program
 	if prog == "" {
 		if p, err := exec.LookPath("tesseract"); err == nil {
@@ -187,7 +214,7 @@ func (e *Engine) discover(ctx context.Context) error {
 	if prog == "" {
 		return ErrNotInstalled
 	}
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	out, err := command(ctx, prog, "--version").Output()
 	if err != nil {

@@ -62,8 +62,8 @@ test-pure:
 SHARED ?= ../shared
 screenshots: deps-test build
 	xvfb-run -a -s "-screen 0 1024x700x24" ./bin/carrel screenshots --out docs/screenshots \
-		--model $(SHARED)/models/stories260K.gguf \
-		$(SHARED)/corpus/pdf/text $(SHARED)/corpus/docx $(SHARED)/corpus/pdf/encrypted
+		--model $(SHARED)/models/stories260K.gguf --scan-question "Happy New Year 2003" \
+		$(SHARED)/corpus/pdf/text $(SHARED)/corpus/docx $(SHARED)/corpus/pdf/encrypted $(SHARED)/corpus/pdf/scanned
 
 # Installable packages in dist/: the Linux tarball and the Windows
 # executable (cross-built with mingw-w64), each with llama.cpp compiled for

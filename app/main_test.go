@@ -71,7 +71,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"generate", "--model", "m.gguf", "-n", "-1", "hi"}, 2, "outside 0"},
 		{[]string{"ask", "--data", data, "--threads", "100000", "what?"}, 1, "threads must be"},
 		{[]string{"ask", "--data", data, "--bogus", "what?"}, 2, "flag provided but not defined: -bogus"},
-		{[]string{"bench"}, 2, "gen, index, synth"},
+		{[]string{"bench"}, 2, "gen, index, ocr, synth"},
 		{[]string{"bench", "synth", "--shape", "7b", "--out", "x"}, 2, "unknown shape"},
 		{[]string{"bench", "synth", "--shape", "tiny", "--quant", "Q9", "--out", "x"}, 2, "unknown quantization"},
 		{[]string{"embed", "text"}, 2, "--model FILE is required"},
@@ -259,13 +259,13 @@ func TestExtractAndChunk(t *testing.T) {
 		t.Errorf("offsets %d..%d for %q", b.Start, b.End, b.Text)
 	}
 
-	png := filepath.Join(dir, "photo.png")
-	os.WriteFile(png, []byte("\x89PNG\r\n\x1a\nrest"), 0o644)
-	code, out, _ = runCLI(t, "extract", "--json", "--data", dir, png)
+	mp3 := filepath.Join(dir, "song.mp3")
+	os.WriteFile(mp3, []byte("ID3\x03rest of a song"), 0o644)
+	code, out, _ = runCLI(t, "extract", "--json", "--data", dir, mp3)
 	var e struct {
 		Error struct{ Kind, Message string } `json:"error"`
 	}
-	if code != 2 || json.Unmarshal([]byte(out), &e) != nil || e.Error.Kind != "unsupported" || !strings.Contains(e.Error.Message, "PNG image") {
+	if code != 2 || json.Unmarshal([]byte(out), &e) != nil || e.Error.Kind != "unsupported" || !strings.Contains(e.Error.Message, "MP3") {
 		t.Errorf("exit %d, %q", code, out)
 	}
 

@@ -15,6 +15,7 @@ func screenshotsCmd() *command {
 	model := fs.String("model", "", "GGUF chat model `file` to choose on the setup screen")
 	question := fs.String("question", "What is trace-based just-in-time type specialization?", "a question the documents answer")
 	unknown := fs.String("unknown", "What is the capital of Mongolia?", "a question they do not answer")
+	scan := fs.String("scan-question", "", "a question answered from a scanned page among DOCS: its source is shown on the scan")
 	return &command{
 		Name: "screenshots", Usage: "--model FILE [--out DIR] DOCS...",
 		Short: "open the app on a new data folder, walk through its main states with DOCS, and save a screenshot of each (needs a display; make screenshots runs it under Xvfb)",
@@ -28,7 +29,7 @@ func screenshotsCmd() *command {
 				return err
 			}
 			defer os.RemoveAll(data)
-			tour := &ui.Tour{Out: *out, Model: *model, Docs: args, Question: *question, Unknown: *unknown}
+			tour := &ui.Tour{Out: *out, Model: *model, Docs: args, Question: *question, Unknown: *unknown, Scan: *scan}
 			// Under Xvfb the GL canvas reads back blank: take the screen
 			// with ImageMagick's import when it is there.
 			if imp, err := exec.LookPath("import"); err == nil && os.Getenv("DISPLAY") != "" {

@@ -19,6 +19,7 @@ var (
 	ErrCorrupt     = docs.ErrCorrupt
 	ErrUnsupported = docs.ErrUnsupported
 	ErrNoText      = docs.ErrNoText
+	ErrScanned     = docs.ErrScanned // a scan or picture, and OCR is off or not installed
 	ErrTooLarge    = docs.ErrTooLarge
 	ErrTimeout     = docs.ErrTimeout
 	ErrUnreadable  = ingest.ErrUnreadable

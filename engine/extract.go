@@ -42,9 +42,10 @@ type Block struct {
 	Kind    string // paragraph, heading, table, list, note, code
 }
 
-// Extract reads one file with the parser and limits that indexing uses. A
-// file that cannot be read gives an error that matches one of ErrEncrypted,
-// ErrCorrupt, ErrUnsupported, ErrNoText, ErrTooLarge or ErrTimeout.
+// Extract reads one file with the parser, limits and OCR (as the data
+// folder's settings say) that indexing uses. A file that cannot be read
+// gives an error that matches one of ErrEncrypted, ErrCorrupt,
+// ErrUnsupported, ErrNoText, ErrScanned, ErrTooLarge or ErrTimeout.
 func Extract(ctx context.Context, path string, o ExtractOptions) (*Extracted, error) {
 	dir := o.DataDir
 	if dir == "" {
@@ -56,7 +57,15 @@ func Extract(ctx context.Context, path string, o ExtractOptions) (*Extracted, er
 	}
 	p := docs.NewParser(cache)
 	defer p.Close()
-	doc, err := p.Parse(ctx, path, docs.Options{Password: o.Password, Timeout: o.Timeout})
+	opts := docs.Options{Password: o.Password, Timeout: o.Timeout}
+	set, err := ReadSettings(dir)
+	if err != nil || dir == "" {
+		set = DefaultSettings()
+	}
+	if rec := newOCR(set); rec != nil {
+		opts.OCR = rec
+	}
+	doc, err := p.Parse(ctx, path, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,9 @@ type Tour struct {
 	Docs     []string // files and folders to drop on the window
 	Question string   // a question the documents answer
 	Unknown  string   // a question they do not
+	// Scan, if set, is a question answered from a scanned page among the
+	// documents: its source is shown with the passage marked on the scan.
+	Scan string
 	// Shoot saves a screenshot of the screen to a PNG file; nil captures
 	// the window's canvas (which some GL drivers, such as Xvfb's software
 	// GL, return blank).
@@ -149,7 +152,30 @@ func (t Tour) run(g *gui) error {
 	if err := ask(t.Unknown); err != nil {
 		return err
 	}
-	return shot("7-not-found")
+	if err := shot("7-not-found"); err != nil {
+		return err
+	}
+	if t.Scan == "" {
+		return nil
+	}
+	if err := ask(t.Scan); err != nil {
+		return err
+	}
+	var cited bool
+	fyne.DoAndWait(func() {
+		if last := g.main.chat.last; last != nil && len(last.sources) > 0 {
+			g.main.viewer.show(last.sources[0])
+			cited = true
+		}
+	})
+	if !cited {
+		return fmt.Errorf("tour: the answer to %q cites nothing", t.Scan)
+	}
+	if err := waitFor("the scanned page", 60*time.Second, func() bool { return g.main.viewer.page.Visible() }); err != nil {
+		return err
+	}
+	time.Sleep(500 * time.Millisecond)
+	return shot("8-scan-source")
 }
 
 // ErrTour wraps a failed tour.

@@ -79,10 +79,15 @@ func (v *viewerView) show(s engine.Source) {
 // high-resolution screens.
 const pageWidth = 900
 
-// showPage draws a PDF source's page with the passage marked, above its
-// text; other formats (and PDFs that cannot be drawn) show the text alone.
+// pagedExt are the files whose pages the viewer draws: PDFs, and
+// pictures (their text read by OCR).
+var pagedExt = map[string]bool{".pdf": true, ".png": true, ".jpg": true, ".jpeg": true, ".tif": true, ".tiff": true, ".webp": true, ".bmp": true, ".gif": true}
+
+// showPage draws the page of a PDF or picture source with the passage
+// marked, above its text; other formats (and pages that cannot be drawn)
+// show the text alone.
 func (v *viewerView) showPage(s engine.Source) {
-	if s.Page <= 0 || !strings.EqualFold(filepath.Ext(s.Path), ".pdf") {
+	if s.Page <= 0 || !pagedExt[strings.ToLower(filepath.Ext(s.Path))] {
 		return
 	}
 	v.g.goWork(func(ctx context.Context) {

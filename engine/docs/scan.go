@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -145,7 +146,8 @@ type PageProgress func(ctx context.Context, done, total int) error
 // that OCR would read them. parent is the caller's context: OCR is bounded
 // per page, not by the parse's time limit.
 func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts Options) error {
-	if len(d.scanned) == 0 {
+	pictures := embeddedPictures(d, data)
+	if len(d.scanned) == 0 && len(pictures) == 0 {
 		return nil
 	}
 	var why string
@@ -162,8 +164,11 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 		}
 		if len(d.Blocks) == 0 {
 			what := "it is a scan with no text layer"
-			if d.Format == Image {
+			switch {
+			case d.Format == Image:
 				what = "it is a picture"
+			case len(pictures) > 0:
+				what = "its content is pictures"
 			}
 			return &ParseError{Err: ErrScanned, Detail: what + "; " + why}
 		}
@@ -171,12 +176,15 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 	}
 	// A page has its own limit inside the recogniser; this bounds the
 	// drawing of pages and the whole, with room for every page.
-	ctx, cancel := context.WithTimeout(parent, opts.Timeout+time.Duration(len(d.scanned))*3*time.Minute)
+	ctx, cancel := context.WithTimeout(parent, opts.Timeout+time.Duration(len(d.scanned)+len(pictures))*3*time.Minute)
 	defer cancel()
 	var err error
-	if d.Format == Image {
+	switch d.Format {
+	case Image:
 		err = recognizeImage(ctx, d, data, opts)
-	} else {
+	case DOCX, ODT, EPUB:
+		err = recognizePictures(ctx, d, data, pictures, opts)
+	default:
 		err = p.pdf.withDocument(ctx, data, opts.Password, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 			return recognizePDF(ctx, inst, doc, d, opts)
 		})
@@ -197,26 +205,33 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 // recognizePDF draws each scanned page of an open PDF and reads it.
 func recognizePDF(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, d *Document, opts Options) error {
 	return ocrPages(ctx, d, opts, func(pg int) (image.Image, int, error) {
-		size, err := inst.FPDF_GetPageSizeByIndex(&requests.FPDF_GetPageSizeByIndex{Document: doc, Index: pg - 1})
-		if err != nil || size.Width <= 0 || size.Height <= 0 {
-			return nil, 0, fmt.Errorf("its size cannot be read")
-		}
-		dpi := float64(opts.OCRDPI)
-		if px := size.Width * size.Height * dpi * dpi / (72 * 72); px > maxOCRPixels {
-			dpi *= math.Sqrt(maxOCRPixels / px)
-		}
-		w := max(16, int(size.Width*dpi/72))
-		page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: pg - 1}}
-		res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: page, Width: w, Height: w * 4})
-		if err != nil {
-			return nil, 0, fmt.Errorf("it cannot be drawn: %v", err)
-		}
-		// The image lives in the sandbox's memory until Cleanup: copy it
-		// out as grey, which is all OCR reads.
-		g := grayOf(res.Result.RenderedImage)
-		res.Cleanup()
-		return g, int(math.Round(dpi)), nil
-	})
+		return drawForOCR(inst, doc, pg, opts.OCRDPI)
+	}, addPage)
+}
+
+// drawForOCR draws page pg (1-based) of an open PDF in grey at dpi, or at
+// less for a page too large for maxOCRPixels; it returns the resolution
+// used.
+func drawForOCR(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, pg, dpi int) (image.Image, int, error) {
+	size, err := inst.FPDF_GetPageSizeByIndex(&requests.FPDF_GetPageSizeByIndex{Document: doc, Index: pg - 1})
+	if err != nil || size.Width <= 0 || size.Height <= 0 {
+		return nil, 0, fmt.Errorf("its size cannot be read")
+	}
+	res := float64(dpi)
+	if px := size.Width * size.Height * res * res / (72 * 72); px > maxOCRPixels {
+		res *= math.Sqrt(maxOCRPixels / px)
+	}
+	w := max(16, int(size.Width*res/72))
+	page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: pg - 1}}
+	r, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: page, Width: w, Height: w * 4})
+	if err != nil {
+		return nil, 0, fmt.Errorf("it cannot be drawn: %v", err)
+	}
+	// The image lives in the sandbox's memory until Cleanup: copy it out
+	// as grey, which is all OCR reads.
+	g := grayOf(r.Result.RenderedImage)
+	r.Cleanup()
+	return g, int(math.Round(res)), nil
 }
 
 // grayOf copies a drawn page out as grey.
@@ -244,13 +259,97 @@ func recognizeImage(ctx context.Context, d *Document, data []byte, opts Options)
 	return ocrPages(ctx, d, opts, func(pg int) (image.Image, int, error) {
 		img, err := DecodeImagePage(data, pg)
 		return img, 0, err
+	}, addPage)
+}
+
+// Pictures inside a document are read when it has less text than this:
+// a document of scanned pages pasted into Word, not a report with charts.
+const picturesTextLimit = 200
+
+// maxPictures bounds the pictures read from one document.
+const maxPictures = 100
+
+// embeddedPictures lists the pictures of a DOCX, ODT or EPUB whose
+// content is mostly pictures (the text, if any, is shorter than
+// picturesTextLimit), in name order.
+func embeddedPictures(d *Document, data []byte) []string {
+	if d.Format != DOCX && d.Format != ODT && d.Format != EPUB {
+		return nil
+	}
+	n := 0
+	for _, b := range d.Blocks {
+		n += len(strings.TrimSpace(b.Text))
+	}
+	if n >= picturesTextLimit {
+		return nil
+	}
+	a, err := openArchive(data)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, name := range a.names {
+		switch strings.ToLower(path.Ext(name)) {
+		case ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".gif", ".bmp", ".webp":
+		default:
+			continue
+		}
+		if strings.HasPrefix(name, "Thumbnails/") || strings.HasPrefix(name, "docProps/") {
+			continue // a preview of the first page, not content
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	if len(out) > maxPictures {
+		d.warnf("only the first %d of %d pictures were read", maxPictures, len(out))
+		out = out[:maxPictures]
+	}
+	return out
+}
+
+// Pictures smaller than this are icons, bullets and rules, not text.
+const minPictureSide = 48
+
+// recognizePictures reads the pictures of a document made of them; their
+// text joins the document under the picture's name (these formats have
+// no pages to draw it on).
+func recognizePictures(ctx context.Context, d *Document, data []byte, names []string, opts Options) error {
+	a, err := openArchive(data)
+	if err != nil {
+		return err
+	}
+	d.scanned = make([]int, len(names))
+	for i := range names {
+		d.scanned[i] = i + 1
+	}
+	return ocrPages(ctx, d, opts, func(n int) (image.Image, int, error) {
+		b, err := a.member(names[n-1])
+		if err != nil {
+			return nil, 0, err
+		}
+		img, err := DecodeImagePage(b, 1)
+		if err != nil {
+			return nil, 0, err
+		}
+		if r := img.Bounds(); r.Dx() < minPictureSide || r.Dy() < minPictureSide {
+			return nil, 0, errSkip
+		}
+		return img, 0, nil
+	}, func(d *Document, n int, page *ocr.Page) {
+		paras, _ := page.Layout()
+		for _, para := range paras {
+			d.Blocks = append(d.Blocks, Block{Text: para.Text, Kind: "paragraph", Heading: "Picture " + path.Base(names[n-1])})
+		}
 	})
 }
+
+// errSkip tells ocrPages to pass over a page without a warning.
+var errSkip = errors.New("skip")
 
 // ocrPages reads d's scanned pages one by one, drawn by draw, and adds
 // their text as blocks. A page that fails is a warning; when every page
 // fails the first failure is the error.
-func ocrPages(ctx context.Context, d *Document, opts Options, draw func(page int) (image.Image, int, error)) error {
+func ocrPages(ctx context.Context, d *Document, opts Options, draw func(page int) (image.Image, int, error), add func(d *Document, page int, read *ocr.Page)) error {
 	var firstErr error
 	read := 0
 	for i, pg := range d.scanned {
@@ -263,10 +362,13 @@ func ocrPages(ctx context.Context, d *Document, opts Options, draw func(page int
 			}
 		}
 		img, dpi, err := draw(pg)
+		if errors.Is(err, errSkip) {
+			continue
+		}
 		if err == nil {
 			var page *ocr.Page
 			if page, err = opts.OCR.Recognize(ctx, img, dpi); err == nil {
-				addPage(d, pg, page)
+				add(d, pg, page)
 				read++
 				continue
 			}

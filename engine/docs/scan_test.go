@@ -163,6 +163,32 @@ func TestPicturesArePagesForOCR(t *testing.T) {
 	}
 }
 
+// A Word file made of pasted pictures (scanned pages) is read through
+// its pictures; a report with a small chart is not.
+func TestDocumentOfPictures(t *testing.T) {
+	var page, icon bytes.Buffer
+	png.Encode(&page, blankPage(400, 500))
+	png.Encode(&icon, blankPage(16, 16))
+	pictures := map[string]string{"word/media/image1.png": page.String(), "word/media/image2.png": icon.String()}
+	onlyPictures := testdocs.DOCX(testdocs.Paragraph("", "Fig."), pictures)
+	f := &fakeOCR{page: func(int) *ocr.Page { return wordsPage("Minutes of the meeting") }}
+	d, err := parse(t, "pasted.docx", onlyPictures, Options{OCR: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.calls) != 1 || len(d.Blocks) != 2 || d.Blocks[1].Text != "Minutes of the meeting" || d.Blocks[1].Heading != "Picture image1.png" {
+		t.Fatalf("calls %v, blocks %+v", f.calls, d.Blocks)
+	}
+	if _, err := parse(t, "pasted.docx", testdocs.DOCX("", pictures), Options{}); !errors.Is(err, ErrScanned) || !strings.Contains(err.Error(), "pictures") {
+		t.Fatalf("without OCR: %v", err)
+	}
+	report := testdocs.DOCX(testdocs.Paragraph("", strings.Repeat("The budget grew in every quarter of the year. ", 6)), pictures)
+	f = &fakeOCR{page: func(int) *ocr.Page { return wordsPage("x") }}
+	if _, err := parse(t, "report.docx", report, Options{OCR: f}); err != nil || len(f.calls) != 0 {
+		t.Fatalf("a report's chart was read: %v, %v", f.calls, err)
+	}
+}
+
 func TestPictureBombIsRefused(t *testing.T) {
 	// A PNG header claiming 100,000 × 100,000 pixels.
 	var buf bytes.Buffer
@@ -244,6 +270,7 @@ func TestCorpusScansWithOCR(t *testing.T) {
 	for _, tc := range []struct{ file, password, want string }{
 		{"corpus/pdf/scanned/tika-testOCR.pdf", "", "Happy New Year 2003"},
 		{"corpus/pdf/encrypted/pdfjs-issue3371-password.pdf", "ELXRTQWS", "This is quite a simple example."},
+		{"corpus/docx/pydocx-having-images.docx", "", "python"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := sharedtest.Path(t, tc.file)
@@ -251,7 +278,7 @@ func TestCorpusScansWithOCR(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(d.Text(), tc.want) || len(d.Layouts) != 1 {
+			if !strings.Contains(d.Text(), tc.want) || (d.Format == PDF && len(d.Layouts) != 1) {
 				t.Fatalf("OCR text %q, %d layouts", d.Text(), len(d.Layouts))
 			}
 		})

@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/ocr"
+)
+
+// OCRBenchOptions say what MeasureOCR reads.
+type OCRBenchOptions struct {
+	// Files are PDFs with a text layer: their pages are drawn as scans
+	// and read back, and the text layer is the truth they are scored
+	// against.
+	Files []string
+	// DPIs are the resolutions compared; empty means 200, 300 and 400.
+	DPIs []int
+	// Pages is the most pages taken from each file; 0 means 5.
+	Pages int
+	// MinChars skips pages with less text (covers, blank pages); 0 means
+	// 200.
+	MinChars int
+	// Languages are the Tesseract packs to read with ("eng+deu"); ""
+	// means automatic, as indexing does.
+	Languages string
+	// Program is the tesseract executable; "" finds it.
+	Program string
+}
+
+// OCRBenchRow is the result at one resolution.
+type OCRBenchRow struct {
+	DPI   int `json:"dpi"`
+	Pages int `json:"pages"`
+	Chars int `json:"chars"` // characters of truth, spaces between words included
+	// CER is the character error rate over all pages: edits (insertions,
+	// deletions, substitutions) to turn what was read into the truth,
+	// divided by the truth's characters; MedianCER is the median page's.
+	CER       float64 `json:"cer"`
+	MedianCER float64 `json:"median_page_cer"`
+	// PagesPerSec counts drawing the page and reading it, one page at a
+	// time, as indexing does per file.
+	PagesPerSec float64 `json:"pages_per_sec"`
+}
+
+// OCRBenchPage is one page's result at one resolution.
+type OCRBenchPage struct {
+	File    string  `json:"file"`
+	Page    int     `json:"page"`
+	DPI     int     `json:"dpi"`
+	Chars   int     `json:"chars"`
+	CER     float64 `json:"cer"`
+	Seconds float64 `json:"seconds"`
+	Script  string  `json:"script,omitempty"`
+}
+
+// OCRBenchReport is what MeasureOCR found.
+type OCRBenchReport struct {
+	OCR   OCRInfo        `json:"ocr"`
+	Rows  []OCRBenchRow  `json:"rows"`
+	Pages []OCRBenchPage `json:"pages"`
+}
+
+// MeasureOCR draws text pages of PDFs as scans at each resolution, reads
+// them with OCR and scores what was read against the pages' own text.
+// Pages are read one at a time, so pages/s is per core. progress, if not
+// nil, hears of each page.
+func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPage)) (OCRBenchReport, error) {
+	if len(o.DPIs) == 0 {
+		o.DPIs = []int{200, 300, 400}
+	}
+	if o.Pages <= 0 {
+		o.Pages = 5
+	}
+	if o.MinChars <= 0 {
+		o.MinChars = 200
+	}
+	rec := ocr.New(ocr.Options{Program: o.Program, Languages: OCRLanguageList(o.Languages)})
+	rep := OCRBenchReport{OCR: rec.Info(ctx)}
+	if !rep.OCR.Available {
+		return rep, fmt.Errorf("engine: %s", rep.OCR.Problem)
+	}
+	cache, _ := os.UserCacheDir()
+	parser := docs.NewParser(filepath.Join(cache, "carrel", "pdfium"))
+	defer parser.Close()
+	type page struct {
+		file  string
+		data  []byte
+		n     int
+		truth string
+	}
+	var pages []page
+	for _, f := range o.Files {
+		data, err := docs.ReadFile(f, docs.Options{})
+		if err != nil {
+			return rep, err
+		}
+		n, err := parser.PageCount(ctx, data, "")
+		if err != nil {
+			return rep, fmt.Errorf("engine: %s: %w", f, err)
+		}
+		taken := 0
+		for p := 1; p <= n && taken < o.Pages; p++ {
+			_, truth, err := parser.PageForOCR(ctx, data, p, 72)
+			if err != nil {
+				return rep, fmt.Errorf("engine: %s: %w", f, err)
+			}
+			if len(normalizeOCR(truth)) >= o.MinChars {
+				pages = append(pages, page{f, data, p, truth})
+				taken++
+			}
+		}
+	}
+	if len(pages) == 0 {
+		return rep, fmt.Errorf("engine: no page with at least %d characters of text in the files given", o.MinChars)
+	}
+	for _, dpi := range o.DPIs {
+		row := OCRBenchRow{DPI: dpi}
+		var edits, chars int
+		var cers []float64
+		start := time.Now()
+		for _, pg := range pages {
+			t0 := time.Now()
+			img, _, err := parser.PageForOCR(ctx, pg.data, pg.n, dpi)
+			if err != nil {
+				return rep, err
+			}
+			read, err := rec.Recognize(ctx, img, dpi)
+			if err != nil {
+				return rep, fmt.Errorf("engine: %s page %d: %w", pg.file, pg.n, err)
+			}
+			took := time.Since(t0)
+			var words []string
+			for _, l := range read.Lines {
+				for _, w := range l.Words {
+					words = append(words, w.Text)
+				}
+			}
+			truth, got := normalizeOCR(pg.truth), normalizeOCR(strings.Join(words, " "))
+			e := editDistance(got, truth)
+			nc := len(truth)
+			edits += e
+			chars += nc
+			cer := float64(e) / float64(max(len(truth), 1))
+			cers = append(cers, cer)
+			res := OCRBenchPage{File: filepath.Base(pg.file), Page: pg.n, DPI: dpi, Chars: nc, CER: cer, Seconds: took.Seconds(), Script: read.Script}
+			rep.Pages = append(rep.Pages, res)
+			if progress != nil {
+				progress(res)
+			}
+		}
+		row.Pages, row.Chars = len(pages), chars
+		row.CER = float64(edits) / float64(max(chars, 1))
+		sort.Float64s(cers)
+		row.MedianCER = cers[len(cers)/2]
+		row.PagesPerSec = float64(len(pages)) / time.Since(start).Seconds()
+		rep.Rows = append(rep.Rows, row)
+	}
+	return rep, nil
+}
+
+// normalizeOCR makes text comparable the way people read it: compatibility
+// forms folded (ligatures, full-width letters), soft hyphens dropped, and
+// every run of white space one space (line breaks and column gaps are
+// layout, not text). It returns runes, for scoring by character.
+func normalizeOCR(s string) []rune {
+	s = norm.NFKC.String(s)
+	var out []rune
+	space := false
+	for _, r := range s {
+		switch {
+		case r == '\u00AD' || r == '\uFFFE' || r == 0:
+			continue
+		case unicode.IsSpace(r):
+			space = len(out) > 0
+			continue
+		}
+		if space {
+			out = append(out, ' ')
+			space = false
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between two rune strings.
+func editDistance(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c = 1 + min(prev[j-1], prev[j], cur[j-1])
+			} else {
+				c = min(c, 1+prev[j], 1+cur[j-1])
+			}
+			cur[j] = c
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -58,9 +58,9 @@ func benchOCRCmd() *command {
 				using = "chosen per page by script among " + strings.Join(r.OCR.Using, ", ")
 			}
 			fmt.Printf("Tesseract %s, languages %s, one page at a time\n\n", r.OCR.Version, using)
-			fmt.Printf("| dpi | pages | characters | CER | median page CER | pages/s |\n|---:|---:|---:|---:|---:|---:|\n")
+			fmt.Printf("| dpi | pages | characters | CER | median page CER | words missed, any order | pages/s |\n|---:|---:|---:|---:|---:|---:|---:|\n")
 			for _, row := range r.Rows {
-				fmt.Printf("| %d | %d | %d | %.2f%% | %.2f%% | %.2f |\n", row.DPI, row.Pages, row.Chars, 100*row.CER, 100*row.MedianCER, row.PagesPerSec)
+				fmt.Printf("| %d | %d | %d | %.2f%% | %.2f%% | %.2f%% | %.2f |\n", row.DPI, row.Pages, row.Chars, 100*row.CER, 100*row.MedianCER, 100*row.WordErrors, row.PagesPerSec)
 			}
 			return nil
 		},

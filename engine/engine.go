@@ -441,7 +441,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 		}
 	}
 	e.reloadChatModel(old, s)
-	return true, nil
+	return newEmbed || newChunks, nil
 }
 
 // reloadChatModel loads the chat model again when a setting it depends on

@@ -46,6 +46,10 @@ type OCRBenchRow struct {
 	// divided by the truth's characters; MedianCER is the median page's.
 	CER       float64 `json:"cer"`
 	MedianCER float64 `json:"median_page_cer"`
+	// WordErrors is the share of the truth's words not read, counted
+	// without regard to order: a page read right in another order (a
+	// sidebar first) scores well here and badly in CER.
+	WordErrors float64 `json:"word_errors_any_order"`
 	// PagesPerSec counts drawing the page and reading it, one page at a
 	// time, as indexing does per file.
 	PagesPerSec float64 `json:"pages_per_sec"`
@@ -58,7 +62,9 @@ type OCRBenchPage struct {
 	DPI     int     `json:"dpi"`
 	Chars   int     `json:"chars"`
 	CER     float64 `json:"cer"`
-	Seconds float64 `json:"seconds"`
+	// WordErrors: see OCRBenchRow.
+	WordErrors float64 `json:"word_errors_any_order"`
+	Seconds    float64 `json:"seconds"`
 	Script  string  `json:"script,omitempty"`
 }
 
@@ -124,7 +130,7 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 	}
 	for _, dpi := range o.DPIs {
 		row := OCRBenchRow{DPI: dpi}
-		var edits, chars int
+		var edits, chars, missed, truthWords int
 		var cers []float64
 		start := time.Now()
 		for _, pg := range pages {
@@ -151,7 +157,11 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 			chars += nc
 			cer := float64(e) / float64(max(len(truth), 1))
 			cers = append(cers, cer)
-			res := OCRBenchPage{File: filepath.Base(pg.file), Page: pg.n, DPI: dpi, Chars: nc, CER: cer, Seconds: took.Seconds(), Script: read.Script}
+			m, w := wordsMissed(got, truth)
+			missed += m
+			truthWords += w
+			res := OCRBenchPage{File: filepath.Base(pg.file), Page: pg.n, DPI: dpi, Chars: nc, CER: cer, Seconds: took.Seconds(), Script: read.Script,
+				WordErrors: float64(m) / float64(max(w, 1))}
 			rep.Pages = append(rep.Pages, res)
 			if progress != nil {
 				progress(res)
@@ -159,6 +169,7 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 		}
 		row.Pages, row.Chars = len(pages), chars
 		row.CER = float64(edits) / float64(max(chars, 1))
+		row.WordErrors = float64(missed) / float64(max(truthWords, 1))
 		sort.Float64s(cers)
 		row.MedianCER = cers[len(cers)/2]
 		row.PagesPerSec = float64(len(pages)) / time.Since(start).Seconds()
@@ -213,4 +224,22 @@ func editDistance(a, b []rune) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// wordsMissed counts the words of truth that got does not hold, each
+// occurrence once, in any order; and the words of truth.
+func wordsMissed(got, truth []rune) (missed, words int) {
+	have := map[string]int{}
+	for _, w := range strings.Fields(string(got)) {
+		have[w]++
+	}
+	for _, w := range strings.Fields(string(truth)) {
+		words++
+		if have[w] > 0 {
+			have[w]--
+		} else {
+			missed++
+		}
+	}
+	return missed, words
 }

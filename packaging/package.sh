@@ -68,12 +68,29 @@ Icon=ai.carrel.app
 Terminal=false
 Categories=Office;Education;Utility;
 Keywords=documents;search;questions;AI;offline;
-MimeType=application/pdf;application/vnd.openxmlformats-officedocument.wordprocessingml.document;application/vnd.oasis.opendocument.text;application/epub+zip;text/html;text/markdown;text/plain;application/rtf;text/rtf;text/csv;
+MimeType=application/pdf;application/vnd.openxmlformats-officedocument.wordprocessingml.document;application/vnd.oasis.opendocument.text;application/epub+zip;text/html;text/markdown;text/plain;application/rtf;text/rtf;text/csv;image/png;image/jpeg;image/tiff;image/webp;
 StartupWMClass=Carrel
+EOF
+	cat > "$root/INSTALL.txt" <<'EOF'
+Carrel for Linux (x86-64)
+
+Install:   make install                      (to /usr/local, as root)
+           make install PREFIX=$HOME/.local  (for one user)
+Uninstall: make uninstall (with the same PREFIX)
+
+Reading scans (OCR) needs Tesseract 4 or 5 and a language pack per
+language of your scans. Without it Carrel still works: scanned pages and
+pictures are listed as "Scanned: install OCR to read it", and they are
+read as soon as Tesseract is installed.
+  Debian, Ubuntu: sudo apt install tesseract-ocr tesseract-ocr-eng
+                  (more languages: tesseract-ocr-deu, tesseract-ocr-chi-sim, ...)
+  Fedora:         sudo dnf install tesseract tesseract-langpack-eng
+  Arch:           sudo pacman -S tesseract tesseract-data-eng
 EOF
 	cat > "$root/Makefile" <<'EOF'
 # Installs Carrel: `make install` (to /usr/local, as root) or
 # `make install PREFIX=$HOME/.local` (for one user). `make uninstall` removes it.
+# Carrel reads scans with Tesseract when it is installed: see INSTALL.txt.
 PREFIX ?= /usr/local
 
 install:
@@ -86,6 +103,7 @@ install:
 	for d in share/icons/hicolor/*/apps; do install -d $(PREFIX)/$$d && install -m 644 $$d/ai.carrel.app.png $(PREFIX)/$$d/; done
 	-update-desktop-database $(PREFIX)/share/applications 2>/dev/null
 	-gtk-update-icon-cache -q $(PREFIX)/share/icons/hicolor 2>/dev/null
+	@command -v tesseract >/dev/null 2>&1 || echo "Note: Tesseract is not installed, so scanned pages and pictures are not read (OCR). See INSTALL.txt; on Debian or Ubuntu: sudo apt install tesseract-ocr"
 
 uninstall:
 	rm -f $(PREFIX)/bin/carrel $(PREFIX)/share/applications/ai.carrel.app.desktop

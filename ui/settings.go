@@ -21,7 +21,9 @@ type settingsView struct {
 	form *widget.Form
 
 	embed, rerank, adapter, threads, ctxSize, answer, chunk, scale, ignore, system *widget.Entry
-	cpu, serve                                                                     *widget.Check
+	cpu, serve, ocr                                                                *widget.Check
+	ocrLangs                                                                       *widget.Entry
+	ocrStatus                                                                      *widget.Label
 	serveAddr                                                                      *widget.Entry
 	temp                                                                           *widget.Slider
 	tempLabel                                                                      *widget.Label
@@ -103,6 +105,19 @@ func newSettingsView(g *gui, library string) *settingsView {
 			g.chooseFile([]string{".gguf"}, func(u fyne.URI) { e.SetText(u.Path()) })
 		})
 	}
+	// Scans: whether they are read, with which languages, and what this
+	// computer has (found in the background: it runs Tesseract).
+	v.ocr = widget.NewCheck("Read scanned pages and pictures (OCR)", nil)
+	v.ocr.SetChecked(s.OCR != engine.OCROff)
+	v.ocrLangs = widget.NewEntry()
+	v.ocrLangs.SetText(s.OCRLanguages)
+	v.ocrLangs.SetPlaceHolder("automatic: by the script of each page")
+	v.ocrStatus = widget.NewLabel("Looking for Tesseract…")
+	v.ocrStatus.Wrapping = fyne.TextWrapWord
+	g.goWork(func(ctx context.Context) {
+		text := describeOCR(g.eng.OCR(ctx))
+		g.do(func() { v.ocrStatus.SetText(text) })
+	})
 	v.serve = widget.NewCheck("Let other apps on this computer use Carrel", nil)
 	v.serve.SetChecked(s.Serve)
 	v.serveAddr = widget.NewEntry()
@@ -144,6 +159,9 @@ func newSettingsView(g *gui, library string) *settingsView {
 		{Text: "LoRA adapter", Widget: container.NewBorder(nil, nil, nil, browse(v.adapter), v.adapter)},
 		{Text: "Adapter strength", Widget: v.scale},
 		{Text: "Instructions", Widget: v.system},
+		{Text: "Scans", Widget: v.ocr},
+		{Text: "OCR languages", Widget: v.ocrLangs, HintText: "Tesseract packs joined by +, such as eng+deu or chi_sim"},
+		{Text: "", Widget: v.ocrStatus},
 		{Text: "Skip in " + library, Widget: v.ignore},
 		{Text: "Data folder", Widget: widget.NewLabel(g.eng.DataDir()), HintText: "set CARREL_HOME to move it"},
 		{Text: "Other apps", Widget: v.serve},
@@ -199,6 +217,11 @@ func (v *settingsView) settings() (engine.Settings, error) {
 	s.Temperature = float32(v.temp.Value)
 	s.Sources, _ = strconv.Atoi(v.sources.Selected)
 	s.SystemPrompt = strings.TrimSpace(v.system.Text)
+	s.OCR = ""
+	if !v.ocr.Checked {
+		s.OCR = engine.OCROff
+	}
+	s.OCRLanguages = strings.Join(engine.OCRLanguageList(v.ocrLangs.Text), "+")
 	s.Serve = v.serve.Checked
 	s.ServeAddr = strings.TrimSpace(v.serveAddr.Text)
 	return s, s.Validate()
@@ -261,4 +284,13 @@ func (v *settingsView) save() {
 			}
 		})
 	})
+}
+
+// describeOCR says whether scans are read on this computer, and if not,
+// how to make them readable.
+func describeOCR(o engine.OCRInfo) string {
+	if !o.Available {
+		return o.Problem
+	}
+	return fmt.Sprintf("Tesseract %s · language packs installed: %s", o.Version, strings.Join(o.Installed, ", "))
 }

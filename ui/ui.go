@@ -78,6 +78,7 @@ type Engine interface {
 	DataDir() string
 	SearchMethod() engine.SearchMethod
 	SearchMethodFor(s engine.Settings) engine.SearchMethod
+	OCR(ctx context.Context) engine.OCRInfo
 	FindModels(ctx context.Context) ([]engine.FoundModel, error)
 	Catalog() ([]engine.CatalogModel, engine.CatalogModel)
 	DownloadModel(ctx context.Context, id string, progress func(engine.DownloadProgress)) (string, engine.Verified, error)

@@ -57,15 +57,15 @@ type OCRBenchRow struct {
 
 // OCRBenchPage is one page's result at one resolution.
 type OCRBenchPage struct {
-	File    string  `json:"file"`
-	Page    int     `json:"page"`
-	DPI     int     `json:"dpi"`
-	Chars   int     `json:"chars"`
-	CER     float64 `json:"cer"`
+	File  string  `json:"file"`
+	Page  int     `json:"page"`
+	DPI   int     `json:"dpi"`
+	Chars int     `json:"chars"`
+	CER   float64 `json:"cer"`
 	// WordErrors: see OCRBenchRow.
 	WordErrors float64 `json:"word_errors_any_order"`
 	Seconds    float64 `json:"seconds"`
-	Script  string  `json:"script,omitempty"`
+	Script     string  `json:"script,omitempty"`
 }
 
 // OCRBenchReport is what MeasureOCR found.

@@ -563,17 +563,25 @@ func TestScreenshots(t *testing.T) {
 	}
 	model := sharedtest.Path(t, "models/stories260K.gguf")
 	docs := sharedtest.Path(t, "corpus/pdf/text")
+	scans := sharedtest.Path(t, "corpus/pdf/scanned")
 	bin := filepath.Join(t.TempDir(), "carrel")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the app: %v\n%s", err, out)
 	}
 	out := t.TempDir()
-	run := exec.Command(xvfb, "-a", "-s", "-screen 0 1024x700x24", bin, "screenshots", "--out", out, "--model", model, docs)
+	shots := []string{"1-setup", "2-empty-library", "3-indexing", "4-library", "5-answer", "6-source", "7-not-found"}
+	args := []string{"-a", "-s", "-screen 0 1024x700x24", bin, "screenshots", "--out", out, "--model", model}
+	if _, err := exec.LookPath("tesseract"); err == nil {
+		// A citation into a scanned page, shown on the scan.
+		args = append(args, "--scan-question", "Happy New Year 2003", scans)
+		shots = append(shots, "8-scan-source")
+	}
+	run := exec.Command(xvfb, append(args, docs)...)
 	if b, err := run.CombinedOutput(); err != nil {
 		t.Fatalf("the tour failed: %v\n%s", err, b)
 	}
-	for _, name := range []string{"1-setup", "2-empty-library", "3-indexing", "4-library", "5-answer", "6-source", "7-not-found"} {
+	for _, name := range shots {
 		f, err := os.Open(filepath.Join(out, name+".png"))
 		if err != nil {
 			t.Errorf("%s: %v", name, err)

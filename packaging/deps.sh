@@ -4,8 +4,8 @@
 #                   Tesseract with English for reading scans (OCR)
 #   deps.sh test    the same, plus Xvfb and ImageMagick's import for the
 #                   window tests (Xvfb's GL canvas reads back blank, so the
-#                   tour takes the screen with import), and Tesseract's
-#                   Chinese pack for the CJK OCR test
+#                   tour takes the screen with import), Tesseract's
+#                   Chinese pack and a Chinese font for the CJK OCR test
 #   deps.sh package the same, plus mingw-w64 (the Windows cross-build), xz and zip
 # On Debian/Ubuntu it runs apt-get as root (or through sudo); otherwise it
 # prints the exact command to run. On macOS it checks for Xcode's tools.
@@ -26,7 +26,7 @@ esac
 
 pkgs="gcc g++ pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd"
 if [ "$what" = test ]; then
-	pkgs="$pkgs xvfb xauth poppler-utils imagemagick tesseract-ocr-chi-sim"
+	pkgs="$pkgs xvfb xauth poppler-utils imagemagick tesseract-ocr-chi-sim fonts-droid-fallback"
 fi
 if [ "$what" = package ]; then
 	pkgs="$pkgs g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix xz-utils zip"

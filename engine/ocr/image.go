@@ -32,56 +32,27 @@ func encodePGM(img *image.Gray) []byte {
 	return out
 }
 
-// rotateGray turns img clockwise by deg (90, 180 or 270).
-func rotateGray(img *image.Gray, deg int) *image.Gray {
+// shrink returns img reduced by a whole factor to at most width pixels
+// wide (img itself when it is narrower), each pixel the mean of its block.
+func shrink(img *image.Gray, width int) *image.Gray {
 	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	var out *image.Gray
-	if deg == 180 {
-		out = image.NewGray(image.Rect(0, 0, w, h))
-	} else {
-		out = image.NewGray(image.Rect(0, 0, h, w))
+	f := (b.Dx() + width - 1) / width
+	if f <= 1 {
+		return img
 	}
+	w, h := b.Dx()/f, b.Dy()/f
+	out := image.NewGray(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
-		row := img.Pix[img.PixOffset(b.Min.X, b.Min.Y+y):]
 		for x := 0; x < w; x++ {
-			nx, ny := rotatePoint(x, y, w, h, deg)
-			out.Pix[ny*out.Stride+nx] = row[x]
+			sum := 0
+			for dy := 0; dy < f; dy++ {
+				row := img.Pix[img.PixOffset(b.Min.X+x*f, b.Min.Y+y*f+dy):]
+				for dx := 0; dx < f; dx++ {
+					sum += int(row[dx])
+				}
+			}
+			out.Pix[y*out.Stride+x] = uint8(sum / (f * f))
 		}
 	}
 	return out
-}
-
-// rotatePoint maps pixel (x, y) of a w × h image to its place after a
-// clockwise turn by deg.
-func rotatePoint(x, y, w, h, deg int) (int, int) {
-	switch deg {
-	case 90:
-		return h - 1 - y, x
-	case 180:
-		return w - 1 - x, h - 1 - y
-	case 270:
-		return y, w - 1 - x
-	}
-	return x, y
-}
-
-// unrotate maps the boxes of a page read after a clockwise turn by deg
-// back to the pixels of the original w × h image.
-func unrotate(p *Page, deg, w, h int) {
-	back := (360 - deg) % 360
-	// The turned image is h × w for quarter turns.
-	rw, rh := w, h
-	if deg != 180 {
-		rw, rh = h, w
-	}
-	for i := range p.Lines {
-		for j := range p.Lines[i].Words {
-			r := p.Lines[i].Words[j].Box
-			x0, y0 := rotatePoint(r.Min.X, r.Min.Y, rw, rh, back)
-			x1, y1 := rotatePoint(r.Max.X-1, r.Max.Y-1, rw, rh, back)
-			p.Lines[i].Words[j].Box = image.Rect(x0, y0, x1+1, y1+1).Canon()
-		}
-	}
-	p.Width, p.Height = w, h
 }

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/carrel-ai/carrel/internal/testdocs"
+	"golang.org/x/image/font/gofont/goregular"
 )
 
 const sampleTSV = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n" +
@@ -58,33 +61,31 @@ func TestParseTSVAndLayout(t *testing.T) {
 
 func TestParseOSDAndLangs(t *testing.T) {
 	out := "Page number: 0\nOrientation in degrees: 270\nRotate: 90\nOrientation confidence: 3.34\nScript: Han\nScript confidence: 2.10\n"
-	if s, r, c := parseOSD([]byte(out)); s != "Han" || r != 90 || c != 2.10 {
-		t.Errorf("got %q %d %v", s, r, c)
-	}
-	if _, r, _ := parseOSD([]byte("Rotate: 45\n")); r != 0 {
-		t.Errorf("odd rotation kept: %d", r)
+	if s, c := parseOSD([]byte(out)); s != "Han" || c != 2.10 {
+		t.Errorf("got %q %v", s, c)
 	}
 	langs := parseLangs("List of available languages in \"/usr/share/tessdata/\" (3):\nosd\neng\nchi_sim\n")
 	if !reflect.DeepEqual(langs, []string{"chi_sim", "eng", "osd"}) || !reflect.DeepEqual(textLangs(langs), []string{"chi_sim", "eng"}) {
 		t.Errorf("langs %v", langs)
 	}
+	for lang, want := range map[string]string{"eng": "Latin", "deu": "Latin", "chi_sim": "Han", "jpn": "Han", "kor": "Hangul", "rus": "Cyrillic"} {
+		if got := scriptOf(lang); got != want {
+			t.Errorf("script of %s: %s, want %s", lang, got, want)
+		}
+	}
 }
 
-func TestRotationRoundTrip(t *testing.T) {
-	g := image.NewGray(image.Rect(0, 0, 30, 20))
-	g.Pix[5*g.Stride+7] = 200 // pixel (7, 5)
-	for _, deg := range []int{90, 180, 270} {
-		r := rotateGray(g, deg)
-		x, y := rotatePoint(7, 5, 30, 20, deg)
-		if r.GrayAt(x, y).Y != 200 {
-			t.Errorf("%d°: pixel not at (%d, %d)", deg, x, y)
-		}
-		// A box found on the turned image maps back onto the original.
-		p := &Page{Lines: []Line{{Words: []Word{{Text: "x", Box: image.Rect(x, y, x+1, y+1)}}}}}
-		unrotate(p, deg, 30, 20)
-		if got := p.Lines[0].Words[0].Box; got != image.Rect(7, 5, 8, 6) || p.Width != 30 || p.Height != 20 {
-			t.Errorf("%d°: box back at %v", deg, got)
-		}
+func TestShrink(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 3000, 10))
+	for i := range g.Pix {
+		g.Pix[i] = uint8(100 + i%2*50) // columns alternate 100 and 150
+	}
+	s := shrink(g, 1400)
+	if s.Bounds().Dx() != 1000 || s.Bounds().Dy() != 3 || s.Pix[0] != 116 { // (100+150+100)×3/9
+		t.Errorf("shrunk to %v, first pixel %d", s.Bounds(), s.Pix[0])
+	}
+	if shrink(g, 4000) != g {
+		t.Error("a narrow image was copied")
 	}
 }
 
@@ -142,6 +143,114 @@ func TestRecogniserFailures(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// needTesseract skips without Tesseract or one of the packs named;
+// make test installs them (packaging/deps.sh).
+func needTesseract(t *testing.T, packs ...string) *Engine {
+	t.Helper()
+	if _, err := exec.LookPath("tesseract"); err != nil {
+		t.Skip("skipping: Tesseract is not installed (make test installs tesseract-ocr)")
+	}
+	e := New(Options{})
+	in := e.Info(context.Background())
+	for _, p := range packs {
+		if !contains(in.Installed, p) {
+			t.Skipf("skipping: Tesseract's %s pack is not installed (make test installs it)", p)
+		}
+	}
+	return e
+}
+
+// A page scanned sideways is read upright, and its words' boxes are on
+// the page as it was given.
+func TestReadsASidewaysPage(t *testing.T) {
+	e := needTesseract(t, "eng", "osd")
+	page, err := testdocs.TextImage(goregular.TTF, 40, "The committee met on Tuesday morning", "and approved the budget for the library.", "Minutes were taken by the secretary.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := page.Bounds()
+	turned := image.NewGray(image.Rect(0, 0, b.Dy(), b.Dx()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			turned.SetGray(b.Dy()-1-y, x, page.GrayAt(x, y)) // a quarter turn clockwise
+		}
+	}
+	p, err := e.Recognize(context.Background(), turned, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words []string
+	var budget image.Rectangle
+	for _, l := range p.Lines {
+		for _, w := range l.Words {
+			words = append(words, w.Text)
+			if w.Text == "budget" {
+				budget = w.Box
+			}
+		}
+	}
+	if got := strings.Join(words, " "); !strings.Contains(got, "approved the budget") {
+		t.Fatalf("read %q", got)
+	}
+	// On the turned page a word runs down, not across.
+	if budget.Dy() <= budget.Dx() || !budget.In(turned.Bounds()) {
+		t.Errorf("box of 'budget' %v on a page of %v", budget, turned.Bounds())
+	}
+}
+
+// A Chinese page is recognised as Han script and read with the Chinese
+// pack, beside English ones.
+func TestReadsChinese(t *testing.T) {
+	e := needTesseract(t, "eng", "osd", "chi_sim")
+	font, err := os.ReadFile("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
+	if err != nil {
+		t.Skip("skipping: needs a Chinese font (make test installs fonts-droid-fallback)")
+	}
+	lines := []string{"图书馆的阅览室里有许多安静的小桌子。", "学生们在这里读书、写作和思考问题。", "每天早上八点开门，晚上十点关门。", "借书的时候需要出示自己的学生证。"}
+	page, err := testdocs.TextImage(font, 40, lines...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Recognize(context.Background(), page, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paras, _ := p.Layout()
+	var got strings.Builder
+	for _, pa := range paras {
+		got.WriteString(pa.Text)
+	}
+	want := strings.Join(lines, "")
+	if p.Script != "Han" || p.Languages[0] != "chi_sim" {
+		t.Errorf("script %q, languages %v", p.Script, p.Languages)
+	}
+	// No spaces between Chinese words, and few characters wrong.
+	if d := runeDistance(got.String(), want); float64(d) > 0.05*float64(len([]rune(want))) {
+		t.Errorf("read %q (%d edits from the text)", got.String(), d)
+	}
+}
+
+func runeDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	prev := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur := make([]int, len(y)+1)
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(y)]
 }
 
 func TestRealTesseractInfo(t *testing.T) {

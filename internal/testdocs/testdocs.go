@@ -11,7 +11,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
+	"image/draw"
 	"strings"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
 )
 
 // Zip builds a zip archive; a "mimetype" member is stored first,
@@ -189,4 +194,38 @@ func TIFF(pages ...*image.Gray) []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// TextImage draws lines of text in black on white with a font (the
+// content of a TrueType or OpenType file, or of a collection, whose first
+// font is used), px pixels high: a page as a scanner would see it, in any
+// script the font covers. gofont/goregular.TTF serves for Latin text.
+func TextImage(data []byte, px float64, lines ...string) (*image.Gray, error) {
+	var f *opentype.Font
+	if coll, err := opentype.ParseCollection(data); err == nil {
+		f, err = coll.Font(0)
+		if err != nil {
+			return nil, err
+		}
+	} else if f, err = opentype.Parse(data); err != nil {
+		return nil, err
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		return nil, err
+	}
+	defer face.Close()
+	lineH := int(px * 1.6)
+	w := int(px) * 2
+	for _, l := range lines {
+		w = max(w, font.MeasureString(face, l).Ceil()+int(px)*2)
+	}
+	img := image.NewGray(image.Rect(0, 0, w, lineH*(len(lines)+2)))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	d := &font.Drawer{Dst: img, Src: image.Black, Face: face}
+	for i, l := range lines {
+		d.Dot = fixed.P(int(px), lineH*(i+1)+int(px))
+		d.DrawString(l)
+	}
+	return img, nil
 }

@@ -19,12 +19,12 @@ func benchOCRCmd() *command {
 	langs := fs.String("lang", "", "Tesseract language packs, such as eng or chi_sim+eng (default: automatic, as indexing does)")
 	asJSON := fs.Bool("json", false, "print JSON, with every page")
 	return &command{
-		Name: "bench ocr", Usage: "[--dpi 200,300,400] [--pages N] [--lang L] PDF...",
-		Short: "draw text pages of PDFs as scans, read them back with OCR, and report the character error rate against their text layer and pages/s, per resolution",
+		Name: "bench ocr", Usage: "[--dpi 200,300,400] [--pages N] [--lang L] PDF|PICTURE...",
+		Short: "draw text pages of PDFs as scans, read them back with OCR, and report the character error rate against their text layer and pages/s, per resolution; a picture is scored against the transcription beside it (scan.png: scan.txt)",
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
 			if len(args) == 0 {
-				return usagef("give PDFs with a text layer to draw as scans")
+				return usagef("give PDFs with a text layer to draw as scans, or pictures with a transcription beside them")
 			}
 			var list []int
 			for _, f := range strings.Split(*dpis, ",") {
@@ -60,7 +60,11 @@ func benchOCRCmd() *command {
 			fmt.Printf("Tesseract %s, languages %s, one page at a time\n\n", r.OCR.Version, using)
 			fmt.Printf("| dpi | pages | characters | CER | median page CER | words missed, any order | pages/s |\n|---:|---:|---:|---:|---:|---:|---:|\n")
 			for _, row := range r.Rows {
-				fmt.Printf("| %d | %d | %d | %.2f%% | %.2f%% | %.2f%% | %.2f |\n", row.DPI, row.Pages, row.Chars, 100*row.CER, 100*row.MedianCER, 100*row.WordErrors, row.PagesPerSec)
+				dpi := strconv.Itoa(row.DPI)
+				if row.DPI == 0 {
+					dpi = "pictures as given"
+				}
+				fmt.Printf("| %s | %d | %d | %.2f%% | %.2f%% | %.2f%% | %.2f |\n", dpi, row.Pages, row.Chars, 100*row.CER, 100*row.MedianCER, 100*row.WordErrors, row.PagesPerSec)
 			}
 			return nil
 		},

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,7 +22,9 @@ import (
 type OCRBenchOptions struct {
 	// Files are PDFs with a text layer: their pages are drawn as scans
 	// and read back, and the text layer is the truth they are scored
-	// against.
+	// against. A picture (a real scan or photo) is read as it is, and
+	// scored against the transcription beside it: the same name with
+	// ".txt" (scan.png → scan.txt).
 	Files []string
 	// DPIs are the resolutions compared; empty means 200, 300 and 400.
 	DPIs []int
@@ -36,7 +40,8 @@ type OCRBenchOptions struct {
 	Program string
 }
 
-// OCRBenchRow is the result at one resolution.
+// OCRBenchRow is the result at one resolution; DPI 0 is the pictures,
+// read at their own resolution.
 type OCRBenchRow struct {
 	DPI   int `json:"dpi"`
 	Pages int `json:"pages"`
@@ -103,11 +108,20 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 		n     int
 		truth string
 	}
-	var pages []page
+	var pages, pictures []page
 	for _, f := range o.Files {
 		data, err := docs.ReadFile(f, docs.Options{})
 		if err != nil {
 			return rep, err
+		}
+		if det := docs.Detect(f, data[:min(len(data), 8192)], bytes.NewReader(data), int64(len(data))); det.Format == docs.Image {
+			t := strings.TrimSuffix(f, filepath.Ext(f)) + ".txt"
+			truth, err := os.ReadFile(t)
+			if err != nil {
+				return rep, fmt.Errorf("engine: %s is a picture: its transcription %s is needed to score it", f, t)
+			}
+			pictures = append(pictures, page{f, data, 1, string(truth)})
+			continue
 		}
 		n, err := parser.PageCount(ctx, data, "")
 		if err != nil {
@@ -125,17 +139,39 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 			}
 		}
 	}
-	if len(pages) == 0 {
+	if len(pages) == 0 && len(pictures) == 0 {
 		return rep, fmt.Errorf("engine: no page with at least %d characters of text in the files given", o.MinChars)
 	}
+	// Each resolution reads the PDF pages; the pictures are read once,
+	// as they are.
+	type run struct {
+		dpi   int
+		pages []page
+	}
+	var runs []run
 	for _, dpi := range o.DPIs {
+		if len(pages) > 0 {
+			runs = append(runs, run{dpi, pages})
+		}
+	}
+	if len(pictures) > 0 {
+		runs = append(runs, run{0, pictures})
+	}
+	for _, r := range runs {
+		dpi := r.dpi
 		row := OCRBenchRow{DPI: dpi}
 		var edits, chars, missed, truthWords int
 		var cers []float64
 		start := time.Now()
-		for _, pg := range pages {
+		for _, pg := range r.pages {
 			t0 := time.Now()
-			img, _, err := parser.PageForOCR(ctx, pg.data, pg.n, dpi)
+			var img image.Image
+			var err error
+			if dpi == 0 {
+				img, err = docs.DecodeImagePage(pg.data, 1)
+			} else {
+				img, _, err = parser.PageForOCR(ctx, pg.data, pg.n, dpi)
+			}
 			if err != nil {
 				return rep, err
 			}
@@ -167,12 +203,12 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 				progress(res)
 			}
 		}
-		row.Pages, row.Chars = len(pages), chars
+		row.Pages, row.Chars = len(r.pages), chars
 		row.CER = float64(edits) / float64(max(chars, 1))
 		row.WordErrors = float64(missed) / float64(max(truthWords, 1))
 		sort.Float64s(cers)
 		row.MedianCER = cers[len(cers)/2]
-		row.PagesPerSec = float64(len(pages)) / time.Since(start).Seconds()
+		row.PagesPerSec = float64(len(r.pages)) / time.Since(start).Seconds()
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep, nil

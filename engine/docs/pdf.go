@@ -229,7 +229,9 @@ func readPages(ctx context.Context, inst pdfium.Pdfium, opened references.FPDF_D
 
 // unusable reports whether a page's text is mostly characters that carry
 // no text: replacement characters, private-use code points and controls,
-// which fonts without a Unicode map produce.
+// or the runs of punctuation that raw character codes read as (see
+// isGarbled). Fonts without a Unicode map produce them; such a page is
+// read from its picture instead.
 func unusable(rs []rune) bool {
 	bad, all := 0, 0
 	for _, r := range rs {
@@ -237,11 +239,11 @@ func unusable(rs []rune) bool {
 			continue
 		}
 		all++
-		if r == unicode.ReplacementChar || (r >= 0xE000 && r <= 0xF8FF) || (unicode.IsControl(r)) {
+		if r == unicode.ReplacementChar || (r >= 0xE000 && r <= 0xF8FF) || unicode.IsControl(r) {
 			bad++
 		}
 	}
-	return all >= 20 && bad*10 > all*3
+	return all >= 20 && (bad*10 > all*3 || isGarbled(string(rs)))
 }
 
 // WrongPassword is the detail of ErrEncrypted when a password was given

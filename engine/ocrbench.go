@@ -180,13 +180,14 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 				return rep, fmt.Errorf("engine: %s page %d: %w", pg.file, pg.n, err)
 			}
 			took := time.Since(t0)
-			var words []string
-			for _, l := range read.Lines {
-				for _, w := range l.Words {
-					words = append(words, w.Text)
-				}
+			// What was read, as it is indexed: paragraphs of the page's
+			// layout (Chinese and Japanese words joined without spaces).
+			paras, _ := read.Layout()
+			var text []string
+			for _, p := range paras {
+				text = append(text, p.Text)
 			}
-			truth, got := normalizeOCR(pg.truth), normalizeOCR(strings.Join(words, " "))
+			truth, got := normalizeOCR(pg.truth), normalizeOCR(strings.Join(text, "\n"))
 			e := editDistance(got, truth)
 			nc := len(truth)
 			edits += e
@@ -216,24 +217,32 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 
 // normalizeOCR makes text comparable the way people read it: compatibility
 // forms folded (ligatures, full-width letters), soft hyphens dropped, and
-// every run of white space one space (line breaks and column gaps are
-// layout, not text). It returns runes, for scoring by character.
+// every run of white space one space, or none between Chinese or Japanese
+// characters (line breaks and column gaps are layout, not text). It
+// returns runes, for scoring by character.
 func normalizeOCR(s string) []rune {
 	s = norm.NFKC.String(s)
 	var out []rune
-	space := false
+	space, newline := false, false
 	for _, r := range s {
 		switch {
 		case r == '\u00AD' || r == '\uFFFE' || r == 0:
 			continue
 		case unicode.IsSpace(r):
 			space = len(out) > 0
+			newline = newline || r == '\n' || r == '\r'
 			continue
 		}
-		if space {
+		n := len(out)
+		switch {
+		case newline && unicode.IsLower(r) && n >= 2 && out[n-1] == '-' && unicode.IsLetter(out[n-2]):
+			// "exam-" at a line's end and "ple" on the next: one word,
+			// as the index joins it.
+			out = out[:n-1]
+		case space && !(cjk(out[n-1]) && cjk(r)):
 			out = append(out, ' ')
-			space = false
 		}
+		space, newline = false, false
 		out = append(out, r)
 	}
 	return out
@@ -278,4 +287,9 @@ func wordsMissed(got, truth []rune) (missed, words int) {
 		}
 	}
 	return missed, words
+}
+
+// cjk reports whether r is written without spaces between words.
+func cjk(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || (r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
 }

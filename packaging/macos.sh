@@ -20,6 +20,18 @@ sh packaging/embedder.sh dist/Carrel.app/Contents/Resources/models
 staging=$(mktemp -d)
 cp -R dist/Carrel.app "$staging/"
 ln -s /Applications "$staging/Applications"
+# Tesseract is not bundled (it is a separate program with its own
+# language packs): the disk image says how to add it for reading scans.
+cat > "$staging/Reading scans (OCR).txt" <<'EOF'
+Carrel reads scanned pages and pictures with Tesseract when it is
+installed. Without it Carrel works, and lists scans as "Scanned: install
+OCR to read it"; they are read once Tesseract is there.
+
+  brew install tesseract tesseract-lang
+
+Carrel finds it in /opt/homebrew/bin or /usr/local/bin, also when it is
+started from the Finder.
+EOF
 hdiutil create -volname Carrel -srcfolder "$staging" -ov -format UDZO "dist/Carrel-$version-macos-$arch.dmg"
 rm -rf "$staging"
 echo "dist/Carrel-$version-macos-$arch.dmg"

@@ -130,6 +130,19 @@ windows)
 	CC=$cc CXX=$cxx build windows "$dir" .exe
 	mv "$dir/carrel.exe" "$dir/Carrel.exe"
 	sh packaging/embedder.sh "$dir/models"
+	# Tesseract is a separate program with its own language packs: the
+	# zip says how to add it for reading scans.
+	cat > "$dir/Reading scans (OCR).txt" <<'EOF'
+Carrel reads scanned pages and pictures with Tesseract when it is
+installed. Without it Carrel works, and lists scans as "Scanned: install
+OCR to read it"; they are read once Tesseract is there.
+
+Install UB Mannheim's build (tick the languages you need):
+  winget install UB-Mannheim.TesseractOCR
+or the installer from https://github.com/UB-Mannheim/tesseract/wiki
+
+Carrel finds it in Program Files\Tesseract-OCR without a change to PATH.
+EOF
 	(cd "$dir" && zip -q -r "../carrel-$version-windows-amd64.zip" .)
 	echo "$out/carrel-$version-windows-amd64.zip"
 	;;

@@ -365,6 +365,15 @@ func (in *Ingester) walk(ctx context.Context, lib index.Library, root string, se
 	return queued, err
 }
 
+// retryable is Retryable, and also true for a scan recorded while OCR
+// was missing, now that it is here.
+func (in *Ingester) retryable(ctx context.Context, d index.Document) bool {
+	if Retryable(d) {
+		return true
+	}
+	return docs.Kind(d.ErrorKind) == docs.KindScanned && in.readsImages(ctx)
+}
+
 // readsImages reports whether pictures are indexed: only while OCR can
 // read them.
 func (in *Ingester) readsImages(ctx context.Context) bool {
@@ -372,7 +381,7 @@ func (in *Ingester) readsImages(ctx context.Context) bool {
 }
 
 func (in *Ingester) enqueue(ctx context.Context, lib int64, path string, st fs.FileInfo) (int, error) {
-	d, changed, err := in.idx.Enqueue(ctx, lib, path, st.Size(), st.ModTime(), func(d index.Document) bool { return !Retryable(d) })
+	d, changed, err := in.idx.Enqueue(ctx, lib, path, st.Size(), st.ModTime(), func(d index.Document) bool { return !in.retryable(ctx, d) })
 	if err != nil || !changed {
 		return 0, err
 	}
@@ -583,11 +592,7 @@ func (in *Ingester) prepare(ctx context.Context) error {
 	errs = append(errs, err)
 	// Failures of the moment (a full disk, a busy machine) get another
 	// attempt.
-	// Scans recorded while OCR was missing are read now that it is here.
-	ocrNow := in.readsImages(ctx)
-	_, err = in.idx.RequeueFailed(ctx, func(d index.Document) bool {
-		return Retryable(d) || (ocrNow && docs.Kind(d.ErrorKind) == docs.KindScanned)
-	})
+	_, err = in.idx.RequeueFailed(ctx, func(d index.Document) bool { return in.retryable(ctx, d) })
 	errs = append(errs, err)
 	if in.opts.Embedder != nil {
 		model := in.opts.Embedder.Model()

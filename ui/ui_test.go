@@ -539,6 +539,43 @@ func TestViewerDrawsPDFPage(t *testing.T) {
 	if v.where.Text != fmt.Sprintf("Page %d", h.Page) {
 		t.Errorf("where %q", v.where.Text)
 	}
+	if v.loading.Visible() {
+		t.Error("the loading bar still shows")
+	}
+	// The page fills the pane's width, however wide the window; zoom
+	// makes it wider than the pane.
+	g.win.Resize(fyne.NewSize(1400, 900))
+	v.scroll.Refresh()
+	pane := v.scroll.Size().Width
+	if w := v.page.Size().Width; pane < 300 || w < pane*0.9 || w > pane {
+		t.Errorf("page %.0f px wide in a pane of %.0f", w, pane)
+	}
+	if h := v.page.Size().Height; h < v.page.Size().Width*1.2 {
+		t.Errorf("page %v does not keep its shape", v.page.Size())
+	}
+	v.zoom(1.5)
+	if w := v.page.Size().Width; w < pane*1.4 {
+		t.Errorf("zoomed page %.0f px wide in a pane of %.0f", w, pane)
+	}
+	v.zoom(1)
+	// The next page, without marks; then back to the cited one.
+	first := v.page.Image
+	test.Tap(v.nextPg)
+	settle(t, g)
+	if v.pageLabel.Text != fmt.Sprintf("Page %d", h.Page+1) || v.page.Image == first {
+		t.Errorf("after next: %q", v.pageLabel.Text)
+	}
+	test.Tap(v.prevPage)
+	settle(t, g)
+	if v.pageLabel.Text != fmt.Sprintf("Page %d", h.Page) {
+		t.Errorf("after back: %q", v.pageLabel.Text)
+	}
+	// A new source clears the old body at once, before its own loads.
+	v.show(engine.Source{N: 2, Path: "/elsewhere/notes.md", DocID: h.DocID + 1000})
+	if len(v.text.Segments) != 0 || v.page.Visible() || v.title.Text != "notes.md" {
+		t.Errorf("the old source still shows under the new title")
+	}
+	settle(t, g)
 }
 
 // TestMainViewGolden compares the main window of a new, empty library with

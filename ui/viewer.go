@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -20,18 +21,31 @@ import (
 	"github.com/carrel-ai/carrel/engine"
 )
 
-// viewerView shows a cited source: the text of its page or section, with
-// the cited passage highlighted and scrolled into view.
+// viewerView shows a cited source: the page it stands on (PDFs and
+// pictures), drawn at the pane's width or zoomed, with the passage's lines
+// marked; and the text of its page or section, the passage highlighted and
+// scrolled into view.
 type viewerView struct {
 	g       *gui
 	content fyne.CanvasObject
 	title   *widget.Label
 	where   *widget.Label
 	text    *widget.RichText
-	page    *canvas.Image // the PDF page, when it can be drawn
+	page    *canvas.Image // the page, when it can be drawn
+	fit     *pageFit
 	scroll  *container.Scroll
 	open    *widget.Button
-	source  engine.Source
+	// loading shows while the source's page or text is read; pending
+	// counts the reads in flight.
+	loading *widget.ProgressBarInfinite
+	pending int
+	// The page bar: page navigation and zoom, shown with a drawn page.
+	header           *fyne.Container // title, place, loading bar, page bar
+	pageBar          *fyne.Container
+	pageLabel        *widget.Label
+	prevPage, nextPg *widget.Button
+	source           engine.Source
+	shown            int // the page drawn now (the source's, or one turned to)
 }
 
 func newViewerView(g *gui) *viewerView {
@@ -44,27 +58,51 @@ func newViewerView(g *gui) *viewerView {
 	v.text = widget.NewRichText()
 	v.text.Wrapping = fyne.TextWrapWord
 	v.page = canvas.NewImageFromImage(nil)
-	v.page.FillMode = canvas.ImageFillContain
+	v.page.FillMode = canvas.ImageFillStretch // pageFit keeps its shape
+	v.page.ScaleMode = canvas.ImageScaleSmooth
 	v.page.Hide()
-	v.scroll = container.NewVScroll(container.NewVBox(v.page, v.text))
+	v.fit = &pageFit{zoom: 1}
+	v.scroll = container.NewScroll(container.NewVBox(container.New(v.fit, v.page), v.text))
+	v.fit.viewport = func() float32 { return v.scroll.Size().Width }
 	v.open = widget.NewButtonWithIcon("Open in default app", theme.FileApplicationIcon(), v.openOriginal)
 	v.open.Disable()
-	v.content = container.NewBorder(container.NewVBox(v.title, v.where), v.open, nil, nil, v.scroll)
+	v.loading = widget.NewProgressBarInfinite()
+	v.loading.Hide()
+	v.pageLabel = widget.NewLabel("")
+	v.prevPage = widget.NewButtonWithIcon("", theme.NavigateBackIcon(), func() { v.turn(-1) })
+	v.nextPg = widget.NewButtonWithIcon("", theme.NavigateNextIcon(), func() { v.turn(1) })
+	zoomOut := widget.NewButtonWithIcon("", theme.ZoomOutIcon(), func() { v.zoom(v.fit.zoom / 1.25) })
+	fitWidth := widget.NewButtonWithIcon("Fit width", theme.ZoomFitIcon(), func() { v.zoom(1) })
+	zoomIn := widget.NewButtonWithIcon("", theme.ZoomInIcon(), func() { v.zoom(v.fit.zoom * 1.25) })
+	v.pageBar = container.NewHBox(v.prevPage, v.pageLabel, v.nextPg, layout.NewSpacer(), zoomOut, fitWidth, zoomIn)
+	v.pageBar.Hide()
+	v.header = container.NewVBox(v.title, v.where, v.loading, v.pageBar)
+	v.content = container.NewBorder(v.header, v.open, nil, nil, v.scroll)
 	return v
 }
 
 // show loads the source's page or section and highlights the passage.
+// What the previous source showed is cleared at once, so a new title never
+// stands over an old body while the new one loads.
 func (v *viewerView) show(s engine.Source) {
 	v.source = s
+	v.shown = s.Page
 	v.title.SetText(filepath.Base(s.Path))
 	v.where.SetText(location(s))
 	v.open.Enable()
 	v.page.Hide()
-	v.showPage(s)
+	v.page.Image = nil
+	v.pageBar.Hide()
+	v.content.Refresh()
+	v.text.Segments = nil
+	v.text.Refresh()
+	v.showPage(s, s.Page)
+	v.busy(1)
 	v.g.goWork(func(ctx context.Context) {
 		st, err := v.g.eng.SourceText(ctx, s)
 		v.g.do(func() {
-			if v.source.DocID != s.DocID || v.source.ChunkID != s.ChunkID || v.source.Place != s.Place {
+			v.busy(-1)
+			if !v.current(s) {
 				return // another source was opened meanwhile
 			}
 			if err != nil {
@@ -75,46 +113,149 @@ func (v *viewerView) show(s engine.Source) {
 	})
 }
 
-// pageWidth is the width PDF pages are drawn at: sharp in the viewer on
-// high-resolution screens.
-const pageWidth = 900
+// current reports whether s is still the source shown.
+func (v *viewerView) current(s engine.Source) bool {
+	return v.source.DocID == s.DocID && v.source.ChunkID == s.ChunkID && v.source.Place == s.Place
+}
+
+// busy counts reads in flight, showing the loading bar while any are.
+func (v *viewerView) busy(delta int) {
+	v.pending += delta
+	if v.pending > 0 {
+		v.loading.Show()
+		v.loading.Start()
+	} else {
+		v.pending = 0
+		v.loading.Stop()
+		v.loading.Hide()
+	}
+	v.content.Refresh() // the header's height changed
+}
+
+// pageWidth is the width pages are drawn at: sharp at the pane's width on
+// high-resolution screens, and when zoomed in twice.
+const pageWidth = 1400
 
 // pagedExt are the files whose pages the viewer draws: PDFs, and
 // pictures (their text read by OCR).
 var pagedExt = map[string]bool{".pdf": true, ".png": true, ".jpg": true, ".jpeg": true, ".tif": true, ".tiff": true, ".webp": true, ".bmp": true, ".gif": true}
 
-// showPage draws the page of a PDF or picture source with the passage
-// marked, above its text; other formats (and pages that cannot be drawn)
-// show the text alone.
-func (v *viewerView) showPage(s engine.Source) {
-	if s.Page <= 0 || !pagedExt[strings.ToLower(filepath.Ext(s.Path))] {
+// showPage draws page of a PDF or picture source, with the passage marked
+// when it is the source's own page, above its text; other formats (and
+// pages that cannot be drawn) show the text alone.
+func (v *viewerView) showPage(s engine.Source, page int) {
+	if page <= 0 || !pagedExt[strings.ToLower(filepath.Ext(s.Path))] {
 		return
 	}
+	want := s
+	if page != s.Page {
+		// Another page of the document: drawn without marks.
+		want = engine.Source{Path: s.Path, DocID: s.DocID, Page: page}
+	}
+	v.busy(1)
 	v.g.goWork(func(ctx context.Context) {
-		rp, err := v.g.eng.RenderPage(ctx, s, pageWidth)
-		if err != nil {
-			return // the text below still shows the passage
+		rp, err := v.g.eng.RenderPage(ctx, want, pageWidth)
+		var img image.Image
+		if err == nil {
+			img = markPassage(rp)
 		}
-		img := markPassage(rp)
 		v.g.do(func() {
-			if v.source.DocID != s.DocID || v.source.Page != s.Page {
-				return // another source was opened meanwhile
+			v.busy(-1)
+			if !v.current(s) || v.shown != page {
+				return // another source or page was chosen meanwhile
 			}
-			b := img.Bounds()
+			if err != nil {
+				if page != s.Page {
+					// Past the last page: stay where we were.
+					v.shown -= sign(page - s.Page)
+					v.nextPg.Disable()
+				}
+				return // the text below still shows the passage
+			}
+			v.fit.aspect = float32(img.Bounds().Dy()) / float32(img.Bounds().Dx())
 			v.page.Image = img
-			// Shown at the viewer's width; its height keeps the page's shape.
-			v.page.SetMinSize(fyne.NewSize(320, 320*float32(b.Dy())/float32(b.Dx())))
 			v.page.Show()
 			v.page.Refresh()
-			if len(rp.Marks) > 0 {
-				y := 320 * float32(rp.Marks[0].Min.Y) / float32(b.Dx())
-				v.scroll.Offset = fyne.NewPos(0, max(0, y-40))
-			} else {
-				v.scroll.Offset = fyne.NewPos(0, 0)
+			v.pageLabel.SetText(fmt.Sprintf("Page %d", page))
+			v.prevPage.Enable()
+			if page <= 1 {
+				v.prevPage.Disable()
 			}
+			v.nextPg.Enable()
+			v.pageBar.Show()
+			v.content.Refresh()
+			v.scroll.Refresh()
+			y := float32(0)
+			if page == s.Page && len(rp.Marks) > 0 {
+				// The first marked line, a little below the top.
+				y = max(0, v.fit.width()*float32(rp.Marks[0].Min.Y)/float32(img.Bounds().Dx())-40)
+			}
+			v.scroll.Offset = fyne.NewPos(v.scroll.Offset.X, y)
 			v.scroll.Refresh()
 		})
 	})
+}
+
+// turn shows the page before (-1) or after (+1) the one shown.
+func (v *viewerView) turn(by int) {
+	if v.shown+by < 1 {
+		return
+	}
+	v.shown += by
+	v.showPage(v.source, v.shown)
+}
+
+// zoom sets the page's width as a multiple of the pane's (1: fit width),
+// between a half and four times.
+func (v *viewerView) zoom(z float32) {
+	v.fit.zoom = min(max(z, 0.5), 4)
+	v.scroll.Refresh()
+}
+
+func sign(n int) int {
+	if n < 0 {
+		return -1
+	}
+	return 1
+}
+
+// pageFit lays out a page image at the width of the viewer's pane times
+// the zoom, keeping the page's shape: a page fills the pane however wide
+// it is made, and scrolls sideways when zoomed past it.
+type pageFit struct {
+	aspect   float32 // height over width
+	zoom     float32
+	viewport func() float32 // the pane's width
+}
+
+func (f *pageFit) width() float32 {
+	w := float32(320)
+	if f.viewport != nil {
+		if vw := f.viewport(); vw > 0 {
+			w = vw - theme.Padding()*2
+		}
+	}
+	return w * f.zoom
+}
+
+func (f *pageFit) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	if len(objects) == 0 || !objects[0].Visible() || f.aspect == 0 {
+		return fyne.NewSize(0, 0)
+	}
+	w := f.width()
+	min := float32(0) // fit width: no wider than the pane
+	if f.zoom > 1 {
+		min = w
+	}
+	return fyne.NewSize(min, w*f.aspect)
+}
+
+func (f *pageFit) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	w := f.width()
+	for _, o := range objects {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(fyne.NewSize(w, w*f.aspect))
+	}
 }
 
 // markPassage paints the passage's lines on the page in translucent
@@ -160,7 +301,7 @@ func (v *viewerView) render(s engine.Source, st engine.SourceText) {
 	// Scroll so the passage starts near the top: its share of the text is
 	// a good guess at its share of the height. A drawn page scrolls to its
 	// own marks instead.
-	if len(st.Text) > 0 && !v.page.Visible() {
+	if len(st.Text) > 0 && !v.page.Visible() && v.page.Image == nil {
 		h := v.text.MinSize().Height
 		v.scroll.Offset = fyne.NewPos(0, max(0, h*float32(st.Start)/float32(len(st.Text))-40))
 		v.scroll.Refresh()

@@ -33,7 +33,9 @@ type libraryView struct {
 	// they are read again: a wrong one is said at once.
 	unlocking map[string]bool
 	list      *widget.List
-	docs      []engine.Document
+	all       []engine.Document // the library's documents, by name
+	docs      []engine.Document // those the filter lets through, as listed
+	filter    *widget.Entry
 	selected  int
 	summary   *widget.Label
 	fresh     *widget.Label
@@ -71,6 +73,9 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 
 	v.list = widget.NewList(func() int { return len(v.docs) }, v.newRow, v.updateRow)
 	v.list.OnSelected = func(id widget.ListItemID) { v.selected = id; v.enableActions() }
+	v.filter = widget.NewEntry()
+	v.filter.SetPlaceHolder("Filter by name or folder")
+	v.filter.OnChanged = func(string) { v.applyFilter() }
 	v.list.OnUnselected = func(widget.ListItemID) { v.selected = -1; v.enableActions() }
 
 	open := widget.NewButtonWithIcon("", theme.FileApplicationIcon(), func() { v.withSelected(v.openOriginal) })
@@ -107,6 +112,7 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, newLib, v.pick),
 		container.NewGridWithColumns(2, addFiles, addFolder),
+		v.filter,
 	)
 	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.summary, v.fresh, v.search, v.suggest)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.list)
@@ -156,8 +162,9 @@ func (v *libraryView) reload() {
 				v.pick.SetSelected(lib)
 			}
 			v.pick.Refresh()
-			v.docs = docs
-			v.list.Refresh()
+			sortByName(docs)
+			v.all = docs
+			v.applyFilter()
 			v.checkUnlocked(docs)
 			sum, fresh := summary(info, docs)
 			v.summary.SetText(sum)
@@ -173,6 +180,51 @@ func (v *libraryView) reload() {
 			v.enableActions()
 		})
 	})
+}
+
+// sortByName orders documents as a person looks for them: by file name,
+// whatever its case, then by folder.
+func sortByName(docs []engine.Document) {
+	slices.SortStableFunc(docs, func(a, b engine.Document) int {
+		if c := strings.Compare(strings.ToLower(filepath.Base(a.Path)), strings.ToLower(filepath.Base(b.Path))); c != 0 {
+			return c
+		}
+		return strings.Compare(strings.ToLower(a.Path), strings.ToLower(b.Path))
+	})
+}
+
+// applyFilter lists the documents whose path holds every word of the
+// filter (any case), and keeps the selected document selected wherever it
+// now stands, or nothing selected if it is gone: a list that changes under
+// the person (files added, a filter typed) must never move Remove onto
+// another file.
+func (v *libraryView) applyFilter() {
+	var keep string
+	if v.selected >= 0 && v.selected < len(v.docs) {
+		keep = v.docs[v.selected].Path
+	}
+	words := strings.Fields(strings.ToLower(v.filter.Text))
+	v.docs = v.docs[:0:0]
+	for _, d := range v.all {
+		p := strings.ToLower(d.Path)
+		ok := true
+		for _, w := range words {
+			ok = ok && strings.Contains(p, w)
+		}
+		if ok {
+			v.docs = append(v.docs, d)
+		}
+	}
+	v.selected = -1
+	v.list.UnselectAll()
+	for i, d := range v.docs {
+		if d.Path == keep {
+			v.list.Select(i)
+			break
+		}
+	}
+	v.list.Refresh()
+	v.enableActions()
 }
 
 // summary is the two lines under the list: counts, and freshness (or a
@@ -278,12 +330,14 @@ func (v *libraryView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	name, state := labels.Objects[0].(*widget.Label), labels.Objects[1].(*widget.Label)
 	title := filepath.Base(d.Path)
 	name.SetText(title)
+	name.Importance = widget.MediumImportance
 	icon.SetResource(statusIcon(d.Status))
 	text := statusText(d)
 	if p, ok := v.ocrPages[d.Path]; ok && d.Status == engine.Parsing && p[0] < p[1] {
 		text = fmt.Sprintf("Reading the scan: page %d of %d…", p[0]+1, p[1])
 	}
-	state.SetText(text)
+	// The folder tells apart files of one name (many source.html).
+	state.SetText(shortDir(d.Path) + " · " + text)
 	if d.Status == engine.Failed {
 		state.Importance = widget.WarningImportance
 	} else {
@@ -633,4 +687,15 @@ func (v *libraryView) onCancel() {
 			v.reload()
 		})
 	})
+}
+
+// shortDir is the last two folders of a path: enough to tell files of
+// one name apart without a long path.
+func shortDir(path string) string {
+	dir := filepath.Dir(path)
+	parent := filepath.Base(filepath.Dir(dir))
+	if parent == "." || parent == string(filepath.Separator) || parent == "" {
+		return filepath.Base(dir)
+	}
+	return filepath.Join(parent, filepath.Base(dir))
 }

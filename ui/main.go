@@ -115,7 +115,7 @@ func (v *mainView) updateStatus() {
 	case engine.ModelReady:
 		where := st.Placement.Backend
 		if st.Placement.GPULayers == 0 {
-			where = fmt.Sprintf("CPU, %d threads", st.Threads)
+			where = "CPU, " + plural(st.Threads, "thread")
 		}
 		text = fmt.Sprintf("%s · %s", st.Info.Name, where)
 	case engine.ModelLoading:

@@ -644,3 +644,53 @@ func TestServeSettingStartsAndStops(t *testing.T) {
 		t.Error("a public address was accepted")
 	}
 }
+
+// The library list is sorted by name whatever its case, tells files of one
+// name apart by their folder, filters by name or folder, and keeps the
+// selected document selected when the list changes under it.
+func TestLibraryListOrderFilterAndSelection(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.showMain()
+	settle(t, g)
+	lib := g.main.library
+	docs := []engine.Document{
+		{Path: "/c/html/bbc-1/source.html", Status: engine.Ready, Chunks: 3},
+		{Path: "/c/html/aktualne/source.html", Status: engine.Ready, Chunks: 1},
+		{Path: "/c/notes/Zebra.md", Status: engine.Ready, Chunks: 1},
+		{Path: "/c/notes/apple.md", Status: engine.Ready, Chunks: 2},
+	}
+	sortByName(docs)
+	var names []string
+	for _, d := range docs {
+		names = append(names, filepath.Base(d.Path)+" "+shortDir(d.Path))
+	}
+	want := []string{"apple.md c/notes", "source.html html/aktualne", "source.html html/bbc-1", "Zebra.md c/notes"}
+	if strings.Join(names, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("order %q, want %q", names, want)
+	}
+	lib.all = docs
+	lib.applyFilter()
+	lib.list.Select(2) // html/bbc-1/source.html
+	// A file is added before it: the selection follows the document.
+	lib.all = append([]engine.Document{{Path: "/c/a/aardvark.txt", Status: engine.Ready}}, docs...)
+	lib.applyFilter()
+	if lib.selected != 3 || lib.docs[lib.selected].Path != "/c/html/bbc-1/source.html" {
+		t.Fatalf("selection moved to %d", lib.selected)
+	}
+	// The filter matches folders too, and a filtered-out selection is
+	// dropped rather than moved.
+	lib.filter.SetText("BBC")
+	if len(lib.docs) != 1 || lib.selected != 0 {
+		t.Fatalf("filter: %d documents, selected %d", len(lib.docs), lib.selected)
+	}
+	lib.filter.SetText("notes")
+	if len(lib.docs) != 2 || lib.selected != -1 {
+		t.Fatalf("filter: %d documents, selected %d", len(lib.docs), lib.selected)
+	}
+	for _, b := range lib.actions {
+		if !b.Disabled() {
+			t.Error("an action is enabled with nothing selected")
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -136,10 +137,25 @@ func (v *chatView) onSend() {
 		v.turns.Objects = nil
 	}
 	t := newTurnView(v, q)
+	t.started = time.Now()
 	v.last = t
 	v.turns.Add(t.content)
 	v.scroll.ScrollToBottom()
 	ctx, cancel := context.WithCancel(v.g.ctx)
+	// The stage line counts the seconds while the answer is made; the
+	// ticker runs only then, so an idle window does no work.
+	go func() {
+		tk := time.NewTicker(500 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-tk.C:
+				v.g.do(func() { t.tick(now) })
+			}
+		}
+	}()
 	v.cancel = cancel
 	v.send.Disable()
 	v.stop.Enable()
@@ -265,9 +281,16 @@ func (v *chatView) copyConversation() {
 
 // turnView is one question and its answer.
 type turnView struct {
-	chat     *chatView
-	content  *fyne.Container
-	answer   *widget.RichText
+	chat    *chatView
+	content *fyne.Container
+	answer  *widget.RichText
+	// stage says what the answer is waiting for, with the time it has
+	// taken, while it is being made (see stageText).
+	stage    *widget.Label
+	started  time.Time
+	reading  int       // passages the model reads, once they are known
+	writing  time.Time // when the first words came
+	done     bool
 	chips    *fyne.Container
 	note     *widget.Label
 	text     strings.Builder
@@ -286,8 +309,61 @@ func newTurnView(c *chatView, question string) *turnView {
 	t.note.Wrapping = fyne.TextWrapWord
 	t.note.Importance = widget.LowImportance
 	t.note.Hide()
-	t.content = container.NewVBox(q, t.answer, t.chips, t.note, widget.NewSeparator())
+	t.stage = widget.NewLabel("")
+	t.stage.Wrapping = fyne.TextWrapWord
+	t.stage.Importance = widget.LowImportance
+	t.stage.Hide()
+	t.content = container.NewVBox(q, t.answer, t.stage, t.chips, t.note, widget.NewSeparator())
 	return t
+}
+
+// Stages slower than these get advice: the model reading its sources
+// (prompt processing), and writing in words a second.
+const (
+	slowReading = 20 * time.Second
+	slowWriting = 1.5 // words/s, judged after slowAfter of writing
+	slowAfter   = 8 * time.Second
+)
+
+// stageText is the line under an answer being made: searching, reading
+// n passages or writing, with the time since the question; and when the
+// model is unusually slow, what would help.
+func stageText(since time.Duration, reading int, writingFor time.Duration, words int) string {
+	secs := func(d time.Duration) string {
+		if d < 10*time.Second {
+			return fmt.Sprintf("%.1f s", d.Seconds())
+		}
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	}
+	switch {
+	case writingFor > 0:
+		s := "Writing · " + secs(since)
+		if rate := float64(words) / writingFor.Seconds(); writingFor >= slowAfter && rate < slowWriting {
+			s += fmt.Sprintf("\nWriting slowly (%.1f words/s): a smaller model answers faster; so do fewer threads (Settings) while other programs keep the processor busy.", rate)
+		}
+		return s
+	case reading > 0:
+		s := fmt.Sprintf("Reading %s · %s", plural(reading, "passage"), secs(since))
+		if since >= slowReading {
+			s += "\nThe model reads slowly on this computer: fewer sources per answer (Settings) or a smaller model answers sooner."
+		}
+		return s
+	}
+	return "Searching your documents · " + secs(since)
+}
+
+// tick updates the stage line; it returns false once the answer is done.
+func (t *turnView) tick(now time.Time) bool {
+	if t.done {
+		return false
+	}
+	var writingFor time.Duration
+	if !t.writing.IsZero() {
+		writingFor = max(now.Sub(t.writing), time.Millisecond)
+	}
+	t.stage.SetText(stageText(now.Sub(t.started), t.reading, writingFor, len(strings.Fields(t.text.String()))))
+	t.stage.Show()
+	return true
 }
 
 // delta adds a piece of the streamed answer.
@@ -297,11 +373,15 @@ func (t *turnView) apply(ds []engine.Delta) {
 	for _, d := range ds {
 		if d.Sources != nil {
 			t.sources = d.Sources
+			t.reading = len(d.Sources)
 			if len(d.Sources) > 0 && t.text.Len() == 0 {
 				t.answer.ParseMarkdown(readingText(d.Sources, d.Preview))
 			}
 		}
 		if d.Text != "" {
+			if t.writing.IsZero() {
+				t.writing = time.Now()
+			}
 			t.text.WriteString(d.Text)
 			wrote = true
 		}
@@ -359,6 +439,8 @@ func restoreMarks(segs []widget.RichTextSegment) {
 
 // finish shows the sources as chips and what kind of answer it was.
 func (t *turnView) finish(a *engine.Answer, err error) {
+	t.done = true
+	t.stage.Hide()
 	if a == nil {
 		if t.text.Len() == 0 {
 			t.answer.ParseMarkdown("*No answer.*")

@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/carrel-ai/carrel/engine"
 )
@@ -49,5 +50,33 @@ func TestReadingText(t *testing.T) {
 	}
 	if got := readingText(src, nil); got != "*Reading 2 passages…*" {
 		t.Errorf("without a preview: %q", got)
+	}
+}
+
+// The line under an answer being made says the stage and the time, and
+// advises when the model is unusually slow.
+func TestStageText(t *testing.T) {
+	s := time.Second
+	for _, tc := range []struct {
+		since      time.Duration
+		reading    int
+		writingFor time.Duration
+		words      int
+		want       string
+		advice     bool
+	}{
+		{300 * time.Millisecond, 0, 0, 0, "Searching your documents · 0.3 s", false},
+		{4 * s, 6, 0, 0, "Reading 6 passages · 4.0 s", false},
+		{1 * s, 1, 0, 0, "Reading 1 passage · 1.0 s", false},
+		{25 * s, 6, 0, 0, "Reading 6 passages · 25 s", true},
+		{12 * s, 6, 3 * s, 2, "Writing · 12 s", false},   // too early to judge
+		{30 * s, 6, 10 * s, 40, "Writing · 30 s", false}, // 4 words/s
+		{30 * s, 6, 10 * s, 5, "Writing · 30 s", true},   // 0.5 words/s
+	} {
+		got := stageText(tc.since, tc.reading, tc.writingFor, tc.words)
+		first, rest, _ := strings.Cut(got, "\n")
+		if first != tc.want || (rest != "") != tc.advice {
+			t.Errorf("stageText(%v, %d, %v, %d) = %q", tc.since, tc.reading, tc.writingFor, tc.words, got)
+		}
 	}
 }

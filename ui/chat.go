@@ -200,7 +200,7 @@ func (v *chatView) finish(t *turnView, a *engine.Answer, err error) {
 }
 
 // showHistory lists the saved conversations; opening one shows it and
-// continues it.
+// continues it. Each can be renamed or deleted there.
 func (v *chatView) showHistory() {
 	v.g.goWork(func(context.Context) {
 		list, err := v.g.eng.Conversations()
@@ -214,21 +214,90 @@ func (v *chatView) showHistory() {
 				return
 			}
 			var d dialog.Dialog
-			rows := widget.NewList(func() int { return len(list) },
-				func() fyne.CanvasObject { return widget.NewLabel("conversation") },
+			var rows *widget.List
+			reload := func() {
+				v.g.goWork(func(context.Context) {
+					l, err := v.g.eng.Conversations()
+					v.g.do(func() {
+						if err != nil {
+							v.g.showError(err)
+							return
+						}
+						list = l
+						rows.Refresh()
+					})
+				})
+			}
+			rows = widget.NewList(func() int { return len(list) },
+				func() fyne.CanvasObject {
+					l := widget.NewLabel("conversation")
+					l.Truncation = fyne.TextTruncateEllipsis
+					rename := widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), nil)
+					del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), nil)
+					return container.NewBorder(nil, nil, nil, container.NewHBox(rename, del), l)
+				},
 				func(i widget.ListItemID, o fyne.CanvasObject) {
+					if i >= len(list) {
+						return
+					}
 					c := list[i]
-					o.(*widget.Label).SetText(fmt.Sprintf("%s — %s, %s", c.Title, c.Updated.Local().Format("2 Jan 15:04"), plural(c.Turns, "question")))
+					row := o.(*fyne.Container)
+					row.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%s — %s, %s", c.Title, c.Updated.Local().Format("2 Jan 15:04"), plural(c.Turns, "question")))
+					buttons := row.Objects[1].(*fyne.Container).Objects
+					buttons[0].(*widget.Button).OnTapped = func() { v.renameConversation(c, reload) }
+					buttons[1].(*widget.Button).OnTapped = func() { v.deleteConversation(c, reload) }
 				})
 			rows.OnSelected = func(i widget.ListItemID) {
 				d.Hide()
 				v.open(list[i].ID)
 			}
 			d = dialog.NewCustom("History", "Close", rows, v.g.win)
-			d.Resize(fyne.NewSize(640, 480))
+			d.Resize(fyne.NewSize(720, 480))
 			d.Show()
 		})
 	})
+}
+
+// renameConversation asks for a new title for c.
+func (v *chatView) renameConversation(c engine.ConversationSummary, then func()) {
+	e := widget.NewEntry()
+	e.SetText(c.Title)
+	dialog.ShowForm("Rename conversation", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("Title", e)}, func(ok bool) {
+		title := strings.TrimSpace(e.Text)
+		if !ok || title == "" || title == c.Title {
+			return
+		}
+		v.g.goWork(func(context.Context) {
+			err := v.g.eng.RenameConversation(c.ID, title)
+			v.g.do(func() {
+				if err != nil {
+					v.g.showError(err)
+				}
+				then()
+			})
+		})
+	}, v.g.win)
+}
+
+// deleteConversation deletes c after asking; the window starts a new
+// conversation if c was the one shown.
+func (v *chatView) deleteConversation(c engine.ConversationSummary, then func()) {
+	dialog.ShowConfirm("Delete conversation", fmt.Sprintf("Delete “%s” and its answers? This cannot be undone.", c.Title), func(ok bool) {
+		if !ok {
+			return
+		}
+		v.g.goWork(func(context.Context) {
+			err := v.g.eng.DeleteConversation(c.ID)
+			v.g.do(func() {
+				if err != nil {
+					v.g.showError(err)
+				} else if v.conversation == c.ID {
+					v.newConversation()
+				}
+				then()
+			})
+		})
+	}, v.g.win)
 }
 
 // open shows a saved conversation; the next question continues it.

@@ -74,6 +74,7 @@ type Engine interface {
 	Conversations() ([]engine.ConversationSummary, error)
 	Conversation(id string) (*engine.Conversation, error)
 	DeleteConversation(id string) error
+	RenameConversation(id, title string) error
 	SetIgnore(ctx context.Context, library string, patterns []string) error
 	DataDir() string
 	SearchMethod() engine.SearchMethod

@@ -450,6 +450,36 @@ func TestHistoryReopensConversation(t *testing.T) {
 	if _, ok := button(c.last.content, "[1] bread.md"); !ok {
 		t.Error("the reopened answer lost its sources")
 	}
+
+	// Rename it, then delete it, through their dialogs.
+	list, _ := s.Conversations()
+	overlay := func() fyne.CanvasObject {
+		top := g.win.Canvas().Overlays().Top()
+		if top == nil {
+			t.Fatal("no dialog")
+		}
+		return top
+	}
+	reloaded := 0
+	c.renameConversation(list[0], func() { reloaded++ })
+	title, ok := find(overlay(), func(e *widget.Entry) bool { return true })
+	if !ok {
+		t.Fatal("the rename dialog has no title to edit")
+	}
+	title.SetText("Bread notes")
+	b, _ := button(overlay(), "Rename")
+	test.Tap(b)
+	settle(t, g)
+	if list, _ = s.Conversations(); list[0].Title != "Bread notes" || reloaded != 1 {
+		t.Errorf("renamed to %q, list reloaded %d times", list[0].Title, reloaded)
+	}
+	c.deleteConversation(list[0], func() { reloaded++ })
+	b, _ = button(overlay(), "Yes")
+	test.Tap(b)
+	settle(t, g)
+	if list, _ = s.Conversations(); len(list) != 0 || c.conversation != "" {
+		t.Errorf("after delete: %d conversations, showing %q", len(list), c.conversation)
+	}
 }
 
 func TestOpenWithAddsFiles(t *testing.T) {

@@ -210,7 +210,7 @@ func (v *chatView) showHistory() {
 				return
 			}
 			if len(list) == 0 {
-				dialog.ShowInformation("History", "No conversations yet.", v.g.win)
+				v.g.show(dialog.NewInformation("History", "No conversations yet.", v.g.win))
 				return
 			}
 			var d dialog.Dialog
@@ -253,16 +253,16 @@ func (v *chatView) showHistory() {
 			}
 			d = dialog.NewCustom("History", "Close", rows, v.g.win)
 			d.Resize(fyne.NewSize(720, 480))
-			d.Show()
+			v.g.show(d)
 		})
 	})
 }
 
 // renameConversation asks for a new title for c.
 func (v *chatView) renameConversation(c engine.ConversationSummary, then func()) {
-	e := widget.NewEntry()
+	e := newDialogEntry(v.g, false)
 	e.SetText(c.Title)
-	dialog.ShowForm("Rename conversation", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("Title", e)}, func(ok bool) {
+	v.g.showForm("Rename conversation", "Rename", "Cancel", []*widget.FormItem{widget.NewFormItem("Title", e)}, []*dialogEntry{e}, func(ok bool) {
 		title := strings.TrimSpace(e.Text)
 		if !ok || title == "" || title == c.Title {
 			return
@@ -276,13 +276,14 @@ func (v *chatView) renameConversation(c engine.ConversationSummary, then func())
 				then()
 			})
 		})
-	}, v.g.win)
+	})
+	v.g.win.Canvas().Focus(e)
 }
 
 // deleteConversation deletes c after asking; the window starts a new
 // conversation if c was the one shown.
 func (v *chatView) deleteConversation(c engine.ConversationSummary, then func()) {
-	dialog.ShowConfirm("Delete conversation", fmt.Sprintf("Delete “%s” and its answers? This cannot be undone.", c.Title), func(ok bool) {
+	v.g.show(dialog.NewConfirm("Delete conversation", fmt.Sprintf("Delete “%s” and its answers? This cannot be undone.", c.Title), func(ok bool) {
 		if !ok {
 			return
 		}
@@ -297,7 +298,7 @@ func (v *chatView) deleteConversation(c engine.ConversationSummary, then func())
 				then()
 			})
 		})
-	}, v.g.win)
+	}, v.g.win))
 }
 
 // open shows a saved conversation; the next question continues it.

@@ -263,7 +263,7 @@ func summary(l engine.Library, docs []engine.Document) (string, string) {
 // re-embedded in the background; words keep working meanwhile).
 func (v *libraryView) onSuggest() {
 	m := v.model
-	dialog.ShowConfirm("Search other languages by meaning", v.advice+"\n\nDownload "+m.Name+" ("+m.License+") and use it?", func(ok bool) {
+	v.g.show(dialog.NewConfirm("Search other languages by meaning", v.advice+"\n\nDownload "+m.Name+" ("+m.License+") and use it?", func(ok bool) {
 		if !ok {
 			return
 		}
@@ -291,7 +291,7 @@ func (v *libraryView) onSuggest() {
 				v.reload()
 			})
 		})
-	}, v.g.win)
+	}, v.g.win))
 }
 
 // searchLine says how the library is searched, under the counts.
@@ -428,15 +428,15 @@ func (v *libraryView) enableActions() {
 // askPassword asks for an encrypted document's password and indexes it
 // with it. The password is used once and not stored.
 func (v *libraryView) askPassword(d engine.Document) {
-	pw := widget.NewPasswordEntry()
+	pw := newDialogEntry(v.g, true)
 	note := widget.NewLabel("Carrel uses it once, to read the file, and does not keep it.")
 	note.Importance = widget.LowImportance
-	dialog.ShowForm("Password for "+filepath.Base(d.Path), "Open", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("Password", pw), widget.NewFormItem("", note)}, func(ok bool) {
+	v.g.showForm("Password for "+filepath.Base(d.Path), "Open", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Password", pw), widget.NewFormItem("", note)}, []*dialogEntry{pw}, func(ok bool) {
 			if ok {
 				v.unlockWith(d, pw.Text)
 			}
-		}, v.g.win)
+		})
 	v.g.win.Canvas().Focus(pw)
 }
 
@@ -476,11 +476,11 @@ func (v *libraryView) checkUnlocked(docs []engine.Document) {
 
 // askPasswordAgain says the password did not open the file and asks again.
 func (v *libraryView) askPasswordAgain(d engine.Document) {
-	dialog.ShowConfirm("Wrong password", "That password did not open "+filepath.Base(d.Path)+". Try another?", func(ok bool) {
+	v.g.show(dialog.NewConfirm("Wrong password", "That password did not open "+filepath.Base(d.Path)+". Try another?", func(ok bool) {
 		if ok {
 			v.askPassword(d)
 		}
-	}, v.g.win)
+	}, v.g.win))
 }
 
 func (v *libraryView) withSelected(f func(engine.Document)) {
@@ -516,7 +516,7 @@ func (v *libraryView) reindex(d engine.Document) {
 }
 
 func (v *libraryView) remove(d engine.Document) {
-	dialog.ShowConfirm("Remove from the library?",
+	v.g.show(dialog.NewConfirm("Remove from the library?",
 		fmt.Sprintf("%s will no longer be searched. The file itself stays where it is.", filepath.Base(d.Path)),
 		func(ok bool) {
 			if !ok {
@@ -533,7 +533,7 @@ func (v *libraryView) remove(d engine.Document) {
 					v.reload()
 				})
 			})
-		}, v.g.win)
+		}, v.g.win))
 }
 
 // addURIs adds dropped or chosen files and folders to the library.
@@ -580,9 +580,9 @@ func (v *libraryView) onAddFolder() {
 }
 
 func (v *libraryView) onNewLibrary() {
-	name := widget.NewEntry()
+	name := newDialogEntry(v.g, false)
 	name.SetPlaceHolder("e.g. Work, Medical, Thesis")
-	dialog.ShowForm("New library", "Create", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", name)}, func(ok bool) {
+	v.g.showForm("New library", "Create", "Cancel", []*widget.FormItem{widget.NewFormItem("Name", name)}, []*dialogEntry{name}, func(ok bool) {
 		n := strings.TrimSpace(name.Text)
 		if !ok || n == "" {
 			return
@@ -590,7 +590,8 @@ func (v *libraryView) onNewLibrary() {
 		v.g.app.Preferences().SetString(prefLibrary, n)
 		v.pick.Options = append(v.pick.Options, n)
 		v.pick.SetSelected(n)
-	}, v.g.win)
+	})
+	v.g.win.Canvas().Focus(name)
 }
 
 // showWaiting shows the progress box while documents wait to be indexed,

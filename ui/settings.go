@@ -250,7 +250,7 @@ func (g *gui) showSettings(library string) {
 		}
 	}, g.win)
 	d.Resize(fyne.NewSize(720, 620))
-	d.Show()
+	g.show(d)
 }
 
 func (v *settingsView) save() {
@@ -277,7 +277,7 @@ func (v *settingsView) save() {
 			}
 			v.g.syncServer()
 			if reindex {
-				dialog.ShowInformation("Re-indexing", "The library is being indexed again in the background. It stays searchable meanwhile.", v.g.win)
+				v.g.show(dialog.NewInformation("Re-indexing", "The library is being indexed again in the background. It stays searchable meanwhile.", v.g.win))
 			}
 			if v.g.main != nil {
 				v.g.main.refresh()

@@ -136,7 +136,10 @@ type gui struct {
 	app    fyne.App
 	win    fyne.Window
 	eng    Engine
-	opts   Options
+	// dialogs are the dialogs open, the last on top (see show); only
+	// the UI goroutine touches them.
+	dialogs []dialog.Dialog
+	opts    Options
 
 	main *mainView // nil until the main view is shown
 	// server is the API server the settings ask for, while it runs.
@@ -150,7 +153,9 @@ type gui struct {
 
 func newGUI(ctx context.Context, a fyne.App, w fyne.Window, e Engine, opts Options) *gui {
 	ctx, cancel := context.WithCancel(ctx)
-	return &gui{ctx: ctx, cancel: cancel, app: a, win: w, eng: e, opts: opts, do: fyne.Do}
+	g := &gui{ctx: ctx, cancel: cancel, app: a, win: w, eng: e, opts: opts, do: fyne.Do}
+	w.Canvas().SetOnTypedKey(g.onKey)
+	return g
 }
 
 // start shows the main view when a chat model is set, else the first-run
@@ -264,5 +269,5 @@ func (g *gui) showError(err error) {
 	if len(msg) > 300 {
 		msg = msg[:300] + "…"
 	}
-	dialog.ShowError(errors.New(msg), g.win)
+	g.show(dialog.NewError(errors.New(msg), g.win))
 }

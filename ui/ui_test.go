@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -462,7 +463,7 @@ func TestHistoryReopensConversation(t *testing.T) {
 	}
 	reloaded := 0
 	c.renameConversation(list[0], func() { reloaded++ })
-	title, ok := find(overlay(), func(e *widget.Entry) bool { return true })
+	title, ok := find(overlay(), func(e *dialogEntry) bool { return true })
 	if !ok {
 		t.Fatal("the rename dialog has no title to edit")
 	}
@@ -722,5 +723,51 @@ func TestLibraryListOrderFilterAndSelection(t *testing.T) {
 		if !b.Disabled() {
 			t.Error("an action is enabled with nothing selected")
 		}
+	}
+}
+
+// Enter in a dialog's field submits it; Escape dismisses the dialog on
+// top, from its field or from the window.
+func TestDialogKeys(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.showMain()
+	settle(t, g)
+	lib := g.main.library
+	entry := func() *dialogEntry {
+		top := g.win.Canvas().Overlays().Top()
+		if top == nil {
+			t.Fatal("no dialog")
+		}
+		e, ok := find(top, func(*dialogEntry) bool { return true })
+		if !ok {
+			t.Fatal("the dialog has no field")
+		}
+		return e
+	}
+	lib.onNewLibrary()
+	e := entry()
+	e.SetText("Thesis")
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	settle(t, g)
+	if lib.pick.Selected != "Thesis" || len(g.dialogs) != 0 {
+		t.Fatalf("Enter: library %q, %d dialogs open", lib.pick.Selected, len(g.dialogs))
+	}
+	lib.onNewLibrary()
+	e = entry()
+	e.SetText("Drafts")
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if lib.pick.Selected != "Thesis" || len(g.dialogs) != 0 {
+		t.Fatalf("Escape in the field: library %q, %d dialogs open", lib.pick.Selected, len(g.dialogs))
+	}
+	// A confirmation without a field: Escape reaches the window.
+	g.show(dialog.NewConfirm("Remove?", "Really?", func(ok bool) {
+		if ok {
+			t.Error("Escape confirmed")
+		}
+	}, g.win))
+	g.onKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if len(g.dialogs) != 0 || (g.win.Canvas().Overlays().Top() != nil && g.win.Canvas().Overlays().Top().Visible()) {
+		t.Error("Escape left the dialog open")
 	}
 }

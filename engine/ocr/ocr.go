@@ -381,10 +381,14 @@ var scriptLangs = map[string][]string{
 // common and the detector reports all of them as "Latin".
 var latinLangs = []string{"eng", "deu", "fra", "spa", "ita", "por", "nld", "pol", "ces", "swe", "dan", "nor", "fin", "tur", "vie", "ron", "hun", "ind"}
 
+// scriptOrder fixes which script a pack listed under several counts for
+// (jpn reads Han and Japanese kana: Han).
+var scriptOrder = []string{"Han", "Japanese", "Hangul", "Korean", "Cyrillic", "Arabic", "Hebrew", "Greek", "Devanagari", "Thai", "Bengali", "Tamil", "Georgian", "Armenian"}
+
 // scriptOf names the script a pack reads, "Latin" for those not listed.
 func scriptOf(lang string) string {
-	for script, packs := range scriptLangs {
-		if contains(packs, lang) {
+	for _, script := range scriptOrder {
+		if contains(scriptLangs[script], lang) {
 			if script == "Korean" {
 				return "Hangul"
 			}

@@ -262,3 +262,13 @@ func TestRealTesseractInfo(t *testing.T) {
 		t.Fatalf("%+v", in)
 	}
 }
+
+// Every script the detector names has its place in the order that makes
+// scriptOf deterministic.
+func TestScriptOrderCoversEveryScript(t *testing.T) {
+	for script := range scriptLangs {
+		if !contains(scriptOrder, script) {
+			t.Errorf("%s is missing from scriptOrder", script)
+		}
+	}
+}

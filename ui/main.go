@@ -66,12 +66,12 @@ func newMainView(g *gui) *mainView {
 }
 
 // listen turns engine events into widget updates. Document lists are
-// refreshed at most a few times a second however fast files finish.
+// refreshed at most a few times a second however fast files finish, and
+// not at all while nothing happens: the timer runs only when a refresh is
+// due, so an idle window does no work.
 func (v *mainView) listen(events <-chan engine.Event) {
 	defer close(v.done)
-	tick := time.NewTicker(300 * time.Millisecond)
-	defer tick.Stop()
-	dirty := false
+	var due <-chan time.Time // set while a refresh is pending
 	for {
 		select {
 		case ev, ok := <-events:
@@ -86,17 +86,21 @@ func (v *mainView) listen(events <-chan engine.Event) {
 						v.g.showError(fmt.Errorf("the chat model could not be loaded: %w", ev.Err))
 					}
 				})
+				continue
+			case engine.EventPage:
+				// A page of a scan: its row says which, without reading
+				// the whole list again.
+				v.g.do(func() { v.library.progress(ev) })
+				continue
 			case engine.EventProgress, engine.EventIndexing, engine.EventIdle:
 				v.g.do(func() { v.library.progress(ev); v.updateStatus() })
-				dirty = true
-			default:
-				dirty = true
 			}
-		case <-tick.C:
-			if dirty {
-				dirty = false
-				v.g.do(v.library.reload)
+			if due == nil {
+				due = time.After(300 * time.Millisecond)
 			}
+		case <-due:
+			due = nil
+			v.g.do(v.library.reload)
 		}
 	}
 }

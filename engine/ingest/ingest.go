@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/chunk"
@@ -195,6 +196,9 @@ type Ingester struct {
 	// passwords for encrypted files, by path: used for the next attempt
 	// to read the file, then forgotten (never written to disk).
 	passwords map[string]string
+	// looks counts the workers' looks at the queue: an idle queue must
+	// not be looked at again and again (TestIdleWorkersSleep).
+	looks atomic.Int64
 }
 
 // SetPassword gives the password of an encrypted file for its next
@@ -645,10 +649,14 @@ func (in *Ingester) worker(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-in.wake:
-				in.poke() // let the other workers look too
 				continue
 			}
 		}
+		// There may be more: let another worker look. Only a worker that
+		// found work passes the wake on; one that found none going back
+		// to sleep must not, or idle workers wake each other forever (a
+		// core burnt while nothing happens).
+		in.poke()
 		stop := in.keepClaim(ctx, d.ID)
 		err = in.process(ctx, d, epoch)
 		stop()
@@ -737,6 +745,7 @@ func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause err
 // another) holds; ok is false when there is none, or the queue is paused
 // or halted.
 func (in *Ingester) claim(ctx context.Context) (d index.Document, epoch int, ok bool, err error) {
+	in.looks.Add(1)
 	in.mu.Lock()
 	paused, epoch := in.paused || in.halted != nil, in.epoch
 	skip := make(map[int64]bool, len(in.busy))

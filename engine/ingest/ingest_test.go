@@ -419,3 +419,28 @@ func TestWordsFirstWhileEmbedding(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// Workers with nothing to do sleep: they do not wake each other in turn
+// (which once kept a core busy while the window sat idle).
+func TestIdleWorkersSleep(t *testing.T) {
+	e := setup(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { e.in.Run(ctx); close(done) }()
+	<-e.in.prepared
+	time.Sleep(100 * time.Millisecond)
+	before := e.in.looks.Load()
+	time.Sleep(500 * time.Millisecond)
+	if n := e.in.looks.Load() - before; n > 2 {
+		t.Errorf("idle workers looked at the queue %d times in half a second", n)
+	}
+	// And work still wakes them.
+	src := t.TempDir()
+	write(t, filepath.Join(src, "a.txt"), "Walruses gather on the ice.")
+	write(t, filepath.Join(src, "b.txt"), "Narwhals have tusks.")
+	e.in.Add(ctx, e.lib, false, src)
+	eventually(t, "both files indexed", func() bool { return len(e.find(t, "walruses")) == 1 && len(e.find(t, "narwhals")) == 1 })
+	cancel()
+	<-done
+}

@@ -129,6 +129,13 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 		}
 		query, _ := rag.StandaloneQuery(ctx, cm.orNil(), cfg, history, question)
 		r, rerr = search(query)
+		if rerr == nil && query != question {
+			// The question as asked is searched too: a rewrite must never
+			// make a question that stands on its own worse.
+			if asked, err := search(question); err == nil {
+				r = rag.FollowUpRetrieval(r, asked, cfg.Sources)
+			}
+		}
 	} else {
 		var wg sync.WaitGroup
 		wg.Add(1)

@@ -751,3 +751,41 @@ func TestWatchAndAddTogether(t *testing.T) {
 		cancel()
 	}
 }
+
+// A follow-up that stands on its own is answered as well as in a new
+// conversation: joining it to the earlier question must not push it under
+// the relevance floor.
+func TestFollowUpNeverWorseThanAlone(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"walden.txt":     "When visitors come to the woods and find me gone, they leave at my house their cards, a bunch of flowers, or a wreath of evergreen, or a name in pencil on a yellow walnut leaf.",
+		"lighthouse.txt": "The lighthouse keeper trims the wick at dusk and winds the clockwork of the lens every four hours through the night.",
+		"bakery.txt":     "The bakery opens at six; the sourdough is shaped the evening before and baked at dawn.",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := engine.DefaultSettings()
+	set.EmbedModel = engine.NoEmbedModel
+	e := openEngine(t, t.TempDir(), &set)
+	addAndWait(t, e, "", dir)
+	ctx := context.Background()
+	follow := "What did visitors leave at the house when they came to the woods?"
+	alone, err := e.Ask(ctx, follow, engine.AskOptions{}, nil)
+	if err != nil || alone.Outcome != engine.RetrievalOnly || filepath.Base(alone.Sources[0].Path) != "walden.txt" {
+		t.Fatalf("alone: %v %+v", err, alone)
+	}
+	first, err := e.Ask(ctx, "How often does the lighthouse keeper wind the clockwork of the lens during the night?", engine.AskOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.Ask(ctx, follow, engine.AskOptions{Conversation: first.Conversation}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Outcome != alone.Outcome || len(second.Sources) == 0 || filepath.Base(second.Sources[0].Path) != "walden.txt" {
+		t.Errorf("as a follow-up: %s, sources %v", second.Outcome, second.Sources)
+	}
+}

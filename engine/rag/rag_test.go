@@ -681,3 +681,43 @@ func TestHoldsAnswer(t *testing.T) {
 		}
 	}
 }
+
+func TestFollowUpRetrieval(t *testing.T) {
+	hits := func(ids ...int64) []retrieve.Hit {
+		var out []retrieve.Hit
+		for _, id := range ids {
+			out = append(out, retrieve.Hit{ChunkID: id})
+		}
+		return out
+	}
+	ret := func(relevant bool, ids ...int64) Retrieval {
+		return Retrieval{Query: fmt.Sprint(ids), Result: retrieve.Result{Relevant: relevant, Hits: hits(ids...)}}
+	}
+	ids := func(r Retrieval) []int64 {
+		var out []int64
+		for _, h := range r.Result.Hits {
+			out = append(out, h.ChunkID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name             string
+		rewritten, asked Retrieval
+		k                int
+		want             []int64
+		relevant         bool
+	}{
+		{"the question alone finds it, the rewrite not", ret(false, 1, 2), ret(true, 7, 8), 6, []int64{7, 8}, true},
+		{"the rewrite finds it, the question not", ret(true, 1, 2), ret(false, 7, 8), 6, []int64{1, 2}, true},
+		{"neither: the rewrite's closest", ret(false, 1, 2), ret(false, 7, 8), 6, []int64{1, 2}, false},
+		{"both: in turn, without repeats", ret(true, 1, 2, 3), ret(true, 2, 9, 4), 4, []int64{1, 2, 9, 3}, true},
+		{"both, no limit given", ret(true, 1), ret(true, 5, 6), 0, []int64{1, 5, 6}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := FollowUpRetrieval(tc.rewritten, tc.asked, tc.k)
+			if !reflect.DeepEqual(ids(got), tc.want) || got.Result.Relevant != tc.relevant {
+				t.Errorf("got %v (relevant %v), want %v (relevant %v)", ids(got), got.Result.Relevant, tc.want, tc.relevant)
+			}
+		})
+	}
+}

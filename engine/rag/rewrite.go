@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/carrel-ai/carrel/engine/retrieve"
 )
 
 // referring words make a follow-up depend on what came before.
@@ -149,4 +151,39 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n]) + "…"
+}
+
+// FollowUpRetrieval chooses what a follow-up is answered from, given the
+// search for its standalone rewrite and the search for the question as
+// asked. The rewrite helps a follow-up that leans on the conversation
+// ("and when was it built?"), but must never make a question that stands
+// on its own worse: when the question as asked finds passages above the
+// relevance floor and the rewrite does not, the question's own are used;
+// when both do, their passages are taken in turn (the rewrite's first),
+// so the question's best passages are among the sources; when only the
+// rewrite does, or neither, the rewrite's are used.
+func FollowUpRetrieval(rewritten, asked Retrieval, k int) Retrieval {
+	switch {
+	case !asked.Result.Relevant:
+		return rewritten
+	case !rewritten.Result.Relevant:
+		return asked
+	}
+	a, b := rewritten.Result.Hits, asked.Result.Hits
+	if k <= 0 {
+		k = len(a) + len(b)
+	}
+	out := rewritten
+	out.Result.Hits = nil
+	seen := map[int64]bool{}
+	for i := 0; (i < len(a) || i < len(b)) && len(out.Result.Hits) < k; i++ {
+		for _, list := range [][]retrieve.Hit{a, b} {
+			if i < len(list) && !seen[list[i].ChunkID] && len(out.Result.Hits) < k {
+				seen[list[i].ChunkID] = true
+				out.Result.Hits = append(out.Result.Hits, list[i])
+			}
+		}
+	}
+	out.Took = rewritten.Took + asked.Took
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/internal/sharedtest"
 	"github.com/carrel-ai/carrel/internal/testdocs"
 )
 
@@ -120,5 +121,40 @@ func TestSourcesOpenAtTheirExactPlace(t *testing.T) {
 	st, err := e.SourceText(ctx, src)
 	if err != nil || st.Exact || st.Text != h.Text {
 		t.Errorf("a changed document: exact %v, text %q, %v", st.Exact, st.Text, err)
+	}
+}
+
+// The user study's Tracemonkey case: a passage that starts at the title
+// of a two-column paper is marked from the title down its own column,
+// with no band in the other column.
+func TestTwoColumnPageMarksItsPassageOnly(t *testing.T) {
+	src := sharedtest.Path(t, "corpus/pdf/text/pdfjs-tracemonkey-paper.pdf")
+	set := engine.DefaultSettings()
+	set.EmbedModel = engine.NoEmbedModel
+	e := openEngine(t, t.TempDir(), &set)
+	addAndWait(t, e, "", src)
+	ctx := context.Background()
+	res, err := e.Search(ctx, "Trace-based Just-in-Time Type Specialization for Dynamic Languages", engine.SearchOptions{K: 1})
+	if err != nil || len(res.Hits) == 0 {
+		t.Fatalf("search: %v", err)
+	}
+	h := res.Hits[0]
+	if h.Page != 1 || !strings.HasPrefix(h.Text, "Trace-based Just-in-Time") {
+		t.Fatalf("best passage on page %d: %q", h.Page, h.Text)
+	}
+	rp, err := e.RenderPage(ctx, engine.Source{Path: h.Path, Page: h.Page, DocID: h.DocID, ChunkID: h.ChunkID, Text: h.Text, Place: h.Place}, 900)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := rp.Image.Bounds()
+	if len(rp.Marks) < 5 || rp.Marks[0].Min.Y > b.Dy()/10 {
+		t.Fatalf("marks %v: the first should be on the title, near the top of a page %d high", rp.Marks, b.Dy())
+	}
+	// Below the centred title and authors the page has two columns; the
+	// passage (the abstract) is in the left one.
+	for _, m := range rp.Marks {
+		if m.Min.Y > b.Dy()*2/5 && m.Min.X > b.Dx()/2 {
+			t.Errorf("band %v in the right column", m)
+		}
 	}
 }

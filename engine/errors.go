@@ -121,6 +121,10 @@ func Describe(err error) string {
 	if errors.As(err, &de) {
 		return fmt.Sprintf("%s could not be indexed: %s", de.Path, de.Reason)
 	}
+	var off *models.OfflineError
+	if errors.As(err, &off) {
+		return off.Reason
+	}
 	for _, p := range plain {
 		if errors.Is(err, p.err) {
 			if err == p.err {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -92,7 +93,7 @@ func (d *Downloader) Download(ctx context.Context, url, dest, sha string, progre
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		return "", fmt.Errorf("models: downloading %s: %w", url, err)
+		return "", netError(req.URL.Host, err)
 	}
 	defer resp.Body.Close()
 	var total int64
@@ -236,4 +237,39 @@ func diskError(err error) error {
 		return fmt.Errorf("%w: %v", ErrDiskFull, err)
 	}
 	return err
+}
+
+// ErrOffline means the download's server could not be reached: no
+// network, no name server, or the server refusing connections. The error
+// is an *OfflineError, which says so in words.
+var ErrOffline = errors.New("models: the download's server cannot be reached")
+
+// OfflineError is why a download's server could not be reached, in a
+// person's words (Reason), without the URL and the resolver's details.
+type OfflineError struct {
+	Host   string
+	Reason string
+	Err    error
+}
+
+func (e *OfflineError) Error() string { return "models: " + e.Reason }
+
+// Is makes errors.Is(err, ErrOffline) hold.
+func (e *OfflineError) Is(target error) bool { return target == ErrOffline }
+
+func (e *OfflineError) Unwrap() error { return e.Err }
+
+// netError says why a request did not reach host.
+func netError(host string, err error) error {
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &dns):
+		return &OfflineError{host, "You appear to be offline (" + host + " cannot be looked up); the download needs the internet.", err}
+	case errors.As(err, &op) && op.Op == "dial":
+		return &OfflineError{host, host + " does not answer (offline, or a firewall?); the download needs the internet.", err}
+	case os.IsTimeout(err):
+		return &OfflineError{host, host + " took too long to answer; try again.", err}
+	}
+	return fmt.Errorf("models: downloading from %s: %w", host, err)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -418,6 +419,27 @@ func TestSizeText(t *testing.T) {
 	} {
 		if got := SizeText(tc.b); got != tc.want {
 			t.Errorf("SizeText(%d) = %q, want %q", tc.b, got, tc.want)
+		}
+	}
+}
+// A server that cannot be reached is said in a person's words: offline,
+// or not answering, naming the host once.
+func TestDownloadOffline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	for _, tc := range []struct {
+		url, want string
+	}{
+		{"http://carrel-download-test.invalid/model.gguf", "You appear to be offline"},
+		{"http://" + closed + "/model.gguf", "does not answer"},
+	} {
+		_, err := (&Downloader{}).Download(context.Background(), tc.url, filepath.Join(t.TempDir(), "m.gguf"), "", nil)
+		if !errors.Is(err, ErrOffline) || !strings.Contains(err.Error(), tc.want) || strings.Count(err.Error(), "model.gguf") != 0 {
+			t.Errorf("%s: %v", tc.url, err)
 		}
 	}
 }

@@ -422,6 +422,7 @@ func TestSizeText(t *testing.T) {
 		}
 	}
 }
+
 // A server that cannot be reached is said in a person's words: offline,
 // or not answering, naming the host once.
 func TestDownloadOffline(t *testing.T) {

@@ -39,9 +39,10 @@ func LookupModel(id string) (CatalogModel, error) { return models.Lookup(id) }
 func MemoryNeeded(info ModelInfo) uint64 { return models.MemoryNeeded(info) }
 
 // CatalogModels is the list of recommended models, and the one
-// recommended for this computer's memory and GPU.
+// recommended for this computer's memory, GPU and cores.
 func CatalogModels() ([]CatalogModel, CatalogModel) {
-	return models.Catalog, models.Recommend(Memory())
+	ram, gpu := Memory()
+	return models.Catalog, models.Recommend(ram, gpu, llm.PhysicalCores())
 }
 
 // FindModelsFor lists the GGUF models on this computer, as FindModels

@@ -194,16 +194,18 @@ func TestCatalog(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		ram, gpu uint64
+		cores    int
 		want     ID
 	}{
-		{2 * gb, 0, Qwen25_05B},
-		{4 * gb, 0, Llama32_1B},
-		{8 * gb, 0, Llama32_3B},
-		{64 * gb, 0, Llama32_3B}, // CPU only: keep answers quick
-		{16 * gb, 8 * gb, Llama31_8B},
+		{2 * gb, 0, 8, Qwen25_05B},
+		{4 * gb, 0, 8, Llama32_1B},
+		{8 * gb, 0, 8, Llama32_1B},   // 3B would start after 16 s on 8 cores
+		{24 * gb, 0, 2, Qwen25_05B},  // plenty of memory, 2 cores: a 1B model takes 22 s to start
+		{64 * gb, 0, 16, Llama32_3B}, // 3B starts in 8 s on 16 cores; 7B writes too slowly on a CPU
+		{16 * gb, 8 * gb, 2, Llama31_8B},
 	} {
-		if got := Recommend(tc.ram, tc.gpu); got.ID != tc.want {
-			t.Errorf("Recommend(%d GiB, %d GiB GPU) = %s, want %s", tc.ram/gb, tc.gpu/gb, got.ID, tc.want)
+		if got := Recommend(tc.ram, tc.gpu, tc.cores); got.ID != tc.want {
+			t.Errorf("Recommend(%d GiB, %d GiB GPU, %d cores) = %s (first word in %v), want %s", tc.ram/gb, tc.gpu/gb, tc.cores, got.ID, FirstWordEstimate(got, tc.cores), tc.want)
 		}
 	}
 }

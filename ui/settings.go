@@ -145,7 +145,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 		newToken.Disable()
 	}
 	v.form = &widget.Form{Items: []*widget.FormItem{
-		{Text: "Chat model", Widget: container.NewBorder(nil, nil, nil, widget.NewButton("Change…", g.showSetup), chat)},
+		{Text: "Chat model", Widget: container.NewBorder(nil, nil, nil, widget.NewButton("Change…", func() { g.dismissTop(); g.showSetup() }), chat)},
 		{Text: "Search by meaning", Widget: v.searchBy, HintText: "Now: " + g.eng.SearchMethod().Describe() + ". Changing it re-embeds the library in the background; words keep working meanwhile."},
 		{Text: "Embedding model", Widget: container.NewBorder(nil, nil, nil, browse(v.embed), v.embed)},
 		{Text: "Reranking model", Widget: container.NewBorder(nil, nil, nil, browse(v.rerank), v.rerank), HintText: "optional: re-reads the 20 best passages of every search with the question (slower, often better)"},

@@ -771,3 +771,26 @@ func TestDialogKeys(t *testing.T) {
 		t.Error("Escape left the dialog open")
 	}
 }
+
+// Settings → Chat model → Change… closes the settings before the
+// first-run screen shows, rather than leaving them open over it.
+func TestChangeModelClosesSettings(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.showMain()
+	settle(t, g)
+	g.showSettings(engine.DefaultLibrary)
+	settle(t, g)
+	b, ok := button(g.win.Canvas().Overlays().Top(), "Change…")
+	if !ok {
+		t.Fatal("no Change… button in the settings")
+	}
+	test.Tap(b)
+	settle(t, g)
+	if len(g.dialogs) != 0 || (g.win.Canvas().Overlays().Top() != nil && g.win.Canvas().Overlays().Top().Visible()) {
+		t.Error("the settings stay open over the first-run screen")
+	}
+	if _, ok := button(g.win.Content(), "Choose a GGUF model file"); !ok {
+		t.Error("the first-run screen is not shown")
+	}
+}

@@ -87,6 +87,8 @@ func askCmd() *command {
 	asJSON := fs.Bool("json", false, "print one JSON object: the answer, whether it is grounded, its citations and timings")
 	conv := fs.String("conversation", "", "continue the conversation with this `id`")
 	ungrounded := fs.Bool("ungrounded", false, "let the model answer from its own knowledge (marked as not grounded in your documents)")
+	var docs stringList
+	fs.Var(&docs, "doc", "answer from this document `file` only (repeatable)")
 	return &command{
 		Name: "ask", Usage: "QUESTION [--library NAME] [--model FILE] [--json]",
 		Short: "answer a question from your documents, citing file and page; says so when they do not hold the answer",
@@ -118,7 +120,7 @@ func askCmd() *command {
 					return err
 				}
 			}
-			a, err := e.Ask(ctx, question, engine.AskOptions{Library: af.library, Conversation: *conv, Ungrounded: *ungrounded}, emit)
+			a, err := e.Ask(ctx, question, engine.AskOptions{Library: af.library, Conversation: *conv, Ungrounded: *ungrounded, Documents: docs}, emit)
 			if a == nil {
 				return explain(err)
 			}

@@ -21,6 +21,8 @@ func searchCmd() *command {
 	mode := fs.String("mode", "", "lexical, vector or hybrid (default: hybrid with an embedding model, else lexical)")
 	folder := fs.String("folder", "", "only documents below this `folder`")
 	format := fs.String("format", "", "only documents of these formats, comma-separated (pdf,docx,…)")
+	var docs stringList
+	fs.Var(&docs, "doc", "only this document `file` (repeatable)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	return &command{
 		Name: "search", Usage: "QUERY [-k N] [--library NAME] [--json]",
@@ -39,7 +41,7 @@ func searchCmd() *command {
 				return err
 			}
 			defer e.Close()
-			o := engine.SearchOptions{Library: lf.library, K: *k, Mode: engine.SearchMode(*mode), Folder: *folder}
+			o := engine.SearchOptions{Library: lf.library, K: *k, Mode: engine.SearchMode(*mode), Folder: *folder, Documents: docs}
 			if *format != "" {
 				o.Formats = strings.Split(*format, ",")
 			}

@@ -57,9 +57,11 @@ type AskOptions struct {
 	// Ungrounded asks the model to answer from its own knowledge; the
 	// answer is marked as not grounded in the documents.
 	Ungrounded bool
-	// Folder and Formats narrow the documents searched.
-	Folder  string
-	Formats []string
+	// Folder and Formats narrow the documents searched; Documents, when
+	// set, answers from these documents only (their paths).
+	Folder    string
+	Formats   []string
+	Documents []string
 	// NoSave does not record the exchange in a conversation.
 	NoSave bool
 	// History, when set, is the conversation so far as the caller keeps
@@ -90,7 +92,7 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	if o.Library == "" {
 		o.Library = set.Library
 	}
-	filter, libName, err := e.filter(ctx, o.Library, o.Folder, o.Formats)
+	filter, libName, err := e.filter(ctx, o.Library, o.Folder, o.Formats, o.Documents)
 	if err != nil {
 		return nil, err
 	}

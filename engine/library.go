@@ -317,9 +317,11 @@ type SearchOptions struct {
 	K       int        // results; 0 means 10
 	Mode    SearchMode // "" means hybrid with an embedding model, else lexical
 	Folder  string     // only documents below this folder
-	Formats []string   // only these formats ("pdf", "docx", …)
-	Since   time.Time  // only documents modified at or after
-	Until   time.Time  // only documents modified before
+	// Documents, when set, searches only these documents (their paths).
+	Documents []string
+	Formats   []string  // only these formats ("pdf", "docx", …)
+	Since     time.Time // only documents modified at or after
+	Until     time.Time // only documents modified before
 	// MinCoverage overrides the relevance floor: the rarity-weighted share
 	// of the query's terms a passage must hold (0: the default).
 	MinCoverage float64
@@ -379,7 +381,7 @@ func resultOf(r retrieve.Result) SearchResult {
 
 // Search finds the passages that best match query.
 func (e *Engine) Search(ctx context.Context, query string, o SearchOptions) (SearchResult, error) {
-	f, _, err := e.filter(ctx, o.Library, o.Folder, o.Formats)
+	f, _, err := e.filter(ctx, o.Library, o.Folder, o.Formats, o.Documents)
 	if err != nil {
 		return SearchResult{}, err
 	}
@@ -393,7 +395,7 @@ func (e *Engine) Search(ctx context.Context, query string, o SearchOptions) (Sea
 	return resultOf(res), nil
 }
 
-func (e *Engine) filter(ctx context.Context, library, folder string, formats []string) (index.Filter, string, error) {
+func (e *Engine) filter(ctx context.Context, library, folder string, formats, documents []string) (index.Filter, string, error) {
 	var f index.Filter
 	if library != "" {
 		lib, err := e.library(ctx, library, false)
@@ -411,6 +413,13 @@ func (e *Engine) filter(ctx context.Context, library, folder string, formats []s
 		f.PathPrefix = abs + string(filepath.Separator)
 	}
 	f.Formats = formats
+	for _, d := range documents {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return f, "", err
+		}
+		f.Paths = append(f.Paths, abs)
+	}
 	return f, library, nil
 }
 

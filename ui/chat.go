@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -160,6 +161,10 @@ func (v *chatView) onSend() {
 	v.send.Disable()
 	v.stop.Enable()
 	opts := engine.AskOptions{Library: v.main.library.library(), Conversation: v.conversation}
+	if only := v.main.library.askOnly(); only != "" {
+		opts.Documents = []string{only}
+		t.scope(filepath.Base(only))
+	}
 	stream := &deltaQueue{}
 	v.stream = stream
 	v.g.goWork(func(context.Context) {
@@ -385,6 +390,14 @@ func newTurnView(c *chatView, question string) *turnView {
 	t.stage.Hide()
 	t.content = container.NewVBox(q, t.answer, t.stage, t.chips, t.note, widget.NewSeparator())
 	return t
+}
+
+// scope says under the question that it was asked of one document.
+func (t *turnView) scope(name string) {
+	l := widget.NewLabel("Asked of " + name + " only")
+	l.Importance = widget.LowImportance
+	t.content.Objects = append(t.content.Objects[:1], append([]fyne.CanvasObject{l}, t.content.Objects[1:]...)...)
+	t.content.Refresh()
 }
 
 // Stages slower than these get advice: the model reading its sources

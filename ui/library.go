@@ -36,10 +36,12 @@ type libraryView struct {
 	all       []engine.Document // the library's documents, by name
 	docs      []engine.Document // those the filter lets through, as listed
 	filter    *widget.Entry
-	selected  int
-	summary   *widget.Label
-	fresh     *widget.Label
-	search    *widget.Label // how the library is searched
+	// only asks the selected document alone, when checked.
+	only     *widget.Check
+	selected int
+	summary  *widget.Label
+	fresh    *widget.Label
+	search   *widget.Label // how the library is searched
 	// suggest offers a multilingual embedding model for a library mostly
 	// in other languages than English (engine.SuggestEmbedModel).
 	suggest *widget.Button
@@ -83,6 +85,7 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 	reindex := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { v.withSelected(v.reindex) })
 	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { v.withSelected(v.remove) })
 	v.actions = []*widget.Button{open, reveal, reindex, remove}
+	v.only = widget.NewCheck("Ask the selected document only", nil)
 	v.unlock = widget.NewButtonWithIcon("Give the password…", theme.LoginIcon(), func() { v.withSelected(v.askPassword) })
 	v.unlock.Hide()
 	v.enableActions()
@@ -114,7 +117,7 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 		container.NewGridWithColumns(2, addFiles, addFolder),
 		v.filter,
 	)
-	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.summary, v.fresh, v.search, v.suggest)
+	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.only, v.summary, v.fresh, v.search, v.suggest)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.list)
 	return v
 }
@@ -409,6 +412,15 @@ func statusText(d engine.Document) string {
 	return "Waiting…"
 }
 
+// askOnly is the document questions are limited to: the selected one,
+// when "Ask … only" is checked; "" for the whole library.
+func (v *libraryView) askOnly() string {
+	if v.only.Checked && !v.only.Disabled() && v.selected >= 0 && v.selected < len(v.docs) {
+		return v.docs[v.selected].Path
+	}
+	return ""
+}
+
 func (v *libraryView) enableActions() {
 	ok := v.selected >= 0 && v.selected < len(v.docs)
 	for _, b := range v.actions {
@@ -422,6 +434,13 @@ func (v *libraryView) enableActions() {
 		v.unlock.Show()
 	} else {
 		v.unlock.Hide()
+	}
+	if ok && v.docs[v.selected].Status == engine.Ready {
+		v.only.SetText("Ask " + filepath.Base(v.docs[v.selected].Path) + " only")
+		v.only.Enable()
+	} else {
+		v.only.SetText("Ask the selected document only")
+		v.only.Disable()
 	}
 }
 

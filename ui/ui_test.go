@@ -794,3 +794,41 @@ func TestChangeModelClosesSettings(t *testing.T) {
 		t.Error("the first-run screen is not shown")
 	}
 }
+
+// "Ask … only" answers from the selected document alone.
+func TestAskSelectedDocumentOnly(t *testing.T) {
+	s := newStub(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := writeDoc(t, dir, "oven.md", "# Oven\n\nThe bread bakes at 230 degrees for forty minutes.")
+	b := writeDoc(t, dir, "kiln.md", "# Kiln\n\nThe pottery bakes at 1200 degrees for ten hours.")
+	s.Add(ctx, "", false, a, b)
+	s.WaitIndexed(ctx)
+	g := newTestGUI(t, s)
+	g.showMain()
+	settle(t, g)
+	lib, c := g.main.library, g.main.chat
+	for i, d := range lib.docs {
+		if d.Path == b {
+			lib.list.Select(i)
+		}
+	}
+	if lib.only.Disabled() || !strings.Contains(lib.only.Text, "kiln.md") {
+		t.Fatalf("the check reads %q, disabled %v", lib.only.Text, lib.only.Disabled())
+	}
+	lib.only.SetChecked(true)
+	test.Type(c.input, "How hot does it bake, and for how long?")
+	c.onSend()
+	settle(t, g)
+	if c.last == nil || len(c.last.sources) == 0 {
+		t.Fatal("no answer")
+	}
+	for _, src := range c.last.sources {
+		if src.Path != b {
+			t.Errorf("a source from %s", src.Path)
+		}
+	}
+	if !label(c.last.content, "Asked of kiln.md only") {
+		t.Error("the answer does not say it was asked of one document")
+	}
+}

@@ -17,6 +17,7 @@ import (
 type Filter struct {
 	Libraries  []int64
 	PathPrefix string    // a folder: only documents below it
+	Paths      []string  // only these documents, by path
 	Formats    []string  // "pdf", "docx", …
 	Since      time.Time // documents modified at or after
 	Until      time.Time // documents modified before
@@ -42,6 +43,12 @@ func (f Filter) sql(args []any) (string, []any) {
 		b.WriteString(` AND substr(d.path, 1, ?) = ?`)
 		args = append(args, len(f.PathPrefix), f.PathPrefix)
 	}
+	if len(f.Paths) > 0 {
+		b.WriteString(` AND d.path IN (` + strings.TrimSuffix(strings.Repeat("?,", len(f.Paths)), ",") + `)`)
+		for _, p := range f.Paths {
+			args = append(args, p)
+		}
+	}
 	if len(f.Formats) > 0 {
 		b.WriteString(` AND d.format IN (` + strings.TrimSuffix(strings.Repeat("?,", len(f.Formats)), ",") + `)`)
 		for _, x := range f.Formats {
@@ -60,7 +67,7 @@ func (f Filter) sql(args []any) (string, []any) {
 }
 
 func (f Filter) empty() bool {
-	return len(f.Libraries) == 0 && f.PathPrefix == "" && len(f.Formats) == 0 && f.Since.IsZero() && f.Until.IsZero()
+	return len(f.Libraries) == 0 && f.PathPrefix == "" && len(f.Paths) == 0 && len(f.Formats) == 0 && f.Since.IsZero() && f.Until.IsZero()
 }
 
 // Lexical ranks chunks by BM25 over the query's terms (any of them may

@@ -570,12 +570,17 @@ func (v *libraryView) addURIs(uris []fyne.URI) {
 	v.g.goWork(func(ctx context.Context) {
 		n, err := v.g.eng.Add(ctx, lib, true, paths...)
 		v.g.do(func() {
-			if err != nil {
+			switch {
+			case err != nil:
 				v.g.showError(err)
-			} else if n == 0 {
+			case n == 0:
 				v.main.indexing = "nothing new to index"
-				v.main.updateStatus()
+			default:
+				// Say at once what the drop did: the list fills as files
+				// are read.
+				v.main.indexing = plural(n, "file") + " added to " + lib
 			}
+			v.main.updateStatus()
 			v.reload()
 		})
 	})

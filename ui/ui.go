@@ -95,6 +95,15 @@ func Run(ctx context.Context, opts Options) error {
 	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1024)), float32(prefs.FloatWithFallback(prefHeight, 700))))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	dir := opts.DataDir
+	if dir == "" {
+		dir, _ = engine.DefaultDataDir()
+	}
+	// A window is open on this data folder already: give it the files
+	// and let it come to the front (one window per library).
+	if opts.Tour == nil && dir != "" && handOff(dir, opts.Open) {
+		return nil
+	}
 	e, err := engine.Open(ctx, engine.Options{DataDir: opts.DataDir})
 	if err != nil {
 		// Nothing works without the data folder: say why, then quit.
@@ -105,6 +114,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	defer e.Close()
 	g := newGUI(ctx, a, w, e, opts)
+	if opts.Tour == nil {
+		if stop, err := g.listenForHandoffs(e.DataDir()); err == nil {
+			defer stop()
+		}
+	}
 	g.start()
 	g.syncServer()
 	if len(opts.Open) > 0 {

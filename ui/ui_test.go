@@ -832,3 +832,47 @@ func TestAskSelectedDocumentOnly(t *testing.T) {
 		t.Error("the answer does not say it was asked of one document")
 	}
 }
+
+// A second start hands its files to the window open on the data folder,
+// which adds them; with no window open, it opens its own. A socket left by
+// a crashed window is taken over.
+func TestSecondStartHandsFilesToTheWindow(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.showMain()
+	dir := t.TempDir()
+	if handOff(dir, nil) {
+		t.Fatal("a hand-off succeeded with no window open")
+	}
+	os.WriteFile(socketPath(dir), []byte("left by a crash"), 0o600)
+	stop, err := g.listenForHandoffs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	doc := writeDoc(t, t.TempDir(), "minutes.md", "# Minutes\n\nThe committee met on Tuesday.")
+	done := make(chan bool)
+	go func() { done <- handOff(dir, []string{doc}) }()
+	var ok bool
+	deadline := time.Now().Add(10 * time.Second)
+	for waiting := true; waiting && time.Now().Before(deadline); {
+		select {
+		case ok = <-done:
+			waiting = false
+		default:
+			settle(t, g) // the window's goroutine adds the file
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if !ok {
+		t.Fatal("the window did not take the files")
+	}
+	s.WaitIndexed(context.Background())
+	ds, _ := s.Documents(context.Background(), "")
+	if len(ds) != 1 || ds[0].Path != doc {
+		t.Errorf("documents %+v", ds)
+	}
+	if _, err := g.listenForHandoffs(dir); err == nil {
+		t.Error("a second window listened on the same data folder")
+	}
+}

@@ -377,7 +377,7 @@ func newTurnView(c *chatView, question string) *turnView {
 	t := &turnView{chat: c, citation: map[int]engine.Citation{}}
 	q := widget.NewLabelWithStyle(question, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	q.Wrapping = fyne.TextWrapWord
-	t.answer = widget.NewRichTextFromMarkdown("*Searching your documents…*")
+	t.answer = widget.NewRichText(markdownSegments("*Searching your documents…*")...)
 	t.answer.Wrapping = fyne.TextWrapWord
 	t.chips = container.NewVBox()
 	t.note = widget.NewLabel("")
@@ -458,7 +458,8 @@ func (t *turnView) apply(ds []engine.Delta) {
 			t.sources = d.Sources
 			t.reading = len(d.Sources)
 			if len(d.Sources) > 0 && t.text.Len() == 0 {
-				t.answer.ParseMarkdown(readingText(d.Sources, d.Preview))
+				t.answer.Segments = markdownSegments(readingText(d.Sources, d.Preview))
+				t.answer.Refresh()
 			}
 		}
 		if d.Text != "" {
@@ -502,7 +503,7 @@ var unmark = strings.NewReplacer(openMark, "[", closeMark, "]")
 
 // render shows the answer as Markdown with its "[1]" citation markers.
 func (t *turnView) render() {
-	t.answer.ParseMarkdown(citeMarker.ReplaceAllString(t.text.String(), openMark+"$1"+closeMark))
+	t.answer.Segments = markdownSegments(citeMarker.ReplaceAllString(t.text.String(), openMark+"$1"+closeMark))
 	restoreMarks(t.answer.Segments)
 	t.answer.Refresh()
 }
@@ -526,7 +527,8 @@ func (t *turnView) finish(a *engine.Answer, err error) {
 	t.stage.Hide()
 	if a == nil {
 		if t.text.Len() == 0 {
-			t.answer.ParseMarkdown("*No answer.*")
+			t.answer.Segments = markdownSegments("*No answer.*")
+			t.answer.Refresh()
 		}
 		return
 	}

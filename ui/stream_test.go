@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/carrel-ai/carrel/engine"
 )
 
@@ -78,5 +80,65 @@ func TestStageText(t *testing.T) {
 		if first != tc.want || (rest != "") != tc.advice {
 			t.Errorf("stageText(%v, %d, %v, %d) = %q", tc.since, tc.reading, tc.writingFor, tc.words, got)
 		}
+	}
+}
+
+// Answers render as Markdown without spaces put inside words: the text of
+// each paragraph is the source's, whatever characters it holds.
+func TestMarkdownSegments(t *testing.T) {
+	text := func(segs []widget.RichTextSegment) string {
+		var b strings.Builder
+		for _, s := range segs {
+			switch x := s.(type) {
+			case *widget.TextSegment:
+				b.WriteString(x.Text)
+				if !x.Style.Inline {
+					b.WriteString("|")
+				}
+			case *widget.ListSegment:
+				for _, it := range x.Items {
+					b.WriteString("• ")
+					for _, p := range it.(*widget.ParagraphSegment).Texts {
+						b.WriteString(p.(*widget.TextSegment).Text)
+					}
+				}
+			}
+		}
+		return b.String()
+	}
+	for _, tc := range []struct{ md, want string }{
+		{`"Let's go!" said Lily.`, `"Let's go!" said Lily.|`},
+		{"L_ily and snake_case [1] here", "L_ily and snake_case [1] here|"},
+		{"one line\nthe next", "one line the next|"},
+		{"First.\n\nSecond.", "First.|Second.|"},
+		{"- apples\n- pears", "• apples• pears"},
+		{"## Budget\n\nIt grew.", "Budget|It grew.|"},
+	} {
+		if got := text(markdownSegments(tc.md)); got != tc.want {
+			t.Errorf("%q rendered %q, want %q", tc.md, got, tc.want)
+		}
+	}
+	// Styles: bold, italic and code keep theirs, and plain text around
+	// them is one segment each.
+	segs := markdownSegments("A **bold** claim, an *aside* and `code`.")
+	var styles []string
+	for _, s := range segs {
+		x, ok := s.(*widget.TextSegment)
+		if !ok || !x.Style.Inline {
+			continue
+		}
+		switch {
+		case x.Style.TextStyle.Bold:
+			styles = append(styles, "b:"+x.Text)
+		case x.Style.TextStyle.Italic:
+			styles = append(styles, "i:"+x.Text)
+		case x.Style.TextStyle.Monospace:
+			styles = append(styles, "c:"+x.Text)
+		default:
+			styles = append(styles, x.Text)
+		}
+	}
+	if got := strings.Join(styles, "/"); got != "A /b:bold/ claim, an /i:aside/ and /c:code/." {
+		t.Errorf("styles %q", got)
 	}
 }

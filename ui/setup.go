@@ -23,6 +23,9 @@ type setupView struct {
 	choose  *widget.Button
 	catalog *fyne.Container
 
+	// added says which files given at start are being added meanwhile.
+	added *widget.Label
+
 	downloading  context.CancelFunc
 	progress     *widget.ProgressBar
 	progressText *widget.Label
@@ -47,6 +50,10 @@ func newSetupView(g *gui) *setupView {
 			v.downloading()
 		}
 	})
+	v.added = widget.NewLabel("")
+	v.added.Wrapping = fyne.TextWrapWord
+	v.added.Importance = widget.SuccessImportance
+	v.added.Hide()
 	v.progressBox = container.NewVBox(v.progressText, v.progress, cancel)
 	v.progressBox.Hide()
 	skip := widget.NewButton("Continue without a model (answers show passages only)", g.showMain)
@@ -57,7 +64,7 @@ func newSetupView(g *gui) *setupView {
 		return l
 	}
 	body := container.NewVBox(
-		title, intro,
+		title, intro, v.added,
 		heading("1. Models already on this computer"), v.found,
 		heading("2. A model file you have"), container.NewHBox(v.choose),
 		heading("3. Download a recommended model"), v.catalog, v.progressBox,
@@ -169,4 +176,22 @@ func (v *setupView) download(e engine.CatalogModel) {
 
 func (v *setupView) onChoose() {
 	v.g.chooseFile([]string{".gguf"}, func(u fyne.URI) { v.g.useModel(u.Path()) })
+}
+
+// add adds files given at start (the desktop's "Open with Carrel") to the
+// library while the person chooses a model: they are indexed meanwhile,
+// and the first-run screen stays, so the choice of a model is not skipped.
+func (v *setupView) add(paths []string) {
+	lib := v.g.app.Preferences().StringWithFallback(prefLibrary, engine.DefaultLibrary)
+	v.g.goWork(func(ctx context.Context) {
+		n, err := v.g.eng.Add(ctx, lib, true, paths...)
+		v.g.do(func() {
+			if err != nil {
+				v.g.showError(err)
+				return
+			}
+			v.added.SetText(fmt.Sprintf("%s added to %s: they are being read while you choose a model.", plural(n, "file"), lib))
+			v.added.Show()
+		})
+	})
 }

@@ -155,7 +155,8 @@ type gui struct {
 	dialogs []dialog.Dialog
 	opts    Options
 
-	main *mainView // nil until the main view is shown
+	main  *mainView  // nil until the main view is shown
+	setup *setupView // the first-run screen, once shown
 	// server is the API server the settings ask for, while it runs.
 	server serverState
 	work   sync.WaitGroup
@@ -184,6 +185,7 @@ func (g *gui) start() {
 
 func (g *gui) showSetup() {
 	v := newSetupView(g)
+	g.setup = v
 	g.win.SetContent(v.content)
 	v.discover()
 }
@@ -199,6 +201,12 @@ func (g *gui) showMain() {
 // openFiles adds files to the current library, in the main view (the
 // files are added even before a model is chosen).
 func (g *gui) openFiles(paths []string) {
+	if g.main == nil && g.setup != nil {
+		// The first-run screen stays until a model is chosen (or the
+		// person goes on without one); the files are added meanwhile.
+		g.setup.add(paths)
+		return
+	}
 	if g.main == nil {
 		g.showMain()
 	}

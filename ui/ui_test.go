@@ -491,8 +491,13 @@ func TestOpenWithAddsFiles(t *testing.T) {
 	g.openFiles([]string{p})
 	settle(t, g)
 	ds, _ := s.Documents(context.Background(), "")
-	if g.main == nil || len(ds) != 1 || ds[0].Path != p {
-		t.Errorf("opened with a file: main view %v, documents %+v", g.main != nil, ds)
+	if len(ds) != 1 || ds[0].Path != p {
+		t.Errorf("opened with a file: documents %+v", ds)
+	}
+	// The first-run screen stays, saying the file is being added: the
+	// choice of a model is not skipped.
+	if g.main != nil || !g.setup.added.Visible() || !strings.Contains(g.setup.added.Text, "1 file added") {
+		t.Errorf("main view %v, note %q", g.main != nil, g.setup.added.Text)
 	}
 }
 

@@ -119,36 +119,26 @@ func DecodeImagePage(data []byte, page int) (image.Image, error) {
 	return img, nil
 }
 
+// codecs are the decoders of each picture format: the header alone, and
+// the whole picture.
+var codecs = map[string]struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}{
+	"png":  {png.DecodeConfig, png.Decode},
+	"jpeg": {jpeg.DecodeConfig, jpeg.Decode},
+	"gif":  {gif.DecodeConfig, gif.Decode},
+	"tiff": {tiff.DecodeConfig, tiff.Decode},
+	"webp": {webp.DecodeConfig, webp.Decode},
+	"bmp":  {bmp.DecodeConfig, bmp.Decode},
+}
+
 func decodeConfig(r io.Reader, kind string) (image.Config, error) {
-	switch kind {
-	case "png":
-		return png.DecodeConfig(r)
-	case "jpeg":
-		return jpeg.DecodeConfig(r)
-	case "gif":
-		return gif.DecodeConfig(r)
-	case "tiff":
-		return tiff.DecodeConfig(r)
-	case "webp":
-		return webp.DecodeConfig(r)
-	}
-	return bmp.DecodeConfig(r)
+	return codecs[kind].config(r)
 }
 
 func decodeImage(r io.Reader, kind string) (image.Image, error) {
-	switch kind {
-	case "png":
-		return png.Decode(r)
-	case "jpeg":
-		return jpeg.Decode(r)
-	case "gif":
-		return gif.Decode(r)
-	case "tiff":
-		return tiff.Decode(r)
-	case "webp":
-		return webp.Decode(r)
-	}
-	return bmp.Decode(r)
+	return codecs[kind].decode(r)
 }
 
 // imageReader returns a reader of page (1-based) of a picture: the file

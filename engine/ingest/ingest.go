@@ -835,6 +835,7 @@ func (in *Ingester) Wait(ctx context.Context) error {
 	defer stop()
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	var poked time.Time
 	for ctx.Err() == nil {
 		if in.halted != nil {
 			return in.halted
@@ -847,8 +848,25 @@ func (in *Ingester) Wait(ctx context.Context) error {
 			if len(pending) == 0 || in.paused {
 				return nil
 			}
+			// The work is another process's (it queued or holds it): this
+			// ingester's workers, asleep, must look again, to share what
+			// is queued and to follow the other's claims to their end (a
+			// look schedules the next while others hold claims). At most
+			// once a second, so that looking does not become a loop.
+			if time.Since(poked) >= time.Second {
+				poked = time.Now()
+				in.poke()
+			}
 		}
+		// Re-check at least every second: the end of another process's
+		// work wakes no one here.
+		t := time.AfterFunc(time.Second, func() {
+			in.mu.Lock()
+			in.idleCond.Broadcast()
+			in.mu.Unlock()
+		})
 		in.idleCond.Wait()
+		t.Stop()
 	}
 	return ctx.Err()
 }

@@ -872,6 +872,7 @@ func TestSecondStartHandsFilesToTheWindow(t *testing.T) {
 	if !ok {
 		t.Fatal("the window did not take the files")
 	}
+	settle(t, g) // the window adds them in the background
 	s.WaitIndexed(context.Background())
 	ds, _ := s.Documents(context.Background(), "")
 	if len(ds) != 1 || ds[0].Path != doc {

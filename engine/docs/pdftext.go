@@ -247,8 +247,11 @@ func isGarbled(s string) bool {
 			continue
 		}
 		total++
+		// Digits are neither: raw character codes of a figure's labels
+		// read as digits among punctuation ("0$1$23#"), and real numbers
+		// keep their punctuation below half.
 		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
+		case unicode.IsLetter(r):
 			letters++
 		case r < 0x80 && (unicode.IsPunct(r) || unicode.IsSymbol(r)):
 			punct++

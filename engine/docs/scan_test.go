@@ -293,3 +293,25 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 	}
 	return p
 }
+
+// Text from a font without a Unicode map is told from real text, also
+// when the raw codes read as digits among punctuation (a figure's
+// labels); numbers and prices are text.
+func TestIsGarbled(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{`!"# $!"# %!"# &!"# '!"# (!!"#`, true},
+		{`.><57=+.><E>=/+:?*#0$C1$23#`, true},
+		{`0$1$23# ,6;7<5+:/=#0(1&23#`, true},
+		{"The tree grew 12% in 2009 (see Fig. 3).", false},
+		{"$1,000 - $2,000", false},
+		{"3.14159 2.71828 1.41421", false},
+		{"x = (a + b) * c;", false},
+	} {
+		if got := isGarbled(tc.s); got != tc.want {
+			t.Errorf("isGarbled(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}

@@ -497,19 +497,19 @@ func (e *Engine) RenderPage(ctx context.Context, s Source, width int) (*PageImag
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	if !scanned {
-		if d.Format == string(docs.Image) {
-			return e.parser.RenderImage(ctx, d.Path, s.Page, width)
-		}
-		return e.parser.RenderPage(ctx, d.Path, s.Page, width, "", span)
+	// On a page read by OCR the span indexes the stored word boxes, not
+	// PDFium's characters: PDFium draws the page unmarked.
+	pdfSpan := span
+	if scanned {
+		pdfSpan = docs.CharSpan{}
 	}
 	var rp *PageImage
 	if d.Format == string(docs.Image) {
 		rp, err = e.parser.RenderImage(ctx, d.Path, s.Page, width)
 	} else {
-		rp, err = e.parser.RenderPage(ctx, d.Path, s.Page, width, "", docs.CharSpan{})
+		rp, err = e.parser.RenderPage(ctx, d.Path, s.Page, width, "", pdfSpan)
 	}
-	if err != nil || span == (docs.CharSpan{}) {
+	if err != nil || !scanned || span == (docs.CharSpan{}) {
 		return rp, err
 	}
 	if layout, err := docs.DecodeLayout(s.Page, data); err == nil {

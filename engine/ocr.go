@@ -35,18 +35,19 @@ func (e *Engine) recognizer() docs.Recognizer {
 // OCR reports whether scanned pages are read, and how.
 func (e *Engine) OCR(ctx context.Context) OCRInfo {
 	e.mu.Lock()
-	o, off := e.ocr, e.set.OCR == OCROff
+	o := e.ocr
 	e.mu.Unlock()
-	if off || o == nil {
-		return OCRFor(ctx, Settings{OCR: OCROff})
-	}
-	return o.Info(ctx)
+	return infoOf(ctx, o)
 }
 
 // OCRFor reports what OCR the settings s give on this computer, without
 // an open engine (carrel info).
 func OCRFor(ctx context.Context, s Settings) OCRInfo {
-	o := newOCR(s)
+	return infoOf(ctx, newOCR(s))
+}
+
+// infoOf describes a recogniser; nil is OCR turned off.
+func infoOf(ctx context.Context, o *ocr.Engine) OCRInfo {
 	if o == nil {
 		return OCRInfo{Problem: "OCR is turned off in the settings; scans are left out"}
 	}

@@ -123,18 +123,17 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 			pictures = append(pictures, page{f, data, 1, string(truth)})
 			continue
 		}
-		n, err := parser.PageCount(ctx, data, "")
+		texts, err := parser.PageTexts(ctx, data)
 		if err != nil {
 			return rep, fmt.Errorf("engine: %s: %w", f, err)
 		}
 		taken := 0
-		for p := 1; p <= n && taken < o.Pages; p++ {
-			_, truth, err := parser.PageForOCR(ctx, data, p, 72)
-			if err != nil {
-				return rep, fmt.Errorf("engine: %s: %w", f, err)
+		for i, truth := range texts {
+			if taken == o.Pages {
+				break
 			}
 			if len(normalizeOCR(truth)) >= o.MinChars {
-				pages = append(pages, page{f, data, p, truth})
+				pages = append(pages, page{f, data, i + 1, truth})
 				taken++
 			}
 		}
@@ -170,7 +169,7 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 			if dpi == 0 {
 				img, err = docs.DecodeImagePage(pg.data, 1)
 			} else {
-				img, _, err = parser.PageForOCR(ctx, pg.data, pg.n, dpi)
+				img, err = parser.DrawForOCR(ctx, pg.data, pg.n, dpi)
 			}
 			if err != nil {
 				return rep, err
@@ -239,7 +238,7 @@ func normalizeOCR(s string) []rune {
 			// "exam-" at a line's end and "ple" on the next: one word,
 			// as the index joins it.
 			out = out[:n-1]
-		case space && !(cjk(out[n-1]) && cjk(r)):
+		case space && !(ocr.NoSpaces(out[n-1]) && ocr.NoSpaces(r)):
 			out = append(out, ' ')
 		}
 		space, newline = false, false
@@ -287,9 +286,4 @@ func wordsMissed(got, truth []rune) (missed, words int) {
 		}
 	}
 	return missed, words
-}
-
-// cjk reports whether r is written without spaces between words.
-func cjk(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || (r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
 }

@@ -207,6 +207,51 @@ func (v *chatView) finish(t *turnView, a *engine.Answer, err error) {
 // showHistory lists the saved conversations; opening one shows it and
 // continues it. Each can be renamed or deleted there.
 func (v *chatView) showHistory() {
+	v.conversations(func(list []engine.ConversationSummary) {
+		if len(list) == 0 {
+			v.g.show(dialog.NewInformation("History", "No conversations yet.", v.g.win))
+			return
+		}
+		var d dialog.Dialog
+		var rows *widget.List
+		reload := func() {
+			v.conversations(func(l []engine.ConversationSummary) {
+				list = l
+				rows.Refresh()
+			})
+		}
+		rows = widget.NewList(func() int { return len(list) },
+			func() fyne.CanvasObject {
+				l := widget.NewLabel("conversation")
+				l.Truncation = fyne.TextTruncateEllipsis
+				rename := widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), nil)
+				del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), nil)
+				return container.NewBorder(nil, nil, nil, container.NewHBox(rename, del), l)
+			},
+			func(i widget.ListItemID, o fyne.CanvasObject) {
+				if i >= len(list) {
+					return
+				}
+				c := list[i]
+				row := o.(*fyne.Container)
+				row.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%s — %s, %s", c.Title, c.Updated.Local().Format("2 Jan 15:04"), plural(c.Turns, "question")))
+				buttons := row.Objects[1].(*fyne.Container).Objects
+				buttons[0].(*widget.Button).OnTapped = func() { v.renameConversation(c, reload) }
+				buttons[1].(*widget.Button).OnTapped = func() { v.deleteConversation(c, reload) }
+			})
+		rows.OnSelected = func(i widget.ListItemID) {
+			d.Hide()
+			v.open(list[i].ID)
+		}
+		d = dialog.NewCustom("History", "Close", rows, v.g.win)
+		d.Resize(fyne.NewSize(720, 480))
+		v.g.show(d)
+	})
+}
+
+// conversations reads the saved conversations off the UI goroutine and
+// gives them to show on it (an error is shown instead).
+func (v *chatView) conversations(show func([]engine.ConversationSummary)) {
 	v.g.goWork(func(context.Context) {
 		list, err := v.g.eng.Conversations()
 		v.g.do(func() {
@@ -214,51 +259,7 @@ func (v *chatView) showHistory() {
 				v.g.showError(err)
 				return
 			}
-			if len(list) == 0 {
-				v.g.show(dialog.NewInformation("History", "No conversations yet.", v.g.win))
-				return
-			}
-			var d dialog.Dialog
-			var rows *widget.List
-			reload := func() {
-				v.g.goWork(func(context.Context) {
-					l, err := v.g.eng.Conversations()
-					v.g.do(func() {
-						if err != nil {
-							v.g.showError(err)
-							return
-						}
-						list = l
-						rows.Refresh()
-					})
-				})
-			}
-			rows = widget.NewList(func() int { return len(list) },
-				func() fyne.CanvasObject {
-					l := widget.NewLabel("conversation")
-					l.Truncation = fyne.TextTruncateEllipsis
-					rename := widget.NewButtonWithIcon("Rename", theme.DocumentCreateIcon(), nil)
-					del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), nil)
-					return container.NewBorder(nil, nil, nil, container.NewHBox(rename, del), l)
-				},
-				func(i widget.ListItemID, o fyne.CanvasObject) {
-					if i >= len(list) {
-						return
-					}
-					c := list[i]
-					row := o.(*fyne.Container)
-					row.Objects[0].(*widget.Label).SetText(fmt.Sprintf("%s — %s, %s", c.Title, c.Updated.Local().Format("2 Jan 15:04"), plural(c.Turns, "question")))
-					buttons := row.Objects[1].(*fyne.Container).Objects
-					buttons[0].(*widget.Button).OnTapped = func() { v.renameConversation(c, reload) }
-					buttons[1].(*widget.Button).OnTapped = func() { v.deleteConversation(c, reload) }
-				})
-			rows.OnSelected = func(i widget.ListItemID) {
-				d.Hide()
-				v.open(list[i].ID)
-			}
-			d = dialog.NewCustom("History", "Close", rows, v.g.win)
-			d.Resize(fyne.NewSize(720, 480))
-			v.g.show(d)
+			show(list)
 		})
 	})
 }

@@ -67,11 +67,10 @@ func (e *dialogEntry) TypedKey(k *fyne.KeyEvent) {
 }
 
 // showForm shows a form dialog whose fields submit it with Enter.
-func (g *gui) showForm(title, confirm, dismiss string, items []*widget.FormItem, entries []*dialogEntry, done func(bool)) *dialog.FormDialog {
+func (g *gui) showForm(title, confirm, dismiss string, items []*widget.FormItem, entries []*dialogEntry, done func(bool)) {
 	d := dialog.NewForm(title, confirm, dismiss, items, done, g.win)
 	for _, e := range entries {
 		e.OnSubmitted = func(string) { d.Submit() }
 	}
 	g.show(d)
-	return d
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
 	"math"
 	"path"
 	"sort"
@@ -229,29 +228,9 @@ func drawForOCR(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, pg, dpi int) (
 	}
 	// The image lives in the sandbox's memory until Cleanup: copy it out
 	// as grey, which is all OCR reads.
-	g := grayOf(r.Result.RenderedImage)
+	g := ocr.Gray(r.Result.RenderedImage)
 	r.Cleanup()
 	return g, int(math.Round(res)), nil
-}
-
-// grayOf copies a drawn page out as grey.
-func grayOf(src image.Image) *image.Gray {
-	b := src.Bounds()
-	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
-	rgba, ok := src.(*image.RGBA)
-	if !ok {
-		draw.Draw(g, g.Bounds(), src, b.Min, draw.Src)
-		return g
-	}
-	for y := 0; y < b.Dy(); y++ {
-		row := rgba.Pix[rgba.PixOffset(b.Min.X, b.Min.Y+y):]
-		out := g.Pix[y*g.Stride:]
-		for x := 0; x < b.Dx(); x++ {
-			r, gg, bl := int(row[4*x]), int(row[4*x+1]), int(row[4*x+2])
-			out[x] = uint8((299*r + 587*gg + 114*bl) / 1000)
-		}
-	}
-	return g
 }
 
 // recognizeImage reads each page of a picture.

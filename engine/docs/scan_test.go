@@ -239,7 +239,7 @@ func TestOCRReadsADrawnPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan := testdocs.ImagePDF(grayOf(rp.Image))
+	scan := testdocs.ImagePDF(ocr.Gray(rp.Image))
 	d, err := parse(t, "scan.pdf", scan, Options{OCR: e})
 	if err != nil {
 		t.Fatal(err)

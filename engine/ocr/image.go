@@ -6,15 +6,28 @@ import (
 	"image/draw"
 )
 
-// toGray returns img as 8-bit grey, which is what the recogniser reads
-// best and the smallest thing to hand it.
-func toGray(img image.Image) *image.Gray {
+// Gray returns img as 8-bit grey at the origin, which is what the
+// recogniser reads best and the smallest thing to hand it (img itself when
+// it is that already). RGBA, what PDFium draws, is converted directly.
+func Gray(img image.Image) *image.Gray {
 	if g, ok := img.(*image.Gray); ok && g.Bounds().Min == (image.Point{}) {
 		return g
 	}
 	b := img.Bounds()
 	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(g, g.Bounds(), img, b.Min, draw.Src)
+	rgba, ok := img.(*image.RGBA)
+	if !ok {
+		draw.Draw(g, g.Bounds(), img, b.Min, draw.Src)
+		return g
+	}
+	for y := 0; y < b.Dy(); y++ {
+		row := rgba.Pix[rgba.PixOffset(b.Min.X, b.Min.Y+y):]
+		out := g.Pix[y*g.Stride:]
+		for x := 0; x < b.Dx(); x++ {
+			r, gg, bl := int(row[4*x]), int(row[4*x+1]), int(row[4*x+2])
+			out[x] = uint8((299*r + 587*gg + 114*bl) / 1000)
+		}
+	}
 	return g
 }
 

@@ -59,7 +59,7 @@ func (p *Page) Layout() (paras []Paragraph, boxes []CharBox) {
 				b.Reset()
 				b.WriteString(s)
 				cur.Chars = cur.Chars[:len(cur.Chars)-1]
-			case isCJK(prev) && isCJK(first):
+			case NoSpaces(prev) && NoSpaces(first):
 			default:
 				addRune(' ', -1)
 			}
@@ -68,7 +68,7 @@ func (p *Page) Layout() (paras []Paragraph, boxes []CharBox) {
 			if wi > 0 {
 				prev := lastRune(b.String())
 				first, _ := utf8.DecodeRuneInString(w.Text)
-				if !(isCJK(prev) && isCJK(first)) {
+				if !(NoSpaces(prev) && NoSpaces(first)) {
 					addRune(' ', -1)
 				}
 			}
@@ -92,9 +92,10 @@ func lastRune(s string) rune {
 	return r
 }
 
-// isCJK reports whether r is written without spaces between words
-// (Chinese and Japanese; Korean puts spaces between words).
-func isCJK(r rune) bool {
+// NoSpaces reports whether r belongs to writing without spaces between
+// words (Chinese and Japanese, and their punctuation; Korean puts spaces
+// between words).
+func NoSpaces(r rune) bool {
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) ||
 		(r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
 }

@@ -331,7 +331,7 @@ func (e *Engine) Recognize(ctx context.Context, img image.Image, dpi int) (*Page
 	if err := e.find(ctx); err != nil {
 		return nil, err
 	}
-	gray := toGray(img)
+	gray := Gray(img)
 	langs, script := e.opts.Languages, ""
 	if len(langs) == 0 {
 		langs, script = e.detect(ctx, gray, dpi)

@@ -34,6 +34,7 @@ deps:
 
 deps-test:
 	@sh packaging/deps.sh test
+	@sh packaging/pgvector.sh $(SHARED)
 
 # The binary, and beside it the embedding model that ships with Carrel
 # (fetched through the module proxy and checked: packaging/embedder.sh).

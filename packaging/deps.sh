@@ -26,7 +26,7 @@ esac
 
 pkgs="gcc g++ pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd"
 if [ "$what" = test ]; then
-	pkgs="$pkgs xvfb xauth poppler-utils imagemagick tesseract-ocr-chi-sim fonts-droid-fallback"
+	pkgs="$pkgs xvfb xauth poppler-utils imagemagick tesseract-ocr-chi-sim fonts-droid-fallback postgresql-15 postgresql-server-dev-15"
 fi
 if [ "$what" = package ]; then
 	pkgs="$pkgs g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix xz-utils zip"

@@ -114,18 +114,24 @@ func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64,
 		return Document{}, false, err
 	}
 	defer tx.Rollback()
-	d, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE library_id = ? AND path = ?`, lib, path))
+	// A new path is inserted at once; if it is there already (or another
+	// process inserted it meanwhile: on a server, transactions run side by
+	// side), its row is read and locked instead.
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO documents(library_id, path, size, mtime, status) VALUES(?, ?, ?, ?, ?)
+		ON CONFLICT(library_id, path) DO NOTHING RETURNING id`, lib, path, size, mtime.UnixNano(), string(Queued)).Scan(&id)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		res, err := tx.ExecContext(ctx, `INSERT INTO documents(library_id, path, size, mtime, status) VALUES(?, ?, ?, ?, ?)`,
-			lib, path, size, mtime.UnixNano(), string(Queued))
-		if err != nil {
-			return d, false, err
+	case err == nil:
+		if err := x.notify(ctx, tx, changeRegistry, id); err != nil {
+			return Document{}, false, err
 		}
-		id, _ := res.LastInsertId()
-		d = Document{ID: id, LibraryID: lib, Path: path, Size: size, ModTime: mtime, Status: Queued}
+		d := Document{ID: id, LibraryID: lib, Path: path, Size: size, ModTime: mtime, Status: Queued}
 		return d, true, tx.Commit()
-	case err != nil:
+	case !errors.Is(err, sql.ErrNoRows):
+		return Document{}, false, err
+	}
+	d, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE library_id = ? AND path = ?`+x.forUpdate(), lib, path))
+	if err != nil {
 		return d, false, err
 	}
 	if d.Size == size && d.ModTime.Equal(time.Unix(0, mtime.UnixNano())) {
@@ -146,6 +152,9 @@ func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64,
 		size, mtime.UnixNano(), string(status), d.ID); err != nil {
 		return d, false, err
 	}
+	if err := x.notify(ctx, tx, changeRegistry, d.ID); err != nil {
+		return d, false, err
+	}
 	d.Size, d.ModTime, d.Status = size, mtime, status
 	return d, true, tx.Commit()
 }
@@ -155,8 +164,10 @@ func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64,
 func (x *Index) SetStatus(ctx context.Context, id int64, s Status, errMsg, kind string) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	_, err := x.exec(ctx, `UPDATE documents SET status = ?, error = ?, error_kind = ?, owner = '', lease = 0 WHERE id = ?`, string(s), errMsg, kind, id)
-	return err
+	if _, err := x.exec(ctx, `UPDATE documents SET status = ?, error = ?, error_kind = ?, owner = '', lease = 0 WHERE id = ?`, string(s), errMsg, kind, id); err != nil {
+		return err
+	}
+	return x.notify(ctx, nil, changeRegistry, id)
 }
 
 // FindByHash returns another ready document of the library with this
@@ -206,11 +217,14 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 	if vectors != nil && len(vectors) != len(chunks) {
 		return fmt.Errorf("index: %d vectors for %d chunks", len(vectors), len(chunks))
 	}
-	return x.rewrite(ctx, docID, func(tx *sql.Tx, lib int64) (func(), error) {
+	return x.rewrite(ctx, docID, func(tx *txn, lib int64) (func(), error) {
 		// Two copies of one file indexed at once (by two workers, or two
 		// processes) each found no original when they began: the first
 		// to be stored is the original, this one its duplicate.
 		if m.DuplicateOf == 0 && m.Hash != "" && len(chunks) > 0 {
+			if err := x.lockContent(ctx, tx, lib, m.Hash); err != nil {
+				return nil, err
+			}
 			var orig int64
 			err := tx.QueryRowContext(ctx, `SELECT id FROM documents WHERE library_id = ? AND hash = ? AND id != ?
 				AND status = 'ready' AND duplicate_of = 0 ORDER BY id LIMIT 1`, lib, m.Hash, docID).Scan(&orig)
@@ -232,18 +246,19 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			if m.DuplicateOf != 0 {
 				break
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO page_layouts(doc_id, page, layout) VALUES(?, ?, ?)`,
+			if _, err := tx.ExecContext(ctx, `INSERT INTO page_layouts(doc_id, page, layout) VALUES(?, ?, ?)
+				ON CONFLICT(doc_id, page) DO UPDATE SET layout = excluded.layout`,
 				docID, l.Page, l.Data); err != nil {
 				return nil, err
 			}
 		}
 		insChunk, err := tx.PrepareContext(ctx, `INSERT INTO chunks(doc_id, ord, text, page, heading, tokens, section, pos_start, pos_end, char_first, char_last)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 		if err != nil {
 			return nil, err
 		}
 		defer insChunk.Close()
-		insTerms, err := tx.PrepareContext(ctx, `INSERT INTO chunk_terms(rowid, terms) VALUES(?, ?)`)
+		insTerms, err := x.termWriter(ctx, tx)
 		if err != nil {
 			return nil, err
 		}
@@ -260,15 +275,12 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			} else if c.Section < 0 || c.Section >= len(m.Sections) || c.Start < 0 || c.End < c.Start || c.End > len(m.Sections[c.Section].Text) {
 				return nil, fmt.Errorf("index: chunk %d points outside its section", i)
 			}
-			res, err := insChunk.ExecContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Tokens, c.Section, c.Start, c.End, c.CharFirst, c.CharLast)
-			if err != nil {
+			if err := insChunk.QueryRowContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Tokens, c.Section, c.Start, c.End, c.CharFirst, c.CharLast).Scan(&ids[i]); err != nil {
 				return nil, err
 			}
-			ids[i], _ = res.LastInsertId()
 			// The heading is searchable too: a passage under "Budget"
 			// answers "budget" even if the word is not repeated.
-			words := terms.Of(c.Heading + "\n" + c.Text)
-			if _, err := insTerms.ExecContext(ctx, ids[i], strings.Join(words, " ")); err != nil {
+			if err := insTerms.add(ctx, ids[i], terms.Of(c.Heading+"\n"+c.Text)); err != nil {
 				return nil, err
 			}
 			if vectors != nil {
@@ -296,7 +308,7 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		return func() {
 			x.chunks.Add(int64(len(chunks)))
 			if vectors != nil {
-				x.addVectorsLocked(lib, model, ids, vectors)
+				x.addVectorsLocked(lib, docID, model, ids, vectors)
 			}
 		}, nil
 	})
@@ -318,7 +330,7 @@ func (x *Index) AddVectors(ctx context.Context, docID int64, owner, model string
 	var lib int64
 	var cur string
 	var dup int64
-	if err := tx.QueryRowContext(ctx, `SELECT library_id, owner, duplicate_of FROM documents WHERE id = ?`, docID).Scan(&lib, &cur, &dup); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT library_id, owner, duplicate_of FROM documents WHERE id = ?`+x.forUpdate(), docID).Scan(&lib, &cur, &dup); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil // removed meanwhile
 		}
@@ -361,12 +373,15 @@ func (x *Index) AddVectors(ctx context.Context, docID int64, owner, model string
 		model, docID, owner); err != nil {
 		return false, err
 	}
+	if err := x.notify(ctx, tx, changePassages, docID); err != nil {
+		return false, err
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err := tx.Commit(); err != nil {
 		return false, err
 	}
-	x.addVectorsLocked(lib, model, ids, vectors)
+	x.addVectorsLocked(lib, docID, model, ids, vectors)
 	return true, nil
 }
 
@@ -375,7 +390,7 @@ func (x *Index) AddVectors(ctx context.Context, docID int64, owner, model string
 // the file. With owner set (see Claim), a document queued again meanwhile
 // (its file changed) is left queued.
 func (x *Index) Fail(ctx context.Context, docID int64, owner, hash, errMsg, kind string) error {
-	return x.removeChunks(ctx, docID, func(tx *sql.Tx) error {
+	return x.removeChunks(ctx, docID, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE documents SET status = CASE WHEN ? = '' OR owner = ? THEN 'failed' ELSE status END,
 			owner = CASE WHEN ? = '' OR owner = ? THEN '' ELSE owner END,
 			hash = ?, error = ?, error_kind = ?, chunks = 0, attempts = attempts + 1, indexed_at = ? WHERE id = ?`,
@@ -386,21 +401,21 @@ func (x *Index) Fail(ctx context.Context, docID int64, owner, hash, errMsg, kind
 
 // Remove deletes a document and everything indexed from it.
 func (x *Index) Remove(ctx context.Context, docID int64) error {
-	return x.removeChunks(ctx, docID, func(tx *sql.Tx) error {
+	return x.removeChunks(ctx, docID, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE id = ?`, docID)
 		return err
 	})
 }
 
-func (x *Index) removeChunks(ctx context.Context, docID int64, then func(*sql.Tx) error) error {
-	return x.rewrite(ctx, docID, func(tx *sql.Tx, _ int64) (func(), error) { return nil, then(tx) })
+func (x *Index) removeChunks(ctx context.Context, docID int64, then func(*txn) error) error {
+	return x.rewrite(ctx, docID, func(tx *txn, _ int64) (func(), error) { return nil, then(tx) })
 }
 
 // rewrite removes a document's chunks, terms and vectors and runs change,
 // in one transaction. The commit happens under the search lock, with the
 // in-memory vectors updated at once and change's returned func run: a
 // search sees the old version or the new one, never a mix.
-func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *sql.Tx, lib int64) (func(), error)) error {
+func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *txn, lib int64) (func(), error)) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
 	tx, err := x.db.BeginTx(ctx, nil)
@@ -409,18 +424,21 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *sql.Tx
 	}
 	defer tx.Rollback()
 	var lib int64
-	if err := tx.QueryRowContext(ctx, `SELECT library_id FROM documents WHERE id = ?`, docID).Scan(&lib); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT library_id FROM documents WHERE id = ?`+x.forUpdate(), docID).Scan(&lib); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: document %d", ErrNotFound, docID)
 		}
 		return err
 	}
-	old, err := deleteChunks(ctx, tx, docID)
+	old, err := x.deleteChunks(ctx, tx, docID)
 	if err != nil {
 		return err
 	}
 	after, err := change(tx, lib)
 	if err != nil {
+		return err
+	}
+	if err := x.notify(ctx, tx, changePassages, docID); err != nil {
 		return err
 	}
 	x.mu.Lock()
@@ -429,7 +447,7 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *sql.Tx
 		return err
 	}
 	x.chunks.Add(-int64(len(old)))
-	x.dropVectorsLocked(lib, old)
+	x.dropVectorsLocked(lib, docID, old)
 	if after != nil {
 		after()
 	}
@@ -438,7 +456,7 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *sql.Tx
 
 // deleteChunks removes a document's chunks with their terms and vectors,
 // returning the removed chunk ids.
-func deleteChunks(ctx context.Context, tx *sql.Tx, docID int64) ([]int64, error) {
+func (x *Index) deleteChunks(ctx context.Context, tx *txn, docID int64) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM chunks WHERE doc_id = ?`, docID)
 	if err != nil {
 		return nil, err
@@ -453,7 +471,7 @@ func deleteChunks(ctx context.Context, tx *sql.Tx, docID int64) ([]int64, error)
 		ids = append(ids, id)
 	}
 	rows.Close()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM chunk_terms WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID); err != nil {
+	if err := x.deleteTerms(ctx, tx, docID); err != nil {
 		return nil, fmt.Errorf("index: removing terms: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE doc_id = ?`, docID); err != nil {
@@ -539,7 +557,8 @@ func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
 		x.loads = slices.DeleteFunc(x.loads, func(l *loading) bool { return l == log })
 		x.mu.Unlock()
 	}()
-	if err := readVectors(ctx, x.db, model, set); err != nil {
+	docs, err := x.readVectors(ctx, model, set)
+	if err != nil {
 		return nil, err
 	}
 	if x.afterRead != nil {
@@ -547,6 +566,11 @@ func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.pg != nil {
+		for id, dv := range docs {
+			x.pg.docChunks[id] = dv
+		}
+	}
 	for _, op := range log.ops {
 		if op.add {
 			storeOf(set, op.lib, len(op.vec[0])).addAll(op.ids, op.vec)
@@ -563,46 +587,78 @@ func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
 }
 
 // readVectors reads every vector of model into set, one store a library.
-func readVectors(ctx context.Context, db *sql.DB, model string, set vectorSet) error {
+// For a library on a server, it also returns the chunks of each document,
+// so that a change another member makes replaces them.
+func (x *Index) readVectors(ctx context.Context, model string, set vectorSet) (map[int64]docVectors, error) {
+	docs, err := x.readVectorsOf(ctx, model, set, 0)
+	if err != nil {
+		return nil, fmt.Errorf("index: loading vectors: %w", err)
+	}
+	return docs, nil
+}
+
+// readVectorsOf reads the vectors of model, of one document (doc > 0) or
+// all, into set.
+func (x *Index) readVectorsOf(ctx context.Context, model string, set vectorSet, doc int64) (map[int64]docVectors, error) {
+	db := x.db
+	var docs map[int64]docVectors
+	if x.pg != nil {
+		docs = map[int64]docVectors{}
+	}
+	where, args := `model = ?`, []any{model}
+	if doc > 0 {
+		where, args = `model = ? AND chunk_id IN (SELECT id FROM chunks WHERE doc_id = ?)`, []any{model, doc}
+	}
 	// Size each library's store exactly first: growing by appending would
 	// copy the vectors repeatedly and leave up to twice their memory.
 	var size int
-	if err := db.QueryRowContext(ctx, `SELECT length(vec) FROM vectors WHERE model = ? LIMIT 1`, model).Scan(&size); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT length(vec) FROM vectors WHERE `+where+` LIMIT 1`, args...).Scan(&size); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+			return docs, nil
 		}
-		return fmt.Errorf("index: loading vectors: %w", err)
+		return nil, err
 	}
-	crows, err := db.QueryContext(ctx, `SELECT library_id, COUNT(*) FROM vectors WHERE model = ? GROUP BY library_id`, model)
+	crows, err := db.QueryContext(ctx, `SELECT library_id, COUNT(*) FROM vectors WHERE `+where+` GROUP BY library_id`, args...)
 	if err != nil {
-		return fmt.Errorf("index: loading vectors: %w", err)
+		return nil, err
 	}
 	for crows.Next() {
 		var lib int64
 		var n int
 		if err := crows.Scan(&lib, &n); err != nil {
 			crows.Close()
-			return err
+			return nil, err
 		}
-		set[lib] = newStore(size/4, n)
+		if set[lib] == nil {
+			set[lib] = newStore(size/4, n)
+		}
 	}
 	crows.Close()
-	rows, err := db.QueryContext(ctx, `SELECT chunk_id, library_id, vec FROM vectors WHERE model = ?`, model)
+	q := `SELECT chunk_id, library_id, vec, 0 FROM vectors WHERE ` + where
+	if x.pg != nil {
+		q = `SELECT v.chunk_id, v.library_id, v.vec, c.doc_id FROM vectors v JOIN chunks c ON c.id = v.chunk_id WHERE v.` + where
+	}
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return fmt.Errorf("index: loading vectors: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var buf []float32
 	for rows.Next() {
-		var id, lib int64
+		var id, lib, doc int64
 		var blob sql.RawBytes
-		if err := rows.Scan(&id, &lib, &blob); err != nil {
-			return err
+		if err := rows.Scan(&id, &lib, &blob, &doc); err != nil {
+			return nil, err
 		}
 		buf = decodeVecInto(buf[:0], blob)
 		storeOf(set, lib, len(buf)).add(id, buf)
+		if docs != nil {
+			dv := docs[doc]
+			dv.lib, dv.ids = lib, append(dv.ids, id)
+			docs[doc] = dv
+		}
 	}
-	return rows.Err()
+	return docs, rows.Err()
 }
 
 // PreviousModel is the model whose vectors ChangeModel kept, or "".
@@ -638,9 +694,12 @@ func storeOf(set vectorSet, lib int64, dims int) vectorStore {
 
 // addVectorsLocked adds a document's new vectors of model to the set in
 // use, when they are of its model, and to the sets loading.
-func (x *Index) addVectorsLocked(lib int64, model string, ids []int64, vectors [][]float32) {
+func (x *Index) addVectorsLocked(lib, docID int64, model string, ids []int64, vectors [][]float32) {
 	if len(ids) == 0 {
 		return
+	}
+	if x.pg != nil {
+		x.pg.docChunks[docID] = docVectors{lib: lib, ids: ids}
 	}
 	if model == x.model {
 		storeOf(x.vec, lib, len(vectors[0])).addAll(ids, vectors)
@@ -652,7 +711,10 @@ func (x *Index) addVectorsLocked(lib int64, model string, ids []int64, vectors [
 	}
 }
 
-func (x *Index) dropVectorsLocked(lib int64, ids []int64) {
+func (x *Index) dropVectorsLocked(lib, docID int64, ids []int64) {
+	if x.pg != nil {
+		delete(x.pg.docChunks, docID)
+	}
 	for _, store := range []vectorSet{x.vec, x.prev} {
 		if s := store[lib]; s != nil {
 			for _, id := range ids {

@@ -113,8 +113,11 @@ type Embedder interface {
 
 // Index is an open library store. It is safe for concurrent use.
 type Index struct {
-	dir     string
-	db      *sql.DB
+	dir string
+	db  *conn
+	// pg holds what only the PostgreSQL store has (its notifications,
+	// pgvector); nil for the SQLite store.
+	pg      *server
 	writeMu sync.Mutex // one writer at a time: no SQLITE_BUSY churn
 
 	mu    sync.RWMutex // vector stores and what searches see
@@ -214,7 +217,7 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 		db.Close()
 		return nil, fmt.Errorf("index: upgrading the database: %w", err)
 	}
-	x := &Index{dir: dir, db: db, vec: vectorSet{}}
+	x := &Index{dir: dir, db: &conn{DB: db}, vec: vectorSet{}}
 	var n int64
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM chunks`).Scan(&n); err != nil {
 		db.Close()
@@ -230,6 +233,11 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 
 // Close closes the index; the data is already durable.
 func (x *Index) Close() error {
+	if x.pg != nil {
+		// The listener takes the search lock to apply changes: stop it
+		// first.
+		x.pg.close()
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed {
@@ -240,12 +248,13 @@ func (x *Index) Close() error {
 }
 
 // Dir is the folder of the database files: a change to them may be
-// another process writing to the library.
+// another process writing to the library. It is "" for a library on a
+// server, whose changes come as notifications (see OnChange).
 func (x *Index) Dir() string { return x.dir }
 
 // DB exposes the database for packages of the engine that keep their own
 // tables beside the index (none may change the index's tables).
-func (x *Index) DB() *sql.DB { return x.db }
+func (x *Index) DB() *sql.DB { return x.db.DB }
 
 // Library returns the library named name, creating it if needed.
 func (x *Index) Library(ctx context.Context, name string) (Library, error) {
@@ -255,7 +264,7 @@ func (x *Index) Library(ctx context.Context, name string) (Library, error) {
 	}
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	if _, err := x.exec(ctx, `INSERT OR IGNORE INTO libraries(name, created_at) VALUES(?, ?)`, name, time.Now().Unix()); err != nil {
+	if _, err := x.exec(ctx, `INSERT INTO libraries(name, created_at) VALUES(?, ?) ON CONFLICT(name) DO NOTHING`, name, time.Now().Unix()); err != nil {
 		return Library{}, fmt.Errorf("index: creating library %q: %w", name, err)
 	}
 	return x.libraryByName(ctx, name)
@@ -310,7 +319,8 @@ func (x *Index) AddSource(ctx context.Context, lib int64, path string, watch boo
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
 	_, err := x.exec(ctx, `INSERT INTO sources(library_id, path, watch) VALUES(?, ?, ?)
-		ON CONFLICT(library_id, path) DO UPDATE SET watch = MAX(watch, excluded.watch)`, lib, path, boolInt(watch))
+		ON CONFLICT(library_id, path) DO UPDATE SET watch = CASE WHEN excluded.watch > sources.watch THEN excluded.watch ELSE sources.watch END`,
+		lib, path, boolInt(watch))
 	return err
 }
 
@@ -461,7 +471,7 @@ var ErrFull = errors.New("index: the disk of the library is full")
 // says the disk is full, and err unchanged otherwise.
 func MarkFull(err error) error {
 	var se *sqlite.Error
-	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL && !errors.Is(err, ErrFull) {
+	if (errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL || serverFull(err)) && !errors.Is(err, ErrFull) {
 		return fmt.Errorf("%w (%v)", ErrFull, err)
 	}
 	return err
@@ -470,6 +480,9 @@ func MarkFull(err error) error {
 // busy reports whether err is SQLite saying another connection holds the
 // database (SQLITE_BUSY, SQLITE_LOCKED, or a snapshot gone stale).
 func busy(err error) bool {
+	if serverBusy(err) {
+		return true
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return false

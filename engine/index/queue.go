@@ -41,7 +41,9 @@ func (x *Index) Claim(ctx context.Context, owner string, lease time.Duration, sk
 		}
 		q += ` AND id NOT IN (` + strings.Join(ids, ",") + `)`
 	}
-	q += ` ORDER BY library_id, path LIMIT 1`
+	// On a server, processes claim side by side: a row another one is
+	// claiming is skipped, not waited for, and never taken twice.
+	q += ` ORDER BY library_id, path LIMIT 1` + x.skipLocked()
 	d, err := scanDoc(tx.QueryRowContext(ctx, q, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, false, nil
@@ -51,6 +53,9 @@ func (x *Index) Claim(ctx context.Context, owner string, lease time.Duration, sk
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE documents SET status = 'parsing', owner = ?, lease = ? WHERE id = ?`,
 		owner, now.Add(lease).UnixNano(), d.ID); err != nil {
+		return d, false, err
+	}
+	if err := x.notify(ctx, tx, changeRegistry, d.ID); err != nil {
 		return d, false, err
 	}
 	return d, true, tx.Commit()
@@ -80,8 +85,10 @@ func (x *Index) Advance(ctx context.Context, id int64, owner string, status Stat
 	if status == Ready {
 		q = `UPDATE documents SET status = ?, owner = '', lease = 0 WHERE id = ? AND owner = ?`
 	}
-	_, err := x.exec(ctx, q, string(status), id, owner)
-	return err
+	if _, err := x.exec(ctx, q, string(status), id, owner); err != nil {
+		return err
+	}
+	return x.notify(ctx, nil, changeRegistry, id)
 }
 
 // Release gives a claimed document back to the queue (the work was
@@ -90,9 +97,11 @@ func (x *Index) Advance(ctx context.Context, id int64, owner string, status Stat
 func (x *Index) Release(ctx context.Context, id int64, owner string) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
-	_, err := x.exec(ctx, `UPDATE documents SET status = 'queued', owner = '', lease = 0
-		WHERE id = ? AND owner = ? AND status IN ('parsing', 'embedding')`, id, owner)
-	return err
+	if _, err := x.exec(ctx, `UPDATE documents SET status = 'queued', owner = '', lease = 0
+		WHERE id = ? AND owner = ? AND status IN ('parsing', 'embedding')`, id, owner); err != nil {
+		return err
+	}
+	return x.notify(ctx, nil, changeRegistry, id)
 }
 
 // ReleaseOwners gives back the claims of the owners gone reports as gone

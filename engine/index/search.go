@@ -78,6 +78,10 @@ func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]H
 		return nil, qterms, nil
 	}
 	matchTerms := x.selective(ctx, qterms)
+	if x.pg != nil {
+		hits, err := x.serverLexical(ctx, matchTerms, f, k)
+		return hits, qterms, err
+	}
 	quoted := make([]string, len(matchTerms))
 	for i, t := range matchTerms {
 		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
@@ -134,10 +138,10 @@ func (x *Index) selective(ctx context.Context, terms []string) []string {
 	if total < 1000 {
 		return terms
 	}
+	dfs, err := x.docFreqs(ctx, terms)
 	var keep []string
 	for _, t := range terms {
-		var df int
-		if err := x.db.QueryRowContext(ctx, `SELECT doc FROM chunk_terms_vocab WHERE term = ?`, t).Scan(&df); err != nil || df*2 <= total {
+		if err != nil || dfs[t]*2 <= total {
 			keep = append(keep, t)
 		}
 	}
@@ -150,16 +154,28 @@ func (x *Index) selective(ctx context.Context, terms []string) []string {
 // DocFreq returns how many chunks hold each term (0 for terms the index
 // has never seen) and how many chunks there are in all.
 func (x *Index) DocFreq(ctx context.Context, terms []string) (map[string]int, int, error) {
+	out, err := x.docFreqs(ctx, dedupe(terms))
+	if err != nil {
+		return nil, 0, fmt.Errorf("index: term statistics: %w", err)
+	}
+	return out, int(x.chunks.Load()), nil
+}
+
+// docFreqs counts the chunks holding each term.
+func (x *Index) docFreqs(ctx context.Context, terms []string) (map[string]int, error) {
+	if x.pg != nil {
+		return x.serverDocFreqs(ctx, terms)
+	}
 	out := make(map[string]int, len(terms))
-	for _, t := range dedupe(terms) {
+	for _, t := range terms {
 		var df int
 		err := x.db.QueryRowContext(ctx, `SELECT doc FROM chunk_terms_vocab WHERE term = ?`, t).Scan(&df)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, 0, fmt.Errorf("index: term statistics: %w", err)
+			return nil, err
 		}
 		out[t] = df
 	}
-	return out, int(x.chunks.Load()), nil
+	return out, nil
 }
 
 func (x *Index) ftsRank(ctx context.Context, match string, k int) ([]Hit, error) {

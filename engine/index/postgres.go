@@ -1,0 +1,646 @@
+package index
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// A library on a PostgreSQL server (a team library) keeps the same tables
+// and the same statements as the SQLite store, with these differences,
+// all in this file:
+//
+//   - Transactions of several processes (several machines) run side by
+//     side instead of one at a time: the rows a transaction changes are
+//     locked first (SELECT … FOR UPDATE), the queue is claimed with FOR
+//     UPDATE SKIP LOCKED, and copies of one content are told apart under
+//     an advisory lock on the content's hash.
+//   - The lexical index is a table of postings (term, passage, count) of
+//     Carrel's own terms, ranked by BM25 in SQL with FTS5's formula, so
+//     that CJK text and stemming behave exactly as in the SQLite store.
+//   - Every committed change is announced with NOTIFY: the other
+//     processes bring their vectors and term statistics up to date
+//     without polling, and tell their front ends (OnChange).
+
+// server is what only a library on a server has.
+type server struct {
+	cfg      *pgx.ConnConfig
+	instance string // this opening's name in the notifications it sends
+	// docChunks are, per document, the passages whose vectors are in
+	// memory: a change another process makes replaces exactly those.
+	// Guarded by Index.mu.
+	docChunks map[int64]docVectors
+	// termTotal is the number of terms in all passages, for BM25's
+	// average passage length; with Index.chunks, refreshed after changes.
+	termTotal atomic.Int64
+	dirty     chan struct{} // nudges the statistics refresher
+	onChange  atomic.Pointer[func(Change)]
+	stop      context.CancelFunc
+	done      sync.WaitGroup
+}
+
+// docVectors are a document's passages with vectors in memory.
+type docVectors struct {
+	lib int64
+	ids []int64
+}
+
+// Change is a change another process made to a library on a server.
+type Change struct {
+	Document int64
+	// Passages is true when the document's passages changed (it was
+	// indexed, re-indexed or removed), false when only its entry did (it
+	// was queued or claimed).
+	Passages bool
+}
+
+type changeKind byte
+
+const (
+	changeRegistry changeKind = 'r'
+	changePassages changeKind = 'p'
+)
+
+const notifyChannel = "carrel_changes"
+
+// IsServerURL reports whether s names a PostgreSQL server rather than a
+// folder.
+func IsServerURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Redact returns a connection string without its password, for messages
+// and logs.
+func Redact(conn string) string {
+	if u, err := url.Parse(conn); err == nil && u.Scheme != "" {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		q := u.Query()
+		if q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
+	}
+	return passwordField.ReplaceAllString(conn, "password=xxxxx")
+}
+
+var passwordField = regexp.MustCompile(`password\s*=\s*('[^']*'|\S+)`)
+
+// ErrServer means the library's server could not be reached or refused
+// the connection; the message says which server, without its password.
+var ErrServer = errors.New("index: the library's server cannot be used")
+
+// OpenServer opens (creating its tables if needed) the library store on
+// the PostgreSQL server named by conn (a postgres:// URL; its user and
+// password are the access control, and its sslmode decides TLS), and
+// loads the vectors of the given embedding model for similarity search.
+func OpenServer(ctx context.Context, connString string, model string) (*Index, error) {
+	cfg, err := pgx.ParseConfig(connString)
+	if err != nil {
+		// pgx's message may quote the string: say what is wrong without it.
+		return nil, fmt.Errorf("%w: the connection string %s is not valid", ErrServer, Redact(connString))
+	}
+	where := fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(8)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: %s: %v", ErrServer, where, err)
+	}
+	if err := serverSchema(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("index: preparing the library's tables on %s: %w", where, err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	x := &Index{db: &conn{DB: db, server: true}, vec: vectorSet{}, pg: &server{
+		cfg: cfg, instance: hex.EncodeToString(b), docChunks: map[int64]docVectors{}, dirty: make(chan struct{}, 1),
+	}}
+	if err := x.refreshStats(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("index: reading the library on %s: %w", where, err)
+	}
+	// Listen before loading: a change made during the load is either in
+	// what was loaded or announced after it (and applying it twice is
+	// harmless).
+	lctx, stop := context.WithCancel(context.Background())
+	x.pg.stop = stop
+	ready := make(chan error, 1)
+	x.pg.done.Add(2)
+	go func() { defer x.pg.done.Done(); x.listen(lctx, ready) }()
+	go func() { defer x.pg.done.Done(); x.refreshLoop(lctx) }()
+	if err := <-ready; err != nil {
+		x.Close()
+		return nil, fmt.Errorf("%w: %s: listening for changes: %v", ErrServer, where, err)
+	}
+	if err := x.LoadVectors(ctx, model); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// serverSchema creates the tables, under an advisory lock: two members
+// opening a new library at once would otherwise race in CREATE … IF NOT
+// EXISTS, which PostgreSQL does not make atomic.
+func serverSchema(ctx context.Context, db *sql.DB) error {
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, schemaLock); err != nil {
+		return err
+	}
+	defer c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, schemaLock)
+	var v string
+	err = c.QueryRowContext(ctx, `SELECT value FROM carrel_meta WHERE key = 'schema'`).Scan(&v)
+	if err == nil && v == strconv.Itoa(serverSchemaVersion) {
+		return nil
+	}
+	if _, err := c.ExecContext(ctx, serverTables); err != nil {
+		return err
+	}
+	_, err = c.ExecContext(ctx, `INSERT INTO carrel_meta(key, value) VALUES('schema', $1)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.Itoa(serverSchemaVersion))
+	return err
+}
+
+// schemaLock is the advisory lock key of schema changes ("carrel" in
+// ASCII, as a number).
+const schemaLock = 0x636172726c
+
+const serverSchemaVersion = 1
+
+// serverTables mirror the SQLite tables (see schema), with 64-bit
+// integers, bytea for blobs, byte-order collation for paths (the SQLite
+// store's order), and the postings that replace FTS5.
+const serverTables = `
+CREATE TABLE IF NOT EXISTS carrel_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS libraries(
+	id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+	ignore TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources(
+	id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, library_id BIGINT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+	path TEXT COLLATE "C" NOT NULL, watch BIGINT NOT NULL DEFAULT 0, UNIQUE(library_id, path));
+CREATE TABLE IF NOT EXISTS documents(
+	id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, library_id BIGINT NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+	path TEXT COLLATE "C" NOT NULL, hash TEXT NOT NULL DEFAULT '', size BIGINT NOT NULL DEFAULT 0, mtime BIGINT NOT NULL DEFAULT 0,
+	format TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '', language TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', error_kind TEXT NOT NULL DEFAULT '',
+	chunks BIGINT NOT NULL DEFAULT 0, pages BIGINT NOT NULL DEFAULT 0, indexed_at BIGINT NOT NULL DEFAULT 0,
+	duplicate_of BIGINT NOT NULL DEFAULT 0, model TEXT NOT NULL DEFAULT '',
+	owner TEXT NOT NULL DEFAULT '', lease BIGINT NOT NULL DEFAULT 0, attempts BIGINT NOT NULL DEFAULT 0,
+	UNIQUE(library_id, path));
+CREATE INDEX IF NOT EXISTS documents_hash ON documents(library_id, hash);
+CREATE INDEX IF NOT EXISTS documents_status ON documents(status);
+CREATE TABLE IF NOT EXISTS chunks(
+	id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, doc_id BIGINT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+	ord BIGINT NOT NULL, text TEXT NOT NULL, page BIGINT NOT NULL DEFAULT 0, heading TEXT NOT NULL DEFAULT '',
+	spans TEXT NOT NULL DEFAULT '', tokens BIGINT NOT NULL DEFAULT 0,
+	section BIGINT NOT NULL DEFAULT -1, pos_start BIGINT NOT NULL DEFAULT 0, pos_end BIGINT NOT NULL DEFAULT 0,
+	char_first BIGINT NOT NULL DEFAULT -1, char_last BIGINT NOT NULL DEFAULT -1);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS sections(
+	doc_id BIGINT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ord BIGINT NOT NULL,
+	page BIGINT NOT NULL DEFAULT 0, heading TEXT NOT NULL DEFAULT '', text TEXT NOT NULL,
+	PRIMARY KEY(doc_id, ord));
+CREATE TABLE IF NOT EXISTS page_layouts(
+	doc_id BIGINT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, page BIGINT NOT NULL, layout BYTEA NOT NULL,
+	PRIMARY KEY(doc_id, page));
+CREATE TABLE IF NOT EXISTS chunk_terms(
+	term TEXT COLLATE "C" NOT NULL, chunk_id BIGINT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE, tf INTEGER NOT NULL,
+	PRIMARY KEY(term, chunk_id));
+CREATE INDEX IF NOT EXISTS chunk_terms_chunk ON chunk_terms(chunk_id);
+CREATE TABLE IF NOT EXISTS chunk_lengths(
+	chunk_id BIGINT PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, terms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS vectors(
+	chunk_id BIGINT PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, library_id BIGINT NOT NULL,
+	model TEXT NOT NULL, vec BYTEA NOT NULL);
+CREATE INDEX IF NOT EXISTS vectors_model ON vectors(model, library_id);
+`
+
+// forUpdate locks the rows a statement reads until the transaction ends,
+// on a server, where other processes' transactions run side by side; the
+// SQLite store's transactions already hold the whole database.
+func (x *Index) forUpdate() string {
+	if x.pg != nil {
+		return ` FOR UPDATE`
+	}
+	return ""
+}
+
+// skipLocked is forUpdate for claims: rows another process is locking
+// are passed over.
+func (x *Index) skipLocked() string {
+	if x.pg != nil {
+		return ` FOR UPDATE SKIP LOCKED`
+	}
+	return ""
+}
+
+// lockContent holds, until the transaction ends, a lock on one content of
+// a library: two processes storing copies of one file decide in turn
+// which is the original.
+func (x *Index) lockContent(ctx context.Context, tx *txn, lib int64, hash string) error {
+	if x.pg == nil {
+		return nil
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d\x00%s", lib, hash)
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(h.Sum64()))
+	return err
+}
+
+// notify announces a change to a document to the library's other
+// processes, when the transaction tx commits (at once when tx is nil).
+func (x *Index) notify(ctx context.Context, tx *txn, kind changeKind, doc int64) error {
+	if x.pg == nil {
+		return nil
+	}
+	if kind == changePassages {
+		x.pg.touch()
+	}
+	payload := fmt.Sprintf("%s %c %d", x.pg.instance, kind, doc)
+	var err error
+	if tx != nil {
+		_, err = tx.ExecContext(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, payload)
+	} else {
+		_, err = x.db.ExecContext(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, payload)
+	}
+	return err
+}
+
+// OnChange sets fn to be called, on a goroutine of the index, for each
+// change another process makes to a library on a server, once this
+// process's view (vectors, statistics) includes it. It replaces an
+// earlier fn; nil stops the calls. A SQLite library never calls it.
+func (x *Index) OnChange(fn func(Change)) {
+	if x.pg == nil {
+		return
+	}
+	if fn == nil {
+		x.pg.onChange.Store(nil)
+		return
+	}
+	x.pg.onChange.Store(&fn)
+}
+
+// listen receives the other processes' changes on its own connection,
+// reconnecting after a failure; after a reconnection, changes may have
+// been missed, so every vector is read again.
+func (x *Index) listen(ctx context.Context, ready chan<- error) {
+	first := true
+	for wait := time.Second; ctx.Err() == nil; wait = min(2*wait, 30*time.Second) {
+		c, err := pgx.ConnectConfig(ctx, x.pg.cfg)
+		if err == nil {
+			if _, err = c.Exec(ctx, `LISTEN `+notifyChannel); err != nil {
+				c.Close(context.Background())
+			}
+		}
+		if first {
+			ready <- err
+			if err != nil {
+				return
+			}
+			first = false
+		} else if err == nil {
+			x.reloadAll(ctx)
+		}
+		if err != nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			continue
+		}
+		wait = time.Second
+		for {
+			n, err := c.WaitForNotification(ctx)
+			if err != nil {
+				break
+			}
+			x.applyNotification(ctx, n.Payload)
+		}
+		c.Close(context.Background())
+	}
+}
+
+func (x *Index) applyNotification(ctx context.Context, payload string) {
+	f := strings.Fields(payload)
+	if len(f) != 3 || f[0] == x.pg.instance || len(f[1]) != 1 {
+		return
+	}
+	doc, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil {
+		return
+	}
+	ch := Change{Document: doc, Passages: changeKind(f[1][0]) == changePassages}
+	if ch.Passages {
+		x.pg.touch()
+		if err := x.reloadDocument(ctx, doc); err != nil && ctx.Err() == nil {
+			// The next change, or the next reconnection, reads it again.
+			x.pg.touch()
+		}
+	}
+	if fn := x.pg.onChange.Load(); fn != nil {
+		(*fn)(ch)
+	}
+}
+
+// reloadDocument replaces a document's vectors in memory with those on
+// the server, in one step under the search lock.
+func (x *Index) reloadDocument(ctx context.Context, doc int64) error {
+	x.mu.RLock()
+	model, prevModel := x.model, x.prevModel
+	x.mu.RUnlock()
+	type loaded struct {
+		model string
+		lib   int64
+		ids   []int64
+		vecs  [][]float32
+	}
+	var got []loaded
+	for _, m := range []string{model, prevModel} {
+		if m == "" {
+			continue
+		}
+		rows, err := x.db.QueryContext(ctx, `SELECT v.chunk_id, v.library_id, v.vec FROM vectors v JOIN chunks c ON c.id = v.chunk_id
+			WHERE v.model = ? AND c.doc_id = ? ORDER BY c.ord`, m, doc)
+		if err != nil {
+			return err
+		}
+		l := loaded{model: m}
+		for rows.Next() {
+			var id int64
+			var blob []byte
+			if err := rows.Scan(&id, &l.lib, &blob); err != nil {
+				rows.Close()
+				return err
+			}
+			l.ids, l.vecs = append(l.ids, id), append(l.vecs, decodeVecInto(nil, blob))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(l.ids) > 0 {
+			got = append(got, l)
+		}
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return ErrClosed
+	}
+	if old, ok := x.pg.docChunks[doc]; ok {
+		x.dropVectorsLocked(old.lib, doc, old.ids)
+	}
+	for _, l := range got {
+		if l.model == x.prevModel && x.prevModel != "" {
+			storeOf(x.prev, l.lib, len(l.vecs[0])).addAll(l.ids, l.vecs)
+			x.pg.docChunks[doc] = docVectors{lib: l.lib, ids: l.ids}
+			continue
+		}
+		x.addVectorsLocked(l.lib, doc, l.model, l.ids, l.vecs)
+	}
+	return nil
+}
+
+// reloadAll reads every vector again, after notifications may have been
+// lost.
+func (x *Index) reloadAll(ctx context.Context) {
+	x.pg.touch()
+	x.mu.RLock()
+	model := x.model
+	x.mu.RUnlock()
+	if err := x.ChangeModel(ctx, model); err == nil {
+		if fn := x.pg.onChange.Load(); fn != nil {
+			(*fn)(Change{Passages: true})
+		}
+	}
+}
+
+func (s *server) touch() {
+	select {
+	case s.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// refreshLoop recounts the passages and their terms after changes, at
+// most once a second: BM25 needs the average passage length, and a count
+// per change would cost more than the change while a library is indexed.
+func (x *Index) refreshLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-x.pg.dirty:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		x.refreshStats(ctx)
+	}
+}
+
+func (x *Index) refreshStats(ctx context.Context) error {
+	var n, total int64
+	if err := x.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(terms), 0) FROM chunk_lengths`).Scan(&n, &total); err != nil {
+		return err
+	}
+	x.chunks.Store(n)
+	x.pg.termTotal.Store(total)
+	return nil
+}
+
+func (s *server) close() {
+	s.stop()
+	s.done.Wait()
+}
+
+// termWriter stores the terms of passages as they are inserted.
+type termWriter interface {
+	add(ctx context.Context, chunk int64, words []string) error
+	Close() error
+}
+
+type stmtTerms struct {
+	stmt   *sql.Stmt
+	server bool
+}
+
+func (w stmtTerms) add(ctx context.Context, chunk int64, words []string) error {
+	var err error
+	if w.server {
+		_, err = w.stmt.ExecContext(ctx, chunk, len(words), chunk, words)
+	} else {
+		_, err = w.stmt.ExecContext(ctx, chunk, strings.Join(words, " "))
+	}
+	return err
+}
+
+func (w stmtTerms) Close() error { return w.stmt.Close() }
+
+func (x *Index) termWriter(ctx context.Context, tx *txn) (termWriter, error) {
+	q := `INSERT INTO chunk_terms(rowid, terms) VALUES(?, ?)`
+	if x.pg != nil {
+		// One statement a passage: its length and its postings.
+		q = `WITH l AS (INSERT INTO chunk_lengths(chunk_id, terms) VALUES(?, ?))
+			INSERT INTO chunk_terms(term, chunk_id, tf) SELECT w, ?, COUNT(*) FROM unnest(?::text[]) AS w GROUP BY w`
+	}
+	s, err := tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return stmtTerms{stmt: s, server: x.pg != nil}, nil
+}
+
+// deleteTerms removes the terms of a document's passages. On a server
+// they go with the passages (ON DELETE CASCADE); FTS5 tables have no
+// foreign keys.
+func (x *Index) deleteTerms(ctx context.Context, tx *txn, docID int64) error {
+	if x.pg != nil {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM chunk_terms WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID)
+	return err
+}
+
+// BM25's parameters, as FTS5 sets them.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// serverLexical ranks passages by BM25 over terms (any may match), with
+// FTS5's formula, within the filter.
+func (x *Index) serverLexical(ctx context.Context, terms []string, f Filter, k int) ([]Hit, error) {
+	x.mu.RLock()
+	closed := x.closed
+	x.mu.RUnlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	dfs, err := x.serverDocFreqs(ctx, terms)
+	if err != nil {
+		return nil, fmt.Errorf("index: lexical search: %w", err)
+	}
+	n := float64(x.chunks.Load())
+	avg := 1.0
+	if n > 0 {
+		avg = max(1, float64(x.pg.termTotal.Load())/n)
+	}
+	var qs []string
+	var idfs []float64
+	for _, t := range terms {
+		df := float64(dfs[t])
+		if df == 0 {
+			continue
+		}
+		idf := math.Log((n - df + 0.5) / (df + 0.5))
+		if idf <= 0 {
+			idf = 1e-6
+		}
+		qs, idfs = append(qs, t), append(idfs, idf)
+	}
+	if len(qs) == 0 {
+		return nil, nil
+	}
+	args := []any{bm25K1 + 1, bm25K1, 1 - bm25B, bm25B / avg, qs, idfs}
+	join := ""
+	where := ""
+	if !f.empty() {
+		join = ` JOIN chunks c ON c.id = t.chunk_id JOIN documents d ON d.id = c.doc_id`
+		where, args = f.sql(args)
+		where = ` WHERE 1=1` + where
+	}
+	args = append(args, k)
+	rows, err := x.db.QueryContext(ctx, `SELECT t.chunk_id, SUM(q.idf * t.tf * ?::float8 / (t.tf + ?::float8 * (?::float8 + ?::float8 * l.terms))) AS s
+		FROM unnest(?::text[], ?::float8[]) AS q(term, idf)
+		JOIN chunk_terms t ON t.term = q.term JOIN chunk_lengths l ON l.chunk_id = t.chunk_id`+join+where+`
+		GROUP BY t.chunk_id ORDER BY s DESC, t.chunk_id LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("index: lexical search: %w", err)
+	}
+	defer rows.Close()
+	var hits []Hit
+	for rows.Next() {
+		var h Hit
+		if err := rows.Scan(&h.ChunkID, &h.Score); err != nil {
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
+}
+
+// serverDocFreqs counts the passages holding each term, in one statement.
+func (x *Index) serverDocFreqs(ctx context.Context, terms []string) (map[string]int, error) {
+	out := make(map[string]int, len(terms))
+	for _, t := range terms {
+		out[t] = 0
+	}
+	if len(terms) == 0 {
+		return out, nil
+	}
+	rows, err := x.db.QueryContext(ctx, `SELECT term, COUNT(*) FROM chunk_terms WHERE term = ANY(?::text[]) GROUP BY term`, terms)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		var n int
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, err
+		}
+		out[t] = n
+	}
+	return out, rows.Err()
+}
+
+// serverBusy reports errors after which a server's transaction is simply
+// tried again: a serialization failure, a deadlock, a lock not available.
+func serverBusy(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code {
+	case "40001", "40P01", "55P03":
+		return true
+	}
+	return false
+}
+
+// serverFull reports a server out of disk (SQLSTATE 53100).
+func serverFull(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "53100"
+}

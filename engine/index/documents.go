@@ -236,6 +236,7 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			}
 		}
 		ids := make([]int64, len(chunks))
+		termCount := 0
 		for i, sec := range m.Sections {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO sections(doc_id, ord, page, heading, text) VALUES(?, ?, ?, ?, ?)`,
 				docID, i, sec.Page, sec.Heading, sec.Text); err != nil {
@@ -280,7 +281,9 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			}
 			// The heading is searchable too: a passage under "Budget"
 			// answers "budget" even if the word is not repeated.
-			if err := insTerms.add(ctx, ids[i], terms.Of(c.Heading+"\n"+c.Text)); err != nil {
+			words := terms.Of(c.Heading + "\n" + c.Text)
+			termCount += len(words)
+			if err := insTerms.add(ctx, ids[i], words); err != nil {
 				return nil, err
 			}
 			if vectors != nil {
@@ -307,6 +310,9 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		}
 		return func() {
 			x.chunks.Add(int64(len(chunks)))
+			if x.pg != nil {
+				x.pg.termTotal.Add(int64(termCount))
+			}
 			if vectors != nil {
 				x.addVectorsLocked(lib, docID, model, ids, vectors)
 			}
@@ -430,7 +436,7 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *txn, l
 		}
 		return err
 	}
-	old, err := x.deleteChunks(ctx, tx, docID)
+	old, oldTerms, err := x.deleteChunks(ctx, tx, docID)
 	if err != nil {
 		return err
 	}
@@ -447,6 +453,9 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *txn, l
 		return err
 	}
 	x.chunks.Add(-int64(len(old)))
+	if x.pg != nil {
+		x.pg.termTotal.Add(-oldTerms)
+	}
 	x.dropVectorsLocked(lib, docID, old)
 	if after != nil {
 		after()
@@ -455,35 +464,42 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *txn, l
 }
 
 // deleteChunks removes a document's chunks with their terms and vectors,
-// returning the removed chunk ids.
-func (x *Index) deleteChunks(ctx context.Context, tx *txn, docID int64) ([]int64, error) {
+// returning the removed chunk ids and, on a server, how many terms they
+// held.
+func (x *Index) deleteChunks(ctx context.Context, tx *txn, docID int64) (ids []int64, nterms int64, err error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM chunks WHERE doc_id = ?`, docID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, 0, err
 		}
 		ids = append(ids, id)
 	}
 	rows.Close()
+	if x.pg != nil {
+		// The store's term count, for BM25's average passage length.
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(terms), 0) FROM chunk_lengths
+			WHERE chunk_id IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID).Scan(&nterms); err != nil {
+			return nil, 0, err
+		}
+	}
 	if err := x.deleteTerms(ctx, tx, docID); err != nil {
-		return nil, fmt.Errorf("index: removing terms: %w", err)
+		return nil, 0, fmt.Errorf("index: removing terms: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE doc_id = ?`, docID); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sections WHERE doc_id = ?`, docID); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM page_layouts WHERE doc_id = ?`, docID); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return ids, nil
+	return ids, nterms, nil
 }
 
 // LoadVectors makes the vectors of model the ones similarity search uses,

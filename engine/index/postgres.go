@@ -99,10 +99,16 @@ func Redact(conn string) string {
 		}
 		return u.String()
 	}
+	// Not a URL that parses (a key=value string, or a broken URL): blank
+	// whatever looks like a password.
+	conn = userPassword.ReplaceAllString(conn, "://$1:xxxxx@")
 	return passwordField.ReplaceAllString(conn, "password=xxxxx")
 }
 
-var passwordField = regexp.MustCompile(`password\s*=\s*('[^']*'|\S+)`)
+var (
+	passwordField = regexp.MustCompile(`password\s*=\s*('[^']*'|[^\s&]+)`)
+	userPassword  = regexp.MustCompile(`://([^:@/]*):[^@]*@`)
+)
 
 // ErrServer means the library's server could not be reached or refused
 // the connection; the message says which server, without its password.

@@ -30,6 +30,10 @@ func embedFlag(fs *flag.FlagSet) *string {
 	return fs.String("embed-model", "", "search by meaning with this GGUF embedding model `file` from now on (saved in the settings, as \"carrel models use --embed\" does); \"built-in\" for the model that ships with Carrel, \"none\" for words only")
 }
 
+// libraryServerEnv names the variable that puts a command's libraries on
+// a PostgreSQL server (engine.Options.LibraryServer).
+const libraryServerEnv = "CARREL_LIBRARY_SERVER"
+
 // openEngine opens the data folder through the facade, as every front end
 // does: the saved settings (embedding model, passage size) apply to every
 // command alike. Commands that neither answer nor index open it without
@@ -40,6 +44,12 @@ func openEngine(ctx context.Context, data string, o engine.Options) (*engine.Eng
 		return nil, err
 	}
 	o.DataDir = dir
+	// A team library's server may be given for one command, as a
+	// variable rather than a flag: its password stays out of the process
+	// list and the shell's history.
+	if u := os.Getenv(libraryServerEnv); u != "" && o.LibraryServer == "" {
+		o.LibraryServer = u
+	}
 	e, err := engine.Open(ctx, o)
 	if err != nil {
 		return nil, explain(err)

@@ -22,7 +22,8 @@ func openApp(ctx context.Context, files ...string) error {
 	if !hasDisplay(runtime.GOOS, os.Getenv) {
 		return errNoDisplay
 	}
-	return ui.Run(ctx, ui.Options{Version: version, Open: files, Serve: serveForWindow, RotateToken: api.RotateToken})
+	return ui.Run(ctx, ui.Options{Version: version, Open: files, Serve: serveForWindow, RotateToken: api.RotateToken,
+		LibraryServer: os.Getenv(libraryServerEnv)})
 }
 
 // serveForWindow runs the API server the window's setting asks for.

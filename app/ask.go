@@ -73,7 +73,7 @@ func (f *askFlags) open(ctx context.Context) (*engine.Engine, error) {
 	if s.ChatModel != "" && !engine.ModelSupport() {
 		return nil, explain(engine.ErrNoModelSupport)
 	}
-	e, err := engine.Open(ctx, engine.Options{DataDir: data, NoIndexing: true, NoWatch: true, Settings: &s})
+	e, err := engine.Open(ctx, engine.Options{DataDir: data, NoIndexing: true, NoWatch: true, Settings: &s, LibraryServer: os.Getenv(libraryServerEnv)})
 	if err != nil {
 		return nil, explain(err)
 	}

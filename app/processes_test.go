@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/carrel-ai/carrel/internal/pgtest"
 )
 
 // TestMain lets a test start the command line as a real process of its
@@ -20,7 +22,9 @@ func TestMain(m *testing.M) {
 	if args := os.Getenv("CARREL_TEST_CLI"); args != "" {
 		os.Exit(run(context.Background(), strings.Split(args, "\n")))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
 }
 
 // cliProcess starts "carrel args..." as a separate process.

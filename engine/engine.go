@@ -27,6 +27,10 @@ type Options struct {
 	// Settings, when set, replace config.toml's for this session without
 	// being saved (SetSettings saves).
 	Settings *Settings
+	// LibraryServer, when set, is the PostgreSQL server (a postgres://
+	// URL) whose libraries this session uses, in place of the settings'
+	// LibraryServer, without saving it.
+	LibraryServer string
 	// NoIndexing leaves the indexing queue alone: files are registered by
 	// Add but parsed only by an engine that indexes. For short-lived
 	// programs that only ask or search.
@@ -150,11 +154,22 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if e.emb != nil {
 		model = e.emb.Model()
 	}
-	e.idx, err = index.Open(ctx, filepath.Join(dir, "library"), model)
+	server := set.LibraryServer
+	if o.LibraryServer != "" {
+		server = o.LibraryServer
+	}
+	if server != "" {
+		e.idx, err = index.OpenServer(ctx, server, model)
+	} else {
+		e.idx, err = index.Open(ctx, filepath.Join(dir, "library"), model)
+	}
 	if err != nil {
 		e.closeEmbedder()
 		return nil, ingest.StorageError(err)
 	}
+	// Changes other members of a team library make arrive as the
+	// index's notifications: front ends hear of them as events.
+	e.idx.OnChange(e.libraryChanged)
 	e.chats, err = rag.OpenStore(filepath.Join(dir, "chats"))
 	if err != nil {
 		e.idx.Close()
@@ -519,6 +534,26 @@ func (e *Engine) ingestEvent(ev ingest.Event) {
 	if kind == EventIdle {
 		go e.reembedded()
 	}
+}
+
+// libraryChanged reports a change another process made to a library on a
+// server, once the index has applied it.
+func (e *Engine) libraryChanged(c index.Change) {
+	ev := Event{Kind: EventChanged}
+	if c.Document != 0 {
+		ctx, cancel := context.WithTimeout(e.bg, 10*time.Second)
+		d, err := e.idx.DocumentByID(ctx, c.Document)
+		cancel()
+		switch {
+		case errors.Is(err, index.ErrNotFound):
+			ev.Status = "removed"
+		case err != nil:
+			return // the engine is closing, or the server is away
+		default:
+			ev.Path, ev.Status, ev.Library = d.Path, string(d.Status), e.libraryName(d.LibraryID)
+		}
+	}
+	e.events.emit(ev)
 }
 
 func (e *Engine) libraryName(id int64) string {

@@ -19,6 +19,9 @@ const (
 	EventIdle     EventKind = "idle"     // indexing finished
 	EventWatching EventKind = "watching" // a folder is followed for changes (Path)
 	EventPage     EventKind = "page"     // OCR is reading Page of Pages of a scanned file (Path)
+	// EventChanged: another member of a team library changed a document
+	// (Path, Status; Path is "" when the whole library was read again).
+	EventChanged EventKind = "changed"
 
 	EventModelLoading EventKind = "model_loading" // Progress from 0 to 1
 	EventModelReady   EventKind = "model_ready"

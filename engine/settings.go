@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/internal/atomicfile"
 )
 
@@ -68,6 +69,12 @@ type Settings struct {
 	OCRLanguages string `toml:"ocr_languages"`
 	// OCRProgram is the tesseract executable; "" finds it.
 	OCRProgram string `toml:"ocr_program"`
+	// LibraryServer is a PostgreSQL server that holds the libraries
+	// instead of this data folder (a postgres:// URL, whose user and
+	// password are the access to it): a library a team shares. "" keeps
+	// them on this computer. A change takes effect when the engine opens
+	// next.
+	LibraryServer string `toml:"library_server"`
 }
 
 // OCROff is the OCR setting that turns it off.
@@ -113,6 +120,9 @@ func (s Settings) Validate() error {
 		if !validLang(l) {
 			errs = append(errs, fmt.Errorf("%q is not a Tesseract language pack name (such as eng, deu or chi_sim)", l))
 		}
+	}
+	if s.LibraryServer != "" && !index.IsServerURL(s.LibraryServer) {
+		errs = append(errs, errors.New("the library server must be a PostgreSQL connection string starting with postgres://"))
 	}
 	if s.AdapterScale < 0 || s.AdapterScale > 4 {
 		errs = append(errs, errors.New("adapter scale must be between 0 and 4"))

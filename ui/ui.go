@@ -34,6 +34,9 @@ type Options struct {
 	Version string
 	// DataDir is the data folder; "" means the default.
 	DataDir string
+	// LibraryServer, when set, is the PostgreSQL server whose libraries
+	// this window uses instead of the settings' (engine.Options).
+	LibraryServer string
 	// Open are files and folders to add to the library at start (the
 	// desktop's "Open with Carrel").
 	Open []string
@@ -104,7 +107,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Tour == nil && dir != "" && handOff(dir, opts.Open) {
 		return nil
 	}
-	e, err := engine.Open(ctx, engine.Options{DataDir: opts.DataDir})
+	e, err := engine.Open(ctx, engine.Options{DataDir: opts.DataDir, LibraryServer: opts.LibraryServer})
 	if err != nil {
 		// Nothing works without the data folder: say why, then quit.
 		dialog.ShowError(err, w)

@@ -298,6 +298,10 @@ func (x *Index) notify(ctx context.Context, tx *txn, kind changeKind, doc int64)
 	return err
 }
 
+// OnServer reports whether the library lives on a server, shared with
+// other computers, rather than in a folder of this one.
+func (x *Index) OnServer() bool { return x.pg != nil }
+
 // OnChange sets fn to be called, on a goroutine of the index, for each
 // change another process makes to a library on a server, once this
 // process's view (vectors, statistics) includes it. It replaces an

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,11 +176,14 @@ type Ingester struct {
 	cancelMu sync.Mutex // Cancel, and a claim settling against it
 	wake     chan struct{}
 	busy     map[int64]bool // documents being processed
-	paused   bool
-	done     int
-	total    int
-	counted  map[int64]bool // documents counted in total since the queue was last empty
-	retries  map[int64]int  // failed store writes per document, for backing off
+	// elsewhere are the documents of a team library whose files are not
+	// on this computer: another member's, left queued for them.
+	elsewhere map[int64]bool
+	paused    bool
+	done      int
+	total     int
+	counted   map[int64]bool // documents counted in total since the queue was last empty
+	retries   map[int64]int  // failed store writes per document, for backing off
 	// halted is why indexing stopped by itself: the library could not be
 	// written (a full disk). Resume, or the next run, tries again.
 	halted  error
@@ -236,7 +240,7 @@ func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(Event)) 
 	if emit == nil {
 		emit = func(Event) {}
 	}
-	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{},
+	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{}, elsewhere: map[int64]bool{},
 		counted: map[int64]bool{}, retries: map[int64]int{}, prepared: make(chan struct{}), folders: make(chan struct{}, 1), owner: newOwner(), large: make(chan struct{}, 1)}
 	in.idleCond = sync.NewCond(&in.mu)
 	if tc, ok := opts.Embedder.(TokenCounter); ok && in.opts.Chunk.Count == nil {
@@ -752,6 +756,9 @@ func (in *Ingester) claim(ctx context.Context) (d index.Document, epoch int, ok 
 	for id := range in.busy {
 		skip[id] = true
 	}
+	for id := range in.elsewhere {
+		skip[id] = true
+	}
 	in.mu.Unlock()
 	if paused {
 		return d, 0, false, nil
@@ -841,10 +848,15 @@ func (in *Ingester) Wait(ctx context.Context) error {
 			return in.halted
 		}
 		if in.total == 0 && len(in.busy) == 0 {
-			pending, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale, index.Parsing, index.Embedding}, Limit: 1})
+			pending, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale, index.Parsing, index.Embedding}, Limit: len(in.elsewhere) + 1})
 			if err != nil && ctx.Err() == nil {
 				return fmt.Errorf("ingest: reading the queue: %w", err)
 			}
+			// Other members' files left queued for them are not work
+			// this computer can finish.
+			pending = slices.DeleteFunc(pending, func(d index.Document) bool {
+				return in.elsewhere[d.ID] && (d.Status == index.Queued || d.Status == index.Stale)
+			})
 			if len(pending) == 0 || in.paused {
 				return nil
 			}
@@ -878,6 +890,14 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Parsing})
 	st, err := os.Lstat(d.Path)
 	if errors.Is(err, fs.ErrNotExist) {
+		if in.idx.OnServer() {
+			// A team library's file that this computer does not have is
+			// another member's: it stays queued for them, not removed.
+			in.mu.Lock()
+			in.elsewhere[d.ID] = true
+			in.mu.Unlock()
+			return in.idx.Release(ctx, d.ID, in.owner)
+		}
 		return in.removeDoc(ctx, d)
 	}
 	// A large file takes many times its size in memory while it is parsed,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -12,19 +13,86 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/internal/pgtest"
 )
+
+// A file of a team library that is not on this computer is another
+// member's: it stays queued for them, and waiting for the queue does not
+// wait for it.
+func TestOtherMembersFilesStayQueued(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	url := pgtest.Database(t)
+	idx, err := index.OpenServer(ctx, url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	lib, _ := idx.Library(ctx, "Team")
+	theirs, _, err := idx.Enqueue(ctx, lib.ID, "/home/someone-else/report.txt", 10, time.Unix(1, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	write(t, filepath.Join(src, "mine.txt"), "My own note about kingfishers.")
+	parser := docs.NewParser("")
+	defer parser.Close()
+	in := New(idx, parser, Options{Workers: 2, Rescan: time.Hour}, func(Event) {})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { in.Run(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+	if _, err := in.Add(ctx, lib, false, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, err := idx.DocumentByID(ctx, theirs.ID)
+	if err != nil || d.Status != index.Queued {
+		t.Errorf("the other member's file: %v %v (want it kept, queued)", d.Status, err)
+	}
+	if mine, err := idx.Document(ctx, lib.ID, filepath.Join(src, "mine.txt")); err != nil || mine.Status != index.Ready {
+		t.Errorf("this computer's file: %v %v", mine.Status, err)
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
 
 // Two ingesters on one library, each with its own connection to the
 // database, as two processes have: they add the same folder at once, and
 // every document is indexed exactly once, none failing or left waiting.
+// Also on a team library on PostgreSQL, where the two run side by side.
 func TestTwoWritersOnOneLibrary(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		twoWriters(t, func(t *testing.T) opener {
+			data := t.TempDir()
+			return func(ctx context.Context) (*index.Index, error) { return index.Open(ctx, data, "") }
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		twoWriters(t, func(t *testing.T) opener {
+			url := pgtest.Database(t)
+			return func(ctx context.Context) (*index.Index, error) { return index.OpenServer(ctx, url, "") }
+		})
+	})
+}
+
+// opener opens one library, as each process does.
+type opener func(ctx context.Context) (*index.Index, error)
+
+func twoWriters(t *testing.T, newLibrary func(t *testing.T) opener) {
 	src := t.TempDir()
 	const files = 120
 	for i := 0; i < files; i++ {
 		write(t, filepath.Join(src, fmt.Sprintf("f%03d.txt", i)), fmt.Sprintf("Note %d tells of heron%d and the weir.\n\nIt goes on about river%d.", i, i, i))
 	}
 	for round := 0; round < 3; round++ {
-		data := t.TempDir()
+		open := newLibrary(t)
 		var indexed atomic.Int64
 		var wg sync.WaitGroup
 		errs := make(chan error, 2)
@@ -32,7 +100,7 @@ func TestTwoWritersOnOneLibrary(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs <- indexOnce(data, src, func(ev Event) {
+				errs <- indexOnce(open, src, func(ev Event) {
 					if ev.Kind == EventIndexed {
 						indexed.Add(1)
 					}
@@ -46,7 +114,7 @@ func TestTwoWritersOnOneLibrary(t *testing.T) {
 				t.Fatalf("round %d: %v", round, err)
 			}
 		}
-		idx, err := index.Open(context.Background(), data, "")
+		idx, err := open(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,10 +136,10 @@ func TestTwoWritersOnOneLibrary(t *testing.T) {
 
 // indexOnce is one "carrel add": it opens the library, adds the folder,
 // indexes until the queue is empty, and closes.
-func indexOnce(data, src string, emit func(Event)) error {
+func indexOnce(open opener, src string, emit func(Event)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	idx, err := index.Open(ctx, data, "")
+	idx, err := open(ctx)
 	if err != nil {
 		return err
 	}

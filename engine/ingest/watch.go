@@ -80,8 +80,13 @@ func (in *Ingester) Watch(ctx context.Context) error {
 	// watched folder in the database: a change to its files, debounced,
 	// looks for new folders. No polling: the database's own writes say
 	// when to look.
-	dbDir := filepath.Clean(in.idx.Dir())
-	w.Add(dbDir)
+	// A library on a server has no folder: watched folders are this
+	// computer's own, recorded by this computer's processes.
+	dbDir := ""
+	if d := in.idx.Dir(); d != "" {
+		dbDir = filepath.Clean(d)
+		w.Add(dbDir)
+	}
 	// At most one look every debounce interval, also while this process
 	// writes without pause (indexing).
 	var dbTimer *time.Timer
@@ -162,7 +167,7 @@ func (in *Ingester) Watch(ctx context.Context) error {
 				return errors.New("ingest: the file watcher stopped")
 			}
 			name := filepath.Clean(ev.Name)
-			if filepath.Dir(name) == dbDir {
+			if dbDir != "" && filepath.Dir(name) == dbDir {
 				if dbTimer == nil {
 					dbTimer = time.AfterFunc(debounce, func() {
 						select {

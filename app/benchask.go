@@ -44,7 +44,7 @@ func benchAskCmd() *command {
 				defer os.RemoveAll(work)
 			}
 			rng := rand.New(rand.NewPCG(7, 11))
-			built, err := engine.BuildSyntheticLibrary(ctx, work, *n, 0)
+			built, err := engine.BuildSyntheticLibrary(ctx, work, "", *n, 0)
 			if err != nil {
 				return err
 			}

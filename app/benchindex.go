@@ -9,6 +9,7 @@ import (
 	"os/exec"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/index"
 )
 
 func benchIndexCmd() *command {
@@ -19,13 +20,17 @@ func benchIndexCmd() *command {
 	dir := fs.String("dir", "", "build the library in this `folder` (default: a temporary one, removed)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	phase := fs.String("phase", "", "internal: \"query\" times an existing --dir library in this process")
+	store := fs.String("store", "", "build the library on this PostgreSQL server (a postgres:// `URL` of an empty database) instead of in a folder")
 	return &command{
-		Name: "bench index", Usage: "--chunks N [--dims 384] [--json]",
+		Name: "bench index", Usage: "--chunks N [--dims 384] [--store postgres://…] [--json]",
 		Short: "build a synthetic library through the real storage path and time adding, querying and reopening",
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
 			if *n < 100 || *dims < 8 {
 				return usagef("--chunks must be at least 100 and --dims at least 8")
+			}
+			if *store != "" && !index.IsServerURL(*store) {
+				return usagef("--store must be a PostgreSQL connection string starting with postgres://")
 			}
 			work := *dir
 			if work == "" {
@@ -36,18 +41,18 @@ func benchIndexCmd() *command {
 				defer os.RemoveAll(work)
 			}
 			if *phase == "query" {
-				out, err := engine.BenchSyntheticQueries(ctx, work, *n, *dims, *queries)
+				out, err := engine.BenchSyntheticQueries(ctx, work, *store, *n, *dims, *queries)
 				if err != nil {
 					return err
 				}
 				return json.NewEncoder(os.Stdout).Encode(out)
 			}
-			took, err := engine.BuildSyntheticLibrary(ctx, work, *n, *dims)
+			took, err := engine.BuildSyntheticLibrary(ctx, work, *store, *n, *dims)
 			if err != nil {
 				return err
 			}
 			if took == 0 {
-				return fmt.Errorf("%s already holds a library: give an empty or new --dir", work)
+				return fmt.Errorf("the store already holds a library of %d passages: give an empty or new --dir or --store database", *n)
 			}
 			addRate := float64(*n) / took.Seconds()
 			// Reopening and querying run in a fresh process, so its memory
@@ -57,7 +62,7 @@ func benchIndexCmd() *command {
 				return err
 			}
 			cmd := exec.CommandContext(ctx, exe, "bench", "index", "--phase", "query", "--dir", work,
-				"--chunks", fmt.Sprint(*n), "--dims", fmt.Sprint(*dims), "--queries", fmt.Sprint(*queries))
+				"--chunks", fmt.Sprint(*n), "--dims", fmt.Sprint(*dims), "--queries", fmt.Sprint(*queries), "--store", *store)
 			cmd.Stderr = os.Stderr
 			raw, err := cmd.Output()
 			if err != nil {

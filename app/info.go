@@ -16,23 +16,24 @@ import (
 
 // infoReport is what `carrel info` prints; its JSON form is stable.
 type infoReport struct {
-	Version     string              `json:"version"`
-	OS          string              `json:"os"`
-	Arch        string              `json:"arch"`
-	GoVersion   string              `json:"go_version"`
-	LlamaCPP    bool                `json:"llama_cpp"`
-	CPUFlags    string              `json:"cpu_build_flags"`
-	CPULevel    string              `json:"cpu_level,omitempty"`
-	SystemInfo  string              `json:"system_info"`
-	Threads     int                 `json:"default_threads"`
-	Devices     []llm.Device        `json:"devices"`
-	Backend     string              `json:"backend"`
-	Reason      string              `json:"reason"`
-	BackendDirs []string            `json:"backend_dirs"`
-	DataDir     string              `json:"data_dir"`
-	Search      engine.SearchMethod `json:"search"`
-	OCR         engine.OCRInfo      `json:"ocr"`
-	Model       *modelReport        `json:"model,omitempty"`
+	Version       string              `json:"version"`
+	OS            string              `json:"os"`
+	Arch          string              `json:"arch"`
+	GoVersion     string              `json:"go_version"`
+	LlamaCPP      bool                `json:"llama_cpp"`
+	CPUFlags      string              `json:"cpu_build_flags"`
+	CPULevel      string              `json:"cpu_level,omitempty"`
+	SystemInfo    string              `json:"system_info"`
+	Threads       int                 `json:"default_threads"`
+	Devices       []llm.Device        `json:"devices"`
+	Backend       string              `json:"backend"`
+	Reason        string              `json:"reason"`
+	BackendDirs   []string            `json:"backend_dirs"`
+	DataDir       string              `json:"data_dir"`
+	LibraryServer string              `json:"library_server,omitempty"` // without its password
+	Search        engine.SearchMethod `json:"search"`
+	OCR           engine.OCRInfo      `json:"ocr"`
+	Model         *modelReport        `json:"model,omitempty"`
 }
 
 type modelReport struct {
@@ -71,6 +72,11 @@ func infoCmd() *command {
 				return explain(err)
 			}
 			r.Search = engine.Options{}.SearchMethodFor(set)
+			r.LibraryServer = set.LibraryServer
+			if u := os.Getenv(libraryServerEnv); u != "" {
+				r.LibraryServer = u
+			}
+			r.LibraryServer = engine.RedactServer(r.LibraryServer)
 			r.OCR = engine.OCRFor(ctx, set)
 			p := llm.Plan(llm.ModelInfo{}, llm.ModelOptions{CPUOnly: *cpu})
 			r.Backend, r.Reason = p.Backend, p.Reason
@@ -112,6 +118,9 @@ func printInfo(r infoReport) {
 	fmt.Printf("Backend:      %s: %s\n", r.Backend, r.Reason)
 	fmt.Printf("Threads:      %d (one per physical core)\n", r.Threads)
 	fmt.Printf("Data folder:  %s\n", r.DataDir)
+	if r.LibraryServer != "" {
+		fmt.Printf("Libraries:    on the team server %s\n", r.LibraryServer)
+	}
 	fmt.Printf("Search:       %s\n", r.Search.Describe())
 	if r.Search.Model != "" {
 		fmt.Printf("              embedding model %s\n", r.Search.Model)

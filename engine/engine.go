@@ -58,6 +58,7 @@ type Engine struct {
 	dir    string
 	opts   Options
 	idx    *index.Index
+	server string // the library's server, redacted; "" for the data folder
 	parser *docs.Parser
 	ocr    *ocr.Engine // nil when OCR is off; guarded by mu after start
 	chats  *rag.Store
@@ -159,6 +160,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		server = o.LibraryServer
 	}
 	if server != "" {
+		e.server = index.Redact(server)
 		e.idx, err = index.OpenServer(ctx, server, model)
 	} else {
 		e.idx, err = index.Open(ctx, filepath.Join(dir, "library"), model)
@@ -185,6 +187,19 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 
 // DataDir is the engine's data folder.
 func (e *Engine) DataDir() string { return e.dir }
+
+// RedactServer returns a library server's connection string without its
+// password, for display.
+func RedactServer(conn string) string {
+	if conn == "" {
+		return ""
+	}
+	return index.Redact(conn)
+}
+
+// LibraryServer is the PostgreSQL server the libraries of this session
+// live on, without its password; "" when they live in the data folder.
+func (e *Engine) LibraryServer() string { return e.server }
 
 // startIngest makes the ingester for the current embedder and starts its
 // queue and watcher. Call with e.mu held or before the engine is shared.

@@ -73,12 +73,22 @@ func (s *synthetic) unit(dims int) []float32 {
 	return v
 }
 
-// BuildSyntheticLibrary fills the data folder's store with n synthetic
+// openSynthetic opens the store of a synthetic library: the data
+// folder's, or the PostgreSQL server server names when it is not "".
+func openSynthetic(ctx context.Context, dataDir, server, model string) (*index.Index, error) {
+	if server != "" {
+		return index.OpenServer(ctx, server, model)
+	}
+	return index.Open(ctx, filepath.Join(dataDir, "library"), model)
+}
+
+// BuildSyntheticLibrary fills the data folder's store (or, when server is
+// not "", the library store on that PostgreSQL server) with n synthetic
 // passages, 20 to a document, in the library SyntheticLibrary; with dims >
 // 0 each passage gets a random unit vector. A store that already holds
 // exactly n passages is kept (took is 0); one holding others is refused.
-func BuildSyntheticLibrary(ctx context.Context, dataDir string, n, dims int) (took time.Duration, err error) {
-	idx, err := index.Open(ctx, filepath.Join(dataDir, "library"), "")
+func BuildSyntheticLibrary(ctx context.Context, dataDir, server string, n, dims int) (took time.Duration, err error) {
+	idx, err := openSynthetic(ctx, dataDir, server, "")
 	if err != nil {
 		return 0, err
 	}
@@ -91,7 +101,11 @@ func BuildSyntheticLibrary(ctx context.Context, dataDir string, n, dims int) (to
 		return 0, nil
 	}
 	if st.Chunks > 0 {
-		return 0, fmt.Errorf("engine: %s holds another library (%d passages): use another folder", dataDir, st.Chunks)
+		where := dataDir
+		if server != "" {
+			where = index.Redact(server)
+		}
+		return 0, fmt.Errorf("engine: %s holds another library (%d passages): use another folder or database", where, st.Chunks)
 	}
 	start := time.Now()
 	lib, err := idx.Library(ctx, SyntheticLibrary)
@@ -148,10 +162,10 @@ type QueryTimes struct {
 // BenchSyntheticQueries reopens a library built by BuildSyntheticLibrary
 // and times searches of each kind with synthetic queries. Run it in a
 // fresh process for a fair memory figure.
-func BenchSyntheticQueries(ctx context.Context, dataDir string, n, dims, queries int) (*QueryTimes, error) {
+func BenchSyntheticQueries(ctx context.Context, dataDir, server string, n, dims, queries int) (*QueryTimes, error) {
 	base := residentMB()
 	t0 := time.Now()
-	idx, err := index.Open(ctx, filepath.Join(dataDir, "library"), syntheticModel)
+	idx, err := openSynthetic(ctx, dataDir, server, syntheticModel)
 	if err != nil {
 		return nil, err
 	}

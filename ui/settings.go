@@ -25,6 +25,7 @@ type settingsView struct {
 	ocrLangs                                                                       *widget.Entry
 	ocrStatus                                                                      *widget.Label
 	serveAddr                                                                      *widget.Entry
+	server                                                                         *widget.Entry
 	temp                                                                           *widget.Slider
 	tempLabel                                                                      *widget.Label
 	sources                                                                        *widget.Select
@@ -118,6 +119,15 @@ func newSettingsView(g *gui, library string) *settingsView {
 		text := describeOCR(g.eng.OCR(ctx))
 		g.do(func() { v.ocrStatus.SetText(text) })
 	})
+	// A team library: the connection string holds a password, so it is
+	// hidden until asked for.
+	v.server = widget.NewPasswordEntry()
+	v.server.SetText(s.LibraryServer)
+	v.server.SetPlaceHolder("empty: this computer; or postgres://user:password@host/database")
+	libraryNow := "Now: this computer (" + g.eng.DataDir() + ")"
+	if srv := g.eng.LibraryServer(); srv != "" {
+		libraryNow = "Now: the team server " + srv
+	}
 	v.serve = widget.NewCheck("Let other apps on this computer use Carrel", nil)
 	v.serve.SetChecked(s.Serve)
 	v.serveAddr = widget.NewEntry()
@@ -164,6 +174,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 		{Text: "", Widget: v.ocrStatus},
 		{Text: "Skip in " + library, Widget: v.ignore},
 		{Text: "Data folder", Widget: widget.NewLabel(g.eng.DataDir()), HintText: "set CARREL_HOME to move it"},
+		{Text: "Team library", Widget: v.server, HintText: libraryNow + ". A PostgreSQL server your team shares (see the README); takes effect when Carrel starts again."},
 		{Text: "Other apps", Widget: v.serve},
 		{Text: "Address", Widget: v.serveAddr, HintText: "this computer only; empty: 127.0.0.1:8765"},
 		{Text: "", Widget: container.NewBorder(nil, nil, nil, container.NewHBox(copyToken, newToken), servingLabel)},
@@ -224,6 +235,7 @@ func (v *settingsView) settings() (engine.Settings, error) {
 	s.OCRLanguages = strings.Join(engine.OCRLanguageList(v.ocrLangs.Text), "+")
 	s.Serve = v.serve.Checked
 	s.ServeAddr = strings.TrimSpace(v.serveAddr.Text)
+	s.LibraryServer = strings.TrimSpace(v.server.Text)
 	return s, s.Validate()
 }
 

@@ -80,6 +80,7 @@ type Engine interface {
 	RenameConversation(id, title string) error
 	SetIgnore(ctx context.Context, library string, patterns []string) error
 	DataDir() string
+	LibraryServer() string
 	SearchMethod() engine.SearchMethod
 	SearchMethodFor(s engine.Settings) engine.SearchMethod
 	OCR(ctx context.Context) engine.OCRInfo

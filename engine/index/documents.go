@@ -236,7 +236,6 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			}
 		}
 		ids := make([]int64, len(chunks))
-		termCount := 0
 		for i, sec := range m.Sections {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO sections(doc_id, ord, page, heading, text) VALUES(?, ?, ?, ?, ?)`,
 				docID, i, sec.Page, sec.Heading, sec.Text); err != nil {
@@ -253,22 +252,7 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 				return nil, err
 			}
 		}
-		insChunk, err := tx.PrepareContext(ctx, `INSERT INTO chunks(doc_id, ord, text, page, heading, tokens, section, pos_start, pos_end, char_first, char_last)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-		if err != nil {
-			return nil, err
-		}
-		defer insChunk.Close()
-		insTerms, err := x.termWriter(ctx, tx)
-		if err != nil {
-			return nil, err
-		}
-		defer insTerms.Close()
-		insVec, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) VALUES(?, ?, ?, ?)`)
-		if err != nil {
-			return nil, err
-		}
-		defer insVec.Close()
+		placed := make([]Chunk, len(chunks))
 		for i, c := range chunks {
 			if len(m.Sections) == 0 {
 				// No sections given (synthetic data): the chunk has no place.
@@ -276,21 +260,15 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			} else if c.Section < 0 || c.Section >= len(m.Sections) || c.Start < 0 || c.End < c.Start || c.End > len(m.Sections[c.Section].Text) {
 				return nil, fmt.Errorf("index: chunk %d points outside its section", i)
 			}
-			if err := insChunk.QueryRowContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Tokens, c.Section, c.Start, c.End, c.CharFirst, c.CharLast).Scan(&ids[i]); err != nil {
-				return nil, err
-			}
-			// The heading is searchable too: a passage under "Budget"
-			// answers "budget" even if the word is not repeated.
-			words := terms.Of(c.Heading + "\n" + c.Text)
-			termCount += len(words)
-			if err := insTerms.add(ctx, ids[i], words); err != nil {
-				return nil, err
-			}
-			if vectors != nil {
-				if _, err := insVec.ExecContext(ctx, ids[i], lib, model, encodeVec(vectors[i])); err != nil {
-					return nil, err
-				}
-			}
+			placed[i] = c
+		}
+		insert := x.insertChunks
+		if x.pg != nil {
+			insert = x.serverInsertChunks
+		}
+		termCount, err := insert(ctx, tx, docID, lib, placed, vectors, model, ids)
+		if err != nil {
+			return nil, err
 		}
 		usedModel := ""
 		if vectors != nil {
@@ -318,6 +296,77 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			}
 		}, nil
 	})
+}
+
+// insertChunks stores a document's passages, their terms and their
+// vectors (when not nil), filling ids, one statement per row; it returns
+// how many terms the passages hold.
+func (x *Index) insertChunks(ctx context.Context, tx *txn, docID, lib int64, chunks []Chunk, vectors [][]float32, model string, ids []int64) (int, error) {
+	insChunk, err := tx.PrepareContext(ctx, `INSERT INTO chunks(doc_id, ord, text, page, heading, tokens, section, pos_start, pos_end, char_first, char_last)
+		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+	if err != nil {
+		return 0, err
+	}
+	defer insChunk.Close()
+	insTerms, err := tx.PrepareContext(ctx, `INSERT INTO chunk_terms(rowid, terms) VALUES(?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer insTerms.Close()
+	insVec, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) VALUES(?, ?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer insVec.Close()
+	termCount := 0
+	for i, c := range chunks {
+		if err := insChunk.QueryRowContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Tokens, c.Section, c.Start, c.End, c.CharFirst, c.CharLast).Scan(&ids[i]); err != nil {
+			return 0, err
+		}
+		words := passageTerms(c)
+		termCount += len(words)
+		if _, err := insTerms.ExecContext(ctx, ids[i], strings.Join(words, " ")); err != nil {
+			return 0, err
+		}
+		if vectors != nil {
+			if _, err := insVec.ExecContext(ctx, ids[i], lib, model, encodeVec(vectors[i])); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return termCount, nil
+}
+
+// insertVectors stores one vector per passage: on a server in one
+// statement, in SQLite one a row.
+func (x *Index) insertVectors(ctx context.Context, tx *txn, lib int64, model string, ids []int64, vectors [][]float32) error {
+	blobs := make([][]byte, len(vectors))
+	for i, v := range vectors {
+		blobs[i] = encodeVec(v)
+	}
+	if x.pg != nil {
+		_, err := tx.ExecContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) SELECT c, ?, ?, v FROM unnest(?::bigint[], ?::bytea[]) AS u(c, v)`,
+			lib, model, ids, blobs)
+		return err
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) VALUES(?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for i, id := range ids {
+		if _, err := ins.ExecContext(ctx, id, lib, model, blobs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// passageTerms are the terms a passage is found by. The heading is
+// searchable too: a passage under "Budget" answers "budget" even if the
+// word is not repeated.
+func passageTerms(c Chunk) []string {
+	return terms.Of(c.Heading + "\n" + c.Text)
 }
 
 // AddVectors completes a document stored with Meta.Embedding: it stores
@@ -365,15 +414,8 @@ func (x *Index) AddVectors(ctx context.Context, docID int64, owner, model string
 	if len(ids) != len(vectors) {
 		return false, fmt.Errorf("index: %d vectors for %d chunks", len(vectors), len(ids))
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) VALUES(?, ?, ?, ?)`)
-	if err != nil {
+	if err := x.insertVectors(ctx, tx, lib, model, ids, vectors); err != nil {
 		return false, err
-	}
-	defer ins.Close()
-	for i, id := range ids {
-		if _, err := ins.ExecContext(ctx, id, lib, model, encodeVec(vectors[i])); err != nil {
-			return false, err
-		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE documents SET status = 'ready', owner = '', lease = 0, model = ? WHERE id = ? AND owner = ?`,
 		model, docID, owner); err != nil {

@@ -16,15 +16,22 @@ import (
 // askFlags are the flags of the commands that answer from a library.
 type askFlags struct {
 	data, library, model, embedModel string
+	server, serverModel              string
 	cpu                              bool
 	threads, ctxSize, sources        int
 	answerTokens                     int
 }
 
+// chatServerKeyEnv names the variable that holds a model server's API key
+// for one command (kept out of the process list, unlike a flag).
+const chatServerKeyEnv = "CARREL_CHAT_SERVER_KEY"
+
 func (f *askFlags) register(fs *flag.FlagSet) {
 	dataFlagVar(fs, &f.data)
 	fs.StringVar(&f.library, "library", "", "library `name` to answer from (default: every library)")
 	fs.StringVar(&f.model, "model", "", "GGUF chat model `file` for this run (default: the chat model in the settings)")
+	fs.StringVar(&f.server, "chat-server", "", "answer with the model of this OpenAI-compatible server `URL` (such as http://gpu.lab:8080/v1) for this run; its key comes from $CARREL_CHAT_SERVER_KEY or the settings")
+	fs.StringVar(&f.serverModel, "chat-server-model", "", "the model `name` to ask the server for (default: the server's own)")
 	fs.StringVar(&f.embedModel, "embed-model", "", "GGUF embedding model `file` the library was indexed with, or \"none\" for words only (default: the settings')")
 	fs.BoolVar(&f.cpu, "cpu", false, "run on the CPU even when a GPU is present")
 	fs.IntVar(&f.threads, "threads", 0, "CPU threads (0: one per physical core)")
@@ -50,7 +57,21 @@ func (f *askFlags) open(ctx context.Context) (*engine.Engine, error) {
 		return nil, err
 	}
 	if f.model != "" {
-		s.ChatModel = f.model
+		s.ChatModel, s.ChatServer = f.model, "" // a file given for this run is used
+	}
+	if f.server != "" {
+		s.ChatServer = f.server
+	}
+	if f.serverModel != "" {
+		s.ChatServerModel = f.serverModel
+	}
+	if k := os.Getenv(chatServerKeyEnv); k != "" {
+		s.ChatServerKey = k
+	}
+	if s.ChatServer != "" {
+		if err := s.Validate(); err != nil {
+			return nil, usagef("%v", err)
+		}
 	}
 	if f.embedModel != "" {
 		s.EmbedModel = embedSetting(f.embedModel)
@@ -70,7 +91,7 @@ func (f *askFlags) open(ctx context.Context) (*engine.Engine, error) {
 	if f.answerTokens > 0 {
 		s.AnswerTokens = f.answerTokens
 	}
-	if s.ChatModel != "" && !engine.ModelSupport() {
+	if s.ChatModel != "" && s.ChatServer == "" && !engine.ModelSupport() {
 		return nil, explain(engine.ErrNoModelSupport)
 	}
 	e, err := engine.Open(ctx, engine.Options{DataDir: data, NoIndexing: true, NoWatch: true, Settings: &s, LibraryServer: os.Getenv(libraryServerEnv)})
@@ -190,6 +211,10 @@ func askJSON(a *engine.Answer) map[string]any {
 
 // printSources prints what an answer rests on after its text.
 func printSources(w io.Writer, a *engine.Answer) {
+	if a.Model.Server != "" {
+		// The question and its passages went to another machine: say so.
+		fmt.Fprintf(w, "\n(Answered by %s on the model server %s.)\n", a.Model.Name, a.Model.Server)
+	}
 	switch a.Outcome {
 	case engine.RetrievalOnly:
 		fmt.Fprintln(w)

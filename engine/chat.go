@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/models"
 )
 
 // ChatMessage is one turn of a conversation that the caller keeps: Role is
@@ -90,11 +91,26 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 	if max <= 0 {
 		max = set.AnswerTokens
 	}
+	var b strings.Builder
+	if cm.remote != nil {
+		in := make([]models.RemoteMessage, len(msgs))
+		for i, m := range msgs {
+			in[i] = models.RemoteMessage{Role: m.Role, Content: m.Content}
+		}
+		st, err := cm.remoteChat(ctx, in, models.RemoteOptions{MaxTokens: max, Temperature: sp.Temperature, Seed: sp.Seed, Stop: o.Stop}, func(s string) error {
+			b.WriteString(s)
+			if emit == nil {
+				return nil
+			}
+			return emit(s)
+		})
+		return &ChatReply{Text: b.String(), PromptTokens: st.PromptTokens, GeneratedTokens: st.GeneratedTokens,
+			FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond, Stop: st.FinishReason, Model: cm.name()}, err
+	}
 	in := make([]llm.Message, len(msgs))
 	for i, m := range msgs {
 		in[i] = llm.Message{Role: m.Role, Content: m.Content}
 	}
-	var b strings.Builder
 	st, err := cm.c.Chat(ctx, in, llm.GenerateOptions{MaxTokens: max, Stop: o.Stop, Sampling: &sp}, func(s string) error {
 		b.WriteString(s)
 		if emit == nil {

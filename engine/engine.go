@@ -477,7 +477,8 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 // reloadChatModel loads the chat model again when a setting it depends on
 // changed.
 func (e *Engine) reloadChatModel(old, s Settings) {
-	if s.ChatModel != old.ChatModel || s.CPUOnly != old.CPUOnly || s.Threads != old.Threads || s.ContextSize != old.ContextSize ||
+	if s.ChatModel != old.ChatModel || s.ChatServer != old.ChatServer || s.ChatServerKey != old.ChatServerKey ||
+		s.ChatServerModel != old.ChatServerModel || s.CPUOnly != old.CPUOnly || s.Threads != old.Threads || s.ContextSize != old.ContextSize ||
 		s.Adapter != old.Adapter || s.AdapterScale != old.AdapterScale || s.SystemPrompt != old.SystemPrompt {
 		e.loadChatModel(s)
 	}
@@ -487,7 +488,7 @@ func (e *Engine) reloadChatModel(old, s Settings) {
 // opened without one.
 func (e *Engine) loadChatModel(s Settings) {
 	if e.opts.NoChatModel {
-		s.ChatModel = ""
+		s.ChatModel, s.ChatServer = "", ""
 	}
 	e.model.load(e.bg, s, e.events.emit)
 }

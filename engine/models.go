@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/models"
 	"github.com/carrel-ai/carrel/engine/rag"
 )
 
@@ -151,10 +152,44 @@ type chatModel struct {
 	m       *llm.Model
 	c       *llm.Context
 	adapter *llm.Adapter
-	users   sync.WaitGroup // answers in progress
+	// remote, instead of m and c, is a model on another machine, with
+	// the context size the settings give it.
+	remote     *models.Remote
+	remoteSize int
+	remoteName string // as the server last named it
+	nameMu     sync.Mutex
+	users      sync.WaitGroup // answers in progress
 }
 
+// chatSource is what the chat model of s is loaded from: the model
+// server when one is set, else the GGUF file ("" for none).
+func chatSource(s Settings) string {
+	if s.ChatServer != "" {
+		return s.ChatServer
+	}
+	return s.ChatModel
+}
+
+// remoteContext is the context size assumed of a model server when the
+// settings give none: the OpenAI-compatible API does not say it.
+const remoteContext = 8192
+
 func loadChatModel(ctx context.Context, s Settings, progress func(float32)) (*chatModel, error) {
+	if s.ChatServer != "" {
+		r, err := models.NewRemote(s.ChatServer, s.ChatServerKey, s.ChatServerModel)
+		if err != nil {
+			return nil, err
+		}
+		size := s.ContextSize
+		if size == 0 {
+			size = remoteContext
+		}
+		name := s.ChatServerModel
+		if name == "" {
+			name = "the server's model"
+		}
+		return &chatModel{path: r.Server(), remote: r, remoteSize: size, remoteName: name}, nil
+	}
 	m, err := llm.Load(ctx, s.ChatModel, llm.ModelOptions{CPUOnly: s.CPUOnly, Progress: progress})
 	if err != nil {
 		return nil, err
@@ -199,6 +234,9 @@ func loadChatModel(ctx context.Context, s Settings, progress func(float32)) (*ch
 // close frees the model once the answers using it are done.
 func (cm *chatModel) close() {
 	cm.users.Wait()
+	if cm.remote != nil {
+		return
+	}
 	cm.c.Close()
 	if cm.adapter != nil {
 		cm.adapter.Close()
@@ -207,6 +245,10 @@ func (cm *chatModel) close() {
 }
 
 func (cm *chatModel) record() rag.ModelRecord {
+	if cm.remote != nil {
+		return rag.ModelRecord{Name: cm.name(), Path: cm.remote.Server(), Backend: "remote: " + cm.remote.Server(),
+			ContextSize: cm.remoteSize, Server: cm.remote.Server()}
+	}
 	info := cm.m.Info()
 	pl := cm.m.Placement()
 	backend := pl.Backend
@@ -223,6 +265,19 @@ func (cm *chatModel) record() rag.ModelRecord {
 // Chat, PromptTokens and ContextSize make a chatModel the rag package's
 // Model.
 func (cm *chatModel) Chat(ctx context.Context, msgs []rag.Message, o rag.GenOptions, emit func(string) error) (rag.GenStats, error) {
+	if cm.remote != nil {
+		in := make([]models.RemoteMessage, len(msgs))
+		for i, m := range msgs {
+			in[i] = models.RemoteMessage{Role: m.Role, Content: m.Content}
+		}
+		st, err := cm.remoteChat(ctx, in, models.RemoteOptions{MaxTokens: o.MaxTokens, Temperature: o.Temperature, Seed: o.Seed}, emit)
+		stop := st.FinishReason
+		if stop == "length" {
+			stop = string(llm.StopLength)
+		}
+		return rag.GenStats{PromptTokens: st.PromptTokens, GeneratedTokens: st.GeneratedTokens, FirstToken: st.FirstToken,
+			TokensPerSecond: st.TokensPerSecond, Stop: stop}, err
+	}
 	sp := llm.DefaultSampling()
 	sp.Temperature, sp.Seed = o.Temperature, o.Seed
 	st, err := cm.c.Chat(ctx, llmMessages(msgs), llm.GenerateOptions{MaxTokens: o.MaxTokens, Sampling: &sp}, emit)
@@ -231,11 +286,49 @@ func (cm *chatModel) Chat(ctx context.Context, msgs []rag.Message, o rag.GenOpti
 }
 
 func (cm *chatModel) PromptTokens(msgs []rag.Message) (int, error) {
+	if cm.remote != nil {
+		return estimateTokens(msgs), nil
+	}
 	t, err := cm.m.Tokenize(cm.m.ApplyTemplate(llmMessages(msgs), true), true)
 	return len(t), err
 }
 
-func (cm *chatModel) ContextSize() int { return cm.c.Size() }
+func (cm *chatModel) ContextSize() int {
+	if cm.remote != nil {
+		return cm.remoteSize
+	}
+	return cm.c.Size()
+}
+
+// remoteChat asks the model server, remembering the name it gives its
+// model.
+func (cm *chatModel) remoteChat(ctx context.Context, msgs []models.RemoteMessage, o models.RemoteOptions, emit func(string) error) (models.RemoteStats, error) {
+	st, err := cm.remote.Chat(ctx, msgs, o, emit)
+	if st.Model != "" {
+		cm.nameMu.Lock()
+		cm.remoteName = st.Model
+		cm.nameMu.Unlock()
+	}
+	return st, err
+}
+
+func (cm *chatModel) name() string {
+	cm.nameMu.Lock()
+	defer cm.nameMu.Unlock()
+	return cm.remoteName
+}
+
+// estimateTokens bounds the tokens msgs take for a model whose tokenizer
+// is on another machine: three bytes a token (English runs at about
+// four, code and CJK nearer three) and a few for each message's framing,
+// so that the sources chosen for the prompt fit its context.
+func estimateTokens(msgs []rag.Message) int {
+	n := 8
+	for _, m := range msgs {
+		n += 6 + (len(m.Content)+2)/3
+	}
+	return n
+}
 
 // orNil returns cm as a rag.Model, and a nil one for no model: a nil
 // *chatModel inside the interface would not compare equal to nil.
@@ -267,8 +360,12 @@ const (
 
 // ModelStatus describes the chat model.
 type ModelStatus struct {
-	State     ModelState
-	Path      string
+	State ModelState
+	// Path is the GGUF file, or the model server's address.
+	Path string
+	// Remote is the model server answers come from (scheme://host), ""
+	// for a model on this computer.
+	Remote    string
 	Info      ModelInfo
 	Placement Placement
 	Threads   int
@@ -302,16 +399,18 @@ type modelSlot struct {
 	wg      sync.WaitGroup
 }
 
-// load starts loading s.ChatModel ("" unloads) and returns at once.
+// load starts loading the chat model of s (chatSource; "" unloads) and
+// returns at once.
 func (sl *modelSlot) load(ctx context.Context, s Settings, emit func(Event)) {
+	src := chatSource(s)
 	sl.mu.Lock()
 	sl.gen++
 	gen := sl.gen
 	old := sl.cur
-	sl.cur, sl.err, sl.path = nil, nil, s.ChatModel
+	sl.cur, sl.err, sl.path = nil, nil, src
 	done := make(chan struct{})
 	sl.loading = done
-	if s.ChatModel == "" {
+	if src == "" {
 		sl.state = ModelNone
 		close(done)
 	} else {
@@ -322,16 +421,16 @@ func (sl *modelSlot) load(ctx context.Context, s Settings, emit func(Event)) {
 		sl.wg.Add(1)
 		go func() { defer sl.wg.Done(); old.close() }()
 	}
-	if s.ChatModel == "" {
+	if src == "" {
 		return
 	}
-	emit(Event{Kind: EventModelLoading, Path: s.ChatModel})
+	emit(Event{Kind: EventModelLoading, Path: src})
 	sl.wg.Add(1)
 	go func() {
 		defer sl.wg.Done()
 		defer close(done)
 		cm, err := loadChatModel(ctx, s, func(p float32) {
-			emit(Event{Kind: EventModelLoading, Path: s.ChatModel, Progress: float64(p)})
+			emit(Event{Kind: EventModelLoading, Path: src, Progress: float64(p)})
 		})
 		sl.mu.Lock()
 		if gen != sl.gen { // replaced while loading
@@ -349,9 +448,9 @@ func (sl *modelSlot) load(ctx context.Context, s Settings, emit func(Event)) {
 		}
 		sl.mu.Unlock()
 		if err != nil {
-			emit(Event{Kind: EventModelFailed, Path: s.ChatModel, Err: err})
+			emit(Event{Kind: EventModelFailed, Path: src, Err: err})
 		} else {
-			emit(Event{Kind: EventModelReady, Path: s.ChatModel})
+			emit(Event{Kind: EventModelReady, Path: src})
 		}
 	}()
 }
@@ -393,7 +492,13 @@ func (sl *modelSlot) status() ModelStatus {
 	if st.State == "" {
 		st.State = ModelNone
 	}
-	if sl.cur != nil {
+	switch {
+	case sl.cur != nil && sl.cur.remote != nil:
+		srv := sl.cur.remote.Server()
+		st.Info = ModelInfo{Name: sl.cur.name()}
+		st.Placement = Placement{Device: srv, Backend: "remote", Reason: "answers come from the model server at " + srv}
+		st.Remote = srv
+	case sl.cur != nil:
 		st.Info = sl.cur.m.Info()
 		st.Placement = placementOf(sl.cur.m.Placement())
 		st.Threads = sl.cur.c.Threads()

@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/models"
 	"github.com/carrel-ai/carrel/internal/atomicfile"
 )
 
@@ -69,6 +70,15 @@ type Settings struct {
 	OCRLanguages string `toml:"ocr_languages"`
 	// OCRProgram is the tesseract executable; "" finds it.
 	OCRProgram string `toml:"ocr_program"`
+	// ChatServer is a model server speaking the OpenAI-compatible API
+	// (llama.cpp's llama-server, vLLM, Ollama, another Carrel's serve),
+	// such as http://gpu.lab:8080/v1: when set, answers come from it
+	// instead of ChatModel, and each answer says so. ChatServerKey is its
+	// API key ("" sends none), ChatServerModel the model to ask for ("":
+	// the server's own).
+	ChatServer      string `toml:"chat_server"`
+	ChatServerKey   string `toml:"chat_server_key"`
+	ChatServerModel string `toml:"chat_server_model"`
 	// LibraryServer is a PostgreSQL server that holds the libraries
 	// instead of this data folder (a postgres:// URL, whose user and
 	// password are the access to it): a library a team shares. "" keeps
@@ -119,6 +129,11 @@ func (s Settings) Validate() error {
 	for _, l := range OCRLanguageList(s.OCRLanguages) {
 		if !validLang(l) {
 			errs = append(errs, fmt.Errorf("%q is not a Tesseract language pack name (such as eng, deu or chi_sim)", l))
+		}
+	}
+	if s.ChatServer != "" {
+		if _, err := models.NewRemote(s.ChatServer, "", ""); err != nil {
+			errs = append(errs, errors.New("the model server must be an http:// or https:// address, such as http://gpu.lab:8080/v1"))
 		}
 	}
 	if s.LibraryServer != "" && !index.IsServerURL(s.LibraryServer) {

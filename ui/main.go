@@ -118,7 +118,11 @@ func (v *mainView) updateStatus() {
 	switch st.State {
 	case engine.ModelReady:
 		where := st.Placement.Backend
-		if st.Placement.GPULayers == 0 {
+		switch {
+		case st.Remote != "":
+			// Answers leave this computer: say so, and to where.
+			where = "remote: " + st.Remote
+		case st.Placement.GPULayers == 0:
 			where = "CPU, " + plural(st.Threads, "thread")
 		}
 		text = fmt.Sprintf("%s · %s", st.Info.Name, where)

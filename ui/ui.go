@@ -180,7 +180,7 @@ func newGUI(ctx context.Context, a fyne.App, w fyne.Window, e Engine, opts Optio
 // start shows the main view when a chat model is set, else the first-run
 // screen.
 func (g *gui) start() {
-	if g.eng.Settings().ChatModel == "" {
+	if s := g.eng.Settings(); s.ChatModel == "" && s.ChatServer == "" {
 		g.showSetup()
 		return
 	}

@@ -214,6 +214,9 @@ type ModelRecord struct {
 	Backend      string `json:"backend,omitempty"`
 	ContextSize  int    `json:"context_size"`
 	Adapter      string `json:"adapter,omitempty"`
+	// Server is the model server the answer came from (scheme://host),
+	// for a model on another machine; "" for a model on this computer.
+	Server string `json:"server,omitempty"`
 }
 
 // Settings record what shaped an answer.

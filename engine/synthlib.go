@@ -157,6 +157,14 @@ type QueryTimes struct {
 	LexicalP99MS float64 `json:"lexical_p99_ms"`
 	RSSMB        float64 `json:"rss_mb"` // resident memory the reopened library added
 	RawVectorMB  float64 `json:"raw_vector_mb"`
+	// VectorSearch is where similarity search ran: "memory" (exact, in
+	// this process) or "pgvector" (on a PostgreSQL server); with
+	// pgvector, IndexBuildS is the time its HNSW index took to build at
+	// reopening (0 when it existed) and Recall the share of the exact 10
+	// nearest passages it found.
+	VectorSearch string  `json:"vector_search"`
+	IndexBuildS  float64 `json:"index_build_s,omitempty"`
+	Recall       float64 `json:"recall_at_10"`
 }
 
 // BenchSyntheticQueries reopens a library built by BuildSyntheticLibrary
@@ -171,6 +179,11 @@ func BenchSyntheticQueries(ctx context.Context, dataDir, server string, n, dims,
 	}
 	defer idx.Close()
 	reopen := time.Since(t0)
+	t1 := time.Now()
+	if err := idx.WaitVectorIndex(ctx); err != nil {
+		return nil, err
+	}
+	build := time.Since(t1)
 	st, err := idx.Stats(ctx, 0)
 	if err != nil {
 		return nil, err
@@ -190,7 +203,17 @@ func BenchSyntheticQueries(ctx context.Context, dataDir, server string, n, dims,
 		sort.Float64s(ts)
 		return ts[len(ts)/2], ts[min(len(ts)-1, len(ts)*99/100)], nil
 	}
-	out := &QueryTimes{Chunks: n, Dims: dims, ReopenMS: ms(reopen), Lost: n - st.Vectors}
+	out := &QueryTimes{Chunks: n, Dims: dims, ReopenMS: ms(reopen), Lost: n - st.Vectors, VectorSearch: idx.VectorSearch()}
+	if out.VectorSearch != "memory" {
+		out.IndexBuildS = build.Seconds()
+	}
+	var qs [][]float32
+	for range 50 {
+		qs = append(qs, syn.unit(dims))
+	}
+	if out.Recall, err = idx.VectorRecall(ctx, qs, 10); err != nil {
+		return nil, err
+	}
 	if out.HybridP50MS, out.HybridP99MS, err = timed(retrieve.Hybrid); err != nil {
 		return nil, err
 	}

@@ -344,6 +344,19 @@ func (x *Index) insertVectors(ctx context.Context, tx *txn, lib int64, model str
 	for i, v := range vectors {
 		blobs[i] = encodeVec(v)
 	}
+	if x.pg != nil && x.pg.hasVectorType {
+		// Also as pgvector's type, for search on the server.
+		texts := make([]string, len(vectors))
+		for i, v := range vectors {
+			texts[i] = vectorText(v)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec, emb)
+			SELECT c, ?, ?, v, e::vector FROM unnest(?::bigint[], ?::bytea[], ?::text[]) AS u(c, v, e)`, lib, model, ids, blobs, texts)
+		if x.pg.vector {
+			x.pg.ensureVectorIndex(x, model)
+		}
+		return err
+	}
 	if x.pg != nil {
 		_, err := tx.ExecContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) SELECT c, ?, ?, v FROM unnest(?::bigint[], ?::bytea[]) AS u(c, v)`,
 			lib, model, ids, blobs)
@@ -606,6 +619,12 @@ func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
 	if model == "" {
 		return set, nil
 	}
+	if x.pg != nil && x.pg.vector {
+		// pgvector searches on the server: nothing to load, and an
+		// index of the model's vectors to make if there is none.
+		x.pg.ensureVectorIndex(x, model)
+		return set, nil
+	}
 	log := &loading{model: model}
 	x.mu.Lock()
 	x.loads = append(x.loads, log)
@@ -757,6 +776,9 @@ func (x *Index) addVectorsLocked(lib, docID int64, model string, ids []int64, ve
 		return
 	}
 	if x.pg != nil {
+		if x.pg.vector {
+			return // searched on the server
+		}
 		x.pg.docChunks[docID] = docVectors{lib: lib, ids: ids}
 	}
 	if model == x.model {

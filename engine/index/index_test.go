@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,18 +32,26 @@ func eachStore(t *testing.T, test func(t *testing.T, open func(model string) *In
 		dir := t.TempDir()
 		test(t, func(model string) *Index { return openTest(t, dir, model) })
 	})
-	t.Run("postgres", func(t *testing.T) {
-		url := pgtest.Database(t)
-		test(t, func(model string) *Index {
-			t.Helper()
-			x, err := OpenServer(context.Background(), url, model)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { x.Close() })
-			return x
+	// On PostgreSQL, similarity search runs on the server with pgvector
+	// (when it is installed, as make test does) or in memory over vectors
+	// loaded from the server: both.
+	for _, mode := range []string{"pgvector", "memory"} {
+		t.Run("postgres-"+mode, func(t *testing.T) {
+			url := pgtest.Database(t) + "&carrel_vectors=" + mode
+			test(t, func(model string) *Index {
+				t.Helper()
+				x, err := OpenServer(context.Background(), url, model)
+				if err != nil {
+					if mode == "pgvector" && strings.Contains(err.Error(), "no pgvector") && os.Getenv(pgtest.Env) != "require" {
+						t.Skip("pgvector is not installed on this machine's PostgreSQL (make test builds it)")
+					}
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { x.Close() })
+				return x
+			})
 		})
-	})
+	}
 }
 
 func TestMain(m *testing.M) {
@@ -302,6 +311,11 @@ func TestChangeModelWhileWriting(t *testing.T) {
 			if err := x.Remove(ctx, gone.ID); err != nil {
 				t.Error(err)
 			}
+		}
+		if x.VectorSearch() == "pgvector" {
+			// Nothing is loaded (the vectors stay on the server): the same
+			// writes, just before the switch.
+			x.afterRead()
 		}
 		if err := x.ChangeModel(ctx, "new"); err != nil {
 			t.Fatal(err)

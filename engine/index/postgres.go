@@ -50,9 +50,18 @@ type server struct {
 	// average passage length; with Index.chunks, refreshed after changes.
 	termTotal atomic.Int64
 	dirty     chan struct{} // nudges the statistics refresher
-	onChange  atomic.Pointer[func(Change)]
-	stop      context.CancelFunc
-	done      sync.WaitGroup
+	// hasVectorType says the server has pgvector: vectors are stored in
+	// its type as well. vector says similarity search runs on the server
+	// with it; otherwise vectors are loaded and searched in memory.
+	hasVectorType, vector bool
+	// indexed are the models whose HNSW index exists or is being made.
+	indexMu  sync.Mutex
+	indexed  map[string]chan struct{}
+	efSearch int
+	onChange atomic.Pointer[func(Change)]
+	ctx      context.Context // ends when the index closes
+	stop     context.CancelFunc
+	done     sync.WaitGroup
 }
 
 // docVectors are a document's passages with vectors in memory.
@@ -119,6 +128,10 @@ var ErrServer = errors.New("index: the library's server cannot be used")
 // password are the access control, and its sslmode decides TLS), and
 // loads the vectors of the given embedding model for similarity search.
 func OpenServer(ctx context.Context, connString string, model string) (*Index, error) {
+	connString, mode, err := vectorMode(connString)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
 		// pgx's message may quote the string: say what is wrong without it.
@@ -142,7 +155,12 @@ func OpenServer(ctx context.Context, connString string, model string) (*Index, e
 	rand.Read(b)
 	x := &Index{db: &conn{DB: db, server: true}, vec: vectorSet{}, pg: &server{
 		cfg: cfg, instance: hex.EncodeToString(b), docChunks: map[int64]docVectors{}, dirty: make(chan struct{}, 1),
+		indexed: map[string]chan struct{}{}, efSearch: 100,
 	}}
+	if err := x.choosePgvector(ctx, mode); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("index: %s: %w", where, err)
+	}
 	if err := x.refreshStats(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: reading the library on %s: %w", where, err)
@@ -151,7 +169,7 @@ func OpenServer(ctx context.Context, connString string, model string) (*Index, e
 	// what was loaded or announced after it (and applying it twice is
 	// harmless).
 	lctx, stop := context.WithCancel(context.Background())
-	x.pg.stop = stop
+	x.pg.ctx, x.pg.stop = lctx, stop
 	ready := make(chan error, 1)
 	x.pg.done.Add(2)
 	go func() { defer x.pg.done.Done(); x.listen(lctx, ready) }()
@@ -246,6 +264,303 @@ CREATE TABLE IF NOT EXISTS vectors(
 	model TEXT NOT NULL, vec BYTEA NOT NULL);
 CREATE INDEX IF NOT EXISTS vectors_model ON vectors(model, library_id);
 `
+
+// Vector search modes of a server store, chosen with the connection
+// string's carrel_vectors parameter (which Carrel removes before
+// connecting).
+const (
+	vectorsAuto     = "auto"     // pgvector when the server has it, else memory
+	vectorsPgvector = "pgvector" // pgvector, or an error when it is missing
+	vectorsMemory   = "memory"   // exact search in Carrel over vectors loaded from the server
+)
+
+// vectorMode takes the carrel_vectors parameter out of a connection URL.
+func vectorMode(conn string) (string, string, error) {
+	u, err := url.Parse(conn)
+	if err != nil || !u.Query().Has("carrel_vectors") {
+		return conn, vectorsAuto, nil
+	}
+	q := u.Query()
+	mode := q.Get("carrel_vectors")
+	switch mode {
+	case vectorsAuto, vectorsPgvector, vectorsMemory:
+	default:
+		return "", "", fmt.Errorf("%w: carrel_vectors must be auto, pgvector or memory (not %q)", ErrServer, mode)
+	}
+	q.Del("carrel_vectors")
+	u.RawQuery = q.Encode()
+	return u.String(), mode, nil
+}
+
+// choosePgvector decides where similarity search runs. With pgvector on
+// the server (installed by Carrel when its role may, else by the
+// server's administrator), vectors are also stored in its type, and
+// searched there through an HNSW index per embedding model: the vectors
+// need not be loaded into every member's memory. Without it, they are
+// loaded and searched exactly in memory, as in the SQLite store.
+func (x *Index) choosePgvector(ctx context.Context, mode string) error {
+	if mode == vectorsMemory {
+		return nil
+	}
+	// Needs the right to create extensions; without it, the server's
+	// administrator may have done it.
+	x.db.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS vector`)
+	var have bool
+	if err := x.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM pg_extension WHERE extname = 'vector')`).Scan(&have); err != nil {
+		return err
+	}
+	if !have {
+		if mode == vectorsPgvector {
+			return errors.New("carrel_vectors=pgvector, but the server has no pgvector extension (CREATE EXTENSION vector, as its administrator)")
+		}
+		return nil
+	}
+	c, err := x.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, schemaLock); err != nil {
+		return err
+	}
+	_, err = c.ExecContext(ctx, `ALTER TABLE vectors ADD COLUMN IF NOT EXISTS emb vector`)
+	c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, schemaLock)
+	if err != nil {
+		return err
+	}
+	x.pg.hasVectorType = true
+	// Vectors stored before pgvector was installed lack its type: they
+	// are converted first.
+	if err := x.fillVectorType(ctx); err != nil {
+		return fmt.Errorf("converting the vectors for pgvector: %w", err)
+	}
+	x.pg.vector = true
+	return nil
+}
+
+// fillVectorType stores, in pgvector's type, the vectors that lack it.
+func (x *Index) fillVectorType(ctx context.Context) error {
+	for {
+		rows, err := x.db.QueryContext(ctx, `SELECT chunk_id, vec FROM vectors WHERE emb IS NULL LIMIT 1000`)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		var texts []string
+		for rows.Next() {
+			var id int64
+			var blob []byte
+			if err := rows.Scan(&id, &blob); err != nil {
+				rows.Close()
+				return err
+			}
+			ids, texts = append(ids, id), append(texts, vectorText(decodeVecInto(nil, blob)))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if _, err := x.db.ExecContext(ctx, `UPDATE vectors v SET emb = u.e::vector FROM unnest(?::bigint[], ?::text[]) AS u(c, e) WHERE v.chunk_id = u.c`,
+			ids, texts); err != nil {
+			return err
+		}
+	}
+}
+
+// vectorText writes v in pgvector's text form.
+func vectorText(v []float32) string {
+	b := make([]byte, 0, len(v)*11+2)
+	b = append(b, '[')
+	for i, f := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, float64(f), 'g', -1, 32)
+	}
+	return string(append(b, ']'))
+}
+
+// ensureVectorIndex makes, in the background, the HNSW index of a
+// model's vectors if it does not exist (once per opening and model).
+// Searches work meanwhile, scanning every vector exactly.
+func (s *server) ensureVectorIndex(x *Index, model string) {
+	s.indexMu.Lock()
+	defer s.indexMu.Unlock()
+	if _, ok := s.indexed[model]; ok {
+		return
+	}
+	done := make(chan struct{})
+	s.indexed[model] = done
+	s.done.Add(1)
+	go func() {
+		defer s.done.Done()
+		err := x.makeVectorIndex(s.ctx, model)
+		if err != nil {
+			// No vectors yet (the next insert tries again), or the build
+			// failed: searches scan exactly until a later opening.
+			s.indexMu.Lock()
+			delete(s.indexed, model)
+			s.indexMu.Unlock()
+		}
+		close(done)
+	}()
+}
+
+func (x *Index) makeVectorIndex(ctx context.Context, model string) error {
+	var dims int
+	if err := x.db.QueryRowContext(ctx, `SELECT vector_dims(emb) FROM vectors WHERE model = ? AND emb IS NOT NULL LIMIT 1`, model).Scan(&dims); err != nil {
+		return err
+	}
+	h := fnv.New32a()
+	h.Write([]byte(model))
+	name := fmt.Sprintf("vectors_hnsw_%d_%08x", dims, h.Sum32())
+	var valid sql.NullBool
+	err := x.db.QueryRowContext(ctx, `SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = ?`, name).Scan(&valid)
+	switch {
+	case err == nil && valid.Bool:
+		return nil
+	case err == nil:
+		// Left invalid by a build that was stopped: make it again.
+		if _, err := x.db.ExecContext(ctx, `DROP INDEX CONCURRENTLY IF EXISTS `+name); err != nil {
+			return err
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	// CONCURRENTLY: members keep adding documents while it is built.
+	_, err = x.db.ExecContext(ctx, fmt.Sprintf(`CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON vectors
+		USING hnsw ((emb::vector(%d)) vector_ip_ops) WHERE model = %s`, name, dims, quoteLiteral(model)))
+	return err
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// WaitVectorIndex waits until the HNSW index of the current model's
+// vectors is made (or its build ended), on a server store that searches
+// with pgvector; at once otherwise. For benchmarks and tests.
+func (x *Index) WaitVectorIndex(ctx context.Context) error {
+	if x.pg == nil || !x.pg.vector {
+		return nil
+	}
+	x.mu.RLock()
+	model := x.model
+	x.mu.RUnlock()
+	x.pg.indexMu.Lock()
+	done, ok := x.pg.indexed[model]
+	x.pg.indexMu.Unlock()
+	if !ok {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// VectorRecall measures, on a store that searches with pgvector, the
+// share of the exact k nearest passages that the index finds, over the
+// given query vectors of the current model; 1 for exact search in memory.
+func (x *Index) VectorRecall(ctx context.Context, queries [][]float32, k int) (float64, error) {
+	if x.pg == nil || !x.pg.vector {
+		return 1, nil
+	}
+	x.mu.RLock()
+	model := x.model
+	x.mu.RUnlock()
+	found, total := 0, 0
+	for _, q := range queries {
+		approx, err := x.serverVectorSearch(ctx, model, q, nil, k, false)
+		if err != nil {
+			return 0, err
+		}
+		exact, err := x.serverVectorSearch(ctx, model, q, nil, k, true)
+		if err != nil {
+			return 0, err
+		}
+		got := map[int64]bool{}
+		for _, h := range approx {
+			got[h.ChunkID] = true
+		}
+		for _, h := range exact {
+			if got[h.ChunkID] {
+				found++
+			}
+		}
+		total += len(exact)
+	}
+	if total == 0 {
+		return 1, nil
+	}
+	return float64(found) / float64(total), nil
+}
+
+// VectorSearch says where similarity search runs: "memory" (exact, in
+// this process) or "pgvector" (on the server).
+func (x *Index) VectorSearch() string {
+	if x.pg != nil && x.pg.vector {
+		return vectorsPgvector
+	}
+	return vectorsMemory
+}
+
+// serverVector ranks a model's vectors on the server by inner product
+// with vec (cosine similarity, for unit vectors), through the model's
+// HNSW index when it exists, among the given libraries (all when none).
+func (x *Index) serverVector(ctx context.Context, model string, vec []float32, libs []int64, k int) ([]Hit, error) {
+	return x.serverVectorSearch(ctx, model, vec, libs, k, false)
+}
+
+func (x *Index) serverVectorSearch(ctx context.Context, model string, vec []float32, libs []int64, k int, exact bool) ([]Hit, error) {
+	if model == "" || k <= 0 {
+		return nil, nil
+	}
+	d := len(vec)
+	q := fmt.Sprintf(`SELECT chunk_id, -((emb::vector(%d)) <#> ?::vector(%d)) FROM vectors WHERE model = ?`, d, d)
+	qv := vectorText(vec)
+	args := []any{qv, model}
+	if len(libs) > 0 {
+		q += ` AND library_id = ANY(?::bigint[])`
+		args = append(args, libs)
+	}
+	q += fmt.Sprintf(` ORDER BY (emb::vector(%d)) <#> ?::vector(%d) LIMIT ?`, d, d)
+	args = append(args, qv, k)
+	tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	// A wider search than pgvector's default 40 candidates, for recall;
+	// with a library filter, the scan goes on until k pass it.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, max(x.pg.efSearch, k))); err != nil {
+		return nil, err
+	}
+	if len(libs) > 0 {
+		tx.ExecContext(ctx, `SET LOCAL hnsw.iterative_scan = strict_order`)
+	}
+	if exact {
+		// For measuring recall: every vector compared, no index.
+		tx.ExecContext(ctx, `SET LOCAL enable_indexscan = off`)
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("index: vector search: %w", err)
+	}
+	defer rows.Close()
+	var hits []Hit
+	for rows.Next() {
+		var h Hit
+		if err := rows.Scan(&h.ChunkID, &h.Score); err != nil {
+			return nil, err
+		}
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
+}
 
 // forUpdate locks the rows a statement reads until the transaction ends,
 // on a server, where other processes' transactions run side by side; the
@@ -383,6 +698,9 @@ func (x *Index) applyNotification(ctx context.Context, payload string) {
 // reloadDocument replaces a document's vectors in memory with those on
 // the server, in one step under the search lock.
 func (x *Index) reloadDocument(ctx context.Context, doc int64) error {
+	if x.pg.vector {
+		return nil // searched on the server: nothing in memory
+	}
 	x.mu.RLock()
 	model, prevModel := x.model, x.prevModel
 	x.mu.RUnlock()

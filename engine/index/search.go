@@ -213,7 +213,7 @@ func (x *Index) Vector(ctx context.Context, vec []float32, f Filter, k int) ([]H
 	if x.model == "" || k <= 0 {
 		return nil, nil
 	}
-	return x.vectorLocked(ctx, x.vec, vec, f, k)
+	return x.vectorLocked(ctx, x.vec, x.model, vec, f, k)
 }
 
 // VectorBoth ranks chunks in the set in use by similarity to vec, and
@@ -231,22 +231,34 @@ func (x *Index) VectorBoth(ctx context.Context, vec, prevVec []float32, f Filter
 		return nil, nil, nil
 	}
 	if x.model != "" {
-		if cur, err = x.vectorLocked(ctx, x.vec, vec, f, k); err != nil {
+		if cur, err = x.vectorLocked(ctx, x.vec, x.model, vec, f, k); err != nil {
 			return nil, nil, err
 		}
 	}
 	if x.prevModel != "" && prevVec != nil {
-		if prev, err = x.vectorLocked(ctx, x.prev, prevVec, f, k); err != nil {
+		if prev, err = x.vectorLocked(ctx, x.prev, x.prevModel, prevVec, f, k); err != nil {
 			return nil, nil, err
 		}
 	}
 	return cur, prev, nil
 }
 
-func (x *Index) vectorLocked(ctx context.Context, stores vectorSet, vec []float32, f Filter, k int) ([]Hit, error) {
+func (x *Index) vectorLocked(ctx context.Context, stores vectorSet, model string, vec []float32, f Filter, k int) ([]Hit, error) {
 	want := k
 	if !f.empty() {
 		want = k * 4 // filters are applied after: look further
+	}
+	if x.pg != nil && x.pg.vector {
+		hits, err := x.serverVector(ctx, model, vec, f.Libraries, want)
+		if err != nil {
+			return nil, err
+		}
+		if !f.empty() && len(hits) > 0 {
+			if hits, err = x.keep(ctx, hits, f); err != nil {
+				return nil, err
+			}
+		}
+		return hits[:min(k, len(hits))], nil
 	}
 	var hits []Hit
 	for lib, s := range stores {
@@ -422,12 +434,23 @@ func (x *Index) Stats(ctx context.Context, lib int64) (Stats, error) {
 		s.LastIndexed = time.Unix(0, last)
 	}
 	x.mu.RLock()
+	model := x.model
 	for l, v := range x.vec {
 		if lib == 0 || l == lib {
 			s.Vectors += v.count()
 		}
 	}
 	x.mu.RUnlock()
+	if x.pg != nil && x.pg.vector && model != "" {
+		// The vectors stay on the server.
+		q, args := `SELECT COUNT(*) FROM vectors WHERE model = ?`, []any{model}
+		if lib != 0 {
+			q, args = q+` AND library_id = ?`, append(args, lib)
+		}
+		if err := x.db.QueryRowContext(ctx, q, args...).Scan(&s.Vectors); err != nil {
+			return s, err
+		}
+	}
 	return s, nil
 }
 

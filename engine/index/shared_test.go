@@ -192,8 +192,13 @@ func TestStoresRankAlike(t *testing.T) {
 // A change one process makes on the server reaches another's vector
 // search, without polling, within seconds; and its OnChange hears of it.
 func TestChangesReachOtherProcesses(t *testing.T) {
+	for _, mode := range []string{"memory", "pgvector"} {
+		t.Run(mode, func(t *testing.T) { changesReachOtherProcesses(t, pgtest.Database(t)+"&carrel_vectors="+mode) })
+	}
+}
+
+func changesReachOtherProcesses(t *testing.T, url string) {
 	ctx := context.Background()
-	url := pgtest.Database(t)
 	a, err := OpenServer(ctx, url, "m")
 	if err != nil {
 		t.Fatal(err)

@@ -160,7 +160,7 @@ func (r *Remote) Chat(ctx context.Context, msgs []RemoteMessage, o RemoteOptions
 		defer t.Stop()
 		for {
 			select {
-				case <-ctx.Done():
+			case <-ctx.Done():
 				return
 			case <-alive:
 				t.Reset(r.idle)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -503,10 +504,27 @@ func (e *Engine) RenderPage(ctx context.Context, s Source, width int) (*PageImag
 	if scanned {
 		pdfSpan = docs.CharSpan{}
 	}
+	// A team library's file may be on another member's computer only:
+	// its copy on the server is drawn instead.
+	var shared []byte
+	if _, serr := os.Stat(d.Path); serr != nil && e.idx.OnServer() {
+		data, ok, ferr := e.idx.File(ctx, d.Hash)
+		if ferr != nil {
+			return nil, fmt.Errorf("engine: reading %s from the library's server: %w", filepath.Base(d.Path), ferr)
+		}
+		if ok {
+			shared = data
+		}
+	}
 	var rp *PageImage
-	if d.Format == string(docs.Image) {
+	switch {
+	case d.Format == string(docs.Image) && shared != nil:
+		rp, err = e.parser.RenderImageData(ctx, shared, d.Path, s.Page, width)
+	case d.Format == string(docs.Image):
 		rp, err = e.parser.RenderImage(ctx, d.Path, s.Page, width)
-	} else {
+	case shared != nil:
+		rp, err = e.parser.RenderPageData(ctx, shared, d.Path, s.Page, width, "", pdfSpan)
+	default:
 		rp, err = e.parser.RenderPage(ctx, d.Path, s.Page, width, "", pdfSpan)
 	}
 	if err != nil || !scanned || span == (docs.CharSpan{}) {

@@ -49,8 +49,21 @@ func (p *Parser) RenderPage(ctx context.Context, path string, page, width int, p
 	if err != nil {
 		return nil, fmt.Errorf("docs: %w", err)
 	}
+	return p.RenderPageData(ctx, data, path, page, width, password, span)
+}
+
+// RenderPageData is RenderPage of a PDF's content in memory (a team
+// library's copy of a file this computer does not have); path names it
+// in errors.
+func (p *Parser) RenderPageData(ctx context.Context, data []byte, path string, page, width int, password string, span CharSpan) (*RenderedPage, error) {
+	if page < 1 || width < 16 || width > 4096 {
+		return nil, fmt.Errorf("docs: cannot render page %d at %d pixels", page, width)
+	}
+	if int64(len(data)) > (Options{}).withDefaults().MaxBytes {
+		return nil, &ParseError{Path: path, Err: ErrTooLarge, Detail: "too large to render"}
+	}
 	var rp *RenderedPage
-	err = p.pdf.withDocument(ctx, data, password, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
+	err := p.pdf.withDocument(ctx, data, password, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 		var derr error
 		rp, derr = drawPage(ctx, inst, doc, path, page, width, span)
 		return derr
@@ -128,6 +141,15 @@ func (p *Parser) RenderImage(ctx context.Context, path string, page, width int) 
 	data, err := ReadFile(path, Options{MaxBytes: pdfFileLimit})
 	if err != nil {
 		return nil, err
+	}
+	return p.RenderImageData(ctx, data, path, page, width)
+}
+
+// RenderImageData is RenderImage of a picture's content in memory; path
+// names it in errors.
+func (p *Parser) RenderImageData(ctx context.Context, data []byte, path string, page, width int) (rp *RenderedPage, err error) {
+	if page < 1 || width < 16 || width > 4096 {
+		return nil, fmt.Errorf("docs: cannot render page %d at %d pixels", page, width)
 	}
 	defer func() {
 		if r := recover(); r != nil {

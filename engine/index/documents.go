@@ -197,6 +197,10 @@ type Meta struct {
 	// Claim): if it was queued again meanwhile (its file changed), the
 	// new passages are stored but the document stays queued.
 	Owner string
+	// Content, on a server store, is the file itself, kept once per
+	// content for the members who do not have it (see File); ignored by
+	// the SQLite store, whose files are on this computer.
+	Content []byte
 	// Embedding, with Owner, stores the chunks without vectors and keeps
 	// the claim, with the status Embedding: the passages are searchable by
 	// their words at once, and AddVectors completes the document.
@@ -236,6 +240,11 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			}
 		}
 		ids := make([]int64, len(chunks))
+		if x.pg != nil && len(m.Content) > 0 && m.DuplicateOf == 0 && m.Hash != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO files(hash, data) VALUES(?, ?) ON CONFLICT(hash) DO NOTHING`, m.Hash, m.Content); err != nil {
+				return nil, err
+			}
+		}
 		for i, sec := range m.Sections {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO sections(doc_id, ord, page, heading, text) VALUES(?, ?, ?, ?, ?)`,
 				docID, i, sec.Page, sec.Heading, sec.Text); err != nil {
@@ -485,7 +494,8 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *txn, l
 	}
 	defer tx.Rollback()
 	var lib int64
-	if err := tx.QueryRowContext(ctx, `SELECT library_id FROM documents WHERE id = ?`+x.forUpdate(), docID).Scan(&lib); err != nil {
+	var oldHash string
+	if err := tx.QueryRowContext(ctx, `SELECT library_id, hash FROM documents WHERE id = ?`+x.forUpdate(), docID).Scan(&lib, &oldHash); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: document %d", ErrNotFound, docID)
 		}
@@ -498,6 +508,12 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *txn, l
 	after, err := change(tx, lib)
 	if err != nil {
 		return err
+	}
+	if x.pg != nil && oldHash != "" {
+		// The copy of a content no document has any more goes too.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM files WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM documents WHERE hash = ?)`, oldHash, oldHash); err != nil {
+			return err
+		}
 	}
 	if err := x.notify(ctx, tx, changePassages, docID); err != nil {
 		return err

@@ -215,7 +215,7 @@ func serverSchema(ctx context.Context, db *sql.DB) error {
 // ASCII, as a number).
 const schemaLock = 0x636172726c
 
-const serverSchemaVersion = 1
+const serverSchemaVersion = 2
 
 // serverTables mirror the SQLite tables (see schema), with 64-bit
 // integers, bytea for blobs, byte-order collation for paths (the SQLite
@@ -263,6 +263,7 @@ CREATE TABLE IF NOT EXISTS vectors(
 	chunk_id BIGINT PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, library_id BIGINT NOT NULL,
 	model TEXT NOT NULL, vec BYTEA NOT NULL);
 CREATE INDEX IF NOT EXISTS vectors_model ON vectors(model, library_id);
+CREATE TABLE IF NOT EXISTS files(hash TEXT PRIMARY KEY, data BYTEA NOT NULL);
 `
 
 // Vector search modes of a server store, chosen with the connection
@@ -611,6 +612,20 @@ func (x *Index) notify(ctx context.Context, tx *txn, kind changeKind, doc int64)
 		_, err = x.db.ExecContext(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, payload)
 	}
 	return err
+}
+
+// File returns the copy of a file a library on a server keeps (see
+// Meta.Content), by its content hash; ok is false when there is none (a
+// SQLite library, a file over the size limit, or a hash no document has).
+func (x *Index) File(ctx context.Context, hash string) (data []byte, ok bool, err error) {
+	if x.pg == nil || hash == "" {
+		return nil, false, nil
+	}
+	err = x.db.QueryRowContext(ctx, `SELECT data FROM files WHERE hash = ?`, hash).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	return data, err == nil, err
 }
 
 // OnServer reports whether the library lives on a server, shared with

@@ -992,6 +992,12 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		texts = append(texts, embedText(doc.Title, c))
 	}
 	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages, Owner: in.owner}
+	if in.idx.OnServer() && len(data) <= sharedFileLimit {
+		// A team library keeps the file itself, so that a member whose
+		// computer does not have it (or has it elsewhere) still opens the
+		// cited page.
+		meta.Content = data
+	}
 	for _, l := range doc.Layouts {
 		meta.Layouts = append(meta.Layouts, index.Layout{Page: l.Page, Data: docs.EncodeLayout(l)})
 	}

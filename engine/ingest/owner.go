@@ -16,6 +16,10 @@ import (
 // when the owner ran on this machine and is known to be gone).
 const lease = time.Minute
 
+// sharedFileLimit is the largest file a team library keeps a copy of on
+// its server (larger ones open only where their file is).
+const sharedFileLimit = 256 << 20
+
 // newOwner names an ingester for its claims: this machine, this process
 // and a random part (two ingesters of one process are two owners).
 func newOwner() string {

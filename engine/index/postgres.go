@@ -316,18 +316,30 @@ func (x *Index) choosePgvector(ctx context.Context, mode string) error {
 		}
 		return nil
 	}
-	c, err := x.db.Conn(ctx)
-	if err != nil {
+	// The column is added once, by a role that owns the table; members
+	// with only the right to read and write rows find it there.
+	var hasColumn bool
+	if err := x.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = 'vectors' AND column_name = 'emb')`).Scan(&hasColumn); err != nil {
 		return err
 	}
-	defer c.Close()
-	if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, schemaLock); err != nil {
-		return err
-	}
-	_, err = c.ExecContext(ctx, `ALTER TABLE vectors ADD COLUMN IF NOT EXISTS emb vector`)
-	c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, schemaLock)
-	if err != nil {
-		return err
+	if !hasColumn {
+		c, err := x.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, schemaLock); err != nil {
+			return err
+		}
+		_, err = c.ExecContext(ctx, `ALTER TABLE vectors ADD COLUMN IF NOT EXISTS emb vector`)
+		c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, schemaLock)
+		if err != nil {
+			if mode == vectorsPgvector {
+				return err
+			}
+			return nil // a member who may not change tables: vectors in memory
+		}
 	}
 	x.pg.hasVectorType = true
 	// Vectors stored before pgvector was installed lack its type: they
@@ -399,9 +411,11 @@ func (s *server) ensureVectorIndex(x *Index, model string) {
 	go func() {
 		defer s.done.Done()
 		err := x.makeVectorIndex(s.ctx, model)
-		if err != nil {
-			// No vectors yet (the next insert tries again), or the build
-			// failed: searches scan exactly until a later opening.
+		if errors.Is(err, sql.ErrNoRows) {
+			// No vectors yet: the next insert tries again. Any other
+			// failure (a member who may not create indexes, a build
+			// stopped) leaves exact scans on the server until a later
+			// opening.
 			s.indexMu.Lock()
 			delete(s.indexed, model)
 			s.indexMu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -279,5 +280,48 @@ func TestRedact(t *testing.T) {
 		if got := Redact(tc.in); got != tc.want {
 			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// A member's role may read and write the library's rows without owning
+// its tables (the least privilege, once an owner's Carrel made them): it
+// opens the library, adds, claims and searches.
+func TestMemberRoleWithoutOwnership(t *testing.T) {
+	for _, mode := range []string{"pgvector", "memory"} {
+		t.Run(mode, func(t *testing.T) {
+			ctx := context.Background()
+			owner := pgtest.Database(t) + "&carrel_vectors=" + mode
+			x, err := OpenServer(ctx, owner, "m")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lib, _ := x.Library(ctx, "Team")
+			addDoc(t, x, lib.ID, "/a.txt", "text", []string{"owner's note on kestrels"}, [][]float32{unit(1, 0)})
+			role := fmt.Sprintf("member_%d", time.Now().UnixNano())
+			for _, q := range []string{
+				`CREATE ROLE ` + role + ` LOGIN`,
+				`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ` + role,
+				`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ` + role,
+			} {
+				if _, err := x.db.ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			x.Close()
+			u, _ := url.Parse(owner)
+			u.User = url.User(role)
+			m, err := OpenServer(ctx, u.String(), "m")
+			if err != nil {
+				t.Fatalf("a member without ownership cannot open the library: %v", err)
+			}
+			defer m.Close()
+			addDoc(t, m, lib.ID, "/b.txt", "text", []string{"member's note on kestrels"}, [][]float32{unit(0, 1)})
+			if hits, _, err := m.Lexical(ctx, "kestrels", Filter{}, 5); err != nil || len(hits) != 2 {
+				t.Errorf("lexical: %v %v", hits, err)
+			}
+			if hits, err := m.Vector(ctx, unit(0, 1), Filter{}, 5); err != nil || len(hits) != 2 {
+				t.Errorf("vector: %v %v", hits, err)
+			}
+		})
 	}
 }

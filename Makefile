@@ -49,12 +49,16 @@ vet: check-ollama
 	$(GO) vet ./...
 
 # The whole suite with the race detector, then the pure-Go core again
-# without cgo, as a machine without a C compiler would build it. The app's
+# without cgo, as a machine without a C compiler would build it. The
+# PostgreSQL tests start their own server (deps-test installs it, and
+# pgvector from the shared source): here they fail rather than skip when
+# it is missing. The app's
 # package runs the real window through its tour under Xvfb, which on 2
 # busy cores can pass go test's default 10 minutes: the limit is CI's
 # budget, not a speed target.
 test: deps-test check-ollama vet
-	$(GO) test -race -count=1 -timeout 40m ./...
+	CARREL_TEST_POSTGRES=require $(if $(wildcard $(SHARED)/pgvector/src),CARREL_TEST_PGVECTOR=require) \
+		$(GO) test -race -count=1 -timeout 40m ./...
 	$(MAKE) --no-print-directory test-pure
 
 test-pure:

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -37,14 +36,11 @@ func eachStore(t *testing.T, test func(t *testing.T, open func(model string) *In
 	// loaded from the server: both.
 	for _, mode := range []string{"pgvector", "memory"} {
 		t.Run("postgres-"+mode, func(t *testing.T) {
-			url := pgtest.Database(t) + "&carrel_vectors=" + mode
+			url := serverURL(t, mode)
 			test(t, func(model string) *Index {
 				t.Helper()
 				x, err := OpenServer(context.Background(), url, model)
 				if err != nil {
-					if mode == "pgvector" && strings.Contains(err.Error(), "no pgvector") && os.Getenv(pgtest.Env) != "require" {
-						t.Skip("pgvector is not installed on this machine's PostgreSQL (make test builds it)")
-					}
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { x.Close() })
@@ -52,6 +48,18 @@ func eachStore(t *testing.T, test func(t *testing.T, open func(model string) *In
 			})
 		})
 	}
+}
+
+// serverURL is a new database of the test server, with similarity search
+// in mode ("pgvector" or "memory"); pgvector's tests skip where it is not
+// installed (unless $CARREL_TEST_PGVECTOR requires it).
+func serverURL(t *testing.T, mode string) string {
+	t.Helper()
+	url := pgtest.Database(t)
+	if mode == "pgvector" {
+		pgtest.NeedPgvector(t, url)
+	}
+	return url + "&carrel_vectors=" + mode
 }
 
 func TestMain(m *testing.M) {

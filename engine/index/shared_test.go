@@ -194,7 +194,7 @@ func TestStoresRankAlike(t *testing.T) {
 // search, without polling, within seconds; and its OnChange hears of it.
 func TestChangesReachOtherProcesses(t *testing.T) {
 	for _, mode := range []string{"memory", "pgvector"} {
-		t.Run(mode, func(t *testing.T) { changesReachOtherProcesses(t, pgtest.Database(t)+"&carrel_vectors="+mode) })
+		t.Run(mode, func(t *testing.T) { changesReachOtherProcesses(t, serverURL(t, mode)) })
 	}
 }
 
@@ -290,7 +290,7 @@ func TestMemberRoleWithoutOwnership(t *testing.T) {
 	for _, mode := range []string{"pgvector", "memory"} {
 		t.Run(mode, func(t *testing.T) {
 			ctx := context.Background()
-			owner := pgtest.Database(t) + "&carrel_vectors=" + mode
+			owner := serverURL(t, mode)
 			x, err := OpenServer(ctx, owner, "m")
 			if err != nil {
 				t.Fatal(err)

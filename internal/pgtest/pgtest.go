@@ -230,3 +230,32 @@ func (s *Server) stop() {
 	}
 	os.RemoveAll(s.dir)
 }
+
+// PgvectorEnv names the variable that requires pgvector ("require", as
+// `make test` sets it when it could build pgvector from the shared
+// source); without it, tests that need pgvector skip when it is missing.
+const PgvectorEnv = "CARREL_TEST_PGVECTOR"
+
+// NeedPgvector skips (or, when $CARREL_TEST_PGVECTOR requires it, fails)
+// the test unless the server of the database at url can load pgvector.
+func NeedPgvector(t testing.TB, url string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var ok bool
+	if err := c.QueryRow(ctx, `SELECT EXISTS(SELECT 1 FROM pg_available_extensions WHERE name = 'vector')`).Scan(&ok); err != nil {
+		t.Fatal(err)
+	}
+	if ok {
+		return
+	}
+	if os.Getenv(PgvectorEnv) == "require" {
+		t.Fatal("pgvector is not installed on the test server (packaging/pgvector.sh builds it)")
+	}
+	t.Skip("pgvector is not installed on this machine's PostgreSQL: packaging/pgvector.sh builds it from ../shared/pgvector")
+}

@@ -26,6 +26,7 @@ type settingsView struct {
 	ocrStatus                                                                      *widget.Label
 	serveAddr                                                                      *widget.Entry
 	server                                                                         *widget.Entry
+	chatServer, chatServerKey, chatServerModel                                     *widget.Entry
 	temp                                                                           *widget.Slider
 	tempLabel                                                                      *widget.Label
 	sources                                                                        *widget.Select
@@ -119,6 +120,16 @@ func newSettingsView(g *gui, library string) *settingsView {
 		text := describeOCR(g.eng.OCR(ctx))
 		g.do(func() { v.ocrStatus.SetText(text) })
 	})
+	// A model server: answers come from another machine, and say so.
+	v.chatServer = widget.NewEntry()
+	v.chatServer.SetText(s.ChatServer)
+	v.chatServer.SetPlaceHolder("empty: the chat model above; or http://gpu.lab:8080/v1")
+	v.chatServerKey = widget.NewPasswordEntry()
+	v.chatServerKey.SetText(s.ChatServerKey)
+	v.chatServerKey.SetPlaceHolder("API key, if the server wants one")
+	v.chatServerModel = widget.NewEntry()
+	v.chatServerModel.SetText(s.ChatServerModel)
+	v.chatServerModel.SetPlaceHolder("the server's own")
 	// A team library: the connection string holds a password, so it is
 	// hidden until asked for.
 	v.server = widget.NewPasswordEntry()
@@ -156,6 +167,9 @@ func newSettingsView(g *gui, library string) *settingsView {
 	}
 	v.form = &widget.Form{Items: []*widget.FormItem{
 		{Text: "Chat model", Widget: container.NewBorder(nil, nil, nil, widget.NewButton("Change…", func() { g.dismissTop(); g.showSetup() }), chat)},
+		{Text: "Model server", Widget: v.chatServer, HintText: "an OpenAI-compatible server (llama-server, vLLM, Ollama, another Carrel): your questions and their passages are sent there"},
+		{Text: "Server key", Widget: v.chatServerKey},
+		{Text: "Server model", Widget: v.chatServerModel},
 		{Text: "Search by meaning", Widget: v.searchBy, HintText: "Now: " + g.eng.SearchMethod().Describe() + ". Changing it re-embeds the library in the background; words keep working meanwhile."},
 		{Text: "Embedding model", Widget: container.NewBorder(nil, nil, nil, browse(v.embed), v.embed)},
 		{Text: "Reranking model", Widget: container.NewBorder(nil, nil, nil, browse(v.rerank), v.rerank), HintText: "optional: re-reads the 20 best passages of every search with the question (slower, often better)"},
@@ -236,6 +250,9 @@ func (v *settingsView) settings() (engine.Settings, error) {
 	s.Serve = v.serve.Checked
 	s.ServeAddr = strings.TrimSpace(v.serveAddr.Text)
 	s.LibraryServer = strings.TrimSpace(v.server.Text)
+	s.ChatServer = strings.TrimSpace(v.chatServer.Text)
+	s.ChatServerKey = strings.TrimSpace(v.chatServerKey.Text)
+	s.ChatServerModel = strings.TrimSpace(v.chatServerModel.Text)
 	return s, s.Validate()
 }
 

@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/carrel-ai/carrel/engine"
+)
+
+// The model server and the team library are set in the settings window;
+// once answers come from a server, the status bar says which, and the
+// answer streams into the conversation.
+func TestModelServerInTheWindow(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, p := range []string{"A starter is ", "flour and water [1]."} {
+			fmt.Fprintf(w, "data: {\"model\":\"lab-70b\",\"choices\":[{\"delta\":{\"content\":%q}}]}\n\n", p)
+		}
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	}))
+	defer srv.Close()
+	s := newStub(t)
+	ctx := context.Background()
+	s.Add(ctx, "", false, writeDoc(t, t.TempDir(), "bread.md", "# Sourdough\n\nA starter is flour and water, fed every day."))
+	s.WaitIndexed(ctx)
+	g := newTestGUI(t, s)
+	g.showMain()
+
+	v := newSettingsView(g, engine.DefaultLibrary)
+	v.chatServer.SetText("gpu.lab:8080")
+	if _, err := v.settings(); err == nil {
+		t.Error("a model server without http:// was accepted")
+	}
+	v.server.SetText("mysql://db")
+	v.chatServer.SetText(srv.URL + "/v1")
+	if _, err := v.settings(); err == nil {
+		t.Error("a library server that is not PostgreSQL was accepted")
+	}
+	v.server.SetText("")
+	v.chatServerKey.SetText("k")
+	v.save()
+	settle(t, g)
+	if got := s.Settings(); got.ChatServer != srv.URL+"/v1" || got.ChatServerKey != "k" {
+		t.Fatalf("saved %+v", got)
+	}
+	if _, err := s.WaitModel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := g.main.chat
+	c.input.SetText("What is a sourdough starter?")
+	c.onSend()
+	settle(t, g)
+	g.main.updateStatus()
+	if st := g.main.status.Text; !strings.Contains(st, "remote: "+srv.URL) {
+		t.Errorf("status bar %q does not say answers come from the server", st)
+	}
+}

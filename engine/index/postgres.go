@@ -206,6 +206,21 @@ func serverSchema(ctx context.Context, db *sql.DB) error {
 	if _, err := c.ExecContext(ctx, serverTables); err != nil {
 		return err
 	}
+	if err == nil && v != "" {
+		if n, _ := strconv.Atoi(v); n < 3 {
+			// Version 2 postings had no length, and a key without it.
+			for _, q := range []string{
+				`ALTER TABLE chunk_terms ADD COLUMN IF NOT EXISTS len INTEGER NOT NULL DEFAULT 0`,
+				`UPDATE chunk_terms t SET len = l.terms FROM chunk_lengths l WHERE l.chunk_id = t.chunk_id`,
+				`ALTER TABLE chunk_terms DROP CONSTRAINT chunk_terms_pkey`,
+				`ALTER TABLE chunk_terms ADD PRIMARY KEY (term, chunk_id) INCLUDE (tf, len)`,
+			} {
+				if _, err := c.ExecContext(ctx, q); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	_, err = c.ExecContext(ctx, `INSERT INTO carrel_meta(key, value) VALUES('schema', $1)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.Itoa(serverSchemaVersion))
 	return err
@@ -215,11 +230,14 @@ func serverSchema(ctx context.Context, db *sql.DB) error {
 // ASCII, as a number).
 const schemaLock = 0x636172726c
 
-const serverSchemaVersion = 2
+const serverSchemaVersion = 3
 
 // serverTables mirror the SQLite tables (see schema), with 64-bit
 // integers, bytea for blobs, byte-order collation for paths (the SQLite
-// store's order), and the postings that replace FTS5.
+// store's order), and the postings that replace FTS5. A posting carries
+// its passage's length, and the key includes both numbers: BM25 ranks
+// from the key alone (an index-only scan), without visiting the table's
+// rows, which lie one page apart for one term.
 const serverTables = `
 CREATE TABLE IF NOT EXISTS carrel_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS libraries(
@@ -255,7 +273,8 @@ CREATE TABLE IF NOT EXISTS page_layouts(
 	PRIMARY KEY(doc_id, page));
 CREATE TABLE IF NOT EXISTS chunk_terms(
 	term TEXT COLLATE "C" NOT NULL, chunk_id BIGINT NOT NULL REFERENCES chunks(id) ON DELETE CASCADE, tf INTEGER NOT NULL,
-	PRIMARY KEY(term, chunk_id));
+	len INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY(term, chunk_id) INCLUDE (tf, len));
 CREATE INDEX IF NOT EXISTS chunk_terms_chunk ON chunk_terms(chunk_id);
 CREATE TABLE IF NOT EXISTS chunk_lengths(
 	chunk_id BIGINT PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, terms INTEGER NOT NULL);
@@ -885,7 +904,7 @@ func (x *Index) serverInsertChunks(ctx context.Context, tx *txn, docID, lib int6
 	}
 	var termIDs, lenIDs []int64
 	var termWords []string
-	var tfs, lens []int64
+	var tfs, lens, termLens []int64
 	total := 0
 	for i, c := range chunks {
 		words := passageTerms(c)
@@ -896,14 +915,14 @@ func (x *Index) serverInsertChunks(ctx context.Context, tx *txn, docID, lib int6
 			counts[w]++
 		}
 		for w, k := range counts {
-			termIDs, termWords, tfs = append(termIDs, ids[i]), append(termWords, w), append(tfs, k)
+			termIDs, termWords, tfs, termLens = append(termIDs, ids[i]), append(termWords, w), append(tfs, k), append(termLens, int64(len(words)))
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO chunk_lengths(chunk_id, terms) SELECT * FROM unnest(?::bigint[], ?::bigint[])`, lenIDs, lens); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO chunk_terms(term, chunk_id, tf) SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[])`,
-		termWords, termIDs, tfs); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO chunk_terms(term, chunk_id, tf, len) SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[])`,
+		termWords, termIDs, tfs, termLens); err != nil {
 		return 0, err
 	}
 	if vectors != nil {
@@ -974,9 +993,9 @@ func (x *Index) serverLexical(ctx context.Context, terms []string, f Filter, k i
 		where = ` WHERE 1=1` + where
 	}
 	args = append(args, k)
-	rows, err := x.db.QueryContext(ctx, `SELECT t.chunk_id, SUM(q.idf * t.tf * ?::float8 / (t.tf + ?::float8 * (?::float8 + ?::float8 * l.terms))) AS s
+	rows, err := x.db.QueryContext(ctx, `SELECT t.chunk_id, SUM(q.idf * t.tf * ?::float8 / (t.tf + ?::float8 * (?::float8 + ?::float8 * t.len))) AS s
 		FROM unnest(?::text[], ?::float8[]) AS q(term, idf)
-		JOIN chunk_terms t ON t.term = q.term JOIN chunk_lengths l ON l.chunk_id = t.chunk_id`+join+where+`
+		JOIN chunk_terms t ON t.term = q.term`+join+where+`
 		GROUP BY t.chunk_id ORDER BY s DESC, t.chunk_id LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("index: lexical search: %w", err)

@@ -325,3 +325,38 @@ func TestMemberRoleWithoutOwnership(t *testing.T) {
 		})
 	}
 }
+
+// A library made by the first server layout (postings without their
+// passage's length) is upgraded in place when opened, and ranks as
+// before.
+func TestServerLayoutUpgrade(t *testing.T) {
+	ctx := context.Background()
+	url := serverURL(t, "memory")
+	x, err := OpenServer(ctx, url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, _ := x.Library(ctx, "L")
+	addDoc(t, x, lib.ID, "/a.txt", "text", []string{"kestrels hover over the dunes", "gulls follow the boats"}, nil)
+	before, _, _ := x.Lexical(ctx, "kestrels dunes", Filter{}, 5)
+	for _, q := range []string{
+		`ALTER TABLE chunk_terms DROP CONSTRAINT chunk_terms_pkey`,
+		`ALTER TABLE chunk_terms DROP COLUMN len`,
+		`ALTER TABLE chunk_terms ADD PRIMARY KEY (term, chunk_id)`,
+		`UPDATE carrel_meta SET value = '2' WHERE key = 'schema'`,
+	} {
+		if _, err := x.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x.Close()
+	y, err := OpenServer(ctx, url, "")
+	if err != nil {
+		t.Fatalf("upgrading: %v", err)
+	}
+	defer y.Close()
+	after, _, err := y.Lexical(ctx, "kestrels dunes", Filter{}, 5)
+	if err != nil || len(after) != len(before) || len(after) == 0 || math.Abs(after[0].Score-before[0].Score) > 1e-9 {
+		t.Errorf("before %v, after %v (%v)", before, after, err)
+	}
+}

@@ -361,9 +361,6 @@ func (x *Index) insertVectors(ctx context.Context, tx *txn, lib int64, model str
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec, emb)
 			SELECT c, ?, ?, v, e::vector FROM unnest(?::bigint[], ?::bytea[], ?::text[]) AS u(c, v, e)`, lib, model, ids, blobs, texts)
-		if x.pg.vector {
-			x.pg.ensureVectorIndex(x, model)
-		}
 		return err
 	}
 	if x.pg != nil {

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 
 	"github.com/carrel-ai/carrel/engine"
-	"github.com/carrel-ai/carrel/engine/index"
 )
 
 func benchIndexCmd() *command {
@@ -29,7 +28,7 @@ func benchIndexCmd() *command {
 			if *n < 100 || *dims < 8 {
 				return usagef("--chunks must be at least 100 and --dims at least 8")
 			}
-			if *store != "" && !index.IsServerURL(*store) {
+			if *store != "" && !engine.IsLibraryServer(*store) {
 				return usagef("--store must be a PostgreSQL connection string starting with postgres://")
 			}
 			work := *dir

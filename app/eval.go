@@ -20,6 +20,7 @@ func evalCmd() *command {
 	fusion := fs.String("fusion", "", "how hybrid retrieval combines words and meaning: scores (default) or ranks (reciprocal rank fusion)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("queries", 0, "evaluate only the first N queries (0: all)")
+	store := fs.String("store", "", "build the library on this PostgreSQL server (a postgres:// `URL` of an empty database) instead of a temporary folder")
 	keep := fs.String("keep", "", "keep the temporary library in this `folder` (default: removed)")
 	floor := fs.Float64("min-coverage", 0, "relevance floor: the rarity-weighted share of the query's terms a passage must hold (0: the default, 0.5)")
 	holdout := fs.Float64("holdout", 0, "leave this `share` of the documents (grouped by the id before '#') out of the library, to measure how often questions about them are declined")
@@ -28,6 +29,9 @@ func evalCmd() *command {
 		Short: "measure retrieval on a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv): nDCG@10, recall, MRR, latency",
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
+			if *store != "" && !engine.IsLibraryServer(*store) {
+				return usagef("--store must be a PostgreSQL connection string starting with postgres://")
+			}
 			if len(args) != 1 {
 				return usagef("give one dataset folder")
 			}
@@ -35,7 +39,7 @@ func evalCmd() *command {
 				return usagef("--holdout must be at least 0 and below 1")
 			}
 			o := engine.EvalOptions{Dataset: args[0], Mode: engine.SearchMode(*mode), EmbedModel: *embedModel, Queries: *limit,
-				Work: *keep, MinCoverage: *floor, Holdout: *holdout}
+				Work: *keep, MinCoverage: *floor, Holdout: *holdout, LibraryServer: *store}
 			if *embedModel != "" {
 				o.EmbedModel = embedSetting(*embedModel)
 			}
@@ -59,6 +63,9 @@ func evalCmd() *command {
 			how := ""
 			if rep.Model != "" && rep.Mode != engine.SearchLexical {
 				how = " with " + rep.Model
+			}
+			if rep.VectorSearch == "pgvector" {
+				how += ", vectors searched by pgvector"
 			}
 			fmt.Printf("%s, %s retrieval%s: %d documents (indexed in %s), %d queries\n", filepath.Base(strings.TrimRight(args[0], "/")), rep.Mode, how, rep.Documents, rep.IndexTime.Round(time.Second), m.Queries)
 			fmt.Printf("nDCG@10 %.3f · Recall@10 %.3f · Recall@100 %.3f · MRR@10 %.3f · latency p50 %.1f ms, p99 %.1f ms\n",

@@ -188,6 +188,10 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 // DataDir is the engine's data folder.
 func (e *Engine) DataDir() string { return e.dir }
 
+// IsLibraryServer reports whether s names a PostgreSQL server (a
+// postgres:// URL), as the LibraryServer setting must.
+func IsLibraryServer(s string) bool { return index.IsServerURL(s) }
+
 // RedactServer returns a library server's connection string without its
 // password, for display.
 func RedactServer(conn string) string {

@@ -41,6 +41,10 @@ type EvalOptions struct {
 	Holdout float64
 	// Progress, if set, receives the indexing events.
 	Progress func(Event)
+	// LibraryServer, when set, builds the library on this PostgreSQL
+	// server (an empty database) instead of a temporary folder, to
+	// measure a team library's search.
+	LibraryServer string
 }
 
 // EvalReport is what an evaluation measured.
@@ -56,6 +60,9 @@ type EvalReport struct {
 	// many answerable questions each lets through and how many
 	// unanswerable ones it declines. The last row is words alone.
 	Floors []FloorPoint `json:"similarity_floors,omitempty"`
+	// VectorSearch is where similarity search ran: "memory" or, on a
+	// PostgreSQL server, "pgvector".
+	VectorSearch string `json:"vector_search"`
 }
 
 // FloorPoint is the relevance floor at one similarity threshold.
@@ -110,7 +117,7 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 	if s.EmbedModel == "" && o.Mode == SearchLexical {
 		s.EmbedModel = NoEmbedModel // nothing to embed for words alone
 	}
-	e, err := Open(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true, NoChatModel: true})
+	e, err := Open(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true, NoChatModel: true, LibraryServer: o.LibraryServer})
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +131,12 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 	if err := e.WaitIndexed(ctx); err != nil {
 		return nil, err
 	}
-	rep := &EvalReport{Documents: len(set.Corpus), IndexTime: time.Since(start), Model: e.SearchMethod().Name}
+	// A server's vector index is made as the next opening would make it,
+	// so that the questions are searched the way members search.
+	if err := e.idx.BuildVectorIndex(ctx); err != nil {
+		return nil, err
+	}
+	rep := &EvalReport{Documents: len(set.Corpus), IndexTime: time.Since(start), Model: e.SearchMethod().Name, VectorSearch: e.idx.VectorSearch()}
 	rep.IndexS = rep.IndexTime.Seconds()
 	var ev retrieve.Evaluation
 	type evidence struct {

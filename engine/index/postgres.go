@@ -472,6 +472,23 @@ func (x *Index) makeVectorIndex(ctx context.Context, model string) error {
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
+// BuildVectorIndex makes the HNSW index of the current model's vectors
+// now, as an opening would, on a server store that searches with
+// pgvector, and waits for it; nothing otherwise.
+func (x *Index) BuildVectorIndex(ctx context.Context) error {
+	if x.pg == nil || !x.pg.vector {
+		return nil
+	}
+	x.mu.RLock()
+	model := x.model
+	x.mu.RUnlock()
+	if model == "" {
+		return nil
+	}
+	x.pg.ensureVectorIndex(x, model)
+	return x.WaitVectorIndex(ctx)
+}
+
 // WaitVectorIndex waits until the HNSW index of the current model's
 // vectors is made (or its build ended), on a server store that searches
 // with pgvector; at once otherwise. For benchmarks and tests.
@@ -568,9 +585,10 @@ func (x *Index) serverVectorSearch(ctx context.Context, model string, vec []floa
 		return nil, err
 	}
 	defer tx.Rollback()
-	// A wider search than pgvector's default 40 candidates, for recall;
+	// A wider search than pgvector's default 40 candidates, for recall
+	// (at most its limit of 1,000);
 	// with a library filter, the scan goes on until k pass it.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, max(x.pg.efSearch, k))); err != nil {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, min(max(x.pg.efSearch, k), 1000))); err != nil {
 		return nil, err
 	}
 	if len(libs) > 0 {

@@ -61,6 +61,9 @@ func openEngine(ctx context.Context, data string, o engine.Options) (*engine.Eng
 // (words only) and "built-in" (the bundled model) as words, else the
 // file's absolute path.
 func embedSetting(flag string) string {
+	if engine.IsServerAddress(flag) {
+		return strings.TrimSpace(flag) // a model server, not a file
+	}
 	switch strings.ToLower(strings.TrimSpace(flag)) {
 	case engine.NoEmbedModel:
 		return engine.NoEmbedModel

@@ -133,7 +133,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e.bg, e.stop = context.WithCancel(context.Background())
 	e.method = o.SearchMethodFor(set)
 	if e.method.Meaning {
-		emb, err := LoadEmbedder(ctx, e.method.Model, set.CPUOnly)
+		emb, err := e.searchEmbedder(ctx, e.method, set)
 		switch {
 		case err != nil && e.method.Bundled:
 			// A damaged installation still opens, searching by words.
@@ -191,6 +191,15 @@ func (e *Engine) DataDir() string { return e.dir }
 // IsLibraryServer reports whether s names a PostgreSQL server (a
 // postgres:// URL), as the LibraryServer setting must.
 func IsLibraryServer(s string) bool { return index.IsServerURL(s) }
+
+// searchEmbedder makes the embedding model of a search method: a model
+// server's, or a GGUF file loaded here.
+func (e *Engine) searchEmbedder(ctx context.Context, m SearchMethod, s Settings) (*Embedder, error) {
+	if IsServerAddress(s.EmbedModel) {
+		return remoteEmbedder(s.EmbedModel, s.EmbedServerKey, s.EmbedServerModel)
+	}
+	return e.loadEmbedder(ctx, m.Model, s.CPUOnly)
+}
 
 // RedactServer returns a library server's connection string without its
 // password, for display.
@@ -406,7 +415,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 	}
 	var emb *Embedder
 	if newEmbed && method.Meaning {
-		if emb, err = e.loadEmbedder(ctx, method.Model, s.CPUOnly); err != nil {
+		if emb, err = e.searchEmbedder(ctx, method, s); err != nil {
 			return false, fmt.Errorf("engine: embedding model: %w", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,56 @@ type Embedder struct {
 	e    *llm.Embedder
 	name string
 	pre  prefixes
+	// remote, instead of m and e, is an embedding model on a model
+	// server (the OpenAI-compatible /embeddings).
+	remote *models.Remote
+}
+
+// IsServerAddress reports whether a model setting names a model server
+// (an http:// or https:// address) rather than a GGUF file.
+func IsServerAddress(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// remoteEmbedder is an embedding model on a model server. Its name, which
+// keeps its vectors apart from every other model's, is the server and the
+// model together.
+func remoteEmbedder(base, key, model string) (*Embedder, error) {
+	r, err := models.NewRemote(base, key, model)
+	if err != nil {
+		return nil, err
+	}
+	name := r.Server() + "/" + model
+	if model == "" {
+		name = r.Server() + "/(default)"
+	}
+	return &Embedder{remote: r, name: name, pre: prefixesFor(strings.ToLower(model))}, nil
+}
+
+// embedWith embeds texts with the local model or the server; a server's
+// vectors are made unit length, as the index compares by inner product.
+func (e *Embedder) embedWith(ctx context.Context, texts []string) ([][]float32, error) {
+	if e.remote == nil {
+		return e.e.Embed(ctx, texts)
+	}
+	vecs, err := e.remote.Embed(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vecs {
+		var n float64
+		for _, x := range v {
+			n += float64(x) * float64(x)
+		}
+		if n > 0 {
+			inv := float32(1 / math.Sqrt(n))
+			for i := range v {
+				v[i] *= inv
+			}
+		}
+	}
+	return vecs, nil
 }
 
 // prefixes are the words some embedding models were trained to see before
@@ -71,18 +122,18 @@ func LoadEmbedder(ctx context.Context, path string, cpuOnly bool) (*Embedder, er
 // Embed returns one unit vector per passage, each with the passage prefix
 // of models that want one.
 func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	return e.e.Embed(ctx, prefixed(e.pre.passage, texts))
+	return e.embedWith(ctx, prefixed(e.pre.passage, texts))
 }
 
 // EmbedQuery returns one unit vector per question, each with the query
 // prefix of models that want one.
 func (e *Embedder) EmbedQuery(ctx context.Context, texts []string) ([][]float32, error) {
-	return e.e.Embed(ctx, prefixed(e.pre.query, texts))
+	return e.embedWith(ctx, prefixed(e.pre.query, texts))
 }
 
 // embedRaw embeds texts as given (for callers who add their own prefixes).
 func (e *Embedder) embedRaw(ctx context.Context, texts []string) ([][]float32, error) {
-	return e.e.Embed(ctx, texts)
+	return e.embedWith(ctx, texts)
 }
 
 func prefixed(p string, texts []string) []string {
@@ -101,6 +152,9 @@ func (e *Embedder) Model() string { return e.name }
 
 // CountTokens counts text's tokens with the model's tokenizer.
 func (e *Embedder) CountTokens(s string) int {
+	if e.remote != nil {
+		return (len(s) + 2) / 3 // the tokenizer is on the server: a bound
+	}
 	t, err := e.m.Tokenize(s, false)
 	if err != nil {
 		return len(s) / 4
@@ -110,6 +164,9 @@ func (e *Embedder) CountTokens(s string) int {
 
 // Close frees the model.
 func (e *Embedder) Close() error {
+	if e.remote != nil {
+		return nil
+	}
 	return errors.Join(e.e.Close(), e.m.Close())
 }
 

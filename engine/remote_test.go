@@ -115,3 +115,62 @@ func TestModelServerErrors(t *testing.T) {
 		t.Error("a model server address without http:// was accepted")
 	}
 }
+
+// embedServer is a minimal OpenAI-compatible /v1/embeddings: each text
+// becomes counts of its words hashed into 64 dimensions (not unit length:
+// Carrel normalises them), so texts sharing words are near.
+func embedServer(t *testing.T, calls *atomic.Int64) *httptest.Server {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model string
+			Input []string
+		}
+		if r.URL.Path != "/v1/embeddings" || json.NewDecoder(r.Body).Decode(&req) != nil || req.Model != "hash-64" {
+			http.Error(w, `{"error":{"message":"bad request"}}`, http.StatusBadRequest)
+			return
+		}
+		calls.Add(1)
+		type item struct {
+			Index     int       `json:"index"`
+			Embedding []float32 `json:"embedding"`
+		}
+		var out struct {
+			Data []item `json:"data"`
+		}
+		for i, text := range req.Input {
+			v := make([]float32, 64)
+			for _, word := range strings.Fields(strings.ToLower(text)) {
+				h := 0
+				for _, c := range strings.Trim(word, ".,?!'") {
+					h = h*31 + int(c)
+				}
+				v[(h%64+64)%64] += 3
+			}
+			out.Data = append(out.Data, item{i, v})
+		}
+		json.NewEncoder(w).Encode(out)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Search by meaning with an embedding model on a model server: passages
+// and questions are embedded there, and the search says so.
+func TestEmbeddingsFromAModelServer(t *testing.T) {
+	var calls atomic.Int64
+	srv := embedServer(t, &calls)
+	s := engine.DefaultSettings()
+	s.EmbedModel, s.EmbedServerModel = srv.URL+"/v1", "hash-64"
+	e := openEngine(t, t.TempDir(), &s)
+	if m := e.SearchMethod(); !m.Meaning || m.Name != "hash-64 on "+srv.URL {
+		t.Errorf("search method %+v", m)
+	}
+	addAndWait(t, e, "Travel", writeDocs(t))
+	if calls.Load() == 0 {
+		t.Fatal("no passage was embedded by the server")
+	}
+	res, err := e.Search(context.Background(), "the colosseum in rome spectators", engine.SearchOptions{Mode: engine.SearchVector})
+	if err != nil || len(res.Hits) == 0 || !strings.HasSuffix(res.Hits[0].Path, "rome.html") {
+		t.Fatalf("vector search: %v %+v", err, res)
+	}
+}

@@ -24,8 +24,12 @@ type Settings struct {
 	ChatModel string `toml:"chat_model"`
 	// EmbedModel is the GGUF embedding model for search by meaning; ""
 	// means the model that ships with Carrel, NoEmbedModel ("none")
-	// search by words only.
-	EmbedModel string `toml:"embed_model"`
+	// search by words only. An http:// or https:// address is a model
+	// server's OpenAI-compatible /embeddings, with EmbedServerModel (""
+	// lets the server choose) and EmbedServerKey.
+	EmbedModel       string `toml:"embed_model"`
+	EmbedServerModel string `toml:"embed_server_model"`
+	EmbedServerKey   string `toml:"embed_server_key"`
 	// Reranker is a GGUF reranking model that re-orders the best passages
 	// of every search by reading each with the question; "" means none.
 	Reranker string `toml:"reranker"`
@@ -129,6 +133,11 @@ func (s Settings) Validate() error {
 	for _, l := range OCRLanguageList(s.OCRLanguages) {
 		if !validLang(l) {
 			errs = append(errs, fmt.Errorf("%q is not a Tesseract language pack name (such as eng, deu or chi_sim)", l))
+		}
+	}
+	if IsServerAddress(s.EmbedModel) {
+		if _, err := models.NewRemote(s.EmbedModel, "", ""); err != nil {
+			errs = append(errs, errors.New("the embedding model's server must be an address such as http://gpu.lab:8080/v1"))
 		}
 	}
 	if s.ChatServer != "" {

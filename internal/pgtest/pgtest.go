@@ -112,7 +112,13 @@ func start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "carrel-pg-")
+	// Run as root, the server runs as another user, who must reach its
+	// folder: /tmp, not a $TMPDIR that may sit inside root's home.
+	base := ""
+	if os.Geteuid() == 0 {
+		base = "/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "carrel-pg-")
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +143,7 @@ func start() (*Server, error) {
 	}
 	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "carrel", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
 	initdb.SysProcAttr = procAttr(cred)
+	initdb.Dir = dir // the server's user may not enter the test's folder
 	if out, err := initdb.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %v: %s", err, out)
@@ -152,6 +159,7 @@ func start() (*Server, error) {
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=200")
 	s.cmd.SysProcAttr = procAttr(cred)
+	s.cmd.Dir = dir
 	logf, err := os.Create(filepath.Join(dir, "server.log"))
 	if err == nil {
 		s.cmd.Stdout, s.cmd.Stderr = logf, logf

@@ -602,16 +602,7 @@ func (x *Index) serverVectorSearch(ctx context.Context, model string, vec []floa
 	if err != nil {
 		return nil, fmt.Errorf("index: vector search: %w", err)
 	}
-	defer rows.Close()
-	var hits []Hit
-	for rows.Next() {
-		var h Hit
-		if err := rows.Scan(&h.ChunkID, &h.Score); err != nil {
-			return nil, err
-		}
-		hits = append(hits, h)
-	}
-	return hits, rows.Err()
+	return scanScores(rows)
 }
 
 // forUpdate locks the rows a statement reads until the transaction ends,
@@ -1035,16 +1026,7 @@ func (x *Index) serverLexical(ctx context.Context, terms []string, f Filter, k i
 	if err != nil {
 		return nil, fmt.Errorf("index: lexical search: %w", err)
 	}
-	defer rows.Close()
-	var hits []Hit
-	for rows.Next() {
-		var h Hit
-		if err := rows.Scan(&h.ChunkID, &h.Score); err != nil {
-			return nil, err
-		}
-		hits = append(hits, h)
-	}
-	return hits, rows.Err()
+	return scanScores(rows)
 }
 
 // serverDocFreqs counts the passages holding each term, in one statement.

@@ -189,6 +189,15 @@ func (x *Index) ftsRank(ctx context.Context, match string, k int) ([]Hit, error)
 // scanHits reads (id, bm25) rows; SQLite's bm25 is negative, lower being
 // better, so it is negated.
 func scanHits(rows *sql.Rows) ([]Hit, error) {
+	hits, err := scanScores(rows)
+	for i := range hits {
+		hits[i].Score = -hits[i].Score
+	}
+	return hits, err
+}
+
+// scanScores reads (id, score) rows as hits, and closes them.
+func scanScores(rows *sql.Rows) ([]Hit, error) {
 	defer rows.Close()
 	var hits []Hit
 	for rows.Next() {
@@ -196,7 +205,6 @@ func scanHits(rows *sql.Rows) ([]Hit, error) {
 		if err := rows.Scan(&h.ChunkID, &h.Score); err != nil {
 			return nil, err
 		}
-		h.Score = -h.Score
 		hits = append(hits, h)
 	}
 	return hits, rows.Err()

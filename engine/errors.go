@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/ingest"
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/models"
@@ -37,6 +38,12 @@ var (
 	ErrOutOfMemory     = llm.ErrOutOfMemory
 	ErrNoModelSupport  = llm.ErrUnavailable
 	ErrDiskFull        = models.ErrDiskFull
+	// ErrReadOnly: the member's role on a team library's server may read
+	// it but not add to it or remove from it.
+	ErrReadOnly = index.ErrReadOnly
+	// ErrModelServer: a model server could not be used (models.RemoteError
+	// says why).
+	ErrModelServer = models.ErrRemote
 )
 
 // ModelSupport reports whether this build runs models (it was built with
@@ -92,6 +99,7 @@ var plain = []struct {
 	says string
 }{
 	{ErrClosed, "Carrel is closing."},
+	{ErrReadOnly, "Your access to this team library lets you search it but not change it: ask whoever runs its server for the right to add and remove documents."},
 	{ErrNoLibrary, "There is no such library."},
 	{ErrEmptyQuestion, "Type a question first."},
 	{ErrNotPDF, "Only pages of PDFs and pictures can be drawn."},

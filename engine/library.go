@@ -130,13 +130,14 @@ func (e *Engine) Add(ctx context.Context, library string, watch bool, paths ...s
 	}
 	lib, err := e.library(ctx, library, true)
 	if err != nil {
-		return 0, err
+		return 0, index.MarkReadOnly(err)
 	}
 	abs, err := absPaths(paths)
 	if err != nil {
 		return 0, err
 	}
-	return in.Add(ctx, lib, watch, abs...)
+	n, err := in.Add(ctx, lib, watch, abs...)
+	return n, index.MarkReadOnly(err)
 }
 
 func absPaths(paths []string) ([]string, error) {
@@ -165,7 +166,8 @@ func (e *Engine) Remove(ctx context.Context, library string, paths ...string) (i
 	if err != nil {
 		return 0, err
 	}
-	return in.Remove(ctx, lib, abs...)
+	n, err := in.Remove(ctx, lib, abs...)
+	return n, index.MarkReadOnly(err)
 }
 
 // Reindex reads and indexes a document again, even if it has not changed;

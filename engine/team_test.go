@@ -2,10 +2,16 @@ package engine_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/internal/pgtest"
@@ -81,4 +87,53 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	pgtest.Stop()
 	os.Exit(code)
+}
+
+// A member whose role may only read searches and opens the team library;
+// adding is refused with the server's reason, and nothing breaks.
+func TestReadOnlyMember(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	owner := pgtest.Database(t)
+	s := engine.DefaultSettings()
+	s.EmbedModel = engine.NoEmbedModel
+	e, err := engine.Open(ctx, engine.Options{DataDir: t.TempDir(), Settings: &s, LibraryServer: owner, NoWatch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addAndWait(t, e, "Lab", writeDocs(t))
+	e.Close()
+	role := fmt.Sprintf("reader_%d", time.Now().UnixNano())
+	c, err := pgx.Connect(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`CREATE ROLE ` + role + ` LOGIN`, `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ` + role} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close(ctx)
+	u, _ := url.Parse(owner)
+	u.User = url.User(role)
+	r, err := engine.Open(ctx, engine.Options{DataDir: t.TempDir(), Settings: &s, LibraryServer: u.String(), NoWatch: true})
+	if err != nil {
+		t.Fatalf("a reader cannot open the library: %v", err)
+	}
+	defer r.Close()
+	res, err := r.Search(ctx, "Eiffel tower", engine.SearchOptions{Library: "Lab"})
+	if err != nil || len(res.Hits) == 0 {
+		t.Fatalf("a reader's search: %v %+v", err, res)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "new.txt"), []byte("A new note about herons."), 0o644)
+	if _, err := r.Add(ctx, "Lab", false, dir); !errors.Is(err, engine.ErrReadOnly) || !strings.Contains(engine.Describe(err), "search it but not change it") {
+		t.Errorf("a reader's addition: %v", err)
+	}
+	if _, err := r.Remove(ctx, "Lab", filepath.Join(dir, "new.txt")); err != nil && !errors.Is(err, engine.ErrReadOnly) {
+		t.Errorf("a reader's removal: %v", err)
+	}
+	if _, err := r.Search(ctx, "Colosseum", engine.SearchOptions{Library: "Lab"}); err != nil {
+		t.Errorf("search after the refused addition: %v", err)
+	}
 }

@@ -1068,6 +1068,20 @@ func serverBusy(err error) bool {
 	return false
 }
 
+// ErrReadOnly means the library's server refused a change: the member's
+// role may read the team library but not change it.
+var ErrReadOnly = errors.New("index: this member may only read the team library")
+
+// MarkReadOnly returns err with ErrReadOnly in its chain when the server
+// refused it for want of privileges (SQLSTATE 42501), else err.
+func MarkReadOnly(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42501" && !errors.Is(err, ErrReadOnly) {
+		return fmt.Errorf("%w (%v)", ErrReadOnly, err)
+	}
+	return err
+}
+
 // serverFull reports a server out of disk (SQLSTATE 53100).
 func serverFull(err error) bool {
 	var pe *pgconn.PgError

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/llm"
 )
 
@@ -115,6 +116,12 @@ func explain(err error) error {
 		return fmt.Errorf("%w\n  try a smaller model, a smaller --ctx, or --cpu", err)
 	case errors.Is(err, llm.ErrUnavailable):
 		return fmt.Errorf("%w\n  rebuild with \"make build\", which compiles llama.cpp in", err)
+	case errors.Is(err, engine.ErrLibraryServer):
+		return fmt.Errorf("%w\n  check the team library's address (library_server in the settings, or $%s) and that its server is running and reachable", err, libraryServerEnv)
+	case errors.Is(err, engine.ErrReadOnly):
+		return fmt.Errorf("%w\n  your access lets you search this team library, not change it: ask whoever runs its server", err)
+	case errors.Is(err, engine.ErrModelServer):
+		return fmt.Errorf("%w\n  check the model server's address and key (chat_server, embed_model in the settings, or --chat-server)", err)
 	}
 	return err
 }

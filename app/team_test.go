@@ -169,3 +169,17 @@ func passagesOnce(t *testing.T, url string) {
 		t.Errorf("%d passages stored, documents count %d, %d stored twice", stored, said, doubled)
 	}
 }
+
+// A team library's server that is not there is a message that says what
+// to check, and never shows the password.
+func TestTeamServerUnreachable(t *testing.T) {
+	cmd := cliProcess(t, "search", "--data", t.TempDir(), "heron")
+	cmd.Env = append(cmd.Env, libraryServerEnv+"=postgres://ann:s3cret@127.0.0.1:1/lib?sslmode=disable&connect_timeout=5")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatal("search succeeded without its server")
+	}
+	if !strings.Contains(string(out), "check the team library's address") || strings.Contains(string(out), "s3cret") {
+		t.Errorf("output:\n%s", out)
+	}
+}

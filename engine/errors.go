@@ -41,6 +41,9 @@ var (
 	// ErrReadOnly: the member's role on a team library's server may read
 	// it but not add to it or remove from it.
 	ErrReadOnly = index.ErrReadOnly
+	// ErrLibraryServer: a team library's server could not be reached or
+	// refused the connection.
+	ErrLibraryServer = index.ErrServer
 	// ErrModelServer: a model server could not be used (models.RemoteError
 	// says why).
 	ErrModelServer = models.ErrRemote
@@ -99,6 +102,7 @@ var plain = []struct {
 	says string
 }{
 	{ErrClosed, "Carrel is closing."},
+	{ErrLibraryServer, "The team library's server could not be used: check its address in Settings → Team library (or $CARREL_LIBRARY_SERVER), and that the server is running and reachable from this computer."},
 	{ErrReadOnly, "Your access to this team library lets you search it but not change it: ask whoever runs its server for the right to add and remove documents."},
 	{ErrNoLibrary, "There is no such library."},
 	{ErrEmptyQuestion, "Type a question first."},

@@ -91,19 +91,21 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 	if max <= 0 {
 		max = set.AnswerTokens
 	}
+	// The reply is kept whole and, when asked, streamed as it comes.
 	var b strings.Builder
+	collect := func(s string) error {
+		b.WriteString(s)
+		if emit == nil {
+			return nil
+		}
+		return emit(s)
+	}
 	if cm.remote != nil {
 		in := make([]models.RemoteMessage, len(msgs))
 		for i, m := range msgs {
 			in[i] = models.RemoteMessage{Role: m.Role, Content: m.Content}
 		}
-		st, err := cm.remoteChat(ctx, in, models.RemoteOptions{MaxTokens: max, Temperature: sp.Temperature, Seed: sp.Seed, Stop: o.Stop}, func(s string) error {
-			b.WriteString(s)
-			if emit == nil {
-				return nil
-			}
-			return emit(s)
-		})
+		st, err := cm.remoteChat(ctx, in, models.RemoteOptions{MaxTokens: max, Temperature: sp.Temperature, Seed: sp.Seed, Stop: o.Stop}, collect)
 		return &ChatReply{Text: b.String(), PromptTokens: st.PromptTokens, GeneratedTokens: st.GeneratedTokens,
 			FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond, Stop: st.FinishReason, Model: cm.name()}, err
 	}
@@ -111,13 +113,7 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 	for i, m := range msgs {
 		in[i] = llm.Message{Role: m.Role, Content: m.Content}
 	}
-	st, err := cm.c.Chat(ctx, in, llm.GenerateOptions{MaxTokens: max, Stop: o.Stop, Sampling: &sp}, func(s string) error {
-		b.WriteString(s)
-		if emit == nil {
-			return nil
-		}
-		return emit(s)
-	})
+	st, err := cm.c.Chat(ctx, in, llm.GenerateOptions{MaxTokens: max, Stop: o.Stop, Sampling: &sp}, collect)
 	reply := &ChatReply{Text: b.String(), PromptTokens: st.PromptTokens, CachedTokens: st.CachedTokens, GeneratedTokens: st.GeneratedTokens,
 		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason), Model: cm.m.Info().Name}
 	return reply, err

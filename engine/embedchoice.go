@@ -64,7 +64,11 @@ func (o Options) SearchMethodFor(s Settings) SearchMethod {
 		}
 		// Model includes the model asked for: another one is another set
 		// of vectors, so changing it re-embeds the library.
-		return SearchMethod{Meaning: true, Model: p + "#" + s.EmbedServerModel, Name: name + " on " + serverHost(p)}
+		host := p
+		if r, err := models.NewRemote(p, "", ""); err == nil {
+			host = r.Server()
+		}
+		return SearchMethod{Meaning: true, Model: p + "#" + s.EmbedServerModel, Name: name + " on " + host}
 	case p != "":
 		return SearchMethod{Meaning: true, Model: p, Name: modelName(p)}
 	}
@@ -79,18 +83,6 @@ func (o Options) SearchMethodFor(s Settings) SearchMethod {
 		}
 	}
 	return SearchMethod{Meaning: true, Model: p, Name: modelName(p), Bundled: true}
-}
-
-// serverHost is a model server's address without its path.
-func serverHost(addr string) string {
-	if i := strings.Index(addr, "://"); i >= 0 {
-		rest := addr[i+3:]
-		if j := strings.IndexByte(rest, '/'); j >= 0 {
-			rest = rest[:j]
-		}
-		return addr[:i+3] + rest
-	}
-	return addr
 }
 
 // modelName is a model file's name without its folder and extension.

@@ -353,7 +353,7 @@ func (x *Index) insertVectors(ctx context.Context, tx *txn, lib int64, model str
 	for i, v := range vectors {
 		blobs[i] = encodeVec(v)
 	}
-	if x.pg != nil && x.pg.hasVectorType {
+	if x.onPgvector() {
 		// Also as pgvector's type, for search on the server.
 		texts := make([]string, len(vectors))
 		for i, v := range vectors {
@@ -632,7 +632,7 @@ func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
 	if model == "" {
 		return set, nil
 	}
-	if x.pg != nil && x.pg.vector {
+	if x.onPgvector() {
 		// pgvector searches on the server: nothing to load, and an
 		// index of the model's vectors to make if there is none.
 		x.pg.ensureVectorIndex(x, model)
@@ -680,35 +680,29 @@ func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
 // For a library on a server, it also returns the chunks of each document,
 // so that a change another member makes replaces them.
 func (x *Index) readVectors(ctx context.Context, model string, set vectorSet) (map[int64]docVectors, error) {
-	docs, err := x.readVectorsOf(ctx, model, set, 0)
+	docs, err := x.readAllVectors(ctx, model, set)
 	if err != nil {
 		return nil, fmt.Errorf("index: loading vectors: %w", err)
 	}
 	return docs, nil
 }
 
-// readVectorsOf reads the vectors of model, of one document (doc > 0) or
-// all, into set.
-func (x *Index) readVectorsOf(ctx context.Context, model string, set vectorSet, doc int64) (map[int64]docVectors, error) {
+func (x *Index) readAllVectors(ctx context.Context, model string, set vectorSet) (map[int64]docVectors, error) {
 	db := x.db
 	var docs map[int64]docVectors
 	if x.pg != nil {
 		docs = map[int64]docVectors{}
 	}
-	where, args := `model = ?`, []any{model}
-	if doc > 0 {
-		where, args = `model = ? AND chunk_id IN (SELECT id FROM chunks WHERE doc_id = ?)`, []any{model, doc}
-	}
 	// Size each library's store exactly first: growing by appending would
 	// copy the vectors repeatedly and leave up to twice their memory.
 	var size int
-	if err := db.QueryRowContext(ctx, `SELECT length(vec) FROM vectors WHERE `+where+` LIMIT 1`, args...).Scan(&size); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT length(vec) FROM vectors WHERE model = ? LIMIT 1`, model).Scan(&size); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return docs, nil
 		}
 		return nil, err
 	}
-	crows, err := db.QueryContext(ctx, `SELECT library_id, COUNT(*) FROM vectors WHERE `+where+` GROUP BY library_id`, args...)
+	crows, err := db.QueryContext(ctx, `SELECT library_id, COUNT(*) FROM vectors WHERE model = ? GROUP BY library_id`, model)
 	if err != nil {
 		return nil, err
 	}
@@ -719,16 +713,14 @@ func (x *Index) readVectorsOf(ctx context.Context, model string, set vectorSet, 
 			crows.Close()
 			return nil, err
 		}
-		if set[lib] == nil {
-			set[lib] = newStore(size/4, n)
-		}
+		set[lib] = newStore(size/4, n)
 	}
 	crows.Close()
-	q := `SELECT chunk_id, library_id, vec, 0 FROM vectors WHERE ` + where
+	q := `SELECT chunk_id, library_id, vec, 0 FROM vectors WHERE model = ?`
 	if x.pg != nil {
-		q = `SELECT v.chunk_id, v.library_id, v.vec, c.doc_id FROM vectors v JOIN chunks c ON c.id = v.chunk_id WHERE v.` + where
+		q = `SELECT v.chunk_id, v.library_id, v.vec, c.doc_id FROM vectors v JOIN chunks c ON c.id = v.chunk_id WHERE v.model = ?`
 	}
-	rows, err := db.QueryContext(ctx, q, args...)
+	rows, err := db.QueryContext(ctx, q, model)
 	if err != nil {
 		return nil, err
 	}

@@ -50,14 +50,13 @@ type server struct {
 	// average passage length; with Index.chunks, refreshed after changes.
 	termTotal atomic.Int64
 	dirty     chan struct{} // nudges the statistics refresher
-	// hasVectorType says the server has pgvector: vectors are stored in
-	// its type as well. vector says similarity search runs on the server
-	// with it; otherwise vectors are loaded and searched in memory.
-	hasVectorType, vector bool
+	// vector says the server has pgvector: vectors are stored in its type
+	// as well and searched there; otherwise they are loaded and searched
+	// in memory.
+	vector bool
 	// indexed are the models whose HNSW index exists or is being made.
 	indexMu  sync.Mutex
 	indexed  map[string]chan struct{}
-	efSearch int
 	onChange atomic.Pointer[func(Change)]
 	ctx      context.Context // ends when the index closes
 	stop     context.CancelFunc
@@ -155,7 +154,7 @@ func OpenServer(ctx context.Context, connString string, model string) (*Index, e
 	rand.Read(b)
 	x := &Index{db: &conn{DB: db, server: true}, vec: vectorSet{}, pg: &server{
 		cfg: cfg, instance: hex.EncodeToString(b), docChunks: map[int64]docVectors{}, dirty: make(chan struct{}, 1),
-		indexed: map[string]chan struct{}{}, efSearch: 100,
+		indexed: map[string]chan struct{}{},
 	}}
 	if err := x.choosePgvector(ctx, mode); err != nil {
 		db.Close()
@@ -189,6 +188,12 @@ func OpenServer(ctx context.Context, connString string, model string) (*Index, e
 // opening a new library at once would otherwise race in CREATE … IF NOT
 // EXISTS, which PostgreSQL does not make atomic.
 func serverSchema(ctx context.Context, db *sql.DB) error {
+	return withSchemaLock(ctx, db, func(c *sql.Conn) error { return upgradeSchema(ctx, c) })
+}
+
+// withSchemaLock runs fn on a connection of its own that holds the
+// advisory lock of schema changes.
+func withSchemaLock(ctx context.Context, db *sql.DB, fn func(c *sql.Conn) error) error {
 	c, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -198,8 +203,13 @@ func serverSchema(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	defer c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, schemaLock)
+	return fn(c)
+}
+
+// upgradeSchema makes the tables, or brings an older layout up to date.
+func upgradeSchema(ctx context.Context, c *sql.Conn) error {
 	var v string
-	err = c.QueryRowContext(ctx, `SELECT value FROM carrel_meta WHERE key = 'schema'`).Scan(&v)
+	err := c.QueryRowContext(ctx, `SELECT value FROM carrel_meta WHERE key = 'schema'`).Scan(&v)
 	if err == nil && v == strconv.Itoa(serverSchemaVersion) {
 		return nil
 	}
@@ -343,16 +353,10 @@ func (x *Index) choosePgvector(ctx context.Context, mode string) error {
 		return err
 	}
 	if !hasColumn {
-		c, err := x.db.Conn(ctx)
-		if err != nil {
+		err := withSchemaLock(ctx, x.db.DB, func(c *sql.Conn) error {
+			_, err := c.ExecContext(ctx, `ALTER TABLE vectors ADD COLUMN IF NOT EXISTS emb vector`)
 			return err
-		}
-		defer c.Close()
-		if _, err := c.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, schemaLock); err != nil {
-			return err
-		}
-		_, err = c.ExecContext(ctx, `ALTER TABLE vectors ADD COLUMN IF NOT EXISTS emb vector`)
-		c.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, schemaLock)
+		})
 		if err != nil {
 			if mode == vectorsPgvector {
 				return err
@@ -360,7 +364,6 @@ func (x *Index) choosePgvector(ctx context.Context, mode string) error {
 			return nil // a member who may not change tables: vectors in memory
 		}
 	}
-	x.pg.hasVectorType = true
 	// Vectors stored before pgvector was installed lack its type: they
 	// are converted first.
 	if err := x.fillVectorType(ctx); err != nil {
@@ -476,13 +479,8 @@ func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''
 // now, as an opening would, on a server store that searches with
 // pgvector, and waits for it; nothing otherwise.
 func (x *Index) BuildVectorIndex(ctx context.Context) error {
-	if x.pg == nil || !x.pg.vector {
-		return nil
-	}
-	x.mu.RLock()
-	model := x.model
-	x.mu.RUnlock()
-	if model == "" {
+	model := x.Model()
+	if !x.onPgvector() || model == "" {
 		return nil
 	}
 	x.pg.ensureVectorIndex(x, model)
@@ -493,14 +491,11 @@ func (x *Index) BuildVectorIndex(ctx context.Context) error {
 // vectors is made (or its build ended), on a server store that searches
 // with pgvector; at once otherwise. For benchmarks and tests.
 func (x *Index) WaitVectorIndex(ctx context.Context) error {
-	if x.pg == nil || !x.pg.vector {
+	if !x.onPgvector() {
 		return nil
 	}
-	x.mu.RLock()
-	model := x.model
-	x.mu.RUnlock()
 	x.pg.indexMu.Lock()
-	done, ok := x.pg.indexed[model]
+	done, ok := x.pg.indexed[x.Model()]
 	x.pg.indexMu.Unlock()
 	if !ok {
 		return nil
@@ -517,12 +512,10 @@ func (x *Index) WaitVectorIndex(ctx context.Context) error {
 // share of the exact k nearest passages that the index finds, over the
 // given query vectors of the current model; 1 for exact search in memory.
 func (x *Index) VectorRecall(ctx context.Context, queries [][]float32, k int) (float64, error) {
-	if x.pg == nil || !x.pg.vector {
+	if !x.onPgvector() {
 		return 1, nil
 	}
-	x.mu.RLock()
-	model := x.model
-	x.mu.RUnlock()
+	model := x.Model()
 	found, total := 0, 0
 	for _, q := range queries {
 		approx, err := x.serverVectorSearch(ctx, model, q, nil, k, false)
@@ -550,14 +543,21 @@ func (x *Index) VectorRecall(ctx context.Context, queries [][]float32, k int) (f
 	return float64(found) / float64(total), nil
 }
 
+// onPgvector reports whether similarity search runs on the server.
+func (x *Index) onPgvector() bool { return x.pg != nil && x.pg.vector }
+
 // VectorSearch says where similarity search runs: "memory" (exact, in
 // this process) or "pgvector" (on the server).
 func (x *Index) VectorSearch() string {
-	if x.pg != nil && x.pg.vector {
+	if x.onPgvector() {
 		return vectorsPgvector
 	}
 	return vectorsMemory
 }
+
+// hnswSearchWidth is the candidates an HNSW search keeps (pgvector's
+// ef_search; its default is 40).
+const hnswSearchWidth = 100
 
 // serverVector ranks a model's vectors on the server by inner product
 // with vec (cosine similarity, for unit vectors), through the model's
@@ -585,10 +585,10 @@ func (x *Index) serverVectorSearch(ctx context.Context, model string, vec []floa
 		return nil, err
 	}
 	defer tx.Rollback()
-	// A wider search than pgvector's default 40 candidates, for recall
-	// (at most its limit of 1,000);
-	// with a library filter, the scan goes on until k pass it.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, min(max(x.pg.efSearch, k), 1000))); err != nil {
+	// A wider search than pgvector's default, for recall (at most its
+	// limit of 1,000); with a library filter, the scan goes on until k
+	// pass it.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d`, min(max(hnswSearchWidth, k), 1000))); err != nil {
 		return nil, err
 	}
 	if len(libs) > 0 {
@@ -818,10 +818,7 @@ func (x *Index) reloadDocument(ctx context.Context, doc int64) error {
 // lost.
 func (x *Index) reloadAll(ctx context.Context) {
 	x.pg.touch()
-	x.mu.RLock()
-	model := x.model
-	x.mu.RUnlock()
-	if err := x.ChangeModel(ctx, model); err == nil {
+	if err := x.ChangeModel(ctx, x.Model()); err == nil {
 		if fn := x.pg.onChange.Load(); fn != nil {
 			(*fn)(Change{Passages: true})
 		}
@@ -866,10 +863,7 @@ func (x *Index) refreshStats(ctx context.Context) error {
 	// made first and kept up through every insert makes adding several
 	// times slower (measured: 197 passages/s against 996 at 100,000).
 	if x.pg.vector && n >= vectorIndexAt {
-		x.mu.RLock()
-		model := x.model
-		x.mu.RUnlock()
-		if model != "" {
+		if model := x.Model(); model != "" {
 			x.pg.ensureVectorIndex(x, model)
 		}
 	}
@@ -977,18 +971,8 @@ const (
 )
 
 // serverLexical ranks passages by BM25 over terms (any may match), with
-// FTS5's formula, within the filter.
-func (x *Index) serverLexical(ctx context.Context, terms []string, f Filter, k int) ([]Hit, error) {
-	x.mu.RLock()
-	closed := x.closed
-	x.mu.RUnlock()
-	if closed {
-		return nil, ErrClosed
-	}
-	dfs, err := x.serverDocFreqs(ctx, terms)
-	if err != nil {
-		return nil, fmt.Errorf("index: lexical search: %w", err)
-	}
+// FTS5's formula, within the filter; dfs are the terms' passage counts.
+func (x *Index) serverLexical(ctx context.Context, terms []string, dfs map[string]int, f Filter, k int) ([]Hit, error) {
 	n := float64(x.chunks.Load())
 	avg := 1.0
 	if n > 0 {

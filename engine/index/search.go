@@ -77,11 +77,23 @@ func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]H
 	if len(qterms) == 0 || k <= 0 {
 		return nil, qterms, nil
 	}
-	matchTerms := x.selective(ctx, qterms)
 	if x.pg != nil {
-		hits, err := x.serverLexical(ctx, matchTerms, f, k)
+		x.mu.RLock()
+		closed := x.closed
+		x.mu.RUnlock()
+		if closed {
+			return nil, qterms, ErrClosed
+		}
+		// One count of the terms serves both the choice of terms and
+		// their weights.
+		dfs, err := x.serverDocFreqs(ctx, qterms)
+		if err != nil {
+			return nil, qterms, fmt.Errorf("index: lexical search: %w", err)
+		}
+		hits, err := x.serverLexical(ctx, selectRare(qterms, dfs, int(x.chunks.Load())), dfs, f, k)
 		return hits, qterms, err
 	}
+	matchTerms := x.selective(ctx, qterms)
 	quoted := make([]string, len(matchTerms))
 	for i, t := range matchTerms {
 		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
@@ -131,17 +143,26 @@ func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]H
 // rarer terms remain: their BM25 weight is near zero, yet ranking every
 // chunk that has them is most of a search's cost.
 func (x *Index) selective(ctx context.Context, terms []string) []string {
-	if len(terms) < 2 {
-		return terms
-	}
 	total := int(x.chunks.Load())
-	if total < 1000 {
+	if len(terms) < 2 || total < 1000 {
 		return terms
 	}
 	dfs, err := x.docFreqs(ctx, terms)
+	if err != nil {
+		return terms
+	}
+	return selectRare(terms, dfs, total)
+}
+
+// selectRare is selective's choice, given each term's passage count
+// (dfs) among total passages.
+func selectRare(terms []string, dfs map[string]int, total int) []string {
+	if len(terms) < 2 || total < 1000 {
+		return terms
+	}
 	var keep []string
 	for _, t := range terms {
-		if err != nil || dfs[t]*2 <= total {
+		if dfs[t]*2 <= total {
 			keep = append(keep, t)
 		}
 	}
@@ -256,7 +277,7 @@ func (x *Index) vectorLocked(ctx context.Context, stores vectorSet, model string
 	if !f.empty() {
 		want = k * 4 // filters are applied after: look further
 	}
-	if x.pg != nil && x.pg.vector {
+	if x.onPgvector() {
 		hits, err := x.serverVector(ctx, model, vec, f.Libraries, want)
 		if err != nil {
 			return nil, err
@@ -449,7 +470,7 @@ func (x *Index) Stats(ctx context.Context, lib int64) (Stats, error) {
 		}
 	}
 	x.mu.RUnlock()
-	if x.pg != nil && x.pg.vector && model != "" {
+	if x.onPgvector() && model != "" {
 		// The vectors stay on the server.
 		q, args := `SELECT COUNT(*) FROM vectors WHERE model = ?`, []any{model}
 		if lib != 0 {

@@ -78,9 +78,6 @@ func NewRemote(base, key, model string) (*Remote, error) {
 // that says where answers come from.
 func (r *Remote) Server() string { return r.base.Scheme + "://" + r.base.Host }
 
-// Model is the model asked for; "" when the server chooses.
-func (r *Remote) Model() string { return r.model }
-
 // RemoteMessage is one turn of a chat.
 type RemoteMessage struct {
 	Role    string `json:"role"`
@@ -97,14 +94,13 @@ type RemoteOptions struct {
 
 // RemoteStats report one answer.
 type RemoteStats struct {
-	Model            string // as the server names it
-	PromptTokens     int    // as the server counted them (0 when it does not say)
-	GeneratedTokens  int
-	FirstToken       time.Duration
-	TokensPerSecond  float64
-	FinishReason     string
-	GeneratedChunks  int // streamed pieces, when the server gives no usage
-	generationPeriod time.Duration
+	Model           string // as the server names it
+	PromptTokens    int    // as the server counted them (0 when it does not say)
+	GeneratedTokens int
+	FirstToken      time.Duration
+	TokensPerSecond float64
+	FinishReason    string
+	GeneratedChunks int // streamed pieces, when the server gives no usage
 }
 
 type chatRequest struct {
@@ -240,8 +236,7 @@ func (r *Remote) Chat(ctx context.Context, msgs []RemoteMessage, o RemoteOptions
 		st.GeneratedTokens = st.GeneratedChunks
 	}
 	if !first.IsZero() {
-		st.generationPeriod = time.Since(first)
-		if s := st.generationPeriod.Seconds(); s > 0 && st.GeneratedTokens > 1 {
+		if s := time.Since(first).Seconds(); s > 0 && st.GeneratedTokens > 1 {
 			st.TokensPerSecond = float64(st.GeneratedTokens-1) / s
 		}
 	}

@@ -27,8 +27,13 @@ type askFlags struct {
 const chatServerKeyEnv = "CARREL_CHAT_SERVER_KEY"
 
 func (f *askFlags) register(fs *flag.FlagSet) {
-	dataFlagVar(fs, &f.data)
 	fs.StringVar(&f.library, "library", "", "library `name` to answer from (default: every library)")
+	f.registerModel(fs)
+}
+
+// registerModel registers the flags that choose and shape the model.
+func (f *askFlags) registerModel(fs *flag.FlagSet) {
+	dataFlagVar(fs, &f.data)
 	fs.StringVar(&f.model, "model", "", "GGUF chat model `file` for this run (default: the chat model in the settings)")
 	fs.StringVar(&f.server, "chat-server", "", "answer with the model of this OpenAI-compatible server `URL` (such as http://gpu.lab:8080/v1) for this run; its key comes from $CARREL_CHAT_SERVER_KEY or the settings")
 	fs.StringVar(&f.serverModel, "chat-server-model", "", "the model `name` to ask the server for (default: the server's own)")
@@ -44,17 +49,28 @@ func (f *askFlags) register(fs *flag.FlagSet) {
 // open opens the engine for answering: no indexing or watching, the
 // settings of the data folder with the flags on top (not saved).
 func (f *askFlags) open(ctx context.Context) (*engine.Engine, error) {
-	if f.threads < 0 || f.ctxSize < 0 || f.sources < 0 || f.answerTokens < 0 {
-		return nil, usagef("--threads, --ctx, --sources and --answer-tokens must be 0 or more")
-	}
-	data, err := dataDir(f.data)
+	data, s, err := f.settings()
 	if err != nil {
 		return nil, err
+	}
+	e, err := engine.Open(ctx, engine.Options{DataDir: data, NoIndexing: true, NoWatch: true, Settings: &s, LibraryServer: os.Getenv(libraryServerEnv)})
+	if err != nil {
+		return nil, explain(err)
+	}
+	return e, nil
+}
+
+// settings are the data folder's saved settings with the flags on top.
+func (f *askFlags) settings() (data string, s engine.Settings, err error) {
+	if f.threads < 0 || f.ctxSize < 0 || f.sources < 0 || f.answerTokens < 0 {
+		return "", s, usagef("--threads, --ctx, --sources and --answer-tokens must be 0 or more")
+	}
+	if data, err = dataDir(f.data); err != nil {
+		return "", s, err
 	}
 	// The saved settings come first; flags change them for this run.
-	s, err := engine.ReadSettings(data)
-	if err != nil {
-		return nil, err
+	if s, err = engine.ReadSettings(data); err != nil {
+		return "", s, err
 	}
 	if f.model != "" {
 		s.ChatModel, s.ChatServer = f.model, "" // a file given for this run is used
@@ -70,7 +86,7 @@ func (f *askFlags) open(ctx context.Context) (*engine.Engine, error) {
 	}
 	if s.ChatServer != "" {
 		if err := s.Validate(); err != nil {
-			return nil, usagef("%v", err)
+			return "", s, usagef("%v", err)
 		}
 	}
 	if f.embedModel != "" {
@@ -92,13 +108,9 @@ func (f *askFlags) open(ctx context.Context) (*engine.Engine, error) {
 		s.AnswerTokens = f.answerTokens
 	}
 	if s.ChatModel != "" && s.ChatServer == "" && !engine.ModelSupport() {
-		return nil, explain(engine.ErrNoModelSupport)
+		return "", s, explain(engine.ErrNoModelSupport)
 	}
-	e, err := engine.Open(ctx, engine.Options{DataDir: data, NoIndexing: true, NoWatch: true, Settings: &s, LibraryServer: os.Getenv(libraryServerEnv)})
-	if err != nil {
-		return nil, explain(err)
-	}
-	return e, nil
+	return data, s, nil
 }
 
 func askCmd() *command {

@@ -28,6 +28,7 @@ func evalCmd() *command {
 		Name: "eval", Usage: "DIR [--mode lexical|vector|hybrid] [--embed-model FILE] [--json]",
 		Short: "measure retrieval on a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv): nDCG@10, recall, MRR, latency",
 		Flags: fs,
+		Subs:  map[string]*command{"answers": evalAnswersCmd()},
 		Run: func(ctx context.Context, args []string) error {
 			if *store != "" && !engine.IsLibraryServer(*store) {
 				return usagef("--store must be a PostgreSQL connection string starting with postgres://")

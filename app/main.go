@@ -34,7 +34,8 @@ type command struct {
 	Short string
 	Flags *flag.FlagSet
 	Run   func(ctx context.Context, args []string) error
-	// Subs, when set, are the command's own subcommands ("bench gen").
+	// Subs, when set, are the command's own subcommands ("bench gen");
+	// Run, if set too, runs when none is named.
 	Subs map[string]*command
 	// Interactive commands handle Ctrl+C themselves (it stops an answer,
 	// not the program); for the others it cancels ctx.
@@ -111,6 +112,7 @@ func run(ctx context.Context, args []string) int {
 	if name == "help" || name == "-h" || name == "--help" {
 		if len(args) > 1 {
 			if c, ok := cs[args[1]]; ok {
+				c, _ = resolve(c, args[2:])
 				printUsage(c)
 				return 0
 			}
@@ -124,7 +126,8 @@ func run(ctx context.Context, args []string) int {
 		printHelp(cs)
 		return 2
 	}
-	err := dispatch(ctx, c, args[1:])
+	c, rest := resolve(c, args[1:])
+	err := dispatch(ctx, c, rest)
 	var ue usageError
 	var ee exitError
 	switch {
@@ -147,17 +150,27 @@ func run(ctx context.Context, args []string) int {
 	return 1
 }
 
-// dispatch parses c's flags and runs it, or hands over to a subcommand.
+// resolve finds the command that args name below c: "gen" under bench.
+func resolve(c *command, args []string) (*command, []string) {
+	for c.Subs != nil && len(args) > 0 {
+		sub, ok := c.Subs[args[0]]
+		if !ok {
+			break
+		}
+		c, args = sub, args[1:]
+	}
+	return c, args
+}
+
+// dispatch parses c's flags and runs it (c as resolve found it).
 func dispatch(ctx context.Context, c *command, args []string) error {
-	if c.Subs != nil {
+	// A command with its own Run ("eval DIR") runs when no subcommand
+	// ("eval answers DIR") is named; resolve has chosen the subcommand.
+	if c.Subs != nil && c.Run == nil {
 		if len(args) == 0 {
 			return usagef("name one of: %s", strings.Join(subNames(c), ", "))
 		}
-		sub, ok := c.Subs[args[0]]
-		if !ok {
-			return usagef("unknown %s command %q (one of: %s)", c.Name, args[0], strings.Join(subNames(c), ", "))
-		}
-		return dispatch(ctx, sub, args[1:])
+		return usagef("unknown %s command %q (one of: %s)", c.Name, args[0], strings.Join(subNames(c), ", "))
 	}
 	// The flag package would print its message and the usage itself; run
 	// prints them once, for every usage error alike.

@@ -76,6 +76,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bench", "synth", "--shape", "tiny", "--quant", "Q9", "--out", "x"}, 2, "unknown quantization"},
 		{[]string{"embed", "text"}, 2, "--model FILE is required"},
 		{[]string{"info", "extra"}, 2, "no arguments"},
+		{[]string{"eval", "answers"}, 2, "give one question set folder"},
+		{[]string{"eval", "answers", "--data", data, "set"}, 2, "give the model to measure"},
+		{[]string{"eval", "answers", "--data", data, "--model", "m.gguf", "--holdout", "1", "set"}, 2, "--holdout must be"},
+		{[]string{"eval", "answers", "--data", data, "--model", "m.gguf", filepath.Join(data, "none")}, 1, "not a question set"},
 	} {
 		code, _, stderr := runCLI(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.errHas) {
@@ -751,6 +755,48 @@ func TestNoDisplay(t *testing.T) {
 		code, _, stderr := runCLI(t, args...)
 		if code != 1 || !strings.Contains(stderr, "needs a display") || strings.Contains(stderr, "panic") {
 			t.Errorf("carrel %v: exit %d: %q", args, code, stderr)
+		}
+	}
+}
+
+// carrel eval answers through the real model path: a question set made
+// here, the tiny story model, the JSON report and the per-question file.
+// (The figures themselves are pinned on a scripted model in the engine's
+// TestEvaluateAnswers; a story model's answers only need to be graded.)
+func TestEvalAnswersCommand(t *testing.T) {
+	needLlama(t)
+	stories := sharedtest.Path(t, "models/stories260K.gguf")
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "documents"), 0o700)
+	os.WriteFile(filepath.Join(dir, "documents", "ships.md"), []byte("# Harbour\n\nLily watched the ships sail into the harbour at dawn."), 0o600)
+	os.WriteFile(filepath.Join(dir, "documents", "garden.md"), []byte("# Garden\n\nTom planted tomatoes and beans in the garden."), 0o600)
+	os.WriteFile(filepath.Join(dir, "questions.jsonl"), []byte(`{"id": "a", "question": "Who watched the ships?", "answers": ["Lily"], "doc": "ships.md"}
+{"id": "b", "question": "What did Tom plant in the garden?", "answers": ["tomatoes and beans"], "doc": "garden.md"}
+{"id": "c", "question": "What is the boiling point of mercury?", "answers": []}
+`), 0o600)
+	details := filepath.Join(t.TempDir(), "details.jsonl")
+	data := t.TempDir()
+	code, out, stderr := runCLI(t, "eval", "answers", dir, "--data", data, "--model", stories, "--embed-model", "none", "--answer-tokens", "16",
+		"--details", details, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep engine.AnswerEvalReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	if rep.Questions != 3 || rep.Answerable != 2 || rep.Unanswerable != 1 || rep.Model != "stories260K" || rep.Server != "" ||
+		rep.Generated != 2 || rep.FirstTokenP50 <= 0 || rep.TokensPerS <= 0 || rep.PromptTokens <= 0 || rep.UnanswerableDeclined != 1 {
+		t.Errorf("report %+v", rep)
+	}
+	b, err := os.ReadFile(details)
+	if err != nil || strings.Count(string(b), "\n") != 3 || !strings.Contains(string(b), `"id":"c"`) {
+		t.Errorf("details %q (%v)", b, err)
+	}
+	code, out, _ = runCLI(t, "eval", "answers", dir, "--data", data, "--model", stories, "--embed-model", "none", "--answer-tokens", "8", "--questions", "1")
+	for _, want := range []string{"1 questions (1 answerable", "model      stories260K (this computer)", "exact match", "citations  precision", "first token p50"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("text report lacks %q: %q", want, out)
 		}
 	}
 }

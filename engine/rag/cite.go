@@ -1,6 +1,7 @@
 package rag
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -293,4 +294,29 @@ func support(sentence, passage string) (float64, bool) {
 		}
 	}
 	return float64(hit) / float64(n), true
+}
+
+// declines are how models say that their sources do not hold the answer,
+// as the system prompt asks them to ("say that the documents do not say
+// it"), in the wordings seen from small and large models.
+var declines = regexp.MustCompile(`(?i)\b(` +
+	`(documents?|sources?|passages?|texts?|context|information provided)\s+(provided\s+|given\s+)?(do|does|did)\s*(not|n['’]t)\s+(say|state|mention|contain|include|provide|specify|give|tell|answer|hold|discuss|describe|cover)` +
+	`|(could|can|did)\s*(not|n['’]t)\s+find\b` +
+	`|(is|are)\s+not\s+(mentioned|stated|given|specified|found|provided)\s+in\s+the\s+(documents?|sources?|passages?|context)` +
+	`|no\s+(information|mention)\s+(about|of|on|regarding)` +
+	`|not\s+enough\s+information` +
+	`)`)
+
+// Declines reports whether an answer says that the documents do not hold
+// the answer: Carrel's own NotFoundText, or a model's reply that cites
+// nothing and words a refusal as the system prompt asks. An answer that
+// cites a source is never a decline, even if part of it is.
+func Declines(a *Answer) bool {
+	if a.Outcome == NotFound {
+		return true
+	}
+	if len(a.Citations) > 0 || a.Outcome == RetrievalOnly {
+		return false
+	}
+	return declines.MatchString(a.Text)
 }

@@ -721,3 +721,25 @@ func TestFollowUpRetrieval(t *testing.T) {
 		})
 	}
 }
+
+func TestDeclines(t *testing.T) {
+	cited := []Citation{{Source: Source{N: 1}}}
+	for _, tc := range []struct {
+		a    Answer
+		want bool
+	}{
+		{Answer{Outcome: NotFound, Text: NotFoundText}, true},
+		{Answer{Outcome: Uncited, Text: "The documents do not say when it was built."}, true},
+		{Answer{Outcome: Uncited, Text: "The provided sources don't mention the Nile."}, true},
+		{Answer{Outcome: Uncited, Text: "I couldn't find that in the passages."}, true},
+		{Answer{Outcome: Uncited, Text: "This is not mentioned in the sources."}, true},
+		{Answer{Outcome: Uncited, Text: "There is no information about Mongolia."}, true},
+		{Answer{Outcome: Uncited, Text: "It was built in 1889."}, false},
+		{Answer{Outcome: Answered, Citations: cited, Text: "It is 330 metres tall [1]; the documents do not say when it was built."}, false},
+		{Answer{Outcome: RetrievalOnly, Text: RetrievalOnlyText}, false},
+	} {
+		if got := Declines(&tc.a); got != tc.want {
+			t.Errorf("Declines(%q) = %v, want %v", tc.a.Text, got, tc.want)
+		}
+	}
+}

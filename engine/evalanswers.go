@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/grade"
+	"github.com/carrel-ai/carrel/engine/rag"
+)
+
+// AnswerEvalOptions set up EvaluateAnswers; zero values pick the
+// defaults.
+type AnswerEvalOptions struct {
+	// Dataset is a question set folder (see grade.Load): questions.jsonl
+	// with documents/, or SQuAD's questions-NAME.jsonl with articles-NAME/.
+	Dataset string
+	// Settings answer the questions: the chat model (ChatModel, or
+	// ChatServer and its model), sources, threads, temperature. nil means
+	// DefaultSettings, which names no model; one of the two must be set.
+	Settings *Settings
+	// Questions limits the evaluation to N questions spread evenly over
+	// the set (0: all): sets such as SQuAD list an article's questions
+	// together, and the first N would all be about one document.
+	Questions int
+	// Holdout leaves this share of the answering documents out of the
+	// library; their questions become ones the documents cannot answer,
+	// which should be declined.
+	Holdout float64
+	// Work is the folder the library is built in; "" means a new
+	// temporary folder, removed afterwards.
+	Work string
+	// Progress, if set, receives the indexing and model loading events.
+	Progress func(Event)
+	// Each, if set, receives every question's graded answer in turn.
+	Each func(grade.Result)
+}
+
+// AnswerEvalReport is what an answer evaluation measured.
+type AnswerEvalReport struct {
+	grade.Report
+	// Model is the chat model that answered, and Server the model server
+	// it ran on ("" for this computer).
+	Model  string `json:"model"`
+	Server string `json:"server,omitempty"`
+	// Documents indexed, and held out of the library.
+	Documents int     `json:"documents"`
+	HeldOut   int     `json:"held_out_documents"`
+	IndexS    float64 `json:"index_s"`
+	Sources   int     `json:"sources"`
+	// TotalS is how long answering took, all questions together.
+	TotalS float64 `json:"total_s"`
+}
+
+// EvaluateAnswers measures answers the way a person gets them: the set's
+// documents are added to a library on a temporary data folder and indexed,
+// then every question is asked through Ask (retrieval, the prompt, the
+// model, citations and their support check) and graded against its gold
+// answers: exact match and token F1, whether the cited passages hold a gold
+// answer, how often questions the documents cannot answer are declined,
+// and the model's speed.
+func EvaluateAnswers(ctx context.Context, o AnswerEvalOptions) (*AnswerEvalReport, error) {
+	if o.Holdout < 0 || o.Holdout >= 1 {
+		return nil, fmt.Errorf("engine: the held-out share must be at least 0 and below 1")
+	}
+	s := DefaultSettings()
+	if o.Settings != nil {
+		s = *o.Settings
+	}
+	if s.ChatModel == "" && s.ChatServer == "" {
+		return nil, fmt.Errorf("%w: evaluating answers needs a GGUF chat model file or a model server", ErrNoChatModel)
+	}
+	set, err := grade.Load(o.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	files, held, err := heldOutFiles(set, o.Holdout)
+	if err != nil {
+		return nil, err
+	}
+	work := o.Work
+	if work == "" {
+		if work, err = os.MkdirTemp("", "carrel-eval-answers-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(work)
+	}
+	e, err := Open(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true})
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	defer e.forward(o.Progress)()
+	const library = "eval"
+	start := time.Now()
+	if _, err := e.Add(ctx, library, false, files...); err != nil {
+		return nil, err
+	}
+	if err := e.WaitIndexed(ctx); err != nil {
+		return nil, err
+	}
+	rep := &AnswerEvalReport{Documents: len(files), HeldOut: len(held), IndexS: time.Since(start).Seconds(), Sources: s.Sources}
+	if rep.Sources == 0 {
+		rep.Sources = DefaultSettings().Sources
+	}
+	questions := spread(set.Questions, o.Questions)
+	var tally grade.Tally
+	start = time.Now()
+	for _, q := range questions {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r := grade.Result{ID: q.ID, Question: q.Question, Gold: q.Answers}
+		if held[set.Path(q)] {
+			r.Gold, r.HeldOut = nil, true // its document is not in the library
+		}
+		a, err := e.Ask(ctx, q.Question, AskOptions{Library: library, NoSave: true}, nil)
+		switch {
+		case errors.Is(err, rag.ErrQuestionTooLong):
+			r.Outcome = "too_long"
+			tally.Add(r)
+			if o.Each != nil {
+				o.Each(r)
+			}
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("engine: question %s: %w", q.ID, err)
+		case a.Outcome == RetrievalOnly:
+			// The model was not there to answer: a failed load, not a
+			// figure to report.
+			if st := e.ChatModel(); st.Err != nil {
+				return nil, st.Err
+			}
+			return nil, fmt.Errorf("engine: question %s was answered without a model", q.ID)
+		}
+		if rep.Model == "" {
+			rep.Model, rep.Server = a.Model.Name, a.Model.Server
+		}
+		r.Answer, r.Outcome, r.Declined = a.Text, string(a.Outcome), rag.Declines(a)
+		if a.Outcome != NotFound { // else the model was not asked
+			r.FirstToken = time.Duration(a.Timings.FirstTokenMS * float64(time.Millisecond))
+			r.TokensPerS, r.PromptTokens, r.GeneratedTokens = a.Timings.TokensPerS, a.Timings.PromptTokens, a.Timings.GeneratedTokens
+		}
+		var cited, given []string
+		for _, c := range a.Citations {
+			cited = append(cited, c.Text)
+		}
+		for _, src := range a.Sources {
+			given = append(given, src.ForModel())
+		}
+		r = grade.Grade(r, cited, given)
+		tally.Add(r)
+		if o.Each != nil {
+			o.Each(r)
+		}
+	}
+	rep.Report = tally.Report()
+	rep.TotalS = time.Since(start).Seconds()
+	return rep, nil
+}
+
+// heldOutFiles lists the set's documents to add and the answering
+// documents held out of the library: every (1/share)-th of them in sorted
+// order, so a run is repeatable.
+func heldOutFiles(set *grade.Set, share float64) (files []string, held map[string]bool, err error) {
+	held = map[string]bool{}
+	if share > 0 {
+		var docs []string
+		for _, q := range set.Questions {
+			if p := set.Path(q); p != "" && !slices.Contains(docs, p) {
+				docs = append(docs, p)
+			}
+		}
+		slices.Sort(docs)
+		if len(docs) < 2 {
+			return nil, nil, fmt.Errorf("engine: holding documents out needs questions that name two documents or more (\"doc\")")
+		}
+		step := max(1, int(math.Round(1/share)))
+		for i := 0; i < len(docs); i += step {
+			held[docs[i]] = true
+		}
+	}
+	err = filepath.WalkDir(set.Documents, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && !held[p] {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err == nil && len(files) == 0 {
+		err = fmt.Errorf("engine: %s holds no documents", set.Documents)
+	}
+	return files, held, err
+}
+
+// spread picks n of qs at even intervals, in order (all when n is 0 or
+// covers them).
+func spread(qs []grade.Question, n int) []grade.Question {
+	if n <= 0 || n >= len(qs) {
+		return qs
+	}
+	out := make([]grade.Question, n)
+	for i := range out {
+		out[i] = qs[i*len(qs)/n]
+	}
+	return out
+}

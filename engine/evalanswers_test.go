@@ -59,9 +59,9 @@ func questionSet(t *testing.T) string {
 	dir := t.TempDir()
 	docs := map[string]string{
 		"landmark.txt": "The Eiffel Tower is 330 metres tall. It was finished in 1889 for the World's Fair.",
-		"city.txt":  "Paris is the largest city of France. The Eiffel Tower was finished before the Louvre pyramid.",
-		"river.txt":   "The Nile is about 6,650 kilometres long. It flows north into the Mediterranean Sea.",
-		"baking.txt":  "Sourdough bread rises with wild yeast and lactic acid bacteria.",
+		"city.txt":     "Paris is the largest city of France. The Eiffel Tower was finished before the Louvre pyramid.",
+		"river.txt":    "The Nile is about 6,650 kilometres long. It flows north into the Mediterranean Sea.",
+		"baking.txt":   "Sourdough bread rises with wild yeast and lactic acid bacteria.",
 	}
 	os.Mkdir(filepath.Join(dir, "documents"), 0o700)
 	for name, text := range docs {

@@ -303,7 +303,17 @@ func (x *Context) Generate(ctx context.Context, prompt string, opts GenerateOpti
 	defer C.llama_sampler_free(smpl)
 	s := &streamer{stop: opts.Stop}
 	buf := make([]byte, 256)
+	// With lookup, drafts are tokens decoded after the last sampled one
+	// but not yet confirmed, and idx the batch row of the next logits.
+	look := x.lookupOn(opts)
+	var drafts []C.llama_token
+	idx := C.int32_t(-1)
+	// width is how many tokens to draft next: it doubles while whole
+	// drafts are taken and halves while none is, so text that is not being
+	// copied costs little.
+	width := 4
 	finish := func(r StopReason, err error) (Stats, error) {
+		x.dropDrafts(len(drafts))
 		if err == nil || r == StopCancelled {
 			if rest := s.flush(); rest != "" && r != StopCancelled {
 				if e := emit(rest); e != nil && err == nil {
@@ -322,7 +332,7 @@ func (x *Context) Generate(ctx context.Context, prompt string, opts GenerateOpti
 		if opts.MaxTokens > 0 && st.GeneratedTokens >= opts.MaxTokens {
 			return finish(StopLength, nil)
 		}
-		tok := C.llama_sampler_sample(smpl, x.c, -1)
+		tok := C.llama_sampler_sample(smpl, x.c, idx)
 		st.GeneratedTokens++
 		if st.GeneratedTokens == 1 {
 			st.FirstToken = time.Since(start)
@@ -338,10 +348,39 @@ func (x *Context) Generate(ctx context.Context, prompt string, opts GenerateOpti
 		if s.stopped {
 			return finish(StopString, nil)
 		}
+		if len(drafts) > 0 && tok == drafts[0] {
+			// The model chose the drafted token: it is in the cache already
+			// and its logits are the next row.
+			drafts, idx = drafts[1:], idx+1
+			st.Accepted++
+			continue
+		}
+		switch {
+		case idx < 0: // nothing was drafted
+		case len(drafts) == 0:
+			width = min(2*width, maxDraft)
+		case int(idx) == 0:
+			width = max(width/2, 1)
+		}
+		x.dropDrafts(len(drafts))
+		drafts, idx = nil, -1
 		if len(x.cached)+1 >= x.nCtx {
 			return finish(StopContext, nil)
 		}
-		if err := x.decode(ctx, []C.llama_token{tok}, len(x.cached), false); err != nil {
+		step := []C.llama_token{tok}
+		if look {
+			left := x.nCtx - len(x.cached) - 2
+			if opts.MaxTokens > 0 {
+				left = min(left, opts.MaxTokens-st.GeneratedTokens-1)
+			}
+			if drafts = x.draft(tok, min(left, width, x.nBatch-1)); len(drafts) > 0 {
+				step = append(step, drafts...)
+				st.Drafted += len(drafts)
+				idx = 0
+			}
+		}
+		if err := x.decodeRows(ctx, step, len(x.cached), len(drafts) > 0, true); err != nil {
+			drafts = nil
 			if ctx.Err() != nil {
 				return finish(StopCancelled, ctx.Err())
 			}
@@ -351,6 +390,61 @@ func (x *Context) Generate(ctx context.Context, prompt string, opts GenerateOpti
 			return finish(StopContext, err)
 		}
 	}
+}
+
+// maxDraft is the most tokens drafted at once: an answer copies a name,
+// a figure or a phrase, sometimes a sentence.
+const maxDraft = 16
+
+// lookupOn reports whether a generation with opts drafts from its prompt.
+func (x *Context) lookupOn(opts GenerateOptions) bool {
+	smp := DefaultSampling()
+	if opts.Sampling != nil {
+		smp = *opts.Sampling
+	}
+	if smp.Temperature > 0 {
+		return false // drafts are checked against the most likely token only
+	}
+	return opts.Lookup == LookupOn
+}
+
+// draft proposes up to k tokens to follow tok: where the last three (or
+// two) tokens written, ending with tok, appeared before in the prompt or
+// the answer, the tokens that followed them there, the latest such place
+// first.
+func (x *Context) draft(tok C.llama_token, k int) []C.llama_token {
+	if k <= 0 {
+		return nil
+	}
+	hist := append(x.cached[:len(x.cached):len(x.cached)], tok)
+	for n := 3; n >= 2; n-- {
+		if len(hist) <= n {
+			continue
+		}
+		tail := hist[len(hist)-n:]
+	search:
+		for i := len(hist) - n - 1; i >= 0; i-- {
+			for j := range n {
+				if hist[i+j] != tail[j] {
+					continue search
+				}
+			}
+			// A copy, so that the cache record is never aliased.
+			return append([]C.llama_token(nil), hist[i+n:min(i+n+k, len(hist))]...)
+		}
+	}
+	return nil
+}
+
+// dropDrafts removes the last n tokens, drafted and not confirmed, from
+// the KV cache.
+func (x *Context) dropDrafts(n int) {
+	if n <= 0 {
+		return
+	}
+	keep := len(x.cached) - n
+	C.llama_memory_seq_rm(C.llama_get_memory(x.c), 0, C.llama_pos(keep), -1)
+	x.cached = x.cached[:keep]
 }
 
 // evaluate brings the KV cache to hold exactly toks, decoding only what
@@ -386,11 +480,15 @@ func (x *Context) evaluate(ctx context.Context, toks []C.llama_token) (int, erro
 // last token when last (or always for single tokens), and appends them to
 // the cache record on success.
 func (x *Context) decode(ctx context.Context, toks []C.llama_token, pos int, last bool) error {
-	if len(toks) == 1 {
-		last = true
-	}
+	return x.decodeRows(ctx, toks, pos, false, last)
+}
+
+// decodeRows is decode with logits for every token when all is set (to
+// check drafted tokens).
+func (x *Context) decodeRows(ctx context.Context, toks []C.llama_token, pos int, all, last bool) error {
+	last = last || len(toks) == 1
 	for i, t := range toks {
-		C.carrel_batch_set(&x.batch, C.int(i), t, C.llama_pos(pos+i), 0, C.bool(last && i == len(toks)-1))
+		C.carrel_batch_set(&x.batch, C.int(i), t, C.llama_pos(pos+i), 0, C.bool(all || (last && i == len(toks)-1)))
 	}
 	x.batch.n_tokens = C.int32_t(len(toks))
 	var stop func() bool

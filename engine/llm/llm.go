@@ -151,7 +151,28 @@ type GenerateOptions struct {
 	Stop []string
 	// Sampling settings; nil means DefaultSampling().
 	Sampling *Sampling
+	// Lookup drafts tokens from the prompt (prompt-lookup decoding) when
+	// sampling is greedy; see Lookup.
+	Lookup Lookup
 }
+
+// Lookup chooses prompt-lookup decoding: when the text just written
+// repeats a phrase of the prompt (or of the answer so far), the tokens
+// that followed it there are drafted and checked in one batch, and every
+// draft token the model would have chosen anyway is kept, so several
+// tokens can come from one evaluation. Only greedy sampling is sped up
+// this way; its output is the same token for token.
+type Lookup int
+
+// Lookup modes.
+const (
+	// LookupAuto uses it where it was measured to be faster: off on the
+	// CPU (README, "Time to the first word"), where evaluating a draft
+	// costs about as much as the tokens it saves.
+	LookupAuto Lookup = iota
+	LookupOff
+	LookupOn
+)
 
 // Message is one turn of a conversation.
 type Message struct {
@@ -181,6 +202,9 @@ type Stats struct {
 	FirstToken      time.Duration // from the call to the first generated token
 	Duration        time.Duration // the whole call
 	Reason          StopReason
+	// Drafted and Accepted count prompt-lookup draft tokens: checked, and
+	// kept because the model chose them.
+	Drafted, Accepted int
 }
 
 // TokensPerSecond is the generation speed, excluding prompt evaluation.

@@ -535,3 +535,60 @@ func TestBench(t *testing.T) {
 		t.Errorf("bench = %+v", r)
 	}
 }
+
+// Prompt-lookup decoding writes exactly what plain greedy decoding writes,
+// token for token, and leaves the KV cache as plain decoding would: drafts
+// the model did not choose are removed, also when generation ends on a
+// stop string or the length cap in the middle of a draft.
+func TestPromptLookupIdentical(t *testing.T) {
+	story := "Lily and Tom went to the park to play with a big red ball. They played all day. " +
+		"Lily and Tom went to the park to play with a big red ball. They"
+	for _, tc := range []struct {
+		name, model, prompt string
+		o                   llm.GenerateOptions
+	}{
+		{"stories", "models/stories260K.gguf", story, llm.GenerateOptions{MaxTokens: 96, Sampling: greedy}},
+		{"stories, length cap mid-draft", "models/stories260K.gguf", story, llm.GenerateOptions{MaxTokens: 7, Sampling: greedy}},
+		{"stories, stop string", "models/stories260K.gguf", story, llm.GenerateOptions{MaxTokens: 96, Sampling: greedy, Stop: []string{"ball"}}},
+		{"stories, repeat penalty", "models/stories260K.gguf", story, llm.GenerateOptions{MaxTokens: 96, Sampling: &llm.Sampling{Temperature: 0, RepeatPenalty: 1.3, RepeatLastN: 32}}},
+		{"stories, once upon a time", "models/stories260K.gguf", "Once upon a time", llm.GenerateOptions{MaxTokens: 128, Sampling: greedy}},
+		{"synthetic", "tiny.gguf", story, llm.GenerateOptions{MaxTokens: 64, Sampling: greedy}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := fixture(t, tc.model)
+			if strings.HasPrefix(tc.model, "models/") {
+				path = sharedtest.Path(t, tc.model)
+			}
+			m := load(t, path)
+			plainOpts, lookOpts := tc.o, tc.o
+			plainOpts.Lookup, lookOpts.Lookup = llm.LookupOff, llm.LookupOn
+			plain, pst := generate(t, newCtx(t, m, llm.ContextOptions{}), tc.prompt, plainOpts)
+			c := newCtx(t, m, llm.ContextOptions{})
+			looked, lst := generate(t, c, tc.prompt, lookOpts)
+			if looked != plain || lst.GeneratedTokens != pst.GeneratedTokens || lst.Reason != pst.Reason {
+				t.Fatalf("with lookup %q (%d tokens, %s)\nplain       %q (%d tokens, %s)", looked, lst.GeneratedTokens, lst.Reason, plain, pst.GeneratedTokens, pst.Reason)
+			}
+			if pst.Drafted != 0 || lst.Accepted > lst.Drafted {
+				t.Errorf("drafts: plain %d, lookup %d accepted of %d", pst.Drafted, lst.Accepted, lst.Drafted)
+			}
+			// The cache holds what plain decoding leaves: the same prompt
+			// again reuses it and writes the same.
+			again, ast := generate(t, c, tc.prompt, lookOpts)
+			if again != plain || ast.CachedTokens != ast.PromptTokens-1 {
+				t.Errorf("again on the same context: %q, %d of %d prompt tokens cached", again, ast.CachedTokens, ast.PromptTokens)
+			}
+			t.Logf("%d tokens, %d drafted, %d accepted", lst.GeneratedTokens, lst.Drafted, lst.Accepted)
+		})
+	}
+	// The path must have run: a story that repeats itself is drafted from.
+	m := load(t, sharedtest.Path(t, "models/stories260K.gguf"))
+	_, st := generate(t, newCtx(t, m, llm.ContextOptions{}), story, llm.GenerateOptions{MaxTokens: 96, Sampling: greedy, Lookup: llm.LookupOn})
+	if st.Accepted == 0 {
+		t.Errorf("no draft accepted: %+v", st)
+	}
+	// Sampling at a temperature never drafts.
+	_, st = generate(t, newCtx(t, m, llm.ContextOptions{}), story, llm.GenerateOptions{MaxTokens: 32, Sampling: &llm.Sampling{Temperature: 0.8, Seed: 1}, Lookup: llm.LookupOn})
+	if st.Drafted != 0 {
+		t.Errorf("drafted %d tokens while sampling", st.Drafted)
+	}
+}

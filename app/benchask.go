@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine"
@@ -97,8 +99,43 @@ func benchAskCmd() *command {
 				sort.Float64s(v)
 				return v[len(v)/2]
 			}
+			// A conversation: a question, then a follow-up about the same
+			// passages (its words in another order), timed from the call to
+			// the first word of the answer, the rewrite of the follow-up
+			// included. The follow-up keeps what the model has read.
+			timed := func(q, conv string) (*engine.Answer, float64, error) {
+				t0 := time.Now()
+				first := 0.0
+				a, err := e.Ask(ctx, q, engine.AskOptions{Conversation: conv}, func(d engine.Delta) error {
+					if d.Text != "" && first == 0 {
+						first = ms(time.Since(t0))
+					}
+					return nil
+				})
+				if err != nil {
+					return nil, 0, explain(err)
+				}
+				return a, first, nil
+			}
+			q, err := e.SyntheticQuestion(ctx, rng)
+			if err != nil {
+				return err
+			}
+			opening, openingFirst, err := timed(q, "")
+			if err != nil {
+				return err
+			}
+			words := strings.Fields(q)
+			slices.Reverse(words)
+			follow, followFirst, err := timed(strings.Join(words, " "), opening.Conversation)
+			if err != nil {
+				return err
+			}
 			st := e.ChatModel()
 			out := map[string]any{
+				"conversation_first_token_ms": openingFirst, "conversation_prompt_tokens": opening.Timings.PromptTokens,
+				"follow_up_first_token_ms": followFirst, "follow_up_prompt_tokens": follow.Timings.PromptTokens,
+				"follow_up_cached_tokens": follow.Timings.CachedTokens, "follow_up_kept_sources": follow.Carried,
 				"chunks": *n, "library_built_s": built.Seconds(), "model": st.Info.Name, "quantization": st.Info.Quantization,
 				"backend": st.Placement.Backend, "threads": st.Threads, "sources": s.Sources, "open_ms": openMS,
 				"cold_first_token_ms": coldFirst, "cold_retrieve_ms": cold.Timings.RetrieveMS,
@@ -117,6 +154,8 @@ func benchAskCmd() *command {
 			fmt.Printf("first question, asked while the model loads: first token after %.0f ms (passages in %.1f ms)\n", coldFirst, cold.Timings.RetrieveMS)
 			fmt.Printf("next %d questions (p50): passages in %.1f ms · first token after %.0f ms · prompt %.0f tokens (%.0f cached) · %.1f tokens/s\n",
 				len(warm), out["retrieve_ms"], out["first_token_ms"], out["prompt_tokens"], out["cached_tokens"], out["tokens_per_s"])
+			fmt.Printf("a conversation: first question's first token after %.0f ms (prompt %d tokens); a follow-up about the same passages after %.0f ms (prompt %d tokens, %d cached, %d sources kept)\n",
+				openingFirst, opening.Timings.PromptTokens, followFirst, follow.Timings.PromptTokens, follow.Timings.CachedTokens, follow.Carried)
 			return nil
 		},
 	}

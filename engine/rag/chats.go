@@ -33,7 +33,11 @@ type Conversation struct {
 func (c *Conversation) History() []Turn {
 	out := make([]Turn, 0, len(c.Turns))
 	for _, a := range c.Turns {
-		out = append(out, Turn{Question: a.Question, Answer: a.Text})
+		t := Turn{Question: a.Question, Answer: a.Text}
+		if a.Grounded && a.Asked != "" {
+			t.Asked, t.Sources, t.Carried = a.Asked, a.Sources, a.Carried
+		}
+		out = append(out, t)
 	}
 	return out
 }

@@ -21,6 +21,11 @@ type budget struct {
 	question string
 	size     int // the context window
 	limit    int // tokens the prompt may take
+	// chain, when set, are the earlier turns laid out as the model read
+	// them, sources included (see carrySources), in place of history;
+	// carried are the sources numbered in them.
+	chain   []Turn
+	carried []Source
 }
 
 // The conversation may take a quarter of what the prompt may hold: the
@@ -59,7 +64,13 @@ func (b *budget) messages(src []Source) []Message {
 	for _, t := range b.history {
 		msgs = append(msgs, Message{Role: "user", Content: t.Question}, Message{Role: "assistant", Content: t.Answer})
 	}
+	for _, t := range b.chain {
+		msgs = append(msgs, Message{Role: "user", Content: t.Asked}, Message{Role: "assistant", Content: t.Answer})
+	}
 	var u strings.Builder
+	if len(src) == 0 && len(b.carried) > 0 {
+		u.WriteString("Sources: as above.\n\nQuestion: ")
+	}
 	if len(src) > 0 {
 		u.WriteString("Sources:\n\n")
 		for _, s := range src {

@@ -247,6 +247,12 @@ type Answer struct {
 	Preview *Preview `json:"preview,omitempty"`
 	// WholeDocument is the document given whole instead of passages.
 	WholeDocument string `json:"whole_document,omitempty"`
+	// Carried is how many of Sources (the first ones) were given with an
+	// earlier question of the conversation and kept for this one, so the
+	// model did not read them again; Asked is the question's message as
+	// the model read it, with its new sources.
+	Carried int    `json:"carried_sources,omitempty"`
+	Asked   string `json:"asked,omitempty"`
 	// Left out: sources that did not fit the context, earlier turns
 	// dropped for room, and citations of numbers that were never given.
 	DroppedSources   int   `json:"dropped_sources,omitempty"`
@@ -277,6 +283,13 @@ type Question struct {
 // Turn is an earlier exchange of a conversation.
 type Turn struct {
 	Question, Answer string
+	// Asked is the question's message as the model read it, sources
+	// included, and Sources the sources numbered in it (Carried of them
+	// from the turn before); "" and nil when unknown, and then a follow-up
+	// cannot keep them (see carryStart).
+	Asked   string
+	Sources []Source
+	Carried int
 }
 
 // Delta is a piece of a streamed answer.
@@ -371,25 +384,32 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 	}
 
 	a.Outcome, a.Grounded = Answered, true
-	budget, err := newBudget(m, cfg, q)
+	budget, src, whole, err := carrySources(ctx, m, lib, cfg, q, hits)
 	if err != nil {
 		return a, err
 	}
-	a.DroppedTurns = len(q.History) - len(budget.history)
-	src, whole, err := chooseSources(ctx, lib, budget, q.Text, hits, cfg.NoWholeDocument, cfg.WholePassages)
-	if err != nil {
-		return a, err
+	if budget == nil { // the earlier sources are not kept: the usual layout
+		if budget, err = newBudget(m, cfg, q); err != nil {
+			return a, err
+		}
+		a.DroppedTurns = len(q.History) - len(budget.history)
+		if src, whole, err = chooseSources(ctx, lib, budget, q.Text, hits, cfg.NoWholeDocument, cfg.WholePassages); err != nil {
+			return a, err
+		}
+	} else {
+		a.DroppedTurns = len(q.History) - len(budget.chain)
 	}
-	a.Sources, a.WholeDocument = src, whole
+	a.Sources, a.WholeDocument, a.Carried = src, whole, len(budget.carried)
 	if whole == "" {
-		a.DroppedSources = len(hits) - len(src)
+		a.DroppedSources = max(len(hits)-(len(src)-a.Carried), 0)
 	}
 	a.Preview = preview(q.Text, src)
 	a.Timings.PreviewMS = a.Timings.RetrieveMS + ms(time.Since(start))
 	if err := emit(Delta{Sources: src, Preview: a.Preview}); err != nil {
 		return a, err
 	}
-	msgs := budget.messages(src)
+	msgs := budget.messages(src[a.Carried:])
+	a.Asked = msgs[len(msgs)-1].Content
 	err = generate(ctx, m, a, cfg, msgs, len(src), emit, start)
 	if !slices.ContainsFunc(a.Citations, func(c Citation) bool { return c.Supported }) {
 		a.Outcome, a.Grounded = Uncited, false

@@ -743,3 +743,92 @@ func TestDeclines(t *testing.T) {
 		}
 	}
 }
+
+// A follow-up keeps the sources the model read: its prompt starts with
+// the previous prompt and answer as the model read them (so the KV cache
+// of them is reused), passages already given are not given again, new
+// ones are numbered after them, and a citation of an earlier source is
+// checked against it.
+func TestFollowUpKeepsSources(t *testing.T) {
+	lib := towerLibrary()
+	m := &fakeModel{size: 4096, reply: "It is 330 metres tall [1]."}
+	first, err := Respond(context.Background(), m, lib, Question{Text: "How tall is the Eiffel Tower?"}, mustRetrieve(t, lib, "How tall is the Eiffel Tower?"), Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstPrompt := m.last
+	if first.Asked == "" || first.Carried != 0 || first.Asked != firstPrompt[len(firstPrompt)-1].Content {
+		t.Fatalf("first answer: asked %q, carried %d", first.Asked, first.Carried)
+	}
+	conv := &Conversation{Turns: []Answer{*first}}
+
+	// The follow-up finds the same passages and one new one.
+	lib.result.Hits = append([]retrieve.Hit{hit(4, 4, "/docs/paris.pdf", 4, "The tower was repainted in 2019 in a golden brown.")}, lib.result.Hits...)
+	m.reply = "It was completed in 1889 [1] and repainted in 2019 [4]."
+	second, err := Respond(context.Background(), m, lib, Question{Text: "When was it completed and repainted?", History: conv.History()},
+		mustRetrieve(t, lib, "When was it completed and repainted?"), Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(m.last[:len(firstPrompt)], firstPrompt) {
+		t.Errorf("the follow-up's prompt does not start with the first prompt:\n%q\n%q", m.last[:len(firstPrompt)], firstPrompt)
+	}
+	if m.last[len(firstPrompt)].Role != "assistant" || m.last[len(firstPrompt)].Content != first.Text {
+		t.Errorf("the first answer is not next: %+v", m.last[len(firstPrompt)])
+	}
+	if second.Carried != 3 || len(second.Sources) != 4 || second.Sources[3].N != 4 || second.Sources[3].DocID != 4 {
+		t.Fatalf("sources %+v, carried %d", second.Sources, second.Carried)
+	}
+	asked := m.last[len(m.last)-1].Content
+	if strings.Contains(asked, "330 metres") || !strings.Contains(asked, "[4] paris.pdf, page 4") || second.Asked != asked {
+		t.Errorf("the new message gives again what was read, or misses the new source: %q", asked)
+	}
+	if len(second.Citations) != 2 || second.Citations[0].DocID != 1 || !second.Citations[0].Supported || second.Citations[1].DocID != 4 {
+		t.Errorf("citations %+v", second.Citations)
+	}
+
+	// The follow-up's rewrite comes after the conversation as the model
+	// read it, so the cache serves it and the answer after it.
+	rw := &fakeModel{size: 4096, reply: "When was the Eiffel Tower completed?"}
+	if q, ok := StandaloneQuery(context.Background(), rw, Config{}, conv.History(), "When was it completed?"); !ok || q != rw.reply ||
+		!reflect.DeepEqual(rw.last[:len(firstPrompt)], firstPrompt) || rw.last[len(firstPrompt)].Content != first.Text {
+		t.Errorf("rewrite %q (%v) from prompt %+v", q, ok, rw.last)
+	}
+
+	// A third question about the same passages reads only itself.
+	conv.Turns = append(conv.Turns, *second)
+	m.reply = "In Paris [1]."
+	third, err := Respond(context.Background(), m, lib, Question{Text: "Where is it?", History: conv.History()}, mustRetrieve(t, lib, "Where is it?"), Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Carried != 4 || len(third.Sources) != 4 || !strings.HasPrefix(m.last[len(m.last)-1].Content, "Sources: as above.") || len(m.last) != 6 {
+		t.Errorf("third: %d carried of %d, prompt %+v", third.Carried, len(third.Sources), m.last)
+	}
+
+	// Without room for the conversation with its sources, the usual
+	// layout: earlier questions without their sources.
+	small := &fakeModel{size: 220, reply: "In Paris [1]."}
+	fourth, err := Respond(context.Background(), small, lib, Question{Text: "Where is it?", History: conv.History()}, mustRetrieve(t, lib, "Where is it?"), Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fourth.Carried != 0 || fourth.Sources[0].N != 1 || strings.Contains(small.last[1].Content, "Sources:") {
+		t.Errorf("no room: carried %d, prompt %+v", fourth.Carried, small.last)
+	}
+	// A turn without a record of what was read (an API client's history)
+	// is laid out as before.
+	plain, err := Respond(context.Background(), m, lib, Question{Text: "Where is it?", History: []Turn{{Question: "How tall?", Answer: "330 m"}}}, mustRetrieve(t, lib, "Where is it?"), Config{}, nil)
+	if err != nil || plain.Carried != 0 || m.last[1].Content != "How tall?" {
+		t.Errorf("history without records: %v, carried %d, prompt %+v", err, plain.Carried, m.last)
+	}
+}
+
+func mustRetrieve(t *testing.T, lib Library, q string) Retrieval {
+	t.Helper()
+	r, err := Retrieve(context.Background(), lib, q, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

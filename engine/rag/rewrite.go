@@ -70,6 +70,9 @@ func rewrite(ctx context.Context, m Model, cfg Config, history []Turn, question 
 	// The system prompt comes first, as in answers, so its KV cache stays
 	// warm for the answer that follows.
 	msgs := []Message{{Role: "system", Content: cfg.SystemPrompt}, {Role: "user", Content: b.String()}}
+	if chain := keptConversation(m, cfg, history, question); chain != nil {
+		msgs = chain
+	}
 	var out strings.Builder
 	_, err := m.Chat(ctx, msgs, GenOptions{MaxTokens: 64, Temperature: 0}, func(s string) error {
 		out.WriteString(s)
@@ -186,4 +189,25 @@ func FollowUpRetrieval(rewritten, asked Retrieval, k int) Retrieval {
 	}
 	out.Took = rewritten.Took + asked.Took
 	return out
+}
+
+// keptConversation lays out the rewrite after the conversation as the
+// model read it (see carrySources), when the answer will keep it: the
+// model's cache of it then serves the rewrite and the answer after it,
+// and only the short request is read. nil when it is not kept or does not
+// fit.
+func keptConversation(m Model, cfg Config, history []Turn, question string) []Message {
+	start := carryStart(history)
+	if start < 0 {
+		return nil
+	}
+	msgs := []Message{{Role: "system", Content: cfg.SystemPrompt}}
+	for _, t := range history[start:] {
+		msgs = append(msgs, Message{Role: "user", Content: t.Asked}, Message{Role: "assistant", Content: t.Answer})
+	}
+	msgs = append(msgs, Message{Role: "user", Content: "Rewrite my next question so that it can be understood without this conversation, for a search in documents. Reply with the rewritten question only.\n\nNext question: " + question})
+	if n, err := m.PromptTokens(msgs); err != nil || n+64 > m.ContextSize()-min(cfg.AnswerTokens, m.ContextSize()/4) {
+		return nil
+	}
+	return msgs
 }

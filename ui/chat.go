@@ -364,7 +364,7 @@ type turnView struct {
 	// taken, while it is being made (see stageText).
 	stage    *widget.Label
 	started  time.Time
-	reading  int       // passages the model reads, once they are known
+	reading  int       // passages the model reads, once they are known (-1: none new)
 	writing  time.Time // when the first words came
 	done     bool
 	chips    *fyne.Container
@@ -426,6 +426,8 @@ func stageText(since time.Duration, reading int, writingFor time.Duration, words
 			s += fmt.Sprintf("\nWriting slowly (%.1f words/s): a smaller model answers faster; so do fewer threads (Settings) while other programs keep the processor busy.", rate)
 		}
 		return s
+	case reading < 0:
+		return "Reading the question (its passages were read before) · " + secs(since)
 	case reading > 0:
 		s := fmt.Sprintf("Reading %s · %s", plural(reading, "passage"), secs(since))
 		if since >= slowReading {
@@ -457,7 +459,10 @@ func (t *turnView) apply(ds []engine.Delta) {
 	for _, d := range ds {
 		if d.Sources != nil {
 			t.sources = d.Sources
-			t.reading = len(d.Sources)
+			// The kept ones were read for an earlier question; -1: all were.
+			if t.reading = len(d.Sources) - d.Kept; t.reading == 0 {
+				t.reading = -1
+			}
 			if len(d.Sources) > 0 && t.text.Len() == 0 {
 				t.answer.Segments = markdownSegments(readingText(d.Sources, d.Preview))
 				t.answer.Refresh()

@@ -70,6 +70,7 @@ func TestStageText(t *testing.T) {
 		{300 * time.Millisecond, 0, 0, 0, "Searching your documents · 0.3 s", false},
 		{4 * s, 6, 0, 0, "Reading 6 passages · 4.0 s", false},
 		{1 * s, 1, 0, 0, "Reading 1 passage · 1.0 s", false},
+		{1 * s, -1, 0, 0, "Reading the question (its passages were read before) · 1.0 s", false},
 		{25 * s, 6, 0, 0, "Reading 6 passages · 25 s", true},
 		{12 * s, 6, 3 * s, 2, "Writing · 12 s", false},   // too early to judge
 		{30 * s, 6, 10 * s, 40, "Writing · 30 s", false}, // 4 words/s

@@ -306,6 +306,9 @@ type Delta struct {
 	// best source's sentence that matches the question best, to show at
 	// once.
 	Preview *Preview
+	// Kept is how many of Sources (the first) the model read for an
+	// earlier question of the conversation and does not read again.
+	Kept int
 }
 
 // Retrieval is the search an answer is based on.
@@ -405,7 +408,7 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 	}
 	a.Preview = preview(q.Text, src)
 	a.Timings.PreviewMS = a.Timings.RetrieveMS + ms(time.Since(start))
-	if err := emit(Delta{Sources: src, Preview: a.Preview}); err != nil {
+	if err := emit(Delta{Sources: src, Preview: a.Preview, Kept: a.Carried}); err != nil {
 		return a, err
 	}
 	msgs := budget.messages(src[a.Carried:])

@@ -40,11 +40,12 @@ func carryStart(h []Turn) int {
 
 // carrySources lays out a follow-up that keeps the earlier turns' sources:
 // a budget whose messages start with them, and the sources, the kept ones
-// first. A nil budget means they cannot be kept (no record, or no room).
-func carrySources(ctx context.Context, m Model, lib Library, cfg Config, q Question, hits []retrieve.Hit) (*budget, []Source, string, error) {
+// first, and how many new passages did not fit. A nil budget means they
+// cannot be kept (no record, or no room).
+func carrySources(ctx context.Context, m Model, lib Library, cfg Config, q Question, hits []retrieve.Hit) (*budget, []Source, int, error) {
 	start := carryStart(q.History)
 	if start < 0 {
-		return nil, nil, "", nil
+		return nil, nil, 0, nil
 	}
 	last := q.History[len(q.History)-1]
 	size := m.ContextSize()
@@ -52,7 +53,7 @@ func carrySources(ctx context.Context, m Model, lib Library, cfg Config, q Quest
 		chain: q.History[start:], carried: last.Sources}
 	fits, err := b.fits(nil)
 	if err != nil || !fits {
-		return nil, nil, "", err
+		return nil, nil, 0, err
 	}
 	var fresh []retrieve.Hit
 	for _, h := range hits {
@@ -66,10 +67,10 @@ func carrySources(ctx context.Context, m Model, lib Library, cfg Config, q Quest
 		// already is the context of the follow-up.
 		src, _, err = chooseSources(ctx, lib, b, q.Text, fresh, true, cfg.WholePassages)
 		if errors.Is(err, ErrQuestionTooLong) {
-			return nil, nil, "", nil // no room for a new source: the usual layout
+			return nil, nil, 0, nil // no room for a new source: the usual layout
 		}
 		if err != nil {
-			return nil, nil, "", err
+			return nil, nil, 0, err
 		}
 	}
 	out := append([]Source(nil), last.Sources...)
@@ -78,7 +79,7 @@ func carrySources(ctx context.Context, m Model, lib Library, cfg Config, q Quest
 		out = append(out, s)
 		src[i] = s
 	}
-	return b, out, "", nil
+	return b, out, len(fresh) - len(src), nil
 }
 
 // kept reports whether a passage is among the sources already given.

@@ -387,25 +387,25 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 	}
 
 	a.Outcome, a.Grounded = Answered, true
-	budget, src, whole, err := carrySources(ctx, m, lib, cfg, q, hits)
+	budget, src, dropped, err := carrySources(ctx, m, lib, cfg, q, hits)
 	if err != nil {
 		return a, err
 	}
-	if budget == nil { // the earlier sources are not kept: the usual layout
+	if budget != nil {
+		a.DroppedTurns, a.DroppedSources = len(q.History)-len(budget.chain), dropped
+	} else { // the earlier sources are not kept: the usual layout
 		if budget, err = newBudget(m, cfg, q); err != nil {
 			return a, err
 		}
 		a.DroppedTurns = len(q.History) - len(budget.history)
-		if src, whole, err = chooseSources(ctx, lib, budget, q.Text, hits, cfg.NoWholeDocument, cfg.WholePassages); err != nil {
+		if src, a.WholeDocument, err = chooseSources(ctx, lib, budget, q.Text, hits, cfg.NoWholeDocument, cfg.WholePassages); err != nil {
 			return a, err
 		}
-	} else {
-		a.DroppedTurns = len(q.History) - len(budget.chain)
+		if a.WholeDocument == "" {
+			a.DroppedSources = len(hits) - len(src)
+		}
 	}
-	a.Sources, a.WholeDocument, a.Carried = src, whole, len(budget.carried)
-	if whole == "" {
-		a.DroppedSources = max(len(hits)-(len(src)-a.Carried), 0)
-	}
+	a.Sources, a.Carried = src, len(budget.carried)
 	a.Preview = preview(q.Text, src)
 	a.Timings.PreviewMS = a.Timings.RetrieveMS + ms(time.Since(start))
 	if err := emit(Delta{Sources: src, Preview: a.Preview, Kept: a.Carried}); err != nil {

@@ -23,6 +23,7 @@ func benchAskCmd() *command {
 	sources := fs.Int("sources", 0, "passages per answer (0: the default, 6)")
 	answer := fs.Int("answer-tokens", 16, "tokens generated per answer")
 	threads := fs.Int("threads", 0, "CPU threads (0: one per physical core)")
+	ctxSize := fs.Int("ctx", 4096, "the chat model's context window in tokens")
 	cpu := fs.Bool("cpu", false, "run on the CPU even when a GPU is present")
 	dir := fs.String("dir", "", "keep the library in this `folder` and reuse it on the next run (default: a temporary one)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -34,8 +35,8 @@ func benchAskCmd() *command {
 			if *model == "" {
 				return usagef("--model FILE is required")
 			}
-			if *n < 100 || *questions < 1 || *sources < 0 || *answer < 1 || *threads < 0 {
-				return usagef("--chunks must be at least 100, --questions and --answer-tokens at least 1")
+			if *n < 100 || *questions < 1 || *sources < 0 || *answer < 1 || *threads < 0 || *ctxSize < 256 {
+				return usagef("--chunks must be at least 100, --questions and --answer-tokens at least 1, --ctx at least 256")
 			}
 			work := *dir
 			if work == "" {
@@ -51,7 +52,7 @@ func benchAskCmd() *command {
 				return err
 			}
 			s := engine.DefaultSettings()
-			s.ChatModel, s.CPUOnly, s.Threads, s.AnswerTokens, s.ContextSize = *model, *cpu, *threads, *answer, 4096
+			s.ChatModel, s.CPUOnly, s.Threads, s.AnswerTokens, s.ContextSize = *model, *cpu, *threads, *answer, *ctxSize
 			if *sources > 0 {
 				s.Sources = *sources
 			}
@@ -154,7 +155,7 @@ func benchAskCmd() *command {
 			fmt.Printf("first question, asked while the model loads: first token after %.0f ms (passages in %.1f ms)\n", coldFirst, cold.Timings.RetrieveMS)
 			fmt.Printf("next %d questions (p50): passages in %.1f ms · first token after %.0f ms · prompt %.0f tokens (%.0f cached) · %.1f tokens/s\n",
 				len(warm), out["retrieve_ms"], out["first_token_ms"], out["prompt_tokens"], out["cached_tokens"], out["tokens_per_s"])
-			fmt.Printf("a conversation: first question's first token after %.0f ms (prompt %d tokens); a follow-up about the same passages after %.0f ms (prompt %d tokens, %d cached, %d sources kept)\n",
+			fmt.Printf("a conversation: first question's first token after %.0f ms (prompt %d tokens); a follow-up about the same passages after %.0f ms, its rewrite included (prompt %d tokens, %d cached, %d sources kept)\n",
 				openingFirst, opening.Timings.PromptTokens, followFirst, follow.Timings.PromptTokens, follow.Timings.CachedTokens, follow.Carried)
 			return nil
 		},

@@ -789,3 +789,36 @@ func TestFollowUpNeverWorseThanAlone(t *testing.T) {
 		t.Errorf("as a follow-up: %s, sources %v", second.Outcome, second.Sources)
 	}
 }
+
+// A follow-up keeps what the model read for the question before: with a
+// real model, the prompt of the follow-up reuses the KV cache of the whole
+// first prompt, sources included (its rewrite comes first and shares it).
+func TestFollowUpReusesWhatWasRead(t *testing.T) {
+	if !llm.Available() {
+		t.Skip("built without cgo: no model support")
+	}
+	ctx := context.Background()
+	model := filepath.Join(t.TempDir(), "chat.gguf")
+	if err := synth.Write(ctx, model, synth.Options{Shape: synth.Shapes["tiny"], Type: gguf.TensorF32, ChatTemplate: synth.ChatML, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	s := engine.DefaultSettings()
+	s.ChatModel, s.EmbedModel, s.AnswerTokens, s.Temperature, s.ContextSize = model, engine.NoEmbedModel, 8, 0, 4096
+	e := openEngine(t, t.TempDir(), &s)
+	addAndWait(t, e, "Travel", writeDocs(t))
+	first, err := e.Ask(ctx, "How tall is the Eiffel Tower?", engine.AskOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := e.Ask(ctx, "How tall is the Eiffel Tower in metres?", engine.AskOptions{Conversation: first.Conversation}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Carried == 0 || next.Carried != len(first.Sources) {
+		t.Errorf("kept %d sources of %d", next.Carried, len(first.Sources))
+	}
+	if next.Timings.CachedTokens < first.Timings.PromptTokens-1 {
+		t.Errorf("the follow-up reused %d tokens of the cache; the first prompt had %d", next.Timings.CachedTokens, first.Timings.PromptTokens)
+	}
+	t.Logf("first: %d prompt tokens; follow-up: %d prompt tokens, %d cached", first.Timings.PromptTokens, next.Timings.PromptTokens, next.Timings.CachedTokens)
+}

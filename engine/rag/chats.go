@@ -34,7 +34,7 @@ func (c *Conversation) History() []Turn {
 	out := make([]Turn, 0, len(c.Turns))
 	for _, a := range c.Turns {
 		t := Turn{Question: a.Question, Answer: a.Text}
-		if a.Grounded && a.Asked != "" {
+		if a.Asked != "" { // written from sources, cited or not
 			t.Asked, t.Sources, t.Carried = a.Asked, a.Sources, a.Carried
 		}
 		out = append(out, t)

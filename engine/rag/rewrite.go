@@ -206,7 +206,9 @@ func keptConversation(m Model, cfg Config, history []Turn, question string) []Me
 		msgs = append(msgs, Message{Role: "user", Content: t.Asked}, Message{Role: "assistant", Content: t.Answer})
 	}
 	msgs = append(msgs, Message{Role: "user", Content: "Rewrite my next question so that it can be understood without this conversation, for a search in documents. Reply with the rewritten question only.\n\nNext question: " + question})
-	if n, err := m.PromptTokens(msgs); err != nil || n+64 > m.ContextSize()-min(cfg.AnswerTokens, m.ContextSize()/4) {
+	// Its 64 tokens of reply are dropped from the cache afterwards, so it
+	// needs room in the context, not the answer's reserve.
+	if n, err := m.PromptTokens(msgs); err != nil || n+64 > m.ContextSize() {
 		return nil
 	}
 	return msgs

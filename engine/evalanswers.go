@@ -91,20 +91,13 @@ func EvaluateAnswers(ctx context.Context, o AnswerEvalOptions) (*AnswerEvalRepor
 		}
 		defer os.RemoveAll(work)
 	}
-	e, err := Open(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true})
+	const library = "eval"
+	start := time.Now()
+	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true}, o.Progress, library, files...)
 	if err != nil {
 		return nil, err
 	}
-	defer e.Close()
-	defer e.forward(o.Progress)()
-	const library = "eval"
-	start := time.Now()
-	if _, err := e.Add(ctx, library, false, files...); err != nil {
-		return nil, err
-	}
-	if err := e.WaitIndexed(ctx); err != nil {
-		return nil, err
-	}
+	defer done()
 	rep := &AnswerEvalReport{Documents: len(files), HeldOut: len(held), IndexS: time.Since(start).Seconds(), Sources: s.Sources}
 	if rep.Sources == 0 {
 		rep.Sources = DefaultSettings().Sources

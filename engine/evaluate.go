@@ -117,20 +117,14 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 	if s.EmbedModel == "" && o.Mode == SearchLexical {
 		s.EmbedModel = NoEmbedModel // nothing to embed for words alone
 	}
-	e, err := Open(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true, NoChatModel: true, LibraryServer: o.LibraryServer})
+	const library = "eval"
+	start := time.Now()
+	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true, NoChatModel: true, LibraryServer: o.LibraryServer},
+		o.Progress, library, files)
 	if err != nil {
 		return nil, err
 	}
-	defer e.Close()
-	defer e.forward(o.Progress)()
-	const library = "eval"
-	start := time.Now()
-	if _, err := e.Add(ctx, library, false, files); err != nil {
-		return nil, err
-	}
-	if err := e.WaitIndexed(ctx); err != nil {
-		return nil, err
-	}
+	defer done()
 	// A server's vector index is made as the next opening would make it,
 	// so that the questions are searched the way members search.
 	if err := e.idx.BuildVectorIndex(ctx); err != nil {
@@ -273,4 +267,26 @@ func ratio(n, d int) float64 {
 		return 0
 	}
 	return float64(n) / float64(d)
+}
+
+// measuredLibrary opens an engine with o for a measurement, adds paths to
+// library and waits until they are indexed, forwarding the events to
+// progress (if set). done stops the forwarding and closes the engine.
+func measuredLibrary(ctx context.Context, o Options, progress func(Event), library string, paths ...string) (e *Engine, done func(), err error) {
+	if e, err = Open(ctx, o); err != nil {
+		return nil, nil, err
+	}
+	stop := e.forward(progress)
+	done = func() {
+		stop()
+		e.Close()
+	}
+	if _, err = e.Add(ctx, library, false, paths...); err == nil {
+		err = e.WaitIndexed(ctx)
+	}
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return e, done, nil
 }

@@ -60,21 +60,14 @@ func MeasureEvidence(ctx context.Context, o EvidenceOptions) (*EvidenceReport, e
 		}
 		defer os.RemoveAll(work)
 	}
-	e, err := Open(ctx, Options{DataDir: filepath.Join(work, "data"), NoWatch: true, NoChatModel: true})
+	const library = "evidence"
+	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), NoWatch: true, NoChatModel: true}, o.Progress, library, filepath.Join(o.QA, "articles-v1.1-dev"))
 	if err != nil {
 		return nil, err
 	}
-	defer e.Close()
+	defer done()
 	if e.emb == nil {
 		return nil, fmt.Errorf("engine: measuring evidence needs an embedding model's tokenizer: %s", e.SearchMethod().Note)
-	}
-	defer e.forward(o.Progress)()
-	const library = "evidence"
-	if _, err := e.Add(ctx, library, false, filepath.Join(o.QA, "articles-v1.1-dev")); err != nil {
-		return nil, err
-	}
-	if err := e.WaitIndexed(ctx); err != nil {
-		return nil, err
 	}
 	f, err := os.Open(filepath.Join(o.QA, "questions-v1.1-dev.jsonl"))
 	if err != nil {

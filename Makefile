@@ -72,6 +72,9 @@ screenshots: deps-test build
 	xvfb-run -a -s "-screen 0 1024x700x24" ./bin/carrel screenshots --out docs/screenshots \
 		--model $(SHARED)/models/stories260K.gguf --scan-question "Happy New Year 2003" \
 		$(SHARED)/corpus/pdf/text $(SHARED)/corpus/docx $(SHARED)/corpus/pdf/encrypted $(SHARED)/corpus/pdf/scanned
+	# Moments too short to catch on screen (reading, a long answer at two
+	# widths), drawn by Fyne's test driver from the real views.
+	CARREL_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test ./ui -run TestWindowMoments -count=1
 
 # Installable packages in dist/: the Linux tarball and the Windows
 # executable (cross-built with mingw-w64), each with llama.cpp compiled for

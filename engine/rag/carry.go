@@ -98,3 +98,19 @@ func kept(src []Source, h retrieve.Hit) bool {
 	}
 	return false
 }
+
+// bestFirst puts first the source of this question's best passage: with
+// kept sources first in the numbering, it may be any of them (for the
+// preview).
+func bestFirst(src []Source, hits []retrieve.Hit) []Source {
+	if len(hits) == 0 {
+		return src
+	}
+	for i, s := range src {
+		if i > 0 && kept([]Source{s}, hits[0]) {
+			out := append([]Source{s}, src[:i]...)
+			return append(out, src[i+1:]...)
+		}
+	}
+	return src
+}

@@ -406,7 +406,7 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 		}
 	}
 	a.Sources, a.Carried = src, len(budget.carried)
-	a.Preview = preview(q.Text, src)
+	a.Preview = preview(q.Text, bestFirst(src, hits))
 	a.Timings.PreviewMS = a.Timings.RetrieveMS + ms(time.Since(start))
 	if err := emit(Delta{Sources: src, Preview: a.Preview, Kept: a.Carried}); err != nil {
 		return a, err

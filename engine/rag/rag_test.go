@@ -786,6 +786,11 @@ func TestFollowUpKeepsSources(t *testing.T) {
 	if len(second.Citations) != 2 || second.Citations[0].DocID != 1 || !second.Citations[0].Supported || second.Citations[1].DocID != 4 {
 		t.Errorf("citations %+v", second.Citations)
 	}
+	// The preview quotes this question's best passage, the new one, not
+	// the first of those kept.
+	if second.Preview == nil || second.Preview.Source != 4 || !strings.Contains(second.Preview.Text, "repainted") {
+		t.Errorf("preview %+v", second.Preview)
+	}
 
 	// The follow-up's rewrite comes after the conversation as the model
 	// read it, so the cache serves it and the answer after it.

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/carrel-ai/carrel/engine"
-	"github.com/carrel-ai/carrel/engine/grade"
 )
 
 func evalAnswersCmd() *command {
@@ -46,21 +45,23 @@ func evalAnswersCmd() *command {
 			s.Temperature = float32(*temp)
 			o := engine.AnswerEvalOptions{Dataset: args[0], Settings: &s, Questions: *limit, Holdout: *holdout, Work: *keep}
 			var out io.WriteCloser
+			var enc *json.Encoder
 			if *details != "" {
 				if out, err = os.Create(*details); err != nil {
 					return err
 				}
 				defer out.Close()
+				enc = json.NewEncoder(out)
 			}
 			terminal := !*asJSON && isTerminal(os.Stderr)
 			if terminal {
 				o.Progress = (&progress{}).event
 			}
 			n := 0
-			o.Each = func(r grade.Result) {
+			o.Each = func(r engine.AnswerResult) {
 				n++
-				if out != nil {
-					json.NewEncoder(out).Encode(r)
+				if enc != nil {
+					enc.Encode(r)
 				}
 				if terminal {
 					fmt.Fprintf(os.Stderr, "\r\033[Kquestion %d · %s", n, trimTo(r.Question, 60))

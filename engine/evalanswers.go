@@ -39,8 +39,11 @@ type AnswerEvalOptions struct {
 	// Progress, if set, receives the indexing and model loading events.
 	Progress func(Event)
 	// Each, if set, receives every question's graded answer in turn.
-	Each func(grade.Result)
+	Each func(AnswerResult)
 }
+
+// AnswerResult is one question's answer, graded (see grade.Result).
+type AnswerResult = grade.Result
 
 // AnswerEvalReport is what an answer evaluation measured.
 type AnswerEvalReport struct {
@@ -93,7 +96,7 @@ func EvaluateAnswers(ctx context.Context, o AnswerEvalOptions) (*AnswerEvalRepor
 	}
 	const library = "eval"
 	start := time.Now()
-	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true}, o.Progress, library, files...)
+	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true}, nil, o.Progress, library, files...)
 	if err != nil {
 		return nil, err
 	}
@@ -109,45 +112,13 @@ func EvaluateAnswers(ctx context.Context, o AnswerEvalOptions) (*AnswerEvalRepor
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r := grade.Result{ID: q.ID, Question: q.Question, Gold: q.Answers}
-		if held[set.Path(q)] {
-			r.Gold, r.HeldOut = nil, true // its document is not in the library
+		r, a, err := e.gradeAnswer(ctx, library, q, held[set.Path(q)])
+		if err != nil {
+			return nil, err
 		}
-		a, err := e.Ask(ctx, q.Question, AskOptions{Library: library, NoSave: true}, nil)
-		switch {
-		case errors.Is(err, rag.ErrQuestionTooLong):
-			r.Outcome = "too_long"
-			tally.Add(r)
-			if o.Each != nil {
-				o.Each(r)
-			}
-			continue
-		case err != nil:
-			return nil, fmt.Errorf("engine: question %s: %w", q.ID, err)
-		case a.Outcome == RetrievalOnly:
-			// The model was not there to answer: a failed load, not a
-			// figure to report.
-			if st := e.ChatModel(); st.Err != nil {
-				return nil, st.Err
-			}
-			return nil, fmt.Errorf("engine: question %s was answered without a model", q.ID)
-		}
-		if rep.Model == "" {
+		if rep.Model == "" && a != nil {
 			rep.Model, rep.Server = a.Model.Name, a.Model.Server
 		}
-		r.Answer, r.Outcome, r.Declined = a.Text, string(a.Outcome), rag.Declines(a)
-		if a.Outcome != NotFound { // else the model was not asked
-			r.FirstToken = time.Duration(a.Timings.FirstTokenMS * float64(time.Millisecond))
-			r.TokensPerS, r.PromptTokens, r.GeneratedTokens = a.Timings.TokensPerS, a.Timings.PromptTokens, a.Timings.GeneratedTokens
-		}
-		var cited, given []string
-		for _, c := range a.Citations {
-			cited = append(cited, c.Text)
-		}
-		for _, src := range a.Sources {
-			given = append(given, src.ForModel())
-		}
-		r = grade.Grade(r, cited, given)
 		tally.Add(r)
 		if o.Each != nil {
 			o.Each(r)
@@ -156,6 +127,44 @@ func EvaluateAnswers(ctx context.Context, o AnswerEvalOptions) (*AnswerEvalRepor
 	rep.Report = tally.Report()
 	rep.TotalS = time.Since(start).Seconds()
 	return rep, nil
+}
+
+// gradeAnswer asks q of library and grades the answer; heldOut means its
+// document was left out, so it should be declined. A question too long
+// for the model is graded as such, without an answer.
+func (e *Engine) gradeAnswer(ctx context.Context, library string, q grade.Question, heldOut bool) (grade.Result, *Answer, error) {
+	r := grade.Result{ID: q.ID, Question: q.Question, Gold: q.Answers}
+	if heldOut {
+		r.Gold, r.HeldOut = nil, true // its document is not in the library
+	}
+	a, err := e.Ask(ctx, q.Question, AskOptions{Library: library, NoSave: true}, nil)
+	switch {
+	case errors.Is(err, rag.ErrQuestionTooLong):
+		r.Outcome = "too_long"
+		return r, nil, nil
+	case err != nil:
+		return r, nil, fmt.Errorf("engine: question %s: %w", q.ID, err)
+	case a.Outcome == RetrievalOnly:
+		// The model was not there to answer: a failed load, not a figure
+		// to report.
+		if st := e.ChatModel(); st.Err != nil {
+			return r, nil, st.Err
+		}
+		return r, nil, fmt.Errorf("engine: question %s was answered without a model", q.ID)
+	}
+	r.Answer, r.Outcome, r.Declined = a.Text, string(a.Outcome), rag.Declines(a)
+	if a.Outcome != NotFound { // else the model was not asked
+		r.FirstTokenMS = a.Timings.FirstTokenMS
+		r.TokensPerS, r.PromptTokens, r.GeneratedTokens = a.Timings.TokensPerS, a.Timings.PromptTokens, a.Timings.GeneratedTokens
+	}
+	var cited, given []string
+	for _, c := range a.Citations {
+		cited = append(cited, c.Text)
+	}
+	for _, src := range a.Sources {
+		given = append(given, src.ForModel())
+	}
+	return grade.Grade(r, cited, given), a, nil
 }
 
 // heldOutFiles lists the set's documents to add and the answering

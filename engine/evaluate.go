@@ -120,7 +120,7 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 	const library = "eval"
 	start := time.Now()
 	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true, NoChatModel: true, LibraryServer: o.LibraryServer},
-		o.Progress, library, files)
+		nil, o.Progress, library, files)
 	if err != nil {
 		return nil, err
 	}
@@ -269,10 +269,11 @@ func ratio(n, d int) float64 {
 	return float64(n) / float64(d)
 }
 
-// measuredLibrary opens an engine with o for a measurement, adds paths to
-// library and waits until they are indexed, forwarding the events to
-// progress (if set). done stops the forwarding and closes the engine.
-func measuredLibrary(ctx context.Context, o Options, progress func(Event), library string, paths ...string) (e *Engine, done func(), err error) {
+// measuredLibrary opens an engine with o for a measurement, checks it
+// with usable (if set) before any work, adds paths to library and waits
+// until they are indexed, forwarding the events to progress (if set).
+// done stops the forwarding and closes the engine.
+func measuredLibrary(ctx context.Context, o Options, usable func(*Engine) error, progress func(Event), library string, paths ...string) (e *Engine, done func(), err error) {
 	if e, err = Open(ctx, o); err != nil {
 		return nil, nil, err
 	}
@@ -281,7 +282,13 @@ func measuredLibrary(ctx context.Context, o Options, progress func(Event), libra
 		stop()
 		e.Close()
 	}
-	if _, err = e.Add(ctx, library, false, paths...); err == nil {
+	if usable != nil {
+		err = usable(e)
+	}
+	if err == nil {
+		_, err = e.Add(ctx, library, false, paths...)
+	}
+	if err == nil {
 		err = e.WaitIndexed(ctx)
 	}
 	if err != nil {

@@ -61,14 +61,18 @@ func MeasureEvidence(ctx context.Context, o EvidenceOptions) (*EvidenceReport, e
 		defer os.RemoveAll(work)
 	}
 	const library = "evidence"
-	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), NoWatch: true, NoChatModel: true}, o.Progress, library, filepath.Join(o.QA, "articles-v1.1-dev"))
+	hasTokenizer := func(e *Engine) error {
+		if e.emb == nil {
+			return fmt.Errorf("engine: measuring evidence needs an embedding model's tokenizer: %s", e.SearchMethod().Note)
+		}
+		return nil
+	}
+	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), NoWatch: true, NoChatModel: true},
+		hasTokenizer, o.Progress, library, filepath.Join(o.QA, "articles-v1.1-dev"))
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	if e.emb == nil {
-		return nil, fmt.Errorf("engine: measuring evidence needs an embedding model's tokenizer: %s", e.SearchMethod().Note)
-	}
 	f, err := os.Open(filepath.Join(o.QA, "questions-v1.1-dev.jsonl"))
 	if err != nil {
 		return nil, err

@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -146,13 +145,12 @@ type Result struct {
 	CitedGold int `json:"cited_gold"`
 	// SourcesGold: some source given to the model held a gold answer.
 	SourcesGold bool `json:"sources_hold_gold"`
-	// FirstToken is from the question to the answer's first token (0 when
-	// the model was not asked).
-	FirstToken      time.Duration `json:"-"`
-	FirstTokenMS    float64       `json:"first_token_ms,omitempty"`
-	TokensPerS      float64       `json:"tokens_per_s,omitempty"`
-	PromptTokens    int           `json:"prompt_tokens,omitempty"`
-	GeneratedTokens int           `json:"generated_tokens,omitempty"`
+	// FirstTokenMS is from the question to the answer's first token (0
+	// when the model was not asked).
+	FirstTokenMS    float64 `json:"first_token_ms,omitempty"`
+	TokensPerS      float64 `json:"tokens_per_s,omitempty"`
+	PromptTokens    int     `json:"prompt_tokens,omitempty"`
+	GeneratedTokens int     `json:"generated_tokens,omitempty"`
 }
 
 // Answerable reports whether the question has a gold answer in the
@@ -164,7 +162,6 @@ func (r Result) Answerable() bool { return len(r.Gold) > 0 }
 func Grade(r Result, cited, sources []string) Result {
 	r.Cited = len(cited)
 	r.CitedGold, r.ExactMatch, r.F1, r.Holds, r.SourcesGold = 0, 0, 0, false, false
-	r.FirstTokenMS = float64(r.FirstToken.Microseconds()) / 1000
 	if !r.Answerable() {
 		return r
 	}
@@ -232,9 +229,9 @@ func (t *Tally) Report() Report {
 	for _, r := range t.results {
 		rep.Questions++
 		rep.Outcomes[r.Outcome]++
-		if r.FirstToken > 0 {
+		if r.FirstTokenMS > 0 {
 			rep.Generated++
-			firsts = append(firsts, float64(r.FirstToken.Microseconds())/1000)
+			firsts = append(firsts, r.FirstTokenMS)
 			tps += r.TokensPerS
 			prompt += float64(r.PromptTokens)
 		}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestTokens(t *testing.T) {
@@ -56,11 +55,11 @@ func TestScores(t *testing.T) {
 // The report's figures, worked out by hand from four graded answers.
 func TestTally(t *testing.T) {
 	var tl Tally
-	tl.Add(Grade(Result{Question: "q1", Gold: []string{"330 metres"}, Answer: "330 metres [1]", Outcome: "answered", FirstToken: 100 * time.Millisecond, TokensPerS: 10, PromptTokens: 500},
+	tl.Add(Grade(Result{Question: "q1", Gold: []string{"330 metres"}, Answer: "330 metres [1]", Outcome: "answered", FirstTokenMS: 100, TokensPerS: 10, PromptTokens: 500},
 		[]string{"It is 330 metres tall."}, []string{"It is 330 metres tall.", "Paris"}))
-	tl.Add(Grade(Result{Question: "q2", Gold: []string{"1889"}, Answer: "It opened in 1889 [1][2]", Outcome: "answered", FirstToken: 300 * time.Millisecond, TokensPerS: 20, PromptTokens: 700},
+	tl.Add(Grade(Result{Question: "q2", Gold: []string{"1889"}, Answer: "It opened in 1889 [1][2]", Outcome: "answered", FirstTokenMS: 300, TokensPerS: 20, PromptTokens: 700},
 		[]string{"Opened in 1889.", "Paris is a city."}, []string{"Opened in 1889.", "Paris is a city."}))
-	tl.Add(Grade(Result{Question: "q3", Gold: []string{"Nile"}, Answer: "The documents do not say.", Outcome: "uncited", Declined: true, FirstToken: 200 * time.Millisecond, TokensPerS: 30, PromptTokens: 600},
+	tl.Add(Grade(Result{Question: "q3", Gold: []string{"Nile"}, Answer: "The documents do not say.", Outcome: "uncited", Declined: true, FirstTokenMS: 200, TokensPerS: 30, PromptTokens: 600},
 		nil, []string{"rivers"}))
 	tl.Add(Grade(Result{Question: "q4", Answer: "I could not find this in your documents.", Outcome: "not_found", Declined: true}, nil, nil))
 	r := tl.Report()

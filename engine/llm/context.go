@@ -413,24 +413,28 @@ func (x *Context) lookupOn(opts GenerateOptions) bool {
 // the answer, the tokens that followed them there, the latest such place
 // first.
 func (x *Context) draft(tok C.llama_token, k int) []C.llama_token {
-	if k <= 0 {
-		return nil
-	}
-	hist := append(x.cached[:len(x.cached):len(x.cached)], tok)
+	// The history is x.cached followed by tok; it is searched in place
+	// (this runs for every token), only the tail is copied.
+	c := x.cached
 	for n := 3; n >= 2; n-- {
-		if len(hist) <= n {
+		if k <= 0 || len(c) < n {
 			continue
 		}
-		tail := hist[len(hist)-n:]
+		tail := append(append(make([]C.llama_token, 0, n), c[len(c)-n+1:]...), tok)
 	search:
-		for i := len(hist) - n - 1; i >= 0; i-- {
+		for i := len(c) - n; i >= 0; i-- {
 			for j := range n {
-				if hist[i+j] != tail[j] {
+				if c[i+j] != tail[j] {
 					continue search
 				}
 			}
-			// A copy, so that the cache record is never aliased.
-			return append([]C.llama_token(nil), hist[i+n:min(i+n+k, len(hist))]...)
+			// What followed there, reaching at most tok itself; a copy, so
+			// that the cache record is never aliased.
+			out := append([]C.llama_token(nil), c[i+n:min(i+n+k, len(c))]...)
+			if len(out) < k && i+n+len(out) == len(c) {
+				out = append(out, tok)
+			}
+			return out
 		}
 	}
 	return nil

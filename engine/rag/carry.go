@@ -48,9 +48,8 @@ func carrySources(ctx context.Context, m Model, lib Library, cfg Config, q Quest
 		return nil, nil, 0, nil
 	}
 	last := q.History[len(q.History)-1]
-	size := m.ContextSize()
-	b := &budget{m: m, system: cfg.SystemPrompt, question: q.Text, size: size, limit: size - min(cfg.AnswerTokens, size/4),
-		chain: q.History[start:], carried: last.Sources}
+	b := emptyBudget(m, cfg, q)
+	b.chain, b.carried = q.History[start:], last.Sources
 	fits, err := b.fits(nil)
 	if err != nil || !fits {
 		return nil, nil, 0, err

@@ -28,12 +28,17 @@ type budget struct {
 	carried []Source
 }
 
+// emptyBudget is the room for q's prompt: the context less the answer's
+// reserve (at most a quarter of it), with no conversation yet.
+func emptyBudget(m Model, cfg Config, q Question) *budget {
+	size := m.ContextSize()
+	return &budget{m: m, system: cfg.SystemPrompt, question: q.Text, size: size, limit: size - min(cfg.AnswerTokens, size/4)}
+}
+
 // The conversation may take a quarter of what the prompt may hold: the
 // sources matter more to an answer than old turns.
 func newBudget(m Model, cfg Config, q Question) (*budget, error) {
-	size := m.ContextSize()
-	reserve := min(cfg.AnswerTokens, size/4)
-	b := &budget{m: m, system: cfg.SystemPrompt, question: q.Text, size: size, limit: size - reserve}
+	b := emptyBudget(m, cfg, q)
 	base, err := b.tokens(nil)
 	if err != nil {
 		return nil, err
@@ -60,13 +65,7 @@ func newBudget(m Model, cfg Config, q Question) (*budget, error) {
 // (the system prompt and the conversation) stays the same from one
 // question to the next and its KV cache is reused.
 func (b *budget) messages(src []Source) []Message {
-	msgs := []Message{{Role: "system", Content: b.system}}
-	for _, t := range b.history {
-		msgs = append(msgs, Message{Role: "user", Content: t.Question}, Message{Role: "assistant", Content: t.Answer})
-	}
-	for _, t := range b.chain {
-		msgs = append(msgs, Message{Role: "user", Content: t.Asked}, Message{Role: "assistant", Content: t.Answer})
-	}
+	msgs := conversation(b.system, b.history, b.chain)
 	var u strings.Builder
 	if len(src) == 0 && len(b.carried) > 0 {
 		u.WriteString("Sources: as above.\n\nQuestion: ")
@@ -80,6 +79,20 @@ func (b *budget) messages(src []Source) []Message {
 	}
 	u.WriteString(b.question)
 	return append(msgs, Message{Role: "user", Content: u.String()})
+}
+
+// conversation is a prompt's beginning: the system prompt, the earlier
+// questions of history without their sources, then the turns of chain as
+// the model read them, sources included (see carrySources).
+func conversation(system string, history, chain []Turn) []Message {
+	msgs := []Message{{Role: "system", Content: system}}
+	for _, t := range history {
+		msgs = append(msgs, Message{Role: "user", Content: t.Question}, Message{Role: "assistant", Content: t.Answer})
+	}
+	for _, t := range chain {
+		msgs = append(msgs, Message{Role: "user", Content: t.Asked}, Message{Role: "assistant", Content: t.Answer})
+	}
+	return msgs
 }
 
 func (b *budget) tokens(src []Source) (int, error) {

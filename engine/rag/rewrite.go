@@ -201,11 +201,7 @@ func keptConversation(m Model, cfg Config, history []Turn, question string) []Me
 	if start < 0 {
 		return nil
 	}
-	msgs := []Message{{Role: "system", Content: cfg.SystemPrompt}}
-	for _, t := range history[start:] {
-		msgs = append(msgs, Message{Role: "user", Content: t.Asked}, Message{Role: "assistant", Content: t.Answer})
-	}
-	msgs = append(msgs, Message{Role: "user", Content: "Rewrite my next question so that it can be understood without this conversation, for a search in documents. Reply with the rewritten question only.\n\nNext question: " + question})
+	msgs := append(conversation(cfg.SystemPrompt, nil, history[start:]), Message{Role: "user", Content: "Rewrite my next question so that it can be understood without this conversation, for a search in documents. Reply with the rewritten question only.\n\nNext question: " + question})
 	// Its 64 tokens of reply are dropped from the cache afterwards, so it
 	// needs room in the context, not the answer's reserve.
 	if n, err := m.PromptTokens(msgs); err != nil || n+64 > m.ContextSize() {

@@ -1,0 +1,284 @@
+// Package union searches several library stores as one: the data folder's
+// SQLite index and the PostgreSQL servers that hold some libraries of a
+// team. Each store numbers its own libraries, documents and passages, so
+// the union gives every row a global ID that also says which store it came
+// from: the store's number in the top bits, the store's own ID below. The
+// first store (number 0) keeps its IDs unchanged, so a data folder with
+// one store sees the IDs it always had.
+//
+// Rankings are merged by their raw scores: cosine similarity is the same
+// measure in every store; BM25 scores are computed by each store with its
+// own term statistics, which differ little between libraries of the same
+// kind of text (and the coverage floor uses the union's summed statistics).
+package union
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/carrel-ai/carrel/engine/index"
+)
+
+// shift places the store's number above any ID a store makes: SQLite's
+// rowids and PostgreSQL's bigserials count from 1 and stay far below 2^48.
+// 2^48 × MaxStores is 2^53, the largest integer JSON clients (JavaScript's
+// numbers) hold exactly, so global IDs survive the API.
+const shift = 48
+
+// MaxStores is how many stores a union can join.
+const MaxStores = 32
+
+const localMask = 1<<shift - 1
+
+// ErrUnknownStore means an ID names a store the union does not have.
+var ErrUnknownStore = errors.New("union: the ID belongs to no open library store")
+
+// Global is the global ID of a store's own ID.
+func Global(store int, local int64) int64 {
+	if local <= 0 {
+		return local // 0 means none, in every store
+	}
+	return int64(store)<<shift | local
+}
+
+// Split returns the store number and the store's own ID of a global ID.
+func Split(id int64) (store int, local int64) {
+	if id <= 0 {
+		return 0, id
+	}
+	return int(id >> shift), id & localMask
+}
+
+// Index is several stores searched as one. Its methods are those retrieval
+// needs (retrieve.Store); the stores are fixed when it is made.
+type Index struct {
+	stores []*index.Index
+}
+
+// New joins stores; the first keeps its IDs, and must be there. A nil
+// store is a number no store has now (a server away, or no longer used):
+// searches pass it by and its IDs are ErrUnknownStore.
+func New(stores ...*index.Index) (*Index, error) {
+	if len(stores) == 0 || len(stores) > MaxStores || stores[0] == nil {
+		return nil, fmt.Errorf("union: %d stores (1 to %d can be joined)", len(stores), MaxStores)
+	}
+	return &Index{stores: stores}, nil
+}
+
+// Store returns store n, or ErrUnknownStore.
+func (u *Index) Store(n int) (*index.Index, error) {
+	if n < 0 || n >= len(u.stores) || u.stores[n] == nil {
+		return nil, ErrUnknownStore
+	}
+	return u.stores[n], nil
+}
+
+// Locate returns the store a global ID belongs to and its own ID there.
+func (u *Index) Locate(id int64) (*index.Index, int, int64, error) {
+	n, local := Split(id)
+	x, err := u.Store(n)
+	return x, n, local, err
+}
+
+// Len is the number of stores.
+func (u *Index) Len() int { return len(u.stores) }
+
+// part is one store's share of a filter: the filter in its own IDs, and
+// whether the store is searched at all (a filter naming libraries leaves
+// out the stores that hold none of them).
+func (u *Index) part(f index.Filter) []*index.Filter {
+	out := make([]*index.Filter, len(u.stores))
+	for n, x := range u.stores {
+		if x == nil {
+			continue
+		}
+		g := f
+		g.Libraries = nil
+		out[n] = &g
+	}
+	if len(f.Libraries) == 0 {
+		return out
+	}
+	named := make([]bool, len(u.stores))
+	for _, l := range f.Libraries {
+		n, local := Split(l)
+		if n < len(u.stores) && out[n] != nil {
+			out[n].Libraries = append(out[n].Libraries, local)
+			named[n] = true
+		}
+	}
+	for n := range out {
+		if !named[n] {
+			out[n] = nil
+		}
+	}
+	return out
+}
+
+// merge keeps the k best of several stores' rankings, by score.
+func merge(lists [][]index.Hit, k int) []index.Hit {
+	var all []index.Hit
+	for n, l := range lists {
+		for _, h := range l {
+			all = append(all, index.Hit{ChunkID: Global(n, h.ChunkID), Score: h.Score})
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Score > all[j].Score })
+	if k > 0 && len(all) > k {
+		all = all[:k]
+	}
+	return all
+}
+
+// Lexical ranks the passages of every store by the query's words.
+func (u *Index) Lexical(ctx context.Context, query string, f index.Filter, k int) ([]index.Hit, []string, error) {
+	parts := u.part(f)
+	lists := make([][]index.Hit, len(u.stores))
+	var terms []string
+	for n, x := range u.stores {
+		if parts[n] == nil {
+			continue
+		}
+		hits, t, err := x.Lexical(ctx, query, *parts[n], k)
+		if err != nil {
+			return nil, nil, err
+		}
+		lists[n] = hits
+		if terms == nil {
+			terms = t // every store analyses terms the same way
+		}
+	}
+	return merge(lists, k), terms, nil
+}
+
+// Vector ranks the passages of every store by similarity to vec.
+func (u *Index) Vector(ctx context.Context, vec []float32, f index.Filter, k int) ([]index.Hit, error) {
+	parts := u.part(f)
+	lists := make([][]index.Hit, len(u.stores))
+	for n, x := range u.stores {
+		if parts[n] == nil {
+			continue
+		}
+		hits, err := x.Vector(ctx, vec, *parts[n], k)
+		if err != nil {
+			return nil, err
+		}
+		lists[n] = hits
+	}
+	return merge(lists, k), nil
+}
+
+// VectorBoth ranks by the current model's vectors and the previous
+// model's, in every store.
+func (u *Index) VectorBoth(ctx context.Context, vec, prevVec []float32, f index.Filter, k int) (cur, prev []index.Hit, err error) {
+	parts := u.part(f)
+	curs := make([][]index.Hit, len(u.stores))
+	prevs := make([][]index.Hit, len(u.stores))
+	for n, x := range u.stores {
+		if parts[n] == nil {
+			continue
+		}
+		if curs[n], prevs[n], err = x.VectorBoth(ctx, vec, prevVec, *parts[n], k); err != nil {
+			return nil, nil, err
+		}
+	}
+	return merge(curs, k), merge(prevs, k), nil
+}
+
+// Model is the embedding model of the stores' vectors: every store loads
+// the same one (the engine changes them together); a store that could not
+// is reported by the first store's differing answer.
+func (u *Index) Model() string {
+	m := u.stores[0].Model()
+	for _, x := range u.stores[1:] {
+		if x != nil && x.Model() != m {
+			return ""
+		}
+	}
+	return m
+}
+
+// PreviousModel is the model whose vectors the stores keep while they are
+// re-embedded.
+func (u *Index) PreviousModel() string {
+	m := u.stores[0].PreviousModel()
+	for _, x := range u.stores[1:] {
+		if x != nil && x.PreviousModel() != m {
+			return ""
+		}
+	}
+	return m
+}
+
+// Passages fetches passages by global ID, with their documents, in global
+// IDs.
+func (u *Index) Passages(ctx context.Context, ids []int64) (map[int64]index.Passage, error) {
+	by := map[int][]int64{}
+	for _, id := range ids {
+		n, local := Split(id)
+		by[n] = append(by[n], local)
+	}
+	out := make(map[int64]index.Passage, len(ids))
+	for n, locals := range by {
+		x, err := u.Store(n)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := x.Passages(ctx, locals)
+		if err != nil {
+			return nil, err
+		}
+		for local, p := range ps {
+			out[Global(n, local)] = PassageOf(n, p)
+		}
+	}
+	return out, nil
+}
+
+// DocFreq counts, over all stores, the passages each term appears in and
+// all passages.
+func (u *Index) DocFreq(ctx context.Context, terms []string) (map[string]int, int, error) {
+	df := map[string]int{}
+	total := 0
+	for _, x := range u.stores {
+		if x == nil {
+			continue
+		}
+		d, n, err := x.DocFreq(ctx, terms)
+		if err != nil {
+			return nil, 0, err
+		}
+		for t, c := range d {
+			df[t] += c
+		}
+		total += n
+	}
+	return df, total, nil
+}
+
+// DocumentSections returns a document's sections by its global ID.
+func (u *Index) DocumentSections(ctx context.Context, docID int64) ([]index.Section, error) {
+	x, _, local, err := u.Locate(docID)
+	if err != nil {
+		return nil, err
+	}
+	return x.DocumentSections(ctx, local)
+}
+
+// DocumentOf gives a store's document its global IDs.
+func DocumentOf(n int, d index.Document) index.Document {
+	d.ID = Global(n, d.ID)
+	d.LibraryID = Global(n, d.LibraryID)
+	d.DuplicateOf = Global(n, d.DuplicateOf)
+	return d
+}
+
+// PassageOf gives a store's passage its global IDs.
+func PassageOf(n int, p index.Passage) index.Passage {
+	p.ID = Global(n, p.ID)
+	p.DocID = Global(n, p.DocID)
+	p.Doc = DocumentOf(n, p.Doc)
+	return p
+}

@@ -55,6 +55,11 @@ type (
 		Documents int      `json:"documents"`
 		Passages  int      `json:"passages"`
 		Sources   []string `json:"sources"`
+		// Server is the team server the library lives on (without its
+		// password); empty for this computer's. Away says why that server
+		// could not be reached.
+		Server string `json:"server,omitempty"`
+		Away   string `json:"away,omitempty"`
 	}
 	DocumentsInput struct {
 		Library string `json:"library,omitempty" jsonschema:"library to list; empty lists every library's documents"`
@@ -136,7 +141,8 @@ func NewMCP(eng Engine, library, version string) *mcp.Server {
 			}
 			out := LibrariesOutput{Libraries: []LibraryInfo{}}
 			for _, l := range libs {
-				out.Libraries = append(out.Libraries, LibraryInfo{Name: l.Name, Documents: l.Documents, Passages: l.Chunks, Sources: append([]string{}, l.Sources...)})
+				out.Libraries = append(out.Libraries, LibraryInfo{Name: l.Name, Documents: l.Documents, Passages: l.Chunks, Sources: append([]string{}, l.Sources...),
+					Server: l.Server, Away: l.Away})
 			}
 			return nil, out, nil
 		})

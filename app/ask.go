@@ -177,14 +177,19 @@ func checkLibrary(ctx context.Context, e *engine.Engine, name string) error {
 	if err != nil {
 		return err
 	}
-	found, docs := name == "", 0
+	found, docs, away := name == "", 0, ""
 	for _, l := range libs {
 		if name == "" || l.Name == name {
 			found = true
 			docs += l.Documents
+			if l.Away != "" {
+				away = fmt.Sprintf("library %q lives on %s, which could not be reached: %s", l.Name, l.Server, l.Away)
+			}
 		}
 	}
 	switch {
+	case away != "" && (name != "" || docs == 0):
+		return errors.New(away)
 	case !found:
 		return fmt.Errorf("there is no library %q: add documents to it with \"carrel add --library %q FILES\"", name, name)
 	case docs == 0:

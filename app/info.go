@@ -16,24 +16,27 @@ import (
 
 // infoReport is what `carrel info` prints; its JSON form is stable.
 type infoReport struct {
-	Version       string              `json:"version"`
-	OS            string              `json:"os"`
-	Arch          string              `json:"arch"`
-	GoVersion     string              `json:"go_version"`
-	LlamaCPP      bool                `json:"llama_cpp"`
-	CPUFlags      string              `json:"cpu_build_flags"`
-	CPULevel      string              `json:"cpu_level,omitempty"`
-	SystemInfo    string              `json:"system_info"`
-	Threads       int                 `json:"default_threads"`
-	Devices       []llm.Device        `json:"devices"`
-	Backend       string              `json:"backend"`
-	Reason        string              `json:"reason"`
-	BackendDirs   []string            `json:"backend_dirs"`
-	DataDir       string              `json:"data_dir"`
-	LibraryServer string              `json:"library_server,omitempty"` // without its password
-	Search        engine.SearchMethod `json:"search"`
-	OCR           engine.OCRInfo      `json:"ocr"`
-	Model         *modelReport        `json:"model,omitempty"`
+	Version       string       `json:"version"`
+	OS            string       `json:"os"`
+	Arch          string       `json:"arch"`
+	GoVersion     string       `json:"go_version"`
+	LlamaCPP      bool         `json:"llama_cpp"`
+	CPUFlags      string       `json:"cpu_build_flags"`
+	CPULevel      string       `json:"cpu_level,omitempty"`
+	SystemInfo    string       `json:"system_info"`
+	Threads       int          `json:"default_threads"`
+	Devices       []llm.Device `json:"devices"`
+	Backend       string       `json:"backend"`
+	Reason        string       `json:"reason"`
+	BackendDirs   []string     `json:"backend_dirs"`
+	DataDir       string       `json:"data_dir"`
+	LibraryServer string       `json:"library_server,omitempty"` // without its password
+	// LibraryServers are the libraries placed on servers of their own, by
+	// name, each server without its password.
+	LibraryServers map[string]string   `json:"library_servers,omitempty"`
+	Search         engine.SearchMethod `json:"search"`
+	OCR            engine.OCRInfo      `json:"ocr"`
+	Model          *modelReport        `json:"model,omitempty"`
 }
 
 type modelReport struct {
@@ -77,6 +80,12 @@ func infoCmd() *command {
 				r.LibraryServer = u
 			}
 			r.LibraryServer = engine.RedactServer(r.LibraryServer)
+			for name, conn := range set.LibraryServers {
+				if r.LibraryServers == nil {
+					r.LibraryServers = map[string]string{}
+				}
+				r.LibraryServers[name] = engine.RedactServer(conn)
+			}
 			r.OCR = engine.OCRFor(ctx, set)
 			p := llm.Plan(llm.ModelInfo{}, llm.ModelOptions{CPUOnly: *cpu})
 			r.Backend, r.Reason = p.Backend, p.Reason
@@ -120,6 +129,14 @@ func printInfo(r infoReport) {
 	fmt.Printf("Data folder:  %s\n", r.DataDir)
 	if r.LibraryServer != "" {
 		fmt.Printf("Libraries:    on the team server %s\n", r.LibraryServer)
+	}
+	names := make([]string, 0, len(r.LibraryServers))
+	for n := range r.LibraryServers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Printf("Library:      %q on the team server %s\n", n, r.LibraryServers[n])
 	}
 	fmt.Printf("Search:       %s\n", r.Search.Describe())
 	if r.Search.Model != "" {

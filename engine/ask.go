@@ -83,7 +83,7 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	if question == "" {
 		return nil, ErrEmptyQuestion
 	}
-	if _, err := e.ingester(); err != nil {
+	if _, err := e.ingesters(); err != nil {
 		return nil, err
 	}
 	ctx, cancel := e.since(ctx)
@@ -116,9 +116,9 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	search := func(q string) (rag.Retrieval, error) {
 		rt, done := e.retriever()
 		defer done()
-		return rag.Retrieve(ctx, passages{r: rt, idx: e.idx}, q, cfg)
+		return rag.Retrieve(ctx, passages{r: rt, idx: e.all}, q, cfg)
 	}
-	lib := passages{idx: e.idx} // answering reads whole documents, never searches
+	lib := passages{idx: e.all} // answering reads whole documents, never searches
 
 	// Retrieval runs while the model loads. A follow-up needs the model
 	// first, to turn it into a standalone query.
@@ -195,14 +195,20 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 func (e *Engine) indexedAt(f index.Filter) time.Time {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	libs := f.Libraries
-	if len(libs) == 0 {
-		libs = []int64{0}
-	}
 	var last time.Time
-	for _, l := range libs {
-		if st, err := e.idx.Stats(ctx, l); err == nil && st.LastIndexed.After(last) {
+	stats := func(sh *shelf, lib int64) {
+		if st, err := sh.idx.Stats(ctx, lib); err == nil && st.LastIndexed.After(last) {
 			last = st.LastIndexed
+		}
+	}
+	if len(f.Libraries) == 0 {
+		for _, sh := range e.open() {
+			stats(sh, 0)
+		}
+	}
+	for _, l := range f.Libraries {
+		if sh, local, err := e.locate(l); err == nil {
+			stats(sh, local)
 		}
 	}
 	return last.UTC()
@@ -261,7 +267,14 @@ func (e *Engine) placed(ctx context.Context, s Source) (index.Section, bool, err
 	if p.Section < 0 || p.Start < 0 || p.End < p.Start {
 		return index.Section{}, false, nil
 	}
-	sec, err := e.idx.Section(ctx, s.DocID, p.Section)
+	sh, local, err := e.locate(s.DocID)
+	if errors.Is(err, index.ErrNotFound) {
+		return index.Section{}, false, nil
+	}
+	if err != nil {
+		return index.Section{}, false, err
+	}
+	sec, err := sh.idx.Section(ctx, local, p.Section)
 	if errors.Is(err, index.ErrNotFound) {
 		return sec, false, nil
 	}

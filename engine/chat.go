@@ -65,7 +65,7 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 			return nil, fmt.Errorf("engine: unknown chat role %q (system, user or assistant)", m.Role)
 		}
 	}
-	if _, err := e.ingester(); err != nil {
+	if _, err := e.ingesters(); err != nil {
 		return nil, err
 	}
 	ctx, cancel := e.since(ctx)
@@ -125,7 +125,7 @@ var ErrNoEmbedModel = errors.New("engine: no embedding model is set")
 // Embed returns one unit vector per text from the embedding model of the
 // settings, and the model's name.
 func (e *Engine) Embed(ctx context.Context, texts []string) ([][]float32, string, error) {
-	if _, err := e.ingester(); err != nil {
+	if _, err := e.ingesters(); err != nil {
 		return nil, "", err
 	}
 	e.prevMu.RLock() // a model being replaced is closed only after this

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/ocr"
 	"github.com/carrel-ai/carrel/engine/rag"
+	"github.com/carrel-ai/carrel/engine/union"
 )
 
 // Options open an Engine; zero values pick the defaults.
@@ -55,15 +57,18 @@ type Options struct {
 // Engine is an opened data folder: its libraries, models, conversations
 // and background work. It is safe for concurrent use.
 type Engine struct {
-	dir    string
-	opts   Options
-	idx    *index.Index
-	server string // the library's server, redacted; "" for the data folder
-	parser *docs.Parser
-	ocr    *ocr.Engine // nil when OCR is off; guarded by mu after start
-	chats  *rag.Store
-	model  modelSlot
-	events events
+	dir  string
+	opts Options
+	// shelves are the places libraries live, by number (see shelf):
+	// fixed at Open. all searches the open ones as one, under global IDs.
+	shelves []*shelf
+	all     *union.Index
+	server  string // the home shelf's server, redacted; "" for the data folder
+	parser  *docs.Parser
+	ocr     *ocr.Engine // nil when OCR is off; guarded by mu after start
+	chats   *rag.Store
+	model   modelSlot
+	events  events
 
 	bg   context.Context // ends at Close
 	stop context.CancelFunc
@@ -83,11 +88,12 @@ type Engine struct {
 	// search uses it, so it is closed only when no search does.
 	prevEmb *Embedder
 	prevMu  sync.RWMutex
-	ing     *ingest.Ingester
-	ingEnd  func() // stops the ingester's goroutines and waits for them
+	ings    []*ingest.Ingester // one per shelf, by number; nil where no store is open
+	ingEnd  func()             // stops the ingesters' goroutines and waits for them
 	closed  bool
-	// libs caches library names for events. It has its own lock: events
-	// come from indexing workers that SetSettings may be waiting for.
+	// libs caches library names for events, by global ID. It has its own
+	// lock: events come from indexing workers that SetSettings may be
+	// waiting for.
 	libMu sync.Mutex
 	libs  map[int64]string
 	// loadEmbedder is LoadEmbedder; tests hold it to catch a change in
@@ -159,24 +165,38 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if o.LibraryServer != "" {
 		server = o.LibraryServer
 	}
+	var home *index.Index
 	if server != "" {
 		e.server = index.Redact(server)
-		e.idx, err = index.OpenServer(ctx, server, model)
+		home, err = index.OpenServer(ctx, server, model)
 	} else {
-		e.idx, err = index.Open(ctx, filepath.Join(dir, "library"), model)
+		home, err = index.Open(ctx, filepath.Join(dir, "library"), model)
 	}
 	if err != nil {
 		e.closeEmbedder()
 		return nil, ingest.StorageError(err)
 	}
-	// Changes other members of a team library make arrive as the
-	// index's notifications: front ends hear of them as events.
-	e.idx.OnChange(e.libraryChanged)
-	e.chats, err = rag.OpenStore(filepath.Join(dir, "chats"))
+	if e.shelves, err = openShelves(ctx, dir, home, server, set, model); err == nil {
+		e.all, err = joined(e.shelves)
+	}
+	if err == nil {
+		e.chats, err = rag.OpenStore(filepath.Join(dir, "chats"))
+	}
 	if err != nil {
-		e.idx.Close()
+		home.Close()
+		for _, s := range e.shelves {
+			if s != nil && s.idx != nil && s.idx != home {
+				s.idx.Close()
+			}
+		}
 		e.closeEmbedder()
 		return nil, err
+	}
+	// Changes other members of a team library make arrive as the
+	// index's notifications: front ends hear of them as events.
+	for _, s := range e.open() {
+		s := s
+		s.idx.OnChange(func(c index.Change) { e.libraryChanged(s, c) })
 	}
 	e.parser = docs.NewParser(filepath.Join(dir, "cache", "pdfium"))
 	e.ocr = newOCR(set)
@@ -214,29 +234,35 @@ func RedactServer(conn string) string {
 // live on, without its password; "" when they live in the data folder.
 func (e *Engine) LibraryServer() string { return e.server }
 
-// startIngest makes the ingester for the current embedder and starts its
-// queue and watcher. Call with e.mu held or before the engine is shared.
+// startIngest makes an ingester per open shelf for the current embedder
+// and starts their queues and watchers. Call with e.mu held or before the
+// engine is shared.
 func (e *Engine) startIngest() {
 	var emb ingest.Embedder
 	if e.emb != nil {
 		emb = e.emb
 	}
-	e.ing = ingest.New(e.idx, e.parser, ingest.Options{
-		Workers: e.opts.Workers, Embedder: emb, Chunk: chunk.Options{Size: e.set.ChunkTokens}, Rescan: e.opts.Rescan,
-		OCR: e.recognizer(),
-	}, e.ingestEvent)
-	if e.paused {
-		e.ing.Pause()
-	}
 	ctx, cancel := context.WithCancel(e.bg)
 	var wg sync.WaitGroup
-	if !e.opts.NoIndexing {
-		wg.Add(1)
-		go func() { defer wg.Done(); e.ing.Run(ctx) }()
-	}
-	if !e.opts.NoWatch {
-		wg.Add(1)
-		go func() { defer wg.Done(); e.ing.Watch(ctx) }()
+	e.ings = make([]*ingest.Ingester, len(e.shelves))
+	for _, s := range e.open() {
+		s := s
+		in := ingest.New(s.idx, e.parser, ingest.Options{
+			Workers: e.opts.Workers, Embedder: emb, Chunk: chunk.Options{Size: e.set.ChunkTokens}, Rescan: e.opts.Rescan,
+			OCR: e.recognizer(),
+		}, func(ev ingest.Event) { e.ingestEvent(s, ev) })
+		if e.paused {
+			in.Pause()
+		}
+		e.ings[s.n] = in
+		if !e.opts.NoIndexing {
+			wg.Add(1)
+			go func() { defer wg.Done(); in.Run(ctx) }()
+		}
+		if !e.opts.NoWatch {
+			wg.Add(1)
+			go func() { defer wg.Done(); in.Watch(ctx) }()
+		}
 	}
 	e.ingEnd = func() { cancel(); wg.Wait() }
 }
@@ -264,7 +290,9 @@ func (e *Engine) retirePrevious() {
 		return
 	}
 	e.prevEmb = nil
-	e.idx.DropPrevious()
+	for _, s := range e.open() {
+		s.idx.DropPrevious()
+	}
 	e.retireModel(prev)
 }
 
@@ -291,14 +319,16 @@ func (e *Engine) reembedded() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ds, err := e.idx.Documents(ctx, index.DocFilter{})
-	if err != nil {
-		return
-	}
 	prev := e.prevEmb.Model()
-	for _, d := range ds {
-		if d.Model == prev {
+	for _, s := range e.open() {
+		ds, err := s.idx.Documents(ctx, index.DocFilter{})
+		if err != nil {
 			return
+		}
+		for _, d := range ds {
+			if d.Model == prev {
+				return
+			}
 		}
 	}
 	e.retirePrevious()
@@ -326,16 +356,37 @@ func (e *Engine) Close() error {
 	e.prevMu.Unlock()
 	e.parser.Close()
 	e.events.close()
-	return e.idx.Close()
+	var errs []error
+	for _, s := range e.open() {
+		errs = append(errs, s.idx.Close())
+	}
+	return errors.Join(errs...)
 }
 
-func (e *Engine) ingester() (*ingest.Ingester, error) {
+// ingester returns the ingester of a shelf.
+func (e *Engine) ingester(s *shelf) (*ingest.Ingester, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrClosed
 	}
-	return e.ing, nil
+	return e.ings[s.n], nil
+}
+
+// ingesters returns the ingester of every open shelf.
+func (e *Engine) ingesters() ([]*ingest.Ingester, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	var out []*ingest.Ingester
+	for _, in := range e.ings {
+		if in != nil {
+			out = append(out, in)
+		}
+	}
+	return out, nil
 }
 
 // Settings returns the current settings. It returns at once, also while
@@ -343,7 +394,9 @@ func (e *Engine) ingester() (*ingest.Ingester, error) {
 func (e *Engine) Settings() Settings {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.set
+	s := e.set
+	s.LibraryServers = maps.Clone(s.LibraryServers) // the caller's to change
+	return s
 }
 
 // SetSettings checks, saves and applies new settings. A new chat model (or
@@ -361,6 +414,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 	if err := s.Validate(); err != nil {
 		return false, err
 	}
+	s.LibraryServers = maps.Clone(s.LibraryServers) // the engine's own from here
 	e.changeMu.Lock()
 	defer e.changeMu.Unlock()
 	e.mu.Lock()
@@ -376,6 +430,9 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 				return false, fmt.Errorf("engine: %s: %w", p.what, err)
 			}
 		}
+	}
+	if err := e.checkPlacements(ctx, old, s); err != nil {
+		return false, err
 	}
 	// A new reranker is loaded now; it replaces the old once the settings
 	// are saved.
@@ -441,10 +498,14 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 		if emb != nil {
 			model = emb.Model()
 		}
-		// The index loads the new model's vectors (if any were made
+		// Each index loads the new model's vectors (if any were made
 		// before) beside the current ones, then switches; searches go on
 		// meanwhile with the current set.
-		loadErr = e.idx.ChangeModel(ctx, model)
+		for _, sh := range e.open() {
+			if err := sh.idx.ChangeModel(ctx, model); err != nil && loadErr == nil {
+				loadErr = err
+			}
+		}
 	}
 	e.mu.Lock()
 	if newEmbed && loadErr == nil {
@@ -473,14 +534,19 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 		e.ocr = newOCR(s)
 	}
 	e.startIngest()
-	in := e.ing
+	ings := append([]*ingest.Ingester(nil), e.ings...)
 	e.mu.Unlock()
 	if loadErr != nil {
 		return false, loadErr
 	}
 	if newChunks {
-		if _, err := in.RequeueAll(ctx); err != nil {
-			return true, err
+		for _, in := range ings {
+			if in == nil {
+				continue
+			}
+			if _, err := in.RequeueAll(ctx); err != nil {
+				return true, err
+			}
 		}
 	}
 	e.reloadChatModel(old, s)
@@ -529,8 +595,8 @@ func (e *Engine) since(ctx context.Context) (context.Context, context.CancelFunc
 	return ctx, func() { stop(); cancel() }
 }
 
-// ingestEvent turns the ingester's events into the engine's.
-func (e *Engine) ingestEvent(ev ingest.Event) {
+// ingestEvent turns a shelf's ingester's events into the engine's.
+func (e *Engine) ingestEvent(s *shelf, ev ingest.Event) {
 	var kind EventKind
 	switch ev.Kind {
 	case ingest.EventQueued:
@@ -557,7 +623,7 @@ func (e *Engine) ingestEvent(ev ingest.Event) {
 	out := Event{Kind: kind, Path: ev.Path, Status: string(ev.Status), Err: ev.Err, Done: ev.Done, Total: ev.Total, ETA: ev.ETA,
 		Page: ev.Page, Pages: ev.Pages}
 	if ev.Library != 0 {
-		out.Library = e.libraryName(ev.Library)
+		out.Library = e.libraryName(s, ev.Library)
 	}
 	e.events.emit(out)
 	if kind == EventIdle {
@@ -567,11 +633,11 @@ func (e *Engine) ingestEvent(ev ingest.Event) {
 
 // libraryChanged reports a change another process made to a library on a
 // server, once the index has applied it.
-func (e *Engine) libraryChanged(c index.Change) {
+func (e *Engine) libraryChanged(s *shelf, c index.Change) {
 	ev := Event{Kind: EventChanged}
 	if c.Document != 0 {
 		ctx, cancel := context.WithTimeout(e.bg, 10*time.Second)
-		d, err := e.idx.DocumentByID(ctx, c.Document)
+		d, err := s.idx.DocumentByID(ctx, c.Document)
 		cancel()
 		switch {
 		case errors.Is(err, index.ErrNotFound):
@@ -579,29 +645,58 @@ func (e *Engine) libraryChanged(c index.Change) {
 		case err != nil:
 			return // the engine is closing, or the server is away
 		default:
-			ev.Path, ev.Status, ev.Library = d.Path, string(d.Status), e.libraryName(d.LibraryID)
+			ev.Path, ev.Status, ev.Library = d.Path, string(d.Status), e.libraryName(s, d.LibraryID)
 		}
 	}
 	e.events.emit(ev)
 }
 
-func (e *Engine) libraryName(id int64) string {
+// libraryName names a shelf's library by its ID in the shelf's store.
+func (e *Engine) libraryName(s *shelf, id int64) string {
+	g := union.Global(s.n, id)
 	e.libMu.Lock()
-	name, ok := e.libs[id]
+	name, ok := e.libs[g]
 	e.libMu.Unlock()
 	if ok {
 		return name
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	libs, err := e.idx.Libraries(ctx)
+	libs, err := s.idx.Libraries(ctx)
 	if err != nil {
 		return ""
 	}
 	e.libMu.Lock()
 	defer e.libMu.Unlock()
 	for _, l := range libs {
-		e.libs[l.ID] = l.Name
+		e.libs[union.Global(s.n, l.ID)] = l.Name
 	}
-	return e.libs[id]
+	return e.libs[g]
+}
+
+// checkPlacements refuses to place on a server a library that holds
+// documents in the data folder: the name would then mean the server's
+// library, and the documents here would be out of sight.
+func (e *Engine) checkPlacements(ctx context.Context, old, s Settings) error {
+	home := e.shelves[0]
+	for name := range s.LibraryServers {
+		if _, was := old.LibraryServers[name]; was || (e.server != "" && index.Redact(s.LibraryServers[name]) == e.server) {
+			continue
+		}
+		l, err := home.idx.FindLibrary(ctx, name)
+		if errors.Is(err, index.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("engine: library %q: %w", name, err)
+		}
+		st, err := home.idx.Stats(ctx, l.ID)
+		if err != nil {
+			return fmt.Errorf("engine: library %q: %w", name, err)
+		}
+		if st.Documents > 0 {
+			return fmt.Errorf("engine: settings: library %q already holds %d documents where your other libraries are; placed on a server, they would be out of sight: remove them from it first, or give the server's library another name", name, st.Documents)
+		}
+	}
+	return nil
 }

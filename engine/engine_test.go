@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -140,7 +141,7 @@ func TestSettingsPersist(t *testing.T) {
 	data := t.TempDir()
 	e := openEngine(t, data, nil)
 	s := e.Settings()
-	if s != engine.DefaultSettings() {
+	if !reflect.DeepEqual(s, engine.DefaultSettings()) {
 		t.Errorf("a new data folder has settings %+v", s)
 	}
 	s.Temperature, s.Sources, s.Library = 0.5, 4, "Work"
@@ -154,7 +155,7 @@ func TestSettingsPersist(t *testing.T) {
 	}
 	e.Close()
 	e = openEngine(t, data, nil)
-	if got := e.Settings(); got != s {
+	if got := e.Settings(); !reflect.DeepEqual(got, s) {
 		t.Errorf("reopened settings %+v, want %+v", got, s)
 	}
 	e.Close()

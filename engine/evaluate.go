@@ -127,10 +127,10 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 	defer done()
 	// A server's vector index is made as the next opening would make it,
 	// so that the questions are searched the way members search.
-	if err := e.idx.BuildVectorIndex(ctx); err != nil {
+	if err := e.shelves[0].idx.BuildVectorIndex(ctx); err != nil {
 		return nil, err
 	}
-	rep := &EvalReport{Documents: len(set.Corpus), IndexTime: time.Since(start), Model: e.SearchMethod().Name, VectorSearch: e.idx.VectorSearch()}
+	rep := &EvalReport{Documents: len(set.Corpus), IndexTime: time.Since(start), Model: e.SearchMethod().Name, VectorSearch: e.shelves[0].idx.VectorSearch()}
 	rep.IndexS = rep.IndexTime.Seconds()
 	var ev retrieve.Evaluation
 	type evidence struct {

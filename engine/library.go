@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/ingest"
 	"github.com/carrel-ai/carrel/engine/rag"
 	"github.com/carrel-ai/carrel/engine/retrieve"
+	"github.com/carrel-ai/carrel/engine/union"
 )
 
 // Document is a file in a library, with its indexing status.
@@ -48,7 +52,9 @@ const (
 	Stale     Status = "stale" // changed on disk; its old passages serve until it is indexed again
 )
 
-func documentOf(d index.Document) Document {
+// documentOf makes a shelf's document the facade's, under global IDs.
+func documentOf(n int, d index.Document) Document {
+	d = union.DocumentOf(n, d)
 	return Document{ID: d.ID, Path: d.Path, Hash: d.Hash, Size: d.Size, ModTime: d.ModTime, Format: d.Format, Title: d.Title,
 		Language: d.Language, Status: Status(d.Status), Error: d.Error, ErrorKind: FailureKind(d.ErrorKind), Chunks: d.Chunks,
 		Pages: d.Pages, IndexedAt: d.IndexedAt, DuplicateOf: d.DuplicateOf, Model: d.Model}
@@ -64,28 +70,69 @@ type Library struct {
 	Chunks      int
 	Vectors     int
 	LastIndexed time.Time // "index up to date as of …"
+	// Server is the PostgreSQL server the library lives on, without its
+	// password; "" when it lives in the data folder.
+	Server string
+	// Away, when set, says why the library's server could not be reached
+	// when Carrel opened: the library cannot be used until it opens again.
+	Away string
 }
 
 // DefaultLibrary is the library files go to when none is named.
 const DefaultLibrary = "My Library"
 
 // Libraries lists the libraries with their counts.
+//
+// The libraries Settings.LibraryServers places on servers are listed
+// whether or not they hold anything yet, each with its server; one whose
+// server was away when Carrel opened is listed with the reason. A library
+// of the data folder with the same name as one placed on a server is not
+// listed: the name means the server's.
 func (e *Engine) Libraries(ctx context.Context) ([]Library, error) {
-	libs, err := e.idx.Libraries(ctx)
+	var out []Library
+	for _, sh := range e.shelves {
+		if sh == nil {
+			continue
+		}
+		if sh.idx == nil {
+			for _, name := range sh.names {
+				out = append(out, Library{Name: name, Server: sh.server, Away: sh.down})
+			}
+			continue
+		}
+		libs, err := e.shelfLibraries(ctx, sh)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, libs...)
+	}
+	return out, nil
+}
+
+func (e *Engine) shelfLibraries(ctx context.Context, sh *shelf) ([]Library, error) {
+	libs, err := sh.idx.Libraries(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("engine: listing libraries: %w", err)
 	}
-	srcs, err := e.idx.Sources(ctx)
+	srcs, err := sh.idx.Sources(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("engine: listing sources: %w", err)
 	}
-	out := make([]Library, 0, len(libs))
+	var out []Library
+	listed := map[string]bool{}
 	for _, l := range libs {
-		st, err := e.idx.Stats(ctx, l.ID)
+		if sh.n == 0 && e.routed(l.Name) {
+			continue
+		}
+		if sh.n != 0 && !slices.Contains(sh.names, l.Name) {
+			continue // the server's other libraries are not this person's
+		}
+		st, err := sh.idx.Stats(ctx, l.ID)
 		if err != nil {
 			return nil, fmt.Errorf("engine: library %s: %w", l.Name, err)
 		}
-		lib := Library{Name: l.Name, Ignore: l.Ignore, Documents: st.Documents, Chunks: st.Chunks, Vectors: st.Vectors, LastIndexed: st.LastIndexed}
+		lib := Library{Name: l.Name, Ignore: l.Ignore, Documents: st.Documents, Chunks: st.Chunks, Vectors: st.Vectors,
+			LastIndexed: st.LastIndexed, Server: sh.server}
 		for _, s := range srcs {
 			if s.LibraryID == l.ID {
 				lib.Sources = append(lib.Sources, s.Path)
@@ -94,29 +141,40 @@ func (e *Engine) Libraries(ctx context.Context) ([]Library, error) {
 				}
 			}
 		}
+		listed[l.Name] = true
 		out = append(out, lib)
+	}
+	for _, name := range sh.names {
+		if !listed[name] {
+			out = append(out, Library{Name: name, Server: sh.server})
+		}
 	}
 	return out, nil
 }
 
-// library finds a library by name; create makes it when missing.
-func (e *Engine) library(ctx context.Context, name string, create bool) (index.Library, error) {
+// library finds a library by name, with the shelf it lives on (its ID
+// is the shelf's own); create makes it when missing.
+func (e *Engine) library(ctx context.Context, name string, create bool) (*shelf, index.Library, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		name = DefaultLibrary
 	}
-	if create {
-		l, err := e.idx.Library(ctx, name)
-		if err != nil {
-			return l, fmt.Errorf("engine: library %q: %w", name, err)
-		}
-		return l, nil
-	}
-	l, err := e.idx.FindLibrary(ctx, name)
+	sh, err := e.shelfFor(name)
 	if err != nil {
-		return l, fmt.Errorf("%w: %q", ErrNoLibrary, name)
+		return nil, index.Library{}, err
 	}
-	return l, nil
+	if create {
+		l, err := sh.idx.Library(ctx, name)
+		if err != nil {
+			return nil, l, fmt.Errorf("engine: library %q: %w", name, err)
+		}
+		return sh, l, nil
+	}
+	l, err := sh.idx.FindLibrary(ctx, name)
+	if err != nil {
+		return nil, l, fmt.Errorf("%w: %q", ErrNoLibrary, name)
+	}
+	return sh, l, nil
 }
 
 // Add adds files and folders (recursively) to a library, creating the
@@ -124,13 +182,13 @@ func (e *Engine) library(ctx context.Context, name string, create bool) (index.L
 // (unchanged files already indexed are not). Folders are watched for
 // changes when watch is set.
 func (e *Engine) Add(ctx context.Context, library string, watch bool, paths ...string) (int, error) {
-	in, err := e.ingester()
-	if err != nil {
-		return 0, err
-	}
-	lib, err := e.library(ctx, library, true)
+	sh, lib, err := e.library(ctx, library, true)
 	if err != nil {
 		return 0, index.MarkReadOnly(err)
+	}
+	in, err := e.ingester(sh)
+	if err != nil {
+		return 0, err
 	}
 	abs, err := absPaths(paths)
 	if err != nil {
@@ -154,11 +212,11 @@ func absPaths(paths []string) ([]string, error) {
 // Remove takes files, or everything below folders, out of a library. The
 // files themselves are not touched.
 func (e *Engine) Remove(ctx context.Context, library string, paths ...string) (int, error) {
-	in, err := e.ingester()
+	sh, lib, err := e.library(ctx, library, false)
 	if err != nil {
 		return 0, err
 	}
-	lib, err := e.library(ctx, library, false)
+	in, err := e.ingester(sh)
 	if err != nil {
 		return 0, err
 	}
@@ -173,68 +231,106 @@ func (e *Engine) Remove(ctx context.Context, library string, paths ...string) (i
 // Reindex reads and indexes a document again, even if it has not changed;
 // its old passages keep serving until the new ones replace them.
 func (e *Engine) Reindex(ctx context.Context, library, path string) error {
-	lib, err := e.library(ctx, library, false)
-	if err != nil {
-		return err
-	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return err
 	}
-	d, err := e.idx.Document(ctx, lib.ID, abs)
-	if err != nil {
-		return fmt.Errorf("engine: %s is not in library %q: %w", path, lib.Name, err)
-	}
-	in, err := e.ingester()
+	in, id, err := e.document(ctx, library, abs)
 	if err != nil {
 		return err
 	}
-	return in.Requeue(ctx, d.ID)
+	return in.Requeue(ctx, id)
+}
+
+// document finds a library's document by path: the ingester of its shelf
+// and its ID there.
+func (e *Engine) document(ctx context.Context, library, abs string) (*ingest.Ingester, int64, error) {
+	sh, lib, err := e.library(ctx, library, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	d, err := sh.idx.Document(ctx, lib.ID, abs)
+	if err != nil {
+		return nil, 0, fmt.Errorf("engine: %s is not in library %q: %w", abs, lib.Name, err)
+	}
+	in, err := e.ingester(sh)
+	return in, d.ID, err
 }
 
 // Unlock indexes an encrypted document with its password. The password is
 // used once, to read the file, and is not stored.
 func (e *Engine) Unlock(ctx context.Context, library, path, password string) error {
-	in, err := e.ingester()
-	if err != nil {
-		return err
-	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return err
 	}
+	in, id, err := e.document(ctx, library, abs)
+	if err != nil {
+		return err
+	}
 	in.SetPassword(abs, password)
-	return e.Reindex(ctx, library, abs)
+	return in.Requeue(ctx, id)
 }
 
 // SetIgnore replaces a library's ignore patterns (globs such as "*.tmp"
 // or "drafts/").
 func (e *Engine) SetIgnore(ctx context.Context, library string, patterns []string) error {
-	lib, err := e.library(ctx, library, true)
+	sh, lib, err := e.library(ctx, library, true)
 	if err != nil {
 		return err
 	}
-	return e.idx.SetIgnore(ctx, lib.ID, patterns)
+	return sh.idx.SetIgnore(ctx, lib.ID, patterns)
 }
 
 // Documents lists a library's documents ("" lists every library's), by
 // path.
 func (e *Engine) Documents(ctx context.Context, library string) ([]Document, error) {
-	var f index.DocFilter
 	if library != "" {
-		lib, err := e.library(ctx, library, false)
+		sh, lib, err := e.library(ctx, library, false)
 		if err != nil {
 			return nil, err
 		}
-		f.LibraryID = lib.ID
+		return e.shelfDocuments(ctx, sh, index.DocFilter{LibraryID: lib.ID})
 	}
-	ds, err := e.idx.Documents(ctx, f)
+	var out []Document
+	for _, sh := range e.open() {
+		ds, err := e.shelfDocuments(ctx, sh, index.DocFilter{})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ds...)
+	}
+	if len(e.shelves) > 1 {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	}
+	return out, nil
+}
+
+// shelfDocuments lists a shelf's documents; on a server, those of the
+// libraries routed here only.
+func (e *Engine) shelfDocuments(ctx context.Context, sh *shelf, f index.DocFilter) ([]Document, error) {
+	ds, err := sh.idx.Documents(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("engine: listing documents: %w", err)
 	}
-	out := make([]Document, len(ds))
-	for i, d := range ds {
-		out[i] = documentOf(d)
+	var keep map[int64]bool // libraries listed, by their shelf's ID; nil: all
+	if f.LibraryID == 0 && (sh.n != 0 || len(e.shelves) > 1) {
+		libs, err := sh.idx.Libraries(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("engine: listing libraries: %w", err)
+		}
+		keep = map[int64]bool{}
+		for _, l := range libs {
+			if (sh.n == 0 && !e.routed(l.Name)) || (sh.n != 0 && slices.Contains(sh.names, l.Name)) {
+				keep[l.ID] = true
+			}
+		}
+	}
+	out := make([]Document, 0, len(ds))
+	for _, d := range ds {
+		if keep == nil || keep[d.LibraryID] {
+			out = append(out, documentOf(sh.n, d))
+		}
 	}
 	return out, nil
 }
@@ -248,53 +344,71 @@ func (e *Engine) Resume() { e.setPaused(false) }
 func (e *Engine) setPaused(p bool) {
 	e.mu.Lock()
 	e.paused = p
-	in := e.ing
+	ings := append([]*ingest.Ingester(nil), e.ings...)
 	e.mu.Unlock()
-	if p {
-		in.Pause()
-	} else {
-		in.Resume()
+	for _, in := range ings {
+		switch {
+		case in == nil:
+		case p:
+			in.Pause()
+		default:
+			in.Resume()
+		}
 	}
 }
 
 // Paused reports whether indexing is paused.
 func (e *Engine) Paused() bool {
-	in, err := e.ingester()
-	return err == nil && in.Paused()
+	ings, err := e.ingesters()
+	return err == nil && len(ings) > 0 && ings[0].Paused()
 }
 
-// CancelIndexing empties the indexing queue; files not yet indexed are
+// CancelIndexing empties the indexing queues; files not yet indexed are
 // marked failed with the reason "cancelled".
 func (e *Engine) CancelIndexing(ctx context.Context) error {
-	in, err := e.ingester()
+	ings, err := e.ingesters()
 	if err != nil {
 		return err
 	}
-	return in.Cancel(ctx)
+	var errs []error
+	for _, in := range ings {
+		errs = append(errs, in.Cancel(ctx))
+	}
+	return errors.Join(errs...)
 }
 
-// WaitIndexed blocks until the indexing queue is empty (or paused) or ctx
-// ends.
+// WaitIndexed blocks until the indexing queues are empty (or paused) or
+// ctx ends.
 func (e *Engine) WaitIndexed(ctx context.Context) error {
-	in, err := e.ingester()
+	ings, err := e.ingesters()
 	if err != nil {
 		return err
 	}
 	if e.opts.NoIndexing {
 		return fmt.Errorf("engine: opened with NoIndexing; nothing indexes the queue")
 	}
-	return in.Wait(ctx)
+	for _, in := range ings {
+		if err := in.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Passages returns a document's passages in order, with their pages,
 // headings and places: its text as indexed.
 func (e *Engine) Passages(ctx context.Context, docID int64) ([]Hit, error) {
-	ps, err := e.idx.DocumentPassages(ctx, docID)
+	sh, local, err := e.locate(docID)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := sh.idx.DocumentPassages(ctx, local)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	out := make([]Hit, len(ps))
 	for i, c := range ps {
+		c = union.PassageOf(sh.n, c)
 		out[i] = Hit{ChunkID: c.ID, DocID: c.DocID, Path: c.Doc.Path, Title: c.Doc.Title,
 			Format: c.Doc.Format, Page: c.Page, Heading: c.Heading, Text: c.Text, Place: retrieve.PlaceOf(c.Chunk), IndexedAt: c.Doc.IndexedAt}
 	}
@@ -401,12 +515,30 @@ func (e *Engine) Search(ctx context.Context, query string, o SearchOptions) (Sea
 func (e *Engine) filter(ctx context.Context, library, folder string, formats, documents []string) (index.Filter, string, error) {
 	var f index.Filter
 	if library != "" {
-		lib, err := e.library(ctx, library, false)
+		sh, lib, err := e.library(ctx, library, false)
 		if err != nil {
 			return f, "", err
 		}
-		f.Libraries = []int64{lib.ID}
+		f.Libraries = []int64{union.Global(sh.n, lib.ID)}
 		library = lib.Name
+	} else if len(e.shelves) > 1 {
+		// Every library listed: a server's other libraries, and a data
+		// folder's library hidden by a server's of the same name, are
+		// left out.
+		for _, sh := range e.open() {
+			libs, err := sh.idx.Libraries(ctx)
+			if err != nil {
+				return f, "", fmt.Errorf("engine: listing libraries: %w", err)
+			}
+			for _, l := range libs {
+				if (sh.n == 0 && !e.routed(l.Name)) || (sh.n != 0 && slices.Contains(sh.names, l.Name)) {
+					f.Libraries = append(f.Libraries, union.Global(sh.n, l.ID))
+				}
+			}
+		}
+		if len(f.Libraries) == 0 {
+			f.Libraries = []int64{-1} // no library yet: nothing matches
+		}
 	}
 	if folder != "" {
 		abs, err := filepath.Abs(folder)
@@ -435,9 +567,9 @@ func (e *Engine) retriever() (*retrieve.Retriever, func()) {
 	defer e.mu.Unlock()
 	var r *retrieve.Retriever
 	if e.emb == nil {
-		r = retrieve.New(e.idx, nil)
+		r = retrieve.New(e.all, nil)
 	} else {
-		r = retrieve.New(e.idx, e.emb)
+		r = retrieve.New(e.all, e.emb)
 		if e.prevEmb != nil {
 			r.WithPrevious(e.prevEmb)
 		}
@@ -448,10 +580,10 @@ func (e *Engine) retriever() (*retrieve.Retriever, func()) {
 	return r, e.prevMu.RUnlock
 }
 
-// passages makes the index the rag package's Library.
+// passages makes the libraries the rag package's Library.
 type passages struct {
 	r   *retrieve.Retriever
-	idx *index.Index
+	idx *union.Index
 }
 
 func (p passages) Search(ctx context.Context, q string, o retrieve.Options) (retrieve.Result, error) {
@@ -485,7 +617,11 @@ var ErrNotPDF = errors.New("engine: only pages of PDFs and pictures can be drawn
 // it was indexed. A source whose document changed since is drawn without
 // marks.
 func (e *Engine) RenderPage(ctx context.Context, s Source, width int) (*PageImage, error) {
-	d, err := e.idx.DocumentByID(ctx, s.DocID)
+	sh, local, err := e.locate(s.DocID)
+	if err != nil {
+		return nil, err
+	}
+	d, err := sh.idx.DocumentByID(ctx, local)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -496,7 +632,7 @@ func (e *Engine) RenderPage(ctx context.Context, s Source, width int) (*PageImag
 	if _, ok, err := e.placed(ctx, s); err == nil && ok && s.Place.CharFirst >= 0 && s.Place.CharLast >= s.Place.CharFirst {
 		span = docs.CharSpan{First: s.Place.CharFirst, Last: s.Place.CharLast}
 	}
-	data, scanned, err := e.idx.PageLayout(ctx, d.ID, s.Page)
+	data, scanned, err := sh.idx.PageLayout(ctx, d.ID, s.Page)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -509,8 +645,8 @@ func (e *Engine) RenderPage(ctx context.Context, s Source, width int) (*PageImag
 	// A team library's file may be on another member's computer only:
 	// its copy on the server is drawn instead.
 	var shared []byte
-	if _, serr := os.Stat(d.Path); serr != nil && e.idx.OnServer() {
-		data, ok, ferr := e.idx.File(ctx, d.Hash)
+	if _, serr := os.Stat(d.Path); serr != nil && sh.idx.OnServer() {
+		data, ok, ferr := sh.idx.File(ctx, d.Hash)
 		if ferr != nil {
 			return nil, fmt.Errorf("engine: reading %s from the library's server: %w", filepath.Base(d.Path), ferr)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/models"
+	"github.com/carrel-ai/carrel/engine/union"
 	"github.com/carrel-ai/carrel/internal/atomicfile"
 )
 
@@ -89,6 +90,12 @@ type Settings struct {
 	// them on this computer. A change takes effect when the engine opens
 	// next.
 	LibraryServer string `toml:"library_server"`
+	// LibraryServers places single libraries on PostgreSQL servers, by
+	// library name: "Lab papers" = "postgres://…" keeps that library on
+	// the team's server while the others stay where LibraryServer says.
+	// Several libraries may share a server. A change takes effect when the
+	// engine opens next.
+	LibraryServers map[string]string `toml:"library_servers"`
 }
 
 // OCROff is the OCR setting that turns it off.
@@ -147,6 +154,17 @@ func (s Settings) Validate() error {
 	}
 	if s.LibraryServer != "" && !index.IsServerURL(s.LibraryServer) {
 		errs = append(errs, errors.New("the library server must be a PostgreSQL connection string starting with postgres://"))
+	}
+	for name, conn := range s.LibraryServers {
+		switch {
+		case strings.TrimSpace(name) == "":
+			errs = append(errs, errors.New("a library placed on a server needs a name"))
+		case !index.IsServerURL(conn):
+			errs = append(errs, fmt.Errorf("library %q: its server must be a PostgreSQL connection string starting with postgres://", name))
+		}
+	}
+	if len(s.LibraryServers) >= union.MaxStores {
+		errs = append(errs, fmt.Errorf("at most %d libraries can be placed on servers", union.MaxStores-1))
 	}
 	if s.AdapterScale < 0 || s.AdapterScale > 4 {
 		errs = append(errs, errors.New("adapter scale must be between 0 and 4"))

@@ -137,3 +137,154 @@ func TestReadOnlyMember(t *testing.T) {
 		t.Errorf("search after the refused addition: %v", err)
 	}
 }
+
+// A person keeps their own libraries on the laptop and one library on the
+// team's server (Settings.LibraryServers). Each library's files go to its
+// own store; searches over all libraries reach both and every hit's IDs
+// lead back to its store, across a restart; a colleague who places the
+// same library on the same server sees what was added; a server that is
+// away leaves its library listed with the reason and the others working.
+func TestLibraryOnItsOwnServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	url := pgtest.Database(t)
+	s := engine.DefaultSettings()
+	s.EmbedModel = engine.NoEmbedModel
+	s.LibraryServers = map[string]string{"Lab": url}
+	data := t.TempDir()
+	open := func(data string, s engine.Settings) *engine.Engine {
+		t.Helper()
+		e, err := engine.Open(ctx, engine.Options{DataDir: data, Settings: &s, NoWatch: true, Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	e := open(data, s)
+	defer func() { e.Close() }()
+	if e.LibraryServer() != "" {
+		t.Errorf("the data folder's libraries are said to be on %q", e.LibraryServer())
+	}
+	libs, err := e.Libraries(ctx)
+	if err != nil || len(libs) != 1 || libs[0].Name != "Lab" || libs[0].Server == "" || libs[0].Away != "" {
+		t.Fatalf("before anything is added, the server's library is listed: %+v %v", libs, err)
+	}
+	if strings.Contains(libs[0].Server, "secret") {
+		t.Errorf("the listed server shows its password: %s", libs[0].Server)
+	}
+	addAndWait(t, e, "Mine", writeDocs(t))
+	lab := t.TempDir()
+	pdf := filepath.Join(lab, "minutes.pdf")
+	os.WriteFile(pdf, testdocs.PDF("The committee approved the new heron survey for the spring."), 0o644)
+	addAndWait(t, e, "Lab", lab)
+
+	libs, err = e.Libraries(ctx)
+	if err != nil || len(libs) != 2 {
+		t.Fatalf("libraries: %+v %v", libs, err)
+	}
+	for _, l := range libs {
+		switch {
+		case l.Name == "Mine" && (l.Server != "" || l.Documents != 3):
+			t.Errorf("the laptop's library: %+v", l)
+		case l.Name == "Lab" && (l.Server == "" || l.Documents != 1):
+			t.Errorf("the server's library: %+v", l)
+		}
+	}
+	// The server holds the Lab library alone; the data folder holds Mine.
+	member := open(t.TempDir(), func() engine.Settings { m := s; m.LibraryServers, m.LibraryServer = nil, url; return m }())
+	onServer, err := member.Libraries(ctx)
+	member.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(onServer) != 1 || onServer[0].Name != "Lab" || onServer[0].Documents != 1 {
+		t.Errorf("the server holds %+v; want the Lab library alone", onServer)
+	}
+	if ds, err := e.Documents(ctx, ""); err != nil || len(ds) != 4 {
+		t.Errorf("every library's documents: %d %v", len(ds), err)
+	}
+
+	// Placing a library that holds documents here on a server would hide
+	// them: refused, with the reason.
+	move := e.Settings()
+	move.LibraryServers["Mine"] = url
+	if _, err := e.SetSettings(ctx, move); err == nil || !strings.Contains(err.Error(), "3 documents") {
+		t.Errorf("placing a library with documents on a server: %v", err)
+	}
+	if got := e.Settings().LibraryServers; len(got) != 1 {
+		t.Errorf("the refused placement was saved: %v", got)
+	}
+
+	// One search over both stores.
+	res, err := e.Search(ctx, "heron survey Eiffel tower", engine.SearchOptions{K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := map[string]engine.Hit{}
+	for _, h := range res.Hits {
+		paths[filepath.Base(h.Path)] = h
+	}
+	heron, ok := paths["minutes.pdf"]
+	if _, eiffel := paths["paris.txt"]; !ok || !eiffel {
+		t.Fatalf("a search of all libraries found %v", res.Hits)
+	}
+	if only, err := e.Search(ctx, "heron survey", engine.SearchOptions{Library: "Mine"}); err != nil || len(only.Hits) != 0 && strings.HasSuffix(only.Hits[0].Path, "minutes.pdf") {
+		t.Errorf("a search of the laptop's library reached the server's: %+v %v", only.Hits, err)
+	}
+	src := engine.Source{N: 1, Path: heron.Path, Page: heron.Page, DocID: heron.DocID, ChunkID: heron.ChunkID, Text: heron.Text, Place: heron.Place}
+	check := func(e *engine.Engine, when string) {
+		t.Helper()
+		st, err := e.SourceText(ctx, src)
+		if err != nil || !st.Exact || !strings.Contains(st.Text, "heron survey") {
+			t.Errorf("%s: the server's source text: %+v %v", when, st, err)
+		}
+		if rp, err := e.RenderPage(ctx, src, 400); err != nil || len(rp.Marks) == 0 {
+			t.Errorf("%s: the server's cited page: %v", when, err)
+		}
+		ps, err := e.Passages(ctx, heron.DocID)
+		if err != nil || len(ps) == 0 || ps[0].DocID != heron.DocID || !strings.Contains(ps[0].Text, "heron") {
+			t.Errorf("%s: the server's document's passages: %+v %v", when, ps, err)
+		}
+	}
+	check(e, "open")
+	a, err := e.Ask(ctx, "Who approved the heron survey?", engine.AskOptions{}, nil)
+	if err != nil || len(a.Sources) == 0 || a.Sources[0].DocID != heron.DocID {
+		t.Errorf("an answer's sources: %+v %v", a, err)
+	}
+
+	// Across a restart, with a second server added that sorts before it
+	// (its user, "aaron", before "carrel"), the IDs
+	// saved with answers still lead to the same rows.
+	e.Close()
+	away := s
+	away.LibraryServers = map[string]string{"Lab": url, "Archive": "postgres://aaron:secret@127.0.0.1:1/none?connect_timeout=5"}
+	e = open(data, away)
+	check(e, "reopened")
+	libs, err = e.Libraries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gone *engine.Library
+	for i := range libs {
+		if libs[i].Name == "Archive" {
+			gone = &libs[i]
+		}
+	}
+	if gone == nil || gone.Away == "" || strings.Contains(gone.Server+gone.Away, "secret") {
+		t.Errorf("the library whose server is away: %+v", gone)
+	}
+	if _, err := e.Add(ctx, "Archive", false, lab); !errors.Is(err, engine.ErrLibraryAway) {
+		t.Errorf("adding to a library whose server is away: %v", err)
+	}
+	if res, err := e.Search(ctx, "Colosseum", engine.SearchOptions{}); err != nil || len(res.Hits) == 0 {
+		t.Errorf("with a server away, the other libraries' search: %v", err)
+	}
+
+	// A colleague who places Lab on the same server searches what was
+	// added here.
+	col := open(t.TempDir(), s)
+	defer col.Close()
+	if res, err := col.Search(ctx, "heron survey", engine.SearchOptions{Library: "Lab"}); err != nil || len(res.Hits) == 0 {
+		t.Errorf("the colleague's search of Lab: %+v %v", res, err)
+	}
+}

@@ -144,7 +144,9 @@ func (v *libraryView) reload() {
 		for _, l := range libs {
 			if l.Name == lib {
 				info = l
-				docs, err = v.g.eng.Documents(ctx, lib)
+				if l.Away == "" { // a library whose server is away has nothing to list
+					docs, err = v.g.eng.Documents(ctx, lib)
+				}
 			}
 		}
 		method := v.g.eng.SearchMethod()
@@ -233,8 +235,15 @@ func (v *libraryView) applyFilter() {
 // summary is the two lines under the list: counts, and freshness (or a
 // hint for an empty library).
 func summary(l engine.Library, docs []engine.Document) (string, string) {
+	where := ""
+	if l.Server != "" {
+		where = "On the team server " + l.Server
+	}
+	if l.Away != "" {
+		return "Its server could not be reached when Carrel started; start Carrel again to retry.", where
+	}
 	if len(docs) == 0 {
-		return "No documents yet.", "Drop files or folders on the window."
+		return "No documents yet.", joinLine(where, "Drop files or folders on the window.")
 	}
 	ready, failed, waiting := 0, 0, 0
 	for _, d := range docs {
@@ -258,7 +267,18 @@ func summary(l engine.Library, docs []engine.Document) (string, string) {
 	if !l.LastIndexed.IsZero() && waiting == 0 {
 		fresh = "Up to date as of " + l.LastIndexed.Local().Format("2 Jan 15:04")
 	}
-	return s, fresh
+	return s, joinLine(where, fresh)
+}
+
+// joinLine joins the non-empty parts of a status line.
+func joinLine(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " · ")
 }
 
 // onSuggest explains the multilingual model and, if the person agrees,

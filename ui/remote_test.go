@@ -59,3 +59,46 @@ func TestModelServerInTheWindow(t *testing.T) {
 		t.Errorf("status bar %q does not say answers come from the server", st)
 	}
 }
+
+// A library is placed on a team server in the settings: a half-filled row
+// says what is missing, a full one is saved and shown again (its
+// connection string hidden), and the library's status line says where it
+// lives, or that its server was away.
+func TestLibrariesOnServersInSettings(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.showMain()
+	v := newSettingsView(g, engine.DefaultLibrary)
+	if len(v.placed.list) != 0 {
+		t.Fatalf("a new data folder shows %d placed libraries", len(v.placed.list))
+	}
+	v.placed.add("Lab", "")
+	if _, err := v.settings(); err == nil || !strings.Contains(err.Error(), `"Lab"`) {
+		t.Errorf("a placed library without a server: %v", err)
+	}
+	v.placed.list[0].conn.SetText("mysql://db.lab/papers")
+	if _, err := v.settings(); err == nil {
+		t.Error("a server that is not PostgreSQL was accepted")
+	}
+	const conn = "postgres://carrel:pw@db.lab/papers"
+	v.placed.list[0].conn.SetText(conn)
+	v.placed.add("", "") // a blank row is left out
+	v.save()
+	settle(t, g)
+	if got := s.Settings().LibraryServers; len(got) != 1 || got["Lab"] != conn {
+		t.Fatalf("saved %v", got)
+	}
+	v = newSettingsView(g, engine.DefaultLibrary)
+	if len(v.placed.list) != 1 || v.placed.list[0].name.Text != "Lab" || !v.placed.list[0].conn.Password {
+		t.Errorf("the settings shown again: %d rows", len(v.placed.list))
+	}
+
+	lib := engine.Library{Name: "Lab", Server: "postgres://carrel:xxxxx@db.lab/papers"}
+	if _, fresh := summary(lib, nil); !strings.Contains(fresh, "On the team server postgres://carrel:xxxxx@db.lab/papers") {
+		t.Errorf("an empty server library's line: %q", fresh)
+	}
+	lib.Away = "connection refused"
+	if sum, _ := summary(lib, nil); !strings.Contains(sum, "could not be reached") {
+		t.Errorf("a library whose server is away: %q", sum)
+	}
+}

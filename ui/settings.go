@@ -3,12 +3,14 @@ package ui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/carrel-ai/carrel/engine"
@@ -26,6 +28,7 @@ type settingsView struct {
 	ocrStatus                                                                      *widget.Label
 	serveAddr                                                                      *widget.Entry
 	server                                                                         *widget.Entry
+	placed                                                                         *placements
 	chatServer, chatServerKey, chatServerModel                                     *widget.Entry
 	temp                                                                           *widget.Slider
 	tempLabel                                                                      *widget.Label
@@ -135,6 +138,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 	v.server = widget.NewPasswordEntry()
 	v.server.SetText(s.LibraryServer)
 	v.server.SetPlaceHolder("empty: this computer; or postgres://user:password@host/database")
+	v.placed = newPlacements(s.LibraryServers)
 	libraryNow := "Now: this computer (" + g.eng.DataDir() + ")"
 	if srv := g.eng.LibraryServer(); srv != "" {
 		libraryNow = "Now: the team server " + srv
@@ -189,6 +193,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 		{Text: "Skip in " + library, Widget: v.ignore},
 		{Text: "Data folder", Widget: widget.NewLabel(g.eng.DataDir()), HintText: "set CARREL_HOME to move it"},
 		{Text: "Team library", Widget: v.server, HintText: libraryNow + ". A PostgreSQL server your team shares (see the README); takes effect when Carrel starts again."},
+		{Text: "Libraries on servers", Widget: v.placed.widget(), HintText: "each library named here lives on its own PostgreSQL server; the others stay where Team library says. Takes effect when Carrel starts again."},
 		{Text: "Other apps", Widget: v.serve},
 		{Text: "Address", Widget: v.serveAddr, HintText: "this computer only; empty: 127.0.0.1:8765"},
 		{Text: "", Widget: container.NewBorder(nil, nil, nil, container.NewHBox(copyToken, newToken), servingLabel)},
@@ -250,6 +255,11 @@ func (v *settingsView) settings() (engine.Settings, error) {
 	s.Serve = v.serve.Checked
 	s.ServeAddr = strings.TrimSpace(v.serveAddr.Text)
 	s.LibraryServer = strings.TrimSpace(v.server.Text)
+	placed, err := v.placed.read()
+	if err != nil {
+		return s, err
+	}
+	s.LibraryServers = placed
 	s.ChatServer = strings.TrimSpace(v.chatServer.Text)
 	s.ChatServerKey = strings.TrimSpace(v.chatServerKey.Text)
 	s.ChatServerModel = strings.TrimSpace(v.chatServerModel.Text)
@@ -322,4 +332,81 @@ func describeOCR(o engine.OCRInfo) string {
 		return o.Problem
 	}
 	return fmt.Sprintf("Tesseract %s · language packs installed: %s", o.Version, strings.Join(o.Installed, ", "))
+}
+
+// placements edits Settings.LibraryServers: a row per library placed on a
+// server, its name beside its connection string (hidden, as it holds a
+// password).
+type placements struct {
+	rows *fyne.Container
+	list []placement
+}
+
+type placement struct {
+	name, conn *widget.Entry
+	row        fyne.CanvasObject
+}
+
+func newPlacements(m map[string]string) *placements {
+	p := &placements{rows: container.NewVBox()}
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p.add(n, m[n])
+	}
+	return p
+}
+
+// add appends a row.
+func (p *placements) add(name, conn string) {
+	r := placement{name: widget.NewEntry(), conn: widget.NewPasswordEntry()}
+	r.name.SetText(name)
+	r.name.SetPlaceHolder("library name")
+	r.conn.SetText(conn)
+	r.conn.SetPlaceHolder("postgres://user:password@host/database")
+	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
+		for i, q := range p.list {
+			if q.name == r.name {
+				p.list = append(p.list[:i], p.list[i+1:]...)
+				break
+			}
+		}
+		p.rows.Remove(r.row)
+	})
+	remove.Importance = widget.LowImportance
+	r.row = container.NewBorder(nil, nil, nil, remove, container.NewGridWithColumns(2, r.name, r.conn))
+	p.list = append(p.list, r)
+	p.rows.Add(r.row)
+}
+
+func (p *placements) widget() fyne.CanvasObject {
+	return container.NewVBox(p.rows, container.NewHBox(widget.NewButtonWithIcon("Place a library on a server", theme.ContentAddIcon(), func() { p.add("", "") })))
+}
+
+// read returns the rows as the setting; a row with one half filled in
+// says which half is missing, and blank rows are left out.
+func (p *placements) read() (map[string]string, error) {
+	var m map[string]string
+	for _, r := range p.list {
+		name, conn := strings.TrimSpace(r.name.Text), strings.TrimSpace(r.conn.Text)
+		switch {
+		case name == "" && conn == "":
+			continue
+		case name == "":
+			return nil, fmt.Errorf("a library placed on a server needs its name")
+		case conn == "":
+			return nil, fmt.Errorf("library %q needs its server's connection string (postgres://…)", name)
+		}
+		if _, dup := m[name]; dup {
+			return nil, fmt.Errorf("library %q is placed on two servers", name)
+		}
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[name] = conn
+	}
+	return m, nil
 }

@@ -1,0 +1,244 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/union"
+	"github.com/carrel-ai/carrel/internal/atomicfile"
+)
+
+// A shelf is one place libraries live. The first (number 0) holds every
+// library not named elsewhere: the data folder, or the LibraryServer. The
+// others are PostgreSQL servers that Settings.LibraryServers names for
+// some libraries: a person's own libraries stay on the laptop while the
+// team's lives on the server.
+type shelf struct {
+	n      int
+	idx    *index.Index // nil when the server could not be reached at open
+	server string       // the server without its password; "" for the data folder
+	names  []string     // the libraries routed here; nil for shelf 0
+	// down says why the server could not be reached, when idx is nil.
+	down string
+}
+
+// ErrLibraryAway means a library lives on a server that could not be
+// reached when Carrel opened; Carrel opens again to retry.
+var ErrLibraryAway = errors.New("engine: the library's server could not be reached")
+
+// shelfNumbers keeps, per server, the number its IDs carry, so the IDs
+// saved with conversations keep leading to the same server's rows after
+// servers are added or taken away.
+type shelfNumbers struct {
+	Numbers map[string]int `json:"numbers"` // by the server's redacted connection string
+}
+
+const shelvesFile = "library-servers.json"
+
+func readShelfNumbers(dir string) (shelfNumbers, error) {
+	s := shelfNumbers{Numbers: map[string]int{}}
+	data, err := os.ReadFile(filepath.Join(dir, shelvesFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("engine: reading %s: %w", shelvesFile, err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, fmt.Errorf("engine: %s is damaged (delete it; saved answers' sources on team servers may then not open): %w",
+			filepath.Join(dir, shelvesFile), err)
+	}
+	if s.Numbers == nil {
+		s.Numbers = map[string]int{}
+	}
+	return s, nil
+}
+
+// number returns the server's number, giving a new server the lowest one
+// free; changed reports whether the record must be saved.
+func (s shelfNumbers) number(server string) (n int, changed bool, err error) {
+	if n, ok := s.Numbers[server]; ok && n > 0 && n < union.MaxStores {
+		return n, false, nil
+	}
+	used := map[int]bool{}
+	for _, n := range s.Numbers {
+		used[n] = true
+	}
+	for n := 1; n < union.MaxStores; n++ {
+		if !used[n] {
+			s.Numbers[server] = n
+			return n, true, nil
+		}
+	}
+	return 0, false, fmt.Errorf("engine: at most %d library servers can be used", union.MaxStores-1)
+}
+
+// routes groups Settings.LibraryServers by server: each server's redacted
+// string, its connection string and its libraries, in a stable order.
+type route struct {
+	server, conn string
+	names        []string
+}
+
+func routesOf(servers map[string]string, home string) []route {
+	by := map[string]*route{}
+	for name, conn := range servers {
+		name = strings.TrimSpace(name)
+		red := index.Redact(conn)
+		if home != "" && red == index.Redact(home) {
+			continue // the home server holds it already
+		}
+		r := by[red]
+		if r == nil {
+			r = &route{server: red, conn: conn}
+			by[red] = r
+		}
+		r.names = append(r.names, name)
+	}
+	out := make([]route, 0, len(by))
+	for _, r := range by {
+		sort.Strings(r.names)
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].server < out[j].server })
+	return out
+}
+
+// openShelves opens the servers Settings.LibraryServers names, beside the
+// home store. A server that cannot be reached leaves its libraries away
+// (ErrLibraryAway, with the reason) rather than the person's own libraries
+// closed.
+func openShelves(ctx context.Context, dir string, home *index.Index, homeServer string, set Settings, model string) ([]*shelf, error) {
+	shelves := []*shelf{{n: 0, idx: home, server: index.Redact(homeServer)}}
+	if homeServer == "" {
+		shelves[0].server = ""
+	}
+	routes := routesOf(set.LibraryServers, homeServer)
+	if len(routes) == 0 {
+		return shelves, nil
+	}
+	nums, err := readShelfNumbers(dir)
+	if err != nil {
+		return nil, err
+	}
+	save := false
+	byNum := map[int]*shelf{}
+	for _, r := range routes {
+		n, changed, err := nums.number(r.server)
+		if err != nil {
+			return nil, err
+		}
+		save = save || changed
+		s := &shelf{n: n, server: r.server, names: r.names}
+		s.idx, err = index.OpenServer(ctx, r.conn, model)
+		if err != nil {
+			s.idx, s.down = nil, Describe(err)
+		}
+		byNum[n] = s
+	}
+	if save {
+		data, _ := json.MarshalIndent(nums, "", "  ")
+		if err := atomicfile.Write(filepath.Join(dir, shelvesFile), data); err != nil {
+			closeShelves(byNum)
+			return nil, fmt.Errorf("engine: saving %s: %w", shelvesFile, err)
+		}
+	}
+	max := 0
+	for n := range byNum {
+		if n > max {
+			max = n
+		}
+	}
+	// Numbers of servers no longer named stay free slots (nil), so the
+	// others keep theirs.
+	out := make([]*shelf, max+1)
+	out[0] = shelves[0]
+	for n, s := range byNum {
+		out[n] = s
+	}
+	return out, nil
+}
+
+func closeShelves(m map[int]*shelf) {
+	for _, s := range m {
+		if s.idx != nil {
+			s.idx.Close()
+		}
+	}
+}
+
+// joined makes the union the searches run over: the shelves that opened.
+func joined(shelves []*shelf) (*union.Index, error) {
+	stores := make([]*index.Index, len(shelves))
+	for i, s := range shelves {
+		if s != nil {
+			stores[i] = s.idx
+		}
+	}
+	return union.New(stores...)
+}
+
+// shelfFor returns the shelf a library lives on, by its name.
+func (e *Engine) shelfFor(name string) (*shelf, error) {
+	for _, s := range e.shelves[1:] {
+		if s == nil {
+			continue
+		}
+		for _, n := range s.names {
+			if n == name {
+				if s.idx == nil {
+					return nil, fmt.Errorf("%w: library %q lives on %s: %s", ErrLibraryAway, name, s.server, s.down)
+				}
+				return s, nil
+			}
+		}
+	}
+	return e.shelves[0], nil
+}
+
+// routed reports whether a library of shelf 0 is hidden by a library of
+// the same name that LibraryServers places on a server.
+func (e *Engine) routed(name string) bool {
+	for _, s := range e.shelves[1:] {
+		if s != nil {
+			for _, n := range s.names {
+				if n == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// locate returns the shelf of a global ID and the ID in its store.
+func (e *Engine) locate(id int64) (*shelf, int64, error) {
+	n, local := union.Split(id)
+	if n >= len(e.shelves) || e.shelves[n] == nil {
+		return nil, 0, fmt.Errorf("engine: %w", index.ErrNotFound)
+	}
+	s := e.shelves[n]
+	if s.idx == nil {
+		return nil, 0, fmt.Errorf("%w: %s: %s", ErrLibraryAway, s.server, s.down)
+	}
+	return s, local, nil
+}
+
+// open lists the shelves whose stores are open.
+func (e *Engine) open() []*shelf {
+	out := make([]*shelf, 0, len(e.shelves))
+	for _, s := range e.shelves {
+		if s != nil && s.idx != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}

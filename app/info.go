@@ -33,10 +33,13 @@ type infoReport struct {
 	LibraryServer string       `json:"library_server,omitempty"` // without its password
 	// LibraryServers are the libraries placed on servers of their own, by
 	// name, each server without its password.
-	LibraryServers map[string]string   `json:"library_servers,omitempty"`
-	Search         engine.SearchMethod `json:"search"`
-	OCR            engine.OCRInfo      `json:"ocr"`
-	Model          *modelReport        `json:"model,omitempty"`
+	LibraryServers map[string]string `json:"library_servers,omitempty"`
+	// LibraryChatServers are the model servers of single libraries, by
+	// name (their addresses; keys are never shown).
+	LibraryChatServers map[string]string   `json:"library_chat_servers,omitempty"`
+	Search             engine.SearchMethod `json:"search"`
+	OCR                engine.OCRInfo      `json:"ocr"`
+	Model              *modelReport        `json:"model,omitempty"`
 }
 
 type modelReport struct {
@@ -85,6 +88,12 @@ func infoCmd() *command {
 					r.LibraryServers = map[string]string{}
 				}
 				r.LibraryServers[name] = engine.RedactServer(conn)
+			}
+			for name, ms := range set.LibraryChatServers {
+				if r.LibraryChatServers == nil {
+					r.LibraryChatServers = map[string]string{}
+				}
+				r.LibraryChatServers[name] = ms.URL
 			}
 			r.OCR = engine.OCRFor(ctx, set)
 			p := llm.Plan(llm.ModelInfo{}, llm.ModelOptions{CPUOnly: *cpu})
@@ -137,6 +146,14 @@ func printInfo(r infoReport) {
 	sort.Strings(names)
 	for _, n := range names {
 		fmt.Printf("Library:      %q on the team server %s\n", n, r.LibraryServers[n])
+	}
+	names = names[:0]
+	for n := range r.LibraryChatServers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Printf("Library:      %q answered by the model server %s\n", n, r.LibraryChatServers[n])
 	}
 	fmt.Printf("Search:       %s\n", r.Search.Describe())
 	if r.Search.Model != "" {

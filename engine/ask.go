@@ -125,8 +125,12 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	var cm *chatModel
 	var r rag.Retrieval
 	var rerr error
+	acquire := e.model.acquire
+	if ms, ok := set.LibraryChatServers[libName]; ok && libName != "" && !e.opts.NoChatModel {
+		acquire = func(ctx context.Context) (*chatModel, error) { return libraryChat(ctx, set, ms) }
+	}
 	if len(history) > 0 {
-		if cm, err = e.model.acquire(ctx); err != nil {
+		if cm, err = acquire(ctx); err != nil {
 			return nil, err
 		}
 		query, _ := rag.StandaloneQuery(ctx, cm.orNil(), cfg, history, question)
@@ -145,7 +149,7 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 			defer wg.Done()
 			r, rerr = search(question)
 		}()
-		cm, err = e.model.acquire(ctx)
+		cm, err = acquire(ctx)
 		wg.Wait()
 		if err != nil {
 			if cm != nil {
@@ -189,6 +193,19 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 		}
 	}
 	return a, err
+}
+
+// libraryChat is the model server a library's questions go to
+// (Settings.LibraryChatServers), held for one answer as the model slot's
+// acquire holds the chat model. A client costs nothing to make: nothing is
+// loaded, and the server is reached when the answer asks.
+func libraryChat(ctx context.Context, set Settings, ms ModelServer) (*chatModel, error) {
+	cm, err := loadChatModel(ctx, Settings{ChatServer: ms.URL, ChatServerKey: ms.Key, ChatServerModel: ms.Model, ContextSize: set.ContextSize}, nil)
+	if err != nil {
+		return nil, err
+	}
+	cm.users.Add(1)
+	return cm, nil
 }
 
 // indexedAt is when the libraries searched last changed.

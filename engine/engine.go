@@ -395,7 +395,9 @@ func (e *Engine) Settings() Settings {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.set
-	s.LibraryServers = maps.Clone(s.LibraryServers) // the caller's to change
+	// The maps are the caller's to change.
+	s.LibraryServers = maps.Clone(s.LibraryServers)
+	s.LibraryChatServers = maps.Clone(s.LibraryChatServers)
 	return s
 }
 
@@ -414,7 +416,9 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 	if err := s.Validate(); err != nil {
 		return false, err
 	}
-	s.LibraryServers = maps.Clone(s.LibraryServers) // the engine's own from here
+	// The maps are the engine's own from here.
+	s.LibraryServers = maps.Clone(s.LibraryServers)
+	s.LibraryChatServers = maps.Clone(s.LibraryChatServers)
 	e.changeMu.Lock()
 	defer e.changeMu.Unlock()
 	e.mu.Lock()

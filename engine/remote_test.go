@@ -174,3 +174,43 @@ func TestEmbeddingsFromAModelServer(t *testing.T) {
 		t.Fatalf("vector search: %v %+v", err, res)
 	}
 }
+
+// A library can have a model server of its own: questions asked of it go
+// there and say so, while questions about the other libraries stay with
+// the model of the settings (here none, so they answer with passages).
+func TestLibraryChatServer(t *testing.T) {
+	var prompts atomic.Value
+	srv := modelServer(t, "lab-key", &prompts)
+	s := engine.DefaultSettings()
+	s.EmbedModel = engine.NoEmbedModel
+	s.LibraryChatServers = map[string]engine.ModelServer{"Travel": {URL: srv.URL + "/v1", Key: "lab-key", Model: "team-70b"}}
+	e := openEngine(t, t.TempDir(), &s)
+	addAndWait(t, e, "Travel", writeDocs(t))
+	addAndWait(t, e, "Mine", writeDocs(t))
+	ctx := context.Background()
+	a, err := e.Ask(ctx, "How tall is the Eiffel Tower?", engine.AskOptions{Library: "Travel"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Model.Server != srv.URL || !a.Grounded || !strings.Contains(a.Text, "330 metres") {
+		t.Errorf("the library's answer: %q from %+v", a.Text, a.Model)
+	}
+	for _, lib := range []string{"Mine", ""} {
+		prompts.Store("")
+		b, err := e.Ask(ctx, "How tall is the Eiffel Tower?", engine.AskOptions{Library: lib}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Outcome != engine.RetrievalOnly || b.Model.Server != "" || prompts.Load().(string) != "" {
+			t.Errorf("library %q: outcome %s from %+v; the server was asked: %v", lib, b.Outcome, b.Model, prompts.Load() != "")
+		}
+	}
+	if st := e.ChatModel(); st.Remote != "" {
+		t.Errorf("the settings' chat model is said to be remote: %+v", st)
+	}
+	bad := e.Settings()
+	bad.LibraryChatServers["Mine"] = engine.ModelServer{URL: "gpu.lab:8080"}
+	if _, err := e.SetSettings(ctx, bad); err == nil || !strings.Contains(err.Error(), `"Mine"`) {
+		t.Errorf("a library's model server without http://: %v", err)
+	}
+}

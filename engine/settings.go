@@ -96,6 +96,21 @@ type Settings struct {
 	// Several libraries may share a server. A change takes effect when the
 	// engine opens next.
 	LibraryServers map[string]string `toml:"library_servers"`
+	// LibraryChatServers send the questions asked of one library to a
+	// model server of its own, by library name: the team's library is
+	// answered by the team's GPU server while questions about the other
+	// libraries (or all of them) go to ChatServer or ChatModel. Each
+	// answer says where it was written.
+	LibraryChatServers map[string]ModelServer `toml:"library_chat_servers"`
+}
+
+// ModelServer is a model server speaking the OpenAI-compatible API: its
+// address (such as http://gpu.lab:8080/v1), its API key ("" sends none)
+// and the model to ask for ("": the server's own).
+type ModelServer struct {
+	URL   string `toml:"url"`
+	Key   string `toml:"key"`
+	Model string `toml:"model"`
 }
 
 // OCROff is the OCR setting that turns it off.
@@ -161,6 +176,13 @@ func (s Settings) Validate() error {
 			errs = append(errs, errors.New("a library placed on a server needs a name"))
 		case !index.IsServerURL(conn):
 			errs = append(errs, fmt.Errorf("library %q: its server must be a PostgreSQL connection string starting with postgres://", name))
+		}
+	}
+	for name, ms := range s.LibraryChatServers {
+		if strings.TrimSpace(name) == "" {
+			errs = append(errs, errors.New("a library given its own model server needs a name"))
+		} else if _, err := models.NewRemote(ms.URL, "", ""); err != nil {
+			errs = append(errs, fmt.Errorf("library %q: its model server must be an http:// or https:// address, such as http://gpu.lab:8080/v1", name))
 		}
 	}
 	if len(s.LibraryServers) >= union.MaxStores {

@@ -576,6 +576,11 @@ func (t *turnView) finish(a *engine.Answer, err error) {
 			note = strings.TrimSpace(note + " Index fresh as of " + a.IndexedAt.Local().Format("2 Jan 15:04") + ".")
 		}
 	}
+	if a.Model.Server != "" && (a.Outcome == engine.Answered || a.Outcome == engine.Ungrounded) {
+		// The answer was written on another machine: each answer says
+		// where, as a library may have a model server of its own.
+		note = strings.TrimSpace(note + " Written by " + a.Model.Name + " on the model server " + a.Model.Server + ".")
+	}
 	if note != "" {
 		t.note.SetText(note)
 		t.note.Show()

@@ -58,6 +58,9 @@ func TestModelServerInTheWindow(t *testing.T) {
 	if st := g.main.status.Text; !strings.Contains(st, "remote: "+srv.URL) {
 		t.Errorf("status bar %q does not say answers come from the server", st)
 	}
+	if n := c.last.note.Text; !strings.Contains(n, "on the model server "+srv.URL) {
+		t.Errorf("the answer's note %q does not say where it was written", n)
+	}
 }
 
 // A library is placed on a team server in the settings: a half-filled row
@@ -76,21 +79,33 @@ func TestLibrariesOnServersInSettings(t *testing.T) {
 	if _, err := v.settings(); err == nil || !strings.Contains(err.Error(), `"Lab"`) {
 		t.Errorf("a placed library without a server: %v", err)
 	}
-	v.placed.list[0].conn.SetText("mysql://db.lab/papers")
+	v.placed.list[0][1].SetText("mysql://db.lab/papers")
 	if _, err := v.settings(); err == nil {
 		t.Error("a server that is not PostgreSQL was accepted")
 	}
 	const conn = "postgres://carrel:pw@db.lab/papers"
-	v.placed.list[0].conn.SetText(conn)
+	v.placed.list[0][1].SetText(conn)
 	v.placed.add("", "") // a blank row is left out
+	// The library's own model server: the address is required.
+	v.libModels.add("Lab", "", "k")
+	if _, err := v.settings(); err == nil || !strings.Contains(err.Error(), "model server") {
+		t.Errorf("a library's model server without its address: %v", err)
+	}
+	v.libModels.list[0][1].SetText("http://gpu.lab:8080/v1")
 	v.save()
 	settle(t, g)
 	if got := s.Settings().LibraryServers; len(got) != 1 || got["Lab"] != conn {
 		t.Fatalf("saved %v", got)
 	}
+	if got := s.Settings().LibraryChatServers; got["Lab"] != (engine.ModelServer{URL: "http://gpu.lab:8080/v1", Key: "k"}) {
+		t.Fatalf("saved %v", got)
+	}
 	v = newSettingsView(g, engine.DefaultLibrary)
-	if len(v.placed.list) != 1 || v.placed.list[0].name.Text != "Lab" || !v.placed.list[0].conn.Password {
+	if len(v.placed.list) != 1 || v.placed.list[0][0].Text != "Lab" || !v.placed.list[0][1].Password {
 		t.Errorf("the settings shown again: %d rows", len(v.placed.list))
+	}
+	if len(v.libModels.list) != 1 || v.libModels.list[0][1].Text != "http://gpu.lab:8080/v1" || !v.libModels.list[0][2].Password {
+		t.Errorf("the library's model server shown again: %d rows", len(v.libModels.list))
 	}
 
 	lib := engine.Library{Name: "Lab", Server: "postgres://carrel:xxxxx@db.lab/papers"}

@@ -28,7 +28,7 @@ type settingsView struct {
 	ocrStatus                                                                      *widget.Label
 	serveAddr                                                                      *widget.Entry
 	server                                                                         *widget.Entry
-	placed                                                                         *placements
+	placed, libModels                                                              *rowsEditor
 	chatServer, chatServerKey, chatServerModel                                     *widget.Entry
 	temp                                                                           *widget.Slider
 	tempLabel                                                                      *widget.Label
@@ -139,6 +139,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 	v.server.SetText(s.LibraryServer)
 	v.server.SetPlaceHolder("empty: this computer; or postgres://user:password@host/database")
 	v.placed = newPlacements(s.LibraryServers)
+	v.libModels = newLibraryModels(s.LibraryChatServers)
 	libraryNow := "Now: this computer (" + g.eng.DataDir() + ")"
 	if srv := g.eng.LibraryServer(); srv != "" {
 		libraryNow = "Now: the team server " + srv
@@ -174,6 +175,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 		{Text: "Model server", Widget: v.chatServer, HintText: "an OpenAI-compatible server (llama-server, vLLM, Ollama, another Carrel): your questions and their passages are sent there"},
 		{Text: "Server key", Widget: v.chatServerKey},
 		{Text: "Server model", Widget: v.chatServerModel},
+		{Text: "Libraries' own models", Widget: v.libModels.widget(), HintText: "questions asked of a library named here go to its model server (and say so); the others use the chat model above"},
 		{Text: "Search by meaning", Widget: v.searchBy, HintText: "Now: " + g.eng.SearchMethod().Describe() + ". Changing it re-embeds the library in the background; words keep working meanwhile."},
 		{Text: "Embedding model", Widget: container.NewBorder(nil, nil, nil, browse(v.embed), v.embed)},
 		{Text: "Reranking model", Widget: container.NewBorder(nil, nil, nil, browse(v.rerank), v.rerank), HintText: "optional: re-reads the 20 best passages of every search with the question (slower, often better)"},
@@ -255,11 +257,16 @@ func (v *settingsView) settings() (engine.Settings, error) {
 	s.Serve = v.serve.Checked
 	s.ServeAddr = strings.TrimSpace(v.serveAddr.Text)
 	s.LibraryServer = strings.TrimSpace(v.server.Text)
-	placed, err := v.placed.read()
+	placed, err := readPlacements(v.placed)
 	if err != nil {
 		return s, err
 	}
 	s.LibraryServers = placed
+	libModels, err := readLibraryModels(v.libModels)
+	if err != nil {
+		return s, err
+	}
+	s.LibraryChatServers = libModels
 	s.ChatServer = strings.TrimSpace(v.chatServer.Text)
 	s.ChatServerKey = strings.TrimSpace(v.chatServerKey.Text)
 	s.ChatServerModel = strings.TrimSpace(v.chatServerModel.Text)
@@ -334,67 +341,93 @@ func describeOCR(o engine.OCRInfo) string {
 	return fmt.Sprintf("Tesseract %s · language packs installed: %s", o.Version, strings.Join(o.Installed, ", "))
 }
 
-// placements edits Settings.LibraryServers: a row per library placed on a
-// server, its name beside its connection string (hidden, as it holds a
-// password).
-type placements struct {
-	rows *fyne.Container
-	list []placement
+// rowsEditor edits a list of rows of entries, such as a library's name
+// beside its server: rows are added with a button and removed with their
+// own; an entry holding a password or key is hidden as a password is.
+type rowsEditor struct {
+	rows    *fyne.Container
+	list    [][]*widget.Entry
+	cols    []column
+	addText string
 }
 
-type placement struct {
-	name, conn *widget.Entry
-	row        fyne.CanvasObject
+type column struct {
+	hint   string
+	secret bool
 }
 
-func newPlacements(m map[string]string) *placements {
-	p := &placements{rows: container.NewVBox()}
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
+func newRowsEditor(addText string, cols ...column) *rowsEditor {
+	return &rowsEditor{rows: container.NewVBox(), cols: cols, addText: addText}
+}
+
+// add appends a row holding values.
+func (p *rowsEditor) add(values ...string) {
+	entries := make([]*widget.Entry, len(p.cols))
+	cells := make([]fyne.CanvasObject, len(p.cols))
+	for i, c := range p.cols {
+		e := widget.NewEntry()
+		if c.secret {
+			e = widget.NewPasswordEntry()
+		}
+		e.SetPlaceHolder(c.hint)
+		if i < len(values) {
+			e.SetText(values[i])
+		}
+		entries[i], cells[i] = e, e
 	}
-	sort.Strings(names)
-	for _, n := range names {
+	var row fyne.CanvasObject
+	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
+		for i, q := range p.list {
+			if q[0] == entries[0] {
+				p.list = append(p.list[:i], p.list[i+1:]...)
+				break
+			}
+		}
+		p.rows.Remove(row)
+	})
+	remove.Importance = widget.LowImportance
+	row = container.NewBorder(nil, nil, nil, remove, container.NewGridWithColumns(len(cells), cells...))
+	p.list = append(p.list, entries)
+	p.rows.Add(row)
+}
+
+func (p *rowsEditor) widget() fyne.CanvasObject {
+	return container.NewVBox(p.rows, container.NewHBox(widget.NewButtonWithIcon(p.addText, theme.ContentAddIcon(), func() { p.add() })))
+}
+
+// values returns the rows' texts, trimmed; blank rows are left out.
+func (p *rowsEditor) values() [][]string {
+	var out [][]string
+	for _, r := range p.list {
+		row, blank := make([]string, len(r)), true
+		for i, e := range r {
+			row[i] = strings.TrimSpace(e.Text)
+			blank = blank && row[i] == ""
+		}
+		if !blank {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// newPlacements edits Settings.LibraryServers: a library's name beside
+// its server's connection string.
+func newPlacements(m map[string]string) *rowsEditor {
+	p := newRowsEditor("Place a library on a server", column{hint: "library name"}, column{hint: "postgres://user:password@host/database", secret: true})
+	for _, n := range sortedKeys(m) {
 		p.add(n, m[n])
 	}
 	return p
 }
 
-// add appends a row.
-func (p *placements) add(name, conn string) {
-	r := placement{name: widget.NewEntry(), conn: widget.NewPasswordEntry()}
-	r.name.SetText(name)
-	r.name.SetPlaceHolder("library name")
-	r.conn.SetText(conn)
-	r.conn.SetPlaceHolder("postgres://user:password@host/database")
-	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
-		for i, q := range p.list {
-			if q.name == r.name {
-				p.list = append(p.list[:i], p.list[i+1:]...)
-				break
-			}
-		}
-		p.rows.Remove(r.row)
-	})
-	remove.Importance = widget.LowImportance
-	r.row = container.NewBorder(nil, nil, nil, remove, container.NewGridWithColumns(2, r.name, r.conn))
-	p.list = append(p.list, r)
-	p.rows.Add(r.row)
-}
-
-func (p *placements) widget() fyne.CanvasObject {
-	return container.NewVBox(p.rows, container.NewHBox(widget.NewButtonWithIcon("Place a library on a server", theme.ContentAddIcon(), func() { p.add("", "") })))
-}
-
-// read returns the rows as the setting; a row with one half filled in
-// says which half is missing, and blank rows are left out.
-func (p *placements) read() (map[string]string, error) {
+// readPlacements reads newPlacements' rows back; a row with one half
+// filled in says which half is missing.
+func readPlacements(p *rowsEditor) (map[string]string, error) {
 	var m map[string]string
-	for _, r := range p.list {
-		name, conn := strings.TrimSpace(r.name.Text), strings.TrimSpace(r.conn.Text)
+	for _, r := range p.values() {
+		name, conn := r[0], r[1]
 		switch {
-		case name == "" && conn == "":
-			continue
 		case name == "":
 			return nil, fmt.Errorf("a library placed on a server needs its name")
 		case conn == "":
@@ -409,4 +442,44 @@ func (p *placements) read() (map[string]string, error) {
 		m[name] = conn
 	}
 	return m, nil
+}
+
+// newLibraryModels edits Settings.LibraryChatServers: a library's name
+// beside the model server its questions go to, its key and model.
+func newLibraryModels(m map[string]engine.ModelServer) *rowsEditor {
+	p := newRowsEditor("Give a library its own model server", column{hint: "library name"}, column{hint: "http://gpu.lab:8080/v1"},
+		column{hint: "API key, if any", secret: true}, column{hint: "model: the server's own"})
+	for _, n := range sortedKeys(m) {
+		p.add(n, m[n].URL, m[n].Key, m[n].Model)
+	}
+	return p
+}
+
+func readLibraryModels(p *rowsEditor) (map[string]engine.ModelServer, error) {
+	var m map[string]engine.ModelServer
+	for _, r := range p.values() {
+		switch {
+		case r[0] == "":
+			return nil, fmt.Errorf("a library given its own model server needs its name")
+		case r[1] == "":
+			return nil, fmt.Errorf("library %q needs its model server's address (http://…)", r[0])
+		}
+		if _, dup := m[r[0]]; dup {
+			return nil, fmt.Errorf("library %q is given two model servers", r[0])
+		}
+		if m == nil {
+			m = map[string]engine.ModelServer{}
+		}
+		m[r[0]] = engine.ModelServer{URL: r[1], Key: r[2], Model: r[3]}
+	}
+	return m, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -606,8 +606,19 @@ func (v *libraryView) addURIs(uris []fyne.URI) {
 	})
 }
 
-func (v *libraryView) onAddFiles() {
-	v.g.chooseFile(nil, func(u fyne.URI) { v.addURIs([]fyne.URI{u}) })
+// onAddFiles lets the person tick several files, across folders, and
+// adds them all.
+func (v *libraryView) onAddFiles() { v.filePicker().show() }
+
+// filePicker is the picker of "Add files…", adding to the library shown.
+func (v *libraryView) filePicker() *picker {
+	return newPicker(v.g, func(paths []string) {
+		uris := make([]fyne.URI, len(paths))
+		for i, p := range paths {
+			uris[i] = storage.NewFileURI(p)
+		}
+		v.addURIs(uris)
+	})
 }
 
 func (v *libraryView) onAddFolder() {

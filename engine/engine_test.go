@@ -145,6 +145,10 @@ func TestSettingsPersist(t *testing.T) {
 		t.Errorf("a new data folder has settings %+v", s)
 	}
 	s.Temperature, s.Sources, s.Library = 0.5, 4, "Work"
+	// The per-library tables survive config.toml too (the server is
+	// away when the engine opens again: it still opens).
+	s.LibraryServers = map[string]string{"Team notes": "postgres://ann@127.0.0.1:1/notes?connect_timeout=5"}
+	s.LibraryChatServers = map[string]engine.ModelServer{"Work": {URL: "http://gpu.lab:8080/v1", Key: "k"}}
 	if _, err := e.SetSettings(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}

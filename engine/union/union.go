@@ -188,24 +188,19 @@ func (u *Index) VectorBoth(ctx context.Context, vec, prevVec []float32, f index.
 }
 
 // Model is the embedding model of the stores' vectors: every store loads
-// the same one (the engine changes them together); a store that could not
-// is reported by the first store's differing answer.
-func (u *Index) Model() string {
-	m := u.stores[0].Model()
-	for _, x := range u.stores[1:] {
-		if x != nil && x.Model() != m {
-			return ""
-		}
-	}
-	return m
-}
+// the same one (the engine changes them together); "" when they differ,
+// so that no query vector is compared with another model's vectors.
+func (u *Index) Model() string { return u.same((*index.Index).Model) }
 
 // PreviousModel is the model whose vectors the stores keep while they are
-// re-embedded.
-func (u *Index) PreviousModel() string {
-	m := u.stores[0].PreviousModel()
+// re-embedded; "" when they differ.
+func (u *Index) PreviousModel() string { return u.same((*index.Index).PreviousModel) }
+
+// same returns what every store says, or "" when they differ.
+func (u *Index) same(of func(*index.Index) string) string {
+	m := of(u.stores[0])
 	for _, x := range u.stores[1:] {
-		if x != nil && x.PreviousModel() != m {
+		if x != nil && of(x) != m {
 			return ""
 		}
 	}

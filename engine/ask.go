@@ -116,7 +116,8 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	search := func(q string) (rag.Retrieval, error) {
 		rt, done := e.retriever()
 		defer done()
-		return rag.Retrieve(ctx, passages{r: rt, idx: e.all}, q, cfg)
+		r, err := rag.Retrieve(ctx, passages{r: rt, idx: e.all}, q, cfg)
+		return r, e.storeFailure(err)
 	}
 	lib := passages{idx: e.all} // answering reads whole documents, never searches
 

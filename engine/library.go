@@ -101,10 +101,18 @@ func (e *Engine) Libraries(ctx context.Context) ([]Library, error) {
 			continue
 		}
 		libs, err := e.shelfLibraries(ctx, sh)
-		if err != nil {
+		switch {
+		case err != nil && sh.n > 0:
+			// A server gone away since Carrel opened: its libraries are
+			// listed as away, and the others still are.
+			for _, name := range sh.names {
+				out = append(out, Library{Name: name, Server: sh.server, Away: awayReason(err)})
+			}
+		case err != nil:
 			return nil, err
+		default:
+			out = append(out, libs...)
 		}
-		out = append(out, libs...)
 	}
 	return out, nil
 }
@@ -296,7 +304,7 @@ func (e *Engine) Documents(ctx context.Context, library string) ([]Document, err
 	for _, sh := range e.open() {
 		ds, err := e.shelfDocuments(ctx, sh, index.DocFilter{})
 		if err != nil {
-			return nil, err
+			return nil, sh.failed(err)
 		}
 		out = append(out, ds...)
 	}
@@ -507,7 +515,7 @@ func (e *Engine) Search(ctx context.Context, query string, o SearchOptions) (Sea
 	defer done()
 	res, err := r.Search(ctx, query, retrieve.Options{K: o.K, Mode: o.Mode, Filter: f, MinCoverage: o.MinCoverage, Fusion: o.Fusion})
 	if err != nil {
-		return SearchResult{}, err
+		return SearchResult{}, e.storeFailure(err)
 	}
 	return resultOf(res), nil
 }
@@ -528,7 +536,7 @@ func (e *Engine) filter(ctx context.Context, library, folder string, formats, do
 		for _, sh := range e.open() {
 			libs, err := sh.idx.Libraries(ctx)
 			if err != nil {
-				return f, "", fmt.Errorf("engine: listing libraries: %w", err)
+				return f, "", sh.failed(fmt.Errorf("engine: listing libraries: %w", err))
 			}
 			for _, l := range libs {
 				if (sh.n == 0 && !e.routed(l.Name)) || (sh.n != 0 && slices.Contains(sh.names, l.Name)) {

@@ -140,7 +140,8 @@ func openShelves(ctx context.Context, dir string, home *index.Index, homeServer 
 		s := &shelf{n: n, server: r.server, names: r.names}
 		s.idx, err = index.OpenServer(ctx, r.conn, model)
 		if err != nil {
-			s.idx, s.down = nil, Describe(err)
+			// The connection string is redacted in the index's errors.
+			s.idx, s.down = nil, awayReason(err)
 		}
 		byNum[n] = s
 	}
@@ -241,4 +242,35 @@ func (e *Engine) open() []*shelf {
 		}
 	}
 	return out
+}
+
+// storeFailure names the server whose store failed a search, so that the
+// person knows which libraries are away and that the others still work.
+func (e *Engine) storeFailure(err error) error {
+	var se *union.StoreError
+	if !errors.As(err, &se) || se.Store <= 0 || se.Store >= len(e.shelves) || e.shelves[se.Store] == nil {
+		return err
+	}
+	return e.shelves[se.Store].failed(se.Err)
+}
+
+// failed says that a server's store failed a search or a listing, naming
+// its libraries, so that the person knows which are away and that the
+// others still work. The data folder's failures pass unchanged.
+func (sh *shelf) failed(err error) error {
+	if sh.n == 0 || err == nil {
+		return err
+	}
+	names := make([]string, len(sh.names))
+	for i, n := range sh.names {
+		names[i] = fmt.Sprintf("%q", n)
+	}
+	return fmt.Errorf("%w: %s, which holds %s, failed (ask another library meanwhile): %w",
+		ErrLibraryAway, sh.server, strings.Join(names, ", "), err)
+}
+
+// awayReason says why a library's server could not be used, and where the
+// person sets it.
+func awayReason(err error) string {
+	return "check its connection string in Settings → Libraries on servers (library_servers in config.toml), and that the server is running and reachable from this computer (" + err.Error() + ")"
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,8 +114,8 @@ func TestReadOnlyMember(t *testing.T) {
 		}
 	}
 	c.Close(ctx)
-	u, _ := url.Parse(owner)
-	u.User = url.User(role)
+	u, _ := neturl.Parse(owner)
+	u.User = neturl.User(role)
 	r, err := engine.Open(ctx, engine.Options{DataDir: t.TempDir(), Settings: &s, LibraryServer: u.String(), NoWatch: true})
 	if err != nil {
 		t.Fatalf("a reader cannot open the library: %v", err)
@@ -286,5 +286,36 @@ func TestLibraryOnItsOwnServer(t *testing.T) {
 	defer col.Close()
 	if res, err := col.Search(ctx, "heron survey", engine.SearchOptions{Library: "Lab"}); err != nil || len(res.Hits) == 0 {
 		t.Errorf("the colleague's search of Lab: %+v %v", res, err)
+	}
+
+	// The server's library goes away while Carrel is open: a search that
+	// needs it says which library's server failed; the laptop's library
+	// is still searched.
+	col.Close()
+	u, _ := neturl.Parse(url)
+	db := strings.TrimPrefix(u.Path, "/")
+	u.Path = "/postgres"
+	c, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `DROP DATABASE "`+db+`" WITH (FORCE)`); err != nil {
+		t.Fatal(err)
+	}
+	c.Close(ctx)
+	if _, err := e.Search(ctx, "heron survey", engine.SearchOptions{}); !errors.Is(err, engine.ErrLibraryAway) || !strings.Contains(err.Error(), `"Lab"`) {
+		t.Errorf("a search needing a server gone away: %v", err)
+	}
+	if res, err := e.Search(ctx, "Colosseum", engine.SearchOptions{Library: "Mine"}); err != nil || len(res.Hits) == 0 {
+		t.Errorf("the laptop's library with the server gone: %+v %v", res, err)
+	}
+	libs, err = e.Libraries(ctx)
+	if err != nil {
+		t.Fatalf("listing libraries with a server gone: %v", err)
+	}
+	for _, l := range libs {
+		if (l.Name == "Mine") != (l.Away == "") {
+			t.Errorf("with Lab's server gone: %+v", l)
+		}
 	}
 }

@@ -240,7 +240,7 @@ func summary(l engine.Library, docs []engine.Document) (string, string) {
 		where = "On the team server " + l.Server
 	}
 	if l.Away != "" {
-		return "Its server could not be reached when Carrel started; start Carrel again to retry.", where
+		return "Its server could not be reached; the other libraries still work (a server away when Carrel started is tried again at the next start).", where
 	}
 	if len(docs) == 0 {
 		return "No documents yet.", joinLine(where, "Drop files or folders on the window.")

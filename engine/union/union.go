@@ -35,6 +35,16 @@ const localMask = 1<<shift - 1
 // ErrUnknownStore means an ID names a store the union does not have.
 var ErrUnknownStore = errors.New("union: the ID belongs to no open library store")
 
+// StoreError is a store's failure during a search of the union: callers
+// can say which store (a server gone away) failed the search.
+type StoreError struct {
+	Store int
+	Err   error
+}
+
+func (e *StoreError) Error() string { return fmt.Sprintf("union: store %d: %v", e.Store, e.Err) }
+func (e *StoreError) Unwrap() error { return e.Err }
+
 // Global is the global ID of a store's own ID.
 func Global(store int, local int64) int64 {
 	if local <= 0 {
@@ -143,7 +153,7 @@ func (u *Index) Lexical(ctx context.Context, query string, f index.Filter, k int
 		}
 		hits, t, err := x.Lexical(ctx, query, *parts[n], k)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, &StoreError{Store: n, Err: err}
 		}
 		lists[n] = hits
 		if terms == nil {
@@ -163,7 +173,7 @@ func (u *Index) Vector(ctx context.Context, vec []float32, f index.Filter, k int
 		}
 		hits, err := x.Vector(ctx, vec, *parts[n], k)
 		if err != nil {
-			return nil, err
+			return nil, &StoreError{Store: n, Err: err}
 		}
 		lists[n] = hits
 	}
@@ -181,7 +191,7 @@ func (u *Index) VectorBoth(ctx context.Context, vec, prevVec []float32, f index.
 			continue
 		}
 		if curs[n], prevs[n], err = x.VectorBoth(ctx, vec, prevVec, *parts[n], k); err != nil {
-			return nil, nil, err
+			return nil, nil, &StoreError{Store: n, Err: err}
 		}
 	}
 	return merge(curs, k), merge(prevs, k), nil
@@ -223,7 +233,7 @@ func (u *Index) Passages(ctx context.Context, ids []int64) (map[int64]index.Pass
 		}
 		ps, err := x.Passages(ctx, locals)
 		if err != nil {
-			return nil, err
+			return nil, &StoreError{Store: n, Err: err}
 		}
 		for local, p := range ps {
 			out[Global(n, local)] = PassageOf(n, p)
@@ -237,13 +247,18 @@ func (u *Index) Passages(ctx context.Context, ids []int64) (map[int64]index.Pass
 func (u *Index) DocFreq(ctx context.Context, terms []string) (map[string]int, int, error) {
 	df := map[string]int{}
 	total := 0
-	for _, x := range u.stores {
+	for i, x := range u.stores {
 		if x == nil {
 			continue
 		}
 		d, n, err := x.DocFreq(ctx, terms)
+		if err != nil && i > 0 {
+			// Statistics without a server gone away serve a search of
+			// the other stores; a search that needs it fails there.
+			continue
+		}
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, &StoreError{Store: i, Err: err}
 		}
 		for t, c := range d {
 			df[t] += c

@@ -616,6 +616,17 @@ func (e *Engine) ingestEvent(s *shelf, ev ingest.Event) {
 	case ingest.EventProgress:
 		kind = EventProgress
 	case ingest.EventIdle:
+		// Indexing has finished when every shelf's has: the last to
+		// finish announces it (each has set its state before its event
+		// runs, so one of two finishing together sees the other idle).
+		e.mu.Lock()
+		ings := e.ings
+		e.mu.Unlock()
+		for i, in := range ings {
+			if i != s.n && in != nil && !in.Idle() {
+				return
+			}
+		}
 		kind = EventIdle
 	case ingest.EventWatching:
 		kind = EventWatching

@@ -826,8 +826,18 @@ func (in *Ingester) release(id int64) {
 	in.poke()
 }
 
+// Idle reports whether this process has no file in hand or counted for
+// indexing now (what EventIdle announced); unlike Wait, it does not look
+// at the registry.
+func (in *Ingester) Idle() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.total == 0 && len(in.busy) == 0
+}
+
 // Wait blocks until the queue is empty or ctx ends. Call it once Run has
 // been started: it first waits for Run to take up earlier work.
+
 func (in *Ingester) Wait(ctx context.Context) error {
 	select {
 	case <-in.prepared:

@@ -63,6 +63,7 @@ type Engine struct {
 	// fixed at Open. all searches the open ones as one, under global IDs.
 	shelves []*shelf
 	all     *union.Index
+	parts   []part // the shelves grouped by embedding model, for search
 	server  string // the home shelf's server, redacted; "" for the data folder
 	parser  *docs.Parser
 	ocr     *ocr.Engine // nil when OCR is off; guarded by mu after start
@@ -176,17 +177,19 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		e.closeEmbedder()
 		return nil, ingest.StorageError(err)
 	}
-	if e.shelves, err = openShelves(ctx, dir, home, server, set, model); err == nil {
-		e.all, err = joined(e.shelves)
+	if e.shelves, err = e.openShelves(ctx, home, server, set, model); err == nil {
+		if e.all, err = joined(e.shelves); err == nil {
+			e.parts, err = partsOf(e.shelves, e.all)
+		}
 	}
 	if err == nil {
 		e.chats, err = rag.OpenStore(filepath.Join(dir, "chats"))
 	}
 	if err != nil {
 		home.Close()
-		for _, s := range e.shelves {
-			if s != nil && s.idx != nil && s.idx != home {
-				s.idx.Close()
+		for _, s := range e.shelves[min(1, len(e.shelves)):] {
+			if s != nil {
+				s.close()
 			}
 		}
 		e.closeEmbedder()
@@ -247,6 +250,13 @@ func (e *Engine) startIngest() {
 	e.ings = make([]*ingest.Ingester, len(e.shelves))
 	for _, s := range e.open() {
 		s := s
+		emb := emb
+		if s.own {
+			emb = nil
+			if s.emb != nil {
+				emb = s.emb
+			}
+		}
 		in := ingest.New(s.idx, e.parser, ingest.Options{
 			Workers: e.opts.Workers, Embedder: emb, Chunk: chunk.Options{Size: e.set.ChunkTokens}, Rescan: e.opts.Rescan,
 			OCR: e.recognizer(),
@@ -274,6 +284,12 @@ func (e *Engine) closeEmbedder() {
 		e.emb.Close()
 		e.emb = nil
 	}
+	for _, s := range e.shelves {
+		if s != nil && s.emb != nil {
+			s.emb.Close()
+			s.emb = nil
+		}
+	}
 	if e.rr != nil {
 		e.rr.Close()
 		e.rr = nil
@@ -290,7 +306,7 @@ func (e *Engine) retirePrevious() {
 		return
 	}
 	e.prevEmb = nil
-	for _, s := range e.open() {
+	for _, s := range e.common() {
 		s.idx.DropPrevious()
 	}
 	e.retireModel(prev)
@@ -320,7 +336,7 @@ func (e *Engine) reembedded() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	prev := e.prevEmb.Model()
-	for _, s := range e.open() {
+	for _, s := range e.common() {
 		ds, err := s.idx.Documents(ctx, index.DocFilter{})
 		if err != nil {
 			return
@@ -357,8 +373,10 @@ func (e *Engine) Close() error {
 	e.parser.Close()
 	e.events.close()
 	var errs []error
-	for _, s := range e.open() {
-		errs = append(errs, s.idx.Close())
+	for _, s := range e.shelves {
+		if s != nil {
+			errs = append(errs, s.close())
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -398,6 +416,7 @@ func (e *Engine) Settings() Settings {
 	// The maps are the caller's to change.
 	s.LibraryServers = maps.Clone(s.LibraryServers)
 	s.LibraryChatServers = maps.Clone(s.LibraryChatServers)
+	s.LibraryEmbedModels = maps.Clone(s.LibraryEmbedModels)
 	return s
 }
 
@@ -419,6 +438,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 	// The maps are the engine's own from here.
 	s.LibraryServers = maps.Clone(s.LibraryServers)
 	s.LibraryChatServers = maps.Clone(s.LibraryChatServers)
+	s.LibraryEmbedModels = maps.Clone(s.LibraryEmbedModels)
 	e.changeMu.Lock()
 	defer e.changeMu.Unlock()
 	e.mu.Lock()
@@ -505,7 +525,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 		// Each index loads the new model's vectors (if any were made
 		// before) beside the current ones, then switches; searches go on
 		// meanwhile with the current set.
-		for _, sh := range e.open() {
+		for _, sh := range e.common() {
 			if err := sh.idx.ChangeModel(ctx, model); err != nil && loadErr == nil {
 				loadErr = err
 			}

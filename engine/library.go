@@ -76,6 +76,10 @@ type Library struct {
 	// Away, when set, says why the library's server could not be reached
 	// when Carrel opened: the library cannot be used until it opens again.
 	Away string
+	// Search, when set, is how this library is searched, with the
+	// embedding model of its own (Settings.LibraryEmbedModels); nil means
+	// as every library is (SearchMethod).
+	Search *SearchMethod
 }
 
 // DefaultLibrary is the library files go to when none is named.
@@ -140,7 +144,7 @@ func (e *Engine) shelfLibraries(ctx context.Context, sh *shelf) ([]Library, erro
 			return nil, fmt.Errorf("engine: library %s: %w", l.Name, err)
 		}
 		lib := Library{Name: l.Name, Ignore: l.Ignore, Documents: st.Documents, Chunks: st.Chunks, Vectors: st.Vectors,
-			LastIndexed: st.LastIndexed, Server: sh.server}
+			LastIndexed: st.LastIndexed, Server: sh.server, Search: sh.search()}
 		for _, s := range srcs {
 			if s.LibraryID == l.ID {
 				lib.Sources = append(lib.Sources, s.Path)
@@ -154,7 +158,7 @@ func (e *Engine) shelfLibraries(ctx context.Context, sh *shelf) ([]Library, erro
 	}
 	for _, name := range sh.names {
 		if !listed[name] {
-			out = append(out, Library{Name: name, Server: sh.server})
+			out = append(out, Library{Name: name, Server: sh.server, Search: sh.search()})
 		}
 	}
 	return out, nil
@@ -566,31 +570,144 @@ func (e *Engine) filter(ctx context.Context, library, folder string, formats, do
 	return f, library, nil
 }
 
-// retriever returns a retriever for the current models and a function to
-// call when the search is done (it keeps the previous embedding model
-// open meanwhile).
-func (e *Engine) retriever() (*retrieve.Retriever, func()) {
+// retriever returns a searcher for the current models and a function to
+// call when the search is done (it keeps the previous embedding model,
+// and the shelves' own, open meanwhile).
+func (e *Engine) retriever() (searcher, func()) {
 	e.prevMu.RLock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var r *retrieve.Retriever
-	if e.emb == nil {
-		r = retrieve.New(e.all, nil)
-	} else {
-		r = retrieve.New(e.all, e.emb)
-		if e.prevEmb != nil {
+	out := make(searcher, 0, len(e.parts))
+	for _, p := range e.parts {
+		emb := e.emb
+		if p.own != nil {
+			emb = p.own.emb
+		}
+		var r *retrieve.Retriever
+		if emb == nil {
+			r = retrieve.New(p.u, nil)
+		} else {
+			r = retrieve.New(p.u, emb)
+		}
+		if p.own == nil && emb != nil && e.prevEmb != nil {
 			r.WithPrevious(e.prevEmb)
 		}
+		if e.rr != nil {
+			r.WithReranker(e.rr)
+		}
+		out = append(out, searchPart{r: r, meaning: emb != nil})
 	}
-	if e.rr != nil {
-		r.WithReranker(e.rr)
+	return out, e.prevMu.RUnlock
+}
+
+// part is a set of shelves searched with one embedding model: the
+// shelves of the engine's (own nil), or one with its own.
+type part struct {
+	u   *union.Index
+	own *shelf
+}
+
+// partsOf groups the open shelves by embedding model. Most often there
+// is one part, all of them.
+func partsOf(shelves []*shelf, all *union.Index) ([]part, error) {
+	var owns []*shelf
+	common := make([]*index.Index, len(shelves))
+	for i, s := range shelves {
+		switch {
+		case s == nil || s.idx == nil:
+		case s.own:
+			owns = append(owns, s)
+		default:
+			common[i] = s.idx
+		}
 	}
-	return r, e.prevMu.RUnlock
+	if len(owns) == 0 {
+		return []part{{u: all}}, nil
+	}
+	u, err := union.New(common...)
+	if err != nil {
+		return nil, err
+	}
+	out := []part{{u: u}}
+	for _, s := range owns {
+		alone := make([]*index.Index, s.n+1)
+		alone[s.n] = s.idx
+		u, err := union.New(alone...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part{u: u, own: s})
+	}
+	return out, nil
+}
+
+// searcher searches the libraries with one retriever per embedding model
+// in use and merges their results: by the reranker's scores when it ran,
+// else by the fused scores, which each retriever standardises (FuseScores)
+// so that rankings of different models can stand side by side.
+type searcher []searchPart
+
+type searchPart struct {
+	r       *retrieve.Retriever
+	meaning bool // it has an embedding model
+}
+
+func (s searcher) Search(ctx context.Context, q string, o retrieve.Options) (retrieve.Result, error) {
+	if len(s) == 1 {
+		return s[0].r.Search(ctx, q, o)
+	}
+	var out retrieve.Result
+	first := true
+	for _, p := range s {
+		po := o
+		switch {
+		case p.meaning:
+		case o.Mode == retrieve.Vector:
+			continue // nothing of these libraries can be found by meaning
+		case o.Mode == retrieve.Hybrid:
+			po.Mode = retrieve.Lexical
+		}
+		res, err := p.r.Search(ctx, q, po)
+		if err != nil {
+			return res, err
+		}
+		if first {
+			out, first = res, false
+			continue
+		}
+		out.Hits = append(out.Hits, res.Hits...)
+		out.Relevant = out.Relevant || res.Relevant
+		out.Took += res.Took
+		if len(out.Terms) == 0 {
+			out.Terms = res.Terms
+		}
+	}
+	reranked := slices.ContainsFunc(out.Hits, func(h retrieve.Hit) bool { return h.Scores.RerankRank > 0 })
+	sort.SliceStable(out.Hits, func(i, j int) bool {
+		a, b := out.Hits[i].Scores, out.Hits[j].Scores
+		if reranked {
+			return a.Rerank > b.Rerank
+		}
+		return a.Fused > b.Fused
+	})
+	k := o.K
+	if k <= 0 {
+		k = 10
+	}
+	if len(out.Hits) > k {
+		out.Hits = out.Hits[:k]
+	}
+	if reranked {
+		for i := range out.Hits {
+			out.Hits[i].Scores.RerankRank = i + 1
+		}
+	}
+	return out, nil
 }
 
 // passages makes the libraries the rag package's Library.
 type passages struct {
-	r   *retrieve.Retriever
+	r   searcher
 	idx *union.Index
 }
 

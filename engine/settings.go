@@ -102,6 +102,29 @@ type Settings struct {
 	// libraries (or all of them) go to ChatServer or ChatModel. Each
 	// answer says where it was written.
 	LibraryChatServers map[string]ModelServer `toml:"library_chat_servers"`
+	// LibraryEmbedModels give a library placed on a server of its own
+	// (LibraryServers) its own embedding model, by library name: the
+	// team's library is searched with the model the team agreed on (or
+	// its model server's) while the laptop's libraries keep EmbedModel.
+	// Vectors are kept per store, so libraries that share a server share
+	// its model. A change takes effect when the engine opens next.
+	LibraryEmbedModels map[string]EmbedChoice `toml:"library_embed_models"`
+}
+
+// EmbedChoice is an embedding model as EmbedModel gives it: a GGUF file,
+// a model server's address (with its key and the model to ask for),
+// NoEmbedModel for words only, or "" for the model that ships with Carrel.
+type EmbedChoice struct {
+	Model       string `toml:"model"`
+	ServerKey   string `toml:"server_key"`
+	ServerModel string `toml:"server_model"`
+}
+
+// settings gives the choice the form of the global settings, for the
+// functions that read EmbedModel and its server fields.
+func (c EmbedChoice) settings(s Settings) Settings {
+	s.EmbedModel, s.EmbedServerKey, s.EmbedServerModel = c.Model, c.ServerKey, c.ServerModel
+	return s
 }
 
 // ModelServer is a model server speaking the OpenAI-compatible API: its
@@ -183,6 +206,27 @@ func (s Settings) Validate() error {
 			errs = append(errs, errors.New("a library given its own model server needs a name"))
 		} else if _, err := models.NewRemote(ms.URL, "", ""); err != nil {
 			errs = append(errs, fmt.Errorf("library %q: its model server must be an http:// or https:// address, such as http://gpu.lab:8080/v1", name))
+		}
+	}
+	shared := map[string]string{} // a server's libraries with their own model, by server
+	for name, c := range s.LibraryEmbedModels {
+		conn, placed := s.LibraryServers[name]
+		switch {
+		case !placed:
+			errs = append(errs, fmt.Errorf("library %q: an embedding model of its own needs the library placed on a server (library_servers): vectors are kept per store", name))
+			continue
+		case IsServerAddress(c.Model):
+			if _, err := models.NewRemote(c.Model, "", ""); err != nil {
+				errs = append(errs, fmt.Errorf("library %q: its embedding model's server must be an address such as http://gpu.lab:8080/v1", name))
+			}
+		}
+		shared[index.Redact(conn)] = name
+	}
+	for name, conn := range s.LibraryServers {
+		other, ok := shared[index.Redact(conn)]
+		if ok && other != name && s.LibraryEmbedModels[name] != s.LibraryEmbedModels[other] {
+			a, b := min(name, other), max(name, other)
+			errs = append(errs, fmt.Errorf("libraries %q and %q share a server, so they share its embedding model: give both the same one", a, b))
 		}
 	}
 	if len(s.LibraryServers) >= union.MaxStores {

@@ -28,6 +28,12 @@ type shelf struct {
 	names  []string     // the libraries routed here; nil for shelf 0
 	// down says why the server could not be reached, when idx is nil.
 	down string
+	// own is set when the shelf's libraries have an embedding model of
+	// their own (Settings.LibraryEmbedModels): emb (nil for words only)
+	// and method, fixed at open. Otherwise the engine's model serves.
+	own    bool
+	emb    *Embedder
+	method SearchMethod
 }
 
 // ErrLibraryAway means a library lives on a server that could not be
@@ -86,11 +92,12 @@ func (s shelfNumbers) number(server string) (n int, changed bool, err error) {
 type route struct {
 	server, conn string
 	names        []string
+	embed        *EmbedChoice // the libraries' own embedding model, if any
 }
 
-func routesOf(servers map[string]string, home string) []route {
+func routesOf(set Settings, home string) []route {
 	by := map[string]*route{}
-	for name, conn := range servers {
+	for name, conn := range set.LibraryServers {
 		name = strings.TrimSpace(name)
 		red := index.Redact(conn)
 		if home != "" && red == index.Redact(home) {
@@ -102,6 +109,9 @@ func routesOf(servers map[string]string, home string) []route {
 			by[red] = r
 		}
 		r.names = append(r.names, name)
+		if c, ok := set.LibraryEmbedModels[name]; ok {
+			r.embed = &c // Validate made the server's libraries agree
+		}
 	}
 	out := make([]route, 0, len(by))
 	for _, r := range by {
@@ -113,19 +123,20 @@ func routesOf(servers map[string]string, home string) []route {
 }
 
 // openShelves opens the servers Settings.LibraryServers names, beside the
-// home store. A server that cannot be reached leaves its libraries away
-// (ErrLibraryAway, with the reason) rather than the person's own libraries
-// closed.
-func openShelves(ctx context.Context, dir string, home *index.Index, homeServer string, set Settings, model string) ([]*shelf, error) {
+// home store, each with its libraries' own embedding model if they have
+// one. A server that cannot be reached, or whose own model cannot be
+// loaded, leaves its libraries away (ErrLibraryAway, with the reason)
+// rather than the person's own libraries closed.
+func (e *Engine) openShelves(ctx context.Context, home *index.Index, homeServer string, set Settings, model string) ([]*shelf, error) {
 	shelves := []*shelf{{n: 0, idx: home, server: index.Redact(homeServer)}}
 	if homeServer == "" {
 		shelves[0].server = ""
 	}
-	routes := routesOf(set.LibraryServers, homeServer)
+	routes := routesOf(set, homeServer)
 	if len(routes) == 0 {
 		return shelves, nil
 	}
-	nums, err := readShelfNumbers(dir)
+	nums, err := readShelfNumbers(e.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -134,20 +145,36 @@ func openShelves(ctx context.Context, dir string, home *index.Index, homeServer 
 	for _, r := range routes {
 		n, changed, err := nums.number(r.server)
 		if err != nil {
+			closeShelves(byNum)
 			return nil, err
 		}
 		save = save || changed
 		s := &shelf{n: n, server: r.server, names: r.names}
-		s.idx, err = index.OpenServer(ctx, r.conn, model)
-		if err != nil {
+		byNum[n] = s
+		m := model
+		if r.embed != nil {
+			s.own = true
+			own := r.embed.settings(set)
+			s.method = e.opts.SearchMethodFor(own)
+			if s.method.Meaning {
+				if s.emb, err = e.searchEmbedder(ctx, s.method, own); err != nil {
+					s.down = "its embedding model could not be loaded: " + Describe(err)
+					continue
+				}
+			}
+			m = ""
+			if s.emb != nil {
+				m = s.emb.Model()
+			}
+		}
+		if s.idx, err = index.OpenServer(ctx, r.conn, m); err != nil {
 			// The connection string is redacted in the index's errors.
 			s.idx, s.down = nil, awayReason(err)
 		}
-		byNum[n] = s
 	}
 	if save {
 		data, _ := json.MarshalIndent(nums, "", "  ")
-		if err := atomicfile.Write(filepath.Join(dir, shelvesFile), data); err != nil {
+		if err := atomicfile.Write(filepath.Join(e.dir, shelvesFile), data); err != nil {
 			closeShelves(byNum)
 			return nil, fmt.Errorf("engine: saving %s: %w", shelvesFile, err)
 		}
@@ -170,10 +197,21 @@ func openShelves(ctx context.Context, dir string, home *index.Index, homeServer 
 
 func closeShelves(m map[int]*shelf) {
 	for _, s := range m {
-		if s.idx != nil {
-			s.idx.Close()
-		}
+		s.close()
 	}
+}
+
+// close closes the shelf's store and its own embedding model.
+func (s *shelf) close() error {
+	var err error
+	if s.idx != nil {
+		err = s.idx.Close()
+	}
+	if s.emb != nil {
+		s.emb.Close()
+		s.emb = nil
+	}
+	return err
 }
 
 // joined makes the union the searches run over: the shelves that opened.
@@ -273,4 +311,26 @@ func (sh *shelf) failed(err error) error {
 // person sets it.
 func awayReason(err error) string {
 	return "check its connection string in Settings → Libraries on servers (library_servers in config.toml), and that the server is running and reachable from this computer (" + err.Error() + ")"
+}
+
+// common lists the open shelves searched with the engine's embedding
+// model (those without one of their own).
+func (e *Engine) common() []*shelf {
+	var out []*shelf
+	for _, s := range e.open() {
+		if !s.own {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// search is how the shelf's libraries are searched when they have an
+// embedding model of their own; nil otherwise.
+func (s *shelf) search() *SearchMethod {
+	if !s.own {
+		return nil
+	}
+	m := s.method
+	return &m
 }

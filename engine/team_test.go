@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -317,5 +318,93 @@ func TestLibraryOnItsOwnServer(t *testing.T) {
 		if (l.Name == "Mine") != (l.Away == "") {
 			t.Errorf("with Lab's server gone: %+v", l)
 		}
+	}
+}
+
+// A library on a server of its own is searched with its own embedding
+// model (here a model server's) while the laptop's libraries keep theirs
+// (here words only): its passages are embedded by that model alone, one
+// search reaches both, each by its own means, and a search by meaning
+// finds the server's library only.
+func TestLibraryWithItsOwnEmbeddingModel(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var calls atomic.Int64
+	srv := embedServer(t, &calls)
+	url := pgtest.Database(t)
+	s := engine.DefaultSettings()
+	s.EmbedModel = engine.NoEmbedModel
+	s.LibraryServers = map[string]string{"Lab": url}
+	s.LibraryEmbedModels = map[string]engine.EmbedChoice{"Lab": {Model: srv.URL + "/v1", ServerModel: "hash-64"}}
+	e, err := engine.Open(ctx, engine.Options{DataDir: t.TempDir(), Settings: &s, NoWatch: true, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	addAndWait(t, e, "Mine", writeDocs(t))
+	if calls.Load() != 0 {
+		t.Fatal("the laptop's library was embedded by the Lab's model")
+	}
+	lab := t.TempDir()
+	os.WriteFile(filepath.Join(lab, "survey.txt"), []byte("The heron survey counted forty nests along the river this spring."), 0o644)
+	addAndWait(t, e, "Lab", lab)
+	if calls.Load() == 0 {
+		t.Fatal("the Lab's passages were not embedded by its model")
+	}
+	ds, err := e.Documents(ctx, "")
+	if err != nil || len(ds) != 4 {
+		t.Fatalf("documents: %d %v", len(ds), err)
+	}
+	for _, d := range ds {
+		if onLab := strings.HasSuffix(d.Path, "survey.txt"); onLab != strings.Contains(d.Model, "hash-64") {
+			t.Errorf("%s has vectors of %q", filepath.Base(d.Path), d.Model)
+		}
+	}
+	libs, err := e.Libraries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range libs {
+		switch {
+		case l.Name == "Lab" && (l.Search == nil || !l.Search.Meaning || !strings.Contains(l.Search.Name, "hash-64")):
+			t.Errorf("the Lab's search method: %+v", l.Search)
+		case l.Name == "Mine" && l.Search != nil:
+			t.Errorf("the laptop's library has a method of its own: %+v", l.Search)
+		}
+	}
+
+	res, err := e.Search(ctx, "heron survey Colosseum spectators", engine.SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heron, rome *engine.Hit
+	for i, h := range res.Hits {
+		switch filepath.Base(h.Path) {
+		case "survey.txt":
+			heron = &res.Hits[i]
+		case "rome.html":
+			rome = &res.Hits[i]
+		}
+	}
+	if heron == nil || rome == nil {
+		t.Fatalf("one search over both: %+v", res.Hits)
+	}
+	if heron.Scores.VectorRank == 0 || rome.Scores.VectorRank != 0 {
+		t.Errorf("the Lab's passage by meaning %d, the laptop's %d", heron.Scores.VectorRank, rome.Scores.VectorRank)
+	}
+	vec, err := e.Search(ctx, "heron nests river", engine.SearchOptions{Mode: engine.SearchVector})
+	if err != nil || len(vec.Hits) == 0 {
+		t.Fatalf("a search by meaning: %+v %v", vec, err)
+	}
+	for _, h := range vec.Hits {
+		if !strings.HasSuffix(h.Path, "survey.txt") {
+			t.Errorf("a search by meaning found %s, of a library searched by words only", h.Path)
+		}
+	}
+
+	bad := e.Settings()
+	bad.LibraryEmbedModels["Mine"] = engine.EmbedChoice{Model: engine.NoEmbedModel}
+	if _, err := e.SetSettings(ctx, bad); err == nil || !strings.Contains(err.Error(), "placed on a server") {
+		t.Errorf("a library of this computer given its own embedding model: %v", err)
 	}
 }

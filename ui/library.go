@@ -150,6 +150,9 @@ func (v *libraryView) reload() {
 			}
 		}
 		method := v.g.eng.SearchMethod()
+		if info.Search != nil {
+			method = *info.Search // the library's own embedding model
+		}
 		v.g.do(func() {
 			if err != nil {
 				v.g.showError(err)

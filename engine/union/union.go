@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/carrel-ai/carrel/engine/index"
@@ -67,12 +68,14 @@ type Index struct {
 	stores []*index.Index
 }
 
-// New joins stores; the first keeps its IDs, and must be there. A nil
-// store is a number no store has now (a server away, or no longer used):
-// searches pass it by and its IDs are ErrUnknownStore.
+// New joins stores, each under its number (its place in the list); the
+// first keeps its IDs. A nil store is a number no store has in this union
+// (a server away, no longer used, or searched in another union): searches
+// pass it by and its IDs are ErrUnknownStore. One store at least must be
+// there.
 func New(stores ...*index.Index) (*Index, error) {
-	if len(stores) == 0 || len(stores) > MaxStores || stores[0] == nil {
-		return nil, fmt.Errorf("union: %d stores (1 to %d can be joined)", len(stores), MaxStores)
+	if len(stores) == 0 || len(stores) > MaxStores || !slices.ContainsFunc(stores, func(x *index.Index) bool { return x != nil }) {
+		return nil, fmt.Errorf("union: %d stores (1 to %d can be joined, one at least open)", len(stores), MaxStores)
 	}
 	return &Index{stores: stores}, nil
 }
@@ -208,9 +211,13 @@ func (u *Index) PreviousModel() string { return u.same((*index.Index).PreviousMo
 
 // same returns what every store says, or "" when they differ.
 func (u *Index) same(of func(*index.Index) string) string {
-	m := of(u.stores[0])
-	for _, x := range u.stores[1:] {
-		if x != nil && of(x) != m {
+	m, first := "", true
+	for _, x := range u.stores {
+		switch {
+		case x == nil:
+		case first:
+			m, first = of(x), false
+		case of(x) != m:
 			return ""
 		}
 	}
@@ -252,7 +259,7 @@ func (u *Index) DocFreq(ctx context.Context, terms []string) (map[string]int, in
 			continue
 		}
 		d, n, err := x.DocFreq(ctx, terms)
-		if err != nil && i > 0 {
+		if err != nil && i > 0 && u.stores[0] != nil {
 			// Statistics without a server gone away serve a search of
 			// the other stores; a search that needs it fails there.
 			continue

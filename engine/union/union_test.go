@@ -195,8 +195,20 @@ func TestUnionSearchesStoresAsOne(t *testing.T) {
 	if _, err := gap.Passages(ctx, []int64{Global(1, 1)}); !errors.Is(err, ErrUnknownStore) {
 		t.Errorf("passages of the store away: %v", err)
 	}
-	if _, err := New(nil, home); err == nil {
-		t.Error("a union without its first store was made")
+	if _, err := New(nil, nil); err == nil {
+		t.Error("a union without any store was made")
+	}
+	// A union of the second store alone keeps its numbers.
+	alone, err := New(nil, team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, _, err = alone.Lexical(ctx, "apples", index.Filter{}, 10)
+	if err != nil || len(hits) != 1 {
+		t.Fatalf("the second store alone: %+v %v", hits, err)
+	}
+	if n, _ := Split(hits[0].ChunkID); n != 1 || alone.Model() != "m" {
+		t.Errorf("the second store alone: hit %d, model %q", hits[0].ChunkID, alone.Model())
 	}
 }
 

@@ -92,12 +92,21 @@ func TestLibrariesOnServersInSettings(t *testing.T) {
 		t.Errorf("a library's model server without its address: %v", err)
 	}
 	v.libModels.list[0][1].SetText("http://gpu.lab:8080/v1")
+	// Its own search model: a library not placed on a server is refused.
+	v.libEmbeds.add("Elsewhere", "none")
+	if _, err := v.settings(); err == nil || !strings.Contains(err.Error(), "placed on a server") {
+		t.Errorf("a search model for a library of this computer: %v", err)
+	}
+	v.libEmbeds.list[0][0].SetText("Lab")
 	v.save()
 	settle(t, g)
 	if got := s.Settings().LibraryServers; len(got) != 1 || got["Lab"] != conn {
 		t.Fatalf("saved %v", got)
 	}
 	if got := s.Settings().LibraryChatServers; got["Lab"] != (engine.ModelServer{URL: "http://gpu.lab:8080/v1", Key: "k"}) {
+		t.Fatalf("saved %v", got)
+	}
+	if got := s.Settings().LibraryEmbedModels; got["Lab"] != (engine.EmbedChoice{Model: engine.NoEmbedModel}) {
 		t.Fatalf("saved %v", got)
 	}
 	v = newSettingsView(g, engine.DefaultLibrary)

@@ -28,7 +28,7 @@ type settingsView struct {
 	ocrStatus                                                                      *widget.Label
 	serveAddr                                                                      *widget.Entry
 	server                                                                         *widget.Entry
-	placed, libModels                                                              *rowsEditor
+	placed, libModels, libEmbeds                                                   *rowsEditor
 	chatServer, chatServerKey, chatServerModel                                     *widget.Entry
 	temp                                                                           *widget.Slider
 	tempLabel                                                                      *widget.Label
@@ -140,6 +140,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 	v.server.SetPlaceHolder("empty: this computer; or postgres://user:password@host/database")
 	v.placed = newPlacements(s.LibraryServers)
 	v.libModels = newLibraryModels(s.LibraryChatServers)
+	v.libEmbeds = newLibraryEmbeds(s.LibraryEmbedModels)
 	libraryNow := "Now: this computer (" + g.eng.DataDir() + ")"
 	if srv := g.eng.LibraryServer(); srv != "" {
 		libraryNow = "Now: the team server " + srv
@@ -196,6 +197,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 		{Text: "Data folder", Widget: widget.NewLabel(g.eng.DataDir()), HintText: "set CARREL_HOME to move it"},
 		{Text: "Team library", Widget: v.server, HintText: libraryNow + ". A PostgreSQL server your team shares (see the README); takes effect when Carrel starts again."},
 		{Text: "Libraries on servers", Widget: v.placed.widget(), HintText: "each library named here lives on its own PostgreSQL server; the others stay where Team library says. Takes effect when Carrel starts again."},
+		{Text: "Their search models", Widget: v.libEmbeds.widget(), HintText: "a library on a server of its own can be searched with its own embedding model: a GGUF file, a model server's address, or none (words only); libraries sharing a server share it. Takes effect when Carrel starts again."},
 		{Text: "Other apps", Widget: v.serve},
 		{Text: "Address", Widget: v.serveAddr, HintText: "this computer only; empty: 127.0.0.1:8765"},
 		{Text: "", Widget: container.NewBorder(nil, nil, nil, container.NewHBox(copyToken, newToken), servingLabel)},
@@ -267,6 +269,11 @@ func (v *settingsView) settings() (engine.Settings, error) {
 		return s, err
 	}
 	s.LibraryChatServers = libModels
+	libEmbeds, err := readLibraryEmbeds(v.libEmbeds)
+	if err != nil {
+		return s, err
+	}
+	s.LibraryEmbedModels = libEmbeds
 	s.ChatServer = strings.TrimSpace(v.chatServer.Text)
 	s.ChatServerKey = strings.TrimSpace(v.chatServerKey.Text)
 	s.ChatServerModel = strings.TrimSpace(v.chatServerModel.Text)
@@ -471,6 +478,36 @@ func readLibraryModels(p *rowsEditor) (map[string]engine.ModelServer, error) {
 			m = map[string]engine.ModelServer{}
 		}
 		m[r[0]] = engine.ModelServer{URL: r[1], Key: r[2], Model: r[3]}
+	}
+	return m, nil
+}
+
+// newLibraryEmbeds edits Settings.LibraryEmbedModels: a library's name
+// beside its embedding model (a file, a server's address, or none), the
+// server's key and model.
+func newLibraryEmbeds(m map[string]engine.EmbedChoice) *rowsEditor {
+	p := newRowsEditor("Give a library on a server its own search model", column{hint: "library name"},
+		column{hint: "model file, http://… or none"}, column{hint: "server's API key, if any", secret: true}, column{hint: "server's model name"})
+	for _, n := range sortedKeys(m) {
+		p.add(n, m[n].Model, m[n].ServerKey, m[n].ServerModel)
+	}
+	return p
+}
+
+func readLibraryEmbeds(p *rowsEditor) (map[string]engine.EmbedChoice, error) {
+	var m map[string]engine.EmbedChoice
+	for _, r := range p.values() {
+		if r[0] == "" {
+			return nil, fmt.Errorf("a library given its own search model needs its name")
+		}
+		if _, dup := m[r[0]]; dup {
+			return nil, fmt.Errorf("library %q is given two search models", r[0])
+		}
+		if m == nil {
+			m = map[string]engine.EmbedChoice{}
+		}
+		// An empty model is the one built into Carrel.
+		m[r[0]] = engine.EmbedChoice{Model: r[1], ServerKey: r[2], ServerModel: r[3]}
 	}
 	return m, nil
 }

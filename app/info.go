@@ -36,10 +36,13 @@ type infoReport struct {
 	LibraryServers map[string]string `json:"library_servers,omitempty"`
 	// LibraryChatServers are the model servers of single libraries, by
 	// name (their addresses; keys are never shown).
-	LibraryChatServers map[string]string   `json:"library_chat_servers,omitempty"`
-	Search             engine.SearchMethod `json:"search"`
-	OCR                engine.OCRInfo      `json:"ocr"`
-	Model              *modelReport        `json:"model,omitempty"`
+	LibraryChatServers map[string]string `json:"library_chat_servers,omitempty"`
+	// LibrarySearch is how each library with an embedding model of its
+	// own is searched, by name.
+	LibrarySearch map[string]engine.SearchMethod `json:"library_search,omitempty"`
+	Search        engine.SearchMethod            `json:"search"`
+	OCR           engine.OCRInfo                 `json:"ocr"`
+	Model         *modelReport                   `json:"model,omitempty"`
 }
 
 type modelReport struct {
@@ -88,6 +91,14 @@ func infoCmd() *command {
 					r.LibraryServers = map[string]string{}
 				}
 				r.LibraryServers[name] = engine.RedactServer(conn)
+			}
+			for name, c := range set.LibraryEmbedModels {
+				if r.LibrarySearch == nil {
+					r.LibrarySearch = map[string]engine.SearchMethod{}
+				}
+				s := set
+				s.EmbedModel, s.EmbedServerKey, s.EmbedServerModel = c.Model, c.ServerKey, c.ServerModel
+				r.LibrarySearch[name] = engine.Options{}.SearchMethodFor(s)
 			}
 			for name, ms := range set.LibraryChatServers {
 				if r.LibraryChatServers == nil {
@@ -154,6 +165,14 @@ func printInfo(r infoReport) {
 	sort.Strings(names)
 	for _, n := range names {
 		fmt.Printf("Library:      %q answered by the model server %s\n", n, r.LibraryChatServers[n])
+	}
+	names = names[:0]
+	for n := range r.LibrarySearch {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Printf("Library:      %q searched %s\n", n, r.LibrarySearch[n].Describe())
 	}
 	fmt.Printf("Search:       %s\n", r.Search.Describe())
 	if r.Search.Model != "" {

@@ -407,4 +407,18 @@ func TestLibraryWithItsOwnEmbeddingModel(t *testing.T) {
 	if _, err := e.SetSettings(ctx, bad); err == nil || !strings.Contains(err.Error(), "placed on a server") {
 		t.Errorf("a library of this computer given its own embedding model: %v", err)
 	}
+
+	// A model that cannot be loaded leaves the library away, saying why;
+	// the laptop's library works.
+	missing := s
+	missing.LibraryEmbedModels = map[string]engine.EmbedChoice{"Lab": {Model: filepath.Join(t.TempDir(), "gone.gguf")}}
+	m, err := engine.Open(ctx, engine.Options{DataDir: t.TempDir(), Settings: &missing, NoWatch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	libs, err = m.Libraries(ctx)
+	if err != nil || len(libs) != 1 || libs[0].Name != "Lab" || !strings.Contains(libs[0].Away, "embedding model could not be loaded") {
+		t.Errorf("with the Lab's model missing: %+v %v", libs, err)
+	}
 }

@@ -150,28 +150,13 @@ func printInfo(r infoReport) {
 	if r.LibraryServer != "" {
 		fmt.Printf("Libraries:    on the team server %s\n", r.LibraryServer)
 	}
-	names := make([]string, 0, len(r.LibraryServers))
-	for n := range r.LibraryServers {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(r.LibraryServers) {
 		fmt.Printf("Library:      %q on the team server %s\n", n, r.LibraryServers[n])
 	}
-	names = names[:0]
-	for n := range r.LibraryChatServers {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(r.LibraryChatServers) {
 		fmt.Printf("Library:      %q answered by the model server %s\n", n, r.LibraryChatServers[n])
 	}
-	names = names[:0]
-	for n := range r.LibrarySearch {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range sortedKeys(r.LibrarySearch) {
 		fmt.Printf("Library:      %q searched %s\n", n, r.LibrarySearch[n].Describe())
 	}
 	fmt.Printf("Search:       %s\n", r.Search.Describe())
@@ -257,4 +242,13 @@ func describeOCR(o engine.OCRInfo) string {
 		langs = "automatic by script, among " + strings.Join(o.Using, ", ")
 	}
 	return fmt.Sprintf("read by Tesseract %s (%s), languages: %s", o.Version, o.Program, langs)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -428,25 +428,31 @@ func newPlacements(m map[string]string) *rowsEditor {
 	return p
 }
 
-// readPlacements reads newPlacements' rows back; a row with one half
-// filled in says which half is missing.
+// readPlacements reads newPlacements' rows back.
 func readPlacements(p *rowsEditor) (map[string]string, error) {
-	var m map[string]string
+	return readRows(p, "placed on a server", "its server's connection string (postgres://…)",
+		func(r []string) string { return r[1] })
+}
+
+// readRows reads a rows editor whose first column names a library: a row
+// without the name, or without its second column when what it needs is
+// said, is refused in words, as is a library named twice.
+func readRows[V any](p *rowsEditor, what, needs string, value func(r []string) V) (map[string]V, error) {
+	var m map[string]V
 	for _, r := range p.values() {
-		name, conn := r[0], r[1]
 		switch {
-		case name == "":
-			return nil, fmt.Errorf("a library placed on a server needs its name")
-		case conn == "":
-			return nil, fmt.Errorf("library %q needs its server's connection string (postgres://…)", name)
+		case r[0] == "":
+			return nil, fmt.Errorf("a library %s needs its name", what)
+		case needs != "" && r[1] == "":
+			return nil, fmt.Errorf("library %q needs %s", r[0], needs)
 		}
-		if _, dup := m[name]; dup {
-			return nil, fmt.Errorf("library %q is placed on two servers", name)
+		if _, dup := m[r[0]]; dup {
+			return nil, fmt.Errorf("library %q is %s twice", r[0], what)
 		}
 		if m == nil {
-			m = map[string]string{}
+			m = map[string]V{}
 		}
-		m[name] = conn
+		m[r[0]] = value(r)
 	}
 	return m, nil
 }
@@ -463,23 +469,8 @@ func newLibraryModels(m map[string]engine.ModelServer) *rowsEditor {
 }
 
 func readLibraryModels(p *rowsEditor) (map[string]engine.ModelServer, error) {
-	var m map[string]engine.ModelServer
-	for _, r := range p.values() {
-		switch {
-		case r[0] == "":
-			return nil, fmt.Errorf("a library given its own model server needs its name")
-		case r[1] == "":
-			return nil, fmt.Errorf("library %q needs its model server's address (http://…)", r[0])
-		}
-		if _, dup := m[r[0]]; dup {
-			return nil, fmt.Errorf("library %q is given two model servers", r[0])
-		}
-		if m == nil {
-			m = map[string]engine.ModelServer{}
-		}
-		m[r[0]] = engine.ModelServer{URL: r[1], Key: r[2], Model: r[3]}
-	}
-	return m, nil
+	return readRows(p, "given its own model server", "its model server's address (http://…)",
+		func(r []string) engine.ModelServer { return engine.ModelServer{URL: r[1], Key: r[2], Model: r[3]} })
 }
 
 // newLibraryEmbeds edits Settings.LibraryEmbedModels: a library's name
@@ -494,22 +485,13 @@ func newLibraryEmbeds(m map[string]engine.EmbedChoice) *rowsEditor {
 	return p
 }
 
+// readLibraryEmbeds reads newLibraryEmbeds' rows back; an empty model is
+// the one built into Carrel.
 func readLibraryEmbeds(p *rowsEditor) (map[string]engine.EmbedChoice, error) {
-	var m map[string]engine.EmbedChoice
-	for _, r := range p.values() {
-		if r[0] == "" {
-			return nil, fmt.Errorf("a library given its own search model needs its name")
-		}
-		if _, dup := m[r[0]]; dup {
-			return nil, fmt.Errorf("library %q is given two search models", r[0])
-		}
-		if m == nil {
-			m = map[string]engine.EmbedChoice{}
-		}
-		// An empty model is the one built into Carrel.
-		m[r[0]] = engine.EmbedChoice{Model: r[1], ServerKey: r[2], ServerModel: r[3]}
-	}
-	return m, nil
+	return readRows(p, "given its own search model", "",
+		func(r []string) engine.EmbedChoice {
+			return engine.EmbedChoice{Model: r[1], ServerKey: r[2], ServerModel: r[3]}
+		})
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -150,13 +152,13 @@ func printInfo(r infoReport) {
 	if r.LibraryServer != "" {
 		fmt.Printf("Libraries:    on the team server %s\n", r.LibraryServer)
 	}
-	for _, n := range sortedKeys(r.LibraryServers) {
+	for _, n := range slices.Sorted(maps.Keys(r.LibraryServers)) {
 		fmt.Printf("Library:      %q on the team server %s\n", n, r.LibraryServers[n])
 	}
-	for _, n := range sortedKeys(r.LibraryChatServers) {
+	for _, n := range slices.Sorted(maps.Keys(r.LibraryChatServers)) {
 		fmt.Printf("Library:      %q answered by the model server %s\n", n, r.LibraryChatServers[n])
 	}
-	for _, n := range sortedKeys(r.LibrarySearch) {
+	for _, n := range slices.Sorted(maps.Keys(r.LibrarySearch)) {
 		fmt.Printf("Library:      %q searched %s\n", n, r.LibrarySearch[n].Describe())
 	}
 	fmt.Printf("Search:       %s\n", r.Search.Describe())
@@ -242,13 +244,4 @@ func describeOCR(o engine.OCRInfo) string {
 		langs = "automatic by script, among " + strings.Join(o.Using, ", ")
 	}
 	return fmt.Sprintf("read by Tesseract %s (%s), languages: %s", o.Version, o.Program, langs)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

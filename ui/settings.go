@@ -3,7 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -422,7 +423,7 @@ func (p *rowsEditor) values() [][]string {
 // its server's connection string.
 func newPlacements(m map[string]string) *rowsEditor {
 	p := newRowsEditor("Place a library on a server", column{hint: "library name"}, column{hint: "postgres://user:password@host/database", secret: true})
-	for _, n := range sortedKeys(m) {
+	for _, n := range slices.Sorted(maps.Keys(m)) {
 		p.add(n, m[n])
 	}
 	return p
@@ -462,7 +463,7 @@ func readRows[V any](p *rowsEditor, what, needs string, value func(r []string) V
 func newLibraryModels(m map[string]engine.ModelServer) *rowsEditor {
 	p := newRowsEditor("Give a library its own model server", column{hint: "library name"}, column{hint: "http://gpu.lab:8080/v1"},
 		column{hint: "API key, if any", secret: true}, column{hint: "model: the server's own"})
-	for _, n := range sortedKeys(m) {
+	for _, n := range slices.Sorted(maps.Keys(m)) {
 		p.add(n, m[n].URL, m[n].Key, m[n].Model)
 	}
 	return p
@@ -479,7 +480,7 @@ func readLibraryModels(p *rowsEditor) (map[string]engine.ModelServer, error) {
 func newLibraryEmbeds(m map[string]engine.EmbedChoice) *rowsEditor {
 	p := newRowsEditor("Give a library on a server its own search model", column{hint: "library name"},
 		column{hint: "model file, http://… or none"}, column{hint: "server's API key, if any", secret: true}, column{hint: "server's model name"})
-	for _, n := range sortedKeys(m) {
+	for _, n := range slices.Sorted(maps.Keys(m)) {
 		p.add(n, m[n].Model, m[n].ServerKey, m[n].ServerModel)
 	}
 	return p
@@ -492,13 +493,4 @@ func readLibraryEmbeds(p *rowsEditor) (map[string]engine.EmbedChoice, error) {
 		func(r []string) engine.EmbedChoice {
 			return engine.EmbedChoice{Model: r[1], ServerKey: r[2], ServerModel: r[3]}
 		})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

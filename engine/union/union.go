@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/carrel-ai/carrel/engine/index"
 )
@@ -145,40 +146,63 @@ func merge(lists [][]index.Hit, k int) []index.Hit {
 	return all
 }
 
-// Lexical ranks the passages of every store by the query's words.
-func (u *Index) Lexical(ctx context.Context, query string, f index.Filter, k int) ([]index.Hit, []string, error) {
+// each runs search on every store the filter reaches, with the store's
+// share of the filter: at once when there are several, so that a server's
+// round trip overlaps the data folder's search instead of adding to it.
+// The first failure, by store number, is returned.
+func (u *Index) each(f index.Filter, search func(n int, x *index.Index, f index.Filter) error) error {
 	parts := u.part(f)
-	lists := make([][]index.Hit, len(u.stores))
-	var terms []string
+	errs := make([]error, len(u.stores))
+	var wg sync.WaitGroup
 	for n, x := range u.stores {
 		if parts[n] == nil {
 			continue
 		}
-		hits, t, err := x.Lexical(ctx, query, *parts[n], k)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := search(n, x, *parts[n]); err != nil {
+				errs[n] = &StoreError{Store: n, Err: err}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return nil, nil, &StoreError{Store: n, Err: err}
-		}
-		lists[n] = hits
-		if terms == nil {
-			terms = t // every store analyses terms the same way
+			return err
 		}
 	}
-	return merge(lists, k), terms, nil
+	return nil
+}
+
+// Lexical ranks the passages of every store by the query's words.
+func (u *Index) Lexical(ctx context.Context, query string, f index.Filter, k int) ([]index.Hit, []string, error) {
+	lists := make([][]index.Hit, len(u.stores))
+	terms := make([][]string, len(u.stores))
+	err := u.each(f, func(n int, x *index.Index, f index.Filter) (err error) {
+		lists[n], terms[n], err = x.Lexical(ctx, query, f, k)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, t := range terms {
+		if t != nil {
+			return merge(lists, k), t, nil // every store analyses terms the same way
+		}
+	}
+	return merge(lists, k), nil, nil
 }
 
 // Vector ranks the passages of every store by similarity to vec.
 func (u *Index) Vector(ctx context.Context, vec []float32, f index.Filter, k int) ([]index.Hit, error) {
-	parts := u.part(f)
 	lists := make([][]index.Hit, len(u.stores))
-	for n, x := range u.stores {
-		if parts[n] == nil {
-			continue
-		}
-		hits, err := x.Vector(ctx, vec, *parts[n], k)
-		if err != nil {
-			return nil, &StoreError{Store: n, Err: err}
-		}
-		lists[n] = hits
+	err := u.each(f, func(n int, x *index.Index, f index.Filter) (err error) {
+		lists[n], err = x.Vector(ctx, vec, f, k)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return merge(lists, k), nil
 }
@@ -186,16 +210,14 @@ func (u *Index) Vector(ctx context.Context, vec []float32, f index.Filter, k int
 // VectorBoth ranks by the current model's vectors and the previous
 // model's, in every store.
 func (u *Index) VectorBoth(ctx context.Context, vec, prevVec []float32, f index.Filter, k int) (cur, prev []index.Hit, err error) {
-	parts := u.part(f)
 	curs := make([][]index.Hit, len(u.stores))
 	prevs := make([][]index.Hit, len(u.stores))
-	for n, x := range u.stores {
-		if parts[n] == nil {
-			continue
-		}
-		if curs[n], prevs[n], err = x.VectorBoth(ctx, vec, prevVec, *parts[n], k); err != nil {
-			return nil, nil, &StoreError{Store: n, Err: err}
-		}
+	err = u.each(f, func(n int, x *index.Index, f index.Filter) (err error) {
+		curs[n], prevs[n], err = x.VectorBoth(ctx, vec, prevVec, f, k)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return merge(curs, k), merge(prevs, k), nil
 }

@@ -1,0 +1,109 @@
+package union
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carrel-ai/carrel/engine/index"
+)
+
+// benchWords is a small vocabulary, so that queries match many passages
+// as real questions do.
+var benchWords = strings.Fields(`river heron survey nest spring orchard apple bread starter flour water oven
+	tower metres iron fair colosseum games shows spectators committee approved budget report method result
+	sample measure error model train test data table figure section chapter letter house wood pond winter`)
+
+// fill indexes n passages of 40 words with unit vectors of 384 dimensions
+// (the bundled model's) into x, in documents of 100 passages.
+func fill(b *testing.B, x *index.Index, n int, rng *rand.Rand) {
+	b.Helper()
+	ctx := context.Background()
+	lib, err := x.Library(ctx, "Bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for d := 0; d*100 < n; d++ {
+		path := fmt.Sprintf("/bench/%d.txt", d)
+		doc, _, err := x.Enqueue(ctx, lib.ID, path, 1, time.Unix(1, 0), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		chunks := make([]index.Chunk, 0, 100)
+		vecs := make([][]float32, 0, 100)
+		for i := 0; i < 100 && d*100+i < n; i++ {
+			words := make([]string, 40)
+			for w := range words {
+				words[w] = benchWords[rng.IntN(len(benchWords))]
+			}
+			chunks = append(chunks, index.Chunk{Text: strings.Join(words, " "), Page: 1, Section: -1, CharFirst: -1, CharLast: -1})
+			vecs = append(vecs, randomUnit(rng))
+		}
+		if err := x.Replace(ctx, doc.ID, index.Meta{Hash: path, Format: "text"}, chunks, vecs, "m"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func randomUnit(rng *rand.Rand) []float32 {
+	v := make([]float32, 384)
+	var s float64
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+		s += float64(v[i] * v[i])
+	}
+	for i := range v {
+		v[i] /= float32(math.Sqrt(s))
+	}
+	return v
+}
+
+// BenchmarkUnion compares a search of one store holding every passage
+// with the same search of a union of two stores holding half each: the
+// cost of keeping a library on a server of its own, beside the laptop's
+// (both stores are SQLite here, so what is measured is the union's own
+// work, not a network).
+func BenchmarkUnion(b *testing.B) {
+	const total = 20000
+	rng := rand.New(rand.NewPCG(1, 2))
+	open := func() *index.Index {
+		x, err := index.Open(context.Background(), b.TempDir(), "m")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { x.Close() })
+		return x
+	}
+	one := open()
+	fill(b, one, total, rng)
+	left, right := open(), open()
+	fill(b, left, total/2, rng)
+	fill(b, right, total/2, rng)
+	single, _ := New(one)
+	pair, _ := New(left, right)
+	q := randomUnit(rng)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		u    *Index
+	}{{"one-store", single}, {"two-stores", pair}} {
+		b.Run("vector/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.u.Vector(ctx, q, index.Filter{}, 100); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("lexical/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := c.u.Lexical(ctx, "heron survey river nest", index.Filter{}, 100); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

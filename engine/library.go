@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/docs"
@@ -656,9 +657,11 @@ func (s searcher) Search(ctx context.Context, q string, o retrieve.Options) (ret
 	if len(s) == 1 {
 		return s[0].r.Search(ctx, q, o)
 	}
-	var out retrieve.Result
-	first := true
-	for _, p := range s {
+	// The parts run at once, as the stores of a union do.
+	results := make([]*retrieve.Result, len(s))
+	errs := make([]error, len(s))
+	var wg sync.WaitGroup
+	for i, p := range s {
 		po := o
 		switch {
 		case p.meaning:
@@ -667,19 +670,31 @@ func (s searcher) Search(ctx context.Context, q string, o retrieve.Options) (ret
 		case o.Mode == retrieve.Hybrid:
 			po.Mode = retrieve.Lexical
 		}
-		res, err := p.r.Search(ctx, q, po)
-		if err != nil {
-			return res, err
-		}
-		if first {
-			out, first = res, false
-			continue
-		}
-		out.Hits = append(out.Hits, res.Hits...)
-		out.Relevant = out.Relevant || res.Relevant
-		out.Took += res.Took
-		if len(out.Terms) == 0 {
-			out.Terms = res.Terms
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := p.r.Search(ctx, q, po)
+			results[i], errs[i] = &res, err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return retrieve.Result{}, err
+	}
+	var out retrieve.Result
+	first := true
+	for _, res := range results {
+		switch {
+		case res == nil:
+		case first:
+			out, first = *res, false
+		default:
+			out.Hits = append(out.Hits, res.Hits...)
+			out.Relevant = out.Relevant || res.Relevant
+			out.Took = max(out.Took, res.Took)
+			if len(out.Terms) == 0 {
+				out.Terms = res.Terms
+			}
 		}
 	}
 	reranked := slices.ContainsFunc(out.Hits, func(h retrieve.Hit) bool { return h.Scores.RerankRank > 0 })

@@ -52,6 +52,10 @@ type libraryView struct {
 	// ocrPages is, per file being read by OCR, the pages read and the
 	// pages to read (engine.EventPage), shown in its row.
 	ocrPages map[string][2]int
+	// awaySaid holds the libraries whose server was said to be out of
+	// reach in this session: the reason is too long for the pane's
+	// lines, so it is shown once, when the library is chosen.
+	awaySaid map[string]bool
 
 	progressBox   *fyne.Container
 	bar           *widget.ProgressBar
@@ -60,7 +64,7 @@ type libraryView struct {
 }
 
 func newLibraryView(g *gui, m *mainView) *libraryView {
-	v := &libraryView{g: g, main: m, selected: -1, ocrPages: map[string][2]int{}}
+	v := &libraryView{g: g, main: m, selected: -1, ocrPages: map[string][2]int{}, awaySaid: map[string]bool{}}
 	v.pick = widget.NewSelect(nil, func(name string) {
 		if name == "" {
 			return
@@ -177,6 +181,10 @@ func (v *libraryView) reload() {
 			sum, fresh := summary(info, docs)
 			v.summary.SetText(sum)
 			v.fresh.SetText(fresh)
+			if info.Away != "" && !v.awaySaid[info.Name] {
+				v.awaySaid[info.Name] = true
+				v.g.show(dialog.NewInformation(fmt.Sprintf("%q is out of reach", info.Name), awayMessage(info), v.g.win))
+			}
 			v.search.SetText(searchLine(method))
 			if m, advice, ok := engine.SuggestEmbedModel(docs, method); ok {
 				v.model, v.advice = m, advice
@@ -243,7 +251,7 @@ func summary(l engine.Library, docs []engine.Document) (string, string) {
 		where = "On the team server " + l.Server
 	}
 	if l.Away != "" {
-		return "Its server could not be reached; the other libraries still work (a server away when Carrel started is tried again at the next start).", where
+		return "Its server could not be reached.", where
 	}
 	if len(docs) == 0 {
 		return "No documents yet.", joinLine(where, "Drop files or folders on the window.")
@@ -271,6 +279,12 @@ func summary(l engine.Library, docs []engine.Document) (string, string) {
 		fresh = "Up to date as of " + l.LastIndexed.Local().Format("2 Jan 15:04")
 	}
 	return s, joinLine(where, fresh)
+}
+
+// awayMessage says why a library is out of reach and what still works.
+func awayMessage(l engine.Library) string {
+	return fmt.Sprintf("This library lives on the team server %s, which could not be reached: %s\n\n"+
+		"Your other libraries still work. A server that was away when Carrel started is tried again at the next start.", l.Server, l.Away)
 }
 
 // joinLine joins the non-empty parts of a status line.

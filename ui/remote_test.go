@@ -125,4 +125,7 @@ func TestLibrariesOnServersInSettings(t *testing.T) {
 	if sum, _ := summary(lib, nil); !strings.Contains(sum, "could not be reached") {
 		t.Errorf("a library whose server is away: %q", sum)
 	}
+	if m := awayMessage(lib); !strings.Contains(m, "connection refused") || !strings.Contains(m, lib.Server) {
+		t.Errorf("the away library's message: %q", m)
+	}
 }

@@ -129,3 +129,20 @@ func TestLibrariesOnServersInSettings(t *testing.T) {
 		t.Errorf("the away library's message: %q", m)
 	}
 }
+
+// The settings form fits its dialog: a form's hints do not wrap, so a long
+// one (or a long data folder path in one) would widen the dialog past the
+// window and cut off the fields' right ends, as the rows of the libraries
+// on servers once did.
+func TestSettingsFitTheDialog(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	v := newSettingsView(g, engine.DefaultLibrary)
+	v.placed.add("A library with a long name", "postgres://someone:password@db.example.org:5432/library")
+	v.libModels.add("A library with a long name", "http://gpu.example.org:8080/v1", "key", "qwen2.5-32b-instruct")
+	v.libEmbeds.add("A library with a long name", "/home/someone/models/bge-m3.gguf", "", "")
+	// The dialog's own padding takes some of its width.
+	if w := v.form.MinSize().Width; w > settingsWidth-40 {
+		t.Errorf("the settings form needs %.0f px; the dialog is %d", w, settingsWidth)
+	}
+}

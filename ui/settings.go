@@ -174,11 +174,12 @@ func newSettingsView(g *gui, library string) *settingsView {
 	}
 	v.form = &widget.Form{Items: []*widget.FormItem{
 		{Text: "Chat model", Widget: container.NewBorder(nil, nil, nil, widget.NewButton("Change…", func() { g.dismissTop(); g.showSetup() }), chat)},
-		{Text: "Model server", Widget: v.chatServer, HintText: "an OpenAI-compatible server (llama-server, vLLM, Ollama, another Carrel): your questions and their passages are sent there"},
+		{Text: "Model server", Widget: v.chatServer, HintText: "OpenAI-compatible (llama-server, vLLM, Ollama, a Carrel): questions and passages go there"},
 		{Text: "Server key", Widget: v.chatServerKey},
 		{Text: "Server model", Widget: v.chatServerModel},
-		{Text: "Libraries' own models", Widget: v.libModels.widget(), HintText: "questions asked of a library named here go to its model server (and say so); the others use the chat model above"},
-		{Text: "Search by meaning", Widget: v.searchBy, HintText: "Now: " + g.eng.SearchMethod().Describe() + ". Changing it re-embeds the library in the background; words keep working meanwhile."},
+		{Text: "Libraries' own models", Widget: v.libModels.widget(), HintText: "a library named here is answered by its model server, and says so"},
+		{Text: "Search by meaning", Widget: v.searchBy, HintText: "changing it re-embeds in the background; words keep working meanwhile"},
+		{Text: "", Widget: wrapped("Now: " + g.eng.SearchMethod().Describe() + ".")},
 		{Text: "Embedding model", Widget: container.NewBorder(nil, nil, nil, browse(v.embed), v.embed)},
 		{Text: "Reranking model", Widget: container.NewBorder(nil, nil, nil, browse(v.rerank), v.rerank), HintText: "optional: re-reads the 20 best passages of every search with the question (slower, often better)"},
 		{Text: "", Widget: v.cpu},
@@ -196,14 +197,24 @@ func newSettingsView(g *gui, library string) *settingsView {
 		{Text: "", Widget: v.ocrStatus},
 		{Text: "Skip in " + library, Widget: v.ignore},
 		{Text: "Data folder", Widget: widget.NewLabel(g.eng.DataDir()), HintText: "set CARREL_HOME to move it"},
-		{Text: "Team library", Widget: v.server, HintText: libraryNow + ". A PostgreSQL server your team shares (see the README); takes effect when Carrel starts again."},
-		{Text: "Libraries on servers", Widget: v.placed.widget(), HintText: "each library named here lives on its own PostgreSQL server; the others stay where Team library says. Takes effect when Carrel starts again."},
-		{Text: "Their search models", Widget: v.libEmbeds.widget(), HintText: "a library on a server of its own can be searched with its own embedding model: a GGUF file, a model server's address, or none (words only); libraries sharing a server share it. Takes effect when Carrel starts again."},
+		{Text: "Team library", Widget: v.server, HintText: "a PostgreSQL server your team shares (see the README); at the next start"},
+		{Text: "", Widget: wrapped(libraryNow + ".")},
+		{Text: "Libraries on servers", Widget: v.placed.widget(), HintText: "a library named here lives on its own PostgreSQL server; at the next start"},
+		{Text: "Their search models", Widget: v.libEmbeds.widget(), HintText: "a model file, http://… or none, shared by a server's libraries; at the next start"},
 		{Text: "Other apps", Widget: v.serve},
 		{Text: "Address", Widget: v.serveAddr, HintText: "this computer only; empty: 127.0.0.1:8765"},
 		{Text: "", Widget: container.NewBorder(nil, nil, nil, container.NewHBox(copyToken, newToken), servingLabel)},
 	}}
 	return v
+}
+
+// wrapped is a settings line that wraps: a form's hints are one line,
+// and one too long widens the dialog past the window.
+func wrapped(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.LowImportance
+	return l
 }
 
 // Choices of search by meaning besides the built-in model.
@@ -281,6 +292,10 @@ func (v *settingsView) settings() (engine.Settings, error) {
 	return s, s.Validate()
 }
 
+// settingsWidth is the settings dialog's width: within the smallest
+// window, and what the form must fit (TestSettingsFitTheDialog).
+const settingsWidth = 720
+
 // showSettings opens the settings as a dialog; Save applies them in the
 // background and says when the library will be re-indexed.
 func (g *gui) showSettings(library string) {
@@ -303,7 +318,7 @@ func (g *gui) showSettings(library string) {
 			v.save()
 		}
 	}, g.win)
-	d.Resize(fyne.NewSize(720, 620))
+	d.Resize(fyne.NewSize(settingsWidth, 620))
 	g.show(d)
 }
 

@@ -23,10 +23,10 @@ import (
 // team's lives on the server.
 type shelf struct {
 	n      int
-	idx    *index.Index // nil when the server could not be reached at open
+	idx    *index.Index // nil when the server, or its own embedding model, could not be used at open
 	server string       // the server without its password; "" for the data folder
 	names  []string     // the libraries routed here; nil for shelf 0
-	// down says why the server could not be reached, when idx is nil.
+	// down says why, when idx is nil.
 	down string
 	// own is set when the shelf's libraries have an embedding model of
 	// their own (Settings.LibraryEmbedModels): emb (nil for words only)
@@ -37,7 +37,8 @@ type shelf struct {
 }
 
 // ErrLibraryAway means a library lives on a server that could not be
-// reached when Carrel opened; Carrel opens again to retry.
+// reached: when Carrel opened (it tries again at the next opening), or
+// since (the connection is tried again at the next call).
 var ErrLibraryAway = errors.New("engine: the library's server could not be reached")
 
 // shelfNumbers keeps, per server, the number its IDs carry, so the IDs

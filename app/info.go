@@ -88,25 +88,16 @@ func infoCmd() *command {
 				r.LibraryServer = u
 			}
 			r.LibraryServer = engine.RedactServer(r.LibraryServer)
+			// Empty maps are left out of the JSON (omitempty).
+			r.LibraryServers, r.LibraryChatServers, r.LibrarySearch = map[string]string{}, map[string]string{}, map[string]engine.SearchMethod{}
 			for name, conn := range set.LibraryServers {
-				if r.LibraryServers == nil {
-					r.LibraryServers = map[string]string{}
-				}
 				r.LibraryServers[name] = engine.RedactServer(conn)
 			}
-			for name, c := range set.LibraryEmbedModels {
-				if r.LibrarySearch == nil {
-					r.LibrarySearch = map[string]engine.SearchMethod{}
-				}
-				s := set
-				s.EmbedModel, s.EmbedServerKey, s.EmbedServerModel = c.Model, c.ServerKey, c.ServerModel
-				r.LibrarySearch[name] = engine.Options{}.SearchMethodFor(s)
-			}
 			for name, ms := range set.LibraryChatServers {
-				if r.LibraryChatServers == nil {
-					r.LibraryChatServers = map[string]string{}
-				}
 				r.LibraryChatServers[name] = ms.URL
+			}
+			for name, c := range set.LibraryEmbedModels {
+				r.LibrarySearch[name] = engine.Options{}.SearchMethodOf(set, c)
 			}
 			r.OCR = engine.OCRFor(ctx, set)
 			p := llm.Plan(llm.ModelInfo{}, llm.ModelOptions{CPUOnly: *cpu})

@@ -49,6 +49,12 @@ func (m SearchMethod) Describe() string {
 	return s
 }
 
+// SearchMethodOf is how a library with an embedding model of its own, c
+// (Settings.LibraryEmbedModels), is searched under settings s.
+func (o Options) SearchMethodOf(s Settings, c EmbedChoice) SearchMethod {
+	return o.SearchMethodFor(c.settings(s))
+}
+
 // SearchMethodFor is how an engine opened with these options searches
 // under settings s, without loading anything: by meaning with the model
 // file s names, by words only when s says NoEmbedModel, else by meaning

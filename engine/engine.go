@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"sync"
 	"time"
@@ -198,7 +197,6 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	// Changes other members of a team library make arrive as the
 	// index's notifications: front ends hear of them as events.
 	for _, s := range e.open() {
-		s := s
 		s.idx.OnChange(func(c index.Change) { e.libraryChanged(s, c) })
 	}
 	e.parser = docs.NewParser(filepath.Join(dir, "cache", "pdfium"))
@@ -241,21 +239,17 @@ func (e *Engine) LibraryServer() string { return e.server }
 // and starts their queues and watchers. Call with e.mu held or before the
 // engine is shared.
 func (e *Engine) startIngest() {
-	var emb ingest.Embedder
-	if e.emb != nil {
-		emb = e.emb
-	}
 	ctx, cancel := context.WithCancel(e.bg)
 	var wg sync.WaitGroup
 	e.ings = make([]*ingest.Ingester, len(e.shelves))
 	for _, s := range e.open() {
-		s := s
-		emb := emb
+		m := e.emb
 		if s.own {
-			emb = nil
-			if s.emb != nil {
-				emb = s.emb
-			}
+			m = s.emb
+		}
+		var emb ingest.Embedder // words only: a nil interface, not a nil *Embedder
+		if m != nil {
+			emb = m
 		}
 		in := ingest.New(s.idx, e.parser, ingest.Options{
 			Workers: e.opts.Workers, Embedder: emb, Chunk: chunk.Options{Size: e.set.ChunkTokens}, Rescan: e.opts.Rescan,
@@ -398,13 +392,19 @@ func (e *Engine) ingesters() ([]*ingest.Ingester, error) {
 	if e.closed {
 		return nil, ErrClosed
 	}
-	var out []*ingest.Ingester
+	return e.running(), nil
+}
+
+// running lists the ingesters there are (one per open shelf); call with
+// e.mu held.
+func (e *Engine) running() []*ingest.Ingester {
+	out := make([]*ingest.Ingester, 0, len(e.ings))
 	for _, in := range e.ings {
 		if in != nil {
 			out = append(out, in)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Settings returns the current settings. It returns at once, also while
@@ -412,12 +412,7 @@ func (e *Engine) ingesters() ([]*ingest.Ingester, error) {
 func (e *Engine) Settings() Settings {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := e.set
-	// The maps are the caller's to change.
-	s.LibraryServers = maps.Clone(s.LibraryServers)
-	s.LibraryChatServers = maps.Clone(s.LibraryChatServers)
-	s.LibraryEmbedModels = maps.Clone(s.LibraryEmbedModels)
-	return s
+	return e.set.clone() // the caller's to change
 }
 
 // SetSettings checks, saves and applies new settings. A new chat model (or
@@ -435,10 +430,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 	if err := s.Validate(); err != nil {
 		return false, err
 	}
-	// The maps are the engine's own from here.
-	s.LibraryServers = maps.Clone(s.LibraryServers)
-	s.LibraryChatServers = maps.Clone(s.LibraryChatServers)
-	s.LibraryEmbedModels = maps.Clone(s.LibraryEmbedModels)
+	s = s.clone() // the engine's own from here
 	e.changeMu.Lock()
 	defer e.changeMu.Unlock()
 	e.mu.Lock()
@@ -558,16 +550,13 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 		e.ocr = newOCR(s)
 	}
 	e.startIngest()
-	ings := append([]*ingest.Ingester(nil), e.ings...)
+	ings := e.running()
 	e.mu.Unlock()
 	if loadErr != nil {
 		return false, loadErr
 	}
 	if newChunks {
 		for _, in := range ings {
-			if in == nil {
-				continue
-			}
 			if _, err := in.RequeueAll(ctx); err != nil {
 				return true, err
 			}
@@ -640,10 +629,10 @@ func (e *Engine) ingestEvent(s *shelf, ev ingest.Event) {
 		// finish announces it (each has set its state before its event
 		// runs, so one of two finishing together sees the other idle).
 		e.mu.Lock()
-		ings := e.ings
+		self, ings := e.ings[s.n], e.running()
 		e.mu.Unlock()
-		for i, in := range ings {
-			if i != s.n && in != nil && !in.Idle() {
+		for _, in := range ings {
+			if in != self && !in.Idle() {
 				return
 			}
 		}

@@ -100,9 +100,7 @@ func (e *Engine) Libraries(ctx context.Context) ([]Library, error) {
 			continue
 		}
 		if sh.idx == nil {
-			for _, name := range sh.names {
-				out = append(out, Library{Name: name, Server: sh.server, Away: sh.down})
-			}
+			out = append(out, sh.awayLibraries(sh.down)...)
 			continue
 		}
 		libs, err := e.shelfLibraries(ctx, sh)
@@ -110,9 +108,7 @@ func (e *Engine) Libraries(ctx context.Context) ([]Library, error) {
 		case err != nil && sh.n > 0:
 			// A server gone away since Carrel opened: its libraries are
 			// listed as away, and the others still are.
-			for _, name := range sh.names {
-				out = append(out, Library{Name: name, Server: sh.server, Away: awayReason(err)})
-			}
+			out = append(out, sh.awayLibraries(awayReason(err))...)
 		case err != nil:
 			return nil, err
 		default:
@@ -134,11 +130,8 @@ func (e *Engine) shelfLibraries(ctx context.Context, sh *shelf) ([]Library, erro
 	var out []Library
 	listed := map[string]bool{}
 	for _, l := range libs {
-		if sh.n == 0 && e.routed(l.Name) {
+		if !e.listed(sh, l.Name) {
 			continue
-		}
-		if sh.n != 0 && !slices.Contains(sh.names, l.Name) {
-			continue // the server's other libraries are not this person's
 		}
 		st, err := sh.idx.Stats(ctx, l.ID)
 		if err != nil {
@@ -334,7 +327,7 @@ func (e *Engine) shelfDocuments(ctx context.Context, sh *shelf, f index.DocFilte
 		}
 		keep = map[int64]bool{}
 		for _, l := range libs {
-			if (sh.n == 0 && !e.routed(l.Name)) || (sh.n != 0 && slices.Contains(sh.names, l.Name)) {
+			if e.listed(sh, l.Name) {
 				keep[l.ID] = true
 			}
 		}
@@ -357,14 +350,12 @@ func (e *Engine) Resume() { e.setPaused(false) }
 func (e *Engine) setPaused(p bool) {
 	e.mu.Lock()
 	e.paused = p
-	ings := append([]*ingest.Ingester(nil), e.ings...)
+	ings := e.running()
 	e.mu.Unlock()
 	for _, in := range ings {
-		switch {
-		case in == nil:
-		case p:
+		if p {
 			in.Pause()
-		default:
+		} else {
 			in.Resume()
 		}
 	}
@@ -544,7 +535,7 @@ func (e *Engine) filter(ctx context.Context, library, folder string, formats, do
 				return f, "", sh.failed(fmt.Errorf("engine: listing libraries: %w", err))
 			}
 			for _, l := range libs {
-				if (sh.n == 0 && !e.routed(l.Name)) || (sh.n != 0 && slices.Contains(sh.names, l.Name)) {
+				if e.listed(sh, l.Name) {
 					f.Libraries = append(f.Libraries, union.Global(sh.n, l.ID))
 				}
 			}

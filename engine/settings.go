@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -118,6 +119,14 @@ type EmbedChoice struct {
 	Model       string `toml:"model"`
 	ServerKey   string `toml:"server_key"`
 	ServerModel string `toml:"server_model"`
+}
+
+// clone copies s with maps of its own.
+func (s Settings) clone() Settings {
+	s.LibraryServers = maps.Clone(s.LibraryServers)
+	s.LibraryChatServers = maps.Clone(s.LibraryChatServers)
+	s.LibraryEmbedModels = maps.Clone(s.LibraryEmbedModels)
+	return s
 }
 
 // settings gives the choice the form of the global settings, for the

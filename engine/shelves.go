@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -242,6 +243,26 @@ func (e *Engine) shelfFor(name string) (*shelf, error) {
 		}
 	}
 	return e.shelves[0], nil
+}
+
+// listed reports whether a library of a shelf is one of this person's:
+// on a server, one LibraryServers routes there (not the server's other
+// libraries); in shelf 0, one not hidden by a library of the same name
+// that LibraryServers places on a server.
+func (e *Engine) listed(sh *shelf, name string) bool {
+	if sh.n != 0 {
+		return slices.Contains(sh.names, name)
+	}
+	return !e.routed(name)
+}
+
+// awayLibraries lists a shelf's libraries as out of reach, for reason.
+func (sh *shelf) awayLibraries(reason string) []Library {
+	out := make([]Library, len(sh.names))
+	for i, name := range sh.names {
+		out[i] = Library{Name: name, Server: sh.server, Away: reason}
+	}
+	return out
 }
 
 // routed reports whether a library of shelf 0 is hidden by a library of

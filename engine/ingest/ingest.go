@@ -837,7 +837,6 @@ func (in *Ingester) Idle() bool {
 
 // Wait blocks until the queue is empty or ctx ends. Call it once Run has
 // been started: it first waits for Run to take up earlier work.
-
 func (in *Ingester) Wait(ctx context.Context) error {
 	select {
 	case <-in.prepared:

@@ -74,7 +74,7 @@ func rewrite(ctx context.Context, m Model, cfg Config, history []Turn, question 
 		msgs = chain
 	}
 	var out strings.Builder
-	_, err := m.Chat(ctx, msgs, GenOptions{MaxTokens: 64, Temperature: 0}, func(s string) error {
+	_, err := m.Chat(ctx, msgs, GenOptions{MaxTokens: rewriteTokens, Temperature: 0}, func(s string) error {
 		out.WriteString(s)
 		if strings.Contains(out.String(), "\n") {
 			return errStopRewrite
@@ -191,6 +191,9 @@ func FollowUpRetrieval(rewritten, asked Retrieval, k int) Retrieval {
 	return out
 }
 
+// rewriteTokens is the most a rewritten question may take.
+const rewriteTokens = 64
+
 // keptConversation lays out the rewrite after the conversation as the
 // model read it (see carrySources), when the answer will keep it: the
 // model's cache of it then serves the rewrite and the answer after it,
@@ -202,9 +205,9 @@ func keptConversation(m Model, cfg Config, history []Turn, question string) []Me
 		return nil
 	}
 	msgs := append(conversation(cfg.SystemPrompt, nil, history[start:]), Message{Role: "user", Content: "Rewrite my next question so that it can be understood without this conversation, for a search in documents. Reply with the rewritten question only.\n\nNext question: " + question})
-	// Its 64 tokens of reply are dropped from the cache afterwards, so it
-	// needs room in the context, not the answer's reserve.
-	if n, err := m.PromptTokens(msgs); err != nil || n+64 > m.ContextSize() {
+	// Its reply is dropped from the cache afterwards, so it needs room in
+	// the context, not the answer's reserve.
+	if n, err := m.PromptTokens(msgs); err != nil || n+rewriteTokens > m.ContextSize() {
 		return nil
 	}
 	return msgs

@@ -81,52 +81,34 @@ func New(stores ...*index.Index) (*Index, error) {
 	return &Index{stores: stores}, nil
 }
 
-// Store returns store n, or ErrUnknownStore.
-func (u *Index) Store(n int) (*index.Index, error) {
+// store returns store n, or ErrUnknownStore.
+func (u *Index) store(n int) (*index.Index, error) {
 	if n < 0 || n >= len(u.stores) || u.stores[n] == nil {
 		return nil, ErrUnknownStore
 	}
 	return u.stores[n], nil
 }
 
-// Locate returns the store a global ID belongs to and its own ID there.
-func (u *Index) Locate(id int64) (*index.Index, int, int64, error) {
-	n, local := Split(id)
-	x, err := u.Store(n)
-	return x, n, local, err
-}
-
-// Len is the number of stores.
-func (u *Index) Len() int { return len(u.stores) }
-
-// part is one store's share of a filter: the filter in its own IDs, and
-// whether the store is searched at all (a filter naming libraries leaves
-// out the stores that hold none of them).
+// part is each store's share of a filter, in its own IDs; nil for a store
+// not searched: one not there, or one that holds none of the libraries a
+// filter names.
 func (u *Index) part(f index.Filter) []*index.Filter {
+	var libs map[int][]int64 // the libraries named, by store; nil: all
+	if len(f.Libraries) > 0 {
+		libs = map[int][]int64{}
+		for _, l := range f.Libraries {
+			n, local := Split(l)
+			libs[n] = append(libs[n], local)
+		}
+	}
 	out := make([]*index.Filter, len(u.stores))
 	for n, x := range u.stores {
-		if x == nil {
+		if x == nil || (libs != nil && len(libs[n]) == 0) {
 			continue
 		}
 		g := f
-		g.Libraries = nil
+		g.Libraries = libs[n]
 		out[n] = &g
-	}
-	if len(f.Libraries) == 0 {
-		return out
-	}
-	named := make([]bool, len(u.stores))
-	for _, l := range f.Libraries {
-		n, local := Split(l)
-		if n < len(u.stores) && out[n] != nil {
-			out[n].Libraries = append(out[n].Libraries, local)
-			named[n] = true
-		}
-	}
-	for n := range out {
-		if !named[n] {
-			out[n] = nil
-		}
 	}
 	return out
 }
@@ -256,7 +238,7 @@ func (u *Index) Passages(ctx context.Context, ids []int64) (map[int64]index.Pass
 	}
 	out := make(map[int64]index.Passage, len(ids))
 	for n, locals := range by {
-		x, err := u.Store(n)
+		x, err := u.store(n)
 		if err != nil {
 			return nil, err
 		}
@@ -281,7 +263,7 @@ func (u *Index) DocFreq(ctx context.Context, terms []string) (map[string]int, in
 			continue
 		}
 		d, n, err := x.DocFreq(ctx, terms)
-		if err != nil && i > 0 && u.stores[0] != nil {
+		if err != nil && i > 0 {
 			// Statistics without a server gone away serve a search of
 			// the other stores; a search that needs it fails there.
 			continue
@@ -299,7 +281,8 @@ func (u *Index) DocFreq(ctx context.Context, terms []string) (map[string]int, in
 
 // DocumentSections returns a document's sections by its global ID.
 func (u *Index) DocumentSections(ctx context.Context, docID int64) ([]index.Section, error) {
-	x, _, local, err := u.Locate(docID)
+	n, local := Split(docID)
+	x, err := u.store(n)
 	if err != nil {
 		return nil, err
 	}

@@ -551,17 +551,22 @@ func TestFolderAddedWhileWatching(t *testing.T) {
 	if err := os.WriteFile(path, []byte("# Herons\n\nA grey heron waited by the weir all morning."), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The folder's first look may meet the file half written (created,
+	// still empty); the write's own event then brings it up to date. The
+	// bound is generous: the promise is "within a second or so", but CI
+	// machines are shared, and speed is measured elsewhere.
 	created := time.Now()
 	for {
-		ds, err := e.Documents(ctx, "")
+		res, err := e.Search(ctx, "heron weir", engine.SearchOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ds) == 1 && ds[0].Path == path {
+		if len(res.Hits) == 1 && res.Hits[0].Path == path {
 			break
 		}
-		if time.Since(created) > 3*time.Second {
-			t.Fatalf("a file created in a folder added while watching was not followed within 3 s: %v", ds)
+		if time.Since(created) > 20*time.Second {
+			ds, _ := e.Documents(ctx, "")
+			t.Fatalf("a file created in a folder added while watching was not found within 20 s: %+v; documents %+v", res, ds)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -570,8 +575,8 @@ func TestFolderAddedWhileWatching(t *testing.T) {
 	if err := e.WaitIndexed(wctx); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := e.Search(ctx, "heron weir", engine.SearchOptions{}); err != nil || len(res.Hits) != 1 {
-		t.Errorf("search after watching: %+v %v", res, err)
+	if ds, err := e.Documents(ctx, ""); err != nil || len(ds) != 1 || ds[0].Chunks != 1 {
+		t.Errorf("after watching: %+v %v, want the one file with its passage", ds, err)
 	}
 }
 

@@ -192,7 +192,11 @@ type Ingester struct {
 	large   chan struct{} // held while a large file is indexed (see largeFile)
 	// folders tells the watcher that a watched folder was added, so it
 	// follows it at once rather than at the next rescan.
-	folders  chan struct{}
+	folders chan struct{}
+	// settling counts the changes the watcher has seen and not yet
+	// queued (their debounce is running): Wait waits for them too, so a
+	// caller who changed a watched file and then waits finds it indexed.
+	settling int
 	epoch    int // bumped by Cancel: workers drop what they took before
 	idleCond *sync.Cond
 	prepared chan struct{} // closed when Run has taken up earlier work
@@ -856,7 +860,7 @@ func (in *Ingester) Wait(ctx context.Context) error {
 		if in.halted != nil {
 			return in.halted
 		}
-		if in.total == 0 && len(in.busy) == 0 {
+		if in.total == 0 && len(in.busy) == 0 && in.settling == 0 {
 			pending, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale, index.Parsing, index.Embedding}, Limit: len(in.elsewhere) + 1})
 			if err != nil && ctx.Err() == nil {
 				return fmt.Errorf("ingest: reading the queue: %w", err)

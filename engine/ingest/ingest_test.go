@@ -204,6 +204,45 @@ func TestWatcher(t *testing.T) {
 	eventually(t, "deleted folder", func() bool { return len(e.find(t, "pangolins")) == 0 })
 }
 
+// Wait covers a change the watcher has seen and still holds back (its
+// debounce): someone who saves a watched file and then waits finds it
+// indexed, not the state before the save.
+func TestWaitCoversAChangeBeingSettled(t *testing.T) {
+	src := t.TempDir()
+	write(t, filepath.Join(src, "first.txt"), "Zebras are striped.")
+	e := setup(t, t.TempDir())
+	watching := make(chan struct{})
+	var once sync.Once
+	e.in.emit = func(ev Event) {
+		if ev.Kind == EventWatching {
+			once.Do(func() { close(watching) })
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := e.in.Add(ctx, e.lib, true, src); err != nil {
+		t.Fatal(err)
+	}
+	go e.in.Run(ctx)
+	go e.in.Watch(ctx)
+	<-watching // files written from now on are the watcher's events
+	eventually(t, "initial file", func() bool { return len(e.find(t, "zebras")) == 1 })
+	for round, word := range []string{"narwhals", "axolotls", "quokkas"} {
+		write(t, filepath.Join(src, word+".txt"), "The "+word+" arrived today.")
+		eventually(t, "the watcher seeing the change", func() bool {
+			e.in.mu.Lock()
+			defer e.in.mu.Unlock()
+			return e.in.settling > 0
+		})
+		if err := e.in.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.find(t, word); len(got) != 1 {
+			t.Fatalf("round %d: Wait returned before the watched change was indexed: %q finds %v", round, word, got)
+		}
+	}
+}
+
 // TestCrashSafety kills an ingesting child process with SIGKILL, then
 // checks that the library reopens consistent and finishes the work.
 func TestCrashSafety(t *testing.T) {

@@ -109,6 +109,7 @@ func (in *Ingester) Watch(ctx context.Context) error {
 		for p, t := range timers {
 			if t.Stop() {
 				work.Done() // the callback will not run
+				in.settled()
 			}
 			delete(timers, p)
 		}
@@ -125,15 +126,23 @@ func (in *Ingester) Watch(ctx context.Context) error {
 		if stopped {
 			return
 		}
-		if t, ok := timers[path]; ok {
+		// A timer stopped before it fired starts over. One that has fired
+		// may be running its look already: a new timer follows it (a
+		// reset would run the same callback twice).
+		if t, ok := timers[path]; ok && t.Stop() {
 			t.Reset(debounce)
 			return
 		}
 		work.Add(1)
-		timers[path] = time.AfterFunc(debounce, func() {
+		in.settleStart()
+		var t *time.Timer
+		t = time.AfterFunc(debounce, func() {
 			defer work.Done()
+			defer in.settled()
 			tmu.Lock()
-			delete(timers, path)
+			if timers[path] == t {
+				delete(timers, path)
+			}
 			tmu.Unlock()
 			if ctx.Err() != nil {
 				return
@@ -152,9 +161,11 @@ func (in *Ingester) Watch(ctx context.Context) error {
 				// The index could not record the change (busy, a full
 				// disk): look at the path again shortly. The periodic
 				// rescan is the last resort.
-				time.AfterFunc(2*time.Second, func() { settle(path) })
+				in.settleStart()
+				time.AfterFunc(2*time.Second, func() { settle(path); in.settled() })
 			}
 		})
+		timers[path] = t
 	}
 	tick := time.NewTicker(in.opts.Rescan)
 	defer tick.Stop()
@@ -321,4 +332,19 @@ func (in *Ingester) rescan(ctx context.Context, roots map[string]index.Library, 
 			in.poke()
 		}
 	}
+}
+
+// settleStart counts a change the watcher holds back (see settling).
+func (in *Ingester) settleStart() {
+	in.mu.Lock()
+	in.settling++
+	in.mu.Unlock()
+}
+
+// settled ends what settleStart counted, and wakes Wait to look again.
+func (in *Ingester) settled() {
+	in.mu.Lock()
+	in.settling--
+	in.idleCond.Broadcast()
+	in.mu.Unlock()
 }

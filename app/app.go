@@ -22,8 +22,14 @@ func openApp(ctx context.Context, files ...string) error {
 	if !hasDisplay(runtime.GOOS, os.Getenv) {
 		return errNoDisplay
 	}
-	return ui.Run(ctx, ui.Options{Version: version, Open: files, Serve: serveForWindow, RotateToken: api.RotateToken,
-		LibraryServer: os.Getenv(libraryServerEnv)})
+	err := ui.Run(ctx, ui.Options{Version: version, Open: files, Serve: serveForWindow, RotateToken: api.RotateToken,
+		LibraryServer: os.Getenv(libraryServerEnv), CanRestart: true})
+	if errors.Is(err, ui.ErrRestart) {
+		// The files given at this start were added already: the new start
+		// opens the window alone.
+		return restartSelf(os.Args[:1])
+	}
+	return err
 }
 
 // serveForWindow runs the API server the window's setting asks for.

@@ -76,9 +76,12 @@ type Engine struct {
 	// changeMu serialises SetSettings: a change prepares outside mu.
 	changeMu sync.Mutex
 	set      Settings
-	paused   bool // indexing paused by the person; a new ingester starts paused too
-	emb      *Embedder
-	method   SearchMethod // how libraries are searched: emb's file and name
+	// opened are the settings the engine opened with: where libraries
+	// live is fixed for the session (see AtNextOpening).
+	opened Settings
+	paused bool // indexing paused by the person; a new ingester starts paused too
+	emb    *Embedder
+	method SearchMethod // how libraries are searched: emb's file and name
 	// rr re-orders the best passages of a search (Settings.Reranker); it
 	// is closed, like prevEmb, only while no search holds prevMu.
 	rr         *Reranker
@@ -135,7 +138,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, err
 		}
 	}
-	e := &Engine{dir: dir, opts: o, set: set, libs: map[int64]string{}, loadEmbedder: LoadEmbedder}
+	e := &Engine{dir: dir, opts: o, set: set, opened: set.clone(), libs: map[int64]string{}, loadEmbedder: LoadEmbedder}
 	e.bg, e.stop = context.WithCancel(context.Background())
 	e.method = o.SearchMethodFor(set)
 	if e.method.Meaning {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -831,4 +832,79 @@ func TestFollowUpReusesWhatWasRead(t *testing.T) {
 		t.Errorf("the follow-up reused %d tokens of the cache; the first prompt had %d", next.Timings.CachedTokens, first.Timings.PromptTokens)
 	}
 	t.Logf("first: %d prompt tokens; follow-up: %d prompt tokens, %d cached", first.Timings.PromptTokens, next.Timings.PromptTokens, next.Timings.CachedTokens)
+}
+
+// Where libraries live is fixed while an engine is open: a change to it is
+// saved, reported as waiting for the next opening (the window offers a
+// restart), and used then.
+func TestPlacementsWaitForTheNextOpening(t *testing.T) {
+	data := t.TempDir()
+	ctx := context.Background()
+	open := func() *engine.Engine {
+		t.Helper()
+		e, err := engine.Open(ctx, engine.Options{DataDir: data, NoWatch: true, NoIndexing: true, NoChatModel: true, BundledEmbedModel: engine.NoEmbedModel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	lab := func(libs []engine.Library) *engine.Library {
+		for i := range libs {
+			if libs[i].Name == "Lab" {
+				return &libs[i]
+			}
+		}
+		return nil
+	}
+	e := open()
+	if got := e.AtNextOpening(); got != nil {
+		t.Fatalf("a fresh engine has changes waiting: %q", got)
+	}
+	s := e.Settings()
+	// Nothing listens on port 1: the placed library will be away.
+	placed := map[string]string{"Lab": "postgres://carrel@127.0.0.1:1/lab"}
+	steps := []struct {
+		name   string
+		change func(*engine.Settings)
+		want   []string
+	}{
+		{"another setting", func(s *engine.Settings) { s.Sources = 4 }, nil},
+		{"a placement", func(s *engine.Settings) { s.LibraryServers = placed }, []string{"libraries on servers"}},
+		{"its search model", func(s *engine.Settings) {
+			s.LibraryEmbedModels = map[string]engine.EmbedChoice{"Lab": {Model: engine.NoEmbedModel}}
+		}, []string{"libraries on servers", "the search models of libraries on servers"}},
+		{"the team library", func(s *engine.Settings) { s.LibraryServer = "postgres://carrel@127.0.0.1:1/team" },
+			[]string{"the team library", "libraries on servers", "the search models of libraries on servers"}},
+		{"the team library back", func(s *engine.Settings) { s.LibraryServer = "" },
+			[]string{"libraries on servers", "the search models of libraries on servers"}},
+		{"the search model back", func(s *engine.Settings) { s.LibraryEmbedModels = nil }, []string{"libraries on servers"}},
+	}
+	for _, st := range steps {
+		st.change(&s)
+		if _, err := e.SetSettings(ctx, s); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := e.AtNextOpening(); !slices.Equal(got, st.want) {
+			t.Errorf("after %s: waiting %q, want %q", st.name, got, st.want)
+		}
+	}
+	libs, err := e.Libraries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := lab(libs); l != nil {
+		t.Errorf("the session placed a library before its next opening: %+v", *l)
+	}
+	e.Close()
+	e = open()
+	defer e.Close()
+	if got := e.AtNextOpening(); got != nil {
+		t.Errorf("the next opening still has changes waiting: %q", got)
+	}
+	if libs, err = e.Libraries(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l := lab(libs); l == nil || l.Away == "" {
+		t.Errorf("the next opening did not place the library on its (unreachable) server: %+v", libs)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -119,6 +120,40 @@ type EmbedChoice struct {
 	Model       string `toml:"model"`
 	ServerKey   string `toml:"server_key"`
 	ServerModel string `toml:"server_model"`
+}
+
+// AtNextOpening names the saved settings this session does not use yet
+// (see OpeningChanges): nil when the session runs as the settings say. A
+// LibraryServer given in Options overrides the setting for the session,
+// and so is not reported.
+func (e *Engine) AtNextOpening() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := OpeningChanges(e.opened, e.set)
+	if e.opts.LibraryServer != "" {
+		out = slices.DeleteFunc(out, func(s string) bool { return s == teamLibrary })
+	}
+	return out
+}
+
+const teamLibrary = "the team library"
+
+// OpeningChanges names, in words for the person, the settings that differ
+// between a and b and take effect only when an engine opens: where
+// libraries live (LibraryServer, LibraryServers) and the embedding models
+// of libraries on servers (LibraryEmbedModels).
+func OpeningChanges(a, b Settings) []string {
+	var out []string
+	if a.LibraryServer != b.LibraryServer {
+		out = append(out, teamLibrary)
+	}
+	if !maps.Equal(a.LibraryServers, b.LibraryServers) {
+		out = append(out, "libraries on servers")
+	}
+	if !maps.Equal(a.LibraryEmbedModels, b.LibraryEmbedModels) {
+		out = append(out, "the search models of libraries on servers")
+	}
+	return out
 }
 
 // clone copies s with maps of its own.

@@ -183,7 +183,7 @@ func (v *libraryView) reload() {
 			v.fresh.SetText(fresh)
 			if info.Away != "" && !v.awaySaid[info.Name] {
 				v.awaySaid[info.Name] = true
-				v.g.show(dialog.NewInformation(fmt.Sprintf("%q is out of reach", info.Name), awayMessage(info), v.g.win))
+				v.g.showAway(fmt.Sprintf("%q is out of reach", info.Name), awayMessage(info))
 			}
 			v.search.SetText(searchLine(method))
 			if m, advice, ok := engine.SuggestEmbedModel(docs, method); ok {
@@ -284,7 +284,7 @@ func summary(l engine.Library, docs []engine.Document) (string, string) {
 // awayMessage says why a library is out of reach and what still works.
 func awayMessage(l engine.Library) string {
 	return fmt.Sprintf("This library lives on the team server %s, which could not be reached: %s\n\n"+
-		"Your other libraries still work. A server that was away when Carrel started is tried again at the next start.", l.Server, l.Away)
+		"Your other libraries still work. Carrel tries the server again when it starts again.", l.Server, l.Away)
 }
 
 // joinLine joins the non-empty parts of a status line.

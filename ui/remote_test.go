@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2/test"
+
 	"github.com/carrel-ai/carrel/engine"
 )
 
@@ -144,5 +146,64 @@ func TestSettingsFitTheDialog(t *testing.T) {
 	// The dialog's own padding takes some of its width.
 	if w := v.form.MinSize().Width; w > settingsWidth-40 {
 		t.Errorf("the settings form needs %.0f px; the dialog is %d", w, settingsWidth)
+	}
+}
+
+// Where libraries live changes when Carrel starts again: saving a new
+// placement says so once and, where the app can start again, offers it;
+// "Restart now" closes the window for Run to return ErrRestart. A library
+// whose server is away offers the same, as a new start tries it again.
+func TestRestartOfferedForNewPlaces(t *testing.T) {
+	for _, canRestart := range []bool{true, false} {
+		t.Run(fmt.Sprintf("can restart %v", canRestart), func(t *testing.T) {
+			s := newStub(t)
+			g := newTestGUI(t, s)
+			g.opts.CanRestart = canRestart
+			g.showMain()
+			settle(t, g)
+			open := len(g.dialogs)
+			v := newSettingsView(g, engine.DefaultLibrary)
+			v.placed.add("Lab", "postgres://carrel@127.0.0.1:1/lab")
+			v.save()
+			settle(t, g)
+			if len(g.dialogs) != open+1 {
+				t.Fatalf("%d dialogs after saving a placement, want %d", len(g.dialogs), open+1)
+			}
+			top := g.win.Canvas().Overlays().Top()
+			if !label(top, "libraries on servers take effect when Carrel starts again") {
+				t.Error("the dialog does not say what waits for the next start")
+			}
+			restart, ok := button(top, "Restart now")
+			if ok != canRestart {
+				t.Fatalf("a restart button: %v; the app can restart: %v", ok, canRestart)
+			}
+			g.dismissTop()
+			// Saving other settings does not say it again.
+			v = newSettingsView(g, engine.DefaultLibrary)
+			v.sources.SetSelected("4")
+			v.save()
+			settle(t, g)
+			if len(g.dialogs) != open {
+				t.Errorf("saving other settings showed %d dialogs, want %d", len(g.dialogs), open)
+			}
+			g.showAway(`"Lab" is out of reach`, "connection refused")
+			_, again := button(g.win.Canvas().Overlays().Top(), "Restart Carrel to try again")
+			if again != canRestart {
+				t.Errorf("the away library offers a restart: %v; the app can restart: %v", again, canRestart)
+			}
+			g.dismissTop()
+			if !canRestart {
+				return
+			}
+			v = newSettingsView(g, engine.DefaultLibrary)
+			v.placed.list[0][1].SetText("postgres://carrel@127.0.0.1:2/lab")
+			v.save()
+			settle(t, g)
+			restart, _ = button(g.win.Canvas().Overlays().Top(), "Restart now")
+			test.Tap(restart)
+			if !g.restart.Load() {
+				t.Error(`"Restart now" did not ask Run to return ErrRestart`)
+			}
+		})
 	}
 }

@@ -335,10 +335,12 @@ func (v *settingsView) save() {
 		}
 	}
 	v.g.goWork(func(ctx context.Context) {
+		changed := engine.OpeningChanges(v.g.eng.Settings(), s)
 		reindex, err := v.g.eng.SetSettings(ctx, s)
 		if err == nil {
 			err = v.g.eng.SetIgnore(ctx, v.library, patterns)
 		}
+		waiting := v.g.eng.AtNextOpening()
 		v.g.do(func() {
 			if err != nil {
 				v.g.showError(err)
@@ -347,6 +349,10 @@ func (v *settingsView) save() {
 			v.g.syncServer()
 			if reindex {
 				v.g.show(dialog.NewInformation("Re-indexing", "The library is being indexed again in the background. It stays searchable meanwhile.", v.g.win))
+			}
+			// Said when this save changed what waits, not at every save.
+			if len(waiting) > 0 && len(changed) > 0 {
+				v.g.offerRestart(waiting)
 			}
 			if v.g.main != nil {
 				v.g.main.refresh()

@@ -49,6 +49,10 @@ type Options struct {
 	// Carrel" starts and stops it). RotateToken makes a new token.
 	Serve       func(ctx context.Context, e Engine, addr string, ready func(url, token string)) error
 	RotateToken func(dataDir string) (string, error)
+	// CanRestart says that the caller starts the window again when Run
+	// returns ErrRestart: the window then offers a restart where a new
+	// start is what a change needs.
+	CanRestart bool
 }
 
 // Engine is what the window needs of the engine facade. Calls that take a
@@ -83,6 +87,7 @@ type Engine interface {
 	LibraryServer() string
 	SearchMethod() engine.SearchMethod
 	SearchMethodFor(s engine.Settings) engine.SearchMethod
+	AtNextOpening() []string
 	OCR(ctx context.Context) engine.OCRInfo
 	FindModels(ctx context.Context) ([]engine.FoundModel, error)
 	Catalog() ([]engine.CatalogModel, engine.CatalogModel)
@@ -136,14 +141,18 @@ func Run(ctx context.Context, opts Options) error {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
-	w.SetCloseIntercept(func() {
+	g.quit = func() {
 		s := w.Canvas().Size()
 		prefs.SetFloat(prefWidth, float64(s.Width))
 		prefs.SetFloat(prefHeight, float64(s.Height))
 		w.Close()
-	})
+	}
+	w.SetCloseIntercept(g.quit)
 	w.ShowAndRun()
 	g.close()
+	if tourErr == nil && g.restart.Load() {
+		return ErrRestart
+	}
 	return tourErr
 }
 
@@ -168,6 +177,10 @@ type gui struct {
 	// do runs a function on the UI goroutine: fyne.Do in the app; tests
 	// queue the functions and run them on the test's goroutine.
 	do func(func())
+	// quit closes the window as the person's closing does (keeping its
+	// size); restart says that Run should return ErrRestart.
+	quit    func()
+	restart atomic.Bool
 }
 
 func newGUI(ctx context.Context, a fyne.App, w fyne.Window, e Engine, opts Options) *gui {

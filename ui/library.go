@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -56,6 +58,9 @@ type libraryView struct {
 	// reach in this session: the reason is too long for the pane's
 	// lines, so it is shown once, when the library is chosen.
 	awaySaid map[string]bool
+	// created are the libraries made in this window, which exist in the
+	// engine only once a file is added to them.
+	created map[string]bool
 
 	progressBox   *fyne.Container
 	bar           *widget.ProgressBar
@@ -64,12 +69,12 @@ type libraryView struct {
 }
 
 func newLibraryView(g *gui, m *mainView) *libraryView {
-	v := &libraryView{g: g, main: m, selected: -1, ocrPages: map[string][2]int{}, awaySaid: map[string]bool{}}
+	v := &libraryView{g: g, main: m, selected: -1, ocrPages: map[string][2]int{}, awaySaid: map[string]bool{}, created: map[string]bool{}}
 	v.pick = widget.NewSelect(nil, func(name string) {
 		if name == "" {
 			return
 		}
-		g.app.Preferences().SetString(prefLibrary, name)
+		g.app.Preferences().SetString(g.lastLibraryKey(), name)
 		v.selected = -1
 		v.reload()
 	})
@@ -131,7 +136,7 @@ func (v *libraryView) library() string {
 	if v.pick.Selected != "" {
 		return v.pick.Selected
 	}
-	return v.g.app.Preferences().StringWithFallback(prefLibrary, engine.DefaultLibrary)
+	return v.g.lastLibrary()
 }
 
 // reload reads the libraries and the documents off the UI goroutine.
@@ -167,7 +172,27 @@ func (v *libraryView) reload() {
 				names = append(names, l.Name)
 			}
 			if !slices.Contains(names, lib) {
-				names = append(names, lib)
+				switch {
+				case v.created[lib]:
+					// Made in this window: it exists once a file is added.
+					names = append(names, lib)
+				case lib != engine.DefaultLibrary:
+					// The library last shown is not here (another data
+					// folder or team server, or removed): show one that
+					// is, rather than an empty one of that name that
+					// added files would create. Choosing it reloads.
+					other := engine.DefaultLibrary
+					if len(names) > 0 && !slices.Contains(names, other) {
+						other = names[0]
+					} else if len(names) == 0 {
+						names = append(names, other)
+					}
+					v.pick.Options = names
+					v.pick.SetSelected(other)
+					return
+				default:
+					names = append(names, lib)
+				}
 			}
 			v.pick.Options = names
 			if v.pick.Selected != lib {
@@ -659,7 +684,8 @@ func (v *libraryView) onNewLibrary() {
 		if !ok || n == "" {
 			return
 		}
-		v.g.app.Preferences().SetString(prefLibrary, n)
+		v.g.app.Preferences().SetString(v.g.lastLibraryKey(), n)
+		v.created[n] = true
 		v.pick.Options = append(v.pick.Options, n)
 		v.pick.SetSelected(n)
 	})
@@ -771,4 +797,20 @@ func shortDir(path string) string {
 		return filepath.Base(dir)
 	}
 	return filepath.Join(parent, filepath.Base(dir))
+}
+
+// lastLibraryKey is the preference that keeps the library last shown. It
+// is kept per data folder and team server: preferences are the app's,
+// and a library name of one place may not exist in another.
+func (g *gui) lastLibraryKey() string {
+	sum := sha256.Sum256([]byte(g.eng.DataDir() + "\x00" + g.eng.LibraryServer()))
+	return prefLibrary + "." + hex.EncodeToString(sum[:8])
+}
+
+// lastLibrary is the library last shown here; before it was kept per
+// place, one preference served all (read as the fallback, since reload
+// shows another library when that one is not here).
+func (g *gui) lastLibrary() string {
+	p := g.app.Preferences()
+	return p.StringWithFallback(g.lastLibraryKey(), p.StringWithFallback(prefLibrary, engine.DefaultLibrary))
 }

@@ -182,7 +182,9 @@ func (v *setupView) onChoose() {
 // library while the person chooses a model: they are indexed meanwhile,
 // and the first-run screen stays, so the choice of a model is not skipped.
 func (v *setupView) add(paths []string) {
-	lib := v.g.app.Preferences().StringWithFallback(prefLibrary, engine.DefaultLibrary)
+	// This place's own choice only: the first run of a data folder
+	// must not create a library named by another's.
+	lib := v.g.app.Preferences().StringWithFallback(v.g.lastLibraryKey(), engine.DefaultLibrary)
 	v.g.goWork(func(ctx context.Context) {
 		n, err := v.g.eng.Add(ctx, lib, true, paths...)
 		v.g.do(func() {

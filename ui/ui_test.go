@@ -97,7 +97,13 @@ var queues sync.Map // *gui → *queue
 
 func newTestGUI(t *testing.T, e Engine) *gui {
 	t.Helper()
-	a := test.NewTempApp(t)
+	return newTestGUIOn(t, test.NewTempApp(t), e)
+}
+
+// newTestGUIOn opens a window of app a, whose preferences windows opened
+// one after another share.
+func newTestGUIOn(t *testing.T, a fyne.App, e Engine) *gui {
+	t.Helper()
 	w := a.NewWindow("Carrel")
 	w.Resize(fyne.NewSize(1024, 700))
 	g := newGUI(context.Background(), a, w, e, Options{})

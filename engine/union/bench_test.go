@@ -5,12 +5,20 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/internal/pgtest"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
 
 // benchWords is a small vocabulary, so that queries match many passages
 // as real questions do.
@@ -105,5 +113,66 @@ func BenchmarkUnion(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkUnionWithServer is BenchmarkUnion with a real server: the
+// laptop's SQLite store beside a PostgreSQL store (a server the benchmark
+// starts on this machine, reached over TCP), 10,000 passages each. The
+// union searches both at once, so its time should be near the slower
+// store's, not the sum of both.
+func BenchmarkUnionWithServer(b *testing.B) {
+	const each = 10000
+	rng := rand.New(rand.NewPCG(3, 4))
+	ctx := context.Background()
+	laptop, err := index.Open(ctx, b.TempDir(), "m")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { laptop.Close() })
+	fill(b, laptop, each, rng)
+	q := randomUnit(rng)
+	for _, mode := range []string{"memory", "pgvector"} {
+		url := pgtest.Database(b)
+		if mode == "pgvector" {
+			pgtest.NeedPgvector(b, url)
+		}
+		server, err := index.OpenServer(ctx, url+"&carrel_vectors="+mode, "m")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { server.Close() })
+		fill(b, server, each, rng)
+		// As a server that has run a while: statistics gathered (the
+		// planner's choices change once autovacuum has analysed the new
+		// rows), and pgvector's HNSW index made, as an opening makes it.
+		if _, err := server.DB().ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
+			b.Fatal(err)
+		}
+		if err := server.BuildVectorIndex(ctx); err != nil {
+			b.Fatal(err)
+		}
+		alone, _ := New(laptop)
+		remote, _ := New(nil, server) // the server as a union's second store, as in the engine
+		both, _ := New(laptop, server)
+		for _, c := range []struct {
+			name string
+			u    *Index
+		}{{"laptop", alone}, {"server-" + mode, remote}, {"both-" + mode, both}} {
+			b.Run("vector/"+c.name, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := c.u.Vector(ctx, q, index.Filter{}, 100); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("lexical/"+c.name, func(b *testing.B) {
+				for b.Loop() {
+					if _, _, err := c.u.Lexical(ctx, "heron survey river nest", index.Filter{}, 100); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

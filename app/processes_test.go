@@ -120,8 +120,9 @@ func TestWatchAndAddProcesses(t *testing.T) {
 }
 
 // A folder added with "carrel add --watch" in one process is followed by
-// "carrel watch" running in another within 3 s: a file created in it is
-// in the library.
+// "carrel watch" running in another: a file created in it is in the
+// library within seconds (the bound is generous, as CI machines are
+// shared: this checks that it is followed, not how fast).
 func TestWatchFollowsFolderAddedElsewhere(t *testing.T) {
 	data, dir := t.TempDir(), t.TempDir()
 	watch := cliProcess(t, "watch", "--data", data)
@@ -152,8 +153,8 @@ func TestWatchFollowsFolderAddedElsewhere(t *testing.T) {
 		if strings.Contains(out, "late.md") {
 			break
 		}
-		if time.Since(created) > 3*time.Second {
-			t.Fatalf("a file in a folder added by another process was not followed within 3 s; watch said:\n%s", wout.String())
+		if time.Since(created) > 30*time.Second {
+			t.Fatalf("a file in a folder added by another process was not followed within 30 s; watch said:\n%s", wout.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -32,6 +32,11 @@ type Options struct {
 	// URL) whose libraries this session uses, in place of the settings'
 	// LibraryServer, without saving it.
 	LibraryServer string
+	// NoLibraryServer opens the data folder's libraries even when the
+	// settings name a LibraryServer, without changing them: the way back
+	// to the person's settings when that server cannot be reached (the
+	// window offers it). AtNextOpening then reports the team library.
+	NoLibraryServer bool
 	// NoIndexing leaves the indexing queue alone: files are registered by
 	// Add but parsed only by an engine that indexes. For short-lived
 	// programs that only ask or search.
@@ -167,6 +172,9 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	server := set.LibraryServer
 	if o.LibraryServer != "" {
 		server = o.LibraryServer
+	}
+	if o.NoLibraryServer {
+		server = ""
 	}
 	var home *index.Index
 	if server != "" {

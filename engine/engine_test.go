@@ -908,3 +908,54 @@ func TestPlacementsWaitForTheNextOpening(t *testing.T) {
 		t.Errorf("the next opening did not place the library on its (unreachable) server: %+v", libs)
 	}
 }
+
+// A team library that cannot be reached keeps Carrel from opening it, but
+// not from opening: NoLibraryServer opens the data folder's libraries with
+// the settings unchanged, so the person can correct them, and the team
+// library is reported as waiting for the next opening.
+func TestTeamLibraryAwayOpensTheDataFolder(t *testing.T) {
+	data := t.TempDir()
+	ctx := context.Background()
+	opts := engine.Options{DataDir: data, NoWatch: true, NoIndexing: true, NoChatModel: true, BundledEmbedModel: engine.NoEmbedModel}
+	e, err := engine.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.Settings()
+	const team = "postgres://carrel:s3cret@127.0.0.1:1/team?connect_timeout=5" // nothing listens on port 1
+	s.LibraryServer = team
+	if _, err := e.SetSettings(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	if e, err := engine.Open(ctx, opts); err == nil {
+		e.Close()
+		t.Fatal("opened on a team library that cannot be reached")
+	} else if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+	opts.NoLibraryServer = true
+	e, err = engine.Open(ctx, opts)
+	if err != nil {
+		t.Fatalf("the data folder without its team library: %v", err)
+	}
+	defer e.Close()
+	if e.LibraryServer() != "" || e.Settings().LibraryServer != team {
+		t.Errorf("session on %q, settings %q", e.LibraryServer(), e.Settings().LibraryServer)
+	}
+	if _, err := e.Libraries(ctx); err != nil {
+		t.Errorf("the data folder's libraries: %v", err)
+	}
+	for _, st := range []struct {
+		server string
+		want   []string
+	}{{team, []string{"the team library"}}, {"", nil}, {"postgres://carrel@127.0.0.1:2/team", []string{"the team library"}}} {
+		s.LibraryServer = st.server
+		if _, err := e.SetSettings(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.AtNextOpening(); !slices.Equal(got, st.want) {
+			t.Errorf("team library %q saved: waiting %q, want %q", st.server, got, st.want)
+		}
+	}
+}

@@ -125,12 +125,21 @@ type EmbedChoice struct {
 // AtNextOpening names the saved settings this session does not use yet
 // (see OpeningChanges): nil when the session runs as the settings say. A
 // LibraryServer given in Options overrides the setting for the session,
-// and so is not reported.
+// and so is not reported; a session opened with NoLibraryServer reports
+// the team library while the settings name one.
 func (e *Engine) AtNextOpening() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := OpeningChanges(e.opened, e.set)
-	if e.opts.LibraryServer != "" {
+	switch {
+	case e.opts.NoLibraryServer && e.set.LibraryServer != "" && !slices.Contains(out, teamLibrary):
+		// Opened without the team library the settings name.
+		out = append([]string{teamLibrary}, out...)
+	case e.opts.NoLibraryServer && e.set.LibraryServer == "" && e.opened.LibraryServer != "":
+		// Its removal from the settings is what this session already
+		// does.
+		out = slices.DeleteFunc(out, func(s string) bool { return s == teamLibrary })
+	case e.opts.LibraryServer != "":
 		out = slices.DeleteFunc(out, func(s string) bool { return s == teamLibrary })
 	}
 	return out

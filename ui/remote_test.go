@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/carrel-ai/carrel/engine"
@@ -205,5 +208,47 @@ func TestRestartOfferedForNewPlaces(t *testing.T) {
 				t.Error(`"Restart now" did not ask Run to return ErrRestart`)
 			}
 		})
+	}
+}
+
+// A team library out of reach at start does not lock the person out: the
+// window offers this computer's libraries (where the settings can be
+// corrected) when the settings, not the session, named the server.
+func TestTeamLibraryOutOfReachAtStart(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(`library_server = "postgres://carrel@127.0.0.1:1/team"`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		dir  string
+		opts Options
+		want bool
+	}{
+		{"the settings' team library", dir, Options{}, true},
+		{"a server given for the session", dir, Options{LibraryServer: "postgres://carrel@127.0.0.1:1/other"}, false},
+		{"no team library", t.TempDir(), Options{}, false},
+	}
+	for _, c := range cases {
+		if got := teamLibraryFailed(c.dir, c.opts); got != c.want {
+			t.Errorf("%s: offers this computer's libraries: %v, want %v", c.name, got, c.want)
+		}
+	}
+	a := test.NewTempApp(t)
+	w := a.NewWindow("Carrel")
+	w.Resize(fyne.NewSize(1024, 700))
+	opened := false
+	offerLocal(w, fmt.Errorf("dial tcp 127.0.0.1:1: connection refused"), func() { opened = true })
+	top := w.Canvas().Overlays().Top()
+	if !label(top, "connection refused") {
+		t.Error("the dialog does not say why")
+	}
+	b, ok := button(top, "Open this computer's libraries")
+	if !ok {
+		t.Fatal("no way to open this computer's libraries")
+	}
+	test.Tap(b)
+	if !opened {
+		t.Error("the button did not open this computer's libraries")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/carrel-ai/carrel/assets"
 	"github.com/carrel-ai/carrel/engine"
@@ -113,47 +114,124 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Tour == nil && dir != "" && handOff(dir, opts.Open) {
 		return nil
 	}
-	e, err := engine.Open(ctx, engine.Options{DataDir: opts.DataDir, LibraryServer: opts.LibraryServer})
-	if err != nil {
+	eopts := engine.Options{DataDir: opts.DataDir, LibraryServer: opts.LibraryServer}
+	var (
+		g       *gui
+		e       *engine.Engine
+		stop    func()
+		tourErr error
+		openErr error
+	)
+	// begin shows the window on an opened engine.
+	begin := func(opened *engine.Engine) {
+		e = opened
+		g = newGUI(ctx, a, w, e, opts)
+		if opts.Tour == nil {
+			if s, err := g.listenForHandoffs(e.DataDir()); err == nil {
+				stop = s
+			}
+		}
+		g.start()
+		g.syncServer()
+		if len(opts.Open) > 0 {
+			g.openFiles(opts.Open)
+		}
+		if opts.Tour != nil {
+			g.runTour(*opts.Tour, func(err error) { tourErr = err })
+		}
+		g.quit = func() {
+			s := w.Canvas().Size()
+			prefs.SetFloat(prefWidth, float64(s.Width))
+			prefs.SetFloat(prefHeight, float64(s.Height))
+			w.Close()
+		}
+		w.SetCloseIntercept(g.quit)
+	}
+	opened, err := engine.Open(ctx, eopts)
+	switch {
+	case err == nil:
+		begin(opened)
+	case teamLibraryFailed(dir, opts):
+		// The data folder is fine, the team's server is not: the person
+		// can still reach their settings (and correct the address) on
+		// this computer's libraries, rather than be locked out.
+		openErr = err
+		w.SetOnClosed(a.Quit)
+		offerLocal(w, err, func() {
+			w.SetOnClosed(nil)
+			eopts.NoLibraryServer = true
+			go func() {
+				opened, err := engine.Open(ctx, eopts)
+				fyne.Do(func() {
+					if err != nil {
+						openErr = err
+						w.SetOnClosed(a.Quit)
+						dialog.ShowError(err, w)
+						return
+					}
+					openErr = nil
+					begin(opened)
+					g.show(dialog.NewInformation("This computer's libraries",
+						"Carrel shows the libraries of this computer. The team library is tried again when Carrel starts again; its address is in Settings → Team library.", w))
+				})
+			}()
+		})
+	default:
 		// Nothing works without the data folder: say why, then quit.
 		dialog.ShowError(err, w)
 		w.SetOnClosed(a.Quit)
 		w.ShowAndRun()
 		return err
 	}
-	defer e.Close()
-	g := newGUI(ctx, a, w, e, opts)
-	if opts.Tour == nil {
-		if stop, err := g.listenForHandoffs(e.DataDir()); err == nil {
-			defer stop()
-		}
-	}
-	g.start()
-	g.syncServer()
-	if len(opts.Open) > 0 {
-		g.openFiles(opts.Open)
-	}
-	var tourErr error
-	if opts.Tour != nil {
-		g.runTour(*opts.Tour, func(err error) { tourErr = err })
-	}
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
-	g.quit = func() {
-		s := w.Canvas().Size()
-		prefs.SetFloat(prefWidth, float64(s.Width))
-		prefs.SetFloat(prefHeight, float64(s.Height))
-		w.Close()
-	}
-	w.SetCloseIntercept(g.quit)
 	w.ShowAndRun()
-	g.close()
-	if tourErr == nil && g.restart.Load() {
+	if g != nil {
+		g.close()
+	}
+	if stop != nil {
+		stop()
+	}
+	if e != nil {
+		e.Close()
+	}
+	switch {
+	case openErr != nil:
+		return openErr
+	case tourErr == nil && g != nil && g.restart.Load():
 		return ErrRestart
 	}
 	return tourErr
+}
+
+// teamLibraryFailed reports whether the window's engine could not open
+// because of the team library the settings name (not one given for the
+// session, which the person chose just now).
+func teamLibraryFailed(dir string, opts Options) bool {
+	if opts.LibraryServer != "" || opts.Tour != nil || dir == "" {
+		return false
+	}
+	s, err := engine.ReadSettings(dir)
+	return err == nil && s.LibraryServer != ""
+}
+
+// offerLocal says that the team library could not be opened, and offers
+// this computer's libraries meanwhile (local), or to quit.
+func offerLocal(w fyne.Window, err error, local func()) {
+	text := widget.NewLabel(engine.Describe(err) +
+		"\n\nYou can open this computer's libraries meanwhile, and correct the team library's address in Settings.")
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("The team library is out of reach", "Open this computer's libraries", "Quit", text, func(ok bool) {
+		if ok {
+			local()
+			return
+		}
+		w.Close()
+	}, w)
+	d.Resize(fyne.NewSize(520, 260))
+	d.Show()
 }
 
 // gui is the window's state.

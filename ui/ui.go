@@ -171,8 +171,8 @@ func Run(ctx context.Context, opts Options) error {
 					}
 					openErr = nil
 					begin(opened)
-					g.show(dialog.NewInformation("This computer's libraries",
-						"Carrel shows the libraries of this computer. The team library is tried again when Carrel starts again; its address is in Settings → Team library.", w))
+					g.showAway("This computer's libraries",
+						"Carrel shows the libraries of this computer. The team library is tried again when Carrel starts again; its address is in Settings → Team library.")
 				})
 			}()
 		})

@@ -81,8 +81,9 @@ type Engine struct {
 	// changeMu serialises SetSettings: a change prepares outside mu.
 	changeMu sync.Mutex
 	set      Settings
-	// opened are the settings the engine opened with: where libraries
-	// live is fixed for the session (see AtNextOpening).
+	// opened are the settings the engine opened with, and the team
+	// library it opened: where libraries live is fixed for the session
+	// (see AtNextOpening).
 	opened Settings
 	paused bool // indexing paused by the person; a new ingester starts paused too
 	emb    *Embedder
@@ -176,6 +177,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if o.NoLibraryServer {
 		server = ""
 	}
+	e.opened.LibraryServer = server // the session's, whatever the settings say
 	var home *index.Index
 	if server != "" {
 		e.server = index.Redact(server)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -124,28 +123,18 @@ type EmbedChoice struct {
 
 // AtNextOpening names the saved settings this session does not use yet
 // (see OpeningChanges): nil when the session runs as the settings say. A
-// LibraryServer given in Options overrides the setting for the session,
-// and so is not reported; a session opened with NoLibraryServer reports
-// the team library while the settings name one.
+// LibraryServer given in Options stays the session's, and so is not
+// reported; a session opened with NoLibraryServer reports the team
+// library while the settings name one.
 func (e *Engine) AtNextOpening() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := OpeningChanges(e.opened, e.set)
-	switch {
-	case e.opts.NoLibraryServer && e.set.LibraryServer != "" && !slices.Contains(out, teamLibrary):
-		// Opened without the team library the settings name.
-		out = append([]string{teamLibrary}, out...)
-	case e.opts.NoLibraryServer && e.set.LibraryServer == "" && e.opened.LibraryServer != "":
-		// Its removal from the settings is what this session already
-		// does.
-		out = slices.DeleteFunc(out, func(s string) bool { return s == teamLibrary })
-	case e.opts.LibraryServer != "":
-		out = slices.DeleteFunc(out, func(s string) bool { return s == teamLibrary })
+	next := e.set
+	if e.opts.LibraryServer != "" {
+		next.LibraryServer = e.opts.LibraryServer
 	}
-	return out
+	return OpeningChanges(e.opened, next)
 }
-
-const teamLibrary = "the team library"
 
 // OpeningChanges names, in words for the person, the settings that differ
 // between a and b and take effect only when an engine opens: where
@@ -154,7 +143,7 @@ const teamLibrary = "the team library"
 func OpeningChanges(a, b Settings) []string {
 	var out []string
 	if a.LibraryServer != b.LibraryServer {
-		out = append(out, teamLibrary)
+		out = append(out, "the team library")
 	}
 	if !maps.Equal(a.LibraryServers, b.LibraryServers) {
 		out = append(out, "libraries on servers")

@@ -172,27 +172,26 @@ func (v *libraryView) reload() {
 				names = append(names, l.Name)
 			}
 			if !slices.Contains(names, lib) {
-				switch {
-				case v.created[lib]:
-					// Made in this window: it exists once a file is added.
-					names = append(names, lib)
-				case lib != engine.DefaultLibrary:
+				if !v.created[lib] && lib != engine.DefaultLibrary {
 					// The library last shown is not here (another data
 					// folder or team server, or removed): show one that
 					// is, rather than an empty one of that name that
 					// added files would create. Choosing it reloads.
 					other := engine.DefaultLibrary
-					if len(names) > 0 && !slices.Contains(names, other) {
+					switch {
+					case slices.Contains(names, other):
+					case len(names) > 0:
 						other = names[0]
-					} else if len(names) == 0 {
+					default:
 						names = append(names, other)
 					}
 					v.pick.Options = names
 					v.pick.SetSelected(other)
 					return
-				default:
-					names = append(names, lib)
 				}
+				// The default, or one made in this window: it exists once
+				// a file is added.
+				names = append(names, lib)
 			}
 			v.pick.Options = names
 			if v.pick.Selected != lib {

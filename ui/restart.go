@@ -50,17 +50,21 @@ func (g *gui) showAway(title, msg string) {
 	g.askRestart(title, "Restart Carrel to try again", "Close", msg)
 }
 
-// askRestart shows msg with a button that starts Carrel again. The
-// dialog is given a width: a wrapping label alone would make it as narrow
-// as one word.
+// askRestart shows msg with a button that starts Carrel again.
 func (g *gui) askRestart(title, restart, dismiss, msg string) {
-	text := widget.NewLabel(msg)
-	text.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm(title, restart, dismiss, text, func(ok bool) {
+	g.show(textConfirm(g.win, title, restart, dismiss, msg, fyne.NewSize(480, 240), func(ok bool) {
 		if ok {
 			g.restartNow()
 		}
-	}, g.win)
-	d.Resize(fyne.NewSize(480, 240))
-	g.show(d)
+	}))
+}
+
+// textConfirm is a confirmation of a message that wraps, at size: a
+// wrapping label alone would make the dialog as narrow as one word.
+func textConfirm(w fyne.Window, title, confirm, dismiss, msg string, size fyne.Size, answer func(bool)) dialog.Dialog {
+	text := widget.NewLabel(msg)
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(title, confirm, dismiss, text, answer, w)
+	d.Resize(size)
+	return d
 }

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/carrel-ai/carrel/assets"
 	"github.com/carrel-ai/carrel/engine"
@@ -220,18 +219,14 @@ func teamLibraryFailed(dir string, opts Options) bool {
 // offerLocal says that the team library could not be opened, and offers
 // this computer's libraries meanwhile (local), or to quit.
 func offerLocal(w fyne.Window, err error, local func()) {
-	text := widget.NewLabel(engine.Describe(err) +
-		"\n\nYou can open this computer's libraries meanwhile, and correct the team library's address in Settings.")
-	text.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm("The team library is out of reach", "Open this computer's libraries", "Quit", text, func(ok bool) {
+	msg := engine.Describe(err) + "\n\nYou can open this computer's libraries meanwhile, and correct the team library's address in Settings."
+	textConfirm(w, "The team library is out of reach", "Open this computer's libraries", "Quit", msg, fyne.NewSize(520, 260), func(ok bool) {
 		if ok {
 			local()
 			return
 		}
 		w.Close()
-	}, w)
-	d.Resize(fyne.NewSize(520, 260))
-	d.Show()
+	}).Show()
 }
 
 // gui is the window's state.

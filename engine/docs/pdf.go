@@ -142,10 +142,14 @@ func (e *pdfEngine) instance(ctx context.Context) (pdfium.Pdfium, error) {
 	return pool.GetInstanceWithContext(ctx)
 }
 
-// parsePDF extracts the text of every page. ctx bounds the whole parse: a
-// watcher kills the PDFium instance when it ends, and work stops at the
-// next call.
+// parse extracts the text of every page, once the file's compressed
+// streams are known to inflate within the budget. ctx bounds the whole
+// parse: a watcher kills the PDFium instance when it ends, and work stops
+// at the next call.
 func (e *pdfEngine) parse(ctx context.Context, doc *Document, data []byte, password string, maxPages int) error {
+	if err := pdfInflateBudget.check(ctx, data); err != nil {
+		return err
+	}
 	return e.withDocument(ctx, data, password, func(inst pdfium.Pdfium, opened references.FPDF_DOCUMENT) error {
 		return readPages(ctx, inst, opened, doc, maxPages)
 	})

@@ -21,6 +21,8 @@ import (
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/gguf"
 	"github.com/carrel-ai/carrel/engine/synth"
+
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 // library opens an engine on a new data folder with a small chat model
@@ -280,7 +282,7 @@ func TestDisconnectAndQueue(t *testing.T) {
 		}
 	}
 	probe := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(testwait.Bound(t))
 	for {
 		go waiter() // waits for the model, unless the queue is already full
 		time.Sleep(50 * time.Millisecond)
@@ -302,7 +304,7 @@ func TestDisconnectAndQueue(t *testing.T) {
 	resp.Body.Close()
 	select {
 	case <-b.cancelled:
-	case <-time.After(30 * time.Second):
+	case <-time.After(testwait.Bound(t)):
 		t.Fatal("the generation went on after its client disconnected")
 	}
 }

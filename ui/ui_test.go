@@ -21,6 +21,8 @@ import (
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/models"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
+
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 // stub is the real engine on a temporary data folder, with the parts a
@@ -123,7 +125,7 @@ func settle(t *testing.T, g *gui) {
 	t.Helper()
 	v, _ := queues.Load(g)
 	q := v.(*queue)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(testwait.Bound(t))
 	idle := 0
 	for time.Now().Before(deadline) {
 		fns := q.take()
@@ -661,7 +663,7 @@ func TestServeSettingStartsAndStops(t *testing.T) {
 		if addr != "127.0.0.1:9911" {
 			t.Errorf("started on %s", addr)
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(testwait.Bound(t)):
 		t.Fatal("the server did not start")
 	}
 	if url, tok, _ := g.server.status(); url != "http://127.0.0.1:9911" || tok != "tok123" {
@@ -676,7 +678,7 @@ func TestServeSettingStartsAndStops(t *testing.T) {
 	settle(t, g)
 	select {
 	case <-stopped:
-	case <-time.After(30 * time.Second):
+	case <-time.After(testwait.Bound(t)):
 		t.Fatal("the server did not stop")
 	}
 	// An address off this computer is refused by the settings.
@@ -865,7 +867,7 @@ func TestSecondStartHandsFilesToTheWindow(t *testing.T) {
 	done := make(chan bool)
 	go func() { done <- handOff(dir, []string{doc}) }()
 	var ok bool
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testwait.Bound(t))
 	for waiting := true; waiting && time.Now().Before(deadline); {
 		select {
 		case ok = <-done:

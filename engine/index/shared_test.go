@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/internal/pgtest"
+
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 // Two processes (two openings of one library) with several workers each
@@ -216,13 +218,7 @@ func changesReachOtherProcesses(t *testing.T, url string) {
 	d := addDoc(t, a, lib.ID, "/shared/report.txt", "text", []string{"north", "east"}, [][]float32{unit(1, 0), unit(0, 1)})
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("after 10 s: %s", what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		testwait.Until(t, what, ok)
 	}
 	waitFor("the other process finds the new passages by meaning", func() bool {
 		hits, err := b.Vector(ctx, unit(1, 0), Filter{}, 5)

@@ -14,6 +14,8 @@ import (
 	"github.com/carrel-ai/carrel/engine/chunk"
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/index"
+
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 type env struct {
@@ -154,18 +156,6 @@ func TestUnchangedContentIsNotReindexed(t *testing.T) {
 	}
 }
 
-// eventually polls cond for up to 15 seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 15s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func TestWatcher(t *testing.T) {
 	src := t.TempDir()
 	write(t, filepath.Join(src, "first.txt"), "Zebras are striped.")
@@ -177,31 +167,31 @@ func TestWatcher(t *testing.T) {
 	}
 	go e.in.Run(ctx)
 	go e.in.Watch(ctx)
-	eventually(t, "initial file", func() bool { return len(e.find(t, "zebras")) == 1 })
+	testwait.Until(t, "initial file", func() bool { return len(e.find(t, "zebras")) == 1 })
 
 	p := filepath.Join(src, "new.txt")
 	write(t, p, "Giraffes have long necks.")
-	eventually(t, "new file", func() bool { return len(e.find(t, "giraffes")) == 1 })
+	testwait.Until(t, "new file", func() bool { return len(e.find(t, "giraffes")) == 1 })
 
 	write(t, p, "Okapis are shy relatives.")
-	eventually(t, "modified file", func() bool { return len(e.find(t, "okapis")) == 1 && len(e.find(t, "giraffes")) == 0 })
+	testwait.Until(t, "modified file", func() bool { return len(e.find(t, "okapis")) == 1 && len(e.find(t, "giraffes")) == 0 })
 
 	moved := filepath.Join(src, "moved.txt")
 	if err := os.Rename(p, moved); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "renamed file", func() bool {
+	testwait.Until(t, "renamed file", func() bool {
 		got := e.find(t, "okapis")
 		return len(got) == 1 && got[0] == "moved.txt"
 	})
 
 	write(t, filepath.Join(src, "deep", "er", "nested.txt"), "Pangolins have scales.")
-	eventually(t, "file in a new folder", func() bool { return len(e.find(t, "pangolins")) == 1 })
+	testwait.Until(t, "file in a new folder", func() bool { return len(e.find(t, "pangolins")) == 1 })
 
 	os.Remove(moved)
-	eventually(t, "deleted file", func() bool { return len(e.find(t, "okapis")) == 0 })
+	testwait.Until(t, "deleted file", func() bool { return len(e.find(t, "okapis")) == 0 })
 	os.RemoveAll(filepath.Join(src, "deep"))
-	eventually(t, "deleted folder", func() bool { return len(e.find(t, "pangolins")) == 0 })
+	testwait.Until(t, "deleted folder", func() bool { return len(e.find(t, "pangolins")) == 0 })
 }
 
 // Wait covers a change the watcher has seen and still holds back (its
@@ -226,10 +216,10 @@ func TestWaitCoversAChangeBeingSettled(t *testing.T) {
 	go e.in.Run(ctx)
 	go e.in.Watch(ctx)
 	<-watching // files written from now on are the watcher's events
-	eventually(t, "initial file", func() bool { return len(e.find(t, "zebras")) == 1 })
+	testwait.Until(t, "initial file", func() bool { return len(e.find(t, "zebras")) == 1 })
 	for round, word := range []string{"narwhals", "axolotls", "quokkas"} {
 		write(t, filepath.Join(src, word+".txt"), "The "+word+" arrived today.")
-		eventually(t, "the watcher seeing the change", func() bool {
+		testwait.Until(t, "the watcher seeing the change", func() bool {
 			e.in.mu.Lock()
 			defer e.in.mu.Unlock()
 			return e.in.settling > 0
@@ -268,7 +258,7 @@ func TestCrashSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "child indexing", func() bool {
+	testwait.Until(t, "child indexing", func() bool {
 		ds, _ := idx.Documents(context.Background(), index.DocFilter{Statuses: []index.Status{index.Ready}})
 		return len(ds) >= 20
 	})
@@ -375,7 +365,7 @@ func TestPauseResumeCancel(t *testing.T) {
 		t.Fatalf("indexed while paused: %v", got)
 	}
 	e.in.Resume()
-	eventually(t, "resumed work", func() bool { return len(e.find(t, "walruses")) == 20 })
+	testwait.Until(t, "resumed work", func() bool { return len(e.find(t, "walruses")) == 20 })
 
 	// Cancel: what is still queued is marked failed as cancelled.
 	e.in.Pause()
@@ -479,7 +469,7 @@ func TestIdleWorkersSleep(t *testing.T) {
 	write(t, filepath.Join(src, "a.txt"), "Walruses gather on the ice.")
 	write(t, filepath.Join(src, "b.txt"), "Narwhals have tusks.")
 	e.in.Add(ctx, e.lib, false, src)
-	eventually(t, "both files indexed", func() bool { return len(e.find(t, "walruses")) == 1 && len(e.find(t, "narwhals")) == 1 })
+	testwait.Until(t, "both files indexed", func() bool { return len(e.find(t, "walruses")) == 1 && len(e.find(t, "narwhals")) == 1 })
 	cancel()
 	<-done
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/ocr"
 	"github.com/carrel-ai/carrel/internal/testdocs"
+
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 // pagedOCR "reads" one page each time it is let through.
@@ -82,7 +84,7 @@ func TestScanPagesPauseAndCancel(t *testing.T) {
 	go in.Run(ctx)
 	rec.next <- struct{}{}
 	rec.next <- struct{}{}
-	eventually(t, "two pages read", func() bool { return rec.pages() == 2 })
+	testwait.Until(t, "two pages read", func() bool { return rec.pages() == 2 })
 	in.Pause()
 	// The third page was already asked for before the pause; let it
 	// through, then no further page may be asked for.
@@ -99,7 +101,7 @@ func TestScanPagesPauseAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	in.Resume()
-	eventually(t, "the scan stopped as cancelled", func() bool {
+	testwait.Until(t, "the scan stopped as cancelled", func() bool {
 		ds, _ := idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Failed}})
 		return len(ds) == 1 && ds[0].ErrorKind == string(KindCancelled)
 	})

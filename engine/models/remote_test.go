@@ -121,10 +121,11 @@ func TestRemoteStallAndStop(t *testing.T) {
 	s := fakeServer(t, "", "first then nothing", time.Minute)
 	r, _ := NewRemote(s.URL, "", "")
 	r.idle = 300 * time.Millisecond
-	start := time.Now()
+	// The server stalls for a minute: only the idle limit says "stopped
+	// sending".
 	_, err := r.Chat(context.Background(), []RemoteMessage{{Role: "user", Content: "hi"}}, RemoteOptions{Seed: -1}, func(string) error { return nil })
-	if !errors.Is(err, ErrRemote) || !strings.Contains(err.Error(), "stopped sending") || time.Since(start) > 30*time.Second {
-		t.Errorf("stalled stream: %v after %s", err, time.Since(start))
+	if !errors.Is(err, ErrRemote) || !strings.Contains(err.Error(), "stopped sending") {
+		t.Errorf("stalled stream: %v", err)
 	}
 	r.idle = time.Minute
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,0 +1,55 @@
+// Package testwait waits, in tests, for something that happens in the
+// background. A wait's bound is a guard against a hang, never a claim about
+// speed: it ends at the test binary's own deadline (go test -timeout) less a
+// margin for the report, and at most after Max, so one hung wait does not
+// hold a whole suite. How fast things happen is measured in benchmarks.
+package testwait
+
+import (
+	"testing"
+	"time"
+)
+
+// Max is the longest any one wait lasts: far beyond what a working
+// program needs on a loaded machine under the race detector.
+const Max = 3 * time.Minute
+
+// poll is how often Until looks.
+const poll = 20 * time.Millisecond
+
+// Bound returns how long a wait that starts now may last.
+func Bound(t *testing.T) time.Duration {
+	d := Max
+	if end, ok := t.Deadline(); ok {
+		// Leave a tenth of what is left, at least 5 s, for the report.
+		left := time.Until(end)
+		d = min(d, left-max(left/10, 5*time.Second))
+	}
+	return max(d, time.Second)
+}
+
+// Until polls cond until it holds, and fails the test if it never does.
+func Until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(Bound(t))
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("%s: it never happened (a hang guard of %v)", what, Bound(t))
+		}
+		time.Sleep(poll)
+	}
+}
+
+// Recv receives from ch, and fails the test if nothing comes.
+func Recv[T any](t *testing.T, what string, ch <-chan T) T {
+	t.Helper()
+	timer := time.NewTimer(Bound(t))
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("%s: nothing came (a hang guard)", what)
+		panic("unreachable")
+	}
+}

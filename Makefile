@@ -12,7 +12,7 @@ export CGO_CPPFLAGS := -I$(OLLAMA_DIR)/llama/llama.cpp/include -I$(OLLAMA_DIR)/m
 
 # C flags for llama.cpp and ggml. Local builds tune for this CPU (AVX2,
 # AVX-512, NEON… whatever it has); a release build must choose a baseline
-# that runs everywhere (see packaging/ and the README's table).
+# that runs everywhere (see packaging/ and docs/install.md).
 CPU_FLAGS ?= -O3 -march=native
 export CGO_CFLAGS   := $(CPU_FLAGS)
 export CGO_CXXFLAGS := $(CPU_FLAGS)

@@ -30,7 +30,7 @@ func evalAnswersCmd() *command {
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
 			if len(args) != 1 {
-				return usagef("give one question set folder: questions.jsonl beside documents/ (see the README), or SQuAD's layout")
+				return usagef("give one question set folder: questions.jsonl beside documents/ (see docs/answers.md), or SQuAD's layout")
 			}
 			if *holdout < 0 || *holdout >= 1 || *limit < 0 || *temp < 0 || *temp > 2 {
 				return usagef("--holdout must be at least 0 and below 1, --questions 0 or more, --temperature 0 to 2")

@@ -197,7 +197,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 		{Text: "", Widget: v.ocrStatus},
 		{Text: "Skip in " + library, Widget: v.ignore},
 		{Text: "Data folder", Widget: widget.NewLabel(g.eng.DataDir()), HintText: "set CARREL_HOME to move it"},
-		{Text: "Team library", Widget: v.server, HintText: "a PostgreSQL server your team shares (see the README); at the next start"},
+		{Text: "Team library", Widget: v.server, HintText: "a PostgreSQL server your team shares; used from the next start"},
 		{Text: "", Widget: wrapped(libraryNow + ".")},
 		{Text: "Libraries on servers", Widget: v.placed.widget(), HintText: "a library named here lives on its own PostgreSQL server; at the next start"},
 		{Text: "Their search models", Widget: v.libEmbeds.widget(), HintText: "a model file, http://… or none, shared by a server's libraries; at the next start"},

@@ -16,7 +16,7 @@ import (
 // corpus's text PDFs with poppler's pdftotext (the common reference): word
 // recall (pdftotext's words Carrel also has) and precision. It runs where
 // pdftotext is installed; `go test -v -run QualityVs ./engine/docs` prints
-// the table the README shows.
+// the table docs/benchmarks.md shows.
 func TestQualityVsPdftotext(t *testing.T) {
 	pdftotext, err := exec.LookPath("pdftotext")
 	if err != nil {

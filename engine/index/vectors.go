@@ -41,7 +41,7 @@ func newStore(dims, n int) vectorStore {
 // (chromem-go, which the design card named, was measured first: 271 ms per
 // query at 100,000 × 384 dimensions on the 2-core build machine and 3.3×
 // the raw vector memory; this store does the same exact search in a tenth
-// of the time at about 1.1×. See the README.)
+// of the time at about 1.1×. See docs/benchmarks.md.)
 type flat struct {
 	dims int
 	vecs []float32       // slot i holds vecs[i*dims : (i+1)*dims]

@@ -63,7 +63,7 @@ func KindOf(err error) docs.Kind {
 
 // largeFile is the size above which files are indexed one at a time: the
 // peak memory of indexing is about ten times the largest file in hand
-// (README, "Reliability").
+// (docs/library.md, "Reliability").
 const largeFile = 8 << 20
 
 // StorageError returns err with ErrStorage in its chain when it says the

@@ -45,7 +45,7 @@ type Context struct {
 // fitThreads sets the threads of the next call to the CPUs other programs
 // leave free, when the count is automatic: on a busy machine a thread that
 // is not scheduled holds every other at each step, so fewer threads run
-// faster (measured: README, "Reliability"). Call with x.mu held.
+// faster (measured: docs/benchmarks.md, "A busy machine"). Call with x.mu held.
 func (x *Context) fitThreads() {
 	if !x.auto || x.threads <= 1 {
 		return

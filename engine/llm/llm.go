@@ -122,7 +122,7 @@ type ContextOptions struct {
 }
 
 // DefaultPoll is the polling level of CPU threads when ContextOptions.Poll
-// is 0 (see the README's reliability section for how it was chosen).
+// is 0 (docs/benchmarks.md, "A busy machine", says how it was chosen).
 const DefaultPoll = 50
 
 // Sampling controls how the next token is chosen.
@@ -167,7 +167,7 @@ type Lookup int
 // Lookup modes.
 const (
 	// LookupAuto uses it where it was measured to be faster: off on the
-	// CPU (README, "Time to the first word"), where evaluating a draft
+	// CPU (docs/benchmarks.md, "Time to the first word"), where evaluating a draft
 	// costs about as much as the tokens it saves.
 	LookupAuto Lookup = iota
 	LookupOff

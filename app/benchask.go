@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 func benchAskCmd() *command {
@@ -47,7 +48,7 @@ func benchAskCmd() *command {
 				defer os.RemoveAll(work)
 			}
 			rng := rand.New(rand.NewPCG(7, 11))
-			built, err := engine.BuildSyntheticLibrary(ctx, work, "", *n, 0)
+			built, err := lab.BuildSyntheticLibrary(ctx, work, "", *n, 0)
 			if err != nil {
 				return err
 			}
@@ -66,7 +67,7 @@ func benchAskCmd() *command {
 			defer e.Close()
 			openMS := ms(time.Since(t0))
 			ask := func() (*engine.Answer, error) {
-				q, err := e.SyntheticQuestion(ctx, rng)
+				q, err := lab.SyntheticQuestion(ctx, e, rng)
 				if err != nil {
 					return nil, err
 				}
@@ -118,7 +119,7 @@ func benchAskCmd() *command {
 				}
 				return a, first, nil
 			}
-			q, err := e.SyntheticQuestion(ctx, rng)
+			q, err := lab.SyntheticQuestion(ctx, e, rng)
 			if err != nil {
 				return err
 			}

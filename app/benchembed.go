@@ -14,6 +14,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 // embedBench is what `carrel bench embed` measured; its JSON is stable.
@@ -153,7 +154,7 @@ func benchEmbedCmd() *command {
 // English-like text made from a fixed vocabulary.
 func benchTexts(dataset string, n, nq int) ([]string, []string, error) {
 	if dataset != "" {
-		ps, qs, err := engine.DatasetTexts(dataset)
+		ps, qs, err := lab.DatasetTexts(dataset)
 		if err != nil {
 			return nil, nil, err
 		}

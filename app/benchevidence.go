@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 func benchEvidenceCmd() *command {
@@ -27,11 +27,11 @@ func benchEvidenceCmd() *command {
 			if *sources < 1 || *limit < 0 {
 				return usagef("--sources must be at least 1, --questions 0 or more")
 			}
-			o := engine.EvidenceOptions{QA: args[0], Sources: *sources, Questions: *limit, Work: *keep}
+			o := lab.EvidenceOptions{QA: args[0], Sources: *sources, Questions: *limit, Work: *keep}
 			if !*asJSON && isTerminal(os.Stderr) {
 				o.Progress = (&progress{}).event
 			}
-			r, err := engine.MeasureEvidence(ctx, o)
+			r, err := lab.MeasureEvidence(ctx, o)
 			if err != nil {
 				return explain(err)
 			}

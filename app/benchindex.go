@@ -9,6 +9,7 @@ import (
 	"os/exec"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 func benchIndexCmd() *command {
@@ -40,13 +41,13 @@ func benchIndexCmd() *command {
 				defer os.RemoveAll(work)
 			}
 			if *phase == "query" {
-				out, err := engine.BenchSyntheticQueries(ctx, work, *store, *n, *dims, *queries)
+				out, err := lab.BenchSyntheticQueries(ctx, work, *store, *n, *dims, *queries)
 				if err != nil {
 					return err
 				}
 				return json.NewEncoder(os.Stdout).Encode(out)
 			}
-			took, err := engine.BuildSyntheticLibrary(ctx, work, *store, *n, *dims)
+			took, err := lab.BuildSyntheticLibrary(ctx, work, *store, *n, *dims)
 			if err != nil {
 				return err
 			}
@@ -67,13 +68,13 @@ func benchIndexCmd() *command {
 			if err != nil {
 				return fmt.Errorf("timing queries: %w", err)
 			}
-			var out engine.QueryTimes
+			var out lab.QueryTimes
 			if err := json.Unmarshal(raw, &out); err != nil {
 				return fmt.Errorf("timing queries: %w", err)
 			}
 			if *asJSON {
 				return json.NewEncoder(os.Stdout).Encode(struct {
-					engine.QueryTimes
+					lab.QueryTimes
 					AddPerS float64 `json:"add_per_s"`
 				}{out, addRate})
 			}

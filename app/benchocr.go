@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 func benchOCRCmd() *command {
@@ -37,13 +37,13 @@ func benchOCRCmd() *command {
 			if *pages < 1 {
 				return usagef("--pages must be at least 1")
 			}
-			progress := func(p engine.OCRBenchPage) {
+			progress := func(p lab.OCRBenchPage) {
 				fmt.Fprintf(os.Stderr, "\r\033[K%s page %d at %d dpi: CER %.2f%%, %.1f s", p.File, p.Page, p.DPI, 100*p.CER, p.Seconds)
 			}
 			if *asJSON {
 				progress = nil
 			}
-			r, err := engine.MeasureOCR(ctx, engine.OCRBenchOptions{Files: args, DPIs: list, Pages: *pages, Languages: *langs}, progress)
+			r, err := lab.MeasureOCR(ctx, lab.OCRBenchOptions{Files: args, DPIs: list, Pages: *pages, Languages: *langs}, progress)
 			if err != nil {
 				return explain(err)
 			}

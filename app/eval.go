@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 func evalCmd() *command {
@@ -39,7 +40,7 @@ func evalCmd() *command {
 			if *holdout < 0 || *holdout >= 1 {
 				return usagef("--holdout must be at least 0 and below 1")
 			}
-			o := engine.EvalOptions{Dataset: args[0], Mode: engine.SearchMode(*mode), EmbedModel: *embedModel, Queries: *limit,
+			o := lab.EvalOptions{Dataset: args[0], Mode: engine.SearchMode(*mode), EmbedModel: *embedModel, Queries: *limit,
 				Work: *keep, MinCoverage: *floor, Holdout: *holdout, LibraryServer: *store}
 			if *embedModel != "" {
 				o.EmbedModel = embedSetting(*embedModel)
@@ -53,7 +54,7 @@ func evalCmd() *command {
 			if !*asJSON && isTerminal(os.Stderr) {
 				o.Progress = (&progress{}).event
 			}
-			rep, err := engine.Evaluate(ctx, o)
+			rep, err := lab.Evaluate(ctx, o)
 			if err != nil {
 				return explain(err)
 			}

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 func evalAnswersCmd() *command {
@@ -43,7 +43,7 @@ func evalAnswersCmd() *command {
 				return usagef("give the model to measure: --model FILE (a GGUF chat model) or --chat-server URL")
 			}
 			s.Temperature = float32(*temp)
-			o := engine.AnswerEvalOptions{Dataset: args[0], Settings: &s, Questions: *limit, Holdout: *holdout, Work: *keep}
+			o := lab.AnswerEvalOptions{Dataset: args[0], Settings: &s, Questions: *limit, Holdout: *holdout, Work: *keep}
 			var out io.WriteCloser
 			var enc *json.Encoder
 			if *details != "" {
@@ -58,7 +58,7 @@ func evalAnswersCmd() *command {
 				o.Progress = (&progress{}).event
 			}
 			n := 0
-			o.Each = func(r engine.AnswerResult) {
+			o.Each = func(r lab.AnswerResult) {
 				n++
 				if enc != nil {
 					enc.Encode(r)
@@ -67,7 +67,7 @@ func evalAnswersCmd() *command {
 					fmt.Fprintf(os.Stderr, "\r\033[Kquestion %d · %s", n, trimTo(r.Question, 60))
 				}
 			}
-			rep, err := engine.EvaluateAnswers(ctx, o)
+			rep, err := lab.EvaluateAnswers(ctx, o)
 			if terminal {
 				fmt.Fprint(os.Stderr, "\r\033[K")
 			}
@@ -88,7 +88,7 @@ func evalAnswersCmd() *command {
 	}
 }
 
-func printAnswerReport(w io.Writer, set string, r *engine.AnswerEvalReport) {
+func printAnswerReport(w io.Writer, set string, r *lab.AnswerEvalReport) {
 	where := "this computer"
 	if r.Server != "" {
 		where = r.Server

@@ -20,6 +20,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/synth"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 // runCLI runs the command line in-process and returns exit code, stdout
@@ -781,7 +782,7 @@ func TestEvalAnswersCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var rep engine.AnswerEvalReport
+	var rep lab.AnswerEvalReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("%v: %q", err, out)
 	}

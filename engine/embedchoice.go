@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -31,6 +32,10 @@ type SearchMethod struct {
 	// "" when none is set; RerankNote says why a chosen one is not used.
 	Reranker   string `json:"reranker,omitempty"`
 	RerankNote string `json:"rerank_note,omitempty"`
+	// Vectors says where passages are compared by meaning: "memory" (an
+	// exact scan in this computer's memory) or "pgvector" (an index on the
+	// team library's server).
+	Vectors string `json:"vectors,omitempty"`
 }
 
 // Describe says in a few words how the libraries are searched.
@@ -107,7 +112,29 @@ func (e *Engine) SearchMethod() SearchMethod {
 		m.Reranker = e.rr.name
 	}
 	m.RerankNote = e.rerankNote
+	m.Vectors = e.shelves[0].idx.VectorSearch()
 	return m
+}
+
+// BuildVectorIndex makes the team library server's vector index now,
+// as an opening starts making it in the background, and waits until it
+// is made. With vectors searched in memory there is nothing to make.
+func (e *Engine) BuildVectorIndex(ctx context.Context) error {
+	return e.shelves[0].idx.BuildVectorIndex(ctx)
+}
+
+// CountTokens counts text's tokens with the tokenizer passages are sized
+// with: the embedding model's. Searching by words only, there is none.
+func (e *Engine) CountTokens(text string) (int, error) {
+	e.prevMu.RLock() // a model being replaced is closed only after this
+	defer e.prevMu.RUnlock()
+	e.mu.Lock()
+	emb := e.emb
+	e.mu.Unlock()
+	if emb == nil {
+		return 0, fmt.Errorf("%w: %s", ErrNoEmbedModel, e.SearchMethod().Note)
+	}
+	return emb.CountTokens(text), nil
 }
 
 // SearchMethodFor is how this engine would search under settings s (for

@@ -1,9 +1,10 @@
-package engine
+package lab
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine"
 	"image"
 	"os"
 	"path/filepath"
@@ -75,7 +76,7 @@ type OCRBenchPage struct {
 
 // OCRBenchReport is what MeasureOCR found.
 type OCRBenchReport struct {
-	OCR   OCRInfo        `json:"ocr"`
+	OCR   engine.OCRInfo `json:"ocr"`
 	Rows  []OCRBenchRow  `json:"rows"`
 	Pages []OCRBenchPage `json:"pages"`
 }
@@ -94,10 +95,10 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 	if o.MinChars <= 0 {
 		o.MinChars = 200
 	}
-	rec := ocr.New(ocr.Options{Program: o.Program, Languages: OCRLanguageList(o.Languages)})
+	rec := ocr.New(ocr.Options{Program: o.Program, Languages: engine.OCRLanguageList(o.Languages)})
 	rep := OCRBenchReport{OCR: rec.Info(ctx)}
 	if !rep.OCR.Available {
-		return rep, fmt.Errorf("engine: %s", rep.OCR.Problem)
+		return rep, fmt.Errorf("lab: %s", rep.OCR.Problem)
 	}
 	cache, _ := os.UserCacheDir()
 	parser := docs.NewParser(filepath.Join(cache, "carrel", "pdfium"))
@@ -118,14 +119,14 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 			t := strings.TrimSuffix(f, filepath.Ext(f)) + ".txt"
 			truth, err := os.ReadFile(t)
 			if err != nil {
-				return rep, fmt.Errorf("engine: %s is a picture: its transcription %s is needed to score it", f, t)
+				return rep, fmt.Errorf("lab: %s is a picture: its transcription %s is needed to score it", f, t)
 			}
 			pictures = append(pictures, page{f, data, 1, string(truth)})
 			continue
 		}
 		texts, err := parser.PageTexts(ctx, data)
 		if err != nil {
-			return rep, fmt.Errorf("engine: %s: %w", f, err)
+			return rep, fmt.Errorf("lab: %s: %w", f, err)
 		}
 		taken := 0
 		for i, truth := range texts {
@@ -139,7 +140,7 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 		}
 	}
 	if len(pages) == 0 && len(pictures) == 0 {
-		return rep, fmt.Errorf("engine: no page with at least %d characters of text in the files given", o.MinChars)
+		return rep, fmt.Errorf("lab: no page with at least %d characters of text in the files given", o.MinChars)
 	}
 	// Each resolution reads the PDF pages; the pictures are read once,
 	// as they are.
@@ -176,7 +177,7 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 			}
 			read, err := rec.Recognize(ctx, img, dpi)
 			if err != nil {
-				return rep, fmt.Errorf("engine: %s page %d: %w", pg.file, pg.n, err)
+				return rep, fmt.Errorf("lab: %s page %d: %w", pg.file, pg.n, err)
 			}
 			took := time.Since(t0)
 			// What was read, as it is indexed: paragraphs of the page's

@@ -1,9 +1,10 @@
-package engine
+package lab
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine"
 	"io/fs"
 	"math"
 	"os"
@@ -21,10 +22,10 @@ type AnswerEvalOptions struct {
 	// Dataset is a question set folder (see grade.Load): questions.jsonl
 	// with documents/, or SQuAD's questions-NAME.jsonl with articles-NAME/.
 	Dataset string
-	// Settings answer the questions: the chat model (ChatModel, or
+	// engine.Settings answer the questions: the chat model (ChatModel, or
 	// ChatServer and its model), sources, threads, temperature. nil means
-	// DefaultSettings, which names no model; one of the two must be set.
-	Settings *Settings
+	// engine.DefaultSettings, which names no model; one of the two must be set.
+	Settings *engine.Settings
 	// Questions limits the evaluation to N questions spread evenly over
 	// the set (0: all): sets such as SQuAD list an article's questions
 	// together, and the first N would all be about one document.
@@ -37,7 +38,7 @@ type AnswerEvalOptions struct {
 	// temporary folder, removed afterwards.
 	Work string
 	// Progress, if set, receives the indexing and model loading events.
-	Progress func(Event)
+	Progress func(engine.Event)
 	// Each, if set, receives every question's graded answer in turn.
 	Each func(AnswerResult)
 }
@@ -70,14 +71,14 @@ type AnswerEvalReport struct {
 // and the model's speed.
 func EvaluateAnswers(ctx context.Context, o AnswerEvalOptions) (*AnswerEvalReport, error) {
 	if o.Holdout < 0 || o.Holdout >= 1 {
-		return nil, fmt.Errorf("engine: the held-out share must be at least 0 and below 1")
+		return nil, fmt.Errorf("lab: the held-out share must be at least 0 and below 1")
 	}
-	s := DefaultSettings()
+	s := engine.DefaultSettings()
 	if o.Settings != nil {
 		s = *o.Settings
 	}
 	if s.ChatModel == "" && s.ChatServer == "" {
-		return nil, fmt.Errorf("%w: evaluating answers needs a GGUF chat model file or a model server", ErrNoChatModel)
+		return nil, fmt.Errorf("%w: evaluating answers needs a GGUF chat model file or a model server", engine.ErrNoChatModel)
 	}
 	set, err := grade.Load(o.Dataset)
 	if err != nil {
@@ -96,14 +97,14 @@ func EvaluateAnswers(ctx context.Context, o AnswerEvalOptions) (*AnswerEvalRepor
 	}
 	const library = "eval"
 	start := time.Now()
-	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true}, nil, o.Progress, library, files...)
+	e, done, err := measuredLibrary(ctx, engine.Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true}, nil, o.Progress, library, files...)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
 	rep := &AnswerEvalReport{Documents: len(files), HeldOut: len(held), IndexS: time.Since(start).Seconds(), Sources: s.Sources}
 	if rep.Sources == 0 {
-		rep.Sources = DefaultSettings().Sources
+		rep.Sources = engine.DefaultSettings().Sources
 	}
 	questions := spread(set.Questions, o.Questions)
 	var tally grade.Tally
@@ -112,7 +113,7 @@ func EvaluateAnswers(ctx context.Context, o AnswerEvalOptions) (*AnswerEvalRepor
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r, a, err := e.gradeAnswer(ctx, library, q, held[set.Path(q)])
+		r, a, err := gradeAnswer(ctx, e, library, q, held[set.Path(q)])
 		if err != nil {
 			return nil, err
 		}
@@ -132,28 +133,28 @@ func EvaluateAnswers(ctx context.Context, o AnswerEvalOptions) (*AnswerEvalRepor
 // gradeAnswer asks q of library and grades the answer; heldOut means its
 // document was left out, so it should be declined. A question too long
 // for the model is graded as such, without an answer.
-func (e *Engine) gradeAnswer(ctx context.Context, library string, q grade.Question, heldOut bool) (grade.Result, *Answer, error) {
+func gradeAnswer(ctx context.Context, e *engine.Engine, library string, q grade.Question, heldOut bool) (grade.Result, *engine.Answer, error) {
 	r := grade.Result{ID: q.ID, Question: q.Question, Gold: q.Answers}
 	if heldOut {
 		r.Gold, r.HeldOut = nil, true // its document is not in the library
 	}
-	a, err := e.Ask(ctx, q.Question, AskOptions{Library: library, NoSave: true}, nil)
+	a, err := e.Ask(ctx, q.Question, engine.AskOptions{Library: library, NoSave: true}, nil)
 	switch {
 	case errors.Is(err, rag.ErrQuestionTooLong):
 		r.Outcome = "too_long"
 		return r, nil, nil
 	case err != nil:
-		return r, nil, fmt.Errorf("engine: question %s: %w", q.ID, err)
-	case a.Outcome == RetrievalOnly:
+		return r, nil, fmt.Errorf("lab: question %s: %w", q.ID, err)
+	case a.Outcome == engine.RetrievalOnly:
 		// The model was not there to answer: a failed load, not a figure
 		// to report.
 		if st := e.ChatModel(); st.Err != nil {
 			return r, nil, st.Err
 		}
-		return r, nil, fmt.Errorf("engine: question %s was answered without a model", q.ID)
+		return r, nil, fmt.Errorf("lab: question %s was answered without a model", q.ID)
 	}
 	r.Answer, r.Outcome, r.Declined = a.Text, string(a.Outcome), rag.Declines(a)
-	if a.Outcome != NotFound { // else the model was not asked
+	if a.Outcome != engine.NotFound { // else the model was not asked
 		r.FirstTokenMS = a.Timings.FirstTokenMS
 		r.TokensPerS, r.PromptTokens, r.GeneratedTokens = a.Timings.TokensPerS, a.Timings.PromptTokens, a.Timings.GeneratedTokens
 	}
@@ -181,7 +182,7 @@ func heldOutFiles(set *grade.Set, share float64) (files []string, held map[strin
 		}
 		slices.Sort(docs)
 		if len(docs) < 2 {
-			return nil, nil, fmt.Errorf("engine: holding documents out needs questions that name two documents or more (\"doc\")")
+			return nil, nil, fmt.Errorf("lab: holding documents out needs questions that name two documents or more (\"doc\")")
 		}
 		step := max(1, int(math.Round(1/share)))
 		for i := 0; i < len(docs); i += step {
@@ -198,7 +199,7 @@ func heldOutFiles(set *grade.Set, share float64) (files []string, held map[strin
 		return nil
 	})
 	if err == nil && len(files) == 0 {
-		err = fmt.Errorf("engine: %s holds no documents", set.Documents)
+		err = fmt.Errorf("lab: %s holds no documents", set.Documents)
 	}
 	return files, held, err
 }

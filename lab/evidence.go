@@ -1,10 +1,11 @@
-package engine
+package lab
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,7 @@ type EvidenceOptions struct {
 	// Work keeps the library in this folder ("" means a temporary one).
 	Work string
 	// Progress, if set, receives the indexing events.
-	Progress func(Event)
+	Progress func(engine.Event)
 }
 
 // EvidenceReport compares what the model would read with whole passages
@@ -61,13 +62,11 @@ func MeasureEvidence(ctx context.Context, o EvidenceOptions) (*EvidenceReport, e
 		defer os.RemoveAll(work)
 	}
 	const library = "evidence"
-	hasTokenizer := func(e *Engine) error {
-		if e.emb == nil {
-			return fmt.Errorf("engine: measuring evidence needs an embedding model's tokenizer: %s", e.SearchMethod().Note)
-		}
-		return nil
+	hasTokenizer := func(e *engine.Engine) error {
+		_, err := e.CountTokens("")
+		return err
 	}
-	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), NoWatch: true, NoChatModel: true},
+	e, done, err := measuredLibrary(ctx, engine.Options{DataDir: filepath.Join(work, "data"), NoWatch: true, NoChatModel: true},
 		hasTokenizer, o.Progress, library, filepath.Join(o.QA, "articles-v1.1-dev"))
 	if err != nil {
 		return nil, err
@@ -94,9 +93,9 @@ func MeasureEvidence(ctx context.Context, o EvidenceOptions) (*EvidenceReport, e
 			Answers  []string `json:"answers"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
-			return nil, fmt.Errorf("engine: questions: %w", err)
+			return nil, fmt.Errorf("lab: questions: %w", err)
 		}
-		res, err := e.Search(ctx, q.Question, SearchOptions{Library: library, K: o.Sources})
+		res, err := e.Search(ctx, q.Question, engine.SearchOptions{Library: library, K: o.Sources})
 		if err != nil {
 			return nil, err
 		}
@@ -116,8 +115,10 @@ func MeasureEvidence(ctx context.Context, o EvidenceOptions) (*EvidenceReport, e
 		if rag.HoldsAnswer(ev.String(), q.Answers) {
 			ge++
 		}
-		tw += e.emb.CountTokens(whole.String())
-		te += e.emb.CountTokens(ev.String())
+		nw, _ := e.CountTokens(whole.String()) // the tokenizer is there: checked above
+		ne, _ := e.CountTokens(ev.String())
+		tw += nw
+		te += ne
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
@@ -131,7 +132,7 @@ func MeasureEvidence(ctx context.Context, o EvidenceOptions) (*EvidenceReport, e
 
 // forward sends the engine's events to progress (if set) until the
 // returned stop is called.
-func (e *Engine) forward(progress func(Event)) (stop func()) {
+func forward(e *engine.Engine, progress func(engine.Event)) (stop func()) {
 	if progress == nil {
 		return func() {}
 	}

@@ -1,8 +1,9 @@
-package engine
+package lab
 
 import (
 	"context"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,10 +22,10 @@ type EvalOptions struct {
 	Dataset string
 	// Mode is the retrieval to measure; "" means hybrid with an embedding
 	// model, else lexical.
-	Mode SearchMode
+	Mode engine.SearchMode
 	// EmbedModel is the GGUF embedding model for vector and hybrid
 	// retrieval; "" means the bundled one (words only where the
-	// installation has none), NoEmbedModel words only.
+	// installation has none), engine.NoEmbedModel words only.
 	EmbedModel string
 	// Queries limits the evaluation to the first N queries (0: all).
 	Queries int
@@ -33,14 +34,14 @@ type EvalOptions struct {
 	Work string
 	// MinCoverage overrides the relevance floor (0: the default).
 	MinCoverage float64
-	// Fusion of a hybrid search; "" means the default.
-	Fusion Fusion
+	// engine.Fusion of a hybrid search; "" means the default.
+	Fusion engine.Fusion
 	// Holdout leaves this share of the documents (grouped by the id before
 	// '#') out of the library, to measure how often questions about them
 	// are declined.
 	Holdout float64
 	// Progress, if set, receives the indexing events.
-	Progress func(Event)
+	Progress func(engine.Event)
 	// LibraryServer, when set, builds the library on this PostgreSQL
 	// server (an empty database) instead of a temporary folder, to
 	// measure a team library's search.
@@ -50,11 +51,11 @@ type EvalOptions struct {
 // EvalReport is what an evaluation measured.
 type EvalReport struct {
 	retrieve.Metrics
-	Mode      SearchMode    `json:"mode"`
-	Model     string        `json:"embed_model,omitempty"` // the embedding model, "" for words only
-	Documents int           `json:"documents"`
-	IndexTime time.Duration `json:"-"`
-	IndexS    float64       `json:"index_s"`
+	Mode      engine.SearchMode `json:"mode"`
+	Model     string            `json:"embed_model,omitempty"` // the embedding model, "" for words only
+	Documents int               `json:"documents"`
+	IndexTime time.Duration     `json:"-"`
+	IndexS    float64           `json:"index_s"`
 	// Floors, with held-out documents and vectors, is the relevance floor
 	// at several similarity thresholds (the lexical floor unchanged): how
 	// many answerable questions each lets through and how many
@@ -79,7 +80,7 @@ type FloorPoint struct {
 // against the judgements.
 func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 	if o.Holdout < 0 || o.Holdout >= 1 {
-		return nil, fmt.Errorf("engine: the held-out share must be at least 0 and below 1")
+		return nil, fmt.Errorf("lab: the held-out share must be at least 0 and below 1")
 	}
 	set, err := retrieve.LoadBEIR(o.Dataset)
 	if err != nil {
@@ -112,14 +113,14 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 		}
 		byFile[name] = d.ID
 	}
-	s := DefaultSettings()
+	s := engine.DefaultSettings()
 	s.EmbedModel = o.EmbedModel
-	if s.EmbedModel == "" && o.Mode == SearchLexical {
-		s.EmbedModel = NoEmbedModel // nothing to embed for words alone
+	if s.EmbedModel == "" && o.Mode == engine.SearchLexical {
+		s.EmbedModel = engine.NoEmbedModel // nothing to embed for words alone
 	}
 	const library = "eval"
 	start := time.Now()
-	e, done, err := measuredLibrary(ctx, Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true, NoChatModel: true, LibraryServer: o.LibraryServer},
+	e, done, err := measuredLibrary(ctx, engine.Options{DataDir: filepath.Join(work, "data"), Settings: &s, NoWatch: true, NoChatModel: true, LibraryServer: o.LibraryServer},
 		nil, o.Progress, library, files)
 	if err != nil {
 		return nil, err
@@ -127,10 +128,10 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 	defer done()
 	// A server's vector index is made as the next opening would make it,
 	// so that the questions are searched the way members search.
-	if err := e.shelves[0].idx.BuildVectorIndex(ctx); err != nil {
+	if err := e.BuildVectorIndex(ctx); err != nil {
 		return nil, err
 	}
-	rep := &EvalReport{Documents: len(set.Corpus), IndexTime: time.Since(start), Model: e.SearchMethod().Name, VectorSearch: e.shelves[0].idx.VectorSearch()}
+	rep := &EvalReport{Documents: len(set.Corpus), IndexTime: time.Since(start), Model: e.SearchMethod().Name, VectorSearch: e.SearchMethod().Vectors}
 	rep.IndexS = rep.IndexTime.Seconds()
 	var ev retrieve.Evaluation
 	type evidence struct {
@@ -147,7 +148,7 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 			return nil, err
 		}
 		t0 := time.Now()
-		res, err := e.Search(ctx, q.Text, SearchOptions{Library: library, K: 100, Mode: o.Mode, MinCoverage: o.MinCoverage, Fusion: o.Fusion})
+		res, err := e.Search(ctx, q.Text, engine.SearchOptions{Library: library, K: 100, Mode: o.Mode, MinCoverage: o.MinCoverage, Fusion: o.Fusion})
 		took := time.Since(t0)
 		if err != nil {
 			return nil, err
@@ -180,7 +181,7 @@ func Evaluate(ctx context.Context, o EvalOptions) (*EvalReport, error) {
 		ev.Add(ranked, set.Qrels[q.ID], took)
 	}
 	rep.Metrics = ev.Metrics()
-	if o.Holdout > 0 && rep.Mode != SearchLexical && rep.Model != "" {
+	if o.Holdout > 0 && rep.Mode != engine.SearchLexical && rep.Model != "" {
 		for _, th := range []float64{0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0} {
 			var a, af, u, ud int
 			for _, q := range evid {
@@ -273,11 +274,11 @@ func ratio(n, d int) float64 {
 // with usable (if set) before any work, adds paths to library and waits
 // until they are indexed, forwarding the events to progress (if set).
 // done stops the forwarding and closes the engine.
-func measuredLibrary(ctx context.Context, o Options, usable func(*Engine) error, progress func(Event), library string, paths ...string) (e *Engine, done func(), err error) {
-	if e, err = Open(ctx, o); err != nil {
+func measuredLibrary(ctx context.Context, o engine.Options, usable func(*engine.Engine) error, progress func(engine.Event), library string, paths ...string) (e *engine.Engine, done func(), err error) {
+	if e, err = engine.Open(ctx, o); err != nil {
 		return nil, nil, err
 	}
-	stop := e.forward(progress)
+	stop := forward(e, progress)
 	done = func() {
 		stop()
 		e.Close()

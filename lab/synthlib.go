@@ -1,8 +1,9 @@
-package engine
+package lab
 
 import (
 	"context"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -105,7 +106,7 @@ func BuildSyntheticLibrary(ctx context.Context, dataDir, server string, n, dims 
 		if server != "" {
 			where = index.Redact(server)
 		}
-		return 0, fmt.Errorf("engine: %s holds another library (%d passages): use another folder or database", where, st.Chunks)
+		return 0, fmt.Errorf("lab: %s holds another library (%d passages): use another folder or database", where, st.Chunks)
 	}
 	start := time.Now()
 	lib, err := idx.Library(ctx, SyntheticLibrary)
@@ -263,17 +264,17 @@ func residentMB() float64 {
 
 // SyntheticQuestion is a question of eight consecutive words from a random
 // passage of the library, so that it is found.
-func (e *Engine) SyntheticQuestion(ctx context.Context, rng *rand.Rand) (string, error) {
+func SyntheticQuestion(ctx context.Context, e *engine.Engine, rng *rand.Rand) (string, error) {
 	ds, err := e.Documents(ctx, SyntheticLibrary)
 	if err != nil {
 		return "", err
 	}
 	if len(ds) == 0 {
-		return "", fmt.Errorf("engine: the synthetic library is empty")
+		return "", fmt.Errorf("lab: the synthetic library is empty")
 	}
 	ps, err := e.Passages(ctx, ds[rng.IntN(len(ds))].ID)
 	if err != nil || len(ps) == 0 {
-		return "", fmt.Errorf("engine: reading a synthetic passage: %v", err)
+		return "", fmt.Errorf("lab: reading a synthetic passage: %v", err)
 	}
 	words := strings.Fields(ps[rng.IntN(len(ps))].Text)
 	if len(words) < 9 {

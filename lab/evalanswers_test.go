@@ -1,4 +1,4 @@
-package engine_test
+package lab_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/grade"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 // scriptedServer is an OpenAI-compatible model that replies to each
@@ -98,7 +99,7 @@ func TestEvaluateAnswers(t *testing.T) {
 	s := engine.DefaultSettings()
 	s.EmbedModel, s.ChatServer, s.Temperature = engine.NoEmbedModel, srv.URL+"/v1", 0
 	var each []grade.Result
-	rep, err := engine.EvaluateAnswers(context.Background(), engine.AnswerEvalOptions{Dataset: dir, Settings: &s,
+	rep, err := lab.EvaluateAnswers(context.Background(), lab.AnswerEvalOptions{Dataset: dir, Settings: &s,
 		Each: func(r grade.Result) { each = append(each, r) }})
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +131,7 @@ func TestEvaluateAnswers(t *testing.T) {
 
 	// Held out, the Eiffel Tower's document makes its two questions ones
 	// the library cannot answer.
-	rep, err = engine.EvaluateAnswers(context.Background(), engine.AnswerEvalOptions{Dataset: dir, Settings: &s, Holdout: 0.5})
+	rep, err = lab.EvaluateAnswers(context.Background(), lab.AnswerEvalOptions{Dataset: dir, Settings: &s, Holdout: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestEvaluateAnswers(t *testing.T) {
 
 	// Two questions of five are the first and the third, not the first two.
 	var asked []string
-	if _, err := engine.EvaluateAnswers(context.Background(), engine.AnswerEvalOptions{Dataset: dir, Settings: &s, Questions: 2,
+	if _, err := lab.EvaluateAnswers(context.Background(), lab.AnswerEvalOptions{Dataset: dir, Settings: &s, Questions: 2,
 		Each: func(r grade.Result) { asked = append(asked, r.ID) }}); err != nil || strings.Join(asked, ",") != "tall,nile" {
 		t.Errorf("two questions asked: %q (%v)", asked, err)
 	}
@@ -152,20 +153,20 @@ func TestEvaluateAnswersErrors(t *testing.T) {
 	s.EmbedModel = engine.NoEmbedModel
 	for _, tc := range []struct {
 		name string
-		o    engine.AnswerEvalOptions
+		o    lab.AnswerEvalOptions
 		want string
 	}{
-		{"no model", engine.AnswerEvalOptions{Dataset: dir, Settings: &s}, "no chat model"},
-		{"not a set", engine.AnswerEvalOptions{Dataset: t.TempDir(), Settings: &engine.Settings{ChatModel: "m.gguf"}}, "neither questions.jsonl"},
-		{"bad share", engine.AnswerEvalOptions{Dataset: dir, Settings: &engine.Settings{ChatModel: "m.gguf"}, Holdout: 1}, "held-out share"},
-		{"missing model file", engine.AnswerEvalOptions{Dataset: dir, Settings: func() *engine.Settings {
+		{"no model", lab.AnswerEvalOptions{Dataset: dir, Settings: &s}, "no chat model"},
+		{"not a set", lab.AnswerEvalOptions{Dataset: t.TempDir(), Settings: &engine.Settings{ChatModel: "m.gguf"}}, "neither questions.jsonl"},
+		{"bad share", lab.AnswerEvalOptions{Dataset: dir, Settings: &engine.Settings{ChatModel: "m.gguf"}, Holdout: 1}, "held-out share"},
+		{"missing model file", lab.AnswerEvalOptions{Dataset: dir, Settings: func() *engine.Settings {
 			m := s
 			m.ChatModel = filepath.Join(t.TempDir(), "missing.gguf")
 			return &m
 		}()}, "missing.gguf"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := engine.EvaluateAnswers(context.Background(), tc.o)
+			_, err := lab.EvaluateAnswers(context.Background(), tc.o)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want %q", err, tc.want)
 			}
@@ -195,14 +196,14 @@ func TestEvaluateRetrieval(t *testing.T) {
 {"_id": "q4", "text": "How often does the Moon orbit the Earth?"}
 `)
 	write("qrels/test.tsv", "query-id\tcorpus-id\tscore\nq1\tTower#0\t1\nq2\tNile#0\t1\nq3\tBread#0\t1\nq4\tMoon#0\t1\n")
-	rep, err := engine.Evaluate(context.Background(), engine.EvalOptions{Dataset: dir, Mode: engine.SearchLexical})
+	rep, err := lab.Evaluate(context.Background(), lab.EvalOptions{Dataset: dir, Mode: engine.SearchLexical})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Documents != 4 || rep.Queries != 4 || rep.Recall10 != 1 || rep.MRR10 != 1 || rep.AnswerableFound != 1 {
 		t.Errorf("report %+v", rep)
 	}
-	rep, err = engine.Evaluate(context.Background(), engine.EvalOptions{Dataset: dir, Mode: engine.SearchLexical, Holdout: 0.5})
+	rep, err = lab.Evaluate(context.Background(), lab.EvalOptions{Dataset: dir, Mode: engine.SearchLexical, Holdout: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}

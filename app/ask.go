@@ -17,6 +17,8 @@ import (
 type askFlags struct {
 	data, library, model, embedModel string
 	server, serverModel              string
+	lora                             string
+	loraScale                        float64
 	cpu                              bool
 	threads, ctxSize, sources        int
 	answerTokens                     int
@@ -38,6 +40,8 @@ func (f *askFlags) registerModel(fs *flag.FlagSet) {
 	fs.StringVar(&f.server, "chat-server", "", "answer with the model of this OpenAI-compatible server `URL` (such as http://gpu.lab:8080/v1) for this run; its key comes from $CARREL_CHAT_SERVER_KEY or the settings")
 	fs.StringVar(&f.serverModel, "chat-server-model", "", "the model `name` to ask the server for (default: the server's own)")
 	fs.StringVar(&f.embedModel, "embed-model", "", "GGUF embedding model `file` the library was indexed with, or \"none\" for words only (default: the settings')")
+	fs.StringVar(&f.lora, "lora", "", "LoRA adapter `file` (GGUF) for this run (default: the settings')")
+	fs.Float64Var(&f.loraScale, "lora-scale", 0, "strength of the LoRA adapter (0: the settings', 1 by default)")
 	fs.BoolVar(&f.cpu, "cpu", false, "run on the CPU even when a GPU is present")
 	fs.IntVar(&f.threads, "threads", 0, "CPU threads (0: one per physical core)")
 	fs.IntVar(&f.ctxSize, "ctx", 0, "context window in tokens (0: the model's, at most 8192)")
@@ -62,8 +66,8 @@ func (f *askFlags) open(ctx context.Context) (*engine.Engine, error) {
 
 // settings are the data folder's saved settings with the flags on top.
 func (f *askFlags) settings() (data string, s engine.Settings, err error) {
-	if f.threads < 0 || f.ctxSize < 0 || f.sources < 0 || f.answerTokens < 0 {
-		return "", s, usagef("--threads, --ctx, --sources and --answer-tokens must be 0 or more")
+	if f.threads < 0 || f.ctxSize < 0 || f.sources < 0 || f.answerTokens < 0 || f.loraScale < 0 {
+		return "", s, usagef("--threads, --ctx, --sources, --answer-tokens and --lora-scale must be 0 or more")
 	}
 	if data, err = dataDir(f.data); err != nil {
 		return "", s, err
@@ -91,6 +95,12 @@ func (f *askFlags) settings() (data string, s engine.Settings, err error) {
 	}
 	if f.embedModel != "" {
 		s.EmbedModel = embedSetting(f.embedModel)
+	}
+	if f.lora != "" {
+		s.Adapter = f.lora
+	}
+	if f.loraScale > 0 {
+		s.AdapterScale = float32(f.loraScale)
 	}
 	if f.cpu {
 		s.CPUOnly = true

@@ -10,20 +10,20 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/carrel-ai/carrel/engine"
-	"github.com/carrel-ai/carrel/engine/llm"
 )
 
 func chatCmd() *command {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
-	var mf modelFlags
+	var af askFlags
 	var sf samplingFlags
-	mf.register(fs)
-	sf.register(fs, 0)
+	af.registerModel(fs)
+	sf.registerSampling(fs)
+	fs.Var(&sf.stop, "stop", "stop a reply when this text appears (repeatable; without --library)")
 	system := fs.String("system", "You are a helpful assistant.", "system prompt (without --library)")
 	library := fs.String("library", "", "answer from this library's documents, with sources after each answer (\"all\" for every library)")
-	data := dataFlag(fs)
 	return &command{
 		Name: "chat", Usage: "[--library NAME] [--model FILE] [flags]",
 		Short: "talk with a model in the terminal; with --library, about your documents, citing them",
@@ -32,40 +32,48 @@ func chatCmd() *command {
 			if len(args) > 0 {
 				return usagef("chat takes no arguments; type your messages after it starts")
 			}
+			lib := *library
+			if lib == "all" {
+				lib = ""
+			}
+			af.library = lib
+			// Both kinds of chat use the engine, so the settings' model,
+			// its adapter and a model server apply to either.
+			e, err := af.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
 			if *library != "" {
-				lib := *library
-				if lib == "all" {
-					lib = ""
-				}
-				af := askFlags{data: *data, library: lib, model: mf.model, cpu: mf.cpu, threads: mf.threads, ctxSize: mf.ctxSize}
-				e, err := af.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer e.Close()
 				if err := checkLibrary(ctx, e, lib); err != nil {
 					return err
 				}
 				return libraryChat(ctx, e, lib, os.Stdin, os.Stdout, os.Stderr)
 			}
-			c, closeAll, err := mf.open(ctx, os.Stderr)
-			if err != nil {
-				return err
-			}
-			defer closeAll()
-			return chatLoop(ctx, c, *system, sf.options(), os.Stdin, os.Stdout, os.Stderr)
+			o := engine.ChatOptions{MaxTokens: af.answerTokens, Sampling: &sf.s, Stop: sf.stop}
+			return chatLoop(ctx, e, *system, o, os.Stdin, os.Stdout, os.Stderr)
 		},
 	}
 }
 
-// chatLoop reads a message per line until end of input or "/exit". Ctrl+C
+// chatLoop talks with the engine's chat model, keeping the conversation
+// here. It reads a message per line until end of input or "/exit". Ctrl+C
 // while the model answers stops that answer; at the prompt it ends the chat.
-func chatLoop(ctx context.Context, c *llm.Context, system string, opts llm.GenerateOptions, in io.Reader, out, info io.Writer) error {
+func chatLoop(ctx context.Context, e *engine.Engine, system string, o engine.ChatOptions, in io.Reader, out, info io.Writer) error {
+	st, err := e.WaitModel(ctx)
+	switch {
+	case err != nil:
+		return err
+	case st.State == engine.ModelFailed:
+		return explain(st.Err)
+	case st.State != engine.ModelReady:
+		return fmt.Errorf("%w: give one with --model FILE.gguf or --chat-server URL, or choose one with \"carrel models use FILE\"", engine.ErrNoChatModel)
+	}
 	fmt.Fprintf(info, "Chatting with %s (%s; %s). Type /reset to start over, /exit to leave.\n",
-		c.Model().Info().Name, c.Model().ChatFormat(), c.Model().Placement().Reason)
-	var msgs []llm.Message
+		st.Info.Name, st.ChatFormat, st.Placement.Reason)
+	var msgs []engine.ChatMessage
 	if strings.TrimSpace(system) != "" {
-		msgs = append(msgs, llm.Message{Role: "system", Content: system})
+		msgs = append(msgs, engine.ChatMessage{Role: "system", Content: system})
 	}
 	base := len(msgs)
 	return converse(ctx, in, out, func(ctx context.Context, line string) error {
@@ -74,16 +82,24 @@ func chatLoop(ctx context.Context, c *llm.Context, system string, opts llm.Gener
 			fmt.Fprintln(info, "(conversation cleared)")
 			return nil
 		}
-		msgs = append(msgs, llm.Message{Role: "user", Content: line})
-		answer, st, err := answerOnce(ctx, c, msgs, opts, out)
-		if err != nil && !errors.Is(err, context.Canceled) {
+		msgs = append(msgs, engine.ChatMessage{Role: "user", Content: line})
+		r, err := e.Chat(ctx, msgs, o, func(s string) error {
+			_, err := io.WriteString(out, s)
 			return err
+		})
+		fmt.Fprintln(out)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return explain(err)
 		}
-		msgs = append(msgs, llm.Message{Role: "assistant", Content: answer})
-		if st.DroppedMessages > 0 {
-			fmt.Fprintf(info, "(the conversation outgrew the context: the %d oldest messages were left out)\n", st.DroppedMessages)
+		if r == nil {
+			return nil
 		}
-		fmt.Fprintf(info, "[%s]\n", timingLine(st))
+		msgs = append(msgs, engine.ChatMessage{Role: "assistant", Content: r.Text})
+		if r.Dropped > 0 {
+			fmt.Fprintf(info, "(the conversation outgrew the context: the %d oldest messages were left out)\n", r.Dropped)
+		}
+		fmt.Fprintf(info, "[prompt %d tokens (%d cached) · generated %d tokens at %.1f tok/s · first token %s · stop: %s]\n",
+			r.PromptTokens, r.CachedTokens, r.GeneratedTokens, r.TokensPerSecond, r.FirstToken.Round(time.Millisecond), r.Stop)
 		return nil
 	})
 }
@@ -203,16 +219,4 @@ func readLines(in io.Reader) <-chan string {
 		}
 	}()
 	return lines
-}
-
-// answerOnce streams one reply.
-func answerOnce(ctx context.Context, c *llm.Context, msgs []llm.Message, opts llm.GenerateOptions, out io.Writer) (string, llm.Stats, error) {
-	var b strings.Builder
-	st, err := c.Chat(ctx, msgs, opts, func(s string) error {
-		b.WriteString(s)
-		_, err := io.WriteString(out, s)
-		return err
-	})
-	fmt.Fprintln(out)
-	return b.String(), st, err
 }

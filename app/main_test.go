@@ -212,22 +212,21 @@ func TestInfoJSON(t *testing.T) {
 	}
 }
 
+// A chat without a library goes through the engine, with the settings'
+// model, and keeps its conversation in the command.
 func TestChatLoop(t *testing.T) {
 	needLlama(t)
-	m, err := llm.Load(context.Background(), tinyModel(t), llm.ModelOptions{})
+	s := engine.DefaultSettings()
+	s.ChatModel, s.EmbedModel = tinyModel(t), engine.NoEmbedModel
+	e, err := engine.Open(context.Background(), engine.Options{DataDir: t.TempDir(), Settings: &s, NoIndexing: true, NoWatch: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
-	c, err := m.NewContext(llm.ContextOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	defer e.Close()
 	in := strings.NewReader("hello there\n/reset\nand again\n/exit\nnever read\n")
 	var out, info bytes.Buffer
-	s := llm.Sampling{Seed: 1}
-	if err := chatLoop(context.Background(), c, "be brief", llm.GenerateOptions{MaxTokens: 8, Sampling: &s}, in, &out, &info); err != nil {
+	sp := engine.Sampling{Seed: 1}
+	if err := chatLoop(context.Background(), e, "be brief", engine.ChatOptions{MaxTokens: 8, Sampling: &sp}, in, &out, &info); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(info.String(), "generated"); n != 2 {

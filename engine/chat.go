@@ -23,6 +23,9 @@ type ChatMessage struct {
 type ChatOptions struct {
 	// MaxTokens caps the reply; 0 means the settings' answer length.
 	MaxTokens int
+	// Sampling, when set, replaces the default sampling (and the
+	// settings' temperature); Temperature and Seed still apply on top.
+	Sampling *Sampling
 	// Temperature, when set, replaces the settings' temperature.
 	Temperature *float64
 	// Seed makes sampling repeatable; nil picks one.
@@ -30,6 +33,14 @@ type ChatOptions struct {
 	// Stop strings end the reply (not included in it).
 	Stop []string
 }
+
+// Sampling is how the next token is chosen: temperature, top-k, top-p,
+// min-p, the repeat penalty and the seed. A model server takes the
+// temperature and the seed only.
+type Sampling = llm.Sampling
+
+// DefaultSampling is the sampling of a chat when nothing else is set.
+func DefaultSampling() Sampling { return llm.DefaultSampling() }
 
 // ChatReply is what the model wrote, with its figures.
 type ChatReply struct {
@@ -43,6 +54,9 @@ type ChatReply struct {
 	// token cap), "stop" (a stop string), "cancelled".
 	Stop  string
 	Model string // the model's name
+	// Dropped is how many of the oldest messages were left out because
+	// the conversation outgrew the context window.
+	Dropped int
 }
 
 // ErrNoChatModel means a plain chat was asked with no chat model set.
@@ -81,6 +95,9 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 	set := e.Settings()
 	sp := llm.DefaultSampling()
 	sp.Temperature = set.Temperature
+	if o.Sampling != nil {
+		sp = *o.Sampling
+	}
 	if o.Temperature != nil {
 		sp.Temperature = float32(*o.Temperature)
 	}
@@ -115,7 +132,7 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 	}
 	st, err := cm.c.Chat(ctx, in, llm.GenerateOptions{MaxTokens: max, Stop: o.Stop, Sampling: &sp}, collect)
 	reply := &ChatReply{Text: b.String(), PromptTokens: st.PromptTokens, CachedTokens: st.CachedTokens, GeneratedTokens: st.GeneratedTokens,
-		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason), Model: cm.m.Info().Name}
+		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason), Model: cm.m.Info().Name, Dropped: st.DroppedMessages}
 	return reply, err
 }
 

@@ -426,7 +426,10 @@ type ModelStatus struct {
 	Info      ModelInfo
 	Placement Placement
 	Threads   int
-	Err       error
+	// ChatFormat says how conversations are laid out for the model: its
+	// own chat template, or a plain transcript (and why).
+	ChatFormat string
+	Err        error
 }
 
 // Placement says where a model runs and why.
@@ -555,10 +558,12 @@ func (sl *modelSlot) status() ModelStatus {
 		st.Info = ModelInfo{Name: sl.cur.name()}
 		st.Placement = Placement{Device: srv, Backend: "remote", Reason: "answers come from the model server at " + srv}
 		st.Remote = srv
+		st.ChatFormat = "the model server's chat template"
 	case sl.cur != nil:
 		st.Info = sl.cur.m.Info()
 		st.Placement = placementOf(sl.cur.m.Placement())
 		st.Threads = sl.cur.c.Threads()
+		st.ChatFormat = sl.cur.m.ChatFormat()
 	}
 	return st
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/llm"
-	"github.com/carrel-ai/carrel/engine/models"
 )
 
 // ChatMessage is one turn of a conversation that the caller keeps: Role is
@@ -117,22 +116,8 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 		}
 		return emit(s)
 	}
-	if cm.remote != nil {
-		in := make([]models.RemoteMessage, len(msgs))
-		for i, m := range msgs {
-			in[i] = models.RemoteMessage{Role: m.Role, Content: m.Content}
-		}
-		st, err := cm.remoteChat(ctx, in, models.RemoteOptions{MaxTokens: max, Temperature: sp.Temperature, Seed: sp.Seed, Stop: o.Stop}, collect)
-		return &ChatReply{Text: b.String(), PromptTokens: st.PromptTokens, GeneratedTokens: st.GeneratedTokens,
-			FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond, Stop: st.FinishReason, Model: cm.name()}, err
-	}
-	in := make([]llm.Message, len(msgs))
-	for i, m := range msgs {
-		in[i] = llm.Message{Role: m.Role, Content: m.Content}
-	}
-	st, err := cm.c.Chat(ctx, in, llm.GenerateOptions{MaxTokens: max, Stop: o.Stop, Sampling: &sp}, collect)
-	reply := &ChatReply{Text: b.String(), PromptTokens: st.PromptTokens, CachedTokens: st.CachedTokens, GeneratedTokens: st.GeneratedTokens,
-		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason), Model: cm.m.Info().Name, Dropped: st.DroppedMessages}
+	reply, err := cm.chat(ctx, msgs, max, sp, o.Stop, collect)
+	reply.Text = b.String()
 	return reply, err
 }
 

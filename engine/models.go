@@ -17,13 +17,17 @@ import (
 
 // Embedder is an embedding model ready to make vectors for the library.
 type Embedder struct {
-	m    *llm.Model
-	e    *llm.Embedder
-	name string
-	pre  prefixes
-	// remote, instead of m and e, is an embedding model on a model
-	// server (the OpenAI-compatible /embeddings).
-	remote *models.Remote
+	vectors vectorizer
+	name    string
+	pre     prefixes
+}
+
+// vectorizer is where an embedding model runs: a GGUF model on this
+// computer (localVectors) or a model server's /embeddings (serverVectors).
+type vectorizer interface {
+	embed(ctx context.Context, texts []string) ([][]float32, error)
+	countTokens(s string) int
+	close() error
 }
 
 // IsServerAddress reports whether a model setting names a model server
@@ -45,16 +49,15 @@ func remoteEmbedder(base, key, model string) (*Embedder, error) {
 	if model == "" {
 		name = r.Server() + "/(default)"
 	}
-	return &Embedder{remote: r, name: name, pre: prefixesFor(strings.ToLower(model))}, nil
+	return &Embedder{vectors: serverVectors{r}, name: name, pre: prefixesFor(strings.ToLower(model))}, nil
 }
 
-// embedWith embeds texts with the local model or the server; a server's
-// vectors are made unit length, as the index compares by inner product.
-func (e *Embedder) embedWith(ctx context.Context, texts []string) ([][]float32, error) {
-	if e.remote == nil {
-		return e.e.Embed(ctx, texts)
-	}
-	vecs, err := e.remote.Embed(ctx, texts)
+// serverVectors embeds on a model server. Its vectors are made unit
+// length, as the index compares by inner product.
+type serverVectors struct{ r *models.Remote }
+
+func (sv serverVectors) embed(ctx context.Context, texts []string) ([][]float32, error) {
+	vecs, err := sv.r.Embed(ctx, texts)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +75,31 @@ func (e *Embedder) embedWith(ctx context.Context, texts []string) ([][]float32, 
 	}
 	return vecs, nil
 }
+
+// countTokens bounds: the tokenizer is on the server.
+func (sv serverVectors) countTokens(s string) int { return (len(s) + 2) / 3 }
+
+func (sv serverVectors) close() error { return nil }
+
+// localVectors embeds with a GGUF model on this computer.
+type localVectors struct {
+	m *llm.Model
+	e *llm.Embedder
+}
+
+func (lv localVectors) embed(ctx context.Context, texts []string) ([][]float32, error) {
+	return lv.e.Embed(ctx, texts)
+}
+
+func (lv localVectors) countTokens(s string) int {
+	t, err := lv.m.Tokenize(s, false)
+	if err != nil {
+		return len(s) / 4
+	}
+	return len(t)
+}
+
+func (lv localVectors) close() error { return errors.Join(lv.e.Close(), lv.m.Close()) }
 
 // prefixes are the words some embedding models were trained to see before
 // a question and before a passage; without them they search worse.
@@ -116,24 +144,24 @@ func LoadEmbedder(ctx context.Context, path string, cpuOnly bool) (*Embedder, er
 	if pre != (prefixes{}) {
 		name += "+prefixed"
 	}
-	return &Embedder{m: m, e: e, name: name, pre: pre}, nil
+	return &Embedder{vectors: localVectors{m, e}, name: name, pre: pre}, nil
 }
 
 // Embed returns one unit vector per passage, each with the passage prefix
 // of models that want one.
 func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	return e.embedWith(ctx, prefixed(e.pre.passage, texts))
+	return e.vectors.embed(ctx, prefixed(e.pre.passage, texts))
 }
 
 // EmbedQuery returns one unit vector per question, each with the query
 // prefix of models that want one.
 func (e *Embedder) EmbedQuery(ctx context.Context, texts []string) ([][]float32, error) {
-	return e.embedWith(ctx, prefixed(e.pre.query, texts))
+	return e.vectors.embed(ctx, prefixed(e.pre.query, texts))
 }
 
 // embedRaw embeds texts as given (for callers who add their own prefixes).
 func (e *Embedder) embedRaw(ctx context.Context, texts []string) ([][]float32, error) {
-	return e.embedWith(ctx, texts)
+	return e.vectors.embed(ctx, texts)
 }
 
 func prefixed(p string, texts []string) []string {
@@ -151,24 +179,10 @@ func prefixed(p string, texts []string) []string {
 func (e *Embedder) Model() string { return e.name }
 
 // CountTokens counts text's tokens with the model's tokenizer.
-func (e *Embedder) CountTokens(s string) int {
-	if e.remote != nil {
-		return (len(s) + 2) / 3 // the tokenizer is on the server: a bound
-	}
-	t, err := e.m.Tokenize(s, false)
-	if err != nil {
-		return len(s) / 4
-	}
-	return len(t)
-}
+func (e *Embedder) CountTokens(s string) int { return e.vectors.countTokens(s) }
 
 // Close frees the model.
-func (e *Embedder) Close() error {
-	if e.remote != nil {
-		return nil
-	}
-	return errors.Join(e.e.Close(), e.m.Close())
-}
+func (e *Embedder) Close() error { return e.vectors.close() }
 
 // Reranker is a reranking model (a cross-encoder) ready to re-order the
 // best passages of a search.
@@ -200,191 +214,6 @@ func (r *Reranker) Score(ctx context.Context, question string, passages []string
 // Close frees the model.
 func (r *Reranker) Close() error {
 	return errors.Join(r.r.Close(), r.m.Close())
-}
-
-// chatModel is a loaded chat model with its one generation context, whose
-// KV cache keeps the system prompt between questions.
-type chatModel struct {
-	path    string
-	m       *llm.Model
-	c       *llm.Context
-	adapter *llm.Adapter
-	// remote, instead of m and c, is a model on another machine, with
-	// the context size the settings give it.
-	remote     *models.Remote
-	remoteSize int
-	remoteName string // as the server last named it
-	nameMu     sync.Mutex
-	users      sync.WaitGroup // answers in progress
-}
-
-// chatSource is what the chat model of s is loaded from: the model
-// server when one is set, else the GGUF file ("" for none).
-func chatSource(s Settings) string {
-	if s.ChatServer != "" {
-		return s.ChatServer
-	}
-	return s.ChatModel
-}
-
-// remoteContext is the context size assumed of a model server when the
-// settings give none: the OpenAI-compatible API does not say it.
-const remoteContext = 8192
-
-func loadChatModel(ctx context.Context, s Settings, progress func(float32)) (*chatModel, error) {
-	if s.ChatServer != "" {
-		r, err := models.NewRemote(s.ChatServer, s.ChatServerKey, s.ChatServerModel)
-		if err != nil {
-			return nil, err
-		}
-		size := s.ContextSize
-		if size == 0 {
-			size = remoteContext
-		}
-		name := s.ChatServerModel
-		if name == "" {
-			name = "the server's model"
-		}
-		return &chatModel{path: r.Server(), remote: r, remoteSize: size, remoteName: name}, nil
-	}
-	m, err := llm.Load(ctx, s.ChatModel, llm.ModelOptions{CPUOnly: s.CPUOnly, Progress: progress})
-	if err != nil {
-		return nil, err
-	}
-	size := s.ContextSize
-	if size == 0 {
-		size = m.ContextLength()
-		if size <= 0 || size > 8192 {
-			size = 8192
-		}
-	}
-	c, err := m.NewContext(llm.ContextOptions{ContextSize: size, Threads: s.Threads})
-	if err != nil {
-		m.Close()
-		return nil, err
-	}
-	cm := &chatModel{path: s.ChatModel, m: m, c: c}
-	if s.Adapter != "" {
-		a, err := m.LoadAdapter(s.Adapter)
-		if err == nil {
-			err = c.ApplyAdapter(a, s.AdapterScale)
-			cm.adapter = a
-		}
-		if err != nil {
-			cm.close()
-			return nil, err
-		}
-	}
-	// Evaluate the system prompt now, so that the first question only
-	// evaluates its sources.
-	system := s.SystemPrompt
-	if system == "" {
-		system = rag.DefaultSystemPrompt
-	}
-	if _, err := c.Prefill(ctx, m.ApplyTemplate([]llm.Message{{Role: "system", Content: system}}, false)); err != nil && ctx.Err() != nil {
-		cm.close()
-		return nil, ctx.Err()
-	}
-	return cm, nil
-}
-
-// close frees the model once the answers using it are done.
-func (cm *chatModel) close() {
-	cm.users.Wait()
-	if cm.remote != nil {
-		return
-	}
-	cm.c.Close()
-	if cm.adapter != nil {
-		cm.adapter.Close()
-	}
-	cm.m.Close()
-}
-
-func (cm *chatModel) record() rag.ModelRecord {
-	if cm.remote != nil {
-		return rag.ModelRecord{Name: cm.name(), Path: cm.remote.Server(), Backend: "remote: " + cm.remote.Server(),
-			ContextSize: cm.remoteSize, Server: cm.remote.Server()}
-	}
-	info := cm.m.Info()
-	pl := cm.m.Placement()
-	backend := pl.Backend
-	if pl.GPULayers == 0 {
-		backend = fmt.Sprintf("CPU, %d threads", cm.c.Threads())
-	}
-	r := rag.ModelRecord{Name: info.Name, Path: cm.path, Quantization: info.Quantization, Backend: backend, ContextSize: cm.c.Size()}
-	if cm.adapter != nil {
-		r.Adapter = cm.adapter.Path()
-	}
-	return r
-}
-
-// Chat, PromptTokens and ContextSize make a chatModel the rag package's
-// Model.
-func (cm *chatModel) Chat(ctx context.Context, msgs []rag.Message, o rag.GenOptions, emit func(string) error) (rag.GenStats, error) {
-	if cm.remote != nil {
-		in := make([]models.RemoteMessage, len(msgs))
-		for i, m := range msgs {
-			in[i] = models.RemoteMessage{Role: m.Role, Content: m.Content}
-		}
-		st, err := cm.remoteChat(ctx, in, models.RemoteOptions{MaxTokens: o.MaxTokens, Temperature: o.Temperature, Seed: o.Seed}, emit)
-		stop := st.FinishReason
-		if stop == "length" {
-			stop = string(llm.StopLength)
-		}
-		return rag.GenStats{PromptTokens: st.PromptTokens, GeneratedTokens: st.GeneratedTokens, FirstToken: st.FirstToken,
-			TokensPerSecond: st.TokensPerSecond, Stop: stop}, err
-	}
-	sp := llm.DefaultSampling()
-	sp.Temperature, sp.Seed = o.Temperature, o.Seed
-	st, err := cm.c.Chat(ctx, llmMessages(msgs), llm.GenerateOptions{MaxTokens: o.MaxTokens, Sampling: &sp}, emit)
-	return rag.GenStats{PromptTokens: st.PromptTokens, CachedTokens: st.CachedTokens, GeneratedTokens: st.GeneratedTokens,
-		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason)}, err
-}
-
-func (cm *chatModel) PromptTokens(msgs []rag.Message) (int, error) {
-	if cm.remote != nil {
-		return estimateTokens(msgs), nil
-	}
-	t, err := cm.m.Tokenize(cm.m.ApplyTemplate(llmMessages(msgs), true), true)
-	return len(t), err
-}
-
-func (cm *chatModel) ContextSize() int {
-	if cm.remote != nil {
-		return cm.remoteSize
-	}
-	return cm.c.Size()
-}
-
-// remoteChat asks the model server, remembering the name it gives its
-// model.
-func (cm *chatModel) remoteChat(ctx context.Context, msgs []models.RemoteMessage, o models.RemoteOptions, emit func(string) error) (models.RemoteStats, error) {
-	st, err := cm.remote.Chat(ctx, msgs, o, emit)
-	if st.Model != "" {
-		cm.nameMu.Lock()
-		cm.remoteName = st.Model
-		cm.nameMu.Unlock()
-	}
-	return st, err
-}
-
-func (cm *chatModel) name() string {
-	cm.nameMu.Lock()
-	defer cm.nameMu.Unlock()
-	return cm.remoteName
-}
-
-// estimateTokens bounds the tokens msgs take for a model whose tokenizer
-// is on another machine: three bytes a token (English runs at about
-// four, code and CJK nearer three) and a few for each message's framing,
-// so that the sources chosen for the prompt fit its context.
-func estimateTokens(msgs []rag.Message) int {
-	n := 8
-	for _, m := range msgs {
-		n += 6 + (len(m.Content)+2)/3
-	}
-	return n
 }
 
 // orNil returns cm as a rag.Model, and a nil one for no model: a nil
@@ -552,18 +381,8 @@ func (sl *modelSlot) status() ModelStatus {
 	if st.State == "" {
 		st.State = ModelNone
 	}
-	switch {
-	case sl.cur != nil && sl.cur.remote != nil:
-		srv := sl.cur.remote.Server()
-		st.Info = ModelInfo{Name: sl.cur.name()}
-		st.Placement = Placement{Device: srv, Backend: "remote", Reason: "answers come from the model server at " + srv}
-		st.Remote = srv
-		st.ChatFormat = "the model server's chat template"
-	case sl.cur != nil:
-		st.Info = sl.cur.m.Info()
-		st.Placement = placementOf(sl.cur.m.Placement())
-		st.Threads = sl.cur.c.Threads()
-		st.ChatFormat = sl.cur.m.ChatFormat()
+	if sl.cur != nil {
+		sl.cur.describe(&st)
 	}
 	return st
 }

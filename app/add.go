@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/event"
 )
 
 // libraryFlags are shared by the commands that open a library.
@@ -99,13 +100,13 @@ type progress struct {
 	line    string // the last progress line, without the OCR page
 }
 
-func (p *progress) event(ev engine.Event) {
+func (p *progress) event(ev event.Event) {
 	switch ev.Kind {
-	case engine.EventIndexing:
+	case event.Indexing:
 		p.current = filepath.Base(ev.Path)
-	case engine.EventFailed:
+	case event.Failed:
 		fmt.Fprintf(os.Stderr, "\r\033[K✗ %s: %v\n", ev.Path, ev.Err)
-	case engine.EventProgress:
+	case event.Progress:
 		if time.Since(p.last) < 100*time.Millisecond && ev.Done < ev.Total {
 			return
 		}
@@ -116,19 +117,19 @@ func (p *progress) event(ev engine.Event) {
 		}
 		p.line = fmt.Sprintf("indexing %d/%d · %s%s", ev.Done, ev.Total, p.current, eta)
 		fmt.Fprintf(os.Stderr, "\r\033[K%s", p.line)
-	case engine.EventPage:
+	case event.Page:
 		// A scan takes seconds a page: say which page OCR is on.
 		if ev.Page < ev.Pages {
 			fmt.Fprintf(os.Stderr, "\r\033[K%s · %s: reading page %d of %d (OCR)", p.line, filepath.Base(ev.Path), ev.Page+1, ev.Pages)
 		}
-	case engine.EventIdle:
+	case event.Idle:
 		fmt.Fprint(os.Stderr, "\r\033[K")
 	}
 }
 
 // follow prints the engine's events with f until the returned stop is
 // called.
-func follow(e *engine.Engine, f func(engine.Event)) (stop func()) {
+func follow(e *engine.Engine, f func(event.Event)) (stop func()) {
 	ch, unsubscribe := e.Subscribe()
 	done := make(chan struct{})
 	go func() {
@@ -366,16 +367,16 @@ func watchCmd() *command {
 			if n == 0 {
 				fmt.Fprintln(os.Stderr, "no folder is watched yet: folders added with \"carrel add --watch FOLDER\" are followed from the moment they are added")
 			}
-			defer follow(e, func(ev engine.Event) {
+			defer follow(e, func(ev event.Event) {
 				at := ev.Time.Format("15:04:05")
 				switch ev.Kind {
-				case engine.EventIndexed:
+				case event.Indexed:
 					fmt.Fprintf(os.Stderr, "%s indexed %s\n", at, ev.Path)
-				case engine.EventRemoved:
+				case event.Removed:
 					fmt.Fprintf(os.Stderr, "%s removed %s\n", at, ev.Path)
-				case engine.EventFailed:
+				case event.Failed:
 					fmt.Fprintf(os.Stderr, "%s could not index %s: %v\n", at, ev.Path, ev.Err)
-				case engine.EventWatching:
+				case event.Watching:
 					fmt.Fprintf(os.Stderr, "%s watching %s\n", at, ev.Path)
 				}
 			})()

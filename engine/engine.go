@@ -12,6 +12,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/chunk"
 	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/ingest"
 	"github.com/carrel-ai/carrel/engine/llm"
@@ -267,7 +268,7 @@ func (e *Engine) startIngest() {
 		in := ingest.New(s.idx, e.parser, ingest.Options{
 			Workers: e.opts.Workers, Embedder: emb, Chunk: chunk.Options{Size: e.set.ChunkTokens}, Rescan: e.opts.Rescan,
 			OCR: e.recognizer(),
-		}, func(ev ingest.Event) { e.ingestEvent(s, ev) })
+		}, func(ev event.Event) { e.ingestEvent(s, ev) })
 		if e.paused {
 			in.Pause()
 		}
@@ -621,26 +622,12 @@ func (e *Engine) since(ctx context.Context) (context.Context, context.CancelFunc
 	return ctx, func() { stop(); cancel() }
 }
 
-// ingestEvent turns a shelf's ingester's events into the engine's.
-func (e *Engine) ingestEvent(s *shelf, ev ingest.Event) {
-	var kind EventKind
-	switch ev.Kind {
-	case ingest.EventQueued:
-		kind = EventQueued
-	case ingest.EventStarted:
-		kind = EventIndexing
-	case ingest.EventIndexed:
-		kind = EventIndexed
-	case ingest.EventFailed:
-		kind = EventFailed
-	case ingest.EventRemoved:
-		kind = EventRemoved
-	case ingest.EventProgress:
-		kind = EventProgress
-	case ingest.EventIdle:
-		// Indexing has finished when every shelf's has: the last to
-		// finish announces it (each has set its state before its event
-		// runs, so one of two finishing together sees the other idle).
+// ingestEvent passes a shelf's ingester's event on, naming its library.
+// Indexing has finished when every shelf's has: the last to finish
+// announces it (each has set its state before its event runs, so one of
+// two finishing together sees the other idle).
+func (e *Engine) ingestEvent(s *shelf, ev event.Event) {
+	if ev.Kind == event.Idle {
 		e.mu.Lock()
 		self, ings := e.ings[s.n], e.running()
 		e.mu.Unlock()
@@ -649,21 +636,12 @@ func (e *Engine) ingestEvent(s *shelf, ev ingest.Event) {
 				return
 			}
 		}
-		kind = EventIdle
-	case ingest.EventWatching:
-		kind = EventWatching
-	case ingest.EventPage:
-		kind = EventPage
-	default:
-		return
 	}
-	out := Event{Kind: kind, Path: ev.Path, Status: string(ev.Status), Err: ev.Err, Done: ev.Done, Total: ev.Total, ETA: ev.ETA,
-		Page: ev.Page, Pages: ev.Pages}
-	if ev.Library != 0 {
-		out.Library = e.libraryName(s, ev.Library)
+	if ev.LibraryID != 0 {
+		ev.Library = e.libraryName(s, ev.LibraryID)
 	}
-	e.events.emit(out)
-	if kind == EventIdle {
+	e.events.emit(ev)
+	if ev.Kind == event.Idle {
 		go e.reembedded()
 	}
 }
@@ -671,7 +649,7 @@ func (e *Engine) ingestEvent(s *shelf, ev ingest.Event) {
 // libraryChanged reports a change another process made to a library on a
 // server, once the index has applied it.
 func (e *Engine) libraryChanged(s *shelf, c index.Change) {
-	ev := Event{Kind: EventChanged}
+	ev := event.Event{Kind: event.Changed}
 	if c.Document != 0 {
 		ctx, cancel := context.WithTimeout(e.bg, 10*time.Second)
 		d, err := s.idx.DocumentByID(ctx, c.Document)

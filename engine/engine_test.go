@@ -19,6 +19,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/synth"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
@@ -178,13 +179,13 @@ func TestEvents(t *testing.T) {
 	defer stop()
 	addAndWait(t, e, "Travel", writeDocs(t))
 	indexed := map[string]int{}
-	seen := map[engine.EventKind]int{}
+	seen := map[event.Kind]int{}
 	timeout := time.After(testwait.Bound(t))
-	for len(indexed) < 3 || seen[engine.EventIdle] == 0 {
+	for len(indexed) < 3 || seen[event.Idle] == 0 {
 		select {
 		case ev := <-ch:
 			seen[ev.Kind]++
-			if ev.Kind == engine.EventIndexed {
+			if ev.Kind == event.Indexed {
 				indexed[filepath.Base(ev.Path)]++
 				if ev.Library != "Travel" {
 					t.Errorf("event for library %q", ev.Library)
@@ -199,7 +200,7 @@ func TestEvents(t *testing.T) {
 			t.Errorf("%s indexed %d times", name, n)
 		}
 	}
-	if seen[engine.EventQueued] == 0 || seen[engine.EventIndexing] != 3 || seen[engine.EventProgress] == 0 {
+	if seen[event.Queued] == 0 || seen[event.Indexing] != 3 || seen[event.Progress] == 0 {
 		t.Errorf("events %v", seen)
 	}
 }
@@ -545,7 +546,7 @@ func TestFolderAddedWhileWatching(t *testing.T) {
 	for watching := false; !watching; {
 		select {
 		case ev := <-events:
-			watching = ev.Kind == engine.EventWatching && ev.Path == dir
+			watching = ev.Kind == event.Watching && ev.Path == dir
 		case <-deadline:
 			t.Fatal("the new folder was never watched")
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/models"
 	"github.com/carrel-ai/carrel/engine/rag"
@@ -290,7 +291,7 @@ type modelSlot struct {
 
 // load starts loading the chat model of s (chatSource; "" unloads) and
 // returns at once.
-func (sl *modelSlot) load(ctx context.Context, s Settings, emit func(Event)) {
+func (sl *modelSlot) load(ctx context.Context, s Settings, emit func(event.Event)) {
 	src := chatSource(s)
 	sl.mu.Lock()
 	sl.gen++
@@ -313,13 +314,13 @@ func (sl *modelSlot) load(ctx context.Context, s Settings, emit func(Event)) {
 	if src == "" {
 		return
 	}
-	emit(Event{Kind: EventModelLoading, Path: src})
+	emit(event.Event{Kind: event.ModelLoading, Path: src})
 	sl.wg.Add(1)
 	go func() {
 		defer sl.wg.Done()
 		defer close(done)
 		cm, err := loadChatModel(ctx, s, func(p float32) {
-			emit(Event{Kind: EventModelLoading, Path: src, Progress: float64(p)})
+			emit(event.Event{Kind: event.ModelLoading, Path: src, Fraction: float64(p)})
 		})
 		sl.mu.Lock()
 		if gen != sl.gen { // replaced while loading
@@ -337,9 +338,9 @@ func (sl *modelSlot) load(ctx context.Context, s Settings, emit func(Event)) {
 		}
 		sl.mu.Unlock()
 		if err != nil {
-			emit(Event{Kind: EventModelFailed, Path: src, Err: err})
+			emit(event.Event{Kind: event.ModelFailed, Path: src, Err: err})
 		} else {
-			emit(Event{Kind: EventModelReady, Path: src})
+			emit(event.Event{Kind: event.ModelReady, Path: src})
 		}
 	}()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/internal/pgtest"
 	"github.com/carrel-ai/carrel/internal/testdocs"
 )
@@ -56,7 +57,7 @@ func TestTeamLibrary(t *testing.T) {
 	for !changed {
 		select {
 		case ev := <-events:
-			changed = ev.Kind == engine.EventChanged && ev.Path == pdf && ev.Status == "ready"
+			changed = ev.Kind == event.Changed && ev.Path == pdf && ev.Status == "ready"
 		case <-ctx.Done():
 			t.Fatal("Bob never heard of Ann's document")
 		}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/grade"
 	"github.com/carrel-ai/carrel/engine/rag"
 )
@@ -38,7 +39,7 @@ type AnswerEvalOptions struct {
 	// temporary folder, removed afterwards.
 	Work string
 	// Progress, if set, receives the indexing and model loading events.
-	Progress func(engine.Event)
+	Progress func(event.Event)
 	// Each, if set, receives every question's graded answer in turn.
 	Each func(AnswerResult)
 }

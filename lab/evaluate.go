@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/retrieve"
 )
 
@@ -41,7 +42,7 @@ type EvalOptions struct {
 	// are declined.
 	Holdout float64
 	// Progress, if set, receives the indexing events.
-	Progress func(engine.Event)
+	Progress func(event.Event)
 	// LibraryServer, when set, builds the library on this PostgreSQL
 	// server (an empty database) instead of a temporary folder, to
 	// measure a team library's search.
@@ -274,7 +275,7 @@ func ratio(n, d int) float64 {
 // with usable (if set) before any work, adds paths to library and waits
 // until they are indexed, forwarding the events to progress (if set).
 // done stops the forwarding and closes the engine.
-func measuredLibrary(ctx context.Context, o engine.Options, usable func(*engine.Engine) error, progress func(engine.Event), library string, paths ...string) (e *engine.Engine, done func(), err error) {
+func measuredLibrary(ctx context.Context, o engine.Options, usable func(*engine.Engine) error, progress func(event.Event), library string, paths ...string) (e *engine.Engine, done func(), err error) {
 	if e, err = engine.Open(ctx, o); err != nil {
 		return nil, nil, err
 	}

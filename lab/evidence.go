@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/rag"
 )
 
@@ -26,7 +27,7 @@ type EvidenceOptions struct {
 	// Work keeps the library in this folder ("" means a temporary one).
 	Work string
 	// Progress, if set, receives the indexing events.
-	Progress func(engine.Event)
+	Progress func(event.Event)
 }
 
 // EvidenceReport compares what the model would read with whole passages
@@ -132,7 +133,7 @@ func MeasureEvidence(ctx context.Context, o EvidenceOptions) (*EvidenceReport, e
 
 // forward sends the engine's events to progress (if set) until the
 // returned stop is called.
-func forward(e *engine.Engine, progress func(engine.Event)) (stop func()) {
+func forward(e *engine.Engine, progress func(event.Event)) (stop func()) {
 	if progress == nil {
 		return func() {}
 	}

@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/event"
 )
 
 // libraryView is the left pane: the library, its documents with their
@@ -52,7 +53,7 @@ type libraryView struct {
 	actions []*widget.Button
 
 	// ocrPages is, per file being read by OCR, the pages read and the
-	// pages to read (engine.EventPage), shown in its row.
+	// pages to read (event.Page), shown in its row.
 	ocrPages map[string][2]int
 	// awaySaid holds the libraries whose server was said to be out of
 	// reach in this session: the reason is too long for the pane's
@@ -712,15 +713,15 @@ func (v *libraryView) showWaiting(docs []engine.Document) {
 }
 
 // progress shows indexing progress with an ETA.
-func (v *libraryView) progress(ev engine.Event) {
+func (v *libraryView) progress(ev event.Event) {
 	switch ev.Kind {
-	case engine.EventIdle:
+	case event.Idle:
 		v.progressBox.Hide()
 		v.main.indexing = ""
 		return
-	case engine.EventIndexing:
+	case event.Indexing:
 		v.progressLabel.SetText("Reading " + filepath.Base(ev.Path))
-	case engine.EventPage:
+	case event.Page:
 		if ev.Page >= ev.Pages {
 			delete(v.ocrPages, ev.Path)
 		} else {
@@ -732,7 +733,7 @@ func (v *libraryView) progress(ev engine.Event) {
 				v.list.RefreshItem(i)
 			}
 		}
-	case engine.EventIndexed, engine.EventFailed:
+	case event.Indexed, event.Failed:
 		delete(v.ocrPages, ev.Path)
 	}
 	if ev.Total > 0 {

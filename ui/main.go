@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/event"
 )
 
 // mainView is the main window: the library on the left, the conversation
@@ -69,7 +70,7 @@ func newMainView(g *gui) *mainView {
 // refreshed at most a few times a second however fast files finish, and
 // not at all while nothing happens: the timer runs only when a refresh is
 // due, so an idle window does no work.
-func (v *mainView) listen(events <-chan engine.Event) {
+func (v *mainView) listen(events <-chan event.Event) {
 	defer close(v.done)
 	var due <-chan time.Time // set while a refresh is pending
 	for {
@@ -79,20 +80,20 @@ func (v *mainView) listen(events <-chan engine.Event) {
 				return
 			}
 			switch ev.Kind {
-			case engine.EventModelLoading, engine.EventModelReady, engine.EventModelFailed:
+			case event.ModelLoading, event.ModelReady, event.ModelFailed:
 				v.g.do(func() {
 					v.updateStatus()
-					if ev.Kind == engine.EventModelFailed {
+					if ev.Kind == event.ModelFailed {
 						v.g.showError(fmt.Errorf("the chat model could not be loaded: %w", ev.Err))
 					}
 				})
 				continue
-			case engine.EventPage:
+			case event.Page:
 				// A page of a scan: its row says which, without reading
 				// the whole list again.
 				v.g.do(func() { v.library.progress(ev) })
 				continue
-			case engine.EventProgress, engine.EventIndexing, engine.EventIdle:
+			case event.Progress, event.Indexing, event.Idle:
 				v.g.do(func() { v.library.progress(ev); v.updateStatus() })
 			}
 			if due == nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/carrel-ai/carrel/assets"
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/event"
 )
 
 // AppID identifies Carrel to the OS (preferences, notifications).
@@ -76,7 +77,7 @@ type Engine interface {
 	ChatModel() engine.ModelStatus
 	Settings() engine.Settings
 	SetSettings(ctx context.Context, s engine.Settings) (bool, error)
-	Subscribe() (<-chan engine.Event, func())
+	Subscribe() (<-chan event.Event, func())
 	ExportConversation(id string) (string, error)
 	Conversations() ([]engine.ConversationSummary, error)
 	Conversation(id string) (*engine.Conversation, error)

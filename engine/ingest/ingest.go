@@ -25,6 +25,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/chunk"
 	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/index"
 )
 
@@ -134,43 +135,12 @@ type Options struct {
 	Rescan time.Duration
 }
 
-// EventKind says what an Event reports.
-type EventKind string
-
-// Event kinds.
-const (
-	EventQueued   EventKind = "queued"   // files were added to the queue
-	EventStarted  EventKind = "started"  // a file is being indexed
-	EventIndexed  EventKind = "indexed"  // a file is searchable
-	EventFailed   EventKind = "failed"   // a file could not be indexed
-	EventRemoved  EventKind = "removed"  // a file left the index
-	EventProgress EventKind = "progress" // counts changed
-	EventIdle     EventKind = "idle"     // the queue is empty
-	EventWatching EventKind = "watching" // a folder is followed for changes
-	EventPage     EventKind = "page"     // OCR is reading a page of a file (Page of Pages)
-)
-
-// Event reports ingestion progress.
-type Event struct {
-	Kind    EventKind
-	Library int64
-	Path    string
-	Status  index.Status
-	Err     error // for EventFailed
-	Done    int   // files finished since the queue was last empty
-	Total   int   // files queued since then
-	ETA     time.Duration
-	// Page and Pages, for EventPage: pages of the file read by OCR so
-	// far, and how many it has to read.
-	Page, Pages int
-}
-
 // Ingester runs the queue of one index. It is safe for concurrent use.
 type Ingester struct {
 	idx    *index.Index
 	parser *docs.Parser
 	opts   Options
-	emit   func(Event)
+	emit   func(event.Event)
 
 	mu       sync.Mutex
 	cancelMu sync.Mutex // Cancel, and a claim settling against it
@@ -231,7 +201,7 @@ func (in *Ingester) takePassword(path string) string {
 
 // New returns an Ingester. emit, if not nil, receives events; it must not
 // block for long.
-func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(Event)) *Ingester {
+func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(event.Event)) *Ingester {
 	if opts.Workers <= 0 {
 		opts.Workers = min(runtime.NumCPU(), 4)
 	}
@@ -242,7 +212,7 @@ func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(Event)) 
 		opts.Rescan = 2 * time.Minute
 	}
 	if emit == nil {
-		emit = func(Event) {}
+		emit = func(event.Event) {}
 	}
 	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{}, elsewhere: map[int64]bool{},
 		counted: map[int64]bool{}, retries: map[int64]int{}, prepared: make(chan struct{}), folders: make(chan struct{}, 1), owner: newOwner(), large: make(chan struct{}, 1)}
@@ -329,7 +299,7 @@ func (in *Ingester) Add(ctx context.Context, lib index.Library, watch bool, path
 		}
 	}
 	if queued > 0 {
-		in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: queued})
+		in.emit(event.Event{Kind: event.Queued, LibraryID: lib.ID, Total: queued})
 		in.poke()
 	}
 	if watch {
@@ -450,7 +420,7 @@ func (in *Ingester) removeDoc(ctx context.Context, d index.Document) error {
 	if err := in.idx.Remove(ctx, d.ID); err != nil && !errors.Is(err, index.ErrNotFound) {
 		return err
 	}
-	in.emit(Event{Kind: EventRemoved, Library: d.LibraryID, Path: d.Path})
+	in.emit(event.Event{Kind: event.Removed, LibraryID: d.LibraryID, Path: d.Path})
 	if d.Hash != "" {
 		dups, err := in.idx.Documents(ctx, index.DocFilter{LibraryID: d.LibraryID})
 		if err != nil {
@@ -624,7 +594,7 @@ func (in *Ingester) prepare(ctx context.Context) error {
 		in.count(d.ID)
 	}
 	if err := errors.Join(errs...); err != nil {
-		in.emit(Event{Kind: EventFailed, Err: fmt.Errorf("ingest: taking up earlier work: %w", err)})
+		in.emit(event.Event{Kind: event.Failed, Err: fmt.Errorf("ingest: taking up earlier work: %w", err)})
 		return err
 	}
 	return nil
@@ -640,7 +610,7 @@ func (in *Ingester) worker(ctx context.Context) {
 			in.halted = StorageError(err)
 			in.idleCond.Broadcast()
 			in.mu.Unlock()
-			in.emit(Event{Kind: EventFailed, Err: StorageError(err)})
+			in.emit(event.Event{Kind: event.Failed, Err: StorageError(err)})
 		}
 		if err != nil {
 			// The store could not be read (busy, a full disk): try again
@@ -743,7 +713,7 @@ func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause err
 	in.halted = err
 	clear(in.retries)
 	in.mu.Unlock()
-	in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Queued, Err: err})
+	in.emit(event.Event{Kind: event.Failed, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Queued), Err: err})
 	in.mu.Lock()
 	in.idleCond.Broadcast()
 	in.mu.Unlock()
@@ -807,7 +777,7 @@ func (in *Ingester) claim(ctx context.Context) (d index.Document, epoch int, ok 
 	defer in.mu.Unlock()
 	if len(in.busy) == 0 {
 		if in.total > 0 {
-			go in.emit(Event{Kind: EventIdle})
+			go in.emit(event.Event{Kind: event.Idle})
 		}
 		in.done, in.total = 0, 0
 		clear(in.counted)
@@ -822,7 +792,7 @@ func (in *Ingester) release(id int64) {
 	in.done = min(in.done+1, in.total)
 	done, total, started := in.done, in.total, in.started
 	in.mu.Unlock()
-	ev := Event{Kind: EventProgress, Done: done, Total: total}
+	ev := event.Event{Kind: event.Progress, Done: done, Total: total}
 	if done > 0 && total > done {
 		ev.ETA = time.Since(started) / time.Duration(done) * time.Duration(total-done)
 	}
@@ -831,7 +801,7 @@ func (in *Ingester) release(id int64) {
 }
 
 // Idle reports whether this process has no file in hand or counted for
-// indexing now (what EventIdle announced); unlike Wait, it does not look
+// indexing now (what event.Idle announced); unlike Wait, it does not look
 // at the registry.
 func (in *Ingester) Idle() bool {
 	in.mu.Lock()
@@ -900,7 +870,7 @@ func (in *Ingester) Wait(ctx context.Context) error {
 // could not record what happened (the worker then queues the document
 // again); a file that cannot be read or parsed is recorded as failed.
 func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) error {
-	in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Parsing})
+	in.emit(event.Event{Kind: event.Indexing, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Parsing)})
 	st, err := os.Lstat(d.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if in.idx.OnServer() {
@@ -935,7 +905,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		if err := in.idx.Fail(ctx, d.ID, in.owner, hash, msg, string(KindOf(cause))); err != nil {
 			return fmt.Errorf("recording the failure of %s: %w", d.Path, err)
 		}
-		in.emit(Event{Kind: EventFailed, Library: d.LibraryID, Path: d.Path, Status: index.Failed, Err: cause})
+		in.emit(event.Event{Kind: event.Failed, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Failed), Err: cause})
 		return nil
 	}
 	if err != nil {
@@ -947,7 +917,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		model = in.opts.Embedder.Model()
 	}
 	indexed := func() error {
-		in.emit(Event{Kind: EventIndexed, Library: d.LibraryID, Path: d.Path, Status: index.Ready})
+		in.emit(event.Event{Kind: event.Indexed, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Ready)})
 		return nil
 	}
 	// The same content as indexed before, with vectors of the same model:
@@ -1036,7 +1006,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 				return err
 			}
 		}
-		in.emit(Event{Kind: EventStarted, Library: d.LibraryID, Path: d.Path, Status: index.Embedding})
+		in.emit(event.Event{Kind: event.Indexing, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Embedding)})
 		if vectors, err = in.opts.Embedder.Embed(ctx, texts); err != nil {
 			return fail("embedding failed: "+err.Error(), fmt.Errorf("%w: %w", ErrEmbedding, err))
 		}
@@ -1072,7 +1042,7 @@ var errCancelled = errors.New("indexing was cancelled")
 // it.
 func (in *Ingester) pageProgress(d index.Document, epoch int) docs.PageProgress {
 	return func(ctx context.Context, done, total int) error {
-		in.emit(Event{Kind: EventPage, Library: d.LibraryID, Path: d.Path, Status: index.Parsing, Page: done, Pages: total})
+		in.emit(event.Event{Kind: event.Page, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Parsing), Page: done, Pages: total})
 		for {
 			in.mu.Lock()
 			paused, cancelled := in.paused, epoch != in.epoch

@@ -15,6 +15,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/index"
 
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
@@ -203,8 +204,8 @@ func TestWaitCoversAChangeBeingSettled(t *testing.T) {
 	e := setup(t, t.TempDir())
 	watching := make(chan struct{})
 	var once sync.Once
-	e.in.emit = func(ev Event) {
-		if ev.Kind == EventWatching {
+	e.in.emit = func(ev event.Event) {
+		if ev.Kind == event.Watching {
 			once.Do(func() { close(watching) })
 		}
 	}

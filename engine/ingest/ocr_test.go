@@ -14,6 +14,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/ocr"
 	"github.com/carrel-ai/carrel/internal/testdocs"
 
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
@@ -68,8 +69,8 @@ func TestScanPagesPauseAndCancel(t *testing.T) {
 	rec := &pagedOCR{next: make(chan struct{})}
 	var mu sync.Mutex
 	var pages []int
-	in := New(idx, parser, Options{Workers: 1, Rescan: time.Hour, OCR: rec}, func(ev Event) {
-		if ev.Kind == EventPage {
+	in := New(idx, parser, Options{Workers: 1, Rescan: time.Hour, OCR: rec}, func(ev event.Event) {
+		if ev.Kind == event.Page {
 			mu.Lock()
 			pages = append(pages, ev.Page)
 			mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/internal/pgtest"
 )
@@ -37,7 +38,7 @@ func TestOtherMembersFilesStayQueued(t *testing.T) {
 	write(t, filepath.Join(src, "mine.txt"), "My own note about kingfishers.")
 	parser := docs.NewParser("")
 	defer parser.Close()
-	in := New(idx, parser, Options{Workers: 2, Rescan: time.Hour}, func(Event) {})
+	in := New(idx, parser, Options{Workers: 2, Rescan: time.Hour}, func(event.Event) {})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { in.Run(runCtx); close(done) }()
@@ -100,8 +101,8 @@ func twoWriters(t *testing.T, newLibrary func(t *testing.T) opener) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs <- indexOnce(open, src, func(ev Event) {
-					if ev.Kind == EventIndexed {
+				errs <- indexOnce(open, src, func(ev event.Event) {
+					if ev.Kind == event.Indexed {
 						indexed.Add(1)
 					}
 				})
@@ -136,7 +137,7 @@ func twoWriters(t *testing.T, newLibrary func(t *testing.T) opener) {
 
 // indexOnce is one "carrel add": it opens the library, adds the folder,
 // indexes until the queue is empty, and closes.
-func indexOnce(open opener, src string, emit func(Event)) error {
+func indexOnce(open opener, src string, emit func(event.Event)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	idx, err := open(ctx)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/index"
 )
 
@@ -58,7 +59,7 @@ func (in *Ingester) Watch(ctx context.Context) error {
 			if _, ok := roots[s.Path]; !ok {
 				addTree(w, s.Path, lib.Ignore)
 				added[s.Path] = lib
-				in.emit(Event{Kind: EventWatching, Library: lib.ID, Path: s.Path})
+				in.emit(event.Event{Kind: event.Watching, LibraryID: lib.ID, Path: s.Path})
 			}
 			roots[s.Path] = lib
 		}
@@ -251,14 +252,14 @@ func (in *Ingester) check(ctx context.Context, w *fsnotify.Watcher, lib index.Li
 		addTree(w, path, lib.Ignore)
 		n, err := in.walk(ctx, lib, path, nil)
 		if n > 0 {
-			in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: n})
+			in.emit(event.Event{Kind: event.Queued, LibraryID: lib.ID, Total: n})
 			in.poke()
 		}
 		return err
 	case st.Mode().IsRegular():
 		n, err := in.enqueue(ctx, lib.ID, path, st)
 		if n > 0 {
-			in.emit(Event{Kind: EventQueued, Library: lib.ID, Path: path, Total: 1})
+			in.emit(event.Event{Kind: event.Queued, LibraryID: lib.ID, Path: path, Total: 1})
 			in.poke()
 		}
 		return err
@@ -298,7 +299,7 @@ func (in *Ingester) reconcile(ctx context.Context, lib index.Library, root, dir 
 		}
 	}
 	if queued > 0 {
-		in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: queued})
+		in.emit(event.Event{Kind: event.Queued, LibraryID: lib.ID, Total: queued})
 		in.poke()
 	}
 	return errors.Join(errs...)
@@ -328,7 +329,7 @@ func (in *Ingester) rescan(ctx context.Context, roots map[string]index.Library, 
 			}
 		}
 		if n > 0 {
-			in.emit(Event{Kind: EventQueued, Library: lib.ID, Total: n})
+			in.emit(event.Event{Kind: event.Queued, LibraryID: lib.ID, Total: n})
 			in.poke()
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/status"
 )
 
 // libraryFlags are shared by the commands that open a library.
@@ -206,11 +207,11 @@ func reportLibrary(ctx context.Context, e *engine.Engine, library string, queued
 	var failed []engine.Document
 	for _, d := range ds {
 		switch {
-		case d.Status == engine.Failed:
+		case d.Status == status.Failed:
 			failed = append(failed, d)
 		case d.DuplicateOf != 0:
 			dups++
-		case d.Status == engine.Ready:
+		case d.Status == status.Ready:
 			ready++
 			chunks += d.Chunks
 		}
@@ -318,11 +319,11 @@ func listCmd() *command {
 			for _, d := range ds {
 				detail := fmt.Sprintf("%d passages", d.Chunks)
 				switch {
-				case d.Status == engine.Failed:
+				case d.Status == status.Failed:
 					detail = d.Error
 				case d.DuplicateOf != 0:
 					detail = "same content as another document"
-				case d.Status != engine.Ready:
+				case d.Status != status.Ready:
 					detail = "waiting"
 				}
 				fmt.Printf("%-9s %-60s %s\n", d.Status, d.Path, strings.TrimSpace(detail))

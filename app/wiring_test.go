@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/status"
 )
 
 // Every door into a library answers the same way: "carrel add", "carrel
@@ -84,7 +85,7 @@ func TestOneWiringAcrossDoors(t *testing.T) {
 	for _, d := range ds {
 		// Each note is about 250 tokens: 60-token passages cut it in
 		// several, the default 400 would not.
-		if d.Status != engine.Ready || !strings.HasPrefix(d.Model, "tiny.gguf@") || d.Chunks < 4 {
+		if d.Status != status.Ready || !strings.HasPrefix(d.Model, "tiny.gguf@") || d.Chunks < 4 {
 			t.Errorf("%s: %s, model %q, %d passages: the CLI did not index with the settings", d.Path, d.Status, d.Model, d.Chunks)
 		}
 	}

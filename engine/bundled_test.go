@@ -12,6 +12,7 @@ import (
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/models"
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/engine/synth"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 )
@@ -72,7 +73,7 @@ func TestBundledModelEmbedsAnOlderLibrary(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range ds {
-		if d.Status != engine.Ready || !strings.HasPrefix(d.Model, models.BundledFile+"@") {
+		if d.Status != status.Ready || !strings.HasPrefix(d.Model, models.BundledFile+"@") {
 			t.Errorf("%s: %s, model %q", filepath.Base(d.Path), d.Status, d.Model)
 		}
 	}

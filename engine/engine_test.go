@@ -20,6 +20,7 @@ import (
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
@@ -129,7 +130,7 @@ func TestSearchFilters(t *testing.T) {
 		t.Fatalf("documents %d, %v", len(ds), err)
 	}
 	for _, d := range ds {
-		if d.Status != engine.Ready {
+		if d.Status != status.Ready {
 			t.Errorf("%s is %s", d.Path, d.Status)
 		}
 	}
@@ -407,7 +408,7 @@ func TestChangeEmbeddingModel(t *testing.T) {
 	chunks := 0
 	for _, d := range ds {
 		chunks += d.Chunks
-		if !strings.HasPrefix(d.Model, "tiny.gguf@") || d.Status != engine.Ready {
+		if !strings.HasPrefix(d.Model, "tiny.gguf@") || d.Status != status.Ready {
 			t.Errorf("%s: model %q, %s", d.Path, d.Model, d.Status)
 		}
 	}
@@ -432,24 +433,24 @@ func TestUnlockEncrypted(t *testing.T) {
 	e := openEngine(t, t.TempDir(), nil)
 	addAndWait(t, e, "Vault", pdf)
 	ctx := context.Background()
-	status := func() engine.Document {
+	doc := func() engine.Document {
 		ds, _ := e.Documents(ctx, "Vault")
 		return ds[0]
 	}
-	if d := status(); d.Status != engine.Failed || d.ErrorKind != "encrypted" {
+	if d := doc(); d.Status != status.Failed || d.ErrorKind != "encrypted" {
 		t.Fatalf("without the password: %s %q", d.Status, d.ErrorKind)
 	}
 	for _, tc := range []struct {
 		password string
-		want     engine.Status
-	}{{"wrong", engine.Failed}, {"openpassword", engine.Ready}} {
+		want     status.Status
+	}{{"wrong", status.Failed}, {"openpassword", status.Ready}} {
 		if err := e.Unlock(ctx, "Vault", pdf, tc.password); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.WaitIndexed(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if d := status(); d.Status != tc.want || (tc.want == engine.Ready && d.Chunks == 0) {
+		if d := doc(); d.Status != tc.want || (tc.want == status.Ready && d.Chunks == 0) {
 			t.Errorf("password %q: %s, %d passages, %q", tc.password, d.Status, d.Chunks, d.Error)
 		}
 	}
@@ -459,7 +460,7 @@ func TestUnlockEncrypted(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.WaitIndexed(ctx)
-	if d := status(); d.Status != engine.Failed || d.ErrorKind != "encrypted" {
+	if d := doc(); d.Status != status.Failed || d.ErrorKind != "encrypted" {
 		t.Errorf("re-indexed without the password: %s", d.Status)
 	}
 }
@@ -487,7 +488,7 @@ func TestChunkSizeChangeReindexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	after, _ := e.Documents(ctx, "L")
-	if after[0].Status != engine.Ready || after[0].Chunks <= before[0].Chunks*2 {
+	if after[0].Status != status.Ready || after[0].Chunks <= before[0].Chunks*2 {
 		t.Errorf("passages before %d, after %d (%s)", before[0].Chunks, after[0].Chunks, after[0].Status)
 	}
 }
@@ -654,7 +655,7 @@ func TestCallsStayResponsiveDuringModelChange(t *testing.T) {
 	}
 	ds, _ := e.Documents(ctx, "")
 	for _, d := range ds {
-		if d.Status != engine.Ready || (d.DuplicateOf == 0 && !strings.HasPrefix(d.Model, "embed1.gguf@")) {
+		if d.Status != status.Ready || (d.DuplicateOf == 0 && !strings.HasPrefix(d.Model, "embed1.gguf@")) {
 			t.Errorf("%s: %s with %q after the change", filepath.Base(d.Path), d.Status, d.Model)
 		}
 	}
@@ -743,7 +744,7 @@ func TestWatchAndAddTogether(t *testing.T) {
 		}
 		ready := 0
 		for _, d := range ds {
-			if d.Status == engine.Ready && d.Chunks == 1 {
+			if d.Status == status.Ready && d.Chunks == 1 {
 				ready++
 			}
 		}

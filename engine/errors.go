@@ -11,6 +11,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/models"
 	"github.com/carrel-ai/carrel/engine/rag"
+	"github.com/carrel-ai/carrel/engine/status"
 )
 
 // Why a document could not be indexed. An indexing event's Err, and
@@ -90,7 +91,7 @@ func (e *DocumentError) Unwrap() error { return e.Err }
 // that matches its kind's sentinel (errors.Is(Failure(d), ErrEncrypted));
 // nil for a document that did not fail.
 func Failure(d Document) error {
-	if d.Status != Failed {
+	if d.Status != status.Failed {
 		return nil
 	}
 	return &DocumentError{Path: d.Path, Reason: d.Error, Err: ingest.ErrorOf(FailureKind(d.ErrorKind))}

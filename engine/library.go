@@ -17,6 +17,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/ingest"
 	"github.com/carrel-ai/carrel/engine/rag"
 	"github.com/carrel-ai/carrel/engine/retrieve"
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/engine/union"
 )
 
@@ -30,7 +31,7 @@ type Document struct {
 	Format      string // pdf, docx, odt, epub, html, markdown, text, rtf, csv, code, image
 	Title       string
 	Language    string
-	Status      Status
+	Status      status.Status
 	Error       string      // why it failed, in words
 	ErrorKind   FailureKind // why it failed, as a value (see Failure)
 	Chunks      int         // passages indexed
@@ -40,24 +41,11 @@ type Document struct {
 	Model       string // embedding model of its vectors, "" for words only
 }
 
-// Status is a document's place in indexing.
-type Status string
-
-// Document statuses.
-const (
-	Queued    Status = "queued"
-	Parsing   Status = "parsing"
-	Embedding Status = "embedding"
-	Ready     Status = "ready"
-	Failed    Status = "failed"
-	Stale     Status = "stale" // changed on disk; its old passages serve until it is indexed again
-)
-
 // documentOf makes a shelf's document the facade's, under global IDs.
 func documentOf(n int, d index.Document) Document {
 	d = union.DocumentOf(n, d)
 	return Document{ID: d.ID, Path: d.Path, Hash: d.Hash, Size: d.Size, ModTime: d.ModTime, Format: d.Format, Title: d.Title,
-		Language: d.Language, Status: Status(d.Status), Error: d.Error, ErrorKind: FailureKind(d.ErrorKind), Chunks: d.Chunks,
+		Language: d.Language, Status: d.Status, Error: d.Error, ErrorKind: FailureKind(d.ErrorKind), Chunks: d.Chunks,
 		Pages: d.Pages, IndexedAt: d.IndexedAt, DuplicateOf: d.DuplicateOf, Model: d.Model}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/testdocs"
 )
 
@@ -136,7 +137,7 @@ func TestScanReadWhenOCRIsTurnedOn(t *testing.T) {
 	addAndWait(t, e, "Scans", dir)
 	ds, _ := e.Documents(ctx, "Scans")
 	// A folder's pictures are left out while OCR is off.
-	if len(ds) != 1 || ds[0].Status != engine.Failed || ds[0].ErrorKind != engine.KindScanned || !strings.Contains(ds[0].Error, "OCR") {
+	if len(ds) != 1 || ds[0].Status != status.Failed || ds[0].ErrorKind != engine.KindScanned || !strings.Contains(ds[0].Error, "OCR") {
 		t.Fatalf("without OCR: %+v", ds)
 	}
 	set.OCR = ""
@@ -147,7 +148,7 @@ func TestScanReadWhenOCRIsTurnedOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds, _ = e.Documents(ctx, "Scans")
-	if len(ds) != 1 || ds[0].Status != engine.Ready || ds[0].Chunks == 0 {
+	if len(ds) != 1 || ds[0].Status != status.Ready || ds[0].Chunks == 0 {
 		t.Fatalf("with OCR: %+v", ds)
 	}
 	res, err := e.Search(ctx, "figs sea", engine.SearchOptions{Library: "Scans"})

@@ -21,6 +21,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/status"
 )
 
 // libraryView is the left pane: the library, its documents with their
@@ -284,9 +285,9 @@ func summary(l engine.Library, docs []engine.Document) (string, string) {
 	ready, failed, waiting := 0, 0, 0
 	for _, d := range docs {
 		switch d.Status {
-		case engine.Ready:
+		case status.Ready:
 			ready++
-		case engine.Failed:
+		case status.Failed:
 			failed++
 		default:
 			waiting++
@@ -398,12 +399,12 @@ func (v *libraryView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	name.Importance = widget.MediumImportance
 	icon.SetResource(statusIcon(d.Status))
 	text := statusText(d)
-	if p, ok := v.ocrPages[d.Path]; ok && d.Status == engine.Parsing && p[0] < p[1] {
+	if p, ok := v.ocrPages[d.Path]; ok && d.Status == status.Parsing && p[0] < p[1] {
 		text = fmt.Sprintf("Reading the scan: page %d of %d…", p[0]+1, p[1])
 	}
 	// The folder tells apart files of one name (many source.html).
 	state.SetText(shortDir(d.Path) + " · " + text)
-	if d.Status == engine.Failed {
+	if d.Status == status.Failed {
 		state.Importance = widget.WarningImportance
 	} else {
 		state.Importance = widget.LowImportance
@@ -411,13 +412,13 @@ func (v *libraryView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	state.Refresh()
 }
 
-func statusIcon(s engine.Status) fyne.Resource {
+func statusIcon(s status.Status) fyne.Resource {
 	switch s {
-	case engine.Ready:
+	case status.Ready:
 		return theme.ConfirmIcon()
-	case engine.Failed:
+	case status.Failed:
 		return theme.WarningIcon()
-	case engine.Parsing, engine.Embedding:
+	case status.Parsing, status.Embedding:
 		return theme.ViewRefreshIcon()
 	}
 	return theme.HistoryIcon()
@@ -426,7 +427,7 @@ func statusIcon(s engine.Status) fyne.Resource {
 // statusText says where a document stands, in plain words.
 func statusText(d engine.Document) string {
 	switch d.Status {
-	case engine.Ready:
+	case status.Ready:
 		s := plural(d.Chunks, "passage")
 		if d.Pages > 0 {
 			s = plural(d.Pages, "page") + " · " + s
@@ -435,7 +436,7 @@ func statusText(d engine.Document) string {
 			s = "same content as another document"
 		}
 		return s
-	case engine.Failed:
+	case status.Failed:
 		switch d.ErrorKind {
 		case engine.KindEncrypted:
 			if engine.PasswordRejected(d) {
@@ -461,14 +462,14 @@ func statusText(d engine.Document) string {
 			return "Cancelled: re-index to add it"
 		}
 		return d.Error
-	case engine.Parsing:
+	case status.Parsing:
 		return "Reading…"
-	case engine.Embedding:
+	case status.Embedding:
 		if d.Chunks > 0 {
 			return "Searchable by words; adding meaning…"
 		}
 		return "Indexing…"
-	case engine.Stale:
+	case status.Stale:
 		return "Changed: updating…"
 	}
 	return "Waiting…"
@@ -497,7 +498,7 @@ func (v *libraryView) enableActions() {
 	} else {
 		v.unlock.Hide()
 	}
-	if ok && v.docs[v.selected].Status == engine.Ready {
+	if ok && v.docs[v.selected].Status == status.Ready {
 		v.only.SetText("Ask " + filepath.Base(v.docs[v.selected].Path) + " only")
 		v.only.Enable()
 	} else {
@@ -546,10 +547,10 @@ func (v *libraryView) checkUnlocked(docs []engine.Document) {
 			continue
 		}
 		switch {
-		case d.Status == engine.Failed && engine.PasswordRejected(d):
+		case d.Status == status.Failed && engine.PasswordRejected(d):
 			delete(v.unlocking, d.Path)
 			v.askPasswordAgain(d)
-		case d.Status == engine.Ready || d.Status == engine.Failed:
+		case d.Status == status.Ready || d.Status == status.Failed:
 			delete(v.unlocking, d.Path)
 		}
 	}
@@ -697,7 +698,7 @@ func (v *libraryView) onNewLibrary() {
 func (v *libraryView) showWaiting(docs []engine.Document) {
 	waiting := 0
 	for _, d := range docs {
-		if d.Status != engine.Ready && d.Status != engine.Failed {
+		if d.Status != status.Ready && d.Status != status.Failed {
 			waiting++
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 
-	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/status"
 )
 
 // Tour drives the real window through its main states and saves a
@@ -100,7 +100,7 @@ func (t Tour) run(g *gui) error {
 			return false
 		}
 		for _, d := range g.main.library.docs {
-			if d.Status != engine.Ready && d.Status != engine.Failed {
+			if d.Status != status.Ready && d.Status != status.Failed {
 				return false
 			}
 		}
@@ -111,7 +111,7 @@ func (t Tour) run(g *gui) error {
 	// Select a failed document, so its reason shows.
 	fyne.DoAndWait(func() {
 		for i, d := range g.main.library.docs {
-			if d.Status == engine.Failed {
+			if d.Status == status.Failed {
 				g.main.library.list.Select(i)
 				g.main.library.list.ScrollTo(i)
 				break

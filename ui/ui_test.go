@@ -22,6 +22,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/models"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
@@ -549,7 +550,7 @@ func TestPasswordForEncryptedFile(t *testing.T) {
 	s.WaitIndexed(ctx)
 	lib.reload()
 	settle(t, g)
-	if lib.docs[0].Status != engine.Ready {
+	if lib.docs[0].Status != status.Ready {
 		t.Errorf("after the password: %s (%s)", lib.docs[0].Status, lib.docs[0].Error)
 	}
 }
@@ -699,10 +700,10 @@ func TestLibraryListOrderFilterAndSelection(t *testing.T) {
 	settle(t, g)
 	lib := g.main.library
 	docs := []engine.Document{
-		{Path: "/c/html/bbc-1/source.html", Status: engine.Ready, Chunks: 3},
-		{Path: "/c/html/aktualne/source.html", Status: engine.Ready, Chunks: 1},
-		{Path: "/c/notes/Zebra.md", Status: engine.Ready, Chunks: 1},
-		{Path: "/c/notes/apple.md", Status: engine.Ready, Chunks: 2},
+		{Path: "/c/html/bbc-1/source.html", Status: status.Ready, Chunks: 3},
+		{Path: "/c/html/aktualne/source.html", Status: status.Ready, Chunks: 1},
+		{Path: "/c/notes/Zebra.md", Status: status.Ready, Chunks: 1},
+		{Path: "/c/notes/apple.md", Status: status.Ready, Chunks: 2},
 	}
 	sortByName(docs)
 	var names []string
@@ -717,7 +718,7 @@ func TestLibraryListOrderFilterAndSelection(t *testing.T) {
 	lib.applyFilter()
 	lib.list.Select(2) // html/bbc-1/source.html
 	// A file is added before it: the selection follows the document.
-	lib.all = append([]engine.Document{{Path: "/c/a/aardvark.txt", Status: engine.Ready}}, docs...)
+	lib.all = append([]engine.Document{{Path: "/c/a/aardvark.txt", Status: status.Ready}}, docs...)
 	lib.applyFilter()
 	if lib.selected != 3 || lib.docs[lib.selected].Path != "/c/html/bbc-1/source.html" {
 		t.Fatalf("selection moved to %d", lib.selected)

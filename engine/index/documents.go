@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/engine/terms"
 )
 
@@ -21,10 +22,10 @@ const docColumns = `id, library_id, path, hash, size, mtime, format, title, lang
 func scanDoc(s interface{ Scan(...any) error }) (Document, error) {
 	var d Document
 	var mtime, indexed int64
-	var status string
+	var st string
 	err := s.Scan(&d.ID, &d.LibraryID, &d.Path, &d.Hash, &d.Size, &mtime, &d.Format, &d.Title, &d.Language,
-		&status, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model, &d.Attempts)
-	d.Status = Status(status)
+		&st, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model, &d.Attempts)
+	d.Status = status.Status(st)
 	d.ModTime = time.Unix(0, mtime)
 	if indexed > 0 {
 		d.IndexedAt = time.Unix(0, indexed)
@@ -53,7 +54,7 @@ func (x *Index) DocumentByID(ctx context.Context, id int64) (Document, error) {
 // DocFilter selects documents: zero fields match all.
 type DocFilter struct {
 	LibraryID  int64
-	Statuses   []Status
+	Statuses   []status.Status
 	PathPrefix string
 	Limit      int // at most this many; 0 means all
 }
@@ -119,13 +120,13 @@ func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64,
 	// side), its row is read and locked instead.
 	var id int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO documents(library_id, path, size, mtime, status) VALUES(?, ?, ?, ?, ?)
-		ON CONFLICT(library_id, path) DO NOTHING RETURNING id`, lib, path, size, mtime.UnixNano(), string(Queued)).Scan(&id)
+		ON CONFLICT(library_id, path) DO NOTHING RETURNING id`, lib, path, size, mtime.UnixNano(), string(status.Queued)).Scan(&id)
 	switch {
 	case err == nil:
 		if err := x.notify(ctx, tx, changeRegistry, id); err != nil {
 			return Document{}, false, err
 		}
-		d := Document{ID: id, LibraryID: lib, Path: path, Size: size, ModTime: mtime, Status: Queued}
+		d := Document{ID: id, LibraryID: lib, Path: path, Size: size, ModTime: mtime, Status: status.Queued}
 		return d, true, tx.Commit()
 	case !errors.Is(err, sql.ErrNoRows):
 		return Document{}, false, err
@@ -136,32 +137,32 @@ func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64,
 	}
 	if d.Size == size && d.ModTime.Equal(time.Unix(0, mtime.UnixNano())) {
 		switch d.Status {
-		case Ready, Queued, Stale, Parsing, Embedding:
+		case status.Ready, status.Queued, status.Stale, status.Parsing, status.Embedding:
 			return d, false, nil
-		case Failed:
+		case status.Failed:
 			if keep == nil || keep(d) {
 				return d, false, nil
 			}
 		}
 	}
-	status := Queued
-	if d.Status == Ready {
-		status = Stale
+	next := status.Queued
+	if d.Status == status.Ready {
+		next = status.Stale
 	}
 	if _, err = tx.ExecContext(ctx, `UPDATE documents SET size = ?, mtime = ?, status = ?, owner = '', lease = 0 WHERE id = ?`,
-		size, mtime.UnixNano(), string(status), d.ID); err != nil {
+		size, mtime.UnixNano(), string(next), d.ID); err != nil {
 		return d, false, err
 	}
 	if err := x.notify(ctx, tx, changeRegistry, d.ID); err != nil {
 		return d, false, err
 	}
-	d.Size, d.ModTime, d.Status = size, mtime, status
+	d.Size, d.ModTime, d.Status = size, mtime, next
 	return d, true, tx.Commit()
 }
 
 // SetStatus moves a document along, dropping any claim on it; errMsg and
 // kind are kept for Failed.
-func (x *Index) SetStatus(ctx context.Context, id int64, s Status, errMsg, kind string) error {
+func (x *Index) SetStatus(ctx context.Context, id int64, s status.Status, errMsg, kind string) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
 	if _, err := x.exec(ctx, `UPDATE documents SET status = ?, error = ?, error_kind = ?, owner = '', lease = 0 WHERE id = ?`, string(s), errMsg, kind, id); err != nil {
@@ -201,7 +202,7 @@ type Meta struct {
 	// content for the members who do not have it (see File); ignored by
 	// the SQLite store, whose files are on this computer.
 	Content []byte
-	// Embedding, with Owner, stores the chunks without vectors and keeps
+	// status.Embedding, with Owner, stores the chunks without vectors and keeps
 	// the claim, with the status Embedding: the passages are searchable by
 	// their words at once, and AddVectors completes the document.
 	Embedding bool
@@ -283,9 +284,9 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		if vectors != nil {
 			usedModel = model
 		}
-		done, keep := string(Ready), ""
+		done, keep := string(status.Ready), ""
 		if m.Embedding && m.Owner != "" && m.DuplicateOf == 0 {
-			done, keep = string(Embedding), m.Owner // AddVectors completes it
+			done, keep = string(status.Embedding), m.Owner // AddVectors completes it
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE documents SET hash = ?, format = ?, title = ?, language = ?, pages = ?, chunks = ?,
 			status = CASE WHEN ? = '' OR owner = ? THEN ? ELSE status END,

@@ -23,6 +23,7 @@ import (
 
 	"github.com/carrel-ai/carrel/internal/private"
 
+	"github.com/carrel-ai/carrel/engine/status"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -31,19 +32,6 @@ import (
 var (
 	ErrNotFound = errors.New("index: not found")
 	ErrClosed   = errors.New("index: closed")
-)
-
-// Status is a document's place in ingestion.
-type Status string
-
-// Document statuses.
-const (
-	Queued    Status = "queued"
-	Parsing   Status = "parsing"
-	Embedding Status = "embedding"
-	Ready     Status = "ready"
-	Failed    Status = "failed"
-	Stale     Status = "stale" // changed on disk since it was indexed
 )
 
 // Library is a named collection of sources, such as "Work" or "Thesis".
@@ -64,7 +52,7 @@ type Document struct {
 	Format      string
 	Title       string
 	Language    string
-	Status      Status
+	Status      status.Status
 	Error       string // why it failed, in words
 	ErrorKind   string // encrypted, corrupt, unsupported, no_text, too_large, timeout
 	Chunks      int

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/pgtest"
 )
 
@@ -159,7 +160,7 @@ func TestReplaceIsAtomicAndRemoveCleans(t *testing.T) {
 		x := openTest(t, dir, "m")
 		lib, _ := x.Library(ctx, "L")
 		d := addDoc(t, x, lib.ID, "/a.txt", "text", []string{"old apple text"}, [][]float32{unit(1, 0, 0)})
-		if d.Status != Ready || d.Chunks != 1 || d.Model != "m" {
+		if d.Status != status.Ready || d.Chunks != 1 || d.Model != "m" {
 			t.Fatalf("doc %+v", d)
 		}
 		// Replace with new content: the old words are gone, the new ones found.
@@ -210,7 +211,7 @@ func TestEnqueueDetectsChanges(t *testing.T) {
 			t.Error("unchanged file queued again")
 		}
 		d2, changed, _ := x.Enqueue(ctx, lib.ID, "/a.txt", 11, time.Unix(101, 0), nil)
-		if !changed || d2.Status != Stale || d2.ID != d.ID {
+		if !changed || d2.Status != status.Stale || d2.ID != d.ID {
 			t.Errorf("changed file: %+v, %v", d2, changed)
 		}
 		// A stale document keeps serving its old chunks until re-indexed.
@@ -221,7 +222,7 @@ func TestEnqueueDetectsChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		f, _ := x.Document(ctx, lib.ID, "/a.txt")
-		if f.Status != Failed || f.ErrorKind != "corrupt" || f.Chunks != 0 {
+		if f.Status != status.Failed || f.ErrorKind != "corrupt" || f.Chunks != 0 {
 			t.Errorf("failed doc %+v", f)
 		}
 		if h, _, _ := x.Lexical(ctx, "words", Filter{}, 5); len(h) != 0 {
@@ -272,7 +273,7 @@ func TestMigrateQueuesDocumentsWithoutPlaces(t *testing.T) {
 	x.Close()
 	y := openTest(t, dir, "")
 	got, err := y.DocumentByID(ctx, d.ID)
-	if err != nil || got.Status != Queued {
+	if err != nil || got.Status != status.Queued {
 		t.Fatalf("after the upgrade: %v %v", got.Status, err)
 	}
 	if hits, _, err := y.Lexical(ctx, "herons", Filter{}, 5); err != nil || len(hits) != 1 {
@@ -362,7 +363,7 @@ func TestAddVectorsAfterWords(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ := x.DocumentByID(ctx, d.ID)
-		if got.Status != Embedding || got.Chunks != 2 || got.Model != "" {
+		if got.Status != status.Embedding || got.Chunks != 2 || got.Model != "" {
 			t.Fatalf("after the words: %+v", got)
 		}
 		if hits, _, _ := x.Lexical(ctx, "keeper", Filter{}, 5); len(hits) != 1 {
@@ -379,7 +380,7 @@ func TestAddVectorsAfterWords(t *testing.T) {
 			t.Fatalf("owner's vectors: %v %v", stored, err)
 		}
 		got, _ = x.DocumentByID(ctx, d.ID)
-		if got.Status != Ready || got.Model != "m" {
+		if got.Status != status.Ready || got.Model != "m" {
 			t.Errorf("after the vectors: %+v", got)
 		}
 		if hits, _ := x.Vector(ctx, unit(0, 1), Filter{}, 5); len(hits) != 2 {

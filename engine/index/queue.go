@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine/status"
 	"strings"
 	"time"
 )
@@ -78,14 +79,14 @@ func (x *Index) Renew(ctx context.Context, id int64, owner string, lease time.Du
 // Advance moves a document owner holds to status: embedding after
 // parsing, or ready (ending the claim) when its content turned out
 // unchanged. It does nothing when the claim is no longer owner's.
-func (x *Index) Advance(ctx context.Context, id int64, owner string, status Status) error {
+func (x *Index) Advance(ctx context.Context, id int64, owner string, to status.Status) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
 	q := `UPDATE documents SET status = ? WHERE id = ? AND owner = ?`
-	if status == Ready {
+	if to == status.Ready {
 		q = `UPDATE documents SET status = ?, owner = '', lease = 0 WHERE id = ? AND owner = ?`
 	}
-	if _, err := x.exec(ctx, q, string(status), id, owner); err != nil {
+	if _, err := x.exec(ctx, q, string(to), id, owner); err != nil {
 		return err
 	}
 	return x.notify(ctx, nil, changeRegistry, id)
@@ -159,7 +160,7 @@ func (x *Index) Claimed(ctx context.Context, except string) (int, time.Time, err
 // says may pass on another attempt (a busy disk, a slow machine), and
 // returns how many.
 func (x *Index) RequeueFailed(ctx context.Context, retry func(Document) bool) (int, error) {
-	ds, err := x.Documents(ctx, DocFilter{Statuses: []Status{Failed}})
+	ds, err := x.Documents(ctx, DocFilter{Statuses: []status.Status{status.Failed}})
 	if err != nil {
 		return 0, err
 	}

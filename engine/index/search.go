@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/engine/terms"
 )
 
@@ -363,13 +364,13 @@ func (x *Index) Passages(ctx context.Context, ids []int64) (map[int64]Passage, e
 		var p Passage
 		var d Document
 		var mtime, indexed int64
-		var status string
+		var st string
 		if err := rows.Scan(&p.ID, &p.DocID, &p.Ord, &p.Text, &p.Page, &p.Heading, &p.Tokens, &p.Section, &p.Start, &p.End, &p.CharFirst, &p.CharLast,
 			&d.ID, &d.LibraryID, &d.Path, &d.Hash, &d.Size, &mtime, &d.Format, &d.Title, &d.Language,
-			&status, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model, &d.Attempts); err != nil {
+			&st, &d.Error, &d.ErrorKind, &d.Chunks, &d.Pages, &indexed, &d.DuplicateOf, &d.Model, &d.Attempts); err != nil {
 			return nil, err
 		}
-		d.Status = Status(status)
+		d.Status = status.Status(st)
 		d.ModTime = time.Unix(0, mtime)
 		d.IndexedAt = time.Unix(0, indexed)
 		p.Doc = d

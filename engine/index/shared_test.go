@@ -13,6 +13,7 @@ import (
 
 	"github.com/carrel-ai/carrel/internal/pgtest"
 
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
@@ -97,7 +98,7 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 		if err := b.Replace(ctx, d.ID, Meta{Hash: "h", Owner: "survivor"}, []Chunk{{Text: "kept"}}, nil, ""); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := a.DocumentByID(ctx, d.ID); got.Status != Ready {
+		if got, _ := a.DocumentByID(ctx, d.ID); got.Status != status.Ready {
 			t.Errorf("status %s", got.Status)
 		}
 	})

@@ -27,6 +27,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/status"
 )
 
 // Why a document could not be indexed, beyond the parse failures of
@@ -180,7 +181,7 @@ type Ingester struct {
 }
 
 // SetPassword gives the password of an encrypted file for its next
-// indexing; queue the file again (index.Queued) to use it.
+// indexing; queue the file again (status.Queued) to use it.
 func (in *Ingester) SetPassword(path, password string) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -471,15 +472,15 @@ func (in *Ingester) Cancel(ctx context.Context) error {
 	in.mu.Lock()
 	in.epoch++
 	in.mu.Unlock()
-	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}})
+	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Queued, status.Stale}})
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, d := range ds {
-		if d.Status == index.Stale {
+		if d.Status == status.Stale {
 			// Its old chunks stay valid for the old content.
-			errs = append(errs, in.idx.SetStatus(ctx, d.ID, index.Ready, "", ""))
+			errs = append(errs, in.idx.SetStatus(ctx, d.ID, status.Ready, "", ""))
 			continue
 		}
 		errs = append(errs, in.idx.Fail(ctx, d.ID, "", "", "indexing was cancelled", string(KindCancelled)))
@@ -499,7 +500,7 @@ func (in *Ingester) Cancel(ctx context.Context) error {
 // replace them. The ingester is the queue's one owner: the facade asks it
 // rather than writing a status itself.
 func (in *Ingester) Requeue(ctx context.Context, id int64) error {
-	if err := in.idx.SetStatus(ctx, id, index.Queued, "", ""); err != nil {
+	if err := in.idx.SetStatus(ctx, id, status.Queued, "", ""); err != nil {
 		return fmt.Errorf("ingest: queueing document %d again: %w", id, err)
 	}
 	in.count(id)
@@ -510,7 +511,7 @@ func (in *Ingester) Requeue(ctx context.Context, id int64) error {
 // RequeueAll queues every indexed document of the index to be read again
 // (a new passage size), and returns how many.
 func (in *Ingester) RequeueAll(ctx context.Context) (int, error) {
-	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Ready}})
+	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Ready}})
 	if err != nil {
 		return 0, fmt.Errorf("ingest: listing documents: %w", err)
 	}
@@ -519,7 +520,7 @@ func (in *Ingester) RequeueAll(ctx context.Context) (int, error) {
 		if d.DuplicateOf != 0 {
 			continue // it follows its original
 		}
-		if err := in.idx.SetStatus(ctx, d.ID, index.Queued, "", ""); err != nil {
+		if err := in.idx.SetStatus(ctx, d.ID, status.Queued, "", ""); err != nil {
 			return n, fmt.Errorf("ingest: queueing %s again: %w", d.Path, err)
 		}
 		in.count(d.ID)
@@ -578,17 +579,17 @@ func (in *Ingester) prepare(ctx context.Context) error {
 	errs = append(errs, err)
 	if in.opts.Embedder != nil {
 		model := in.opts.Embedder.Model()
-		if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Ready}}); err != nil {
+		if ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Ready}}); err != nil {
 			errs = append(errs, err)
 		} else {
 			for _, d := range ds {
 				if d.Model != model && d.Chunks > 0 && d.DuplicateOf == 0 {
-					errs = append(errs, in.idx.SetStatus(ctx, d.ID, index.Stale, "", ""))
+					errs = append(errs, in.idx.SetStatus(ctx, d.ID, status.Stale, "", ""))
 				}
 			}
 		}
 	}
-	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale}})
+	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Queued, status.Stale}})
 	errs = append(errs, err)
 	for _, d := range ds {
 		in.count(d.ID)
@@ -713,7 +714,7 @@ func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause err
 	in.halted = err
 	clear(in.retries)
 	in.mu.Unlock()
-	in.emit(event.Event{Kind: event.Failed, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Queued), Err: err})
+	in.emit(event.Event{Kind: event.Failed, LibraryID: d.LibraryID, Path: d.Path, Status: string(status.Queued), Err: err})
 	in.mu.Lock()
 	in.idleCond.Broadcast()
 	in.mu.Unlock()
@@ -831,14 +832,14 @@ func (in *Ingester) Wait(ctx context.Context) error {
 			return in.halted
 		}
 		if in.total == 0 && len(in.busy) == 0 && in.settling == 0 {
-			pending, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Queued, index.Stale, index.Parsing, index.Embedding}, Limit: len(in.elsewhere) + 1})
+			pending, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Queued, status.Stale, status.Parsing, status.Embedding}, Limit: len(in.elsewhere) + 1})
 			if err != nil && ctx.Err() == nil {
 				return fmt.Errorf("ingest: reading the queue: %w", err)
 			}
 			// Other members' files left queued for them are not work
 			// this computer can finish.
 			pending = slices.DeleteFunc(pending, func(d index.Document) bool {
-				return in.elsewhere[d.ID] && (d.Status == index.Queued || d.Status == index.Stale)
+				return in.elsewhere[d.ID] && (d.Status == status.Queued || d.Status == status.Stale)
 			})
 			if len(pending) == 0 || in.paused {
 				return nil
@@ -870,7 +871,7 @@ func (in *Ingester) Wait(ctx context.Context) error {
 // could not record what happened (the worker then queues the document
 // again); a file that cannot be read or parsed is recorded as failed.
 func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) error {
-	in.emit(event.Event{Kind: event.Indexing, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Parsing)})
+	in.emit(event.Event{Kind: event.Indexing, LibraryID: d.LibraryID, Path: d.Path, Status: string(status.Parsing)})
 	st, err := os.Lstat(d.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if in.idx.OnServer() {
@@ -905,7 +906,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		if err := in.idx.Fail(ctx, d.ID, in.owner, hash, msg, string(KindOf(cause))); err != nil {
 			return fmt.Errorf("recording the failure of %s: %w", d.Path, err)
 		}
-		in.emit(event.Event{Kind: event.Failed, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Failed), Err: cause})
+		in.emit(event.Event{Kind: event.Failed, LibraryID: d.LibraryID, Path: d.Path, Status: string(status.Failed), Err: cause})
 		return nil
 	}
 	if err != nil {
@@ -917,13 +918,13 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		model = in.opts.Embedder.Model()
 	}
 	indexed := func() error {
-		in.emit(event.Event{Kind: event.Indexed, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Ready)})
+		in.emit(event.Event{Kind: event.Indexed, LibraryID: d.LibraryID, Path: d.Path, Status: string(status.Ready)})
 		return nil
 	}
 	// The same content as indexed before, with vectors of the same model:
 	// nothing to redo (a touched file, a restored backup).
-	if d.Hash == hash && d.Status == index.Stale && d.Model == model {
-		if err := in.idx.Advance(ctx, d.ID, in.owner, index.Ready); err != nil {
+	if d.Hash == hash && d.Status == status.Stale && d.Model == model {
+		if err := in.idx.Advance(ctx, d.ID, in.owner, status.Ready); err != nil {
 			return err
 		}
 		return indexed()
@@ -1002,11 +1003,11 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	var vectors [][]float32
 	if in.opts.Embedder != nil && len(texts) > 0 {
 		if !wordsFirst {
-			if err := in.idx.Advance(ctx, d.ID, in.owner, index.Embedding); err != nil {
+			if err := in.idx.Advance(ctx, d.ID, in.owner, status.Embedding); err != nil {
 				return err
 			}
 		}
-		in.emit(event.Event{Kind: event.Indexing, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Embedding)})
+		in.emit(event.Event{Kind: event.Indexing, LibraryID: d.LibraryID, Path: d.Path, Status: string(status.Embedding)})
 		if vectors, err = in.opts.Embedder.Embed(ctx, texts); err != nil {
 			return fail("embedding failed: "+err.Error(), fmt.Errorf("%w: %w", ErrEmbedding, err))
 		}
@@ -1042,7 +1043,7 @@ var errCancelled = errors.New("indexing was cancelled")
 // it.
 func (in *Ingester) pageProgress(d index.Document, epoch int) docs.PageProgress {
 	return func(ctx context.Context, done, total int) error {
-		in.emit(event.Event{Kind: event.Page, LibraryID: d.LibraryID, Path: d.Path, Status: string(index.Parsing), Page: done, Pages: total})
+		in.emit(event.Event{Kind: event.Page, LibraryID: d.LibraryID, Path: d.Path, Status: string(status.Parsing), Page: done, Pages: total})
 		for {
 			in.mu.Lock()
 			paused, cancelled := in.paused, epoch != in.epoch

@@ -16,6 +16,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/index"
 
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
@@ -107,13 +108,13 @@ func TestAddFolder(t *testing.T) {
 	if orig.DuplicateOf != 0 {
 		orig, dup = dup, orig
 	}
-	if orig.Status != index.Ready || orig.Chunks != 1 || orig.Hash == "" {
+	if orig.Status != status.Ready || orig.Chunks != 1 || orig.Hash == "" {
 		t.Errorf("original %+v", orig)
 	}
-	if dup.DuplicateOf != orig.ID || dup.Chunks != 0 || dup.Status != index.Ready {
+	if dup.DuplicateOf != orig.ID || dup.Chunks != 0 || dup.Status != status.Ready {
 		t.Errorf("duplicate not recognised: %+v", dup)
 	}
-	if d := byName["broken.docx"]; d.Status != index.Failed || d.ErrorKind != "corrupt" || d.Error == "" {
+	if d := byName["broken.docx"]; d.Status != status.Failed || d.ErrorKind != "corrupt" || d.Error == "" {
 		t.Errorf("broken.docx %+v", d)
 	}
 	if got := e.find(t, "badgers"); len(got) != 1 || got[0] != "b.md" {
@@ -152,7 +153,7 @@ func TestUnchangedContentIsNotReindexed(t *testing.T) {
 	}
 	e.run(t)
 	after, _ := e.idx.Document(context.Background(), e.lib.ID, p)
-	if after.Status != index.Ready || !after.IndexedAt.Equal(before.IndexedAt) {
+	if after.Status != status.Ready || !after.IndexedAt.Equal(before.IndexedAt) {
 		t.Errorf("unchanged content re-indexed: %v → %v", before.IndexedAt, after.IndexedAt)
 	}
 }
@@ -260,7 +261,7 @@ func TestCrashSafety(t *testing.T) {
 		t.Fatal(err)
 	}
 	testwait.Until(t, "child indexing", func() bool {
-		ds, _ := idx.Documents(context.Background(), index.DocFilter{Statuses: []index.Status{index.Ready}})
+		ds, _ := idx.Documents(context.Background(), index.DocFilter{Statuses: []status.Status{status.Ready}})
 		return len(ds) >= 20
 	})
 	cmd.Process.Kill()
@@ -279,7 +280,7 @@ func TestCrashSafety(t *testing.T) {
 			paths[d.Path] = true
 			var rows int
 			db.QueryRow(`SELECT COUNT(*) FROM chunks WHERE doc_id = ?`, d.ID).Scan(&rows)
-			if d.Status == index.Ready {
+			if d.Status == status.Ready {
 				ready++
 				if rows != d.Chunks || rows == 0 {
 					t.Errorf("%s: %s says %d chunks, has %d", stage, d.Path, d.Chunks, rows)
@@ -339,7 +340,7 @@ func TestModelChangeReembeds(t *testing.T) {
 	e.in = New(e.idx, docs.NewParser(""), Options{Workers: 1, Embedder: fakeEmbedder{"fake-1"}}, nil)
 	e.run(t)
 	d, _ = e.idx.Document(context.Background(), e.lib.ID, filepath.Join(src, "a.txt"))
-	if d.Model != "fake-1" || d.Status != index.Ready {
+	if d.Model != "fake-1" || d.Status != status.Ready {
 		t.Fatalf("after adding a model: %+v", d)
 	}
 	hits, err := e.idx.Vector(context.Background(), []float32{0.6, 0.8}, index.Filter{}, 5)
@@ -377,7 +378,7 @@ func TestPauseResumeCancel(t *testing.T) {
 	if err := e.in.Cancel(ctx); err != nil {
 		t.Fatal(err)
 	}
-	failed, _ := e.idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Failed}})
+	failed, _ := e.idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Failed}})
 	if len(failed) != 5 || failed[0].ErrorKind != "cancelled" {
 		t.Errorf("after cancel: %d failed (%+v)", len(failed), failed)
 	}
@@ -431,7 +432,7 @@ func TestWordsFirstWhileEmbedding(t *testing.T) {
 		t.Fatal("the document is not searchable by words while it is embedded")
 	}
 	d, _ := e.idx.Document(ctx, e.lib.ID, filepath.Join(src, "book.md"))
-	if d.Status != index.Embedding || d.Model != "" || d.Chunks <= wordsFirstPassages {
+	if d.Status != status.Embedding || d.Model != "" || d.Chunks <= wordsFirstPassages {
 		t.Fatalf("while embedding: %+v", d)
 	}
 	close(g.release)
@@ -439,7 +440,7 @@ func TestWordsFirstWhileEmbedding(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, _ = e.idx.Document(ctx, e.lib.ID, filepath.Join(src, "book.md"))
-	if d.Status != index.Ready || d.Model != "fake-1" {
+	if d.Status != status.Ready || d.Model != "fake-1" {
 		t.Fatalf("after embedding: %+v", d)
 	}
 	hits, err := e.idx.Vector(ctx, []float32{0.6, 0.8}, index.Filter{}, 100)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/status"
 )
 
 // Indexing hostile files keeps memory bounded: a 40 MB text of one
@@ -65,9 +66,9 @@ func TestMemoryBoundOnHostileFiles(t *testing.T) {
 	defer idx.Close()
 	ds, _ := idx.Documents(context.Background(), index.DocFilter{})
 	for _, d := range ds {
-		want := index.Ready
+		want := status.Ready
 		if filepath.Base(d.Path) == "sparse.txt" {
-			want = index.Failed
+			want = status.Failed
 		}
 		if d.Status != want {
 			t.Errorf("%s: %s (%s)", filepath.Base(d.Path), d.Status, d.Error)

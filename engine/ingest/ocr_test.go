@@ -15,6 +15,7 @@ import (
 	"github.com/carrel-ai/carrel/internal/testdocs"
 
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
@@ -103,7 +104,7 @@ func TestScanPagesPauseAndCancel(t *testing.T) {
 	}
 	in.Resume()
 	testwait.Until(t, "the scan stopped as cancelled", func() bool {
-		ds, _ := idx.Documents(ctx, index.DocFilter{Statuses: []index.Status{index.Failed}})
+		ds, _ := idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Failed}})
 		return len(ds) == 1 && ds[0].ErrorKind == string(KindCancelled)
 	})
 	if n := rec.pages(); n != 3 {

@@ -14,6 +14,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/pgtest"
 )
 
@@ -50,10 +51,10 @@ func TestOtherMembersFilesStayQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, err := idx.DocumentByID(ctx, theirs.ID)
-	if err != nil || d.Status != index.Queued {
+	if err != nil || d.Status != status.Queued {
 		t.Errorf("the other member's file: %v %v (want it kept, queued)", d.Status, err)
 	}
-	if mine, err := idx.Document(ctx, lib.ID, filepath.Join(src, "mine.txt")); err != nil || mine.Status != index.Ready {
+	if mine, err := idx.Document(ctx, lib.ID, filepath.Join(src, "mine.txt")); err != nil || mine.Status != status.Ready {
 		t.Errorf("this computer's file: %v %v", mine.Status, err)
 	}
 }
@@ -122,7 +123,7 @@ func twoWriters(t *testing.T, newLibrary func(t *testing.T) opener) {
 		ds, _ := idx.Documents(context.Background(), index.DocFilter{})
 		ready := 0
 		for _, d := range ds {
-			if d.Status == index.Ready && d.Chunks > 0 {
+			if d.Status == status.Ready && d.Chunks > 0 {
 				ready++
 			} else {
 				t.Errorf("round %d: %s is %s (%s)", round, filepath.Base(d.Path), d.Status, d.Error)
@@ -186,10 +187,10 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 		t.Fatalf("re-adding queued %d (%v), want the storage failure only", n, err)
 	}
 	e.run(t)
-	if got, _ := e.idx.Document(ctx, e.lib.ID, a.Path); got.Status != index.Ready || got.Attempts != 0 {
+	if got, _ := e.idx.Document(ctx, e.lib.ID, a.Path); got.Status != status.Ready || got.Attempts != 0 {
 		t.Errorf("after the retry: %s, %d attempts", got.Status, got.Attempts)
 	}
-	if got, _ := e.idx.Document(ctx, e.lib.ID, b.Path); got.Status != index.Failed {
+	if got, _ := e.idx.Document(ctx, e.lib.ID, b.Path); got.Status != status.Failed {
 		t.Errorf("a damaged file was retried: %s", got.Status)
 	}
 	// After three failed attempts, a transient failure is left alone.

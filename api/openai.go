@@ -2,121 +2,31 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/internal/openai"
 )
 
 // LibraryPrefix names the library models: "carrel/My Library" answers
 // from that library, grounded and cited.
 const LibraryPrefix = "carrel/"
 
-// The OpenAI wire types, as clients send and expect them.
+// Grounding and Citation are Carrel's extension of a chat completion: the
+// sources and citations of a library model's answer.
 type (
-	errorBody struct {
-		Error struct {
-			Message string  `json:"message"`
-			Type    string  `json:"type"`
-			Param   *string `json:"param"`
-			Code    string  `json:"code"`
-		} `json:"error"`
-	}
-	modelEntry struct {
-		ID      string `json:"id"`
-		Object  string `json:"object"`
-		Created int64  `json:"created"`
-		OwnedBy string `json:"owned_by"`
-	}
-	message struct {
-		Role    string          `json:"role"`
-		Content json.RawMessage `json:"content"`
-	}
-	chatRequest struct {
-		Model               string          `json:"model"`
-		Messages            []message       `json:"messages"`
-		Stream              bool            `json:"stream"`
-		MaxTokens           int             `json:"max_tokens"`
-		MaxCompletionTokens int             `json:"max_completion_tokens"`
-		Temperature         *float64        `json:"temperature"`
-		Seed                *int64          `json:"seed"`
-		Stop                json.RawMessage `json:"stop"`
-	}
-	choice struct {
-		Index        int          `json:"index"`
-		Message      *chatMessage `json:"message,omitempty"`
-		Delta        *chatMessage `json:"delta,omitempty"`
-		FinishReason *string      `json:"finish_reason"`
-	}
-	chatMessage struct {
-		Role    string `json:"role,omitempty"`
-		Content string `json:"content"`
-	}
-	usage struct {
-		PromptTokens     int `json:"prompt_tokens"`
-		CompletionTokens int `json:"completion_tokens"`
-		TotalTokens      int `json:"total_tokens"`
-	}
-	chatResponse struct {
-		ID      string   `json:"id"`
-		Object  string   `json:"object"`
-		Created int64    `json:"created"`
-		Model   string   `json:"model"`
-		Choices []choice `json:"choices"`
-		Usage   *usage   `json:"usage,omitempty"`
-		// Carrel is the extension field of a library model's answer: its
-		// sources and citations, so a client can show where it comes from.
-		Carrel *Grounding `json:"carrel,omitempty"`
-	}
-	embeddingRequest struct {
-		Model          string          `json:"model"`
-		Input          json.RawMessage `json:"input"`
-		EncodingFormat string          `json:"encoding_format"`
-	}
-	embeddingData struct {
-		Object string `json:"object"`
-		Index  int    `json:"index"`
-		// Embedding is a list of floats, or with encoding_format
-		// "base64" (the openai clients' default) the little-endian
-		// float32 bytes in base64.
-		Embedding any `json:"embedding"`
-	}
+	Grounding = openai.Grounding
+	Citation  = openai.Citation
 )
 
-// Grounding is what a library model's answer rests on: the "carrel" field
-// of its response (and of the last chunk of a stream).
-type Grounding struct {
-	Library string `json:"library"`
-	// Outcome: answered, not_found (the documents do not hold it),
-	// retrieval_only (no chat model: the passages alone), ungrounded,
-	// uncited (the model cited none of its sources: not grounded).
-	Outcome   string     `json:"outcome"`
-	Citations []Citation `json:"citations"`
-	Sources   []Citation `json:"sources"`
-}
-
-// Citation is a passage an answer cites or was given.
-type Citation struct {
-	N         int     `json:"n"`
-	Path      string  `json:"path"`
-	Page      int     `json:"page,omitempty"`
-	Heading   string  `json:"heading,omitempty"`
-	Text      string  `json:"text"`
-	Score     float64 `json:"score"`
-	Supported *bool   `json:"supported,omitempty"`
-}
-
 func apiError(w http.ResponseWriter, status int, typ, code, msg string) {
-	var b errorBody
-	b.Error.Message, b.Error.Type, b.Error.Code = msg, typ, code
+	b := openai.ErrorResponse{Error: openai.Error{Message: msg, Type: typ, Code: code}}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(b)
@@ -141,12 +51,12 @@ func modelID(path string) string {
 
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().Unix()
-	data := []modelEntry{}
+	data := []openai.Model{}
 	if id := chatModelID(s.eng.ChatModel()); id != "" {
-		data = append(data, modelEntry{ID: id, Object: "model", Created: now, OwnedBy: "carrel"})
+		data = append(data, openai.Model{ID: id, Object: "model", Created: now, OwnedBy: "carrel"})
 	}
 	if id := modelID(s.eng.SearchMethod().Model); id != "" {
-		data = append(data, modelEntry{ID: id, Object: "model", Created: now, OwnedBy: "carrel"})
+		data = append(data, openai.Model{ID: id, Object: "model", Created: now, OwnedBy: "carrel"})
 	}
 	libs, err := s.eng.Libraries(r.Context())
 	if err != nil {
@@ -154,52 +64,13 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, l := range libs {
-		data = append(data, modelEntry{ID: LibraryPrefix + l.Name, Object: "model", Created: now, OwnedBy: "carrel"})
+		data = append(data, openai.Model{ID: LibraryPrefix + l.Name, Object: "model", Created: now, OwnedBy: "carrel"})
 	}
-	writeJSON(w, map[string]any{"object": "list", "data": data})
-}
-
-// text flattens a message's content: a string, or an array of parts whose
-// text parts are joined.
-func (m message) text() (string, error) {
-	var s string
-	if err := json.Unmarshal(m.Content, &s); err == nil {
-		return s, nil
-	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	if err := json.Unmarshal(m.Content, &parts); err != nil {
-		return "", fmt.Errorf("the content of a %s message is neither text nor a list of parts", m.Role)
-	}
-	var b strings.Builder
-	for _, p := range parts {
-		if p.Type == "text" {
-			b.WriteString(p.Text)
-		}
-	}
-	return b.String(), nil
-}
-
-// stops reads "stop": a string or a list of strings.
-func stops(raw json.RawMessage) ([]string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var one string
-	if err := json.Unmarshal(raw, &one); err == nil {
-		return []string{one}, nil
-	}
-	var many []string
-	if err := json.Unmarshal(raw, &many); err != nil {
-		return nil, errors.New(`"stop" must be a string or a list of strings`)
-	}
-	return many, nil
+	writeJSON(w, openai.ModelList{Object: "list", Data: data})
 }
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
-	var req chatRequest
+	var req openai.ChatRequest
 	if !decode(w, r, &req, "a chat completion request") {
 		return
 	}
@@ -209,11 +80,6 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	msgs := make([]engine.ChatMessage, 0, len(req.Messages))
 	for _, m := range req.Messages {
-		t, err := m.text()
-		if err != nil {
-			apiError(w, http.StatusBadRequest, "invalid_request_error", "messages", err.Error())
-			return
-		}
 		role := m.Role
 		if role == "developer" {
 			role = "system"
@@ -222,12 +88,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 			apiError(w, http.StatusBadRequest, "invalid_request_error", "messages", fmt.Sprintf("role %q is not supported (system, user, assistant)", m.Role))
 			return
 		}
-		msgs = append(msgs, engine.ChatMessage{Role: role, Content: t})
-	}
-	stop, err := stops(req.Stop)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, "invalid_request_error", "stop", err.Error())
-		return
+		msgs = append(msgs, engine.ChatMessage{Role: role, Content: string(m.Content)})
 	}
 	maxTokens := req.MaxCompletionTokens
 	if maxTokens == 0 {
@@ -259,7 +120,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		s.answer(r.Context(), resp, library, msgs)
 		return
 	}
-	o := engine.ChatOptions{MaxTokens: maxTokens, Temperature: req.Temperature, Seed: req.Seed, Stop: stop}
+	o := engine.ChatOptions{MaxTokens: maxTokens, Temperature: req.Temperature, Seed: req.Seed, Stop: req.Stop}
 	reply, err := s.eng.Chat(r.Context(), msgs, o, resp.delta)
 	if err != nil && reply == nil {
 		resp.fail(err)
@@ -268,7 +129,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	if r.Context().Err() != nil {
 		return // disconnected: generation stopped with the request's context
 	}
-	resp.finish(finishReason(reply.Stop), reply.Text, &usage{reply.PromptTokens, reply.GeneratedTokens, reply.PromptTokens + reply.GeneratedTokens}, nil)
+	resp.finish(finishReason(reply.Stop), reply.Text, &openai.Usage{PromptTokens: reply.PromptTokens, CompletionTokens: reply.GeneratedTokens, TotalTokens: reply.PromptTokens + reply.GeneratedTokens}, nil)
 }
 
 // answer gives the library's grounded answer to the last user message,
@@ -293,7 +154,7 @@ func (s *Server) answer(ctx context.Context, resp *stream, library string, msgs 
 		return
 	}
 	g := groundingOf(a)
-	u := &usage{a.Timings.PromptTokens, a.Timings.GeneratedTokens, a.Timings.PromptTokens + a.Timings.GeneratedTokens}
+	u := &openai.Usage{PromptTokens: a.Timings.PromptTokens, CompletionTokens: a.Timings.GeneratedTokens, TotalTokens: a.Timings.PromptTokens + a.Timings.GeneratedTokens}
 	resp.finish(finishReason(a.Stop), a.Text, u, &g)
 }
 
@@ -367,8 +228,8 @@ type stream struct {
 	created int64
 }
 
-func (st *stream) chunk(c choice, g *Grounding, u *usage) error {
-	b, _ := json.Marshal(chatResponse{ID: st.id, Object: "chat.completion.chunk", Created: st.created, Model: st.model, Choices: []choice{c}, Carrel: g, Usage: u})
+func (st *stream) chunk(c openai.Choice, g *Grounding, u *openai.Usage) error {
+	b, _ := json.Marshal(openai.ChatResponse{ID: st.id, Object: "chat.completion.chunk", Created: st.created, Model: st.model, Choices: []openai.Choice{c}, Carrel: g, Usage: u})
 	if _, err := fmt.Fprintf(st.w, "data: %s\n\n", b); err != nil {
 		return err
 	}
@@ -385,7 +246,7 @@ func (st *stream) begin() error {
 	st.started = true
 	st.w.Header().Set("Content-Type", "text/event-stream")
 	st.w.Header().Set("Cache-Control", "no-cache")
-	return st.chunk(choice{Delta: &chatMessage{Role: "assistant", Content: ""}}, nil, nil)
+	return st.chunk(openai.Choice{Delta: &openai.Message{Role: "assistant", Content: ""}}, nil, nil)
 }
 
 // delta streams a piece of the reply (nothing when not streaming).
@@ -396,19 +257,19 @@ func (st *stream) delta(text string) error {
 	if err := st.begin(); err != nil {
 		return err
 	}
-	return st.chunk(choice{Delta: &chatMessage{Content: text}}, nil, nil)
+	return st.chunk(openai.Choice{Delta: &openai.Message{Content: openai.Content(text)}}, nil, nil)
 }
 
-func (st *stream) finish(reason, text string, u *usage, g *Grounding) {
+func (st *stream) finish(reason, text string, u *openai.Usage, g *Grounding) {
 	if !st.on {
-		writeJSON(st.w, chatResponse{ID: st.id, Object: "chat.completion", Created: st.created, Model: st.model,
-			Choices: []choice{{Message: &chatMessage{Role: "assistant", Content: text}, FinishReason: &reason}}, Usage: u, Carrel: g})
+		writeJSON(st.w, openai.ChatResponse{ID: st.id, Object: "chat.completion", Created: st.created, Model: st.model,
+			Choices: []openai.Choice{{Message: &openai.Message{Role: "assistant", Content: openai.Content(text)}, FinishReason: &reason}}, Usage: u, Carrel: g})
 		return
 	}
 	if st.begin() != nil {
 		return
 	}
-	st.chunk(choice{Delta: &chatMessage{}, FinishReason: &reason}, g, u)
+	st.chunk(openai.Choice{Delta: &openai.Message{}, FinishReason: &reason}, g, u)
 	fmt.Fprint(st.w, "data: [DONE]\n\n")
 	if f, ok := st.w.(http.Flusher); ok {
 		f.Flush()
@@ -430,9 +291,7 @@ func (st *stream) fail(err error) {
 		return
 	}
 	if st.started {
-		var b errorBody
-		b.Error.Message, b.Error.Type, b.Error.Code = engine.Describe(err), typ, code
-		j, _ := json.Marshal(b)
+		j, _ := json.Marshal(openai.ErrorResponse{Error: openai.Error{Message: engine.Describe(err), Type: typ, Code: code}})
 		fmt.Fprintf(st.w, "data: %s\n\ndata: [DONE]\n\n", j)
 		return
 	}
@@ -440,7 +299,7 @@ func (st *stream) fail(err error) {
 }
 
 func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
-	var req embeddingRequest
+	var req openai.EmbeddingRequest
 	if !decode(w, r, &req, "an embeddings request") {
 		return
 	}
@@ -448,14 +307,7 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "invalid_request_error", "encoding_format", `"encoding_format" must be "float" or "base64"`)
 		return
 	}
-	var texts []string
-	var one string
-	if err := json.Unmarshal(req.Input, &one); err == nil {
-		texts = []string{one}
-	} else if err := json.Unmarshal(req.Input, &texts); err != nil {
-		apiError(w, http.StatusBadRequest, "invalid_request_error", "input", `"input" must be a string or a list of strings (token arrays are not accepted)`)
-		return
-	}
+	texts := req.Input
 	if len(texts) == 0 || len(texts) > 2048 {
 		apiError(w, http.StatusBadRequest, "invalid_request_error", "input", `"input" must hold 1 to 2048 texts`)
 		return
@@ -474,21 +326,14 @@ func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "server_error", "embedding", engine.Describe(err))
 		return
 	}
-	data := make([]embeddingData, len(vs))
+	data := make([]openai.Embedding, len(vs))
 	tokens := 0
 	for i, v := range vs {
-		data[i] = embeddingData{Object: "embedding", Index: i, Embedding: v}
-		if req.EncodingFormat == "base64" {
-			b := make([]byte, 4*len(v))
-			for j, f := range v {
-				binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(f))
-			}
-			data[i].Embedding = base64.StdEncoding.EncodeToString(b)
-		}
+		data[i] = openai.Embedding{Object: "embedding", Index: i, Embedding: openai.Vector{Floats: v, Base64: req.EncodingFormat == "base64"}}
 		tokens += len(strings.Fields(texts[i]))
 	}
 	if req.Model != "" {
 		model = req.Model
 	}
-	writeJSON(w, map[string]any{"object": "list", "data": data, "model": model, "usage": map[string]int{"prompt_tokens": tokens, "total_tokens": tokens}})
+	writeJSON(w, openai.EmbeddingResponse{Object: "list", Data: data, Model: model, Usage: &openai.Usage{PromptTokens: tokens, TotalTokens: tokens}})
 }

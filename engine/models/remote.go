@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/carrel-ai/carrel/internal/openai"
 	"io"
 	"net"
 	"net/http"
@@ -80,8 +81,8 @@ func (r *Remote) Server() string { return r.base.Scheme + "://" + r.base.Host }
 
 // RemoteMessage is one turn of a chat.
 type RemoteMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
+	Role    string
+	Content string
 }
 
 // RemoteOptions control one answer.
@@ -103,47 +104,17 @@ type RemoteStats struct {
 	GeneratedChunks int // streamed pieces, when the server gives no usage
 }
 
-type chatRequest struct {
-	Model         string          `json:"model,omitempty"`
-	Messages      []RemoteMessage `json:"messages"`
-	Stream        bool            `json:"stream"`
-	MaxTokens     int             `json:"max_tokens,omitempty"`
-	Temperature   float32         `json:"temperature"`
-	Seed          *int64          `json:"seed,omitempty"`
-	Stop          []string        `json:"stop,omitempty"`
-	StreamOptions *struct {
-		IncludeUsage bool `json:"include_usage"`
-	} `json:"stream_options,omitempty"`
-}
-
-type chatChunk struct {
-	Model   string `json:"model"`
-	Choices []struct {
-		Delta struct {
-			Content string `json:"content"`
-		} `json:"delta"`
-		FinishReason *string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage *struct {
-		PromptTokens     int `json:"prompt_tokens"`
-		CompletionTokens int `json:"completion_tokens"`
-	} `json:"usage"`
-	Error *apiError `json:"error"`
-}
-
-type apiError struct {
-	Message string `json:"message"`
-}
-
 // Chat streams the server's reply to msgs to emit, piece by piece.
 func (r *Remote) Chat(ctx context.Context, msgs []RemoteMessage, o RemoteOptions, emit func(string) error) (RemoteStats, error) {
-	req := chatRequest{Model: r.model, Messages: msgs, Stream: true, MaxTokens: o.MaxTokens, Temperature: o.Temperature, Stop: o.Stop}
+	temp := float64(o.Temperature)
+	req := openai.ChatRequest{Model: r.model, Stream: true, MaxTokens: o.MaxTokens, Temperature: &temp, Stop: o.Stop,
+		StreamOptions: &openai.StreamOptions{IncludeUsage: true}}
+	for _, m := range msgs {
+		req.Messages = append(req.Messages, openai.Message{Role: m.Role, Content: openai.Content(m.Content)})
+	}
 	if o.Seed >= 0 {
 		req.Seed = &o.Seed
 	}
-	req.StreamOptions = &struct {
-		IncludeUsage bool `json:"include_usage"`
-	}{true}
 	// A stalled stream is cut off: the context ends when no piece came
 	// for r.idle.
 	parent := ctx
@@ -194,7 +165,7 @@ func (r *Remote) Chat(ctx context.Context, msgs []RemoteMessage, o RemoteOptions
 		if data == "[DONE]" {
 			break
 		}
-		var c chatChunk
+		var c openai.ChatResponse
 		if err := json.Unmarshal([]byte(data), &c); err != nil {
 			return st, r.fail(0, "the model server sent a reply that is not OpenAI-compatible", err)
 		}
@@ -208,13 +179,13 @@ func (r *Remote) Chat(ctx context.Context, msgs []RemoteMessage, o RemoteOptions
 			st.PromptTokens, st.GeneratedTokens = c.Usage.PromptTokens, c.Usage.CompletionTokens
 		}
 		for _, ch := range c.Choices {
-			if ch.Delta.Content != "" {
+			if ch.Delta != nil && ch.Delta.Content != "" {
 				if first.IsZero() {
 					first = time.Now()
 					st.FirstToken = first.Sub(start)
 				}
 				st.GeneratedChunks++
-				if err := emit(ch.Delta.Content); err != nil {
+				if err := emit(string(ch.Delta.Content)); err != nil {
 					return st, err
 				}
 			}
@@ -243,26 +214,14 @@ func (r *Remote) Chat(ctx context.Context, msgs []RemoteMessage, o RemoteOptions
 	return st, nil
 }
 
-type embedRequest struct {
-	Model string   `json:"model,omitempty"`
-	Input []string `json:"input"`
-}
-
-type embedResponse struct {
-	Data []struct {
-		Index     int       `json:"index"`
-		Embedding []float32 `json:"embedding"`
-	} `json:"data"`
-}
-
 // Embed returns the server's embedding of each text, in order.
 func (r *Remote) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	resp, err := r.post(ctx, "/embeddings", embedRequest{Model: r.model, Input: texts})
+	resp, err := r.post(ctx, "/embeddings", openai.EmbeddingRequest{Model: r.model, Input: texts})
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var out embedResponse
+	var out openai.EmbeddingResponse
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 512<<20)).Decode(&out); err != nil {
 		return nil, r.fail(0, "the model server sent embeddings that are not OpenAI-compatible", err)
 	}
@@ -271,7 +230,7 @@ func (r *Remote) Embed(ctx context.Context, texts []string) ([][]float32, error)
 		if d.Index < 0 || d.Index >= len(texts) {
 			return nil, r.fail(0, "the model server sent an embedding for a text it was not given", nil)
 		}
-		vecs[d.Index] = d.Embedding
+		vecs[d.Index] = d.Embedding.Floats
 	}
 	for i, v := range vecs {
 		if len(v) == 0 || len(v) != len(vecs[0]) {
@@ -333,18 +292,9 @@ func (r *Remote) post(ctx context.Context, path string, body any) (*http.Respons
 // serverMessage reads the error message of an OpenAI-style error body.
 func serverMessage(body io.Reader) string {
 	b, _ := io.ReadAll(io.LimitReader(body, 64<<10))
-	var e struct {
-		Error json.RawMessage `json:"error"`
-	}
-	if json.Unmarshal(b, &e) == nil && len(e.Error) > 0 {
-		var ae apiError
-		if json.Unmarshal(e.Error, &ae) == nil && ae.Message != "" {
-			return ": " + ae.Message
-		}
-		var s string
-		if json.Unmarshal(e.Error, &s) == nil && s != "" {
-			return ": " + s
-		}
+	var e openai.ErrorResponse
+	if json.Unmarshal(b, &e) == nil && e.Error.Message != "" {
+		return ": " + e.Error.Message
 	}
 	if s := strings.TrimSpace(string(b)); s != "" && len(s) < 300 && !strings.Contains(s, "<") {
 		return ": " + s

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/carrel-ai/carrel/internal/openai"
 )
 
 // fakeServer is a minimal OpenAI-compatible server: it streams reply word
@@ -23,7 +25,7 @@ func fakeServer(t *testing.T, key, reply string, hang time.Duration) *httptest.S
 			fmt.Fprint(w, `{"error":{"message":"invalid api key"}}`)
 			return
 		}
-		var req chatRequest
+		var req openai.ChatRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || !req.Stream || len(req.Messages) == 0 {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
@@ -46,14 +48,11 @@ func fakeServer(t *testing.T, key, reply string, hang time.Duration) *httptest.S
 		fmt.Fprint(w, "data: [DONE]\n\n")
 	})
 	mux.HandleFunc("/v1/embeddings", func(w http.ResponseWriter, r *http.Request) {
-		var req embedRequest
+		var req openai.EmbeddingRequest
 		json.NewDecoder(r.Body).Decode(&req)
-		var out embedResponse
+		var out openai.EmbeddingResponse
 		for i := len(req.Input) - 1; i >= 0; i-- { // out of order, as servers may
-			out.Data = append(out.Data, struct {
-				Index     int       `json:"index"`
-				Embedding []float32 `json:"embedding"`
-			}{i, []float32{float32(len(req.Input[i])), 1}})
+			out.Data = append(out.Data, openai.Embedding{Index: i, Embedding: openai.Vector{Floats: []float32{float32(len(req.Input[i])), 1}}})
 		}
 		json.NewEncoder(w).Encode(out)
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/status"
 )
 
@@ -190,7 +191,7 @@ func addCmd() *command {
 
 // storageHint says what to do when the library could not be written.
 func storageHint(err error) error {
-	if errors.Is(err, engine.ErrStorage) {
+	if errors.Is(err, failure.ErrStorage) {
 		return fmt.Errorf("indexing stopped: %w\n  free some space on the disk of the data folder and run the same command again: what is indexed is kept, the rest resumes", err)
 	}
 	return err
@@ -217,14 +218,14 @@ func reportLibrary(ctx context.Context, e *engine.Engine, library string, queued
 		}
 	}
 	if asJSON {
-		type failure struct {
+		type failedDoc struct {
 			Path   string
-			Kind   engine.FailureKind
+			Kind   failure.Kind
 			Reason string
 		}
-		var fl []failure
+		var fl []failedDoc
 		for _, d := range failed {
-			fl = append(fl, failure{d.Path, d.ErrorKind, d.Error})
+			fl = append(fl, failedDoc{d.Path, d.ErrorKind, d.Error})
 		}
 		return json.NewEncoder(os.Stdout).Encode(map[string]any{
 			"library": library, "queued": queued, "ready": ready, "duplicates": dups, "failed": fl, "chunks": chunks,
@@ -297,16 +298,16 @@ func listCmd() *command {
 			}
 			if *asJSON {
 				type row struct {
-					Path      string             `json:"path"`
-					Status    string             `json:"status"`
-					Format    string             `json:"format,omitempty"`
-					Title     string             `json:"title,omitempty"`
-					Chunks    int                `json:"chunks"`
-					Pages     int                `json:"pages,omitempty"`
-					Error     string             `json:"error,omitempty"`
-					Kind      engine.FailureKind `json:"error_kind,omitempty"`
-					Duplicate int64              `json:"duplicate_of,omitempty"`
-					Indexed   time.Time          `json:"indexed_at"`
+					Path      string       `json:"path"`
+					Status    string       `json:"status"`
+					Format    string       `json:"format,omitempty"`
+					Title     string       `json:"title,omitempty"`
+					Chunks    int          `json:"chunks"`
+					Pages     int          `json:"pages,omitempty"`
+					Error     string       `json:"error,omitempty"`
+					Kind      failure.Kind `json:"error_kind,omitempty"`
+					Duplicate int64        `json:"duplicate_of,omitempty"`
+					Indexed   time.Time    `json:"indexed_at"`
 				}
 				rows := []row{}
 				for _, d := range ds {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/failure"
 )
 
 // exitError carries an exit status that is not 1, with its message
@@ -27,7 +28,7 @@ func extractFile(ctx context.Context, cmd, path string, o engine.ExtractOptions,
 		return doc, err
 	}
 	if asJSON {
-		json.NewEncoder(os.Stdout).Encode(map[string]any{"error": map[string]any{"kind": engine.KindOf(err), "message": err.Error()}})
+		json.NewEncoder(os.Stdout).Encode(map[string]any{"error": map[string]any{"kind": failure.KindOf(err), "message": err.Error()}})
 	} else {
 		fmt.Fprintf(os.Stderr, "carrel %s: %v\n", cmd, err)
 	}

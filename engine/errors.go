@@ -3,31 +3,13 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"strings"
 
-	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/index"
-	"github.com/carrel-ai/carrel/engine/ingest"
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/models"
 	"github.com/carrel-ai/carrel/engine/rag"
 	"github.com/carrel-ai/carrel/engine/status"
-)
-
-// Why a document could not be indexed. An indexing event's Err, and
-// Failure of a failed document, match one of these with errors.Is.
-var (
-	ErrEncrypted   = docs.ErrEncrypted
-	ErrCorrupt     = docs.ErrCorrupt
-	ErrUnsupported = docs.ErrUnsupported
-	ErrNoText      = docs.ErrNoText
-	ErrScanned     = docs.ErrScanned // a scan or picture, and OCR is off or not installed
-	ErrTooLarge    = docs.ErrTooLarge
-	ErrTimeout     = docs.ErrTimeout
-	ErrUnreadable  = ingest.ErrUnreadable
-	ErrEmbedding   = ingest.ErrEmbedding
-	ErrStorage     = ingest.ErrStorage
-	ErrCancelled   = ingest.ErrCancelled
 )
 
 // Errors of answers and models that callers decide on.
@@ -54,30 +36,8 @@ var (
 // llama.cpp, through cgo).
 func ModelSupport() bool { return llm.Available() }
 
-// FailureKind names why a document failed, as stored with it (its
-// ErrorKind) and printed by "--json" output.
-type FailureKind = docs.Kind
-
-// Failure kinds.
-const (
-	KindEncrypted   = docs.KindEncrypted
-	KindCorrupt     = docs.KindCorrupt
-	KindUnsupported = docs.KindUnsupported
-	KindNoText      = docs.KindNoText
-	KindScanned     = docs.KindScanned // only OCR could read it, and OCR is off or not installed
-	KindTooLarge    = docs.KindTooLarge
-	KindTimeout     = docs.KindTimeout
-	KindUnreadable  = ingest.KindUnreadable
-	KindEmbedding   = ingest.KindEmbedding
-	KindStorage     = ingest.KindStorage
-	KindCancelled   = ingest.KindCancelled
-)
-
-// KindOf names the kind of an indexing or parse failure.
-func KindOf(err error) FailureKind { return ingest.KindOf(err) }
-
-// DocumentError is why a document could not be indexed: Err is one of the
-// sentinels above, Reason the words recorded with it.
+// DocumentError is why a document could not be indexed: Err is one of
+// package failure's sentinels, Reason the words recorded with it.
 type DocumentError struct {
 	Path   string
 	Reason string
@@ -88,13 +48,14 @@ func (e *DocumentError) Error() string { return e.Path + ": " + e.Reason }
 func (e *DocumentError) Unwrap() error { return e.Err }
 
 // Failure returns why a failed document could not be indexed, as an error
-// that matches its kind's sentinel (errors.Is(Failure(d), ErrEncrypted));
+// that matches its kind's sentinel (errors.Is(Failure(d),
+// failure.ErrEncrypted));
 // nil for a document that did not fail.
 func Failure(d Document) error {
 	if d.Status != status.Failed {
 		return nil
 	}
-	return &DocumentError{Path: d.Path, Reason: d.Error, Err: ingest.ErrorOf(FailureKind(d.ErrorKind))}
+	return &DocumentError{Path: d.Path, Reason: d.Error, Err: d.ErrorKind.Err()}
 }
 
 // plain gives errors a person may meet their words.
@@ -119,9 +80,7 @@ var plain = []struct {
 
 // PasswordRejected reports whether a document failed because the
 // password given for it did not open it (another is needed).
-func PasswordRejected(d Document) bool {
-	return d.ErrorKind == KindEncrypted && strings.Contains(d.Error, docs.WrongPassword)
-}
+func PasswordRejected(d Document) bool { return d.ErrorKind == failure.WrongPassword }
 
 // Describe says what went wrong in words for a person: the plain sentence
 // of a known error (matched by value, with errors.Is), followed by the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/ingest"
 	"github.com/carrel-ai/carrel/engine/rag"
@@ -32,9 +33,9 @@ type Document struct {
 	Title       string
 	Language    string
 	Status      status.Status
-	Error       string      // why it failed, in words
-	ErrorKind   FailureKind // why it failed, as a value (see Failure)
-	Chunks      int         // passages indexed
+	Error       string       // why it failed, in words
+	ErrorKind   failure.Kind // why it failed, as a value (see Failure)
+	Chunks      int          // passages indexed
 	Pages       int
 	IndexedAt   time.Time
 	DuplicateOf int64  // another document of the library with the same content, or 0
@@ -45,7 +46,7 @@ type Document struct {
 func documentOf(n int, d index.Document) Document {
 	d = union.DocumentOf(n, d)
 	return Document{ID: d.ID, Path: d.Path, Hash: d.Hash, Size: d.Size, ModTime: d.ModTime, Format: d.Format, Title: d.Title,
-		Language: d.Language, Status: d.Status, Error: d.Error, ErrorKind: FailureKind(d.ErrorKind), Chunks: d.Chunks,
+		Language: d.Language, Status: d.Status, Error: d.Error, ErrorKind: failure.Kind(d.ErrorKind), Chunks: d.Chunks,
 		Pages: d.Pages, IndexedAt: d.IndexedAt, DuplicateOf: d.DuplicateOf, Model: d.Model}
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/status"
 )
 
@@ -438,27 +439,26 @@ func statusText(d engine.Document) string {
 		return s
 	case status.Failed:
 		switch d.ErrorKind {
-		case engine.KindEncrypted:
-			if engine.PasswordRejected(d) {
-				return "The password was not right: give it again"
-			}
+		case failure.WrongPassword:
+			return "The password was not right: give it again"
+		case failure.Encrypted:
 			return "Needs a password to open"
-		case engine.KindCorrupt:
+		case failure.Corrupt:
 			return "The file is damaged"
-		case engine.KindUnsupported:
+		case failure.Unsupported:
 			return "Not a format Carrel reads"
-		case engine.KindNoText:
+		case failure.NoText:
 			return "No text inside"
-		case engine.KindScanned:
+		case failure.Scanned:
 			if strings.Contains(d.Error, "turned off") {
 				return "Scanned: turn OCR on in Settings to read it"
 			}
 			return "Scanned: install OCR to read it (see Settings)"
-		case engine.KindTooLarge:
+		case failure.TooLarge:
 			return "Too large to index"
-		case engine.KindTimeout:
+		case failure.Timeout:
 			return "Took too long to read"
-		case engine.KindCancelled:
+		case failure.Cancelled:
 			return "Cancelled: re-index to add it"
 		}
 		return d.Error
@@ -493,7 +493,7 @@ func (v *libraryView) enableActions() {
 			b.Disable()
 		}
 	}
-	if ok && errors.Is(engine.Failure(v.docs[v.selected]), engine.ErrEncrypted) {
+	if ok && errors.Is(engine.Failure(v.docs[v.selected]), failure.ErrEncrypted) {
 		v.unlock.Show()
 	} else {
 		v.unlock.Hide()

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"io"
 	"path"
 	"strings"
@@ -28,10 +29,10 @@ type archive struct {
 func openArchive(data []byte) (*archive, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, &ParseError{Err: ErrCorrupt, Detail: "its zip container is damaged (" + err.Error() + ")"}
+		return nil, &ParseError{Err: failure.ErrCorrupt, Detail: "its zip container is damaged (" + err.Error() + ")"}
 	}
 	if len(zr.File) > maxMembers {
-		return nil, &ParseError{Err: ErrTooLarge, Detail: fmt.Sprintf("its archive holds %d files", len(zr.File))}
+		return nil, &ParseError{Err: failure.ErrTooLarge, Detail: fmt.Sprintf("its archive holds %d files", len(zr.File))}
 	}
 	a := &archive{files: map[string]*zip.File{}}
 	for _, f := range zr.File {
@@ -49,24 +50,24 @@ func (a *archive) has(name string) bool { return a.files[name] != nil }
 func (a *archive) member(name string) ([]byte, error) {
 	f := a.files[strings.TrimPrefix(path.Clean("/"+name), "/")]
 	if f == nil {
-		return nil, &ParseError{Err: ErrCorrupt, Detail: "its part " + name + " is missing"}
+		return nil, &ParseError{Err: failure.ErrCorrupt, Detail: "its part " + name + " is missing"}
 	}
 	if f.UncompressedSize64 > maxMemberBytes {
-		return nil, &ParseError{Err: ErrTooLarge, Detail: fmt.Sprintf("its part %s inflates to %d MiB", name, f.UncompressedSize64>>20)}
+		return nil, &ParseError{Err: failure.ErrTooLarge, Detail: fmt.Sprintf("its part %s inflates to %d MiB", name, f.UncompressedSize64>>20)}
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, &ParseError{Err: ErrCorrupt, Detail: "its part " + name + " cannot be read (" + err.Error() + ")"}
+		return nil, &ParseError{Err: failure.ErrCorrupt, Detail: "its part " + name + " cannot be read (" + err.Error() + ")"}
 	}
 	defer rc.Close()
 	budget := min(int64(maxMemberBytes), maxArchiveBytes-a.read)
 	b, err := io.ReadAll(io.LimitReader(rc, budget+1))
 	a.read += int64(len(b))
 	if int64(len(b)) > budget {
-		return nil, &ParseError{Err: ErrTooLarge, Detail: "it inflates beyond " + fmt.Sprint(budget>>20) + " MiB (a zip bomb?)"}
+		return nil, &ParseError{Err: failure.ErrTooLarge, Detail: "it inflates beyond " + fmt.Sprint(budget>>20) + " MiB (a zip bomb?)"}
 	}
 	if err != nil {
-		return nil, &ParseError{Err: ErrCorrupt, Detail: "its part " + name + " is damaged (" + err.Error() + ")"}
+		return nil, &ParseError{Err: failure.ErrCorrupt, Detail: "its part " + name + " is damaged (" + err.Error() + ")"}
 	}
 	return b, nil
 }

@@ -6,6 +6,7 @@ import (
 	"compress/zlib"
 	"context"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"io"
 	"strings"
 	"testing"
@@ -22,8 +23,8 @@ func TestPDFDecompressionBomb(t *testing.T) {
 	pdf := onePagePDF(deflated(t, 512<<20, false))
 	d, err := parse(t, "bomb.pdf", pdf, Options{})
 	t.Logf("%d KiB bomb: %v", len(pdf)>>10, err)
-	if KindOf(err) != KindTooLarge {
-		t.Fatalf("a PDF bomb: %v (kind %s), want too_large", err, KindOf(err))
+	if failure.KindOf(err) != failure.TooLarge {
+		t.Fatalf("a PDF bomb: %v (kind %s), want too_large", err, failure.KindOf(err))
 	}
 	if d != nil {
 		t.Errorf("the bomb produced a document: %d blocks", len(d.Blocks))
@@ -60,7 +61,7 @@ func TestInflateBudget(t *testing.T) {
 				fmt.Fprintf(&doc, "%d 0 obj\n<< /Filter /FlateDecode >>\nstream\r\n%s\nendstream\nendobj\n", i+1, s)
 			}
 			err := b.check(context.Background(), doc.Bytes())
-			if got := KindOf(err) == KindTooLarge; got != c.large || (err != nil && !got) {
+			if got := failure.KindOf(err) == failure.TooLarge; got != c.large || (err != nil && !got) {
 				t.Errorf("got %v, want too large: %v", err, c.large)
 			}
 		})
@@ -127,7 +128,7 @@ func TestEPUBBomb(t *testing.T) {
 	})
 	zw.Close()
 	_, err := parse(t, "bomb.epub", buf.Bytes(), Options{})
-	if KindOf(err) != KindTooLarge {
-		t.Errorf("an EPUB bomb: %v (kind %s), want too_large", err, KindOf(err))
+	if failure.KindOf(err) != failure.TooLarge {
+		t.Errorf("an EPUB bomb: %v (kind %s), want too_large", err, failure.KindOf(err))
 	}
 }

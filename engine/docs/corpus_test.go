@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 )
 
@@ -109,14 +110,14 @@ func TestCorpus(t *testing.T) {
 			// entry expects.
 			d, err := testParser().Parse(context.Background(), filepath.Join(dir, e.File), opts)
 			if want.kind != "" {
-				if KindOf(err) != Kind(want.kind) {
+				if failure.KindOf(err) != failure.Kind(want.kind) {
 					t.Fatalf("err = %v, want kind %s", err, want.kind)
 				}
 				return
 			}
 			if err != nil {
 				var pe *ParseError
-				if !errors.As(err, &pe) || KindOf(err) == "error" {
+				if !errors.As(err, &pe) || failure.KindOf(err) == "error" {
 					t.Fatalf("untyped error %v", err)
 				}
 				if _, listed := corpusExpect[e.File]; listed || strings.HasPrefix(e.Category, "pdf-text") {
@@ -170,7 +171,7 @@ func TestTimeLimitStopsPDF(t *testing.T) {
 	p := sharedtest.Path(t, "corpus/pdf/text/pdfjs-freeculture-book.pdf")
 	testParser().Warm()
 	_, err := testParser().Parse(context.Background(), p, Options{Timeout: 300 * time.Millisecond})
-	if KindOf(err) != "timeout" {
+	if failure.KindOf(err) != "timeout" {
 		t.Fatalf("err = %v", err)
 	}
 	// The engine still works afterwards.
@@ -183,10 +184,10 @@ func TestTimeLimitStopsPDF(t *testing.T) {
 // a wrong, password.
 func TestEncryptedNeedsPassword(t *testing.T) {
 	p := sharedtest.Path(t, "corpus/pdf/encrypted/pypdf-libreoffice-password.pdf")
-	for _, pw := range []string{"", "wrong"} {
+	for pw, want := range map[string]failure.Kind{"": failure.Encrypted, "wrong": failure.WrongPassword} {
 		_, err := testParser().Parse(context.Background(), p, Options{Password: pw})
-		if KindOf(err) != "encrypted" || !strings.Contains(err.Error(), "encrypted") {
-			t.Errorf("password %q: %v", pw, err)
+		if failure.KindOf(err) != want || !errors.Is(err, failure.ErrEncrypted) || !strings.Contains(err.Error(), "encrypted") {
+			t.Errorf("password %q: %v (kind %s), want %s", pw, err, failure.KindOf(err), want)
 		}
 	}
 }

@@ -10,9 +10,10 @@
 package docs
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/carrel-ai/carrel/engine/failure"
 )
 
 // Format is a document format.
@@ -95,23 +96,6 @@ func (b Block) CharRange(start, end int) (first, last int, ok bool) {
 // HeadingSep joins the levels of a heading path.
 const HeadingSep = " › "
 
-// Errors a parse can end with; a *ParseError wraps one of them.
-var (
-	ErrUnsupported = errors.New("docs: unsupported file type")
-	ErrEncrypted   = errors.New("docs: file is encrypted")
-	ErrCorrupt     = errors.New("docs: file is damaged")
-	ErrNoText      = errors.New("docs: no text in file")
-	// ErrScanned means the file is a scan or a picture whose text only
-	// OCR can read, and OCR is not available.
-	ErrScanned    = errors.New("docs: scanned, and OCR is not available")
-	ErrTooLarge   = errors.New("docs: file is too large")
-	ErrTimeout    = errors.New("docs: parsing took too long")
-	ErrUnreadable = errors.New("docs: the file cannot be read")
-	// ErrEngine means the PDF engine could not start: not the file's
-	// fault, so worth another attempt.
-	ErrEngine = errors.New("docs: the PDF engine could not start")
-)
-
 // ParseError is the error of a failed parse. Err is one of the sentinels
 // above, so both errors.Is and errors.As work; Detail says more in words.
 type ParseError struct {
@@ -129,7 +113,7 @@ func (e *ParseError) Error() string {
 		fmt.Fprintf(&b, " (page %d)", e.Page)
 	}
 	b.WriteString(": ")
-	b.WriteString(strings.TrimPrefix(e.Err.Error(), "docs: "))
+	b.WriteString(failure.Words(e.Err))
 	if e.Detail != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Detail)
@@ -139,57 +123,8 @@ func (e *ParseError) Error() string {
 
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// Kind is what a failure to read a file was, as a value programs can
-// switch on and store: errors.Is(err, k.Err()) holds for an error of kind
-// k.
-type Kind string
-
-// Kinds of parse failures.
-const (
-	KindEncrypted   Kind = "encrypted"
-	KindCorrupt     Kind = "corrupt"
-	KindUnsupported Kind = "unsupported"
-	KindNoText      Kind = "no_text"
-	KindScanned     Kind = "scanned" // text only in images, and no OCR to read it
-	KindTooLarge    Kind = "too_large"
-	KindTimeout     Kind = "timeout"
-	KindUnreadable  Kind = "unreadable" // missing, not a regular file, no permission, a link loop
-	KindEngine      Kind = "engine"     // the PDF engine could not start
-	KindUnknown     Kind = "error"      // not one of the above
-)
-
-var kinds = []struct {
-	kind Kind
-	err  error
-}{
-	{KindEncrypted, ErrEncrypted}, {KindCorrupt, ErrCorrupt}, {KindUnsupported, ErrUnsupported},
-	{KindNoText, ErrNoText}, {KindScanned, ErrScanned}, {KindTooLarge, ErrTooLarge}, {KindTimeout, ErrTimeout}, {KindUnreadable, ErrUnreadable},
-	{KindEngine, ErrEngine},
-}
-
-// Err is the sentinel error of a kind, nil for KindUnknown.
-func (k Kind) Err() error {
-	for _, x := range kinds {
-		if x.kind == k {
-			return x.err
-		}
-	}
-	return nil
-}
-
 // Kind names the failure for programs.
-func (e *ParseError) Kind() Kind { return KindOf(e) }
-
-// KindOf names the failure kind of any parse error (KindUnknown when it
-// is none of the sentinels).
-func KindOf(err error) Kind {
-	for _, x := range kinds {
-		if errors.Is(err, x.err) {
-			return x.kind
-		}
-	}
-	return KindUnknown
-}
+func (e *ParseError) Kind() failure.Kind { return failure.KindOf(e) }
 
 // Text returns all block texts joined by blank lines.
 func (d *Document) Text() string {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/unicode"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
@@ -329,8 +330,8 @@ func TestRefusals(t *testing.T) {
 			// not the kind wanted.
 			_, err := parse(t, tc.name, tc.data, Options{Timeout: 20 * time.Second})
 			var pe *ParseError
-			if !errors.As(err, &pe) || pe.Kind() != Kind(tc.kind) {
-				t.Fatalf("err = %v (kind %s), want kind %s", err, KindOf(err), tc.kind)
+			if !errors.As(err, &pe) || pe.Kind() != failure.Kind(tc.kind) {
+				t.Fatalf("err = %v (kind %s), want kind %s", err, failure.KindOf(err), tc.kind)
 			}
 		})
 	}
@@ -356,17 +357,17 @@ func TestLimits(t *testing.T) {
 			t.Fatalf("block of %d bytes", len(b.Text))
 		}
 	}
-	if _, err := parse(t, "big.txt", []byte(huge), Options{MaxBytes: 1 << 20}); KindOf(err) != "too_large" {
+	if _, err := parse(t, "big.txt", []byte(huge), Options{MaxBytes: 1 << 20}); failure.KindOf(err) != "too_large" {
 		t.Errorf("over MaxBytes: %v", err)
 	}
 	d, err := parse(t, "cut.txt", []byte(strings.Repeat("word ", 1<<20)), Options{MaxTextBytes: 1 << 20})
 	if err != nil || len(d.Warnings) == 0 {
 		t.Errorf("text limit: %v, warnings %v", err, d.Warnings)
 	}
-	if _, err := parse(t, "huge.html", []byte("<p>"+strings.Repeat("x ", 40<<20)), Options{}); KindOf(err) != "too_large" {
+	if _, err := parse(t, "huge.html", []byte("<p>"+strings.Repeat("x ", 40<<20)), Options{}); failure.KindOf(err) != "too_large" {
 		t.Errorf("80 MB of HTML: %v", err)
 	}
-	if _, err := parse(t, "slow.txt", []byte(strings.Repeat("word ", 1<<20)), Options{Timeout: time.Nanosecond}); KindOf(err) != "timeout" {
+	if _, err := parse(t, "slow.txt", []byte(strings.Repeat("word ", 1<<20)), Options{Timeout: time.Nanosecond}); failure.KindOf(err) != "timeout" {
 		t.Errorf("time limit: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -440,14 +441,14 @@ func TestUnreadableAndEmptyFiles(t *testing.T) {
 	os.WriteFile(emptyDocx, nil, 0o600)
 	tests := []struct {
 		path string
-		want Kind
+		want failure.Kind
 	}{
-		{fifo, KindUnreadable},
-		{loop, KindUnreadable},
-		{filepath.Join(dir, "missing.txt"), KindUnreadable},
-		{empty, KindNoText},
-		{emptyDocx, KindNoText},
-		{dir, KindUnsupported},
+		{fifo, failure.Unreadable},
+		{loop, failure.Unreadable},
+		{filepath.Join(dir, "missing.txt"), failure.Unreadable},
+		{empty, failure.NoText},
+		{emptyDocx, failure.NoText},
+		{dir, failure.Unsupported},
 	}
 	for _, tc := range tests {
 		done := make(chan error, 1)
@@ -457,8 +458,8 @@ func TestUnreadableAndEmptyFiles(t *testing.T) {
 		}()
 		select {
 		case err := <-done:
-			if KindOf(err) != tc.want {
-				t.Errorf("%s: %v (kind %s), want %s", filepath.Base(tc.path), err, KindOf(err), tc.want)
+			if failure.KindOf(err) != tc.want {
+				t.Errorf("%s: %v (kind %s), want %s", filepath.Base(tc.path), err, failure.KindOf(err), tc.want)
 			}
 		case <-time.After(testwait.Bound(t)):
 			t.Fatalf("%s: parsing blocked", filepath.Base(tc.path))

@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -32,7 +33,7 @@ func parseEPUB(ctx context.Context, d *Document, data []byte) (err error) {
 		return nil
 	})
 	if opfPath == "" {
-		return &ParseError{Err: ErrCorrupt, Detail: "its container names no package file"}
+		return &ParseError{Err: failure.ErrCorrupt, Detail: "its container names no package file"}
 	}
 	opf, err := a.member(opfPath)
 	if err != nil {
@@ -74,7 +75,7 @@ func parseEPUB(ctx context.Context, d *Document, data []byte) (err error) {
 		d.Language = strings.ToLower(strings.SplitN(lang, "-", 2)[0])
 	}
 	if len(spine) == 0 {
-		return &ParseError{Err: ErrCorrupt, Detail: "its reading order (spine) is empty"}
+		return &ParseError{Err: failure.ErrCorrupt, Detail: "its reading order (spine) is empty"}
 	}
 	// A chapter over the size limits is skipped; if nothing else can be
 	// read, the book is too large (a zip bomb), not empty.
@@ -99,7 +100,7 @@ func parseEPUB(ctx context.Context, d *Document, data []byte) (err error) {
 		}
 		b, err := a.member(name)
 		if err != nil {
-			if errors.Is(err, ErrTooLarge) && tooLarge == nil {
+			if errors.Is(err, failure.ErrTooLarge) && tooLarge == nil {
 				tooLarge = err
 			}
 			d.warnf("chapter %s: %v", name, err)

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 )
 
@@ -31,7 +32,7 @@ func fuzzFormat(f *testing.F, name, corpusGlob string, seeds ...[]byte) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := testParser().ParseBytes(context.Background(), name, data, Options{Timeout: 20 * time.Second})
 		if err != nil {
-			if KindOf(err) == "error" {
+			if failure.KindOf(err) == "error" {
 				t.Fatalf("untyped error: %v", err)
 			}
 			return

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	readability "codeberg.org/readeck/go-readability/v2"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
@@ -20,7 +21,7 @@ func parseHTML(ctx context.Context, d *Document, data []byte) error {
 	text := decodeHTML(data)
 	root, err := html.Parse(strings.NewReader(text))
 	if err != nil {
-		return &ParseError{Err: ErrCorrupt, Detail: err.Error()}
+		return &ParseError{Err: failure.ErrCorrupt, Detail: err.Error()}
 	}
 	d.Title = strings.TrimSpace(nodeText(findFirst(root, atom.Title)))
 	if lang := attrOf(findFirst(root, atom.Html), "lang"); lang != "" {

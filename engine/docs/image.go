@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
@@ -64,7 +65,7 @@ func parseImage(d *Document, data []byte) error {
 	if kind == "tiff" {
 		offs, err := tiffPages(data)
 		if err != nil {
-			return &ParseError{Err: ErrCorrupt, Detail: "its TIFF structure cannot be read: " + err.Error()}
+			return &ParseError{Err: failure.ErrCorrupt, Detail: "its TIFF structure cannot be read: " + err.Error()}
 		}
 		pages = len(offs)
 	}
@@ -81,10 +82,10 @@ func parseImage(d *Document, data []byte) error {
 		}
 		cfg, err := decodeConfig(r, kind)
 		if err != nil {
-			return &ParseError{Page: p, Err: ErrCorrupt, Detail: "the picture cannot be read: " + err.Error()}
+			return &ParseError{Page: p, Err: failure.ErrCorrupt, Detail: "the picture cannot be read: " + err.Error()}
 		}
 		if px := int64(cfg.Width) * int64(cfg.Height); px > maxImagePixels || cfg.Width <= 0 || cfg.Height <= 0 {
-			return &ParseError{Page: p, Err: ErrTooLarge, Detail: fmt.Sprintf("a picture of %d × %d pixels is over the limit of %d megapixels", cfg.Width, cfg.Height, maxImagePixels>>20)}
+			return &ParseError{Page: p, Err: failure.ErrTooLarge, Detail: fmt.Sprintf("a picture of %d × %d pixels is over the limit of %d megapixels", cfg.Width, cfg.Height, maxImagePixels>>20)}
 		}
 	}
 	d.Pages = pages
@@ -98,7 +99,7 @@ func parseImage(d *Document, data []byte) error {
 func DecodeImagePage(data []byte, page int) (image.Image, error) {
 	kind := imageKind(data[:min(len(data), 64)], ".bmp")
 	if kind == "" {
-		return nil, &ParseError{Err: ErrUnsupported, Detail: "it is not a picture Carrel reads"}
+		return nil, &ParseError{Err: failure.ErrUnsupported, Detail: "it is not a picture Carrel reads"}
 	}
 	r, err := imageReader(data, kind, page)
 	if err != nil {
@@ -106,15 +107,15 @@ func DecodeImagePage(data []byte, page int) (image.Image, error) {
 	}
 	cfg, err := decodeConfig(r, kind)
 	if err != nil {
-		return nil, &ParseError{Page: page, Err: ErrCorrupt, Detail: err.Error()}
+		return nil, &ParseError{Page: page, Err: failure.ErrCorrupt, Detail: err.Error()}
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
-		return nil, &ParseError{Page: page, Err: ErrTooLarge, Detail: "the picture is too large"}
+		return nil, &ParseError{Page: page, Err: failure.ErrTooLarge, Detail: "the picture is too large"}
 	}
 	r, _ = imageReader(data, kind, page)
 	img, err := decodeImage(r, kind)
 	if err != nil {
-		return nil, &ParseError{Page: page, Err: ErrCorrupt, Detail: "the picture cannot be decoded: " + err.Error()}
+		return nil, &ParseError{Page: page, Err: failure.ErrCorrupt, Detail: "the picture cannot be decoded: " + err.Error()}
 	}
 	return img, nil
 }
@@ -147,13 +148,13 @@ func decodeImage(r io.Reader, kind string) (image.Image, error) {
 func imageReader(data []byte, kind string, page int) (io.Reader, error) {
 	if kind != "tiff" {
 		if page != 1 {
-			return nil, &ParseError{Page: page, Err: ErrCorrupt, Detail: "the picture has one page"}
+			return nil, &ParseError{Page: page, Err: failure.ErrCorrupt, Detail: "the picture has one page"}
 		}
 		return bytes.NewReader(data), nil
 	}
 	offs, err := tiffPages(data)
 	if err != nil || page < 1 || page > len(offs) {
-		return nil, &ParseError{Page: page, Err: ErrCorrupt, Detail: "the TIFF page cannot be found"}
+		return nil, &ParseError{Page: page, Err: failure.ErrCorrupt, Detail: "the TIFF page cannot be found"}
 	}
 	return &tiffPage{data: data, first: offs[page-1], order: tiffOrder(data)}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"compress/zlib"
 	"context"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"io"
 )
 
@@ -66,10 +67,10 @@ func (b inflateBudget) check(ctx context.Context, data []byte) error {
 		got := inflateCount(src, n+1)
 		sum += got
 		if got > b.stream {
-			return &ParseError{Err: ErrTooLarge, Detail: fmt.Sprintf("a compressed stream inflates beyond %d MiB (a decompression bomb?)", b.stream>>20)}
+			return &ParseError{Err: failure.ErrTooLarge, Detail: fmt.Sprintf("a compressed stream inflates beyond %d MiB (a decompression bomb?)", b.stream>>20)}
 		}
 		if sum > total {
-			return &ParseError{Err: ErrTooLarge, Detail: fmt.Sprintf("its compressed streams inflate beyond %d MiB (a decompression bomb?)", total>>20)}
+			return &ParseError{Err: failure.ErrTooLarge, Detail: fmt.Sprintf("its compressed streams inflate beyond %d MiB (a decompression bomb?)", total>>20)}
 		}
 		// Go on after the compressed bytes read, not inside them.
 		at = max(at, len(data)-src.Len())

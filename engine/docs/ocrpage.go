@@ -5,6 +5,7 @@ import (
 	"image"
 	"strings"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
@@ -19,7 +20,7 @@ func (p *Parser) PageTexts(ctx context.Context, data []byte) (texts []string, er
 	err = p.pdf.withDocument(ctx, data, "", func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 		pc, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc})
 		if err != nil {
-			return &ParseError{Err: ErrCorrupt, Detail: "its page tree cannot be read"}
+			return &ParseError{Err: failure.ErrCorrupt, Detail: "its page tree cannot be read"}
 		}
 		for i := 0; i < pc.PageCount; i++ {
 			if err := ctx.Err(); err != nil {
@@ -27,7 +28,7 @@ func (p *Parser) PageTexts(ctx context.Context, data []byte) (texts []string, er
 			}
 			t, err := pageText(inst, requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: i}})
 			if err != nil {
-				return &ParseError{Page: i + 1, Err: ErrCorrupt, Detail: "its text cannot be read"}
+				return &ParseError{Page: i + 1, Err: failure.ErrCorrupt, Detail: "its text cannot be read"}
 			}
 			texts = append(texts, strings.ToValidUTF8(string(t.r), ""))
 		}
@@ -45,7 +46,7 @@ func (p *Parser) DrawForOCR(ctx context.Context, data []byte, page, dpi int) (im
 	err = p.pdf.withDocument(ctx, data, "", func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
 		drawn, _, err := drawForOCR(inst, doc, page, dpi)
 		if err != nil {
-			return &ParseError{Page: page, Err: ErrCorrupt, Detail: "the page " + err.Error()}
+			return &ParseError{Page: page, Err: failure.ErrCorrupt, Detail: "the page " + err.Error()}
 		}
 		img = drawn.(*image.Gray)
 		return nil

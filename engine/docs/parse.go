@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"io"
 	"io/fs"
 	"os"
@@ -28,7 +29,7 @@ type Options struct {
 	// have their own limit each, in the recogniser.
 	Timeout time.Duration
 	// OCR reads pages with no text layer and pictures; nil means they are
-	// reported as scanned (ErrScanned when that is all a file holds).
+	// reported as scanned (failure.ErrScanned when that is all a file holds).
 	OCR Recognizer
 	// OCRDPI is the resolution PDF pages are drawn at for OCR; 0 means
 	// DefaultOCRDPI.
@@ -106,22 +107,22 @@ func ReadFile(path string, opts Options) ([]byte, error) {
 		return nil, err
 	}
 	if st.Size() > opts.MaxBytes {
-		return nil, fail(ErrTooLarge, fmt.Sprintf("%d MiB is over the limit of %d MiB", st.Size()>>20, opts.MaxBytes>>20))
+		return nil, fail(failure.ErrTooLarge, fmt.Sprintf("%d MiB is over the limit of %d MiB", st.Size()>>20, opts.MaxBytes>>20))
 	}
 	f, err := openNonBlocking(path)
 	if err != nil {
-		return nil, fail(ErrUnreadable, describeStatError(err))
+		return nil, fail(failure.ErrUnreadable, describeStatError(err))
 	}
 	defer f.Close()
 	if st, err = f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, fail(ErrUnreadable, "it is not a regular file")
+		return nil, fail(failure.ErrUnreadable, "it is not a regular file")
 	}
 	data, err := io.ReadAll(io.LimitReader(f, opts.MaxBytes+1))
 	if err != nil {
-		return nil, fail(ErrUnreadable, describeStatError(err))
+		return nil, fail(failure.ErrUnreadable, describeStatError(err))
 	}
 	if int64(len(data)) > opts.MaxBytes {
-		return nil, fail(ErrTooLarge, fmt.Sprintf("it grew over the limit of %d MiB while being read", opts.MaxBytes>>20))
+		return nil, fail(failure.ErrTooLarge, fmt.Sprintf("it grew over the limit of %d MiB while being read", opts.MaxBytes>>20))
 	}
 	return data, nil
 }
@@ -129,7 +130,7 @@ func ReadFile(path string, opts Options) ([]byte, error) {
 // Check says whether path is a file Carrel can read, before anything
 // opens it: a missing file, a folder, a pipe, a device or a socket (which
 // would block a reader forever), a link loop or a file without permission
-// gives a *ParseError wrapping ErrUnreadable (a folder: ErrUnsupported).
+// gives a *ParseError wrapping failure.ErrUnreadable (a folder: failure.ErrUnsupported).
 func Check(path string) (fs.FileInfo, error) {
 	fail := func(err error, detail string) error {
 		return &ParseError{Path: path, Err: err, Detail: detail}
@@ -137,15 +138,15 @@ func Check(path string) (fs.FileInfo, error) {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fail(ErrUnreadable, "the file does not exist")
+		return nil, fail(failure.ErrUnreadable, "the file does not exist")
 	case errors.Is(err, fs.ErrPermission):
-		return nil, fail(ErrUnreadable, "permission to read it is denied")
+		return nil, fail(failure.ErrUnreadable, "permission to read it is denied")
 	case err != nil:
-		return nil, fail(ErrUnreadable, describeStatError(err))
+		return nil, fail(failure.ErrUnreadable, describeStatError(err))
 	case st.IsDir():
-		return nil, fail(ErrUnsupported, "it is a folder")
+		return nil, fail(failure.ErrUnsupported, "it is a folder")
 	case !st.Mode().IsRegular():
-		return nil, fail(ErrUnreadable, "it is not a regular file (a pipe, device or socket)")
+		return nil, fail(failure.ErrUnreadable, "it is not a regular file (a pipe, device or socket)")
 	}
 	return st, nil
 }
@@ -164,32 +165,32 @@ func describeStatError(err error) string {
 func (p *Parser) ParseBytes(ctx context.Context, name string, data []byte, opts Options) (doc *Document, err error) {
 	opts = opts.withDefaults()
 	if len(data) == 0 {
-		return nil, &ParseError{Path: name, Err: ErrNoText, Detail: "the file is empty"}
+		return nil, &ParseError{Path: name, Err: failure.ErrNoText, Detail: "the file is empty"}
 	}
 	if int64(len(data)) > opts.MaxBytes {
-		return nil, &ParseError{Path: name, Err: ErrTooLarge, Detail: fmt.Sprintf("over the limit of %d MiB", opts.MaxBytes>>20)}
+		return nil, &ParseError{Path: name, Err: failure.ErrTooLarge, Detail: fmt.Sprintf("over the limit of %d MiB", opts.MaxBytes>>20)}
 	}
 	det, err := safeDetect(name, data)
 	if err != nil {
 		return nil, err
 	}
 	if det.Format == "" {
-		kind := ErrUnsupported
+		kind := failure.ErrUnsupported
 		if det.Damaged {
-			kind = ErrCorrupt
+			kind = failure.ErrCorrupt
 		}
 		return nil, &ParseError{Path: name, Err: kind, Detail: det.Reason}
 	}
 	// Formats parsed into trees in Go memory get a lower cap than the
 	// sandboxed PDF engine and the zip formats (whose members have their own).
 	if limit := int64(textFormatLimit); det.Format != PDF && det.Format != DOCX && det.Format != ODT && det.Format != EPUB && det.Format != Image && int64(len(data)) > limit && opts.MaxBytes > limit {
-		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrTooLarge, Detail: fmt.Sprintf("%d MiB of %s is over the limit of %d MiB", len(data)>>20, det.Format, limit>>20)}
+		return nil, &ParseError{Path: name, Format: det.Format, Err: failure.ErrTooLarge, Detail: fmt.Sprintf("%d MiB of %s is over the limit of %d MiB", len(data)>>20, det.Format, limit>>20)}
 	}
 	if (det.Format == PDF || det.Format == Image) && int64(len(data)) > pdfFileLimit {
-		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrTooLarge, Detail: fmt.Sprintf("%d MiB is over the PDF limit of %d MiB", len(data)>>20, pdfFileLimit>>20)}
+		return nil, &ParseError{Path: name, Format: det.Format, Err: failure.ErrTooLarge, Detail: fmt.Sprintf("%d MiB is over the PDF limit of %d MiB", len(data)>>20, pdfFileLimit>>20)}
 	}
 	if det.Encrypted {
-		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrEncrypted, Detail: "it is password-protected; Carrel opens password-protected PDFs only"}
+		return nil, &ParseError{Path: name, Format: det.Format, Err: failure.ErrEncrypted, Detail: "it is password-protected; Carrel opens password-protected PDFs only"}
 	}
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
@@ -204,7 +205,7 @@ func (p *Parser) ParseBytes(ctx context.Context, name string, data []byte, opts 
 		d := &Document{Path: name, Format: det.Format}
 		defer func() {
 			if r := recover(); r != nil {
-				done <- result{err: &ParseError{Path: name, Format: det.Format, Err: ErrCorrupt,
+				done <- result{err: &ParseError{Path: name, Format: det.Format, Err: failure.ErrCorrupt,
 					Detail: fmt.Sprintf("the parser failed on it (%v)", r)}}
 			}
 		}()
@@ -226,7 +227,7 @@ func (p *Parser) ParseBytes(ctx context.Context, name string, data []byte, opts 
 	}
 	finish(r.doc, opts)
 	if len(r.doc.Blocks) == 0 {
-		return nil, &ParseError{Path: name, Format: det.Format, Err: ErrNoText, Detail: "it contains no text to index"}
+		return nil, &ParseError{Path: name, Format: det.Format, Err: failure.ErrNoText, Detail: "it contains no text to index"}
 	}
 	return r.doc, nil
 }
@@ -239,11 +240,11 @@ func wrapErr(err error, name string, f Format, ctx context.Context) error {
 		pe.Path, pe.Format = name, f
 		return pe
 	case errors.Is(err, context.DeadlineExceeded) || (ctx.Err() == context.DeadlineExceeded):
-		return &ParseError{Path: name, Format: f, Err: ErrTimeout, Detail: "it was stopped at the time limit"}
+		return &ParseError{Path: name, Format: f, Err: failure.ErrTimeout, Detail: "it was stopped at the time limit"}
 	case errors.Is(err, context.Canceled):
 		return err
 	}
-	return &ParseError{Path: name, Format: f, Err: ErrCorrupt, Detail: err.Error()}
+	return &ParseError{Path: name, Format: f, Err: failure.ErrCorrupt, Detail: err.Error()}
 }
 
 func (p *Parser) parseFormat(ctx context.Context, d *Document, data []byte, opts Options) error {
@@ -270,7 +271,7 @@ func (p *Parser) parseFormat(ctx context.Context, d *Document, data []byte, opts
 	case Image:
 		return parseImage(d, data)
 	}
-	return &ParseError{Err: ErrUnsupported, Detail: string(d.Format)}
+	return &ParseError{Err: failure.ErrUnsupported, Detail: string(d.Format)}
 }
 
 // safeOCR runs the OCR stage with panic recovery: it decodes untrusted
@@ -278,7 +279,7 @@ func (p *Parser) parseFormat(ctx context.Context, d *Document, data []byte, opts
 func (p *Parser) safeOCR(ctx context.Context, d *Document, data []byte, opts Options) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &ParseError{Err: ErrCorrupt, Detail: fmt.Sprintf("reading its scanned pages failed (%v)", r)}
+			err = &ParseError{Err: failure.ErrCorrupt, Detail: fmt.Sprintf("reading its scanned pages failed (%v)", r)}
 		}
 	}()
 	return p.ocrStage(ctx, d, data, opts)
@@ -327,7 +328,7 @@ func finish(d *Document, opts Options) {
 func safeDetect(name string, data []byte) (det Detection, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &ParseError{Path: name, Err: ErrCorrupt, Detail: fmt.Sprintf("its structure cannot be read (%v)", r)}
+			err = &ParseError{Path: name, Err: failure.ErrCorrupt, Detail: fmt.Sprintf("its structure cannot be read (%v)", r)}
 		}
 	}()
 	return Detect(name, data[:min(len(data), 8192)], bytes.NewReader(data), int64(len(data))), nil

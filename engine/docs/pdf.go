@@ -14,6 +14,7 @@ import (
 
 	"github.com/carrel-ai/carrel/internal/private"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/enums"
 	pdferr "github.com/klippa-app/go-pdfium/errors"
@@ -160,14 +161,14 @@ func (e *pdfEngine) parse(ctx context.Context, doc *Document, data []byte, passw
 // so a hostile file cannot hold it, and work stops at the next call.
 func (e *pdfEngine) withDocument(ctx context.Context, data []byte, password string, fn func(pdfium.Pdfium, references.FPDF_DOCUMENT) error) error {
 	if err := e.start(); err != nil {
-		return &ParseError{Err: ErrEngine, Detail: err.Error()}
+		return &ParseError{Err: failure.ErrEngine, Detail: err.Error()}
 	}
 	inst, err := e.instance(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &ParseError{Err: ErrEngine, Detail: err.Error()}
+		return &ParseError{Err: failure.ErrEngine, Detail: err.Error()}
 	}
 	var killed sync.Once
 	stop := context.AfterFunc(ctx, func() { killed.Do(func() { inst.Kill() }) })
@@ -191,7 +192,7 @@ func readPages(ctx context.Context, inst pdfium.Pdfium, opened references.FPDF_D
 	}
 	pc, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: opened})
 	if err != nil {
-		return &ParseError{Err: ErrCorrupt, Detail: "its page tree cannot be read"}
+		return &ParseError{Err: failure.ErrCorrupt, Detail: "its page tree cannot be read"}
 	}
 	doc.Pages = pc.PageCount
 	n := pc.PageCount
@@ -250,10 +251,6 @@ func unusable(rs []rune) bool {
 	return all >= 20 && (bad*10 > all*3 || isGarbled(string(rs)))
 }
 
-// WrongPassword is the detail of ErrEncrypted when a password was given
-// but did not open the file.
-const WrongPassword = "the password is not right"
-
 // openPDF opens a PDF in a PDFium instance, trying the password's
 // Unicode forms; its errors are ParseErrors in plain words.
 func openPDF(ctx context.Context, inst pdfium.Pdfium, data []byte, password string) (references.FPDF_DOCUMENT, error) {
@@ -282,13 +279,13 @@ func openPDF(ctx context.Context, inst pdfium.Pdfium, data []byte, password stri
 		switch {
 		case errors.Is(openErr, pdferr.ErrPassword):
 			if password == "" {
-				return opened, &ParseError{Err: ErrEncrypted, Detail: "a password is needed to open it"}
+				return opened, &ParseError{Err: failure.ErrEncrypted, Detail: "a password is needed to open it"}
 			}
-			return opened, &ParseError{Err: ErrEncrypted, Detail: WrongPassword}
+			return opened, &ParseError{Err: failure.ErrWrongPassword}
 		case errors.Is(openErr, pdferr.ErrSecurity):
-			return opened, &ParseError{Err: ErrEncrypted, Detail: "it uses an encryption method that cannot be opened"}
+			return opened, &ParseError{Err: failure.ErrEncrypted, Detail: "it uses an encryption method that cannot be opened"}
 		}
-		return opened, &ParseError{Err: ErrCorrupt, Detail: "PDFium cannot open it (" + openErr.Error() + ")"}
+		return opened, &ParseError{Err: failure.ErrCorrupt, Detail: "PDFium cannot open it (" + openErr.Error() + ")"}
 	}
 	return opened, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	xdraw "golang.org/x/image/draw"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
@@ -43,7 +44,7 @@ func (p *Parser) RenderPage(ctx context.Context, path string, page, width int, p
 		return nil, fmt.Errorf("docs: %w", err)
 	}
 	if st.Size() > maxBytes {
-		return nil, &ParseError{Path: path, Err: ErrTooLarge, Detail: "too large to render"}
+		return nil, &ParseError{Path: path, Err: failure.ErrTooLarge, Detail: "too large to render"}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -60,7 +61,7 @@ func (p *Parser) RenderPageData(ctx context.Context, data []byte, path string, p
 		return nil, fmt.Errorf("docs: cannot render page %d at %d pixels", page, width)
 	}
 	if int64(len(data)) > (Options{}).withDefaults().MaxBytes {
-		return nil, &ParseError{Path: path, Err: ErrTooLarge, Detail: "too large to render"}
+		return nil, &ParseError{Path: path, Err: failure.ErrTooLarge, Detail: "too large to render"}
 	}
 	var rp *RenderedPage
 	err := p.pdf.withDocument(ctx, data, password, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
@@ -82,7 +83,7 @@ func drawPage(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUM
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &ParseError{Path: path, Page: page, Err: ErrCorrupt, Detail: "the page cannot be drawn: " + err.Error()}
+		return nil, &ParseError{Path: path, Page: page, Err: failure.ErrCorrupt, Detail: "the page cannot be drawn: " + err.Error()}
 	}
 	// The image lives in the sandbox's memory until Cleanup: copy it out.
 	src := res.Result.RenderedImage
@@ -153,7 +154,7 @@ func (p *Parser) RenderImageData(ctx context.Context, data []byte, path string, 
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			rp, err = nil, &ParseError{Path: path, Page: page, Err: ErrCorrupt, Detail: fmt.Sprintf("the picture cannot be drawn (%v)", r)}
+			rp, err = nil, &ParseError{Path: path, Page: page, Err: failure.ErrCorrupt, Detail: fmt.Sprintf("the picture cannot be drawn (%v)", r)}
 		}
 	}()
 	img, err := DecodeImagePage(data, page)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 )
@@ -75,7 +76,7 @@ func (p *rtfParser) run(ctx context.Context) error {
 			p.flushBytes()
 			p.stack = append(p.stack, p.st)
 			if len(p.stack) > maxDepth {
-				return &ParseError{Err: ErrCorrupt, Detail: "its groups are nested too deeply"}
+				return &ParseError{Err: failure.ErrCorrupt, Detail: "its groups are nested too deeply"}
 			}
 			p.st.dest = ""
 			p.pos++

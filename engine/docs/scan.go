@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/ocr"
 	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/references"
@@ -169,7 +170,7 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 			case len(pictures) > 0:
 				what = "its content is pictures"
 			}
-			return &ParseError{Err: ErrScanned, Detail: what + "; " + why}
+			return &ParseError{Err: failure.ErrScanned, Detail: what + "; " + why}
 		}
 		return nil
 	}
@@ -196,7 +197,7 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 	}
 	sort.SliceStable(d.Blocks, func(i, j int) bool { return d.Blocks[i].Page < d.Blocks[j].Page })
 	if len(d.Blocks) == 0 {
-		return &ParseError{Err: ErrNoText, Detail: "OCR found no text on its scanned pages"}
+		return &ParseError{Err: failure.ErrNoText, Detail: "OCR found no text on its scanned pages"}
 	}
 	return nil
 }
@@ -366,9 +367,9 @@ func ocrPages(ctx context.Context, d *Document, opts Options, draw func(page int
 		}
 	}
 	if read == 0 && firstErr != nil && len(d.Blocks) == 0 {
-		kind := ErrCorrupt
+		kind := failure.ErrCorrupt
 		if errors.Is(firstErr, ocr.ErrTimeout) {
-			kind = ErrTimeout
+			kind = failure.ErrTimeout
 		}
 		var pe *ParseError
 		if errors.As(firstErr, &pe) {

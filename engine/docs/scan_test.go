@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/ocr"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 	"github.com/carrel-ai/carrel/internal/testdocs"
@@ -112,14 +113,14 @@ func TestScannedFileWithoutOCR(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parse(t, "scan.pdf", data, tc.opts)
-			if !errors.Is(err, ErrScanned) || KindOf(err) != KindScanned || !strings.Contains(err.Error(), tc.want) {
+			if !errors.Is(err, failure.ErrScanned) || failure.KindOf(err) != failure.Scanned || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want a scanned-file error saying %q", err, tc.want)
 			}
 		})
 	}
 	var buf bytes.Buffer
 	png.Encode(&buf, blankPage(40, 30))
-	if _, err := parse(t, "photo.png", buf.Bytes(), Options{}); !errors.Is(err, ErrScanned) || !strings.Contains(err.Error(), "picture") {
+	if _, err := parse(t, "photo.png", buf.Bytes(), Options{}); !errors.Is(err, failure.ErrScanned) || !strings.Contains(err.Error(), "picture") {
 		t.Fatalf("a picture without OCR: %v", err)
 	}
 }
@@ -179,7 +180,7 @@ func TestDocumentOfPictures(t *testing.T) {
 	if len(f.calls) != 1 || len(d.Blocks) != 2 || d.Blocks[1].Text != "Minutes of the meeting" || d.Blocks[1].Heading != "Picture image1.png" {
 		t.Fatalf("calls %v, blocks %+v", f.calls, d.Blocks)
 	}
-	if _, err := parse(t, "pasted.docx", testdocs.DOCX("", pictures), Options{}); !errors.Is(err, ErrScanned) || !strings.Contains(err.Error(), "pictures") {
+	if _, err := parse(t, "pasted.docx", testdocs.DOCX("", pictures), Options{}); !errors.Is(err, failure.ErrScanned) || !strings.Contains(err.Error(), "pictures") {
 		t.Fatalf("without OCR: %v", err)
 	}
 	report := testdocs.DOCX(testdocs.Paragraph("", strings.Repeat("The budget grew in every quarter of the year. ", 6)), pictures)
@@ -196,7 +197,7 @@ func TestPictureBombIsRefused(t *testing.T) {
 	b := buf.Bytes()
 	copy(b[16:24], []byte{0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0})
 	_, err := parse(t, "bomb.png", b, Options{OCR: &fakeOCR{page: func(int) *ocr.Page { return wordsPage("x") }}})
-	if KindOf(err) != KindTooLarge && KindOf(err) != KindCorrupt {
+	if failure.KindOf(err) != failure.TooLarge && failure.KindOf(err) != failure.Corrupt {
 		t.Fatalf("got %v, want too large (or damaged: the CRC no longer matches)", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"io"
 	"strings"
 )
@@ -29,13 +30,13 @@ func xmlWalk(ctx context.Context, data []byte, visit func(tok xml.Token, stack [
 			return nil
 		}
 		if err != nil {
-			return &ParseError{Err: ErrCorrupt, Detail: "its XML is damaged (" + err.Error() + ")"}
+			return &ParseError{Err: failure.ErrCorrupt, Detail: "its XML is damaged (" + err.Error() + ")"}
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			stack = append(stack, t.Name.Local)
 			if len(stack) > maxDepth {
-				return &ParseError{Err: ErrCorrupt, Detail: fmt.Sprintf("its XML is nested more than %d levels deep", maxDepth)}
+				return &ParseError{Err: failure.ErrCorrupt, Detail: fmt.Sprintf("its XML is nested more than %d levels deep", maxDepth)}
 			}
 			if err := visit(t, stack); err != nil {
 				return err

@@ -26,53 +26,21 @@ import (
 	"github.com/carrel-ai/carrel/engine/chunk"
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/status"
 )
-
-// Why a document could not be indexed, beyond the parse failures of
-// docs (an event's Err wraps one of these or a docs sentinel).
-var (
-	ErrUnreadable = docs.ErrUnreadable
-	ErrEmbedding  = errors.New("ingest: embedding failed")
-	ErrStorage    = errors.New("ingest: it could not be stored")
-	ErrCancelled  = errors.New("ingest: indexing was cancelled")
-)
-
-// Kinds of the failures above, as stored with a document (its ErrorKind)
-// beside the parse failures' docs.Kind values.
-const (
-	KindUnreadable           = docs.KindUnreadable
-	KindEmbedding  docs.Kind = "embedding"
-	KindStorage    docs.Kind = "storage"
-	KindCancelled  docs.Kind = "cancelled"
-)
-
-var ownKinds = []struct {
-	kind docs.Kind
-	err  error
-}{{KindEmbedding, ErrEmbedding}, {KindStorage, ErrStorage}, {KindCancelled, ErrCancelled}}
-
-// KindOf names the kind of an indexing failure.
-func KindOf(err error) docs.Kind {
-	for _, x := range ownKinds {
-		if errors.Is(err, x.err) {
-			return x.kind
-		}
-	}
-	return docs.KindOf(err)
-}
 
 // largeFile is the size above which files are indexed one at a time: the
 // peak memory of indexing is about ten times the largest file in hand
 // (docs/library.md, "Reliability").
 const largeFile = 8 << 20
 
-// StorageError returns err with ErrStorage in its chain when it says the
+// StorageError returns err with failure.ErrStorage in its chain when it says the
 // library's disk is full, and err unchanged otherwise.
 func StorageError(err error) error {
-	if err = index.MarkFull(err); errors.Is(err, index.ErrFull) && !errors.Is(err, ErrStorage) {
-		return fmt.Errorf("%w: %w", ErrStorage, err)
+	if err = index.MarkFull(err); errors.Is(err, index.ErrFull) && !errors.Is(err, failure.ErrStorage) {
+		return fmt.Errorf("%w: %w", failure.ErrStorage, err)
 	}
 	return err
 }
@@ -83,24 +51,13 @@ func StorageError(err error) error {
 // fewer than three times. Such documents are queued again by the next
 // Add of their file and the next Run.
 func Retryable(d index.Document) bool {
-	switch docs.Kind(d.ErrorKind) {
-	case docs.KindEncrypted, docs.KindCorrupt, docs.KindUnsupported, docs.KindNoText, docs.KindTooLarge, docs.KindScanned:
+	switch k := failure.Kind(d.ErrorKind); {
+	case k.FromTheFile():
 		return false // scans are read again when OCR appears (see prepare)
-	case KindCancelled:
+	case k == failure.Cancelled:
 		return true // the person stopped it; adding it again means go on
 	}
 	return d.Attempts < 3
-}
-
-// ErrorOf is the sentinel error of a stored kind (nil if unknown), so
-// that a document's failure can be tested with errors.Is.
-func ErrorOf(k docs.Kind) error {
-	for _, x := range ownKinds {
-		if x.kind == k {
-			return x.err
-		}
-	}
-	return k.Err()
 }
 
 // Embedder computes unit vectors for passages (see index.Embedder).
@@ -125,7 +82,7 @@ type Options struct {
 	// have a limit each instead.
 	ParseTimeout time.Duration
 	// OCR reads scanned pages and pictures; nil means they are recorded
-	// as scanned (docs.KindScanned). Pictures in added folders are
+	// as scanned (failure.Scanned). Pictures in added folders are
 	// indexed only while OCR is available.
 	OCR docs.Recognizer
 	// OCRDPI is the resolution scanned PDF pages are read at; 0 means
@@ -354,7 +311,7 @@ func (in *Ingester) retryable(ctx context.Context, d index.Document) bool {
 	if Retryable(d) {
 		return true
 	}
-	return docs.Kind(d.ErrorKind) == docs.KindScanned && in.readsImages(ctx)
+	return failure.Kind(d.ErrorKind) == failure.Scanned && in.readsImages(ctx)
 }
 
 // readsImages reports whether pictures are indexed: only while OCR can
@@ -483,7 +440,7 @@ func (in *Ingester) Cancel(ctx context.Context) error {
 			errs = append(errs, in.idx.SetStatus(ctx, d.ID, status.Ready, "", ""))
 			continue
 		}
-		errs = append(errs, in.idx.Fail(ctx, d.ID, "", "", "indexing was cancelled", string(KindCancelled)))
+		errs = append(errs, in.idx.Fail(ctx, d.ID, "", "", "indexing was cancelled", string(failure.Cancelled)))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("ingest: cancelling: %w", err)
@@ -604,7 +561,7 @@ func (in *Ingester) prepare(ctx context.Context) error {
 func (in *Ingester) worker(ctx context.Context) {
 	for ctx.Err() == nil {
 		d, epoch, ok, err := in.claim(ctx)
-		if err != nil && errors.Is(StorageError(err), ErrStorage) {
+		if err != nil && errors.Is(StorageError(err), failure.ErrStorage) {
 			// Not even a claim can be written (a full disk): halt, as
 			// storeFailed does, rather than try again forever.
 			in.mu.Lock()
@@ -709,7 +666,7 @@ func (in *Ingester) storeFailed(ctx context.Context, d index.Document, cause err
 		time.AfterFunc(time.Duration(n)*time.Second, in.poke)
 		return
 	}
-	err := fmt.Errorf("%w: %w", ErrStorage, index.MarkFull(cause))
+	err := fmt.Errorf("%w: %w", failure.ErrStorage, index.MarkFull(cause))
 	in.mu.Lock()
 	in.halted = err
 	clear(in.retries)
@@ -756,7 +713,7 @@ func (in *Ingester) claim(ctx context.Context) (d index.Document, epoch int, ok 
 		in.mu.Unlock()
 		switch {
 		case cancelled:
-			err = in.idx.Fail(ctx, d.ID, in.owner, "", "indexing was cancelled", string(KindCancelled))
+			err = in.idx.Fail(ctx, d.ID, in.owner, "", "indexing was cancelled", string(failure.Cancelled))
 		case paused:
 			err = in.idx.Release(ctx, d.ID, in.owner)
 		}
@@ -903,7 +860,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		if data != nil {
 			hash = hashOf(data)
 		}
-		if err := in.idx.Fail(ctx, d.ID, in.owner, hash, msg, string(KindOf(cause))); err != nil {
+		if err := in.idx.Fail(ctx, d.ID, in.owner, hash, msg, string(failure.KindOf(cause))); err != nil {
 			return fmt.Errorf("recording the failure of %s: %w", d.Path, err)
 		}
 		in.emit(event.Event{Kind: event.Failed, LibraryID: d.LibraryID, Path: d.Path, Status: string(status.Failed), Err: cause})
@@ -956,7 +913,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		in.mu.Unlock()
 		if cancelled && ctx.Err() == nil {
 			// Stopped between the pages of a scan by Cancel.
-			return in.idx.Fail(ctx, d.ID, in.owner, "", "indexing was cancelled", string(KindCancelled))
+			return in.idx.Fail(ctx, d.ID, in.owner, "", "indexing was cancelled", string(failure.Cancelled))
 		}
 		return fail(strings.TrimPrefix(err.Error(), d.Path+": "), err)
 	}
@@ -1009,7 +966,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		}
 		in.emit(event.Event{Kind: event.Indexing, LibraryID: d.LibraryID, Path: d.Path, Status: string(status.Embedding)})
 		if vectors, err = in.opts.Embedder.Embed(ctx, texts); err != nil {
-			return fail("embedding failed: "+err.Error(), fmt.Errorf("%w: %w", ErrEmbedding, err))
+			return fail("embedding failed: "+err.Error(), fmt.Errorf("%w: %w", failure.ErrEmbedding, err))
 		}
 	}
 	in.mu.Lock()
@@ -1019,7 +976,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		return nil // the worker gives the document back
 	}
 	if cancelled {
-		return in.idx.Fail(ctx, d.ID, in.owner, "", "indexing was cancelled", string(KindCancelled))
+		return in.idx.Fail(ctx, d.ID, in.owner, "", "indexing was cancelled", string(failure.Cancelled))
 	}
 	if wordsFirst {
 		if _, err := in.idx.AddVectors(ctx, d.ID, in.owner, model, vectors); err != nil {

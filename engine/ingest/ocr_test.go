@@ -15,6 +15,7 @@ import (
 	"github.com/carrel-ai/carrel/internal/testdocs"
 
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/testwait"
 )
@@ -105,7 +106,7 @@ func TestScanPagesPauseAndCancel(t *testing.T) {
 	in.Resume()
 	testwait.Until(t, "the scan stopped as cancelled", func() bool {
 		ds, _ := idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Failed}})
-		return len(ds) == 1 && ds[0].ErrorKind == string(KindCancelled)
+		return len(ds) == 1 && ds[0].ErrorKind == string(failure.Cancelled)
 	})
 	if n := rec.pages(); n != 3 {
 		t.Errorf("%d pages read, want 3 (two, and the one in hand at the pause)", n)

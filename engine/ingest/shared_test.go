@@ -13,6 +13,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/pgtest"
@@ -176,10 +177,10 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 	a, _ := e.idx.Document(ctx, e.lib.ID, filepath.Join(src, "a.txt"))
 	b, _ := e.idx.Document(ctx, e.lib.ID, filepath.Join(src, "b.txt"))
 	// As if a had failed because the disk was full, and b were damaged.
-	if err := e.idx.Fail(ctx, a.ID, "", "", "it could not be stored: disk full", string(KindStorage)); err != nil {
+	if err := e.idx.Fail(ctx, a.ID, "", "", "it could not be stored: disk full", string(failure.Storage)); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.idx.Fail(ctx, b.ID, "", "", "the file is damaged", string(docs.KindCorrupt)); err != nil {
+	if err := e.idx.Fail(ctx, b.ID, "", "", "the file is damaged", string(failure.Corrupt)); err != nil {
 		t.Fatal(err)
 	}
 	n, err := e.in.Add(ctx, e.lib, false, src)
@@ -195,7 +196,7 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 	}
 	// After three failed attempts, a transient failure is left alone.
 	for i := 0; i < 3; i++ {
-		e.idx.Fail(ctx, a.ID, "", "", "took too long", string(docs.KindTimeout))
+		e.idx.Fail(ctx, a.ID, "", "", "took too long", string(failure.Timeout))
 	}
 	if n, _ := e.in.Add(ctx, e.lib, false, src); n != 0 {
 		t.Errorf("a file that failed three times was queued again")
@@ -214,7 +215,7 @@ func TestPipeIsRefused(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	n, err := e.in.Add(ctx, e.lib, false, fifo)
-	if n != 0 || !errors.Is(err, ErrUnreadable) {
+	if n != 0 || !errors.Is(err, failure.ErrUnreadable) {
 		t.Fatalf("adding a pipe: %d queued, %v", n, err)
 	}
 	ds, _ := e.idx.Documents(ctx, index.DocFilter{})

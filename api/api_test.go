@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -361,4 +362,56 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+b.token)
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// A script that writes its requests and closes its input gets a reply to
+// every request it wrote, then the server ends.
+func TestMCPStreamAnswersBeforeEndOfInput(t *testing.T) {
+	e := library(t)
+	in := strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"script","version":"1"}}}
+{"jsonrpc":"2.0","method":"notifications/initialized"}
+{"jsonrpc":"2.0","id":2,"method":"tools/list"}
+{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search_library","arguments":{"query":"heron"}}}
+`)
+	var out lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- api.ServeStream(context.Background(), e, "", "test", io.NopCloser(in), &out) }()
+	testwait.Recv(t, "the server ends after the end of input", done)
+	replies := map[float64]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var m struct {
+			ID     float64         `json:"id"`
+			Result json.RawMessage `json:"result"`
+		}
+		if err := json.Unmarshal([]byte(line), &m); err != nil || m.Result == nil {
+			t.Fatalf("reply %q: %v", line, err)
+		}
+		replies[m.ID] = true
+	}
+	if !replies[1] || !replies[2] || !replies[3] {
+		t.Errorf("replies to %v, want 1, 2 and 3:\n%s", replies, out.String())
+	}
+	if !strings.Contains(out.String(), "search_library") || !strings.Contains(out.String(), "herons.md") {
+		t.Errorf("the tools or the search result are missing:\n%s", out.String())
+	}
+}
+
+// lockedBuffer is a buffer a server writes to while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) Close() error { return nil }
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

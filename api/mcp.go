@@ -203,9 +203,3 @@ func (s *Server) mcpHandler() http.Handler {
 	srv := NewMCP(s.eng, s.opts.Library, s.opts.Version)
 	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)
 }
-
-// ServeStdio runs the MCP server over standard input and output until ctx
-// ends or the client closes it: for assistants that start "carrel mcp".
-func ServeStdio(ctx context.Context, eng Engine, library, version string) error {
-	return NewMCP(eng, library, version).Run(ctx, &mcp.StdioTransport{})
-}

@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"strings"
+
+	"github.com/carrel-ai/carrel/lab"
 )
 
 // lookupPassage is the default text of bench lookup: a passage, then its
@@ -48,24 +48,11 @@ func benchLookupCmd() *command {
 				first, _, _ := strings.Cut(lookupPassage, ". ")
 				p = lookupPassage + "\n\n" + first + "."
 			}
-			c, closeAll, err := mf.open(ctx, os.Stderr)
+			o, err := mf.options(os.Stderr)
 			if err != nil {
 				return err
 			}
-			defer closeAll()
-			r, err := c.BenchLookup(ctx, p, *tokens, *reps)
-			if err != nil {
-				return explain(err)
-			}
-			info := c.Model().Info()
-			if *asJSON {
-				return json.NewEncoder(os.Stdout).Encode(map[string]any{"model": info.Path, "model_name": info.Name, "threads": c.ActiveThreads(),
-					"backend": c.Model().Placement().Backend, "result": r, "speedup": r.Speedup()})
-			}
-			fmt.Printf("%s · %s · %d threads · %d tokens, %d runs each way\n", info.Name, c.Model().Placement().Backend, c.ActiveThreads(), r.Tokens, r.Reps)
-			fmt.Printf("plain   %.1f tokens/s\nlookup  %.1f tokens/s (%.2f×) · %d of %d drafted tokens taken · same text\n",
-				r.Plain, r.Lookup, r.Speedup(), r.Accepted, r.Drafted)
-			return nil
+			return explain(lab.BenchLookup(ctx, o, p, *tokens, *reps, *asJSON, os.Stdout))
 		},
 	}
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 
-	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 func embedCmd() *command {
@@ -38,34 +36,9 @@ func embedCmd() *command {
 			if len(texts) == 0 {
 				return usagef("give texts as arguments or on standard input")
 			}
-			m, err := llm.Load(ctx, *model, llm.ModelOptions{CPUOnly: *cpu})
-			if err != nil {
-				return explain(err)
-			}
-			defer m.Close()
-			e, err := m.NewEmbedder(llm.EmbedOptions{Threads: *threads})
-			if err != nil {
-				return explain(err)
-			}
-			defer e.Close()
-			vs, err := e.Embed(ctx, texts)
-			if err != nil {
-				return err
-			}
 			out := bufio.NewWriter(os.Stdout)
 			defer out.Flush()
-			enc := json.NewEncoder(out)
-			for i, v := range vs {
-				if err := enc.Encode(struct {
-					Index     int       `json:"index"`
-					Text      string    `json:"text"`
-					Dims      int       `json:"dims"`
-					Embedding []float32 `json:"embedding"`
-				}{i, texts[i], len(v), v}); err != nil {
-					return fmt.Errorf("writing vectors: %w", err)
-				}
-			}
-			return nil
+			return explain(lab.Embed(ctx, *model, *cpu, *threads, texts, out))
 		},
 	}
 }

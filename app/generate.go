@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -9,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/carrel-ai/carrel/lab"
 )
 
 func generateCmd() *command {
@@ -33,24 +34,17 @@ func generateCmd() *command {
 			if strings.TrimSpace(prompt) == "" {
 				return usagef("give a prompt, as arguments or on standard input")
 			}
-			c, closeAll, err := mf.open(ctx, os.Stderr)
+			o, err := mf.options(os.Stderr)
 			if err != nil {
 				return err
 			}
-			defer closeAll()
-			out := bufio.NewWriter(os.Stdout)
-			fmt.Fprint(out, prompt)
-			out.Flush()
-			st, err := c.Generate(ctx, prompt, sf.options(), func(s string) error {
-				out.WriteString(s)
-				return out.Flush() // stream: show each piece as it comes
-			})
-			fmt.Fprintln(out)
-			out.Flush()
+			fmt.Print(prompt)
+			figures, err := lab.Generate(ctx, o, prompt, sf.generation(), os.Stdout) // unbuffered: each piece shows as it comes
+			fmt.Println()
 			if err != nil && !errors.Is(err, context.Canceled) {
-				return err
+				return explain(err)
 			}
-			fmt.Fprintln(os.Stderr, timingLine(st))
+			fmt.Fprintln(os.Stderr, figures)
 			return err
 		},
 	}

@@ -13,26 +13,25 @@ import (
 	"strings"
 
 	"github.com/carrel-ai/carrel/engine"
-	"github.com/carrel-ai/carrel/engine/llm"
 )
 
 // infoReport is what `carrel info` prints; its JSON form is stable.
 type infoReport struct {
-	Version       string       `json:"version"`
-	OS            string       `json:"os"`
-	Arch          string       `json:"arch"`
-	GoVersion     string       `json:"go_version"`
-	LlamaCPP      bool         `json:"llama_cpp"`
-	CPUFlags      string       `json:"cpu_build_flags"`
-	CPULevel      string       `json:"cpu_level,omitempty"`
-	SystemInfo    string       `json:"system_info"`
-	Threads       int          `json:"default_threads"`
-	Devices       []llm.Device `json:"devices"`
-	Backend       string       `json:"backend"`
-	Reason        string       `json:"reason"`
-	BackendDirs   []string     `json:"backend_dirs"`
-	DataDir       string       `json:"data_dir"`
-	LibraryServer string       `json:"library_server,omitempty"` // without its password
+	Version       string          `json:"version"`
+	OS            string          `json:"os"`
+	Arch          string          `json:"arch"`
+	GoVersion     string          `json:"go_version"`
+	LlamaCPP      bool            `json:"llama_cpp"`
+	CPUFlags      string          `json:"cpu_build_flags"`
+	CPULevel      string          `json:"cpu_level,omitempty"`
+	SystemInfo    string          `json:"system_info"`
+	Threads       int             `json:"default_threads"`
+	Devices       []engine.Device `json:"devices"`
+	Backend       string          `json:"backend"`
+	Reason        string          `json:"reason"`
+	BackendDirs   []string        `json:"backend_dirs"`
+	DataDir       string          `json:"data_dir"`
+	LibraryServer string          `json:"library_server,omitempty"` // without its password
 	// LibraryServers are the libraries placed on servers of their own, by
 	// name, each server without its password.
 	LibraryServers map[string]string `json:"library_servers,omitempty"`
@@ -48,9 +47,9 @@ type infoReport struct {
 }
 
 type modelReport struct {
-	llm.ModelInfo
-	Placement  *llm.Placement `json:"placement,omitempty"`
-	ChatFormat string         `json:"chat_format,omitempty"`
+	engine.ModelInfo
+	Placement  *engine.Placement `json:"placement,omitempty"`
+	ChatFormat string            `json:"chat_format,omitempty"`
 }
 
 func infoCmd() *command {
@@ -68,10 +67,11 @@ func infoCmd() *command {
 			if len(args) > 0 {
 				return usagef("info takes no arguments")
 			}
+			m := engine.ThisMachine()
 			r := infoReport{
 				Version: version, OS: runtime.GOOS, Arch: runtime.GOARCH, GoVersion: runtime.Version(),
-				LlamaCPP: llm.Available(), CPUFlags: cpuFlags, CPULevel: cpuLevel, SystemInfo: llm.SystemInfo(),
-				Threads: llm.PhysicalCores(), Devices: llm.Devices(), BackendDirs: llm.BackendDirs(),
+				LlamaCPP: m.ModelSupport, CPUFlags: cpuFlags, CPULevel: cpuLevel, SystemInfo: m.SystemInfo,
+				Threads: m.Threads, Devices: m.Devices, BackendDirs: m.BackendDirs,
 			}
 			d, err := dataDir(*data)
 			if err != nil {
@@ -100,27 +100,23 @@ func infoCmd() *command {
 				r.LibrarySearch[name] = engine.Options{}.SearchMethodOf(set, c)
 			}
 			r.OCR = engine.OCRFor(ctx, set)
-			p := llm.Plan(llm.ModelInfo{}, llm.ModelOptions{CPUOnly: *cpu})
+			p := engine.PlanModel(engine.ModelInfo{}, *cpu)
 			r.Backend, r.Reason = p.Backend, p.Reason
 			if !r.LlamaCPP {
 				r.Backend, r.Reason = "none", "this binary was built without llama.cpp"
 			}
 			if *model != "" {
-				mi, err := llm.ReadInfo(*model)
+				mi, err := engine.ReadModelInfo(*model)
 				if err != nil {
 					return explain(err)
 				}
 				mr := &modelReport{ModelInfo: mi}
-				pl := llm.Plan(mi, llm.ModelOptions{CPUOnly: *cpu})
+				pl := engine.PlanModel(mi, *cpu)
 				mr.Placement = &pl
 				if *load {
-					m, err := llm.Load(ctx, *model, llm.ModelOptions{CPUOnly: *cpu})
-					if err != nil {
+					if pl, mr.ChatFormat, err = engine.ProbeModel(ctx, *model, *cpu); err != nil {
 						return explain(err)
 					}
-					pl = m.Placement()
-					mr.ChatFormat = m.ChatFormat()
-					m.Close()
 				}
 				r.Model = mr
 			}
@@ -165,7 +161,7 @@ func printInfo(r infoReport) {
 	}
 	fmt.Printf("System info:  %s\n\nDevices:\n", r.SystemInfo)
 	for _, d := range r.Devices {
-		fmt.Printf("  %-8s %-5s %s, %s free of %s\n", d.Name, d.Kind, d.Description, gibs(d.FreeBytes), gibs(d.TotalBytes))
+		fmt.Printf("  %-8s %-5s %s, %s free of %s\n", d.Name, d.Kind, d.Description, engine.SizeText(int64(d.FreeBytes)), engine.SizeText(int64(d.TotalBytes)))
 		if len(d.Features) > 0 {
 			var fs []string
 			for k, v := range d.Features {
@@ -185,7 +181,7 @@ func printInfo(r infoReport) {
 	}
 	if m := r.Model; m != nil {
 		fmt.Printf("\nModel %s\n", m.Path)
-		fmt.Printf("  name %s, architecture %s, %s parameters, %s, %s on disk\n", m.Name, m.Architecture, params(m.Params), orDash(m.Quantization), gibs(uint64(m.FileSize)))
+		fmt.Printf("  name %s, architecture %s, %s parameters, %s, %s on disk\n", m.Name, m.Architecture, engine.ParamsText(m.Params), orDash(m.Quantization), engine.SizeText(m.FileSize))
 		fmt.Printf("  context %d tokens, embedding length %d, %d layers, vocabulary %d\n", m.ContextLength, m.EmbeddingLength, m.Layers, m.VocabSize)
 		tmpl := "none (a plain transcript is used)"
 		if m.ChatTemplate != "" {
@@ -199,23 +195,6 @@ func printInfo(r infoReport) {
 			fmt.Printf("  runs on: %s, %d of %d layers offloaded: %s\n", p.Backend, p.GPULayers, p.Layers+1, p.Reason)
 		}
 	}
-}
-
-func gibs(b uint64) string {
-	if b < 1<<30 {
-		return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
-	}
-	return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
-}
-
-func params(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.2fB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1fM", float64(n)/1e6)
-	}
-	return fmt.Sprintf("%.0fK", float64(n)/1e3)
 }
 
 func orDash(s string) string {

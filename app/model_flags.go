@@ -1,17 +1,15 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
-	"time"
 
 	"github.com/carrel-ai/carrel/engine"
-	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 // modelFlags are the flags every command that runs a model shares.
@@ -53,68 +51,41 @@ func (m *modelFlags) validate() error {
 	return nil
 }
 
-// open loads the model (with a progress line on a terminal), makes a
-// context and applies the adapter. close frees all three.
-func (m *modelFlags) open(ctx context.Context, stderr io.Writer) (c *llm.Context, closeAll func(), err error) {
+// options are the flags as the model tools take them, with a progress
+// line while the model loads on a terminal.
+func (m *modelFlags) options(stderr io.Writer) (lab.ModelOptions, error) {
 	if err := m.validate(); err != nil {
-		return nil, nil, err
+		return lab.ModelOptions{}, err
 	}
-	if !llm.Available() {
-		return nil, nil, llm.ErrUnavailable
-	}
-	opts := llm.ModelOptions{CPUOnly: m.cpu, GPULayers: m.gpuLayers}
+	o := lab.ModelOptions{Path: m.model, CPUOnly: m.cpu, GPULayers: m.gpuLayers, Threads: m.threads, ContextSize: m.ctxSize,
+		BatchSize: m.batch, Poll: m.poll, Adapter: m.lora, AdapterScale: float32(m.loraScale)}
 	if isTerminal(os.Stderr) {
-		opts.Progress = func(p float32) { fmt.Fprintf(stderr, "\rloading %s %3.0f%%", m.model, p*100) }
-	}
-	model, err := llm.Load(ctx, m.model, opts)
-	if opts.Progress != nil {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
-	if err != nil {
-		return nil, nil, explain(err)
-	}
-	c, err = model.NewContext(llm.ContextOptions{ContextSize: m.ctxSize, BatchSize: m.batch, Threads: m.threads, Poll: m.poll})
-	if err != nil {
-		model.Close()
-		return nil, nil, explain(err)
-	}
-	var adapter *llm.Adapter
-	if m.lora != "" {
-		if adapter, err = model.LoadAdapter(m.lora); err == nil {
-			err = c.ApplyAdapter(adapter, float32(m.loraScale))
-		}
-		if err != nil {
-			c.Close()
-			if adapter != nil {
-				adapter.Close()
+		loaded := false
+		o.Progress = func(p float32) {
+			fmt.Fprintf(stderr, "\rloading %s %3.0f%%", m.model, p*100)
+			if p >= 1 && !loaded {
+				loaded = true
+				fmt.Fprint(stderr, "\r\033[K")
 			}
-			model.Close()
-			return nil, nil, explain(err)
 		}
 	}
-	return c, func() {
-		c.Close()
-		if adapter != nil {
-			adapter.Close()
-		}
-		model.Close()
-	}, nil
+	return o, nil
 }
 
 // explain adds the next step a person can take to a model error.
 func explain(err error) error {
 	switch {
-	case errors.Is(err, llm.ErrNotFound):
+	case errors.Is(err, engine.ErrModelNotFound):
 		return fmt.Errorf("%w\n  check the path, or find GGUF models with \"carrel models list\"", err)
-	case errors.Is(err, llm.ErrNotGGUF):
+	case errors.Is(err, engine.ErrNotAModel):
 		return fmt.Errorf("%w\n  Carrel runs models in the GGUF format (files ending in .gguf)", err)
-	case errors.Is(err, llm.ErrTruncated):
+	case errors.Is(err, engine.ErrModelTruncated):
 		return fmt.Errorf("%w\n  download or copy the file again", err)
-	case errors.Is(err, llm.ErrUnsupportedArch):
+	case errors.Is(err, engine.ErrUnsupportedModel):
 		return fmt.Errorf("%w\n  choose a model of a common architecture (Llama, Qwen, Mistral, Gemma, Phi)", err)
-	case errors.Is(err, llm.ErrOutOfMemory):
+	case errors.Is(err, engine.ErrOutOfMemory):
 		return fmt.Errorf("%w\n  try a smaller model, a smaller --ctx, or --cpu", err)
-	case errors.Is(err, llm.ErrUnavailable):
+	case errors.Is(err, engine.ErrNoModelSupport):
 		return fmt.Errorf("%w\n  rebuild with \"make build\", which compiles llama.cpp in", err)
 	case errors.Is(err, engine.ErrLibraryServer):
 		return fmt.Errorf("%w\n  check the team library's address (library_server in the settings, or $%s) and that its server is running and reachable", err, libraryServerEnv)
@@ -124,13 +95,6 @@ func explain(err error) error {
 		return fmt.Errorf("%w\n  check the model server's address and key (chat_server, embed_model in the settings, or --chat-server)", err)
 	}
 	return err
-}
-
-// timingLine is the one line of figures a generation prints on stderr.
-func timingLine(st llm.Stats) string {
-	return fmt.Sprintf("prompt %d tokens (%d cached, %.0f tok/s) · generated %d tokens at %.1f tok/s · first token %s · total %s · stop: %s",
-		st.PromptTokens, st.CachedTokens, st.PromptTokensPerSecond(), st.GeneratedTokens, st.TokensPerSecond(),
-		st.FirstToken.Round(time.Millisecond), st.Duration.Round(time.Millisecond), st.Reason)
 }
 
 func isTerminal(f *os.File) bool {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/carrel-ai/carrel/engine"
-	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 // samplingFlags are the generation settings shared by generate and chat.
@@ -63,7 +63,6 @@ func intInto(p *int, lo, hi int) func(string) error {
 	}
 }
 
-func (f *samplingFlags) options() llm.GenerateOptions {
-	s := f.s
-	return llm.GenerateOptions{MaxTokens: f.maxTokens, Stop: f.stop, Sampling: &s}
+func (f *samplingFlags) generation() lab.Generation {
+	return lab.Generation{MaxTokens: f.maxTokens, Stop: f.stop, Sampling: f.s}
 }

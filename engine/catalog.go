@@ -77,6 +77,9 @@ func DownloadModelTo(ctx context.Context, dataDir, id string, progress func(Down
 // SizeText writes a model's size in bytes as Carrel shows it: "4.7 GB".
 func SizeText(b int64) string { return models.SizeText(b) }
 
+// ParamsText writes a parameter count as model names do: "1.24B".
+func ParamsText(n int64) string { return models.ParamsText(n) }
+
 // FindModels lists the GGUF models on this computer: those Ollama, LM
 // Studio, GPT4All, Jan, llama.cpp and the Hugging Face cache keep, and
 // those in the data folder's models/.

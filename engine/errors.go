@@ -20,6 +20,11 @@ var (
 	ErrNotAModel       = llm.ErrNotGGUF
 	ErrOutOfMemory     = llm.ErrOutOfMemory
 	ErrNoModelSupport  = llm.ErrUnavailable
+	// ErrModelTruncated: the model file ends early (a download cut off).
+	ErrModelTruncated = llm.ErrTruncated
+	// ErrUnsupportedModel: llama.cpp does not know the model's
+	// architecture.
+	ErrUnsupportedModel = llm.ErrUnsupportedArch
 	ErrDiskFull        = models.ErrDiskFull
 	// ErrReadOnly: the member's role on a team library's server may read
 	// it but not add to it or remove from it.

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/carrel-ai/carrel/engine"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/carrel-ai/carrel/engine"
 
 	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/grade"

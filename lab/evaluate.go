@@ -3,13 +3,14 @@ package lab
 import (
 	"context"
 	"fmt"
-	"github.com/carrel-ai/carrel/engine"
 	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/carrel-ai/carrel/engine"
 
 	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/retrieve"

@@ -5,10 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/carrel-ai/carrel/engine"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/carrel-ai/carrel/engine"
 
 	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/rag"

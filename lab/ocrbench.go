@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/carrel-ai/carrel/engine"
 	"image"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/carrel-ai/carrel/engine"
 
 	"golang.org/x/text/unicode/norm"
 

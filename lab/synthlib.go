@@ -3,7 +3,6 @@ package lab
 import (
 	"context"
 	"fmt"
-	"github.com/carrel-ai/carrel/engine"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/carrel-ai/carrel/engine"
 
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/retrieve"

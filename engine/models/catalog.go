@@ -206,3 +206,15 @@ func SizeText(b int64) string {
 	}
 	return fmt.Sprintf("%d KB", b>>10)
 }
+
+// ParamsText writes a parameter count as model names do: "1.24B",
+// "22.7M", "260K".
+func ParamsText(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.0fK", float64(n)/1e3)
+}

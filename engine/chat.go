@@ -130,16 +130,28 @@ func (e *Engine) Embed(ctx context.Context, texts []string) ([][]float32, string
 	if _, err := e.ingesters(); err != nil {
 		return nil, "", err
 	}
+	var vs [][]float32
+	var model string
+	err := e.withEmbedder(func(emb *Embedder) (err error) {
+		// As given: callers of the embeddings API add their model's
+		// prefixes themselves, as with any OpenAI-compatible server.
+		vs, err = emb.embedRaw(ctx, texts)
+		model = emb.Model()
+		return err
+	})
+	return vs, model, err
+}
+
+// withEmbedder runs fn with the embedding model of the settings, which
+// is not closed meanwhile; ErrNoEmbedModel when searching by words only.
+func (e *Engine) withEmbedder(fn func(*Embedder) error) error {
 	e.prevMu.RLock() // a model being replaced is closed only after this
 	defer e.prevMu.RUnlock()
 	e.mu.Lock()
 	emb := e.emb
 	e.mu.Unlock()
 	if emb == nil {
-		return nil, "", ErrNoEmbedModel
+		return ErrNoEmbedModel
 	}
-	// As given: callers of the embeddings API add their model's
-	// prefixes themselves, as with any OpenAI-compatible server.
-	vs, err := emb.embedRaw(ctx, texts)
-	return vs, emb.Model(), err
+	return fn(emb)
 }

@@ -126,15 +126,15 @@ func (e *Engine) BuildVectorIndex(ctx context.Context) error {
 // CountTokens counts text's tokens with the tokenizer passages are sized
 // with: the embedding model's. Searching by words only, there is none.
 func (e *Engine) CountTokens(text string) (int, error) {
-	e.prevMu.RLock() // a model being replaced is closed only after this
-	defer e.prevMu.RUnlock()
-	e.mu.Lock()
-	emb := e.emb
-	e.mu.Unlock()
-	if emb == nil {
-		return 0, fmt.Errorf("%w: %s", ErrNoEmbedModel, e.SearchMethod().Note)
+	n := 0
+	err := e.withEmbedder(func(emb *Embedder) error {
+		n = emb.CountTokens(text)
+		return nil
+	})
+	if note := e.SearchMethod().Note; err != nil && note != "" {
+		return 0, fmt.Errorf("%w: %s", err, note)
 	}
-	return emb.CountTokens(text), nil
+	return n, err
 }
 
 // SearchMethodFor is how this engine would search under settings s (for

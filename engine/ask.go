@@ -116,10 +116,10 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	search := func(q string) (rag.Retrieval, error) {
 		rt, done := e.retriever()
 		defer done()
-		r, err := rag.Retrieve(ctx, passages{r: rt, idx: e.all}, q, cfg)
+		r, err := rag.Retrieve(ctx, rt, q, cfg)
 		return r, e.storeFailure(err)
 	}
-	lib := passages{idx: e.all} // answering reads whole documents, never searches
+	lib := sections{e.all}
 
 	// Retrieval runs while the model loads. A follow-up needs the model
 	// first, to turn it into a standalone query.
@@ -165,27 +165,15 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	if rerr != nil {
 		return nil, rerr
 	}
-	var first time.Duration
-	stream := func(d Delta) error {
-		if d.Text != "" && first == 0 {
-			first = time.Since(start)
-		}
-		if emit == nil {
-			return nil
-		}
-		return emit(d)
-	}
-	a, err := rag.Respond(ctx, cm.orNil(), lib, rag.Question{Text: question, History: history, Ungrounded: o.Ungrounded}, r, cfg, stream)
+	r.IndexedAt = e.indexedAt(filter)
+	a, err := rag.Respond(ctx, cm.orNil(), lib, rag.Question{Text: question, History: history, Ungrounded: o.Ungrounded, Asked: start}, r, cfg, emit)
 	if a == nil {
 		return nil, err
 	}
 	a.Library = libName
-	a.Timings.FirstTokenMS = float64(first.Microseconds()) / 1000
-	a.Timings.TotalMS = float64(time.Since(start).Microseconds()) / 1000
 	if cm != nil {
 		a.Model = cm.record()
 	}
-	a.IndexedAt = e.indexedAt(filter)
 	if !o.NoSave {
 		a.Conversation = conv.ID
 		conv.Turns = append(conv.Turns, *a)

@@ -25,7 +25,7 @@ var (
 	// ErrUnsupportedModel: llama.cpp does not know the model's
 	// architecture.
 	ErrUnsupportedModel = llm.ErrUnsupportedArch
-	ErrDiskFull        = models.ErrDiskFull
+	ErrDiskFull         = models.ErrDiskFull
 	// ErrReadOnly: the member's role on a team library's server may read
 	// it but not add to it or remove from it.
 	ErrReadOnly = index.ErrReadOnly

@@ -700,17 +700,11 @@ func (s searcher) Search(ctx context.Context, q string, o retrieve.Options) (ret
 	return out, nil
 }
 
-// passages makes the libraries the rag package's Library.
-type passages struct {
-	r   searcher
-	idx *union.Index
-}
+// sections makes the libraries the rag package's Library: the texts an
+// answer about one whole document reads.
+type sections struct{ idx *union.Index }
 
-func (p passages) Search(ctx context.Context, q string, o retrieve.Options) (retrieve.Result, error) {
-	return p.r.Search(ctx, q, o)
-}
-
-func (p passages) DocumentSections(ctx context.Context, docID int64) ([]rag.Section, error) {
+func (p sections) DocumentSections(ctx context.Context, docID int64) ([]rag.Section, error) {
 	secs, err := p.idx.DocumentSections(ctx, docID)
 	if err != nil {
 		return nil, err

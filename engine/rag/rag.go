@@ -58,9 +58,13 @@ type Model interface {
 	ContextSize() int
 }
 
-// Library is where passages come from.
-type Library interface {
+// Searcher finds the passages of a question (Retrieve).
+type Searcher interface {
 	Search(ctx context.Context, query string, o retrieve.Options) (retrieve.Result, error)
+}
+
+// Library holds the documents answers are written from (Respond).
+type Library interface {
 	// DocumentSections returns the texts of a document's pages or
 	// sections, in order, as its passages were cut from them.
 	DocumentSections(ctx context.Context, docID int64) ([]Section, error)
@@ -278,6 +282,9 @@ type Question struct {
 	// Ungrounded asks the model to answer from its own knowledge; the
 	// answer is marked as not grounded in the documents.
 	Ungrounded bool
+	// Asked is when the person asked: the answer's times count from it.
+	// Zero means from the start of its retrieval.
+	Asked time.Time
 }
 
 // Turn is an earlier exchange of a conversation.
@@ -316,10 +323,13 @@ type Retrieval struct {
 	Query  string
 	Result retrieve.Result
 	Took   time.Duration
+	// IndexedAt is when the libraries searched last changed, when the
+	// searcher knows; else the answer's freshness is its newest passage's.
+	IndexedAt time.Time
 }
 
 // Retrieve searches lib for query.
-func Retrieve(ctx context.Context, lib Library, query string, cfg Config) (Retrieval, error) {
+func Retrieve(ctx context.Context, lib Searcher, query string, cfg Config) (Retrieval, error) {
 	cfg = cfg.withDefaults()
 	o := cfg.Search
 	o.K = cfg.Sources
@@ -345,14 +355,18 @@ var ErrQuestionTooLong = errors.New("rag: the question is too long for the model
 func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval, cfg Config, emit func(Delta) error) (*Answer, error) {
 	cfg = cfg.withDefaults()
 	start := time.Now()
+	origin := q.Asked // the times an answer reports count from here
+	if origin.IsZero() {
+		origin = start.Add(-r.Took)
+	}
 	a := &Answer{
-		Question: q.Text, Query: r.Query, At: start.UTC(),
+		Question: q.Text, Query: r.Query, At: start.UTC(), IndexedAt: r.IndexedAt,
 		Settings: Settings{Sources: cfg.Sources, AnswerTokens: cfg.AnswerTokens, Temperature: cfg.Temperature,
 			Seed: cfg.Seed, SystemPrompt: cfg.SystemPrompt, Mode: string(r.Result.Mode)},
 		Timings: Timings{RetrieveMS: ms(r.Took)},
 	}
 	for _, h := range r.Result.Hits {
-		if h.IndexedAt.After(a.IndexedAt) {
+		if r.IndexedAt.IsZero() && h.IndexedAt.After(a.IndexedAt) {
 			a.IndexedAt = h.IndexedAt
 		}
 	}
@@ -373,16 +387,16 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 			return a, errors.New("rag: no model is set to answer from its own knowledge")
 		}
 		a.Outcome = Ungrounded
-		return a, generate(ctx, m, a, cfg, ungroundedMessages(q), 0, emit, start)
+		return a, generate(ctx, m, a, cfg, ungroundedMessages(q), 0, emit, origin)
 	case !r.Result.Relevant || len(hits) == 0:
 		a.Outcome = NotFound
 		a.Related = sources(hits[:min(3, len(hits))])
-		a.Timings.TotalMS = ms(time.Since(start))
+		a.Timings.TotalMS = ms(time.Since(origin))
 		return a, say(NotFoundText, a.Related)
 	case m == nil:
 		a.Outcome = RetrievalOnly
 		a.Sources = sources(hits)
-		a.Timings.TotalMS = ms(time.Since(start))
+		a.Timings.TotalMS = ms(time.Since(origin))
 		return a, say(RetrievalOnlyText, a.Sources)
 	}
 
@@ -413,7 +427,7 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 	}
 	msgs := budget.messages(src[a.Carried:])
 	a.Asked = msgs[len(msgs)-1].Content
-	err = generate(ctx, m, a, cfg, msgs, len(src), emit, start)
+	err = generate(ctx, m, a, cfg, msgs, len(src), emit, origin)
 	if !slices.ContainsFunc(a.Citations, func(c Citation) bool { return c.Supported }) {
 		a.Outcome, a.Grounded = Uncited, false
 	}
@@ -421,8 +435,8 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 }
 
 // generate streams the model's answer through the citation parser and
-// fills in the answer's text, citations and timings.
-func generate(ctx context.Context, m Model, a *Answer, cfg Config, msgs []Message, nsrc int, emit func(Delta) error, start time.Time) error {
+// fills in the answer's text, citations and timings, counted from origin.
+func generate(ctx context.Context, m Model, a *Answer, cfg Config, msgs []Message, nsrc int, emit func(Delta) error, origin time.Time) error {
 	c := newCiter(nsrc)
 	var text strings.Builder
 	var first time.Duration
@@ -431,11 +445,12 @@ func generate(ctx context.Context, m Model, a *Answer, cfg Config, msgs []Messag
 			return nil
 		}
 		if first == 0 {
-			first = time.Since(start)
+			first = time.Since(origin)
 		}
 		text.WriteString(s)
 		return emit(Delta{Text: s, Cites: cites})
 	}
+	asking := time.Since(origin)
 	st, err := m.Chat(ctx, msgs, GenOptions{MaxTokens: min(cfg.AnswerTokens, max(m.ContextSize()/4, 16)), Temperature: cfg.Temperature, Seed: cfg.Seed},
 		func(s string) error { return send(c.push(s)) })
 	if rest := c.flush(); rest != "" {
@@ -448,12 +463,12 @@ func generate(ctx context.Context, m Model, a *Answer, cfg Config, msgs []Messag
 	a.Citations = checkCitations(a.Text, a.Sources, c.cited)
 	a.Stop = st.Stop
 	a.Timings.FirstTokenMS = ms(first)
-	if first == 0 {
-		a.Timings.FirstTokenMS = ms(st.FirstToken) + a.Timings.RetrieveMS
+	if first == 0 { // nothing shown: the model's own first token
+		a.Timings.FirstTokenMS = ms(asking + st.FirstToken)
 	}
 	a.Timings.TokensPerS = st.TokensPerSecond
 	a.Timings.PromptTokens, a.Timings.CachedTokens, a.Timings.GeneratedTokens = st.PromptTokens, st.CachedTokens, st.GeneratedTokens
-	a.Timings.TotalMS = ms(time.Since(start)) + a.Timings.RetrieveMS
+	a.Timings.TotalMS = ms(time.Since(origin))
 	if err != nil {
 		return fmt.Errorf("rag: generating: %w", err)
 	}

@@ -829,7 +829,7 @@ func TestFollowUpKeepsSources(t *testing.T) {
 	}
 }
 
-func mustRetrieve(t *testing.T, lib Library, q string) Retrieval {
+func mustRetrieve(t *testing.T, lib Searcher, q string) Retrieval {
 	t.Helper()
 	r, err := Retrieve(context.Background(), lib, q, Config{})
 	if err != nil {

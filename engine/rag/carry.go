@@ -42,7 +42,7 @@ func carryStart(h []Turn) int {
 // a budget whose messages start with them, and the sources, the kept ones
 // first, and how many new passages did not fit. A nil budget means they
 // cannot be kept (no record, or no room).
-func carrySources(ctx context.Context, m Model, lib Library, cfg Config, q Question, hits []retrieve.Hit) (*budget, []Source, int, error) {
+func carrySources(ctx context.Context, m Model, lib Library, cfg Config, q Question, want map[string]bool, hits []retrieve.Hit) (*budget, []Source, int, error) {
 	start := carryStart(q.History)
 	if start < 0 {
 		return nil, nil, 0, nil
@@ -64,7 +64,7 @@ func carrySources(ctx context.Context, m Model, lib Library, cfg Config, q Quest
 	if len(fresh) > 0 {
 		// A whole document is not offered here: what the model has read
 		// already is the context of the follow-up.
-		src, _, err = chooseSources(ctx, lib, b, q.Text, fresh, true, cfg.WholePassages)
+		src, _, err = chooseSources(ctx, lib, b, want, fresh, true, cfg.WholePassages)
 		if errors.Is(err, ErrQuestionTooLong) {
 			return nil, nil, 0, nil // no room for a new source: the usual layout
 		}

@@ -1,6 +1,7 @@
 package rag
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -24,15 +25,14 @@ const (
 )
 
 // Evidence is selectEvidence for measurements outside a Respond call.
-func Evidence(question string, src []Source) []Source { return selectEvidence(question, src) }
+func Evidence(question string, src []Source) []Source { return selectEvidence(termSet(question), src) }
 
 // selectEvidence sets Evidence on each long source to its sentences that
 // hold most of the question's terms, with their neighbours, merged where
 // they touch and in their order; a sentence already given in an earlier
 // source is not repeated. A source none of whose sentences holds a term
 // of the question (found by meaning) is given whole.
-func selectEvidence(question string, src []Source) []Source {
-	want := termSet(question)
+func selectEvidence(want map[string]bool, src []Source) []Source {
 	seen := map[string]bool{}
 	out := make([]Source, len(src))
 	for i, s := range src {
@@ -48,23 +48,14 @@ func selectEvidence(question string, src []Source) []Source {
 // evidence picks the sentences of one passage; ok is false when the
 // passage should be given whole.
 func evidence(want map[string]bool, text string, seen map[string]bool) (string, bool) {
-	spans := sentenceSpans(text)
+	spans, score := scoreSentences(want, text)
 	if len(text) <= evidenceMinChars || len(spans) <= 3 {
 		for _, sp := range spans {
 			seen[norm(text[sp[0]:sp[1]])] = true
 		}
 		return "", false
 	}
-	score := make([]int, len(spans))
-	best := 0
-	for i, sp := range spans {
-		for t := range termSet(text[sp[0]:sp[1]]) {
-			if want[t] {
-				score[i]++
-			}
-		}
-		best = max(best, score[i])
-	}
+	best := slices.Max(score)
 	if best == 0 {
 		return "", false
 	}

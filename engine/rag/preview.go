@@ -22,24 +22,22 @@ const previewLimit = 400
 
 // preview picks the sentence of src[0] holding most of the question's
 // terms (the first on a tie, the first sentence when none holds any).
-func preview(question string, src []Source) *Preview {
+func preview(want map[string]bool, src []Source) *Preview {
 	if len(src) == 0 || strings.TrimSpace(src[0].Text) == "" {
 		return nil
 	}
 	text := src[0].Text
-	want := termSet(question)
-	best, bestStart, bestEnd := -1, 0, 0
-	for _, s := range sentenceSpans(text) {
-		n := 0
-		for t := range termSet(text[s[0]:s[1]]) {
-			if want[t] {
-				n++
-			}
-		}
-		if n > best {
-			best, bestStart, bestEnd = n, s[0], s[1]
+	spans, score := scoreSentences(want, text)
+	if len(spans) == 0 {
+		return nil
+	}
+	top := 0
+	for i, n := range score {
+		if n > score[top] {
+			top = i
 		}
 	}
+	bestStart, bestEnd := spans[top][0], spans[top][1]
 	if bestEnd-bestStart > previewLimit {
 		cut := bestStart + previewLimit
 		for cut > bestStart && !utf8.RuneStart(text[cut]) {
@@ -51,6 +49,22 @@ func preview(question string, src []Source) *Preview {
 		bestEnd = cut
 	}
 	return &Preview{Source: src[0].N, Text: text[bestStart:bestEnd], Start: bestStart, End: bestEnd}
+}
+
+// scoreSentences cuts text into sentences and counts the question's terms
+// (want) each one holds: the one measure by which evidence selection and
+// the preview rank sentences.
+func scoreSentences(want map[string]bool, text string) (spans [][2]int, score []int) {
+	spans = sentenceSpans(text)
+	score = make([]int, len(spans))
+	for i, sp := range spans {
+		for t := range termSet(text[sp[0]:sp[1]]) {
+			if want[t] {
+				score[i]++
+			}
+		}
+	}
+	return spans, score
 }
 
 // sentenceSpans cuts text into sentences: at ".", "!", "?" (and their CJK

@@ -112,15 +112,15 @@ func (b *budget) fits(src []Source) (bool, error) {
 // question is about one that fits in half the context, else the passages
 // in order of relevance, as many as fit (the least relevant are dropped).
 // When not even the best passage fits, it is shortened.
-func chooseSources(ctx context.Context, lib Library, b *budget, question string, hits []retrieve.Hit, noWhole, wholePassages bool) ([]Source, string, error) {
+func chooseSources(ctx context.Context, lib Library, b *budget, want map[string]bool, hits []retrieve.Hit, noWhole, wholePassages bool) ([]Source, string, error) {
 	if !noWhole {
-		if src, path, err := wholeDocument(ctx, lib, b, question, hits); err != nil || src != nil {
+		if src, path, err := wholeDocument(ctx, lib, b, want, hits); err != nil || src != nil {
 			return src, path, err
 		}
 	}
 	all := sources(hits)
 	if !wholePassages {
-		all = selectEvidence(question, all)
+		all = selectEvidence(want, all)
 	}
 	// Binary search for the most sources that fit: counting a prompt
 	// tokenizes it whole, so count few times.
@@ -171,7 +171,7 @@ func largest(max int, ok func(int) (bool, error)) (int, error) {
 // section, when it fits in half the context. A question is taken to be
 // about one document when it names it (its title or file name) or when
 // most of the best passages come from it.
-func wholeDocument(ctx context.Context, lib Library, b *budget, question string, hits []retrieve.Hit) ([]Source, string, error) {
+func wholeDocument(ctx context.Context, lib Library, b *budget, want map[string]bool, hits []retrieve.Hit) ([]Source, string, error) {
 	if len(hits) == 0 || lib == nil {
 		return nil, "", nil
 	}
@@ -182,7 +182,7 @@ func wholeDocument(ctx context.Context, lib Library, b *budget, question string,
 			same++
 		}
 	}
-	if !namesDocument(question, doc) && float64(same) < 0.6*float64(len(hits)) {
+	if !namesDocument(want, doc) && float64(same) < 0.6*float64(len(hits)) {
 		return nil, "", nil
 	}
 	secs, err := lib.DocumentSections(ctx, doc.DocID)
@@ -207,10 +207,9 @@ func wholeDocument(ctx context.Context, lib Library, b *budget, question string,
 	return src, doc.Path, nil
 }
 
-// namesDocument reports whether the question mentions the document by
-// most of the words of its title or of its file name.
-func namesDocument(question string, h retrieve.Hit) bool {
-	q := termSet(question)
+// namesDocument reports whether the question (its terms, q) mentions the
+// document by most of the words of its title or of its file name.
+func namesDocument(q map[string]bool, h retrieve.Hit) bool {
 	stem := strings.TrimSuffix(filepath.Base(h.Path), filepath.Ext(h.Path))
 	for _, name := range []string{h.Title, strings.NewReplacer("_", " ", "-", " ", ".", " ").Replace(stem)} {
 		t := termSet(name)

@@ -401,7 +401,8 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 	}
 
 	a.Outcome, a.Grounded = Answered, true
-	budget, src, dropped, err := carrySources(ctx, m, lib, cfg, q, hits)
+	want := termSet(q.Text) // the question's terms, found once for every stage that compares
+	budget, src, dropped, err := carrySources(ctx, m, lib, cfg, q, want, hits)
 	if err != nil {
 		return a, err
 	}
@@ -412,7 +413,7 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 			return a, err
 		}
 		a.DroppedTurns = len(q.History) - len(budget.history)
-		if src, a.WholeDocument, err = chooseSources(ctx, lib, budget, q.Text, hits, cfg.NoWholeDocument, cfg.WholePassages); err != nil {
+		if src, a.WholeDocument, err = chooseSources(ctx, lib, budget, want, hits, cfg.NoWholeDocument, cfg.WholePassages); err != nil {
 			return a, err
 		}
 		if a.WholeDocument == "" {
@@ -420,7 +421,7 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 		}
 	}
 	a.Sources, a.Carried = src, len(budget.carried)
-	a.Preview = preview(q.Text, bestFirst(src, hits))
+	a.Preview = preview(want, bestFirst(src, hits))
 	a.Timings.PreviewMS = a.Timings.RetrieveMS + ms(time.Since(start))
 	if err := emit(Delta{Sources: src, Preview: a.Preview, Kept: a.Carried}); err != nil {
 		return a, err

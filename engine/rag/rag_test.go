@@ -611,17 +611,17 @@ func TestPreview(t *testing.T) {
 			"大阪は大きい。東京の天気は雨です。", "東京の天気は雨です。"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := preview(c.question, src(c.text))
+			p := preview(termSet(c.question), src(c.text))
 			if p == nil || p.Text != c.want || c.text[p.Start:p.End] != p.Text || p.Source != 1 {
 				t.Errorf("preview %+v, want %q", p, c.want)
 			}
 		})
 	}
 	long := "Start " + strings.Repeat("word ", 200) + "end."
-	if p := preview("word", src(long)); p == nil || len(p.Text) > previewLimit || !strings.HasPrefix(long[p.Start:], p.Text) {
+	if p := preview(termSet("word"), src(long)); p == nil || len(p.Text) > previewLimit || !strings.HasPrefix(long[p.Start:], p.Text) {
 		t.Errorf("a long sentence: %+v", p)
 	}
-	if p := preview("x", nil); p != nil {
+	if p := preview(termSet("x"), nil); p != nil {
 		t.Errorf("no sources: %+v", p)
 	}
 }
@@ -641,7 +641,7 @@ func TestEvidence(t *testing.T) {
 		{N: 3, Text: long}, // the same passage again (a duplicate file)
 		{N: 4, Text: filler("unrelated", 12)},
 	}
-	got := selectEvidence("When was the lighthouse built?", src)
+	got := selectEvidence(termSet("When was the lighthouse built?"), src)
 	e := got[0].ForModel()
 	if !strings.Contains(e, "The lighthouse was built in 1821 by the harbour board.") || !strings.Contains(e, "painted red in 1900") {
 		t.Errorf("the matching sentence and its neighbour are missing: %q", e)

@@ -138,7 +138,7 @@ func TestScanReadWhenOCRIsTurnedOn(t *testing.T) {
 	addAndWait(t, e, "Scans", dir)
 	ds, _ := e.Documents(ctx, "Scans")
 	// A folder's pictures are left out while OCR is off.
-	if len(ds) != 1 || ds[0].Status != status.Failed || ds[0].ErrorKind != failure.Scanned || !strings.Contains(ds[0].Error, "OCR") {
+	if len(ds) != 1 || ds[0].Status != status.Failed || ds[0].ErrorKind != failure.OCROff || !strings.Contains(ds[0].Error, "OCR") {
 		t.Fatalf("without OCR: %+v", ds)
 	}
 	set.OCR = ""

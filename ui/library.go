@@ -449,10 +449,9 @@ func statusText(d engine.Document) string {
 			return "Not a format Carrel reads"
 		case failure.NoText:
 			return "No text inside"
+		case failure.OCROff:
+			return "Scanned: turn OCR on in Settings to read it"
 		case failure.Scanned:
-			if strings.Contains(d.Error, "turned off") {
-				return "Scanned: turn OCR on in Settings to read it"
-			}
 			return "Scanned: install OCR to read it (see Settings)"
 		case failure.TooLarge:
 			return "Too large to index"

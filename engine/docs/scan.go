@@ -151,8 +151,9 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 		return nil
 	}
 	var why string
+	cause := failure.ErrScanned
 	if opts.OCR == nil {
-		why = "OCR is turned off"
+		why, cause = "OCR is turned off", failure.ErrOCROff
 	} else if err := opts.OCR.Available(parent); err != nil {
 		why = ocr.Describe(err)
 	}
@@ -170,7 +171,10 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 			case len(pictures) > 0:
 				what = "its content is pictures"
 			}
-			return &ParseError{Err: failure.ErrScanned, Detail: what + "; " + why}
+			if cause == failure.ErrOCROff {
+				return &ParseError{Err: cause, Detail: what} // the cause says why
+			}
+			return &ParseError{Err: cause, Detail: what + "; " + why}
 		}
 		return nil
 	}

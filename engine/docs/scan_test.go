@@ -107,13 +107,14 @@ func TestScannedFileWithoutOCR(t *testing.T) {
 		name string
 		opts Options
 		want string
+		kind failure.Kind
 	}{
-		{"no recogniser", Options{}, "OCR is turned off"},
-		{"not installed", Options{OCR: &fakeOCR{down: ocr.ErrNotInstalled}}, "install"},
+		{"no recogniser", Options{}, "OCR is turned off", failure.OCROff},
+		{"not installed", Options{OCR: &fakeOCR{down: ocr.ErrNotInstalled}}, "install", failure.Scanned},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parse(t, "scan.pdf", data, tc.opts)
-			if !errors.Is(err, failure.ErrScanned) || failure.KindOf(err) != failure.Scanned || !strings.Contains(err.Error(), tc.want) {
+			if !errors.Is(err, failure.ErrScanned) || failure.KindOf(err) != tc.kind || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want a scanned-file error saying %q", err, tc.want)
 			}
 		})

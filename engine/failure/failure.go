@@ -22,7 +22,10 @@ var (
 	ErrNoText        = errors.New("failure: no text in file")
 	// ErrScanned means the file is a scan or a picture whose text only
 	// OCR can read, and OCR is not available.
-	ErrScanned    = errors.New("failure: scanned, and OCR is not available")
+	ErrScanned = errors.New("failure: scanned, and OCR is not available")
+	// ErrOCROff is ErrScanned when OCR is there but turned off in the
+	// settings.
+	ErrOCROff     = fmt.Errorf("%w: OCR is turned off", ErrScanned)
 	ErrTooLarge   = errors.New("failure: file is too large")
 	ErrTimeout    = errors.New("failure: parsing took too long")
 	ErrUnreadable = errors.New("failure: the file cannot be read")
@@ -46,6 +49,7 @@ const (
 	Unsupported   Kind = "unsupported"
 	NoText        Kind = "no_text"
 	Scanned       Kind = "scanned" // text only in images, and no OCR to read it
+	OCROff        Kind = "ocr_off" // text only in images, and OCR is turned off
 	TooLarge      Kind = "too_large"
 	Timeout       Kind = "timeout"
 	Unreadable    Kind = "unreadable" // missing, not a regular file, no permission, a link loop
@@ -63,7 +67,7 @@ var kinds = []struct {
 	err  error
 }{
 	{WrongPassword, ErrWrongPassword}, {Encrypted, ErrEncrypted}, {Corrupt, ErrCorrupt}, {Unsupported, ErrUnsupported},
-	{NoText, ErrNoText}, {Scanned, ErrScanned}, {TooLarge, ErrTooLarge}, {Timeout, ErrTimeout}, {Unreadable, ErrUnreadable},
+	{NoText, ErrNoText}, {OCROff, ErrOCROff}, {Scanned, ErrScanned}, {TooLarge, ErrTooLarge}, {Timeout, ErrTimeout}, {Unreadable, ErrUnreadable},
 	{Engine, ErrEngine}, {Embedding, ErrEmbedding}, {Storage, ErrStorage}, {Cancelled, ErrCancelled},
 }
 
@@ -94,7 +98,7 @@ func KindOf(err error) Kind {
 // starts afresh).
 func (k Kind) FromTheFile() bool {
 	switch k {
-	case Encrypted, WrongPassword, Corrupt, Unsupported, NoText, TooLarge, Scanned:
+	case Encrypted, WrongPassword, Corrupt, Unsupported, NoText, TooLarge, Scanned, OCROff:
 		return true
 	}
 	return false

@@ -18,8 +18,8 @@ func TestKindsAndSentinels(t *testing.T) {
 			t.Errorf("%s.Err() = %v", x.kind, x.kind.Err())
 		}
 	}
-	if !errors.Is(ErrWrongPassword, ErrEncrypted) {
-		t.Error("a wrong password is not an encrypted file")
+	if !errors.Is(ErrWrongPassword, ErrEncrypted) || !errors.Is(ErrOCROff, ErrScanned) {
+		t.Error("a wrong password is not an encrypted file, or OCR turned off not a scan")
 	}
 	if KindOf(errors.New("something else")) != Unknown || KindOf(nil) != Unknown || Kind("new_in_a_later_version").Err() != nil {
 		t.Error("an unknown failure has a kind")

@@ -82,7 +82,7 @@ type Options struct {
 	// have a limit each instead.
 	ParseTimeout time.Duration
 	// OCR reads scanned pages and pictures; nil means they are recorded
-	// as scanned (failure.Scanned). Pictures in added folders are
+	// as scanned (failure.ErrScanned). Pictures in added folders are
 	// indexed only while OCR is available.
 	OCR docs.Recognizer
 	// OCRDPI is the resolution scanned PDF pages are read at; 0 means
@@ -311,7 +311,7 @@ func (in *Ingester) retryable(ctx context.Context, d index.Document) bool {
 	if Retryable(d) {
 		return true
 	}
-	return failure.Kind(d.ErrorKind) == failure.Scanned && in.readsImages(ctx)
+	return errors.Is(failure.Kind(d.ErrorKind).Err(), failure.ErrScanned) && in.readsImages(ctx)
 }
 
 // readsImages reports whether pictures are indexed: only while OCR can

@@ -22,14 +22,18 @@ import (
 
 // pagedOCR "reads" one page each time it is let through.
 type pagedOCR struct {
-	next chan struct{}
-	mu   sync.Mutex
-	read int
+	next  chan struct{}
+	mu    sync.Mutex
+	asked int // pages asked for, read or waiting
+	read  int
 }
 
 func (p *pagedOCR) Available(context.Context) error { return nil }
 
 func (p *pagedOCR) Recognize(ctx context.Context, img image.Image, dpi int) (*ocr.Page, error) {
+	p.mu.Lock()
+	p.asked++
+	p.mu.Unlock()
 	select {
 	case <-p.next:
 	case <-ctx.Done():
@@ -41,10 +45,10 @@ func (p *pagedOCR) Recognize(ctx context.Context, img image.Image, dpi int) (*oc
 	return &ocr.Page{Width: 10, Height: 10, Lines: []ocr.Line{{Words: []ocr.Word{{Text: "walrus", Box: image.Rect(1, 1, 9, 9)}}}}}, nil
 }
 
-func (p *pagedOCR) pages() int {
+func (p *pagedOCR) pages() (asked, read int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.read
+	return p.asked, p.read
 }
 
 func blank() *image.Gray {
@@ -87,14 +91,14 @@ func TestScanPagesPauseAndCancel(t *testing.T) {
 	go in.Run(ctx)
 	rec.next <- struct{}{}
 	rec.next <- struct{}{}
-	testwait.Until(t, "two pages read", func() bool { return rec.pages() == 2 })
+	// Pause while the third page is in hand: it was asked for before the
+	// pause, so it is let through; then no further page may be asked for.
+	testwait.Until(t, "two pages read and the third asked for", func() bool {
+		asked, read := rec.pages()
+		return read == 2 && asked == 3
+	})
 	in.Pause()
-	// The third page was already asked for before the pause; let it
-	// through, then no further page may be asked for.
-	select {
-	case rec.next <- struct{}{}:
-	case <-time.After(5 * time.Second):
-	}
+	rec.next <- struct{}{}
 	select {
 	case rec.next <- struct{}{}:
 		t.Fatal("a page was read while paused")
@@ -108,7 +112,7 @@ func TestScanPagesPauseAndCancel(t *testing.T) {
 		ds, _ := idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Failed}})
 		return len(ds) == 1 && ds[0].ErrorKind == string(failure.Cancelled)
 	})
-	if n := rec.pages(); n != 3 {
+	if _, n := rec.pages(); n != 3 {
 		t.Errorf("%d pages read, want 3 (two, and the one in hand at the pause)", n)
 	}
 	mu.Lock()

@@ -114,8 +114,11 @@ func (p *progress) event(ev event.Event) {
 		}
 		p.last = time.Now()
 		eta := ""
-		if ev.ETA > 0 {
+		switch {
+		case ev.ETA > 0:
 			eta = " · about " + ev.ETA.Round(time.Second).String() + " left"
+		case ev.Done < ev.Total:
+			eta = " · estimating the time left…"
 		}
 		p.line = fmt.Sprintf("indexing %d/%d · %s%s", ev.Done, ev.Total, p.current, eta)
 		fmt.Fprintf(os.Stderr, "\r\033[K%s", p.line)

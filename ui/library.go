@@ -738,10 +738,13 @@ func (v *libraryView) progress(ev event.Event) {
 	}
 	if ev.Total > 0 {
 		v.progressBox.Show()
-		v.bar.SetValue(float64(ev.Done) / float64(ev.Total))
+		v.bar.SetValue(ev.Fraction)
 		v.main.indexing = fmt.Sprintf("indexing %d of %d", ev.Done, ev.Total)
-		if ev.ETA > 0 {
+		switch {
+		case ev.ETA > 0:
 			v.main.indexing += ", about " + roundETA(ev.ETA) + " left"
+		case ev.Done < ev.Total:
+			v.main.indexing += ", estimating the time left…"
 		}
 	}
 }

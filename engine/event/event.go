@@ -16,7 +16,7 @@ const (
 	Indexed  Kind = "indexed"  // a file is searchable (Path)
 	Failed   Kind = "failed"   // a file could not be indexed (Path; Err says why)
 	Removed  Kind = "removed"  // a file left the library (Path)
-	Progress Kind = "progress" // Done of Total files, ETA
+	Progress Kind = "progress" // Done of Total files, Fraction of the work, ETA
 	Idle     Kind = "idle"     // indexing finished
 	Watching Kind = "watching" // a folder is followed for changes (Path)
 	Page     Kind = "page"     // OCR is reading Page of Pages of a scanned file (Path)
@@ -41,9 +41,13 @@ type Event struct {
 	Status    string // a document's new status
 	Done      int    // files indexed since the queue was last empty
 	Total     int    // files queued since then
-	ETA       time.Duration
-	Fraction  float64 // of the model loaded, 0 to 1
-	Err       error
+	// ETA is the time indexing has left, estimated from the work that
+	// remains at the rate measured so far; 0 while it is being measured.
+	ETA time.Duration
+	// Fraction is the share of the indexing work done (by the files'
+	// sizes, not their count), or of the chat model loaded: 0 to 1.
+	Fraction float64
+	Err      error
 	// Page and Pages, for Page: the pages of a scan read so far and how
 	// many it has.
 	Page, Pages int

@@ -110,14 +110,18 @@ type Ingester struct {
 	paused    bool
 	done      int
 	total     int
-	counted   map[int64]bool // documents counted in total since the queue was last empty
-	retries   map[int64]int  // failed store writes per document, for backing off
+	counted   map[int64]int64 // documents counted in total since the queue was last empty, with their work
+	// workDone and workTotal measure the same in work (see work), from
+	// which the time left is estimated.
+	workDone, workTotal int64
+	retries             map[int64]int // failed store writes per document, for backing off
 	// halted is why indexing stopped by itself: the library could not be
 	// written (a full disk). Resume, or the next run, tries again.
 	halted  error
 	owner   string // this ingester's name on its claims (see index.Claim)
 	started time.Time
-	large   chan struct{} // held while a large file is indexed (see largeFile)
+	now     func() time.Time // the clock progress is timed by
+	large   chan struct{}    // held while a large file is indexed (see largeFile)
 	// folders tells the watcher that a watched folder was added, so it
 	// follows it at once rather than at the next rescan.
 	folders chan struct{}
@@ -173,7 +177,7 @@ func New(idx *index.Index, parser *docs.Parser, opts Options, emit func(event.Ev
 		emit = func(event.Event) {}
 	}
 	in := &Ingester{idx: idx, parser: parser, opts: opts, emit: emit, wake: make(chan struct{}, 1), busy: map[int64]bool{}, elsewhere: map[int64]bool{},
-		counted: map[int64]bool{}, retries: map[int64]int{}, prepared: make(chan struct{}), folders: make(chan struct{}, 1), owner: newOwner(), large: make(chan struct{}, 1)}
+		counted: map[int64]int64{}, retries: map[int64]int{}, prepared: make(chan struct{}), folders: make(chan struct{}, 1), owner: newOwner(), large: make(chan struct{}, 1), now: time.Now}
 	in.idleCond = sync.NewCond(&in.mu)
 	if tc, ok := opts.Embedder.(TokenCounter); ok && in.opts.Chunk.Count == nil {
 		in.opts.Chunk.Count = tc.CountTokens
@@ -325,23 +329,46 @@ func (in *Ingester) enqueue(ctx context.Context, lib int64, path string, st fs.F
 	if err != nil || !changed {
 		return 0, err
 	}
-	in.count(d.ID)
+	in.count(d)
 	return 1, nil
 }
 
 // count adds a document to the progress total, once per batch (a file
 // queued by Add while Run takes up earlier work is not counted twice).
-func (in *Ingester) count(id int64) {
+func (in *Ingester) count(d index.Document) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.counted[id] {
+	if _, ok := in.counted[d.ID]; ok {
 		return
 	}
 	if in.total == in.done {
-		in.started = time.Now()
+		in.started = in.now()
 	}
-	in.counted[id] = true
+	w := work(d.Size)
+	in.counted[d.ID] = w
 	in.total++
+	in.workTotal += w
+}
+
+// perFile is the work every file costs whatever its size (opening,
+// detecting, storing), in bytes of work.
+const perFile = 2 << 10
+
+// work is how much indexing a file of size bytes costs, in bytes: its
+// size, and the cost of a file. Time left is estimated from the work that
+// remains at the rate measured so far, not from the count of files: a
+// folder's small files are read in a moment and its one book takes
+// minutes.
+func work(size int64) int64 { return max(size, 0) + perFile }
+
+// timeLeft estimates the time the remaining work takes at the rate of
+// the work done in elapsed; 0 means not known yet (no work done, or too
+// little time to measure a rate).
+func timeLeft(elapsed time.Duration, done, total int64) time.Duration {
+	if done <= 0 || total <= done || elapsed < time.Second {
+		return 0
+	}
+	return time.Duration(float64(elapsed) * float64(total-done) / float64(done))
 }
 
 // Remove takes files, or everything below folders, out of a library.
@@ -446,7 +473,7 @@ func (in *Ingester) Cancel(ctx context.Context) error {
 		return fmt.Errorf("ingest: cancelling: %w", err)
 	}
 	in.mu.Lock()
-	in.done, in.total = 0, 0
+	in.done, in.total, in.workDone, in.workTotal = 0, 0, 0, 0
 	clear(in.counted)
 	in.mu.Unlock()
 	return nil
@@ -460,7 +487,11 @@ func (in *Ingester) Requeue(ctx context.Context, id int64) error {
 	if err := in.idx.SetStatus(ctx, id, status.Queued, "", ""); err != nil {
 		return fmt.Errorf("ingest: queueing document %d again: %w", id, err)
 	}
-	in.count(id)
+	d, err := in.idx.DocumentByID(ctx, id)
+	if err != nil {
+		d = index.Document{ID: id} // counted as a file of no size
+	}
+	in.count(d)
 	in.poke()
 	return nil
 }
@@ -480,7 +511,7 @@ func (in *Ingester) RequeueAll(ctx context.Context) (int, error) {
 		if err := in.idx.SetStatus(ctx, d.ID, status.Queued, "", ""); err != nil {
 			return n, fmt.Errorf("ingest: queueing %s again: %w", d.Path, err)
 		}
-		in.count(d.ID)
+		in.count(d)
 		n++
 	}
 	in.poke()
@@ -549,7 +580,7 @@ func (in *Ingester) prepare(ctx context.Context) error {
 	ds, err := in.idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Queued, status.Stale}})
 	errs = append(errs, err)
 	for _, d := range ds {
-		in.count(d.ID)
+		in.count(d)
 	}
 	if err := errors.Join(errs...); err != nil {
 		in.emit(event.Event{Kind: event.Failed, Err: fmt.Errorf("ingest: taking up earlier work: %w", err)})
@@ -721,7 +752,7 @@ func (in *Ingester) claim(ctx context.Context) (d index.Document, epoch int, ok 
 		if cancelled || paused {
 			return d, 0, false, err
 		}
-		in.count(d.ID)
+		in.count(d)
 		return d, epoch, true, nil
 	}
 	// Nothing to take. Documents other processes are indexing are not
@@ -737,7 +768,7 @@ func (in *Ingester) claim(ctx context.Context) (d index.Document, epoch int, ok 
 		if in.total > 0 {
 			go in.emit(event.Event{Kind: event.Idle})
 		}
-		in.done, in.total = 0, 0
+		in.done, in.total, in.workDone, in.workTotal = 0, 0, 0, 0
 		clear(in.counted)
 		in.idleCond.Broadcast() // Wait re-checks the registry itself
 	}
@@ -748,12 +779,13 @@ func (in *Ingester) release(id int64) {
 	in.mu.Lock()
 	delete(in.busy, id)
 	in.done = min(in.done+1, in.total)
-	done, total, started := in.done, in.total, in.started
-	in.mu.Unlock()
-	ev := event.Event{Kind: event.Progress, Done: done, Total: total}
-	if done > 0 && total > done {
-		ev.ETA = time.Since(started) / time.Duration(done) * time.Duration(total-done)
+	in.workDone = min(in.workDone+in.counted[id], in.workTotal)
+	ev := event.Event{Kind: event.Progress, Done: in.done, Total: in.total,
+		ETA: timeLeft(in.now().Sub(in.started), in.workDone, in.workTotal)}
+	if in.workTotal > 0 {
+		ev.Fraction = float64(in.workDone) / float64(in.workTotal)
 	}
+	in.mu.Unlock()
 	in.emit(ev)
 	in.poke()
 }

@@ -39,6 +39,7 @@ type libraryView struct {
 	unlocking map[string]bool
 	list      *widget.List
 	all       []engine.Document // the library's documents, by name
+	names     map[string]int    // how many of them have each file name
 	docs      []engine.Document // those the filter lets through, as listed
 	filter    *widget.Entry
 	// only asks the selected document alone, when checked.
@@ -47,6 +48,8 @@ type libraryView struct {
 	summary  *widget.Label
 	fresh    *widget.Label
 	search   *widget.Label // how the library is searched
+	// searchModel is the embedding model it is searched with.
+	searchModel *widget.Label
 	// suggest offers a multilingual embedding model for a library mostly
 	// in other languages than English (engine.SuggestEmbedModel).
 	suggest *widget.Button
@@ -121,6 +124,10 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 	v.search = widget.NewLabel("")
 	v.search.Truncation = fyne.TextTruncateEllipsis
 	v.search.Importance = widget.LowImportance
+	v.searchModel = widget.NewLabel("")
+	v.searchModel.Truncation = fyne.TextTruncateEllipsis
+	v.searchModel.Importance = widget.LowImportance
+	v.searchModel.Hide()
 	v.suggest = widget.NewButtonWithIcon("Search other languages by meaning…", theme.InfoIcon(), v.onSuggest)
 	v.suggest.Hide()
 
@@ -129,7 +136,7 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 		container.NewGridWithColumns(2, addFiles, addFolder),
 		v.filter,
 	)
-	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.only, v.summary, v.fresh, v.search, v.suggest)
+	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.only, v.summary, v.fresh, v.search, v.searchModel, v.suggest)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.list)
 	return v
 }
@@ -203,6 +210,10 @@ func (v *libraryView) reload() {
 			v.pick.Refresh()
 			sortByName(docs)
 			v.all = docs
+			v.names = map[string]int{}
+			for _, d := range docs {
+				v.names[filepath.Base(d.Path)]++
+			}
 			v.applyFilter()
 			v.checkUnlocked(docs)
 			sum, fresh := summary(info, docs)
@@ -212,7 +223,14 @@ func (v *libraryView) reload() {
 				v.awaySaid[info.Name] = true
 				v.g.showAway(fmt.Sprintf("%q is out of reach", info.Name), awayMessage(info))
 			}
-			v.search.SetText(searchLine(method))
+			how, model := searchLines(method)
+			v.search.SetText(how)
+			v.searchModel.SetText(model)
+			if model == "" {
+				v.searchModel.Hide()
+			} else {
+				v.searchModel.Show()
+			}
 			if m, advice, ok := engine.SuggestEmbedModel(docs, method); ok {
 				v.model, v.advice = m, advice
 				v.suggest.Show()
@@ -221,6 +239,7 @@ func (v *libraryView) reload() {
 			}
 			v.showWaiting(docs)
 			v.enableActions()
+			v.content.Refresh() // lines shown or hidden change the foot's height
 		})
 	})
 }
@@ -361,12 +380,37 @@ func (v *libraryView) onSuggest() {
 	}, v.g.win))
 }
 
-// searchLine says how the library is searched, under the counts.
-func searchLine(m engine.SearchMethod) string {
-	if !m.Meaning && m.Note != "" {
-		return "Searched by words only: " + m.Note
+// searchLines say how the library is searched, under the counts, in two
+// lines short enough for the pane: how, and with which model. Settings
+// say the rest (why meaning is off, the model's file).
+func searchLines(m engine.SearchMethod) (how, model string) {
+	switch {
+	case !m.Meaning && m.Note != "":
+		return "Searched by words only", "(see Settings → Search by meaning)"
+	case !m.Meaning:
+		return "Searched by words only", ""
 	}
-	return "Searched " + m.Describe()
+	model = shortModelName(m.Name)
+	if m.Bundled {
+		model += ", built in"
+	}
+	if m.Reranker != "" {
+		model += ", reranked"
+	}
+	return "Searched by words and meaning", model
+}
+
+// shortModelName is a model's name without its file's quantization
+// ("all-MiniLM-L6-v2-Q4_K_M" is all-MiniLM-L6-v2).
+func shortModelName(name string) string {
+	name = strings.TrimSuffix(name, ".gguf")
+	if i := strings.LastIndexAny(name, "-."); i > 0 {
+		q := strings.ToUpper(name[i+1:])
+		if strings.HasPrefix(q, "Q") || strings.HasPrefix(q, "F16") || strings.HasPrefix(q, "F32") || strings.HasPrefix(q, "BF16") || strings.HasPrefix(q, "IQ") {
+			return name[:i]
+		}
+	}
+	return name
 }
 
 func plural(n int, what string) string {
@@ -396,15 +440,19 @@ func (v *libraryView) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	labels := c.Objects[0].(*fyne.Container)
 	name, state := labels.Objects[0].(*widget.Label), labels.Objects[1].(*widget.Label)
 	title := filepath.Base(d.Path)
+	// The folder tells apart files of one name (many source.html), on the
+	// name's line: the status line stays whole.
+	if v.names[title] > 1 {
+		title += " — " + shortDir(d.Path)
+	}
 	name.SetText(title)
 	name.Importance = widget.MediumImportance
 	icon.SetResource(statusIcon(d.Status))
 	text := statusText(d)
 	if p, ok := v.ocrPages[d.Path]; ok && d.Status == status.Parsing && p[0] < p[1] {
-		text = fmt.Sprintf("Reading the scan: page %d of %d…", p[0]+1, p[1])
+		text = fmt.Sprintf("OCR: page %d of %d…", p[0]+1, p[1])
 	}
-	// The folder tells apart files of one name (many source.html).
-	state.SetText(shortDir(d.Path) + " · " + text)
+	state.SetText(text)
 	if d.Status == status.Failed {
 		state.Importance = widget.WarningImportance
 	} else {
@@ -434,13 +482,13 @@ func statusText(d engine.Document) string {
 			s = plural(d.Pages, "page") + " · " + s
 		}
 		if d.DuplicateOf != 0 {
-			s = "same content as another document"
+			s = "A copy of another document"
 		}
 		return s
 	case status.Failed:
 		switch d.ErrorKind {
 		case failure.WrongPassword:
-			return "The password was not right: give it again"
+			return "Wrong password: give it again"
 		case failure.Encrypted:
 			return "Needs a password to open"
 		case failure.Corrupt:
@@ -450,9 +498,9 @@ func statusText(d engine.Document) string {
 		case failure.NoText:
 			return "No text inside"
 		case failure.OCROff:
-			return "Scanned: turn OCR on in Settings to read it"
+			return "A scan: turn OCR on to read it"
 		case failure.Scanned:
-			return "Scanned: install OCR to read it (see Settings)"
+			return "A scan: install OCR to read it"
 		case failure.TooLarge:
 			return "Too large to index"
 		case failure.Timeout:
@@ -465,7 +513,7 @@ func statusText(d engine.Document) string {
 		return "Reading…"
 	case status.Embedding:
 		if d.Chunks > 0 {
-			return "Searchable by words; adding meaning…"
+			return "By words now; meaning next…"
 		}
 		return "Indexing…"
 	case status.Stale:

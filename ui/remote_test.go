@@ -6,14 +6,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/failure"
+	"github.com/carrel-ai/carrel/engine/models"
+	"github.com/carrel-ai/carrel/engine/status"
 )
 
 // The model server and the team library are set in the settings window;
@@ -250,5 +256,56 @@ func TestTeamLibraryOutOfReachAtStart(t *testing.T) {
 	test.Tap(b)
 	if !opened {
 		t.Error("the button did not open this computer's libraries")
+	}
+}
+
+// The library pane's lines are whole at the window's default size (1024 ×
+// 700): a document's status line whatever its state, and how the library
+// is searched with the built-in model or any embedding model of the
+// catalog. Each is measured as Fyne draws it against its label's width.
+func TestLibraryPaneLinesFit(t *testing.T) {
+	s := newStub(t)
+	g := newTestGUI(t, s)
+	g.showMain()
+	settle(t, g)
+	v := g.main.library
+	fits := func(what, text string, width float32) {
+		t.Helper()
+		if w := fyne.MeasureText(text, theme.TextSize(), fyne.TextStyle{}).Width + 2*theme.InnerPadding(); w > width {
+			t.Errorf("%s %q needs %.0f px of %.0f", what, text, w, width)
+		}
+	}
+	// A row as the list lays it out, at the list's width.
+	row := v.newRow()
+	row.Resize(fyne.NewSize(v.list.Size().Width, row.MinSize().Height))
+	state := row.(*fyne.Container).Objects[0].(*fyne.Container).Objects[1].(*widget.Label)
+	if state.Size().Width < 100 {
+		t.Fatalf("the status label is %.0f px wide", state.Size().Width)
+	}
+	docs := []engine.Document{
+		{Status: status.Ready, Pages: 348, Chunks: 1206},
+		{Status: status.Ready, Chunks: 31, DuplicateOf: 3},
+		{Status: status.Queued}, {Status: status.Parsing}, {Status: status.Stale},
+		{Status: status.Embedding, Chunks: 12}, {Status: status.Embedding},
+	}
+	for _, k := range []failure.Kind{failure.WrongPassword, failure.Encrypted, failure.Corrupt, failure.Unsupported, failure.NoText,
+		failure.OCROff, failure.Scanned, failure.TooLarge, failure.Timeout, failure.Cancelled} {
+		docs = append(docs, engine.Document{Status: status.Failed, ErrorKind: k})
+	}
+	for _, d := range docs {
+		fits("the status", statusText(d), state.Size().Width)
+	}
+	fits("a scan's progress", "OCR: page 128 of 140…", state.Size().Width)
+	width := v.search.Size().Width
+	methods := []engine.SearchMethod{{}, {Note: "the built-in model is missing"}, {Meaning: true, Name: "all-MiniLM-L6-v2-Q4_K_M", Bundled: true, Reranker: "jina-reranker-v1-tiny-en"}}
+	for _, m := range models.Catalog {
+		if m.Kind == models.Embedding {
+			methods = append(methods, engine.SearchMethod{Meaning: true, Name: strings.TrimSuffix(path.Base(m.URL), ".gguf")})
+		}
+	}
+	for _, m := range methods {
+		how, model := searchLines(m)
+		fits("how it is searched", how, width)
+		fits("its search model", model, width)
 	}
 }

@@ -536,7 +536,7 @@ func TestPasswordForEncryptedFile(t *testing.T) {
 	s.WaitIndexed(ctx)
 	lib.reload()
 	settle(t, g)
-	if got := statusText(lib.docs[0]); got != "The password was not right: give it again" {
+	if got := statusText(lib.docs[0]); got != "Wrong password: give it again" {
 		t.Errorf("after a wrong password the row says %q", got)
 	}
 	if g.win.Canvas().Overlays().Top() == nil {

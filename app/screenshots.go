@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"os/exec"
+	"path/filepath"
 
 	"github.com/carrel-ai/carrel/ui"
 )
@@ -29,6 +30,12 @@ func screenshotsCmd() *command {
 				return err
 			}
 			defer os.RemoveAll(data)
+			// The window's preferences (size, last library) go to a
+			// folder of the tour's own, not the person's: a tour leaves
+			// theirs untouched, and starts from none.
+			if err := os.Setenv("XDG_CONFIG_HOME", filepath.Join(data, "config")); err != nil {
+				return err
+			}
 			tour := &ui.Tour{Out: *out, Model: *model, Docs: args, Question: *question, Unknown: *unknown, Scan: *scan}
 			// Under Xvfb the GL canvas reads back blank: take the screen
 			// with ImageMagick's import when it is there.

@@ -95,7 +95,10 @@ func (t Tour) run(g *gui) error {
 	if err := shot("3-indexing"); err != nil {
 		return err
 	}
-	if err := waitFor("indexing to finish", 5*time.Minute, func() bool {
+	// Indexing takes as long as the documents and the machine make it:
+	// the tour waits while it progresses, and gives up only when nothing
+	// has moved for a while.
+	finished := func() bool {
 		if len(g.main.library.docs) == 0 || g.main.library.progressBox.Visible() {
 			return false
 		}
@@ -105,8 +108,26 @@ func (t Tour) run(g *gui) error {
 			}
 		}
 		return true
-	}); err != nil {
-		return err
+	}
+	progress := func() string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%.3f", g.main.library.bar.Value)
+		for _, d := range g.main.library.docs {
+			b.WriteString(string(d.Status))
+		}
+		return b.String()
+	}
+	for last := ""; ; {
+		err := waitFor("indexing to finish", 10*time.Minute, func() bool { return finished() || progress() != last })
+		if err != nil {
+			return fmt.Errorf("%w (no progress for 10 minutes)", err)
+		}
+		done := false
+		fyne.DoAndWait(func() { done, last = finished(), progress() })
+		if done {
+			break
+		}
+		time.Sleep(time.Second)
 	}
 	// Select a failed document, so its reason shows.
 	fyne.DoAndWait(func() {

@@ -63,8 +63,8 @@ var corpusExpect = map[string]struct {
 	"pdf/encrypted/tika-password-4-spaces.pdf":            {contains: []string{}},
 	"pdf/encrypted/tika-no-extract-permission-user.pdf":   {contains: []string{"Hello World"}},
 	"pdf/encrypted/tika-protected-BoE-speech.pdf":         {contains: []string{"RETHINKING THE FINANCIAL NETWORK"}},
-	"pdf/encrypted/pdfjs-issue3371-password.pdf":          {kind: "scanned"},
-	"pdf/scanned/tika-testOCR.pdf":                        {kind: "scanned"},
+	"pdf/encrypted/pdfjs-issue3371-password.pdf":          {kind: "ocr_off"}, // a scan, parsed without a recogniser
+	"pdf/scanned/tika-testOCR.pdf":                        {kind: "ocr_off"},
 	"pdf/structure/pdfcpu-empty.pdf":                      {kind: "no_text"},
 	"pdf/broken/pdfjs-helloworld-bad.pdf":                 {contains: []string{"Hello, world!"}},
 	"pdf/broken/pdfjs-redhat-1531897.pdf":                 {kind: "corrupt"},

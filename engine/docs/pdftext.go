@@ -108,15 +108,23 @@ func pdfBlocks(doc *Document, pages []tline) {
 		}
 	}
 	dropRepeated(strs)
+	garbled := make([]int, len(lines))
 	for i := range lines {
 		for j := range lines[i] {
-			if strs[i][j] == "" {
+			switch {
+			case strs[i][j] == "":
 				lines[i][j] = tline{}
+			case isGarbled(strs[i][j]):
+				// A figure's labels in a font without a Unicode map sit
+				// between paragraphs: left out line by line, they do not
+				// join the text around them.
+				lines[i][j] = tline{}
+				garbled[i]++
 			}
 		}
 	}
 	for i, ls := range lines {
-		garbled := 0
+		garbled := garbled[i]
 		for _, para := range paragraphs(ls) {
 			text := para.String()
 			if isGarbled(text) {
@@ -126,7 +134,7 @@ func pdfBlocks(doc *Document, pages []tline) {
 			doc.Blocks = append(doc.Blocks, Block{Text: text, Page: i + 1, Kind: "paragraph", Chars: para.at})
 		}
 		if garbled > 0 {
-			doc.warnf("page %d: %d passages left out: their font has no usable map to Unicode (the text comes out as symbols)", i+1, garbled)
+			doc.warnf("page %d: %d lines or paragraphs left out: their font has no usable map to Unicode (the text comes out as symbols)", i+1, garbled)
 		}
 	}
 }
@@ -239,7 +247,9 @@ func paragraphs(lines []tline) []tline {
 
 // isGarbled spots text from a font without a Unicode map: PDFium then
 // returns the raw character codes, which read as runs of ASCII punctuation
-// ("!\"#  $%&") instead of words.
+// ("!\"#  $%&") instead of words, or as "words" that are no words: runs
+// of punctuation, digits and odd capitals with no letters together
+// (",6;7<5+:/=#0(1&23#").
 func isGarbled(s string) bool {
 	var letters, punct, total int
 	for _, r := range s {
@@ -257,5 +267,50 @@ func isGarbled(s string) bool {
 			punct++
 		}
 	}
-	return total >= 1 && punct*2 > total && letters*3 < total
+	if total >= 1 && punct*2 > total && letters*3 < total {
+		return true
+	}
+	noise, tokens := 0, 0
+	for _, tok := range strings.Fields(s) {
+		tokens++
+		if isCodeRun(tok) {
+			noise++
+		}
+	}
+	return tokens > 0 && noise*10 >= tokens*6
+}
+
+// isCodeRun reports whether a token is raw character codes rather than a
+// word, a number or a formula: at least four characters, all ASCII, with
+// no three letters together, and either half of them punctuation or
+// symbols ("$!\"#") or four kinds of punctuation among few letters
+// (")*+45678#0$1923#", ",6;7<5+:/=#0(1&23#"). Words have letter runs
+// ("Fig.", "http://x.org"); numbers few kinds of punctuation ("$1,000.00",
+// "+1-555-0100"); formulas many letters ("f(x)=a+b*c").
+func isCodeRun(tok string) bool {
+	if len(tok) < 4 {
+		return false
+	}
+	run, longest, letters, punct := 0, 0, 0, 0
+	kinds := map[rune]bool{}
+	for _, r := range tok {
+		if r >= 0x80 {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			letters++
+			run++
+			longest = max(longest, run)
+			continue
+		}
+		run = 0
+		if unicode.IsPunct(r) || unicode.IsSymbol(r) {
+			punct++
+			kinds[r] = true
+		}
+	}
+	if longest >= 3 {
+		return false
+	}
+	return punct*2 >= len(tok) || (len(kinds) >= 4 && letters*4 <= len(tok))
 }

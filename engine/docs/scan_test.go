@@ -311,9 +311,66 @@ func TestIsGarbled(t *testing.T) {
 		{"$1,000 - $2,000", false},
 		{"3.14159 2.71828 1.41421", false},
 		{"x = (a + b) * c;", false},
+		{`)*+45678#0$1923#`, true},
+		{`4:<8+7:6I:F+=-4=#0C1923#`, true},
+		{`:,,/==+.>?:6;+<6//=#0!1923# :,,/==+@:??A-,8#0$1$23# Fig.`, true},
+		{"Call +1-555-0100 or see http://example.org/a?b=c&d=e for $1,000.00.", false},
+		{"f(x)=a+b*c and 2009-12-06 10:30:45", false},
+		{"192.168.1.1 (1-3) [4] {5}", false},
 	} {
 		if got := isGarbled(tc.s); got != tc.want {
 			t.Errorf("isGarbled(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}
+
+// A figure whose labels are in a font without a Unicode map has a text
+// layer of symbols ("!\"# $!\"#", ")*+45678#0$1923#") between real
+// paragraphs: the symbols are left out, line by line, with a note, and
+// the paragraphs around them are kept whole. The corpus's Tracemonkey
+// paper has such a figure on page 13.
+func TestSymbolSoupIsNotText(t *testing.T) {
+	page := strings.Join([]string{
+		"The interpreter spends most of its time in the inner loop of the",
+		"benchmark, and the trace compiler speeds it up.",
+		"",
+		`!"# $!"# %!"# &!"# '!"# (!!"#`,
+		`)*+45678#0$1923# )*+6:;<6:,/#0(1$23#`,
+		`:,,/==+.>?:6;+<6//=#0!1923#`,
+		`,6;7<5+=8:(#0C1923#`,
+		"",
+		"Figure 12 shows the fraction of time spent on major activities.",
+	}, "\n")
+	d, err := parse(t, "figure.pdf", testdocs.PDF(page), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	for _, b := range d.Blocks {
+		text.WriteString(b.Text + "\n")
+	}
+	for _, soup := range []string{`!"#`, "#0$", "1923#", ":,,/"} {
+		if strings.Contains(text.String(), soup) {
+			t.Errorf("the symbols %q were indexed as text:\n%s", soup, text.String())
+		}
+	}
+	for _, words := range []string{"the trace compiler speeds it up", "Figure 12 shows the fraction"} {
+		if !strings.Contains(text.String(), words) {
+			t.Errorf("%q was lost:\n%s", words, text.String())
+		}
+	}
+	if !strings.Contains(strings.Join(d.Warnings, "\n"), "no usable map to Unicode") {
+		t.Errorf("no note of what was left out: %v", d.Warnings)
+	}
+
+	p := sharedtest.Path(t, "corpus/pdf/text/pdfjs-tracemonkey-paper.pdf")
+	d, err = testParser().Parse(context.Background(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range d.Blocks {
+		if b.Page == 13 && isGarbled(b.Text) || strings.Contains(b.Text, `!"#`) || strings.Contains(b.Text, "#0$") {
+			t.Errorf("page %d of the Tracemonkey paper indexes symbols: %.80q", b.Page, b.Text)
 		}
 	}
 }

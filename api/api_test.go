@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -373,7 +372,7 @@ func TestMCPStreamAnswersBeforeEndOfInput(t *testing.T) {
 {"jsonrpc":"2.0","id":2,"method":"tools/list"}
 {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search_library","arguments":{"query":"heron"}}}
 `)
-	var out lockedBuffer
+	var out testwait.Buffer
 	done := make(chan error, 1)
 	go func() { done <- api.ServeStream(context.Background(), e, "", "test", io.NopCloser(in), &out) }()
 	testwait.Recv(t, "the server ends after the end of input", done)
@@ -394,24 +393,4 @@ func TestMCPStreamAnswersBeforeEndOfInput(t *testing.T) {
 	if !strings.Contains(out.String(), "search_library") || !strings.Contains(out.String(), "herons.md") {
 		t.Errorf("the tools or the search result are missing:\n%s", out.String())
 	}
-}
-
-// lockedBuffer is a buffer a server writes to while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Close() error { return nil }
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/carrel-ai/carrel/internal/pgtest"
@@ -126,7 +125,7 @@ func TestWatchAndAddProcesses(t *testing.T) {
 func TestWatchFollowsFolderAddedElsewhere(t *testing.T) {
 	data, dir := t.TempDir(), t.TempDir()
 	watch := cliProcess(t, "watch", "--data", data)
-	var wout syncBuffer
+	var wout testwait.Buffer
 	watch.Stderr = &wout
 	if err := watch.Start(); err != nil {
 		t.Fatal(err)
@@ -152,22 +151,4 @@ func TestWatchFollowsFolderAddedElsewhere(t *testing.T) {
 		_, out, _ := runCLI(t, "list", "--data", data, "--json")
 		return strings.Contains(out, "late.md")
 	})
-}
-
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

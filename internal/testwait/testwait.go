@@ -6,6 +6,8 @@
 package testwait
 
 import (
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -52,4 +54,28 @@ func Recv[T any](t *testing.T, what string, ch <-chan T) T {
 		t.Fatalf("%s: nothing came (a hang guard)", what)
 		panic("unreachable")
 	}
+}
+
+// Buffer collects what a background process or server writes while the
+// test reads it. Close does nothing, so it can stand for a stream that is
+// closed when the writer is done.
+type Buffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// Close does nothing.
+func (b *Buffer) Close() error { return nil }
+
+// String is what was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

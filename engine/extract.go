@@ -7,6 +7,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/chunk"
 	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/passage"
 )
 
 // ExtractOptions read one file outside a library; zero values pick the
@@ -84,15 +85,8 @@ type PassagePreview struct {
 	Page    int    `json:"page,omitempty"`
 	Heading string `json:"heading,omitempty"`
 	Tokens  int    `json:"tokens"`
-	// Section indexes the page or section it is cut from; Start and End
-	// are its byte offsets in that section's text.
-	Section int `json:"section"`
-	Start   int `json:"start"`
-	End     int `json:"end"`
-	// CharFirst and CharLast are PDFium's indices of its characters on
-	// the page (PDF only; -1 otherwise).
-	CharFirst int `json:"char_first"`
-	CharLast  int `json:"char_last"`
+	// Place is where it stands: its section, offsets and characters.
+	passage.Place
 	// DuplicateOf is the index of an earlier passage with nearly the same
 	// text (not indexed again), or -1.
 	DuplicateOf int `json:"duplicate_of"`
@@ -105,12 +99,8 @@ type PassagePreview struct {
 func (x *Extracted) Passages(size, overlap int) []PassagePreview {
 	var out []PassagePreview
 	for _, c := range chunk.Split(x.doc, chunk.Options{Size: size, Overlap: overlap}) {
-		p := PassagePreview{Index: c.Index, Text: c.Text, Page: c.Page, Heading: c.Heading, Tokens: c.Tokens,
-			Section: c.Section, Start: c.Start, End: c.End, CharFirst: -1, CharLast: -1, DuplicateOf: c.DuplicateOf}
-		if c.Chars != nil {
-			p.CharFirst, p.CharLast = c.Chars.First, c.Chars.Last
-		}
-		out = append(out, p)
+		out = append(out, PassagePreview{Index: c.Index, Text: c.Text, Page: c.Page, Heading: c.Heading, Tokens: c.Tokens,
+			Place: c.Place, DuplicateOf: c.DuplicateOf})
 	}
 	return out
 }

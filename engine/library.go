@@ -16,6 +16,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/ingest"
+	"github.com/carrel-ai/carrel/engine/passage"
 	"github.com/carrel-ai/carrel/engine/rag"
 	"github.com/carrel-ai/carrel/engine/retrieve"
 	"github.com/carrel-ai/carrel/engine/status"
@@ -403,7 +404,7 @@ func (e *Engine) Passages(ctx context.Context, docID int64) ([]Hit, error) {
 	for i, c := range ps {
 		c = union.PassageOf(sh.n, c)
 		out[i] = Hit{ChunkID: c.ID, DocID: c.DocID, Path: c.Doc.Path, Title: c.Doc.Title,
-			Format: c.Doc.Format, Page: c.Page, Heading: c.Heading, Text: c.Text, Place: retrieve.PlaceOf(c.Chunk), IndexedAt: c.Doc.IndexedAt}
+			Format: c.Doc.Format, Page: c.Page, Heading: c.Heading, Text: c.Text, Place: c.Place, IndexedAt: c.Doc.IndexedAt}
 	}
 	return out, nil
 }
@@ -472,13 +473,10 @@ type Hit struct {
 	Page      int
 	Heading   string
 	Text      string
-	Place     Place
+	Place     passage.Place
 	IndexedAt time.Time
 	Scores    Scores
 }
-
-// Place is where a passage stands in its document (see retrieve.Place).
-type Place = retrieve.Place
 
 func resultOf(r retrieve.Result) SearchResult {
 	out := SearchResult{Query: r.Query, Terms: r.Terms, Mode: r.Mode, Relevant: r.Relevant, Took: r.Took, Hits: make([]Hit, len(r.Hits))}
@@ -743,7 +741,7 @@ func (e *Engine) RenderPage(ctx context.Context, s Source, width int) (*PageImag
 		return nil, ErrNotPDF
 	}
 	var span docs.CharSpan
-	if _, ok, err := e.placed(ctx, s); err == nil && ok && s.Place.CharFirst >= 0 && s.Place.CharLast >= s.Place.CharFirst {
+	if _, ok, err := e.placed(ctx, s); err == nil && ok && s.Place.HasChars() && s.Place.CharLast >= s.Place.CharFirst {
 		span = docs.CharSpan{First: s.Place.CharFirst, Last: s.Place.CharLast}
 	}
 	data, scanned, err := sh.idx.PageLayout(ctx, d.ID, s.Page)

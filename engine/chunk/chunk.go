@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/carrel-ai/carrel/engine/docs"
+	"github.com/carrel-ai/carrel/engine/passage"
 )
 
 // Options control splitting; zero values pick the defaults.
@@ -70,15 +71,8 @@ type Chunk struct {
 	Page    int    `json:"page,omitempty"`
 	Heading string `json:"heading,omitempty"`
 	Tokens  int    `json:"tokens"`
-	// Section is the index of the chunk's section in Sections(doc); Start
-	// and End locate the passage in that section's Text (byte offsets,
-	// without surrounding white space).
-	Section int `json:"section"`
-	Start   int `json:"start"`
-	End     int `json:"end"`
-	// Chars, for PDFs, are the PDFium character indices of the passage on
-	// its page (see docs.Block.CharRange); nil for other formats.
-	Chars *docs.CharSpan `json:"chars,omitempty"`
+	// Place is where it stands in Sections(doc).
+	passage.Place
 	// DuplicateOf is the index of an earlier chunk of the same document
 	// with nearly the same text (a repeated disclaimer, a copied section),
 	// or -1.
@@ -156,6 +150,7 @@ func Split(doc *docs.Document, o Options) []Chunk {
 // section's text, and for PDFs its characters on the page.
 func place(doc *docs.Document, c *Chunk, section int, l layout) {
 	c.Section = section
+	c.CharFirst, c.CharLast = passage.NoChars, passage.NoChars
 	text := l.sections[section].Text
 	first, last := c.Spans[0], c.Spans[len(c.Spans)-1]
 	c.Start, c.End = l.offset[first.Block]+first.Start, l.offset[last.Block]+last.End
@@ -170,11 +165,11 @@ func place(doc *docs.Document, c *Chunk, section int, l layout) {
 		if !ok {
 			continue
 		}
-		if c.Chars == nil {
-			c.Chars = &docs.CharSpan{First: f, Last: t}
+		if !c.HasChars() {
+			c.CharFirst, c.CharLast = f, t
 			continue
 		}
-		c.Chars.First, c.Chars.Last = min(c.Chars.First, f), max(c.Chars.Last, t)
+		c.CharFirst, c.CharLast = min(c.CharFirst, f), max(c.CharLast, t)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/carrel-ai/carrel/engine/passage"
 	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/engine/terms"
 )
@@ -266,7 +267,7 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		for i, c := range chunks {
 			if len(m.Sections) == 0 {
 				// No sections given (synthetic data): the chunk has no place.
-				c.Section, c.Start, c.End, c.CharFirst, c.CharLast = -1, 0, 0, -1, -1
+				c.Place = passage.Place{Section: -1, CharFirst: passage.NoChars, CharLast: passage.NoChars}
 			} else if c.Section < 0 || c.Section >= len(m.Sections) || c.Start < 0 || c.End < c.Start || c.End > len(m.Sections[c.Section].Text) {
 				return nil, fmt.Errorf("index: chunk %d points outside its section", i)
 			}

@@ -23,9 +23,11 @@ import (
 
 	"github.com/carrel-ai/carrel/internal/private"
 
-	"github.com/carrel-ai/carrel/engine/status"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/carrel-ai/carrel/engine/passage"
+	"github.com/carrel-ai/carrel/engine/status"
 )
 
 // Errors.
@@ -72,13 +74,9 @@ type Chunk struct {
 	Page    int
 	Heading string
 	Tokens  int
-	// Section is the ordinal of the chunk's section in its document, -1
-	// for a chunk stored before sections were (it is re-read at open);
-	// Start and End are the passage's byte offsets in the section's text.
-	Section, Start, End int
-	// CharFirst and CharLast are, for PDFs, the PDFium indices of the
-	// passage's first and last characters on its page; -1 otherwise.
-	CharFirst, CharLast int
+	// Place is where it stands; its Section is -1 for a chunk stored
+	// before sections were (it is read again at open).
+	passage.Place
 }
 
 // Section is the text of one page or section of a document, as passages

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine/passage"
 	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/pgtest"
 )
@@ -400,7 +401,7 @@ func TestPageLayoutsFollowTheDocument(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		chunks := []Chunk{{Text: "read by OCR", Page: 2, Section: 0, Start: 0, End: 11, CharFirst: 0, CharLast: 10}}
+		chunks := []Chunk{{Text: "read by OCR", Page: 2, Place: passage.Place{Section: 0, Start: 0, End: 11, CharFirst: 0, CharLast: 10}}}
 		meta := Meta{Hash: "h1", Format: "pdf", Sections: []Section{{Page: 2, Text: "read by OCR"}}, Layouts: []Layout{{Page: 2, Data: []byte{1, 2, 3}}}}
 		if err := x.Replace(ctx, d.ID, meta, chunks, nil, ""); err != nil {
 			t.Fatal(err)

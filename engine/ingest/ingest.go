@@ -956,12 +956,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		if c.DuplicateOf >= 0 {
 			continue // a repeated passage adds nothing to search
 		}
-		r := index.Chunk{Text: c.Text, Page: c.Page, Heading: c.Heading, Tokens: c.Tokens,
-			Section: c.Section, Start: c.Start, End: c.End, CharFirst: -1, CharLast: -1}
-		if c.Chars != nil {
-			r.CharFirst, r.CharLast = c.Chars.First, c.Chars.Last
-		}
-		records = append(records, r)
+		records = append(records, index.Chunk{Text: c.Text, Page: c.Page, Heading: c.Heading, Tokens: c.Tokens, Place: c.Place})
 		texts = append(texts, embedText(doc.Title, c))
 	}
 	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages, Owner: in.owner}

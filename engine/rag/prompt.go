@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/carrel-ai/carrel/assets"
+	"github.com/carrel-ai/carrel/engine/passage"
 	"github.com/carrel-ai/carrel/engine/retrieve"
 )
 
@@ -237,7 +238,7 @@ func sections(doc retrieve.Hit, secs []Section, hits []retrieve.Hit) []Source {
 	for _, sec := range secs {
 		s := sourceOf(len(out)+1, doc)
 		s.ChunkID, s.Text, s.Page, s.Heading = 0, sec.Text, sec.Page, sec.Heading
-		s.Place = retrieve.Place{Section: sec.Ord, Start: 0, End: len(sec.Text), CharFirst: -1, CharLast: -1}
+		s.Place = passage.Place{Section: sec.Ord, Start: 0, End: len(sec.Text), CharFirst: passage.NoChars, CharLast: passage.NoChars}
 		s.Score, s.Scores = 0, retrieve.Scores{}
 		for _, h := range hits {
 			if h.DocID == doc.DocID && h.Place.Section == sec.Ord && h.Scores.Fused > s.Score {

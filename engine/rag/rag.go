@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/assets"
+	"github.com/carrel-ai/carrel/engine/passage"
 	"github.com/carrel-ai/carrel/engine/retrieve"
 	"github.com/carrel-ai/carrel/engine/terms"
 )
@@ -156,7 +157,7 @@ type Source struct {
 	ChunkID int64   `json:"chunk_id,omitempty"` // 0 for a whole section
 	// Place is where Text stands in the document, as indexed: the viewer
 	// highlights exactly this, also when the answer is reopened later.
-	Place     retrieve.Place  `json:"place"`
+	Place     passage.Place   `json:"place"`
 	Scores    retrieve.Scores `json:"scores"`
 	IndexedAt time.Time       `json:"indexed_at"`
 	// Evidence, when set, is what the model read of Text: the sentences

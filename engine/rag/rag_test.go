@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/carrel-ai/carrel/engine/passage"
 	"github.com/carrel-ai/carrel/engine/retrieve"
 )
 
@@ -387,7 +388,7 @@ func TestBudget(t *testing.T) {
 
 func TestWholeDocument(t *testing.T) {
 	dividend := hit(7, 12, "/docs/Annual Report.pdf", 2, "The board proposes a dividend of two euros per share.")
-	dividend.Place = retrieve.Place{Section: 1, Start: 0, End: len(dividend.Text), CharFirst: 40, CharLast: 92}
+	dividend.Place = passage.Place{Section: 1, Start: 0, End: len(dividend.Text), CharFirst: 40, CharLast: 92}
 	lib := &fakeLibrary{
 		result: retrieve.Result{Relevant: true, Hits: []retrieve.Hit{dividend, hit(8, 20, "/docs/other.txt", 0, "Other dividend text.")}},
 		docs: map[int64][]Section{7: {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/passage"
 	"github.com/carrel-ai/carrel/engine/terms"
 )
 
@@ -137,28 +138,9 @@ type Hit struct {
 	Page      int
 	Heading   string
 	Text      string
-	Place     Place
+	Place     passage.Place
 	IndexedAt time.Time
 	Scores    Scores
-}
-
-// Place is where a passage stands in its document, as stored when it was
-// indexed: its section (the page or heading it was cut from) and byte
-// offsets into the section's text, and for PDFs the PDFium indices of its
-// first and last characters on the page. Section is -1 when the passage
-// was indexed without a place; CharFirst and CharLast are -1 when the
-// format has no characters to point at.
-type Place struct {
-	Section   int `json:"section"`
-	Start     int `json:"start"`
-	End       int `json:"end"`
-	CharFirst int `json:"char_first"`
-	CharLast  int `json:"char_last"`
-}
-
-// PlaceOf is the stored place of a chunk.
-func PlaceOf(c index.Chunk) Place {
-	return Place{Section: c.Section, Start: c.Start, End: c.End, CharFirst: c.CharFirst, CharLast: c.CharLast}
 }
 
 // Result is a search's answer.
@@ -404,7 +386,7 @@ func (r *Retriever) search(ctx context.Context, query string, o Options) (Result
 		s.Coverage = coverage(qterms, p.Heading+"\n"+p.Text)
 		res.Hits = append(res.Hits, Hit{
 			ChunkID: id, DocID: p.DocID, LibraryID: p.Doc.LibraryID, Path: p.Doc.Path, Title: p.Doc.Title,
-			Format: p.Doc.Format, Page: p.Page, Heading: p.Heading, Text: p.Text, Place: PlaceOf(p.Chunk),
+			Format: p.Doc.Format, Page: p.Page, Heading: p.Heading, Text: p.Text, Place: p.Place,
 			IndexedAt: p.Doc.IndexedAt, Scores: s,
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/passage"
 	"github.com/carrel-ai/carrel/internal/pgtest"
 )
 
@@ -48,7 +49,7 @@ func fill(b *testing.B, x *index.Index, n int, rng *rand.Rand) {
 			for w := range words {
 				words[w] = benchWords[rng.IntN(len(benchWords))]
 			}
-			chunks = append(chunks, index.Chunk{Text: strings.Join(words, " "), Page: 1, Section: -1, CharFirst: -1, CharLast: -1})
+			chunks = append(chunks, index.Chunk{Text: strings.Join(words, " "), Page: 1, Place: passage.Place{Section: -1, CharFirst: passage.NoChars, CharLast: passage.NoChars}})
 			vecs = append(vecs, randomUnit(rng))
 		}
 		if err := x.Replace(ctx, doc.ID, index.Meta{Hash: path, Format: "text"}, chunks, vecs, "m"); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/passage"
 )
 
 func TestGlobalSplit(t *testing.T) {
@@ -42,7 +43,7 @@ func addDoc(t *testing.T, x *index.Index, lib int64, path string, texts []string
 	}
 	var chunks []index.Chunk
 	for i, s := range texts {
-		chunks = append(chunks, index.Chunk{Text: s, Page: i + 1, Section: -1, CharFirst: -1, CharLast: -1})
+		chunks = append(chunks, index.Chunk{Text: s, Page: i + 1, Place: passage.Place{Section: -1, CharFirst: passage.NoChars, CharLast: passage.NoChars}})
 	}
 	if err := x.Replace(ctx, d.ID, index.Meta{Hash: path, Format: "text", Title: path}, chunks, vecs, "m"); err != nil {
 		t.Fatal(err)

@@ -46,6 +46,7 @@ func (*Model) NewEmbedder(EmbedOptions) (*Embedder, error) { return nil, ErrUnav
 func (*Model) LoadAdapter(string) (*Adapter, error)        { return nil, ErrUnavailable }
 func (*Context) Size() int                                 { return 0 }
 func (*Context) Threads() int                              { return 0 }
+func (*Context) ActiveThreads() int                        { return 0 }
 func (*Context) Model() *Model                             { return nil }
 func (*Context) Close() error                              { return nil }
 func (*Context) Reset()                                    {}

@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/carrel-ai/carrel/api"
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 // TestMain serves MCP over stdio when a client starts the test binary as
@@ -46,7 +46,7 @@ func TestOfficialClients(t *testing.T) {
 	e := library(t)
 	srv, base := serve(t, e, api.Options{})
 	mods := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	install := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix", mods, "openai@6", "@modelcontextprotocol/sdk@1")
 	if out, err := install.CombinedOutput(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/carrel-ai/carrel/internal/pgtest"
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 // teamRow is what "carrel list --json" says of a document.
@@ -121,7 +122,7 @@ func TestTwoProcessesShareAPostgresLibrary(t *testing.T) {
 		var outA, outB, outC strings.Builder
 		a, b := teamAdd(t, url, src, &outA), teamAdd(t, url, src, &outB)
 		// Kill the first once some documents are in, mid-way.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := testwait.Context(t)
 		defer cancel()
 		db, err := pgx.Connect(ctx, url)
 		if err != nil {

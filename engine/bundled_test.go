@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/carrel-ai/carrel/engine"
 	"github.com/carrel-ai/carrel/engine/llm"
@@ -15,6 +14,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/engine/synth"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 // bundledModel is the embedding model that ships with Carrel, from the
@@ -33,7 +33,7 @@ func bundledModel(t *testing.T) string {
 // shares no word with the document finds it by meaning.
 func TestBundledModelEmbedsAnOlderLibrary(t *testing.T) {
 	model := bundledModel(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	data, docs := t.TempDir(), writeDocs(t)
 	if err := os.WriteFile(filepath.Join(docs, "car.txt"), []byte("The automobile's motor would not turn over on that freezing January morning."), 0o644); err != nil {

@@ -56,7 +56,7 @@ func openEngine(t testing.TB, data string, s *engine.Settings) *engine.Engine {
 
 func addAndWait(t testing.TB, e *engine.Engine, library string, paths ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	if _, err := e.Add(ctx, library, true, paths...); err != nil {
 		t.Fatal(err)
@@ -717,7 +717,7 @@ func TestWatchAndAddTogether(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		ctx, cancel := testwait.Context(t)
 		if _, err := watcher.Add(ctx, "", true, dir); err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	neturl "net/url"
@@ -18,6 +17,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/internal/pgtest"
 	"github.com/carrel-ai/carrel/internal/testdocs"
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 // Two members share a library on PostgreSQL, each with a data folder of
@@ -25,7 +25,7 @@ import (
 // polling) and can open: the cited page is drawn from the server's copy
 // of the file, which the other's computer does not have.
 func TestTeamLibrary(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	url := pgtest.Database(t)
 	s := engine.DefaultSettings()
@@ -94,7 +94,7 @@ func TestMain(m *testing.M) {
 // A member whose role may only read searches and opens the team library;
 // adding is refused with the server's reason, and nothing breaks.
 func TestReadOnlyMember(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	owner := pgtest.Database(t)
 	s := engine.DefaultSettings()
@@ -147,7 +147,7 @@ func TestReadOnlyMember(t *testing.T) {
 // same library on the same server sees what was added; a server that is
 // away leaves its library listed with the reason and the others working.
 func TestLibraryOnItsOwnServer(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	url := pgtest.Database(t)
 	s := engine.DefaultSettings()
@@ -328,7 +328,7 @@ func TestLibraryOnItsOwnServer(t *testing.T) {
 // search reaches both, each by its own means, and a search by meaning
 // finds the server's library only.
 func TestLibraryWithItsOwnEmbeddingModel(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	var calls atomic.Int64
 	srv := embedServer(t, &calls)

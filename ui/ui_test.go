@@ -218,7 +218,7 @@ func TestDropAddsAndIndexes(t *testing.T) {
 	writeDoc(t, dir, "broken.docx", "PK\x03\x04 not really")
 	g.main.library.addURIs([]fyne.URI{storage.NewFileURI(dir)})
 	settle(t, g)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	if err := s.WaitIndexed(ctx); err != nil {
 		t.Fatal(err)

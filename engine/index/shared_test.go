@@ -253,7 +253,7 @@ func changesReachOtherProcesses(t *testing.T, url string) {
 // A server that cannot be reached is a clear error naming it, without
 // the password.
 func TestUnreachableServer(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	_, err := OpenServer(ctx, "postgres://carrel:s3cret@127.0.0.1:1/lib?sslmode=disable&connect_timeout=5", "")
 	if err == nil {

@@ -41,7 +41,7 @@ func setup(t *testing.T, dataDir string) *env {
 // run processes the queue until it is empty.
 func (e *env) run(t *testing.T) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -210,7 +210,7 @@ func TestWaitCoversAChangeBeingSettled(t *testing.T) {
 			once.Do(func() { close(watching) })
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	if _, err := e.in.Add(ctx, e.lib, true, src); err != nil {
 		t.Fatal(err)

@@ -77,6 +77,7 @@ func TestMemoryBoundOnHostileFiles(t *testing.T) {
 }
 
 func memoryChild(data string) {
+	// The child process of the test: its parent bounds its run.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	idx, err := index.Open(ctx, data, "")

@@ -17,13 +17,14 @@ import (
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/status"
 	"github.com/carrel-ai/carrel/internal/pgtest"
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 // A file of a team library that is not on this computer is another
 // member's: it stays queued for them, and waiting for the queue does not
 // wait for it.
 func TestOtherMembersFilesStayQueued(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	url := pgtest.Database(t)
 	idx, err := index.OpenServer(ctx, url, "")
@@ -103,7 +104,9 @@ func twoWriters(t *testing.T, newLibrary func(t *testing.T) opener) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs <- indexOnce(open, src, func(ev event.Event) {
+				ctx, cancel := testwait.Context(t)
+				defer cancel()
+				errs <- indexOnce(ctx, open, src, func(ev event.Event) {
 					if ev.Kind == event.Indexed {
 						indexed.Add(1)
 					}
@@ -139,9 +142,7 @@ func twoWriters(t *testing.T, newLibrary func(t *testing.T) opener) {
 
 // indexOnce is one "carrel add": it opens the library, adds the folder,
 // indexes until the queue is empty, and closes.
-func indexOnce(open opener, src string, emit func(event.Event)) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+func indexOnce(ctx context.Context, open opener, src string, emit func(event.Event)) error {
 	idx, err := open(ctx)
 	if err != nil {
 		return err
@@ -212,7 +213,7 @@ func TestPipeIsRefused(t *testing.T) {
 		t.Skipf("no FIFOs here: %v", err)
 	}
 	e := setup(t, t.TempDir())
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	n, err := e.in.Add(ctx, e.lib, false, fifo)
 	if n != 0 || !errors.Is(err, failure.ErrUnreadable) {

@@ -6,6 +6,7 @@
 package testwait
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -20,18 +21,20 @@ const Max = 3 * time.Minute
 const poll = 20 * time.Millisecond
 
 // Bound returns how long a wait that starts now may last.
-func Bound(t *testing.T) time.Duration {
+func Bound(t testing.TB) time.Duration {
 	d := Max
-	if end, ok := t.Deadline(); ok {
-		// Leave a tenth of what is left, at least 5 s, for the report.
-		left := time.Until(end)
-		d = min(d, left-max(left/10, 5*time.Second))
+	if dl, ok := t.(interface{ Deadline() (time.Time, bool) }); ok { // a test, not a benchmark
+		if end, ok := dl.Deadline(); ok {
+			// Leave a tenth of what is left, at least 5 s, for the report.
+			left := time.Until(end)
+			d = min(d, left-max(left/10, 5*time.Second))
+		}
 	}
 	return max(d, time.Second)
 }
 
 // Until polls cond until it holds, and fails the test if it never does.
-func Until(t *testing.T, what string, cond func() bool) {
+func Until(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	end := time.Now().Add(Bound(t))
 	for !cond() {
@@ -43,7 +46,7 @@ func Until(t *testing.T, what string, cond func() bool) {
 }
 
 // Recv receives from ch, and fails the test if nothing comes.
-func Recv[T any](t *testing.T, what string, ch <-chan T) T {
+func Recv[T any](t testing.TB, what string, ch <-chan T) T {
 	t.Helper()
 	timer := time.NewTimer(Bound(t))
 	defer timer.Stop()
@@ -78,4 +81,10 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Context is a context for a test's background work that ends at the
+// bound of a wait (see Bound): a guard against a hang, not a budget.
+func Context(t testing.TB) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), Bound(t))
 }

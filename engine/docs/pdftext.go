@@ -291,26 +291,29 @@ func isCodeRun(tok string) bool {
 	if len(tok) < 4 {
 		return false
 	}
-	run, longest, letters, punct := 0, 0, 0, 0
-	kinds := map[rune]bool{}
+	// It runs on every word of every PDF line: no allocation, and out at
+	// the first three letters together.
+	run, letters, punct, kinds := 0, 0, 0, 0
+	var seen [2]uint64 // the ASCII punctuation met, one bit each
 	for _, r := range tok {
 		if r >= 0x80 {
 			return false
 		}
 		if unicode.IsLetter(r) {
 			letters++
-			run++
-			longest = max(longest, run)
+			if run++; run >= 3 {
+				return false
+			}
 			continue
 		}
 		run = 0
 		if unicode.IsPunct(r) || unicode.IsSymbol(r) {
 			punct++
-			kinds[r] = true
+			if bit := uint64(1) << (r % 64); seen[r/64]&bit == 0 {
+				seen[r/64] |= bit
+				kinds++
+			}
 		}
 	}
-	if longest >= 3 {
-		return false
-	}
-	return punct*2 >= len(tok) || (len(kinds) >= 4 && letters*4 <= len(tok))
+	return punct*2 >= len(tok) || (kinds >= 4 && letters*4 <= len(tok))
 }

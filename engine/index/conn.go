@@ -9,23 +9,24 @@ import (
 )
 
 // conn is the store's database. Statements are written once, in the SQL
-// both stores understand, with ? placeholders; for PostgreSQL they are
-// rewritten to its numbered placeholders (and cached, since the same few
-// statements run again and again).
+// both stores understand, with ? placeholders; a dialect that wants them
+// otherwise (PostgreSQL's numbered ones, see numberPlaceholders) gives
+// its rewrite, whose results are cached, since the same few statements
+// run again and again.
 type conn struct {
 	*sql.DB
-	server bool
-	cache  sync.Map // statement → rewritten statement
+	rewrite func(string) string // nil: statements run as written
+	cache   sync.Map            // statement → rewritten statement
 }
 
 func (c *conn) rebind(q string) string {
-	if !c.server {
+	if c.rewrite == nil {
 		return q
 	}
 	if r, ok := c.cache.Load(q); ok {
 		return r.(string)
 	}
-	r := numberPlaceholders(q)
+	r := c.rewrite(q)
 	c.cache.Store(q, r)
 	return r
 }

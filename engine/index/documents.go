@@ -124,7 +124,7 @@ func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64,
 		ON CONFLICT(library_id, path) DO NOTHING RETURNING id`, lib, path, size, mtime.UnixNano(), string(status.Queued)).Scan(&id)
 	switch {
 	case err == nil:
-		if err := x.notify(ctx, tx, changeRegistry, id); err != nil {
+		if err := x.store.notify(ctx, tx, changeRegistry, id); err != nil {
 			return Document{}, false, err
 		}
 		d := Document{ID: id, LibraryID: lib, Path: path, Size: size, ModTime: mtime, Status: status.Queued}
@@ -132,7 +132,7 @@ func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64,
 	case !errors.Is(err, sql.ErrNoRows):
 		return Document{}, false, err
 	}
-	d, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE library_id = ? AND path = ?`+x.forUpdate(), lib, path))
+	d, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM documents WHERE library_id = ? AND path = ?`+x.store.forUpdate(), lib, path))
 	if err != nil {
 		return d, false, err
 	}
@@ -154,7 +154,7 @@ func (x *Index) Enqueue(ctx context.Context, lib int64, path string, size int64,
 		size, mtime.UnixNano(), string(next), d.ID); err != nil {
 		return d, false, err
 	}
-	if err := x.notify(ctx, tx, changeRegistry, d.ID); err != nil {
+	if err := x.store.notify(ctx, tx, changeRegistry, d.ID); err != nil {
 		return d, false, err
 	}
 	d.Size, d.ModTime, d.Status = size, mtime, next
@@ -169,7 +169,7 @@ func (x *Index) SetStatus(ctx context.Context, id int64, s status.Status, errMsg
 	if _, err := x.exec(ctx, `UPDATE documents SET status = ?, error = ?, error_kind = ?, owner = '', lease = 0 WHERE id = ?`, string(s), errMsg, kind, id); err != nil {
 		return err
 	}
-	return x.notify(ctx, nil, changeRegistry, id)
+	return x.store.notify(ctx, nil, changeRegistry, id)
 }
 
 // FindByHash returns another ready document of the library with this
@@ -228,7 +228,7 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		// processes) each found no original when they began: the first
 		// to be stored is the original, this one its duplicate.
 		if m.DuplicateOf == 0 && m.Hash != "" && len(chunks) > 0 {
-			if err := x.lockContent(ctx, tx, lib, m.Hash); err != nil {
+			if err := x.store.lockContent(ctx, tx, lib, m.Hash); err != nil {
 				return nil, err
 			}
 			var orig int64
@@ -242,8 +242,8 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			}
 		}
 		ids := make([]int64, len(chunks))
-		if x.pg != nil && len(m.Content) > 0 && m.DuplicateOf == 0 && m.Hash != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO files(hash, data) VALUES(?, ?) ON CONFLICT(hash) DO NOTHING`, m.Hash, m.Content); err != nil {
+		if len(m.Content) > 0 && m.DuplicateOf == 0 && m.Hash != "" {
+			if err := x.store.keepFile(ctx, tx, m.Hash, m.Content); err != nil {
 				return nil, err
 			}
 		}
@@ -273,11 +273,7 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			}
 			placed[i] = c
 		}
-		insert := x.insertChunks
-		if x.pg != nil {
-			insert = x.serverInsertChunks
-		}
-		termCount, err := insert(ctx, tx, docID, lib, placed, vectors, model, ids)
+		termCount, err := x.store.insertPassages(ctx, tx, docID, lib, placed, vectors, model, ids)
 		if err != nil {
 			return nil, err
 		}
@@ -299,88 +295,12 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 		}
 		return func() {
 			x.chunks.Add(int64(len(chunks)))
-			if x.pg != nil {
-				x.pg.termTotal.Add(int64(termCount))
-			}
+			x.store.termsChanged(int64(termCount))
 			if vectors != nil {
 				x.addVectorsLocked(lib, docID, model, ids, vectors)
 			}
 		}, nil
 	})
-}
-
-// insertChunks stores a document's passages, their terms and their
-// vectors (when not nil), filling ids, one statement per row; it returns
-// how many terms the passages hold.
-func (x *Index) insertChunks(ctx context.Context, tx *txn, docID, lib int64, chunks []Chunk, vectors [][]float32, model string, ids []int64) (int, error) {
-	insChunk, err := tx.PrepareContext(ctx, `INSERT INTO chunks(doc_id, ord, text, page, heading, tokens, section, pos_start, pos_end, char_first, char_last)
-		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-	if err != nil {
-		return 0, err
-	}
-	defer insChunk.Close()
-	insTerms, err := tx.PrepareContext(ctx, `INSERT INTO chunk_terms(rowid, terms) VALUES(?, ?)`)
-	if err != nil {
-		return 0, err
-	}
-	defer insTerms.Close()
-	insVec, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) VALUES(?, ?, ?, ?)`)
-	if err != nil {
-		return 0, err
-	}
-	defer insVec.Close()
-	termCount := 0
-	for i, c := range chunks {
-		if err := insChunk.QueryRowContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Tokens, c.Section, c.Start, c.End, c.CharFirst, c.CharLast).Scan(&ids[i]); err != nil {
-			return 0, err
-		}
-		words := passageTerms(c)
-		termCount += len(words)
-		if _, err := insTerms.ExecContext(ctx, ids[i], strings.Join(words, " ")); err != nil {
-			return 0, err
-		}
-		if vectors != nil {
-			if _, err := insVec.ExecContext(ctx, ids[i], lib, model, encodeVec(vectors[i])); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return termCount, nil
-}
-
-// insertVectors stores one vector per passage: on a server in one
-// statement, in SQLite one a row.
-func (x *Index) insertVectors(ctx context.Context, tx *txn, lib int64, model string, ids []int64, vectors [][]float32) error {
-	blobs := make([][]byte, len(vectors))
-	for i, v := range vectors {
-		blobs[i] = encodeVec(v)
-	}
-	if x.onPgvector() {
-		// Also as pgvector's type, for search on the server.
-		texts := make([]string, len(vectors))
-		for i, v := range vectors {
-			texts[i] = vectorText(v)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec, emb)
-			SELECT c, ?, ?, v, e::vector FROM unnest(?::bigint[], ?::bytea[], ?::text[]) AS u(c, v, e)`, lib, model, ids, blobs, texts)
-		return err
-	}
-	if x.pg != nil {
-		_, err := tx.ExecContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) SELECT c, ?, ?, v FROM unnest(?::bigint[], ?::bytea[]) AS u(c, v)`,
-			lib, model, ids, blobs)
-		return err
-	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) VALUES(?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer ins.Close()
-	for i, id := range ids {
-		if _, err := ins.ExecContext(ctx, id, lib, model, blobs[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // passageTerms are the terms a passage is found by. The heading is
@@ -406,7 +326,7 @@ func (x *Index) AddVectors(ctx context.Context, docID int64, owner, model string
 	var lib int64
 	var cur string
 	var dup int64
-	if err := tx.QueryRowContext(ctx, `SELECT library_id, owner, duplicate_of FROM documents WHERE id = ?`+x.forUpdate(), docID).Scan(&lib, &cur, &dup); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT library_id, owner, duplicate_of FROM documents WHERE id = ?`+x.store.forUpdate(), docID).Scan(&lib, &cur, &dup); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil // removed meanwhile
 		}
@@ -435,14 +355,14 @@ func (x *Index) AddVectors(ctx context.Context, docID int64, owner, model string
 	if len(ids) != len(vectors) {
 		return false, fmt.Errorf("index: %d vectors for %d chunks", len(vectors), len(ids))
 	}
-	if err := x.insertVectors(ctx, tx, lib, model, ids, vectors); err != nil {
+	if err := x.store.insertVectors(ctx, tx, lib, model, ids, vectors); err != nil {
 		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE documents SET status = 'ready', owner = '', lease = 0, model = ? WHERE id = ? AND owner = ?`,
 		model, docID, owner); err != nil {
 		return false, err
 	}
-	if err := x.notify(ctx, tx, changePassages, docID); err != nil {
+	if err := x.store.notify(ctx, tx, changePassages, docID); err != nil {
 		return false, err
 	}
 	x.mu.Lock()
@@ -494,7 +414,7 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *txn, l
 	defer tx.Rollback()
 	var lib int64
 	var oldHash string
-	if err := tx.QueryRowContext(ctx, `SELECT library_id, hash FROM documents WHERE id = ?`+x.forUpdate(), docID).Scan(&lib, &oldHash); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT library_id, hash FROM documents WHERE id = ?`+x.store.forUpdate(), docID).Scan(&lib, &oldHash); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: document %d", ErrNotFound, docID)
 		}
@@ -508,13 +428,13 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *txn, l
 	if err != nil {
 		return err
 	}
-	if x.pg != nil && oldHash != "" {
+	if oldHash != "" {
 		// The copy of a content no document has any more goes too.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM files WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM documents WHERE hash = ?)`, oldHash, oldHash); err != nil {
+		if err := x.store.dropFile(ctx, tx, oldHash); err != nil {
 			return err
 		}
 	}
-	if err := x.notify(ctx, tx, changePassages, docID); err != nil {
+	if err := x.store.notify(ctx, tx, changePassages, docID); err != nil {
 		return err
 	}
 	x.mu.Lock()
@@ -523,9 +443,7 @@ func (x *Index) rewrite(ctx context.Context, docID int64, change func(tx *txn, l
 		return err
 	}
 	x.chunks.Add(-int64(len(old)))
-	if x.pg != nil {
-		x.pg.termTotal.Add(-oldTerms)
-	}
+	x.store.termsChanged(-oldTerms)
 	x.dropVectorsLocked(lib, docID, old)
 	if after != nil {
 		after()
@@ -550,14 +468,7 @@ func (x *Index) deleteChunks(ctx context.Context, tx *txn, docID int64) (ids []i
 		ids = append(ids, id)
 	}
 	rows.Close()
-	if x.pg != nil {
-		// The store's term count, for BM25's average passage length.
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(terms), 0) FROM chunk_lengths
-			WHERE chunk_id IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID).Scan(&nterms); err != nil {
-			return nil, 0, err
-		}
-	}
-	if err := x.deleteTerms(ctx, tx, docID); err != nil {
+	if nterms, err = x.store.removeTerms(ctx, tx, docID); err != nil {
 		return nil, 0, fmt.Errorf("index: removing terms: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM chunks WHERE doc_id = ?`, docID); err != nil {
@@ -634,10 +545,10 @@ func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
 	if model == "" {
 		return set, nil
 	}
-	if x.onPgvector() {
-		// pgvector searches on the server: nothing to load, and an
-		// index of the model's vectors to make if there is none.
-		x.pg.ensureVectorIndex(x, model)
+	if !x.store.vectorsInMemory() {
+		// The database searches them: nothing to load, and its index
+		// of the model's vectors to make if there is none.
+		x.store.prepareVectors(model)
 		return set, nil
 	}
 	log := &loading{model: model}
@@ -658,10 +569,8 @@ func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.pg != nil {
-		for id, dv := range docs {
-			x.pg.docChunks[id] = dv
-		}
+	for id, dv := range docs {
+		x.store.followed().set(id, dv.lib, dv.ids)
 	}
 	for _, op := range log.ops {
 		if op.add {
@@ -692,7 +601,7 @@ func (x *Index) readVectors(ctx context.Context, model string, set vectorSet) (m
 func (x *Index) readAllVectors(ctx context.Context, model string, set vectorSet) (map[int64]docVectors, error) {
 	db := x.db
 	var docs map[int64]docVectors
-	if x.pg != nil {
+	if x.store.followed() != nil {
 		docs = map[int64]docVectors{}
 	}
 	// Size each library's store exactly first: growing by appending would
@@ -718,11 +627,7 @@ func (x *Index) readAllVectors(ctx context.Context, model string, set vectorSet)
 		set[lib] = newStore(size/4, n)
 	}
 	crows.Close()
-	q := `SELECT chunk_id, library_id, vec, 0 FROM vectors WHERE model = ?`
-	if x.pg != nil {
-		q = `SELECT v.chunk_id, v.library_id, v.vec, c.doc_id FROM vectors v JOIN chunks c ON c.id = v.chunk_id WHERE v.model = ?`
-	}
-	rows, err := db.QueryContext(ctx, q, model)
+	rows, err := db.QueryContext(ctx, x.store.vectorQuery(), model)
 	if err != nil {
 		return nil, err
 	}
@@ -782,12 +687,10 @@ func (x *Index) addVectorsLocked(lib, docID int64, model string, ids []int64, ve
 	if len(ids) == 0 {
 		return
 	}
-	if x.pg != nil {
-		if x.pg.vector {
-			return // searched on the server
-		}
-		x.pg.docChunks[docID] = docVectors{lib: lib, ids: ids}
+	if !x.store.vectorsInMemory() {
+		return // the database searches them
 	}
+	x.store.followed().set(docID, lib, ids)
 	if model == x.model {
 		storeOf(x.vec, lib, len(vectors[0])).addAll(ids, vectors)
 	}
@@ -799,9 +702,7 @@ func (x *Index) addVectorsLocked(lib, docID int64, model string, ids []int64, ve
 }
 
 func (x *Index) dropVectorsLocked(lib, docID int64, ids []int64) {
-	if x.pg != nil {
-		delete(x.pg.docChunks, docID)
-	}
+	delete(x.store.followed(), docID)
 	for _, store := range []vectorSet{x.vec, x.prev} {
 		if s := store[lib]; s != nil {
 			for _, id := range ids {

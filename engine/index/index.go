@@ -1,13 +1,15 @@
 // Package index is the library's store of record: a registry of documents
-// and their chunks in SQLite (WAL mode, through the pure-Go
-// modernc.org/sqlite), a lexical index in SQLite's FTS5 over Carrel's own
-// terms (see Terms), and the chunks' vectors, kept in SQLite and loaded at
-// open into an in-memory exact vector index for similarity search.
+// and their chunks, a lexical index over Carrel's own terms (see Terms),
+// and the chunks' vectors, loaded at open into an in-memory exact vector
+// index for similarity search (or searched by the database, with
+// pgvector).
 //
-// Every change to a document (its chunks, terms and vectors) is one SQLite
-// transaction, so a crash or kill at any moment leaves either the old
-// version or the new one, never both or neither, and the index reopens
-// consistent.
+// One Index serves two backends (see backend): SQLite in a folder of this
+// computer (WAL mode, through the pure-Go modernc.org/sqlite, terms in
+// FTS5), and PostgreSQL for a team library. Every change to a document
+// (its chunks, terms and vectors) is one transaction, so a crash or kill
+// at any moment leaves either the old version or the new one, never both
+// or neither, and the index reopens consistent.
 package index
 
 import (
@@ -15,13 +17,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/carrel-ai/carrel/internal/private"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -101,9 +100,9 @@ type Embedder interface {
 type Index struct {
 	dir string
 	db  *conn
-	// pg holds what only the PostgreSQL store has (its notifications,
-	// pgvector); nil for the SQLite store.
-	pg      *server
+	// store is what differs between a library in a folder and one on a
+	// server (see backend).
+	store   backend
 	writeMu sync.Mutex // one writer at a time: no SQLITE_BUSY churn
 
 	mu    sync.RWMutex // vector stores and what searches see
@@ -124,106 +123,11 @@ type Index struct {
 	closed    bool
 }
 
-const schema = `
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS libraries(
-	id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, ignore TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS sources(
-	id INTEGER PRIMARY KEY, library_id INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
-	path TEXT NOT NULL, watch INTEGER NOT NULL DEFAULT 0, UNIQUE(library_id, path));
-CREATE TABLE IF NOT EXISTS documents(
-	id INTEGER PRIMARY KEY, library_id INTEGER NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
-	path TEXT NOT NULL, hash TEXT NOT NULL DEFAULT '', size INTEGER NOT NULL DEFAULT 0, mtime INTEGER NOT NULL DEFAULT 0,
-	format TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '', language TEXT NOT NULL DEFAULT '',
-	status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', error_kind TEXT NOT NULL DEFAULT '',
-	chunks INTEGER NOT NULL DEFAULT 0, pages INTEGER NOT NULL DEFAULT 0, indexed_at INTEGER NOT NULL DEFAULT 0,
-	duplicate_of INTEGER NOT NULL DEFAULT 0, model TEXT NOT NULL DEFAULT '',
-	owner TEXT NOT NULL DEFAULT '', lease INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
-	UNIQUE(library_id, path));
-CREATE INDEX IF NOT EXISTS documents_hash ON documents(library_id, hash);
-CREATE INDEX IF NOT EXISTS documents_status ON documents(status);
-CREATE TABLE IF NOT EXISTS chunks(
-	id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-	ord INTEGER NOT NULL, text TEXT NOT NULL, page INTEGER NOT NULL DEFAULT 0, heading TEXT NOT NULL DEFAULT '',
-	spans TEXT NOT NULL DEFAULT '', tokens INTEGER NOT NULL DEFAULT 0,
-	section INTEGER NOT NULL DEFAULT -1, pos_start INTEGER NOT NULL DEFAULT 0, pos_end INTEGER NOT NULL DEFAULT 0,
-	char_first INTEGER NOT NULL DEFAULT -1, char_last INTEGER NOT NULL DEFAULT -1);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE TABLE IF NOT EXISTS sections(
-	doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, ord INTEGER NOT NULL,
-	page INTEGER NOT NULL DEFAULT 0, heading TEXT NOT NULL DEFAULT '', text TEXT NOT NULL,
-	PRIMARY KEY(doc_id, ord));
-CREATE TABLE IF NOT EXISTS page_layouts(
-	doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, page INTEGER NOT NULL, layout BLOB NOT NULL,
-	PRIMARY KEY(doc_id, page));
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0 tokenchars ''_''');
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms_vocab USING fts5vocab(chunk_terms, 'row');
-CREATE TABLE IF NOT EXISTS vectors(
-	chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, library_id INTEGER NOT NULL,
-	model TEXT NOT NULL, vec BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS vectors_model ON vectors(model, library_id);
-`
-
-// Open opens (creating if needed) the index in dir and loads the vectors
-// of the given embedding model ("" for none) for similarity search.
-func Open(ctx context.Context, dir string, model string) (*Index, error) {
-	// The store holds the text of a person's documents: the folder and
-	// the database files are theirs alone (SQLite gives its journal files
-	// the database file's permissions).
-	if err := private.Dir(dir); err != nil {
-		return nil, fmt.Errorf("index: creating %s: %w", dir, err)
-	}
-	dbPath := filepath.Join(dir, "carrel.db")
-	for _, p := range []string{dbPath + "-wal", dbPath + "-shm"} {
-		if err := private.File(p); err != nil {
-			return nil, fmt.Errorf("index: %w", err)
-		}
-	}
-	if err := private.Create(dbPath); err != nil {
-		return nil, fmt.Errorf("index: creating %s: %w", dbPath, err)
-	}
-	// _txlock=immediate: a write transaction takes the write lock when it
-	// begins, waiting (busy_timeout) for another process's; a deferred one
-	// would fail at once with SQLITE_BUSY when it turns from reading to
-	// writing after the other committed.
-	dsn := "file:" + filepath.ToSlash(filepath.Join(dir, "carrel.db")) +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("index: opening: %w", err)
-	}
-	db.SetMaxOpenConns(4)
-	// Another process may be creating or writing the same library: the
-	// schema and the upgrade wait for it.
-	if err := retryBusy(ctx, func() error { _, err := db.ExecContext(ctx, schema); return err }); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("index: preparing the database: %w", err)
-	}
-	if err := retryBusy(ctx, func() error { return migrate(ctx, db) }); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("index: upgrading the database: %w", err)
-	}
-	x := &Index{dir: dir, db: &conn{DB: db}, vec: vectorSet{}}
-	var n int64
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM chunks`).Scan(&n); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("index: counting chunks: %w", err)
-	}
-	x.chunks.Store(n)
-	if err := x.LoadVectors(ctx, model); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return x, nil
-}
-
 // Close closes the index; the data is already durable.
 func (x *Index) Close() error {
-	if x.pg != nil {
-		// The listener takes the search lock to apply changes: stop it
-		// first.
-		x.pg.close()
-	}
+	// A server's listener takes the search lock to apply changes: it
+	// stops first.
+	x.store.close()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed {
@@ -360,92 +264,6 @@ func splitLines(s string) []string {
 		}
 	}
 	return out
-}
-
-// schemaVersion is the layout Open upgrades a database to (PRAGMA
-// user_version). 1: passages store their section and exact offsets. 2:
-// documents store the claim of the process indexing them and the count of
-// failed attempts.
-const schemaVersion = 2
-
-// migrate upgrades an older database in place. Documents indexed before
-// passages had exact places are queued to be read again; their old
-// passages keep serving until the new ones replace them.
-func migrate(ctx context.Context, db *sql.DB) error {
-	var v int
-	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
-		return err
-	}
-	if v >= schemaVersion {
-		return nil
-	}
-	// Another process may open the same library at the same moment: the
-	// upgrade takes the write lock first, then looks again.
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		return err
-	}
-	done := false
-	defer func() {
-		if !done {
-			conn.ExecContext(context.Background(), `ROLLBACK`)
-		}
-	}()
-	if err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
-		return err
-	}
-	if v >= schemaVersion {
-		done = true
-		_, err := conn.ExecContext(ctx, `COMMIT`)
-		return err
-	}
-	for _, t := range []struct {
-		table string
-		cols  [][2]string
-	}{
-		{"chunks", [][2]string{{"section", "INTEGER NOT NULL DEFAULT -1"}, {"pos_start", "INTEGER NOT NULL DEFAULT 0"},
-			{"pos_end", "INTEGER NOT NULL DEFAULT 0"}, {"char_first", "INTEGER NOT NULL DEFAULT -1"}, {"char_last", "INTEGER NOT NULL DEFAULT -1"}}},
-		{"documents", [][2]string{{"owner", "TEXT NOT NULL DEFAULT ''"}, {"lease", "INTEGER NOT NULL DEFAULT 0"},
-			{"attempts", "INTEGER NOT NULL DEFAULT 0"}}},
-	} {
-		have := map[string]bool{}
-		rows, err := conn.QueryContext(ctx, `SELECT name FROM pragma_table_info('`+t.table+`')`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				rows.Close()
-				return err
-			}
-			have[n] = true
-		}
-		rows.Close()
-		for _, c := range t.cols {
-			if !have[c[0]] {
-				if _, err := conn.ExecContext(ctx, `ALTER TABLE `+t.table+` ADD COLUMN `+c[0]+` `+c[1]); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	if v < 1 {
-		if _, err := conn.ExecContext(ctx, `UPDATE documents SET status = 'queued'
-			WHERE status = 'ready' AND chunks > 0 AND duplicate_of = 0 AND id IN (SELECT doc_id FROM chunks WHERE section < 0)`); err != nil {
-			return err
-		}
-	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
-		return err
-	}
-	done = true
-	_, err = conn.ExecContext(ctx, `COMMIT`)
-	return err
 }
 
 // ErrFull means the database could not be written because its disk is

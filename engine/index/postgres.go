@@ -38,14 +38,16 @@ import (
 //     processes bring their vectors and term statistics up to date
 //     without polling, and tell their front ends (OnChange).
 
-// server is what only a library on a server has.
+// server is the backend of a library on a PostgreSQL server.
 type server struct {
+	x        *Index // the index it serves, whose vectors it keeps current
+	db       *conn
 	cfg      *pgx.ConnConfig
 	instance string // this opening's name in the notifications it sends
 	// docChunks are, per document, the passages whose vectors are in
 	// memory: a change another process makes replaces exactly those.
 	// Guarded by Index.mu.
-	docChunks map[int64]docVectors
+	docChunks followed
 	// termTotal is the number of terms in all passages, for BM25's
 	// average passage length; with Index.chunks, refreshed after changes.
 	termTotal atomic.Int64
@@ -55,18 +57,12 @@ type server struct {
 	// in memory.
 	vector bool
 	// indexed are the models whose HNSW index exists or is being made.
-	indexMu  sync.Mutex
-	indexed  map[string]chan struct{}
-	onChange atomic.Pointer[func(Change)]
-	ctx      context.Context // ends when the index closes
-	stop     context.CancelFunc
-	done     sync.WaitGroup
-}
-
-// docVectors are a document's passages with vectors in memory.
-type docVectors struct {
-	lib int64
-	ids []int64
+	indexMu    sync.Mutex
+	indexed    map[string]chan struct{}
+	onChangeFn atomic.Pointer[func(Change)]
+	ctx        context.Context // ends when the index closes
+	stop       context.CancelFunc
+	done       sync.WaitGroup
 }
 
 // Change is a change another process made to a library on a server.
@@ -152,27 +148,32 @@ func OpenServer(ctx context.Context, connString string, model string) (*Index, e
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
-	x := &Index{db: &conn{DB: db, server: true}, vec: vectorSet{}, pg: &server{
-		cfg: cfg, instance: hex.EncodeToString(b), docChunks: map[int64]docVectors{}, dirty: make(chan struct{}, 1),
+	c := &conn{DB: db, rewrite: numberPlaceholders}
+	s := &server{
+		db: c, cfg: cfg, instance: hex.EncodeToString(b), docChunks: followed{}, dirty: make(chan struct{}, 1),
 		indexed: map[string]chan struct{}{},
-	}}
-	if err := x.choosePgvector(ctx, mode); err != nil {
+	}
+	x := &Index{db: c, vec: vectorSet{}, store: s}
+	s.x = x
+	lctx, stop := context.WithCancel(context.Background())
+	s.ctx, s.stop = lctx, stop
+	if err := s.choosePgvector(ctx, mode); err != nil {
+		stop()
 		db.Close()
 		return nil, fmt.Errorf("index: %s: %w", where, err)
 	}
-	if err := x.refreshStats(ctx); err != nil {
+	if err := s.refreshStats(ctx); err != nil {
+		stop()
 		db.Close()
 		return nil, fmt.Errorf("index: reading the library on %s: %w", where, err)
 	}
 	// Listen before loading: a change made during the load is either in
 	// what was loaded or announced after it (and applying it twice is
 	// harmless).
-	lctx, stop := context.WithCancel(context.Background())
-	x.pg.ctx, x.pg.stop = lctx, stop
 	ready := make(chan error, 1)
-	x.pg.done.Add(2)
-	go func() { defer x.pg.done.Done(); x.listen(lctx, ready) }()
-	go func() { defer x.pg.done.Done(); x.refreshLoop(lctx) }()
+	s.done.Add(2)
+	go func() { defer s.done.Done(); s.listen(lctx, ready) }()
+	go func() { defer s.done.Done(); s.refreshLoop(lctx) }()
 	if err := <-ready; err != nil {
 		x.Close()
 		return nil, fmt.Errorf("%w: %s: listening for changes: %v", ErrServer, where, err)
@@ -328,15 +329,15 @@ func vectorMode(conn string) (string, string, error) {
 // searched there through an HNSW index per embedding model: the vectors
 // need not be loaded into every member's memory. Without it, they are
 // loaded and searched exactly in memory, as in the SQLite store.
-func (x *Index) choosePgvector(ctx context.Context, mode string) error {
+func (s *server) choosePgvector(ctx context.Context, mode string) error {
 	if mode == vectorsMemory {
 		return nil
 	}
 	// Needs the right to create extensions; without it, the server's
 	// administrator may have done it.
-	x.db.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS vector`)
+	s.db.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS vector`)
 	var have bool
-	if err := x.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM pg_extension WHERE extname = 'vector')`).Scan(&have); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM pg_extension WHERE extname = 'vector')`).Scan(&have); err != nil {
 		return err
 	}
 	if !have {
@@ -348,12 +349,12 @@ func (x *Index) choosePgvector(ctx context.Context, mode string) error {
 	// The column is added once, by a role that owns the table; members
 	// with only the right to read and write rows find it there.
 	var hasColumn bool
-	if err := x.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM information_schema.columns
+	if err := s.db.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM information_schema.columns
 		WHERE table_schema = current_schema() AND table_name = 'vectors' AND column_name = 'emb')`).Scan(&hasColumn); err != nil {
 		return err
 	}
 	if !hasColumn {
-		err := withSchemaLock(ctx, x.db.DB, func(c *sql.Conn) error {
+		err := withSchemaLock(ctx, s.db.DB, func(c *sql.Conn) error {
 			_, err := c.ExecContext(ctx, `ALTER TABLE vectors ADD COLUMN IF NOT EXISTS emb vector`)
 			return err
 		})
@@ -366,17 +367,17 @@ func (x *Index) choosePgvector(ctx context.Context, mode string) error {
 	}
 	// Vectors stored before pgvector was installed lack its type: they
 	// are converted first.
-	if err := x.fillVectorType(ctx); err != nil {
+	if err := s.fillVectorType(ctx); err != nil {
 		return fmt.Errorf("converting the vectors for pgvector: %w", err)
 	}
-	x.pg.vector = true
+	s.vector = true
 	return nil
 }
 
 // fillVectorType stores, in pgvector's type, the vectors that lack it.
-func (x *Index) fillVectorType(ctx context.Context) error {
+func (s *server) fillVectorType(ctx context.Context) error {
 	for {
-		rows, err := x.db.QueryContext(ctx, `SELECT chunk_id, vec FROM vectors WHERE emb IS NULL LIMIT 1000`)
+		rows, err := s.db.QueryContext(ctx, `SELECT chunk_id, vec FROM vectors WHERE emb IS NULL LIMIT 1000`)
 		if err != nil {
 			return err
 		}
@@ -398,7 +399,7 @@ func (x *Index) fillVectorType(ctx context.Context) error {
 		if len(ids) == 0 {
 			return nil
 		}
-		if _, err := x.db.ExecContext(ctx, `UPDATE vectors v SET emb = u.e::vector FROM unnest(?::bigint[], ?::text[]) AS u(c, e) WHERE v.chunk_id = u.c`,
+		if _, err := s.db.ExecContext(ctx, `UPDATE vectors v SET emb = u.e::vector FROM unnest(?::bigint[], ?::text[]) AS u(c, e) WHERE v.chunk_id = u.c`,
 			ids, texts); err != nil {
 			return err
 		}
@@ -418,10 +419,13 @@ func vectorText(v []float32) string {
 	return string(append(b, ']'))
 }
 
-// ensureVectorIndex makes, in the background, the HNSW index of a
-// model's vectors if it does not exist (once per opening and model).
-// Searches work meanwhile, scanning every vector exactly.
-func (s *server) ensureVectorIndex(x *Index, model string) {
+// prepareVectors makes, in the background, the HNSW index of a model's
+// vectors if it does not exist (once per opening and model). Searches
+// work meanwhile, scanning every vector exactly.
+func (s *server) prepareVectors(model string) {
+	if !s.vector {
+		return
+	}
 	s.indexMu.Lock()
 	defer s.indexMu.Unlock()
 	if _, ok := s.indexed[model]; ok {
@@ -432,7 +436,7 @@ func (s *server) ensureVectorIndex(x *Index, model string) {
 	s.done.Add(1)
 	go func() {
 		defer s.done.Done()
-		err := x.makeVectorIndex(s.ctx, model)
+		err := s.makeVectorIndex(s.ctx, model)
 		if errors.Is(err, sql.ErrNoRows) {
 			// No vectors yet: the next insert tries again. Any other
 			// failure (a member who may not create indexes, a build
@@ -446,127 +450,44 @@ func (s *server) ensureVectorIndex(x *Index, model string) {
 	}()
 }
 
-func (x *Index) makeVectorIndex(ctx context.Context, model string) error {
+func (s *server) makeVectorIndex(ctx context.Context, model string) error {
 	var dims int
-	if err := x.db.QueryRowContext(ctx, `SELECT vector_dims(emb) FROM vectors WHERE model = ? AND emb IS NOT NULL LIMIT 1`, model).Scan(&dims); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT vector_dims(emb) FROM vectors WHERE model = ? AND emb IS NOT NULL LIMIT 1`, model).Scan(&dims); err != nil {
 		return err
 	}
 	h := fnv.New32a()
 	h.Write([]byte(model))
 	name := fmt.Sprintf("vectors_hnsw_%d_%08x", dims, h.Sum32())
 	var valid sql.NullBool
-	err := x.db.QueryRowContext(ctx, `SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = ?`, name).Scan(&valid)
+	err := s.db.QueryRowContext(ctx, `SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid WHERE c.relname = ?`, name).Scan(&valid)
 	switch {
 	case err == nil && valid.Bool:
 		return nil
 	case err == nil:
 		// Left invalid by a build that was stopped: make it again.
-		if _, err := x.db.ExecContext(ctx, `DROP INDEX CONCURRENTLY IF EXISTS `+name); err != nil {
+		if _, err := s.db.ExecContext(ctx, `DROP INDEX CONCURRENTLY IF EXISTS `+name); err != nil {
 			return err
 		}
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
 	// CONCURRENTLY: members keep adding documents while it is built.
-	_, err = x.db.ExecContext(ctx, fmt.Sprintf(`CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON vectors
+	_, err = s.db.ExecContext(ctx, fmt.Sprintf(`CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON vectors
 		USING hnsw ((emb::vector(%d)) vector_ip_ops) WHERE model = %s`, name, dims, quoteLiteral(model)))
 	return err
 }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// BuildVectorIndex makes the HNSW index of the current model's vectors
-// now, as an opening would, on a server store that searches with
-// pgvector, and waits for it; nothing otherwise.
-func (x *Index) BuildVectorIndex(ctx context.Context) error {
-	model := x.Model()
-	if !x.onPgvector() || model == "" {
-		return nil
-	}
-	x.pg.ensureVectorIndex(x, model)
-	return x.WaitVectorIndex(ctx)
-}
-
-// WaitVectorIndex waits until the HNSW index of the current model's
-// vectors is made (or its build ended), on a server store that searches
-// with pgvector; at once otherwise. For benchmarks and tests.
-func (x *Index) WaitVectorIndex(ctx context.Context) error {
-	if !x.onPgvector() {
-		return nil
-	}
-	x.pg.indexMu.Lock()
-	done, ok := x.pg.indexed[x.Model()]
-	x.pg.indexMu.Unlock()
-	if !ok {
-		return nil
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// VectorRecall measures, on a store that searches with pgvector, the
-// share of the exact k nearest passages that the index finds, over the
-// given query vectors of the current model; 1 for exact search in memory.
-func (x *Index) VectorRecall(ctx context.Context, queries [][]float32, k int) (float64, error) {
-	if !x.onPgvector() {
-		return 1, nil
-	}
-	model := x.Model()
-	found, total := 0, 0
-	for _, q := range queries {
-		approx, err := x.serverVectorSearch(ctx, model, q, nil, k, false)
-		if err != nil {
-			return 0, err
-		}
-		exact, err := x.serverVectorSearch(ctx, model, q, nil, k, true)
-		if err != nil {
-			return 0, err
-		}
-		got := map[int64]bool{}
-		for _, h := range approx {
-			got[h.ChunkID] = true
-		}
-		for _, h := range exact {
-			if got[h.ChunkID] {
-				found++
-			}
-		}
-		total += len(exact)
-	}
-	if total == 0 {
-		return 1, nil
-	}
-	return float64(found) / float64(total), nil
-}
-
-// onPgvector reports whether similarity search runs on the server.
-func (x *Index) onPgvector() bool { return x.pg != nil && x.pg.vector }
-
-// VectorSearch says where similarity search runs: "memory" (exact, in
-// this process) or "pgvector" (on the server).
-func (x *Index) VectorSearch() string {
-	if x.onPgvector() {
-		return vectorsPgvector
-	}
-	return vectorsMemory
-}
-
 // hnswSearchWidth is the candidates an HNSW search keeps (pgvector's
 // ef_search; its default is 40).
 const hnswSearchWidth = 100
 
-// serverVector ranks a model's vectors on the server by inner product
+// searchVectors ranks a model's vectors on the server by inner product
 // with vec (cosine similarity, for unit vectors), through the model's
-// HNSW index when it exists, among the given libraries (all when none).
-func (x *Index) serverVector(ctx context.Context, model string, vec []float32, libs []int64, k int) ([]Hit, error) {
-	return x.serverVectorSearch(ctx, model, vec, libs, k, false)
-}
-
-func (x *Index) serverVectorSearch(ctx context.Context, model string, vec []float32, libs []int64, k int, exact bool) ([]Hit, error) {
+// HNSW index when it exists (exact: every vector compared), among the
+// given libraries (all when none).
+func (s *server) searchVectors(ctx context.Context, model string, vec []float32, libs []int64, k int, exact bool) ([]Hit, error) {
 	if model == "" || k <= 0 {
 		return nil, nil
 	}
@@ -580,7 +501,7 @@ func (x *Index) serverVectorSearch(ctx context.Context, model string, vec []floa
 	}
 	q += fmt.Sprintf(` ORDER BY (emb::vector(%d)) <#> ?::vector(%d) LIMIT ?`, d, d)
 	args = append(args, qv, k)
-	tx, err := x.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -605,32 +526,16 @@ func (x *Index) serverVectorSearch(ctx context.Context, model string, vec []floa
 	return scanScores(rows)
 }
 
-// forUpdate locks the rows a statement reads until the transaction ends,
-// on a server, where other processes' transactions run side by side; the
-// SQLite store's transactions already hold the whole database.
-func (x *Index) forUpdate() string {
-	if x.pg != nil {
-		return ` FOR UPDATE`
-	}
-	return ""
-}
-
-// skipLocked is forUpdate for claims: rows another process is locking
-// are passed over.
-func (x *Index) skipLocked() string {
-	if x.pg != nil {
-		return ` FOR UPDATE SKIP LOCKED`
-	}
-	return ""
-}
+// Other processes' transactions run side by side with this one's: the
+// rows a transaction reads to change are locked, and a claim passes over
+// rows another process is claiming.
+func (s *server) forUpdate() string  { return ` FOR UPDATE` }
+func (s *server) skipLocked() string { return ` FOR UPDATE SKIP LOCKED` }
 
 // lockContent holds, until the transaction ends, a lock on one content of
 // a library: two processes storing copies of one file decide in turn
 // which is the original.
-func (x *Index) lockContent(ctx context.Context, tx *txn, lib int64, hash string) error {
-	if x.pg == nil {
-		return nil
-	}
+func (s *server) lockContent(ctx context.Context, tx *txn, lib int64, hash string) error {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d\x00%s", lib, hash)
 	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(h.Sum64()))
@@ -639,63 +544,57 @@ func (x *Index) lockContent(ctx context.Context, tx *txn, lib int64, hash string
 
 // notify announces a change to a document to the library's other
 // processes, when the transaction tx commits (at once when tx is nil).
-func (x *Index) notify(ctx context.Context, tx *txn, kind changeKind, doc int64) error {
-	if x.pg == nil {
-		return nil
-	}
+func (s *server) notify(ctx context.Context, tx *txn, kind changeKind, doc int64) error {
 	if kind == changePassages {
-		x.pg.touch()
+		s.touch()
 	}
-	payload := fmt.Sprintf("%s %c %d", x.pg.instance, kind, doc)
+	payload := fmt.Sprintf("%s %c %d", s.instance, kind, doc)
 	var err error
 	if tx != nil {
 		_, err = tx.ExecContext(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, payload)
 	} else {
-		_, err = x.db.ExecContext(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, payload)
+		_, err = s.db.ExecContext(ctx, `SELECT pg_notify(?, ?)`, notifyChannel, payload)
 	}
 	return err
 }
 
-// File returns the copy of a file a library on a server keeps (see
-// Meta.Content), by its content hash; ok is false when there is none (a
-// SQLite library, a file over the size limit, or a hash no document has).
-func (x *Index) File(ctx context.Context, hash string) (data []byte, ok bool, err error) {
-	if x.pg == nil || hash == "" {
-		return nil, false, nil
-	}
-	err = x.db.QueryRowContext(ctx, `SELECT data FROM files WHERE hash = ?`, hash).Scan(&data)
+// keepFile stores a file's copy once per content.
+func (s *server) keepFile(ctx context.Context, tx *txn, hash string, data []byte) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO files(hash, data) VALUES(?, ?) ON CONFLICT(hash) DO NOTHING`, hash, data)
+	return err
+}
+
+// dropFile removes the copy of a content no document has any more.
+func (s *server) dropFile(ctx context.Context, tx *txn, hash string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM files WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM documents WHERE hash = ?)`, hash, hash)
+	return err
+}
+
+func (s *server) file(ctx context.Context, hash string) (data []byte, ok bool, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT data FROM files WHERE hash = ?`, hash).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	return data, err == nil, err
 }
 
-// OnServer reports whether the library lives on a server, shared with
-// other computers, rather than in a folder of this one.
-func (x *Index) OnServer() bool { return x.pg != nil }
+func (s *server) shared() bool { return true }
 
-// OnChange sets fn to be called, on a goroutine of the index, for each
-// change another process makes to a library on a server, once this
-// process's view (vectors, statistics) includes it. It replaces an
-// earlier fn; nil stops the calls. A SQLite library never calls it.
-func (x *Index) OnChange(fn func(Change)) {
-	if x.pg == nil {
-		return
-	}
+func (s *server) onChange(fn func(Change)) {
 	if fn == nil {
-		x.pg.onChange.Store(nil)
+		s.onChangeFn.Store(nil)
 		return
 	}
-	x.pg.onChange.Store(&fn)
+	s.onChangeFn.Store(&fn)
 }
 
 // listen receives the other processes' changes on its own connection,
 // reconnecting after a failure; after a reconnection, changes may have
 // been missed, so every vector is read again.
-func (x *Index) listen(ctx context.Context, ready chan<- error) {
+func (s *server) listen(ctx context.Context, ready chan<- error) {
 	first := true
 	for wait := time.Second; ctx.Err() == nil; wait = min(2*wait, 30*time.Second) {
-		c, err := pgx.ConnectConfig(ctx, x.pg.cfg)
+		c, err := pgx.ConnectConfig(ctx, s.cfg)
 		if err == nil {
 			if _, err = c.Exec(ctx, `LISTEN `+notifyChannel); err != nil {
 				c.Close(context.Background())
@@ -708,7 +607,7 @@ func (x *Index) listen(ctx context.Context, ready chan<- error) {
 			}
 			first = false
 		} else if err == nil {
-			x.reloadAll(ctx)
+			s.reloadAll(ctx)
 		}
 		if err != nil {
 			select {
@@ -724,15 +623,15 @@ func (x *Index) listen(ctx context.Context, ready chan<- error) {
 			if err != nil {
 				break
 			}
-			x.applyNotification(ctx, n.Payload)
+			s.applyNotification(ctx, n.Payload)
 		}
 		c.Close(context.Background())
 	}
 }
 
-func (x *Index) applyNotification(ctx context.Context, payload string) {
+func (s *server) applyNotification(ctx context.Context, payload string) {
 	f := strings.Fields(payload)
-	if len(f) != 3 || f[0] == x.pg.instance || len(f[1]) != 1 {
+	if len(f) != 3 || f[0] == s.instance || len(f[1]) != 1 {
 		return
 	}
 	doc, err := strconv.ParseInt(f[2], 10, 64)
@@ -741,23 +640,24 @@ func (x *Index) applyNotification(ctx context.Context, payload string) {
 	}
 	ch := Change{Document: doc, Passages: changeKind(f[1][0]) == changePassages}
 	if ch.Passages {
-		x.pg.touch()
-		if err := x.reloadDocument(ctx, doc); err != nil && ctx.Err() == nil {
+		s.touch()
+		if err := s.reloadDocument(ctx, doc); err != nil && ctx.Err() == nil {
 			// The next change, or the next reconnection, reads it again.
-			x.pg.touch()
+			s.touch()
 		}
 	}
-	if fn := x.pg.onChange.Load(); fn != nil {
+	if fn := s.onChangeFn.Load(); fn != nil {
 		(*fn)(ch)
 	}
 }
 
 // reloadDocument replaces a document's vectors in memory with those on
 // the server, in one step under the search lock.
-func (x *Index) reloadDocument(ctx context.Context, doc int64) error {
-	if x.pg.vector {
+func (s *server) reloadDocument(ctx context.Context, doc int64) error {
+	if s.vector {
 		return nil // searched on the server: nothing in memory
 	}
+	x := s.x
 	x.mu.RLock()
 	model, prevModel := x.model, x.prevModel
 	x.mu.RUnlock()
@@ -800,13 +700,13 @@ func (x *Index) reloadDocument(ctx context.Context, doc int64) error {
 	if x.closed {
 		return ErrClosed
 	}
-	if old, ok := x.pg.docChunks[doc]; ok {
+	if old, ok := s.docChunks[doc]; ok {
 		x.dropVectorsLocked(old.lib, doc, old.ids)
 	}
 	for _, l := range got {
 		if l.model == x.prevModel && x.prevModel != "" {
 			storeOf(x.prev, l.lib, len(l.vecs[0])).addAll(l.ids, l.vecs)
-			x.pg.docChunks[doc] = docVectors{lib: l.lib, ids: l.ids}
+			s.docChunks.set(doc, l.lib, l.ids)
 			continue
 		}
 		x.addVectorsLocked(l.lib, doc, l.model, l.ids, l.vecs)
@@ -816,10 +716,10 @@ func (x *Index) reloadDocument(ctx context.Context, doc int64) error {
 
 // reloadAll reads every vector again, after notifications may have been
 // lost.
-func (x *Index) reloadAll(ctx context.Context) {
-	x.pg.touch()
-	if err := x.ChangeModel(ctx, x.Model()); err == nil {
-		if fn := x.pg.onChange.Load(); fn != nil {
+func (s *server) reloadAll(ctx context.Context) {
+	s.touch()
+	if err := s.x.ChangeModel(ctx, s.x.Model()); err == nil {
+		if fn := s.onChangeFn.Load(); fn != nil {
 			(*fn)(Change{Passages: true})
 		}
 	}
@@ -835,36 +735,36 @@ func (s *server) touch() {
 // refreshLoop recounts the passages and their terms after changes, at
 // most once a second: BM25 needs the average passage length, and a count
 // per change would cost more than the change while a library is indexed.
-func (x *Index) refreshLoop(ctx context.Context) {
+func (s *server) refreshLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-x.pg.dirty:
+		case <-s.dirty:
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(time.Second):
 		}
-		x.refreshStats(ctx)
+		s.refreshStats(ctx)
 	}
 }
 
-func (x *Index) refreshStats(ctx context.Context) error {
+func (s *server) refreshStats(ctx context.Context) error {
 	var n, total int64
-	if err := x.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(terms), 0) FROM chunk_lengths`).Scan(&n, &total); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(terms), 0) FROM chunk_lengths`).Scan(&n, &total); err != nil {
 		return err
 	}
-	x.chunks.Store(n)
-	x.pg.termTotal.Store(total)
+	s.x.chunks.Store(n)
+	s.termTotal.Store(total)
 	// A library filled in one long session gets its vector index once it
 	// is large enough for one to matter, and its bulk is in: an HNSW index
 	// made first and kept up through every insert makes adding several
 	// times slower (measured: 197 passages/s against 996 at 100,000).
-	if x.pg.vector && n >= vectorIndexAt {
-		if model := x.Model(); model != "" {
-			x.pg.ensureVectorIndex(x, model)
+	if n >= vectorIndexAt {
+		if model := s.x.Model(); model != "" {
+			s.prepareVectors(model)
 		}
 	}
 	return nil
@@ -880,10 +780,10 @@ func (s *server) close() {
 	s.done.Wait()
 }
 
-// serverInsertChunks is insertChunks for a server: each table's rows of
-// the document in one statement (arrays unnested on the server), four
-// round trips a document instead of three a passage.
-func (x *Index) serverInsertChunks(ctx context.Context, tx *txn, docID, lib int64, chunks []Chunk, vectors [][]float32, model string, ids []int64) (int, error) {
+// insertPassages stores each table's rows of the document in one
+// statement (arrays unnested on the server): four round trips a document
+// instead of three a passage.
+func (s *server) insertPassages(ctx context.Context, tx *txn, docID, lib int64, chunks []Chunk, vectors [][]float32, model string, ids []int64) (int, error) {
 	if len(chunks) == 0 {
 		return 0, nil
 	}
@@ -946,22 +846,71 @@ func (x *Index) serverInsertChunks(ctx context.Context, tx *txn, docID, lib int6
 		return 0, err
 	}
 	if vectors != nil {
-		if err := x.insertVectors(ctx, tx, lib, model, ids, vectors); err != nil {
+		if err := s.insertVectors(ctx, tx, lib, model, ids, vectors); err != nil {
 			return 0, err
 		}
 	}
 	return total, nil
 }
 
-// deleteTerms removes the terms of a document's passages. On a server
-// they go with the passages (ON DELETE CASCADE); FTS5 tables have no
-// foreign keys.
-func (x *Index) deleteTerms(ctx context.Context, tx *txn, docID int64) error {
-	if x.pg != nil {
+// removeTerms counts the terms of a document's passages, for BM25's
+// average passage length; the postings go with the passages (ON DELETE
+// CASCADE).
+func (s *server) removeTerms(ctx context.Context, tx *txn, docID int64) (int64, error) {
+	var n int64
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(terms), 0) FROM chunk_lengths
+		WHERE chunk_id IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID).Scan(&n)
+	return n, err
+}
+
+func (s *server) termsChanged(n int64) { s.termTotal.Add(n) }
+
+// insertVectors stores the vectors in one statement, and, where pgvector
+// searches them, in its type too.
+func (s *server) insertVectors(ctx context.Context, tx *txn, lib int64, model string, ids []int64, vectors [][]float32) error {
+	blobs := make([][]byte, len(vectors))
+	for i, v := range vectors {
+		blobs[i] = encodeVec(v)
+	}
+	if s.vector {
+		texts := make([]string, len(vectors))
+		for i, v := range vectors {
+			texts[i] = vectorText(v)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec, emb)
+			SELECT c, ?, ?, v, e::vector FROM unnest(?::bigint[], ?::bytea[], ?::text[]) AS u(c, v, e)`, lib, model, ids, blobs, texts)
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO vectors(chunk_id, library_id, model, vec) SELECT c, ?, ?, v FROM unnest(?::bigint[], ?::bytea[]) AS u(c, v)`,
+		lib, model, ids, blobs)
+	return err
+}
+
+// vectorQuery reads each vector with its document: another member's
+// change to a document replaces exactly its vectors.
+func (s *server) vectorQuery() string {
+	return `SELECT v.chunk_id, v.library_id, v.vec, c.doc_id FROM vectors v JOIN chunks c ON c.id = v.chunk_id WHERE v.model = ?`
+}
+
+func (s *server) vectorsInMemory() bool { return !s.vector }
+
+func (s *server) followed() followed { return s.docChunks }
+
+// waitVectors waits until the HNSW index of a model's vectors is made (or
+// its build ended); at once when none is being made.
+func (s *server) waitVectors(ctx context.Context, model string) error {
+	s.indexMu.Lock()
+	done, ok := s.indexed[model]
+	s.indexMu.Unlock()
+	if !ok {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM chunk_terms WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID)
-	return err
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // BM25's parameters, as FTS5 sets them.
@@ -970,13 +919,30 @@ const (
 	bm25B  = 0.75
 )
 
-// serverLexical ranks passages by BM25 over terms (any may match), with
-// FTS5's formula, within the filter; dfs are the terms' passage counts.
-func (x *Index) serverLexical(ctx context.Context, terms []string, dfs map[string]int, f Filter, k int) ([]Hit, error) {
-	n := float64(x.chunks.Load())
+// lexical ranks passages by BM25 over terms (any may match), with FTS5's
+// formula, within the filter. One count of the terms serves both the
+// choice of terms and their weights.
+func (s *server) lexical(ctx context.Context, x *Index, qterms []string, f Filter, k int) ([]Hit, []string, error) {
+	x.mu.RLock()
+	closed := x.closed
+	x.mu.RUnlock()
+	if closed {
+		return nil, qterms, ErrClosed
+	}
+	dfs, err := s.docFreqs(ctx, qterms)
+	if err != nil {
+		return nil, qterms, fmt.Errorf("index: lexical search: %w", err)
+	}
+	hits, err := s.rank(ctx, selectRare(qterms, dfs, int(x.chunks.Load())), dfs, f, k)
+	return hits, qterms, err
+}
+
+// rank is lexical's ranking, given the terms' passage counts.
+func (s *server) rank(ctx context.Context, terms []string, dfs map[string]int, f Filter, k int) ([]Hit, error) {
+	n := float64(s.x.chunks.Load())
 	avg := 1.0
 	if n > 0 {
-		avg = max(1, float64(x.pg.termTotal.Load())/n)
+		avg = max(1, float64(s.termTotal.Load())/n)
 	}
 	var qs []string
 	var idfs []float64
@@ -1003,7 +969,7 @@ func (x *Index) serverLexical(ctx context.Context, terms []string, dfs map[strin
 		where = ` WHERE 1=1` + where
 	}
 	args = append(args, k)
-	rows, err := x.db.QueryContext(ctx, `SELECT t.chunk_id, SUM(q.idf * t.tf * ?::float8 / (t.tf + ?::float8 * (?::float8 + ?::float8 * t.len))) AS s
+	rows, err := s.db.QueryContext(ctx, `SELECT t.chunk_id, SUM(q.idf * t.tf * ?::float8 / (t.tf + ?::float8 * (?::float8 + ?::float8 * t.len))) AS s
 		FROM unnest(?::text[], ?::float8[]) AS q(term, idf)
 		JOIN chunk_terms t ON t.term = q.term`+join+where+`
 		GROUP BY t.chunk_id ORDER BY s DESC, t.chunk_id LIMIT ?`, args...)
@@ -1013,8 +979,8 @@ func (x *Index) serverLexical(ctx context.Context, terms []string, dfs map[strin
 	return scanScores(rows)
 }
 
-// serverDocFreqs counts the passages holding each term, in one statement.
-func (x *Index) serverDocFreqs(ctx context.Context, terms []string) (map[string]int, error) {
+// docFreqs counts the passages holding each term, in one statement.
+func (s *server) docFreqs(ctx context.Context, terms []string) (map[string]int, error) {
 	out := make(map[string]int, len(terms))
 	for _, t := range terms {
 		out[t] = 0
@@ -1022,7 +988,7 @@ func (x *Index) serverDocFreqs(ctx context.Context, terms []string) (map[string]
 	if len(terms) == 0 {
 		return out, nil
 	}
-	rows, err := x.db.QueryContext(ctx, `SELECT term, COUNT(*) FROM chunk_terms WHERE term = ANY(?::text[]) GROUP BY term`, terms)
+	rows, err := s.db.QueryContext(ctx, `SELECT term, COUNT(*) FROM chunk_terms WHERE term = ANY(?::text[]) GROUP BY term`, terms)
 	if err != nil {
 		return nil, err
 	}

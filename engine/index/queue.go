@@ -5,9 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/carrel-ai/carrel/engine/status"
 	"strings"
 	"time"
+
+	"github.com/carrel-ai/carrel/engine/status"
 )
 
 // The indexing queue lives in the registry: documents queued or stale
@@ -44,7 +45,7 @@ func (x *Index) Claim(ctx context.Context, owner string, lease time.Duration, sk
 	}
 	// On a server, processes claim side by side: a row another one is
 	// claiming is skipped, not waited for, and never taken twice.
-	q += ` ORDER BY library_id, path LIMIT 1` + x.skipLocked()
+	q += ` ORDER BY library_id, path LIMIT 1` + x.store.skipLocked()
 	d, err := scanDoc(tx.QueryRowContext(ctx, q, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, false, nil
@@ -56,7 +57,7 @@ func (x *Index) Claim(ctx context.Context, owner string, lease time.Duration, sk
 		owner, now.Add(lease).UnixNano(), d.ID); err != nil {
 		return d, false, err
 	}
-	if err := x.notify(ctx, tx, changeRegistry, d.ID); err != nil {
+	if err := x.store.notify(ctx, tx, changeRegistry, d.ID); err != nil {
 		return d, false, err
 	}
 	return d, true, tx.Commit()
@@ -89,7 +90,7 @@ func (x *Index) Advance(ctx context.Context, id int64, owner string, to status.S
 	if _, err := x.exec(ctx, q, string(to), id, owner); err != nil {
 		return err
 	}
-	return x.notify(ctx, nil, changeRegistry, id)
+	return x.store.notify(ctx, nil, changeRegistry, id)
 }
 
 // Release gives a claimed document back to the queue (the work was
@@ -102,7 +103,7 @@ func (x *Index) Release(ctx context.Context, id int64, owner string) error {
 		WHERE id = ? AND owner = ? AND status IN ('parsing', 'embedding')`, id, owner); err != nil {
 		return err
 	}
-	return x.notify(ctx, nil, changeRegistry, id)
+	return x.store.notify(ctx, nil, changeRegistry, id)
 }
 
 // ReleaseOwners gives back the claims of the owners gone reports as gone

@@ -78,66 +78,7 @@ func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]H
 	if len(qterms) == 0 || k <= 0 {
 		return nil, qterms, nil
 	}
-	if x.pg != nil {
-		x.mu.RLock()
-		closed := x.closed
-		x.mu.RUnlock()
-		if closed {
-			return nil, qterms, ErrClosed
-		}
-		// One count of the terms serves both the choice of terms and
-		// their weights.
-		dfs, err := x.serverDocFreqs(ctx, qterms)
-		if err != nil {
-			return nil, qterms, fmt.Errorf("index: lexical search: %w", err)
-		}
-		hits, err := x.serverLexical(ctx, selectRare(qterms, dfs, int(x.chunks.Load())), dfs, f, k)
-		return hits, qterms, err
-	}
-	matchTerms := x.selective(ctx, qterms)
-	quoted := make([]string, len(matchTerms))
-	for i, t := range matchTerms {
-		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
-	}
-	match := strings.Join(quoted, " OR ")
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	if x.closed {
-		return nil, qterms, ErrClosed
-	}
-	// Fast path: rank in FTS5 alone (no join), then keep the hits that
-	// pass the filter. Most searches are over one library among few, so a
-	// few times k candidates suffice; when the filter removes too many,
-	// the joined query below ranks within the filter exactly.
-	want := k
-	if !f.empty() {
-		want = k * 4
-	}
-	hits, err := x.ftsRank(ctx, match, want)
-	if err != nil {
-		return nil, qterms, err
-	}
-	if f.empty() {
-		return hits, qterms, nil
-	}
-	full := len(hits) < want
-	if hits, err = x.keep(ctx, hits, f); err != nil {
-		return nil, qterms, err
-	}
-	if len(hits) >= k || full {
-		return hits[:min(k, len(hits))], qterms, nil
-	}
-	args := []any{match}
-	where, args := f.sql(args)
-	args = append(args, k)
-	rows, err := x.db.QueryContext(ctx, `SELECT t.rowid, bm25(chunk_terms) AS s FROM chunk_terms t
-		JOIN chunks c ON c.id = t.rowid JOIN documents d ON d.id = c.doc_id
-		WHERE chunk_terms MATCH ?`+where+` ORDER BY s LIMIT ?`, args...)
-	if err != nil {
-		return nil, qterms, fmt.Errorf("index: lexical search: %w", err)
-	}
-	hits, err = scanHits(rows)
-	return hits, qterms, err
+	return x.store.lexical(ctx, x, qterms, f, k)
 }
 
 // selective drops query terms found in more than half of all chunks when
@@ -148,7 +89,7 @@ func (x *Index) selective(ctx context.Context, terms []string) []string {
 	if len(terms) < 2 || total < 1000 {
 		return terms
 	}
-	dfs, err := x.docFreqs(ctx, terms)
+	dfs, err := x.store.docFreqs(ctx, terms)
 	if err != nil {
 		return terms
 	}
@@ -176,36 +117,11 @@ func selectRare(terms []string, dfs map[string]int, total int) []string {
 // DocFreq returns how many chunks hold each term (0 for terms the index
 // has never seen) and how many chunks there are in all.
 func (x *Index) DocFreq(ctx context.Context, terms []string) (map[string]int, int, error) {
-	out, err := x.docFreqs(ctx, dedupe(terms))
+	out, err := x.store.docFreqs(ctx, dedupe(terms))
 	if err != nil {
 		return nil, 0, fmt.Errorf("index: term statistics: %w", err)
 	}
 	return out, int(x.chunks.Load()), nil
-}
-
-// docFreqs counts the chunks holding each term.
-func (x *Index) docFreqs(ctx context.Context, terms []string) (map[string]int, error) {
-	if x.pg != nil {
-		return x.serverDocFreqs(ctx, terms)
-	}
-	out := make(map[string]int, len(terms))
-	for _, t := range terms {
-		var df int
-		err := x.db.QueryRowContext(ctx, `SELECT doc FROM chunk_terms_vocab WHERE term = ?`, t).Scan(&df)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
-		out[t] = df
-	}
-	return out, nil
-}
-
-func (x *Index) ftsRank(ctx context.Context, match string, k int) ([]Hit, error) {
-	rows, err := x.db.QueryContext(ctx, `SELECT rowid, rank FROM chunk_terms WHERE chunk_terms MATCH ? ORDER BY rank LIMIT ?`, match, k)
-	if err != nil {
-		return nil, fmt.Errorf("index: lexical search: %w", err)
-	}
-	return scanHits(rows)
 }
 
 // scanHits reads (id, bm25) rows; SQLite's bm25 is negative, lower being
@@ -278,8 +194,8 @@ func (x *Index) vectorLocked(ctx context.Context, stores vectorSet, model string
 	if !f.empty() {
 		want = k * 4 // filters are applied after: look further
 	}
-	if x.onPgvector() {
-		hits, err := x.serverVector(ctx, model, vec, f.Libraries, want)
+	if !x.store.vectorsInMemory() {
+		hits, err := x.store.searchVectors(ctx, model, vec, f.Libraries, want, false)
 		if err != nil {
 			return nil, err
 		}
@@ -471,7 +387,7 @@ func (x *Index) Stats(ctx context.Context, lib int64) (Stats, error) {
 		}
 	}
 	x.mu.RUnlock()
-	if x.onPgvector() && model != "" {
+	if !x.store.vectorsInMemory() && model != "" {
 		// The vectors stay on the server.
 		q, args := `SELECT COUNT(*) FROM vectors WHERE model = ?`, []any{model}
 		if lib != 0 {
@@ -525,3 +441,88 @@ func dedupe(s []string) []string {
 	}
 	return out
 }
+
+// BuildVectorIndex makes the database's index of the current model's
+// vectors now, as an opening would, where the database searches them
+// (pgvector), and waits for it; nothing otherwise.
+func (x *Index) BuildVectorIndex(ctx context.Context) error {
+	model := x.Model()
+	if x.store.vectorsInMemory() || model == "" {
+		return nil
+	}
+	x.store.prepareVectors(model)
+	return x.store.waitVectors(ctx, model)
+}
+
+// WaitVectorIndex waits until the database's index of the current
+// model's vectors is made (or its build ended); at once where there is
+// none to make. For benchmarks and tests.
+func (x *Index) WaitVectorIndex(ctx context.Context) error {
+	return x.store.waitVectors(ctx, x.Model())
+}
+
+// VectorRecall measures, where the database searches the vectors with an
+// approximate index, the share of the exact k nearest passages that the
+// index finds, over the given query vectors of the current model; 1 for
+// exact search in memory.
+func (x *Index) VectorRecall(ctx context.Context, queries [][]float32, k int) (float64, error) {
+	if x.store.vectorsInMemory() {
+		return 1, nil
+	}
+	model := x.Model()
+	found, total := 0, 0
+	for _, q := range queries {
+		approx, err := x.store.searchVectors(ctx, model, q, nil, k, false)
+		if err != nil {
+			return 0, err
+		}
+		exact, err := x.store.searchVectors(ctx, model, q, nil, k, true)
+		if err != nil {
+			return 0, err
+		}
+		got := map[int64]bool{}
+		for _, h := range approx {
+			got[h.ChunkID] = true
+		}
+		for _, h := range exact {
+			if got[h.ChunkID] {
+				found++
+			}
+		}
+		total += len(exact)
+	}
+	if total == 0 {
+		return 1, nil
+	}
+	return float64(found) / float64(total), nil
+}
+
+// VectorSearch says where similarity search runs: "memory" (exact, in
+// this process) or "pgvector" (on the server).
+func (x *Index) VectorSearch() string {
+	if x.store.vectorsInMemory() {
+		return vectorsMemory
+	}
+	return vectorsPgvector
+}
+
+// File returns the copy of a file a library on a server keeps (see
+// Meta.Content), by its content hash; ok is false when there is none (a
+// library in a folder, a file over the size limit, or a hash no document
+// has).
+func (x *Index) File(ctx context.Context, hash string) (data []byte, ok bool, err error) {
+	if hash == "" {
+		return nil, false, nil
+	}
+	return x.store.file(ctx, hash)
+}
+
+// OnServer reports whether the library lives on a server, shared with
+// other computers, rather than in a folder of this one.
+func (x *Index) OnServer() bool { return x.store.shared() }
+
+// OnChange sets fn to be called, on a goroutine of the index, for each
+// change another process makes to a library on a server, once this
+// process's view (vectors, statistics) includes it. It replaces an
+// earlier fn; nil stops the calls. A library in a folder never calls it.
+func (x *Index) OnChange(fn func(Change)) { x.store.onChange(fn) }

@@ -34,12 +34,11 @@ type backend interface {
 	dropFile(ctx context.Context, tx *txn, hash string) error
 	file(ctx context.Context, hash string) (data []byte, ok bool, err error)
 
-	// insertPassages stores a document's passages with their terms (and
-	// their vectors, when not nil), filling ids, and returns how many
-	// terms they hold; removeTerms removes the terms of a document's
+	// insertPassages stores a document's passages with their terms,
+	// filling ids, and returns how many terms they hold; removeTerms removes the terms of a document's
 	// passages before the passages go, returning how many there were
 	// when the store counts them.
-	insertPassages(ctx context.Context, tx *txn, docID, lib int64, chunks []Chunk, vectors [][]float32, model string, ids []int64) (int, error)
+	insertPassages(ctx context.Context, tx *txn, docID int64, chunks []Chunk, ids []int64) (int, error)
 	removeTerms(ctx context.Context, tx *txn, docID int64) (int64, error)
 	// termsChanged tells the store's BM25 statistics of terms added
 	// (positive) or removed, once the change is committed.

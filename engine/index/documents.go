@@ -273,9 +273,14 @@ func (x *Index) Replace(ctx context.Context, docID int64, m Meta, chunks []Chunk
 			}
 			placed[i] = c
 		}
-		termCount, err := x.store.insertPassages(ctx, tx, docID, lib, placed, vectors, model, ids)
+		termCount, err := x.store.insertPassages(ctx, tx, docID, placed, ids)
 		if err != nil {
 			return nil, err
+		}
+		if vectors != nil {
+			if err := x.store.insertVectors(ctx, tx, lib, model, ids, vectors); err != nil {
+				return nil, err
+			}
 		}
 		usedModel := ""
 		if vectors != nil {

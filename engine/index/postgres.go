@@ -783,7 +783,7 @@ func (s *server) close() {
 // insertPassages stores each table's rows of the document in one
 // statement (arrays unnested on the server): four round trips a document
 // instead of three a passage.
-func (s *server) insertPassages(ctx context.Context, tx *txn, docID, lib int64, chunks []Chunk, vectors [][]float32, model string, ids []int64) (int, error) {
+func (s *server) insertPassages(ctx context.Context, tx *txn, docID int64, chunks []Chunk, ids []int64) (int, error) {
 	if len(chunks) == 0 {
 		return 0, nil
 	}
@@ -844,11 +844,6 @@ func (s *server) insertPassages(ctx context.Context, tx *txn, docID, lib int64, 
 	if _, err := tx.ExecContext(ctx, `INSERT INTO chunk_terms(term, chunk_id, tf, len) SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[])`,
 		termWords, termIDs, tfs, termLens); err != nil {
 		return 0, err
-	}
-	if vectors != nil {
-		if err := s.insertVectors(ctx, tx, lib, model, ids, vectors); err != nil {
-			return 0, err
-		}
 	}
 	return total, nil
 }

@@ -214,10 +214,10 @@ func (s *sqliteStore) keepFile(context.Context, *txn, string, []byte) error { re
 func (s *sqliteStore) dropFile(context.Context, *txn, string) error         { return nil }
 func (s *sqliteStore) file(context.Context, string) ([]byte, bool, error)   { return nil, false, nil }
 
-// insertPassages stores the passages, their terms and their vectors one
-// statement per row: SQLite runs in this process, so a statement costs
+// insertPassages stores the passages and their terms one statement per
+// row: SQLite runs in this process, so a statement costs
 // no round trip.
-func (s *sqliteStore) insertPassages(ctx context.Context, tx *txn, docID, lib int64, chunks []Chunk, vectors [][]float32, model string, ids []int64) (int, error) {
+func (s *sqliteStore) insertPassages(ctx context.Context, tx *txn, docID int64, chunks []Chunk, ids []int64) (int, error) {
 	insChunk, err := tx.PrepareContext(ctx, `INSERT INTO chunks(doc_id, ord, text, page, heading, tokens, section, pos_start, pos_end, char_first, char_last)
 		VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 	if err != nil {
@@ -237,11 +237,6 @@ func (s *sqliteStore) insertPassages(ctx context.Context, tx *txn, docID, lib in
 		words := passageTerms(c)
 		termCount += len(words)
 		if _, err := insTerms.ExecContext(ctx, ids[i], strings.Join(words, " ")); err != nil {
-			return 0, err
-		}
-	}
-	if vectors != nil {
-		if err := s.insertVectors(ctx, tx, lib, model, ids, vectors); err != nil {
 			return 0, err
 		}
 	}

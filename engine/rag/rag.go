@@ -402,7 +402,7 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 	}
 
 	a.Outcome, a.Grounded = Answered, true
-	want := termSet(q.Text) // the question's terms, found once for every stage that compares
+	want := questionTerms(q, r) // found once for every stage that compares
 	budget, src, dropped, err := carrySources(ctx, m, lib, cfg, q, want, hits)
 	if err != nil {
 		return a, err
@@ -528,6 +528,20 @@ func sourceOf(n int, h retrieve.Hit) Source {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// questionTerms are the question's terms as a set: those retrieval found
+// when it searched the question as asked, or, for a follow-up searched as
+// its rewrite, the question's own.
+func questionTerms(q Question, r Retrieval) map[string]bool {
+	if r.Query != q.Text || r.Result.Terms == nil {
+		return termSet(q.Text)
+	}
+	out := make(map[string]bool, len(r.Result.Terms))
+	for _, t := range r.Result.Terms {
+		out[t] = true
+	}
+	return out
+}
 
 // termSet is terms.Of as a set.
 func termSet(s string) map[string]bool {

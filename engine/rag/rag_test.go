@@ -13,6 +13,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/passage"
 	"github.com/carrel-ai/carrel/engine/retrieve"
+	"github.com/carrel-ai/carrel/engine/terms"
 )
 
 // fakeModel counts a token per word (plus a few per message) and replies
@@ -837,4 +838,38 @@ func mustRetrieve(t *testing.T, lib Searcher, q string) Retrieval {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// The question's terms come from retrieval when it searched the question
+// as asked, and are found anew only for a follow-up searched as its
+// rewrite.
+func TestQuestionTermsComeFromRetrieval(t *testing.T) {
+	q := Question{Text: "When was the lighthouse built?"}
+	for _, c := range []struct {
+		name string
+		r    Retrieval
+		want []string
+	}{
+		{"searched as asked", Retrieval{Query: q.Text, Result: retrieve.Result{Terms: []string{"lighthous", "built"}}}, []string{"lighthous", "built"}},
+		{"searched as a rewrite", Retrieval{Query: "lighthouse Brest built", Result: retrieve.Result{Terms: []string{"brest"}}}, terms.Of(q.Text)},
+		{"no lexical search", Retrieval{Query: q.Text}, terms.Of(q.Text)},
+	} {
+		got := questionTerms(q, c.r)
+		if len(got) != len(dedupeStrings(c.want)) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+		for _, w := range c.want {
+			if !got[w] {
+				t.Errorf("%s: %v lacks %q", c.name, got, w)
+			}
+		}
+	}
+}
+
+func dedupeStrings(s []string) map[string]bool {
+	out := map[string]bool{}
+	for _, x := range s {
+		out[x] = true
+	}
+	return out
 }

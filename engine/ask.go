@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/inference"
 	"github.com/carrel-ai/carrel/engine/rag"
 )
 
@@ -123,18 +124,18 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 
 	// Retrieval runs while the model loads. A follow-up needs the model
 	// first, to turn it into a standalone query.
-	var cm *chatModel
+	var cm *inference.Chat
 	var r rag.Retrieval
 	var rerr error
-	acquire := e.model.acquire
+	acquire := e.model.Acquire
 	if ms, ok := set.LibraryChatServers[libName]; ok && libName != "" && !e.opts.NoChatModel {
-		acquire = func(ctx context.Context) (*chatModel, error) { return libraryChat(ctx, set, ms) }
+		acquire = func(ctx context.Context) (*inference.Chat, error) { return libraryChat(ctx, set, ms) }
 	}
 	if len(history) > 0 {
 		if cm, err = acquire(ctx); err != nil {
 			return nil, err
 		}
-		query, _ := rag.StandaloneQuery(ctx, cm.orNil(), cfg, history, question)
+		query, _ := rag.StandaloneQuery(ctx, cm.OrNil(), cfg, history, question)
 		r, rerr = search(query)
 		if rerr == nil && query != question {
 			// The question as asked is searched too: a rewrite must never
@@ -154,25 +155,25 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 		wg.Wait()
 		if err != nil {
 			if cm != nil {
-				cm.users.Done()
+				cm.Release()
 			}
 			return nil, err
 		}
 	}
 	if cm != nil {
-		defer cm.users.Done()
+		defer cm.Release()
 	}
 	if rerr != nil {
 		return nil, rerr
 	}
 	r.IndexedAt = e.indexedAt(filter)
-	a, err := rag.Respond(ctx, cm.orNil(), lib, rag.Question{Text: question, History: history, Ungrounded: o.Ungrounded, Asked: start}, r, cfg, emit)
+	a, err := rag.Respond(ctx, cm.OrNil(), lib, rag.Question{Text: question, History: history, Ungrounded: o.Ungrounded, Asked: start}, r, cfg, emit)
 	if a == nil {
 		return nil, err
 	}
 	a.Library = libName
 	if cm != nil {
-		a.Model = cm.record()
+		a.Model = cm.Record()
 	}
 	if !o.NoSave {
 		a.Conversation = conv.ID
@@ -188,12 +189,12 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 // (Settings.LibraryChatServers), held for one answer as the model slot's
 // acquire holds the chat model. A client costs nothing to make: nothing is
 // loaded, and the server is reached when the answer asks.
-func libraryChat(ctx context.Context, set Settings, ms ModelServer) (*chatModel, error) {
-	cm, err := loadChatModel(ctx, Settings{ChatServer: ms.URL, ChatServerKey: ms.Key, ChatServerModel: ms.Model, ContextSize: set.ContextSize}, nil)
+func libraryChat(ctx context.Context, set Settings, ms ModelServer) (*inference.Chat, error) {
+	cm, err := inference.LoadChat(ctx, Settings{ChatServer: ms.URL, ChatServerKey: ms.Key, ChatServerModel: ms.Model, ContextSize: set.ContextSize}, nil)
 	if err != nil {
 		return nil, err
 	}
-	cm.users.Add(1)
+	cm.Hold()
 	return cm, nil
 }
 

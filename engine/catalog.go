@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 
 	"github.com/carrel-ai/carrel/engine/gguf"
 	"github.com/carrel-ai/carrel/engine/llm"
@@ -53,25 +51,14 @@ func FindModelsFor(ctx context.Context, dataDir string) ([]FoundModel, error) {
 
 // ModelFile is where a catalog model is (or will be) downloaded in a data
 // folder.
-func ModelFile(dataDir string, m CatalogModel) string {
-	return filepath.Join(dataDir, "models", m.File())
-}
+func ModelFile(dataDir string, m CatalogModel) string { return models.FileIn(dataDir, m) }
 
 // DownloadModelTo downloads a catalog model into a data folder's models/
 // (resuming an interrupted download) and returns its path and how it was
 // verified. With DownloadModel, the only calls of the engine that use the
 // network.
 func DownloadModelTo(ctx context.Context, dataDir, id string, progress func(DownloadProgress)) (string, Verified, error) {
-	m, err := models.Lookup(id)
-	if err != nil {
-		return "", "", err
-	}
-	dest := ModelFile(dataDir, m)
-	if _, err := os.Stat(dest); err == nil {
-		return dest, "already downloaded", nil
-	}
-	v, err := (&models.Downloader{}).Download(ctx, m.URL, dest, m.SHA256, progress)
-	return dest, v, err
+	return models.DownloadInto(ctx, dataDir, id, progress)
 }
 
 // SizeText writes a model's size in bytes as Carrel shows it: "4.7 GB".
@@ -93,17 +80,7 @@ func (e *Engine) Catalog() ([]CatalogModel, CatalogModel) { return CatalogModels
 
 // Memory returns this computer's RAM and the free memory of its best GPU,
 // in bytes; 0 when unknown (a build without llama.cpp).
-func Memory() (ram, gpu uint64) {
-	for _, d := range llm.Devices() {
-		switch d.Kind {
-		case llm.DeviceCPU:
-			ram = d.TotalBytes
-		case llm.DeviceGPU:
-			gpu = max(gpu, d.FreeBytes)
-		}
-	}
-	return ram, gpu
-}
+func Memory() (ram, gpu uint64) { return llm.Memory() }
 
 // DownloadModel downloads a catalog model into the data folder's models/
 // (resuming an interrupted download) and returns its path and how it was

@@ -5,17 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/carrel-ai/carrel/engine/llm"
 )
-
-// ChatMessage is one turn of a conversation that the caller keeps: Role is
-// "system", "user" or "assistant".
-type ChatMessage struct {
-	Role    string
-	Content string
-}
 
 // ChatOptions shape a plain chat with the model; zero values pick the
 // settings' (or the model's) defaults.
@@ -40,23 +32,6 @@ type Sampling = llm.Sampling
 
 // DefaultSampling is the sampling of a chat when nothing else is set.
 func DefaultSampling() Sampling { return llm.DefaultSampling() }
-
-// ChatReply is what the model wrote, with its figures.
-type ChatReply struct {
-	Text            string
-	PromptTokens    int
-	CachedTokens    int // of the prompt, reused from the previous call
-	GeneratedTokens int
-	FirstToken      time.Duration
-	TokensPerSecond float64
-	// Stop says why it ended: "end" (the model's end), "length" (the
-	// token cap), "stop" (a stop string), "cancelled".
-	Stop  string
-	Model string // the model's name
-	// Dropped is how many of the oldest messages were left out because
-	// the conversation outgrew the context window.
-	Dropped int
-}
 
 // ErrNoChatModel means a plain chat was asked with no chat model set.
 var ErrNoChatModel = errors.New("engine: no chat model is set")
@@ -83,14 +58,14 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 	}
 	ctx, cancel := e.since(ctx)
 	defer cancel()
-	cm, err := e.model.acquire(ctx)
+	cm, err := e.model.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if cm == nil {
 		return nil, ErrNoChatModel
 	}
-	defer cm.users.Done()
+	defer cm.Release()
 	set := e.Settings()
 	sp := llm.DefaultSampling()
 	sp.Temperature = set.Temperature
@@ -116,7 +91,7 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 		}
 		return emit(s)
 	}
-	reply, err := cm.chat(ctx, msgs, max, sp, o.Stop, collect)
+	reply, err := cm.Converse(ctx, msgs, max, sp, o.Stop, collect)
 	reply.Text = b.String()
 	return reply, err
 }
@@ -135,7 +110,7 @@ func (e *Engine) Embed(ctx context.Context, texts []string) ([][]float32, string
 	err := e.withEmbedder(func(emb *Embedder) (err error) {
 		// As given: callers of the embeddings API add their model's
 		// prefixes themselves, as with any OpenAI-compatible server.
-		vs, err = emb.embedRaw(ctx, texts)
+		vs, err = emb.EmbedRaw(ctx, texts)
 		model = emb.Model()
 		return err
 	})

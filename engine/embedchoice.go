@@ -3,16 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/carrel-ai/carrel/engine/models"
 )
-
-// NoEmbedModel, as Settings.EmbedModel or Options.BundledEmbedModel,
-// turns search by meaning off: libraries are searched by their words only.
-// An empty Settings.EmbedModel means the bundled model.
-const NoEmbedModel = "none"
 
 // SearchMethod says how the libraries are searched.
 type SearchMethod struct {
@@ -57,7 +51,7 @@ func (m SearchMethod) Describe() string {
 // SearchMethodOf is how a library with an embedding model of its own, c
 // (Settings.LibraryEmbedModels), is searched under settings s.
 func (o Options) SearchMethodOf(s Settings, c EmbedChoice) SearchMethod {
-	return o.SearchMethodFor(c.settings(s))
+	return o.SearchMethodFor(c.In(s))
 }
 
 // SearchMethodFor is how an engine opened with these options searches
@@ -109,7 +103,7 @@ func (e *Engine) SearchMethod() SearchMethod {
 	defer e.mu.Unlock()
 	m := e.method
 	if e.rr != nil {
-		m.Reranker = e.rr.name
+		m.Reranker = e.rr.Name()
 	}
 	m.RerankNote = e.rerankNote
 	m.Vectors = e.shelves[0].idx.VectorSearch()
@@ -141,61 +135,20 @@ func (e *Engine) CountTokens(text string) (int, error) {
 // a settings form to say what a choice means before it is saved).
 func (e *Engine) SearchMethodFor(s Settings) SearchMethod { return e.opts.SearchMethodFor(s) }
 
-// languageNames are the languages Carrel detects, as a person says them.
-var languageNames = map[string]string{
-	"zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ru": "Russian", "ar": "Arabic", "he": "Hebrew", "el": "Greek",
-	"th": "Thai", "hi": "Hindi", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
-	"nl": "Dutch", "cs": "Czech",
-}
-
 // SuggestEmbedModel says whether a multilingual embedding model would
 // search a library better by meaning than the English-centred built-in
-// one: when at least a third of its documents whose language is known are
-// not in English. It returns the catalog model to suggest and the advice
-// in words. Search by words works in every language either way.
+// one (see models.SuggestMultilingual). It returns the catalog model to
+// suggest and the advice in words; nothing when the person chose a model
+// (or none). Search by words works in every language either way.
 func SuggestEmbedModel(docs []Document, m SearchMethod) (CatalogModel, string, bool) {
 	if !m.Bundled {
-		return CatalogModel{}, "", false // the person chose a model (or none)
+		return CatalogModel{}, "", false
 	}
-	known, other := 0, map[string]int{}
+	var langs []string
 	for _, d := range docs {
-		if d.Language == "" || d.DuplicateOf != 0 {
-			continue
-		}
-		known++
-		if d.Language != "en" {
-			other[d.Language]++
+		if d.DuplicateOf == 0 {
+			langs = append(langs, d.Language)
 		}
 	}
-	n := 0
-	for _, c := range other {
-		n += c
-	}
-	if known < 3 || n*3 < known {
-		return CatalogModel{}, "", false
-	}
-	langs := make([]string, 0, len(other))
-	for l := range other {
-		langs = append(langs, l)
-	}
-	sort.Slice(langs, func(i, j int) bool {
-		if other[langs[i]] != other[langs[j]] {
-			return other[langs[i]] > other[langs[j]]
-		}
-		return langs[i] < langs[j]
-	})
-	var names []string
-	for _, l := range langs[:min(3, len(langs))] {
-		if name := languageNames[l]; name != "" {
-			names = append(names, name)
-		} else {
-			names = append(names, l)
-		}
-	}
-	e, err := models.Lookup(string(models.Multilingual))
-	if err != nil {
-		return CatalogModel{}, "", false
-	}
-	return e, fmt.Sprintf("%d of %d documents here are in %s, and the built-in model knows English best. %s (%s download) searches them better by meaning; search by words works either way.",
-		n, known, strings.Join(names, ", "), e.Name, SizeText(e.Size)), true
+	return models.SuggestMultilingual(langs)
 }

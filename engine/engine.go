@@ -13,12 +13,14 @@ import (
 	"github.com/carrel-ai/carrel/engine/chunk"
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/event"
+	"github.com/carrel-ai/carrel/engine/federated"
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/engine/inference"
 	"github.com/carrel-ai/carrel/engine/ingest"
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/ocr"
 	"github.com/carrel-ai/carrel/engine/rag"
-	"github.com/carrel-ai/carrel/engine/union"
+	"github.com/carrel-ai/carrel/engine/settings"
 )
 
 // Options open an Engine; zero values pick the defaults.
@@ -67,13 +69,13 @@ type Engine struct {
 	// shelves are the places libraries live, by number (see shelf):
 	// fixed at Open. all searches the open ones as one, under global IDs.
 	shelves []*shelf
-	all     *union.Index
+	all     *federated.Index
 	parts   []part // the shelves grouped by embedding model, for search
 	server  string // the home shelf's server, redacted; "" for the data folder
 	parser  *docs.Parser
 	ocr     *ocr.Engine // nil when OCR is off; guarded by mu after start
 	chats   *rag.Store
-	model   modelSlot
+	model   inference.Slot
 	events  events
 
 	bg   context.Context // ends at Close
@@ -145,7 +147,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, err
 		}
 	}
-	e := &Engine{dir: dir, opts: o, set: set, opened: set.clone(), libs: map[int64]string{}, loadEmbedder: LoadEmbedder}
+	e := &Engine{dir: dir, opts: o, set: set, opened: set.Clone(), libs: map[int64]string{}, loadEmbedder: LoadEmbedder}
 	e.bg, e.stop = context.WithCancel(context.Background())
 	e.method = o.SearchMethodFor(set)
 	if e.method.Meaning {
@@ -231,7 +233,7 @@ func IsLibraryServer(s string) bool { return index.IsServerURL(s) }
 // server's, or a GGUF file loaded here.
 func (e *Engine) searchEmbedder(ctx context.Context, m SearchMethod, s Settings) (*Embedder, error) {
 	if IsServerAddress(s.EmbedModel) {
-		return remoteEmbedder(s.EmbedModel, s.EmbedServerKey, s.EmbedServerModel)
+		return inference.ServerEmbedder(s.EmbedModel, s.EmbedServerKey, s.EmbedServerModel)
 	}
 	return e.loadEmbedder(ctx, m.Model, s.CPUOnly)
 }
@@ -372,7 +374,7 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	e.stop()
 	end()
-	e.model.close()
+	e.model.Close()
 	e.prevMu.Lock() // searches and embeddings in progress end first
 	e.mu.Lock()
 	e.closeEmbedder()
@@ -426,7 +428,7 @@ func (e *Engine) running() []*ingest.Ingester {
 func (e *Engine) Settings() Settings {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.set.clone() // the caller's to change
+	return e.set.Clone() // the caller's to change
 }
 
 // SetSettings checks, saves and applies new settings. A new chat model (or
@@ -444,7 +446,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 	if err := s.Validate(); err != nil {
 		return false, err
 	}
-	s = s.clone() // the engine's own from here
+	s = s.Clone() // the engine's own from here
 	e.changeMu.Lock()
 	defer e.changeMu.Unlock()
 	e.mu.Lock()
@@ -487,7 +489,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 	newRecognizer := ocrChanged(old, s)
 	e.mu.Unlock()
 	if !newEmbed && !newChunks && !newRecognizer {
-		if err := saveSettings(e.dir, s); err != nil {
+		if err := settings.Save(e.dir, s); err != nil {
 			if rr != nil {
 				rr.Close()
 			}
@@ -506,7 +508,7 @@ func (e *Engine) SetSettings(ctx context.Context, s Settings) (reindex bool, err
 			return false, fmt.Errorf("engine: embedding model: %w", err)
 		}
 	}
-	if err := saveSettings(e.dir, s); err != nil {
+	if err := settings.Save(e.dir, s); err != nil {
 		if emb != nil {
 			emb.Close()
 		}
@@ -596,23 +598,23 @@ func (e *Engine) loadChatModel(s Settings) {
 	if e.opts.NoChatModel {
 		s.ChatModel, s.ChatServer = "", ""
 	}
-	e.model.load(e.bg, s, e.events.emit)
+	e.model.Load(e.bg, s, e.events.emit)
 }
 
 // ChatModel says whether a chat model is set, loading, ready or failed.
-func (e *Engine) ChatModel() ModelStatus { return e.model.status() }
+func (e *Engine) ChatModel() ModelStatus { return e.model.Status() }
 
 // WaitModel waits for the chat model's load in progress, if any, and
 // returns its status.
 func (e *Engine) WaitModel(ctx context.Context) (ModelStatus, error) {
-	cm, err := e.model.acquire(ctx)
+	cm, err := e.model.Acquire(ctx)
 	if cm != nil {
-		cm.users.Done()
+		cm.Release()
 	}
 	if ctx.Err() != nil {
-		return e.model.status(), ctx.Err()
+		return e.model.Status(), ctx.Err()
 	}
-	return e.model.status(), err
+	return e.model.Status(), err
 }
 
 // since merges a caller's context with the engine's lifetime.
@@ -668,7 +670,7 @@ func (e *Engine) libraryChanged(s *shelf, c index.Change) {
 
 // libraryName names a shelf's library by its ID in the shelf's store.
 func (e *Engine) libraryName(s *shelf, id int64) string {
-	g := union.Global(s.n, id)
+	g := federated.Global(s.n, id)
 	e.libMu.Lock()
 	name, ok := e.libs[g]
 	e.libMu.Unlock()
@@ -684,7 +686,7 @@ func (e *Engine) libraryName(s *shelf, id int64) string {
 	e.libMu.Lock()
 	defer e.libMu.Unlock()
 	for _, l := range libs {
-		e.libs[union.Global(s.n, l.ID)] = l.Name
+		e.libs[federated.Global(s.n, l.ID)] = l.Name
 	}
 	return e.libs[g]
 }

@@ -41,16 +41,8 @@ var (
 // llama.cpp, through cgo).
 func ModelSupport() bool { return llm.Available() }
 
-// DocumentError is why a document could not be indexed: Err is one of
-// package failure's sentinels, Reason the words recorded with it.
-type DocumentError struct {
-	Path   string
-	Reason string
-	Err    error
-}
-
-func (e *DocumentError) Error() string { return e.Path + ": " + e.Reason }
-func (e *DocumentError) Unwrap() error { return e.Err }
+// DocumentError is why a document could not be indexed (see Failure).
+type DocumentError = failure.DocumentError
 
 // Failure returns why a failed document could not be indexed, as an error
 // that matches its kind's sentinel (errors.Is(Failure(d),
@@ -60,7 +52,7 @@ func Failure(d Document) error {
 	if d.Status != status.Failed {
 		return nil
 	}
-	return &DocumentError{Path: d.Path, Reason: d.Error, Err: d.ErrorKind.Err()}
+	return &failure.DocumentError{Path: d.Path, Reason: d.Error, Err: d.ErrorKind.Err()}
 }
 
 // plain gives errors a person may meet their words.

@@ -1,9 +1,10 @@
 package engine
 
 import (
-	"github.com/carrel-ai/carrel/engine/event"
 	"sync"
 	"time"
+
+	"github.com/carrel-ai/carrel/engine/event"
 )
 
 // events fans events out to subscribers. A subscriber that does not keep

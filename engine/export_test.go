@@ -19,9 +19,3 @@ func HoldEmbedderLoads(e *Engine) (loading <-chan struct{}, release func()) {
 	}
 	return started, func() { close(gate) }
 }
-
-// PrefixesFor exposes the query and passage prefixes of a model name.
-func PrefixesFor(name string) (query, passage string) {
-	p := prefixesFor(name)
-	return p.query, p.passage
-}

@@ -14,13 +14,13 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/failure"
+	"github.com/carrel-ai/carrel/engine/federated"
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/ingest"
 	"github.com/carrel-ai/carrel/engine/passage"
 	"github.com/carrel-ai/carrel/engine/rag"
 	"github.com/carrel-ai/carrel/engine/retrieve"
 	"github.com/carrel-ai/carrel/engine/status"
-	"github.com/carrel-ai/carrel/engine/union"
 )
 
 // Document is a file in a library, with its indexing status.
@@ -45,7 +45,7 @@ type Document struct {
 
 // documentOf makes a shelf's document the facade's, under global IDs.
 func documentOf(n int, d index.Document) Document {
-	d = union.DocumentOf(n, d)
+	d = federated.DocumentOf(n, d)
 	return Document{ID: d.ID, Path: d.Path, Hash: d.Hash, Size: d.Size, ModTime: d.ModTime, Format: d.Format, Title: d.Title,
 		Language: d.Language, Status: d.Status, Error: d.Error, ErrorKind: failure.Kind(d.ErrorKind), Chunks: d.Chunks,
 		Pages: d.Pages, IndexedAt: d.IndexedAt, DuplicateOf: d.DuplicateOf, Model: d.Model}
@@ -402,7 +402,7 @@ func (e *Engine) Passages(ctx context.Context, docID int64) ([]Hit, error) {
 	}
 	out := make([]Hit, len(ps))
 	for i, c := range ps {
-		c = union.PassageOf(sh.n, c)
+		c = federated.PassageOf(sh.n, c)
 		out[i] = Hit{ChunkID: c.ID, DocID: c.DocID, Path: c.Doc.Path, Title: c.Doc.Title,
 			Format: c.Doc.Format, Page: c.Page, Heading: c.Heading, Text: c.Text, Place: c.Place, IndexedAt: c.Doc.IndexedAt}
 	}
@@ -510,7 +510,7 @@ func (e *Engine) filter(ctx context.Context, library, folder string, formats, do
 		if err != nil {
 			return f, "", err
 		}
-		f.Libraries = []int64{union.Global(sh.n, lib.ID)}
+		f.Libraries = []int64{federated.Global(sh.n, lib.ID)}
 		library = lib.Name
 	} else if len(e.shelves) > 1 {
 		// Every library listed: a server's other libraries, and a data
@@ -523,7 +523,7 @@ func (e *Engine) filter(ctx context.Context, library, folder string, formats, do
 			}
 			for _, l := range libs {
 				if e.listed(sh, l.Name) {
-					f.Libraries = append(f.Libraries, union.Global(sh.n, l.ID))
+					f.Libraries = append(f.Libraries, federated.Global(sh.n, l.ID))
 				}
 			}
 		}
@@ -582,13 +582,13 @@ func (e *Engine) retriever() (searcher, func()) {
 // part is a set of shelves searched with one embedding model: the
 // shelves of the engine's (own nil), or one with its own.
 type part struct {
-	u   *union.Index
+	u   *federated.Index
 	own *shelf
 }
 
 // partsOf groups the open shelves by embedding model. Most often there
 // is one part, all of them.
-func partsOf(shelves []*shelf, all *union.Index) ([]part, error) {
+func partsOf(shelves []*shelf, all *federated.Index) ([]part, error) {
 	var owns []*shelf
 	common := make([]*index.Index, len(shelves))
 	for i, s := range shelves {
@@ -603,7 +603,7 @@ func partsOf(shelves []*shelf, all *union.Index) ([]part, error) {
 	if len(owns) == 0 {
 		return []part{{u: all}}, nil
 	}
-	u, err := union.New(common...)
+	u, err := federated.New(common...)
 	if err != nil {
 		return nil, err
 	}
@@ -611,7 +611,7 @@ func partsOf(shelves []*shelf, all *union.Index) ([]part, error) {
 	for _, s := range owns {
 		alone := make([]*index.Index, s.n+1)
 		alone[s.n] = s.idx
-		u, err := union.New(alone...)
+		u, err := federated.New(alone...)
 		if err != nil {
 			return nil, err
 		}
@@ -635,7 +635,7 @@ func (s searcher) Search(ctx context.Context, q string, o retrieve.Options) (ret
 	if len(s) == 1 {
 		return s[0].r.Search(ctx, q, o)
 	}
-	// The parts run at once, as the stores of a union do.
+	// The parts run at once, as the stores of a federation do.
 	results := make([]*retrieve.Result, len(s))
 	errs := make([]error, len(s))
 	var wg sync.WaitGroup
@@ -700,7 +700,7 @@ func (s searcher) Search(ctx context.Context, q string, o retrieve.Options) (ret
 
 // sections makes the libraries the rag package's Library: the texts an
 // answer about one whole document reads.
-type sections struct{ idx *union.Index }
+type sections struct{ idx *federated.Index }
 
 func (p sections) DocumentSections(ctx context.Context, docID int64) ([]rag.Section, error) {
 	secs, err := p.idx.DocumentSections(ctx, docID)
@@ -740,49 +740,27 @@ func (e *Engine) RenderPage(ctx context.Context, s Source, width int) (*PageImag
 	if (d.Format != string(docs.PDF) && d.Format != string(docs.Image)) || s.Page < 1 {
 		return nil, ErrNotPDF
 	}
-	var span docs.CharSpan
+	dr := docs.Drawing{Path: d.Path, Format: docs.Format(d.Format), Page: s.Page, Width: width}
 	if _, ok, err := e.placed(ctx, s); err == nil && ok && s.Place.HasChars() && s.Place.CharLast >= s.Place.CharFirst {
-		span = docs.CharSpan{First: s.Place.CharFirst, Last: s.Place.CharLast}
+		dr.Span = docs.CharSpan{First: s.Place.CharFirst, Last: s.Place.CharLast}
 	}
-	data, scanned, err := sh.idx.PageLayout(ctx, d.ID, s.Page)
+	layout, scanned, err := sh.idx.PageLayout(ctx, d.ID, s.Page)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	// On a page read by OCR the span indexes the stored word boxes, not
-	// PDFium's characters: PDFium draws the page unmarked.
-	pdfSpan := span
 	if scanned {
-		pdfSpan = docs.CharSpan{}
+		dr.Layout = layout
 	}
 	// A team library's file may be on another member's computer only:
 	// its copy on the server is drawn instead.
-	var shared []byte
 	if _, serr := os.Stat(d.Path); serr != nil && sh.idx.OnServer() {
 		data, ok, ferr := sh.idx.File(ctx, d.Hash)
 		if ferr != nil {
 			return nil, fmt.Errorf("engine: reading %s from the library's server: %w", filepath.Base(d.Path), ferr)
 		}
 		if ok {
-			shared = data
+			dr.Data = data
 		}
 	}
-	var rp *PageImage
-	switch {
-	case d.Format == string(docs.Image) && shared != nil:
-		rp, err = e.parser.RenderImageData(ctx, shared, d.Path, s.Page, width)
-	case d.Format == string(docs.Image):
-		rp, err = e.parser.RenderImage(ctx, d.Path, s.Page, width)
-	case shared != nil:
-		rp, err = e.parser.RenderPageData(ctx, shared, d.Path, s.Page, width, "", pdfSpan)
-	default:
-		rp, err = e.parser.RenderPage(ctx, d.Path, s.Page, width, "", pdfSpan)
-	}
-	if err != nil || !scanned || span == (docs.CharSpan{}) {
-		return rp, err
-	}
-	if layout, err := docs.DecodeLayout(s.Page, data); err == nil {
-		b := rp.Image.Bounds()
-		rp.Marks = layout.Marks(span, b.Dx(), b.Dy())
-	}
-	return rp, nil
+	return e.parser.Draw(ctx, dr)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/carrel-ai/carrel/engine/inference"
 	"github.com/carrel-ai/carrel/engine/llm"
 )
 
@@ -32,7 +33,7 @@ func ThisMachine() Machine {
 // many layers, or on the CPU. The zero ModelInfo gives the choice for a
 // model of no particular size.
 func PlanModel(info ModelInfo, cpuOnly bool) Placement {
-	return placementOf(llm.Plan(info, llm.ModelOptions{CPUOnly: cpuOnly}))
+	return inference.PlacementOf(llm.Plan(info, llm.ModelOptions{CPUOnly: cpuOnly}))
 }
 
 // ProbeModel loads the model at path to confirm where it runs and how its
@@ -43,5 +44,5 @@ func ProbeModel(ctx context.Context, path string, cpuOnly bool) (Placement, stri
 		return Placement{}, "", err
 	}
 	defer m.Close()
-	return placementOf(m.Placement()), m.ChatFormat(), nil
+	return inference.PlacementOf(m.Placement()), m.ChatFormat(), nil
 }

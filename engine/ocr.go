@@ -6,6 +6,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/ocr"
+	"github.com/carrel-ai/carrel/engine/settings"
 )
 
 // OCRInfo says whether scanned pages and pictures can be read on this
@@ -20,7 +21,7 @@ func newOCR(s Settings) *ocr.Engine {
 	if s.OCR == OCROff {
 		return nil
 	}
-	return ocr.New(ocr.Options{Program: s.OCRProgram, Languages: OCRLanguageList(s.OCRLanguages)})
+	return ocr.New(ocr.Options{Program: s.OCRProgram, Languages: settings.OCRLanguageList(s.OCRLanguages)})
 }
 
 // recognizer is the engine's recogniser as the ingester takes it: a nil
@@ -57,5 +58,5 @@ func infoOf(ctx context.Context, o *ocr.Engine) OCRInfo {
 // ocrChanged reports whether a settings change needs a new recogniser.
 func ocrChanged(old, s Settings) bool {
 	return (old.OCR == OCROff) != (s.OCR == OCROff) || old.OCRProgram != s.OCRProgram ||
-		!slices.Equal(OCRLanguageList(old.OCRLanguages), OCRLanguageList(s.OCRLanguages))
+		!slices.Equal(settings.OCRLanguageList(old.OCRLanguages), settings.OCRLanguageList(s.OCRLanguages))
 }

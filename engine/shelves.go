@@ -2,19 +2,14 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/carrel-ai/carrel/engine/federated"
 	"github.com/carrel-ai/carrel/engine/index"
-	"github.com/carrel-ai/carrel/engine/union"
-	"github.com/carrel-ai/carrel/internal/atomicfile"
 )
 
 // A shelf is one place libraries live. The first (number 0) holds every
@@ -41,53 +36,6 @@ type shelf struct {
 // reached: when Carrel opened (it tries again at the next opening), or
 // since (the connection is tried again at the next call).
 var ErrLibraryAway = errors.New("engine: the library's server could not be reached")
-
-// shelfNumbers keeps, per server, the number its IDs carry, so the IDs
-// saved with conversations keep leading to the same server's rows after
-// servers are added or taken away.
-type shelfNumbers struct {
-	Numbers map[string]int `json:"numbers"` // by the server's redacted connection string
-}
-
-const shelvesFile = "library-servers.json"
-
-func readShelfNumbers(dir string) (shelfNumbers, error) {
-	s := shelfNumbers{Numbers: map[string]int{}}
-	data, err := os.ReadFile(filepath.Join(dir, shelvesFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		return s, fmt.Errorf("engine: reading %s: %w", shelvesFile, err)
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return s, fmt.Errorf("engine: %s is damaged (delete it; saved answers' sources on team servers may then not open): %w",
-			filepath.Join(dir, shelvesFile), err)
-	}
-	if s.Numbers == nil {
-		s.Numbers = map[string]int{}
-	}
-	return s, nil
-}
-
-// number returns the server's number, giving a new server the lowest one
-// free; changed reports whether the record must be saved.
-func (s shelfNumbers) number(server string) (n int, changed bool, err error) {
-	if n, ok := s.Numbers[server]; ok && n > 0 && n < union.MaxStores {
-		return n, false, nil
-	}
-	used := map[int]bool{}
-	for _, n := range s.Numbers {
-		used[n] = true
-	}
-	for n := 1; n < union.MaxStores; n++ {
-		if !used[n] {
-			s.Numbers[server] = n
-			return n, true, nil
-		}
-	}
-	return 0, false, fmt.Errorf("engine: at most %d library servers can be used", union.MaxStores-1)
-}
 
 // routes groups Settings.LibraryServers by server: each server's redacted
 // string, its connection string and its libraries, in a stable order.
@@ -138,25 +86,23 @@ func (e *Engine) openShelves(ctx context.Context, home *index.Index, homeServer 
 	if len(routes) == 0 {
 		return shelves, nil
 	}
-	nums, err := readShelfNumbers(e.dir)
+	nums, err := federated.ReadNumbers(e.dir)
 	if err != nil {
 		return nil, err
 	}
-	save := false
 	byNum := map[int]*shelf{}
 	for _, r := range routes {
-		n, changed, err := nums.number(r.server)
+		n, err := nums.Number(r.server)
 		if err != nil {
 			closeShelves(byNum)
 			return nil, err
 		}
-		save = save || changed
 		s := &shelf{n: n, server: r.server, names: r.names}
 		byNum[n] = s
 		m := model
 		if r.embed != nil {
 			s.own = true
-			own := r.embed.settings(set)
+			own := r.embed.In(set)
 			s.method = e.opts.SearchMethodFor(own)
 			if s.method.Meaning {
 				if s.emb, err = e.searchEmbedder(ctx, s.method, own); err != nil {
@@ -174,12 +120,9 @@ func (e *Engine) openShelves(ctx context.Context, home *index.Index, homeServer 
 			s.idx, s.down = nil, awayReason(err)
 		}
 	}
-	if save {
-		data, _ := json.MarshalIndent(nums, "", "  ")
-		if err := atomicfile.Write(filepath.Join(e.dir, shelvesFile), data); err != nil {
-			closeShelves(byNum)
-			return nil, fmt.Errorf("engine: saving %s: %w", shelvesFile, err)
-		}
+	if err := nums.Save(e.dir); err != nil {
+		closeShelves(byNum)
+		return nil, err
 	}
 	max := 0
 	for n := range byNum {
@@ -216,15 +159,15 @@ func (s *shelf) close() error {
 	return err
 }
 
-// joined makes the union the searches run over: the shelves that opened.
-func joined(shelves []*shelf) (*union.Index, error) {
+// joined makes the federation the searches run over: the shelves that opened.
+func joined(shelves []*shelf) (*federated.Index, error) {
 	stores := make([]*index.Index, len(shelves))
 	for i, s := range shelves {
 		if s != nil {
 			stores[i] = s.idx
 		}
 	}
-	return union.New(stores...)
+	return federated.New(stores...)
 }
 
 // shelfFor returns the shelf a library lives on, by its name.
@@ -282,7 +225,7 @@ func (e *Engine) routed(name string) bool {
 
 // locate returns the shelf of a global ID and the ID in its store.
 func (e *Engine) locate(id int64) (*shelf, int64, error) {
-	n, local := union.Split(id)
+	n, local := federated.Split(id)
 	if n >= len(e.shelves) || e.shelves[n] == nil {
 		return nil, 0, fmt.Errorf("engine: %w", index.ErrNotFound)
 	}
@@ -307,7 +250,7 @@ func (e *Engine) open() []*shelf {
 // storeFailure names the server whose store failed a search, so that the
 // person knows which libraries are away and that the others still work.
 func (e *Engine) storeFailure(err error) error {
-	var se *union.StoreError
+	var se *federated.StoreError
 	if !errors.As(err, &se) || se.Store <= 0 || se.Store >= len(e.shelves) || e.shelves[se.Store] == nil {
 		return err
 	}

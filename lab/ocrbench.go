@@ -18,6 +18,7 @@ import (
 
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/ocr"
+	"github.com/carrel-ai/carrel/engine/settings"
 )
 
 // OCRBenchOptions say what MeasureOCR reads.
@@ -96,7 +97,7 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 	if o.MinChars <= 0 {
 		o.MinChars = 200
 	}
-	rec := ocr.New(ocr.Options{Program: o.Program, Languages: engine.OCRLanguageList(o.Languages)})
+	rec := ocr.New(ocr.Options{Program: o.Program, Languages: settings.OCRLanguageList(o.Languages)})
 	rep := OCRBenchReport{OCR: rec.Info(ctx)}
 	if !rep.OCR.Available {
 		return rep, fmt.Errorf("lab: %s", rep.OCR.Problem)

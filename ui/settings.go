@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/settings"
 )
 
 // settingsView edits the engine's settings and the current library's
@@ -267,7 +268,7 @@ func (v *settingsView) settings() (engine.Settings, error) {
 	if !v.ocr.Checked {
 		s.OCR = engine.OCROff
 	}
-	s.OCRLanguages = strings.Join(engine.OCRLanguageList(v.ocrLangs.Text), "+")
+	s.OCRLanguages = strings.Join(settings.OCRLanguageList(v.ocrLangs.Text), "+")
 	s.Serve = v.serve.Checked
 	s.ServeAddr = strings.TrimSpace(v.serveAddr.Text)
 	s.LibraryServer = strings.TrimSpace(v.server.Text)
@@ -335,7 +336,7 @@ func (v *settingsView) save() {
 		}
 	}
 	v.g.goWork(func(ctx context.Context) {
-		changed := engine.OpeningChanges(v.g.eng.Settings(), s)
+		changed := settings.OpeningChanges(v.g.eng.Settings(), s)
 		reindex, err := v.g.eng.SetSettings(ctx, s)
 		if err == nil {
 			err = v.g.eng.SetIgnore(ctx, v.library, patterns)

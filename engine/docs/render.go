@@ -29,6 +29,51 @@ type RenderedPage struct {
 // Block.CharRange).
 type CharSpan struct{ First, Last int }
 
+// Drawing asks for one page of a document drawn with a passage marked.
+type Drawing struct {
+	Path string // the file, or the name of Data in errors
+	// Data is the file's content where this computer lacks the file (a
+	// team library's copy); nil reads Path.
+	Data   []byte
+	Format Format // PDF or Image
+	Page   int    // 1-based
+	Width  int    // in pixels
+	Span   CharSpan
+	// Layout is the stored layout of a page read by OCR (see
+	// DecodeLayout): Span then indexes its word boxes, not PDFium's
+	// characters, and PDFium draws the page unmarked.
+	Layout []byte
+}
+
+// Draw draws what d asks: a PDF's page through PDFium or a picture's,
+// from the file or its content, with the passage's lines marked.
+func (p *Parser) Draw(ctx context.Context, d Drawing) (*RenderedPage, error) {
+	pdfSpan := d.Span
+	if d.Layout != nil {
+		pdfSpan = CharSpan{}
+	}
+	var rp *RenderedPage
+	var err error
+	switch {
+	case d.Format == Image && d.Data != nil:
+		rp, err = p.RenderImageData(ctx, d.Data, d.Path, d.Page, d.Width)
+	case d.Format == Image:
+		rp, err = p.RenderImage(ctx, d.Path, d.Page, d.Width)
+	case d.Data != nil:
+		rp, err = p.RenderPageData(ctx, d.Data, d.Path, d.Page, d.Width, "", pdfSpan)
+	default:
+		rp, err = p.RenderPage(ctx, d.Path, d.Page, d.Width, "", pdfSpan)
+	}
+	if err != nil || d.Layout == nil || d.Span == (CharSpan{}) {
+		return rp, err
+	}
+	if layout, err := DecodeLayout(d.Page, d.Layout); err == nil {
+		b := rp.Image.Bounds()
+		rp.Marks = layout.Marks(d.Span, b.Dx(), b.Dy())
+	}
+	return rp, nil
+}
+
 // RenderPage renders page (1-based) of the PDF at path, width pixels wide,
 // and marks the lines of the characters in span (a zero span marks
 // nothing). The marks are PDFium's own rectangles of those characters, so

@@ -107,3 +107,14 @@ func (k Kind) FromTheFile() bool {
 // Words is a sentinel's text without the package's prefix, for messages
 // that name a file first ("report.pdf: file is encrypted").
 func Words(err error) string { return strings.TrimPrefix(err.Error(), "failure: ") }
+
+// DocumentError is why a document could not be indexed: Err is one of
+// one of the sentinels above, Reason the words recorded with it.
+type DocumentError struct {
+	Path   string
+	Reason string
+	Err    error
+}
+
+func (e *DocumentError) Error() string { return e.Path + ": " + e.Reason }
+func (e *DocumentError) Unwrap() error { return e.Err }

@@ -273,3 +273,25 @@ func netError(host string, err error) error {
 	}
 	return fmt.Errorf("models: downloading from %s: %w", host, err)
 }
+
+// FileIn is where a catalog model is (or will be) downloaded in a data
+// folder: its models/ folder.
+func FileIn(dataDir string, m Entry) string {
+	return filepath.Join(dataDir, "models", m.File())
+}
+
+// DownloadInto downloads the catalog model id into a data folder's
+// models/ (resuming an interrupted download) and returns its path and how
+// it was verified.
+func DownloadInto(ctx context.Context, dataDir, id string, progress func(Progress)) (string, Verified, error) {
+	m, err := Lookup(id)
+	if err != nil {
+		return "", "", err
+	}
+	dest := FileIn(dataDir, m)
+	if _, err := os.Stat(dest); err == nil {
+		return dest, "already downloaded", nil
+	}
+	v, err := (&Downloader{}).Download(ctx, m.URL, dest, m.SHA256, progress)
+	return dest, v, err
+}

@@ -1,4 +1,4 @@
-package union
+package federated
 
 import (
 	"context"
@@ -160,7 +160,7 @@ func TestUnionSearchesStoresAsOne(t *testing.T) {
 	}
 	for _, term := range terms {
 		if df[term] != 2 {
-			t.Errorf("%q appears in %d passages of the union, want 2", term, df[term])
+			t.Errorf("%q appears in %d passages of the federation, want 2", term, df[term])
 		}
 	}
 
@@ -197,9 +197,9 @@ func TestUnionSearchesStoresAsOne(t *testing.T) {
 		t.Errorf("passages of the store away: %v", err)
 	}
 	if _, err := New(nil, nil); err == nil {
-		t.Error("a union without any store was made")
+		t.Error("a federation without any store was made")
 	}
-	// A union of the second store alone keeps its numbers.
+	// A federation of the second store alone keeps its numbers.
 	alone, err := New(nil, team)
 	if err != nil {
 		t.Fatal(err)

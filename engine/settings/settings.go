@@ -1,4 +1,8 @@
-package engine
+// Package settings holds a person's choices, as kept in config.toml in
+// the data folder: which models answer and search, where libraries live,
+// how documents are read. It checks them (Validate) and reads and writes
+// the file, atomically.
+package settings
 
 import (
 	"errors"
@@ -13,9 +17,9 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/carrel-ai/carrel/engine/federated"
 	"github.com/carrel-ai/carrel/engine/index"
 	"github.com/carrel-ai/carrel/engine/models"
-	"github.com/carrel-ai/carrel/engine/union"
 	"github.com/carrel-ai/carrel/internal/atomicfile"
 )
 
@@ -121,21 +125,6 @@ type EmbedChoice struct {
 	ServerModel string `toml:"server_model"`
 }
 
-// AtNextOpening names the saved settings this session does not use yet
-// (see OpeningChanges): nil when the session runs as the settings say. A
-// LibraryServer given in Options stays the session's, and so is not
-// reported; a session opened with NoLibraryServer reports the team
-// library while the settings name one.
-func (e *Engine) AtNextOpening() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	next := e.set
-	if e.opts.LibraryServer != "" {
-		next.LibraryServer = e.opts.LibraryServer
-	}
-	return OpeningChanges(e.opened, next)
-}
-
 // OpeningChanges names, in words for the person, the settings that differ
 // between a and b and take effect only when an engine opens: where
 // libraries live (LibraryServer, LibraryServers) and the embedding models
@@ -154,17 +143,17 @@ func OpeningChanges(a, b Settings) []string {
 	return out
 }
 
-// clone copies s with maps of its own.
-func (s Settings) clone() Settings {
+// Clone copies s with maps of its own.
+func (s Settings) Clone() Settings {
 	s.LibraryServers = maps.Clone(s.LibraryServers)
 	s.LibraryChatServers = maps.Clone(s.LibraryChatServers)
 	s.LibraryEmbedModels = maps.Clone(s.LibraryEmbedModels)
 	return s
 }
 
-// settings gives the choice the form of the global settings, for the
+// In gives the choice the form of the global settings s, for the
 // functions that read EmbedModel and its server fields.
-func (c EmbedChoice) settings(s Settings) Settings {
+func (c EmbedChoice) In(s Settings) Settings {
 	s.EmbedModel, s.EmbedServerKey, s.EmbedServerModel = c.Model, c.ServerKey, c.ServerModel
 	return s
 }
@@ -181,8 +170,18 @@ type ModelServer struct {
 // OCROff is the OCR setting that turns it off.
 const OCROff = "off"
 
-// DefaultSettings are the settings of a new data folder.
-func DefaultSettings() Settings {
+// NoEmbedModel, as Settings.EmbedModel, searches by words only.
+const NoEmbedModel = "none"
+
+// IsServerAddress reports whether a model setting names a model server
+// (an http:// or https:// address) rather than a GGUF file.
+func IsServerAddress(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// Default are the settings of a new data folder.
+func Default() Settings {
 	return Settings{Temperature: 0.2, AdapterScale: 1, ChunkTokens: 400, Sources: 6, AnswerTokens: 512}
 }
 
@@ -271,47 +270,49 @@ func (s Settings) Validate() error {
 			errs = append(errs, fmt.Errorf("libraries %q and %q share a server, so they share its embedding model: give both the same one", a, b))
 		}
 	}
-	if len(s.LibraryServers) >= union.MaxStores {
-		errs = append(errs, fmt.Errorf("at most %d libraries can be placed on servers", union.MaxStores-1))
+	if len(s.LibraryServers) >= federated.MaxStores {
+		errs = append(errs, fmt.Errorf("at most %d libraries can be placed on servers", federated.MaxStores-1))
 	}
 	if s.AdapterScale < 0 || s.AdapterScale > 4 {
 		errs = append(errs, errors.New("adapter scale must be between 0 and 4"))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("engine: settings: %w", err)
+		return fmt.Errorf("settings: %w", err)
 	}
 	return nil
 }
 
-const settingsFile = "config.toml"
+// File is the settings' file in a data folder.
+const File = "config.toml"
 
-// ReadSettings reads the settings saved in a data folder's config.toml; a
+// Read reads the settings saved in a data folder's config.toml; a
 // missing file gives the defaults, a damaged one an error that names it
 // (it is never overwritten silently).
-func ReadSettings(dir string) (Settings, error) {
-	s := DefaultSettings()
-	p := filepath.Join(dir, settingsFile)
+func Read(dir string) (Settings, error) {
+	s := Default()
+	p := filepath.Join(dir, File)
 	data, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
 	if err != nil {
-		return s, fmt.Errorf("engine: reading settings: %w", err)
+		return s, fmt.Errorf("settings: reading: %w", err)
 	}
 	if _, err := toml.Decode(string(data), &s); err != nil {
-		return s, fmt.Errorf("engine: %s is damaged (fix or delete it): %w", p, err)
+		return s, fmt.Errorf("settings: %s is damaged (fix or delete it): %w", p, err)
 	}
 	return s, s.Validate()
 }
 
-func saveSettings(dir string, s Settings) error {
+// Save writes s to dir's settings file, whole or not at all.
+func Save(dir string, s Settings) error {
 	var b strings.Builder
 	b.WriteString("# Carrel settings. Edit while Carrel is closed, or use the app's settings.\n")
 	if err := toml.NewEncoder(&b).Encode(s); err != nil {
-		return fmt.Errorf("engine: encoding settings: %w", err)
+		return fmt.Errorf("settings: encoding: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, settingsFile), []byte(b.String())); err != nil {
-		return fmt.Errorf("engine: saving settings: %w", err)
+	if err := atomicfile.Write(filepath.Join(dir, File), []byte(b.String())); err != nil {
+		return fmt.Errorf("settings: saving: %w", err)
 	}
 	return nil
 }

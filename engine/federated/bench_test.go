@@ -1,4 +1,4 @@
-package union
+package federated
 
 import (
 	"context"
@@ -72,9 +72,9 @@ func randomUnit(rng *rand.Rand) []float32 {
 }
 
 // BenchmarkUnion compares a search of one store holding every passage
-// with the same search of a union of two stores holding half each: the
+// with the same search of a federation of two stores holding half each: the
 // cost of keeping a library on a server of its own, beside the laptop's
-// (both stores are SQLite here, so what is measured is the union's own
+// (both stores are SQLite here, so what is measured is the federation's own
 // work, not a network).
 func BenchmarkUnion(b *testing.B) {
 	const total = 20000
@@ -100,7 +100,7 @@ func BenchmarkUnion(b *testing.B) {
 	searches(ctx, b, q, "two-stores", pair)
 }
 
-// searches times a union's top 100 by vector and by words.
+// searches times a federation's top 100 by vector and by words.
 func searches(ctx context.Context, b *testing.B, q []float32, name string, u *Index) {
 	b.Run("vector/"+name, func(b *testing.B) {
 		for b.Loop() {
@@ -121,7 +121,7 @@ func searches(ctx context.Context, b *testing.B, q []float32, name string, u *In
 // BenchmarkUnionWithServer is BenchmarkUnion with a real server: the
 // laptop's SQLite store beside a PostgreSQL store (a server the benchmark
 // starts on this machine, reached over TCP), 10,000 passages each. The
-// union searches both at once, so its time should be near the slower
+// federation searches both at once, so its time should be near the slower
 // store's, not the sum of both.
 func BenchmarkUnionWithServer(b *testing.B) {
 	const each = 10000
@@ -155,7 +155,7 @@ func BenchmarkUnionWithServer(b *testing.B) {
 			b.Fatal(err)
 		}
 		alone, _ := New(laptop)
-		remote, _ := New(nil, server) // the server as a union's second store, as in the engine
+		remote, _ := New(nil, server) // the server as a federation's second store, as in the engine
 		both, _ := New(laptop, server)
 		searches(ctx, b, q, "laptop", alone)
 		searches(ctx, b, q, "server-"+mode, remote)

@@ -1,54 +1,112 @@
-package engine
+// Package inference runs the models a question uses: the chat model that
+// writes answers, the embedding model that makes vectors, and the
+// reranker. Each runs either on this computer (a GGUF model through
+// engine/llm) or on a model server speaking the OpenAI-compatible API;
+// the two are implementations of one seam per kind of model, chosen once
+// when the model is loaded.
+package inference
 
 import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
+	"github.com/carrel-ai/carrel/engine/gguf"
 	"github.com/carrel-ai/carrel/engine/llm"
 	"github.com/carrel-ai/carrel/engine/models"
 	"github.com/carrel-ai/carrel/engine/rag"
+	"github.com/carrel-ai/carrel/engine/settings"
 )
+
+// Message is one turn of a conversation that the caller keeps: Role is
+// "system", "user" or "assistant".
+type Message struct {
+	Role    string
+	Content string
+}
+
+// Reply is what the model wrote, with its figures.
+type Reply struct {
+	Text            string
+	PromptTokens    int
+	CachedTokens    int // of the prompt, reused from the previous call
+	GeneratedTokens int
+	FirstToken      time.Duration
+	TokensPerSecond float64
+	// Stop says why it ended: "end" (the model's end), "length" (the
+	// token cap), "stop" (a stop string), "cancelled".
+	Stop  string
+	Model string // the model's name
+	// Dropped is how many of the oldest messages were left out because
+	// the conversation outgrew the context window.
+	Dropped int
+}
 
 // chatBackend is where a chat model runs: a GGUF model on this computer
 // (localChat) or a model server (serverChat). Each is rag's Model, plus
-// what the engine needs to chat freely, show, record and free it.
+// what a free chat, a status line and an answer's record need.
 type chatBackend interface {
 	rag.Model
-	// chat writes a reply to a conversation the caller keeps (Engine.Chat);
-	// the reply's Text is the caller's to fill from emit.
-	chat(ctx context.Context, msgs []ChatMessage, maxTokens int, sp llm.Sampling, stop []string, emit func(string) error) (*ChatReply, error)
-	// record is the model as an answer's record keeps it.
+	// chat writes a reply to a conversation the caller keeps; the
+	// reply's Text is the caller's to fill from emit.
+	chat(ctx context.Context, msgs []Message, maxTokens int, sp llm.Sampling, stop []string, emit func(string) error) (*Reply, error)
 	record() rag.ModelRecord
-	// describe fills in the status the model shows.
-	describe(st *ModelStatus)
+	describe(st *Status)
 	close()
 }
 
-// chatModel is a loaded chat model and the answers in progress with it.
-type chatModel struct {
+// Chat is a loaded chat model and the answers in progress with it. Each
+// user holds it (Slot.Acquire, Hold) and releases it when done; it is
+// freed only after the last.
+type Chat struct {
 	chatBackend
 	users sync.WaitGroup // answers in progress
 }
 
+// Hold marks one more user of the model.
+func (cm *Chat) Hold() { cm.users.Add(1) }
+
+// Release ends one user's hold.
+func (cm *Chat) Release() { cm.users.Done() }
+
 // close frees the model once the answers using it are done.
-func (cm *chatModel) close() {
+func (cm *Chat) close() {
 	cm.users.Wait()
 	cm.chatBackend.close()
 }
 
-// chatSource is what the chat model of s is loaded from: the model
-// server when one is set, else the GGUF file ("" for none).
-func chatSource(s Settings) string {
+// Converse writes a reply to a conversation the caller keeps, in the
+// model's own chat template, streaming it to emit; the reply's Text is
+// the caller's to fill from emit.
+func (cm *Chat) Converse(ctx context.Context, msgs []Message, maxTokens int, sp llm.Sampling, stop []string, emit func(string) error) (*Reply, error) {
+	return cm.chat(ctx, msgs, maxTokens, sp, stop, emit)
+}
+
+// Record is the model as an answer's record keeps it.
+func (cm *Chat) Record() rag.ModelRecord { return cm.record() }
+
+// OrNil returns cm as a rag.Model, and a nil one for no model: a nil
+// *Chat inside the interface would not compare equal to nil.
+func (cm *Chat) OrNil() rag.Model {
+	if cm == nil {
+		return nil
+	}
+	return cm
+}
+
+// Source is what the chat model of s is loaded from: the model server
+// when one is set, else the GGUF file ("" for none).
+func Source(s settings.Settings) string {
 	if s.ChatServer != "" {
 		return s.ChatServer
 	}
 	return s.ChatModel
 }
 
-// loadChatModel loads the chat model of s: a client of its model server,
-// or its GGUF file with the adapter applied and the system prompt read.
-func loadChatModel(ctx context.Context, s Settings, progress func(float32)) (*chatModel, error) {
+// LoadChat loads the chat model of s: a client of its model server, or
+// its GGUF file with the adapter applied and the system prompt read.
+func LoadChat(ctx context.Context, s settings.Settings, progress func(float32)) (*Chat, error) {
 	var b chatBackend
 	var err error
 	if s.ChatServer != "" {
@@ -59,7 +117,7 @@ func loadChatModel(ctx context.Context, s Settings, progress func(float32)) (*ch
 	if err != nil {
 		return nil, err
 	}
-	return &chatModel{chatBackend: b}, nil
+	return &Chat{chatBackend: b}, nil
 }
 
 // localChat is a GGUF chat model with its one generation context, whose
@@ -71,7 +129,7 @@ type localChat struct {
 	adapter *llm.Adapter
 }
 
-func loadLocalChat(ctx context.Context, s Settings, progress func(float32)) (*localChat, error) {
+func loadLocalChat(ctx context.Context, s settings.Settings, progress func(float32)) (*localChat, error) {
 	m, err := llm.Load(ctx, s.ChatModel, llm.ModelOptions{CPUOnly: s.CPUOnly, Progress: progress})
 	if err != nil {
 		return nil, err
@@ -136,13 +194,13 @@ func (lc *localChat) PromptTokens(msgs []rag.Message) (int, error) {
 
 func (lc *localChat) ContextSize() int { return lc.c.Size() }
 
-func (lc *localChat) chat(ctx context.Context, msgs []ChatMessage, maxTokens int, sp llm.Sampling, stop []string, emit func(string) error) (*ChatReply, error) {
+func (lc *localChat) chat(ctx context.Context, msgs []Message, maxTokens int, sp llm.Sampling, stop []string, emit func(string) error) (*Reply, error) {
 	in := make([]llm.Message, len(msgs))
 	for i, m := range msgs {
 		in[i] = llm.Message{Role: m.Role, Content: m.Content}
 	}
 	st, err := lc.c.Chat(ctx, in, llm.GenerateOptions{MaxTokens: maxTokens, Stop: stop, Sampling: &sp}, emit)
-	return &ChatReply{PromptTokens: st.PromptTokens, CachedTokens: st.CachedTokens, GeneratedTokens: st.GeneratedTokens,
+	return &Reply{PromptTokens: st.PromptTokens, CachedTokens: st.CachedTokens, GeneratedTokens: st.GeneratedTokens,
 		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason), Model: lc.m.Info().Name,
 		Dropped: st.DroppedMessages}, err
 }
@@ -161,9 +219,9 @@ func (lc *localChat) record() rag.ModelRecord {
 	return r
 }
 
-func (lc *localChat) describe(st *ModelStatus) {
+func (lc *localChat) describe(st *Status) {
 	st.Info = lc.m.Info()
-	st.Placement = placementOf(lc.m.Placement())
+	st.Placement = PlacementOf(lc.m.Placement())
 	st.Threads = lc.c.Threads()
 	st.ChatFormat = lc.m.ChatFormat()
 }
@@ -181,7 +239,7 @@ type serverChat struct {
 // settings give none: the OpenAI-compatible API does not say it.
 const serverContext = 8192
 
-func newServerChat(s Settings) (*serverChat, error) {
+func newServerChat(s settings.Settings) (*serverChat, error) {
 	r, err := models.NewRemote(s.ChatServer, s.ChatServerKey, s.ChatServerModel)
 	if err != nil {
 		return nil, err
@@ -235,13 +293,13 @@ func (sc *serverChat) PromptTokens(msgs []rag.Message) (int, error) { return est
 
 func (sc *serverChat) ContextSize() int { return sc.size }
 
-func (sc *serverChat) chat(ctx context.Context, msgs []ChatMessage, maxTokens int, sp llm.Sampling, stop []string, emit func(string) error) (*ChatReply, error) {
+func (sc *serverChat) chat(ctx context.Context, msgs []Message, maxTokens int, sp llm.Sampling, stop []string, emit func(string) error) (*Reply, error) {
 	in := make([]models.RemoteMessage, len(msgs))
 	for i, m := range msgs {
 		in[i] = models.RemoteMessage{Role: m.Role, Content: m.Content}
 	}
 	st, err := sc.ask(ctx, in, models.RemoteOptions{MaxTokens: maxTokens, Temperature: sp.Temperature, Seed: sp.Seed, Stop: stop}, emit)
-	return &ChatReply{PromptTokens: st.PromptTokens, GeneratedTokens: st.GeneratedTokens,
+	return &Reply{PromptTokens: st.PromptTokens, GeneratedTokens: st.GeneratedTokens,
 		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond, Stop: st.FinishReason, Model: sc.modelName()}, err
 }
 
@@ -250,9 +308,9 @@ func (sc *serverChat) record() rag.ModelRecord {
 	return rag.ModelRecord{Name: sc.modelName(), Path: srv, Backend: "remote: " + srv, ContextSize: sc.size, Server: srv}
 }
 
-func (sc *serverChat) describe(st *ModelStatus) {
+func (sc *serverChat) describe(st *Status) {
 	srv := sc.r.Server()
-	st.Info = ModelInfo{Name: sc.modelName()}
+	st.Info = gguf.Info{Name: sc.modelName()}
 	st.Placement = Placement{Device: srv, Backend: "remote", Reason: "answers come from the model server at " + srv}
 	st.Remote = srv
 	st.ChatFormat = "the model server's chat template"
@@ -268,4 +326,12 @@ func estimateTokens(msgs []rag.Message) int {
 		n += 6 + (len(m.Content)+2)/3
 	}
 	return n
+}
+
+func llmMessages(msgs []rag.Message) []llm.Message {
+	out := make([]llm.Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = llm.Message{Role: m.Role, Content: m.Content}
+	}
+	return out
 }

@@ -1,7 +1,7 @@
-// Package union searches several library stores as one: the data folder's
+// Package federated searches several library stores as one: the data folder's
 // SQLite index and the PostgreSQL servers that hold some libraries of a
 // team. Each store numbers its own libraries, documents and passages, so
-// the union gives every row a global ID that also says which store it came
+// the federation gives every row a global ID that also says which store it came
 // from: the store's number in the top bits, the store's own ID below. The
 // first store (number 0) keeps its IDs unchanged, so a data folder with
 // one store sees the IDs it always had.
@@ -9,8 +9,8 @@
 // Rankings are merged by their raw scores: cosine similarity is the same
 // measure in every store; BM25 scores are computed by each store with its
 // own term statistics, which differ little between libraries of the same
-// kind of text (and the coverage floor uses the union's summed statistics).
-package union
+// kind of text (and the coverage floor uses the federation's summed statistics).
+package federated
 
 import (
 	"context"
@@ -29,22 +29,22 @@ import (
 // numbers) hold exactly, so global IDs survive the API.
 const shift = 48
 
-// MaxStores is how many stores a union can join.
+// MaxStores is how many stores a federation can join.
 const MaxStores = 32
 
 const localMask = 1<<shift - 1
 
-// ErrUnknownStore means an ID names a store the union does not have.
-var ErrUnknownStore = errors.New("union: the ID belongs to no open library store")
+// ErrUnknownStore means an ID names a store the federation does not have.
+var ErrUnknownStore = errors.New("federated: the ID belongs to no open library store")
 
-// StoreError is a store's failure during a search of the union: callers
+// StoreError is a store's failure during a search of the federation: callers
 // can say which store (a server gone away) failed the search.
 type StoreError struct {
 	Store int
 	Err   error
 }
 
-func (e *StoreError) Error() string { return fmt.Sprintf("union: store %d: %v", e.Store, e.Err) }
+func (e *StoreError) Error() string { return fmt.Sprintf("federated: store %d: %v", e.Store, e.Err) }
 func (e *StoreError) Unwrap() error { return e.Err }
 
 // Global is the global ID of a store's own ID.
@@ -70,13 +70,13 @@ type Index struct {
 }
 
 // New joins stores, each under its number (its place in the list); the
-// first keeps its IDs. A nil store is a number no store has in this union
-// (a server away, no longer used, or searched in another union): searches
+// first keeps its IDs. A nil store is a number no store has in this federation
+// (a server away, no longer used, or searched in another federation): searches
 // pass it by and its IDs are ErrUnknownStore. One store at least must be
 // there.
 func New(stores ...*index.Index) (*Index, error) {
 	if len(stores) == 0 || len(stores) > MaxStores || !slices.ContainsFunc(stores, func(x *index.Index) bool { return x != nil }) {
-		return nil, fmt.Errorf("union: %d stores (1 to %d can be joined, one at least open)", len(stores), MaxStores)
+		return nil, fmt.Errorf("federated: %d stores (1 to %d can be joined, one at least open)", len(stores), MaxStores)
 	}
 	return &Index{stores: stores}, nil
 }

@@ -250,8 +250,21 @@ func (m *Model) ChatFormat() string {
 	if _, ok := m.applyTemplate([]Message{{"user", "x"}}, true); !ok {
 		return "plain transcript (the model's chat template is not one llama.cpp knows)"
 	}
+	if reasons(m.template) {
+		return "the model's own chat template, with its reasoning turned off"
+	}
 	return "the model's own chat template"
 }
+
+// reasons reports a template of a model that writes its reasoning in a
+// <think> block before the answer (Qwen3, SmolLM3).
+func reasons(template string) bool { return strings.Contains(template, "<think>") }
+
+// noThinking is the empty, closed reasoning block such a model's own
+// template writes after the assistant's turn begins when reasoning is
+// off: the model then answers at once, without spending the answer's
+// tokens (and the person's wait) on reasoning nobody reads.
+const noThinking = "<think>\n\n</think>\n\n"
 
 // ApplyTemplate formats a conversation with the model's own chat template.
 // A model without a template, or with one llama.cpp does not know, gets a
@@ -292,7 +305,11 @@ func (m *Model) applyTemplate(msgs []Message, addAssistant bool) (string, bool) 
 		buf = make([]byte, n)
 		n = C.llama_chat_apply_template(tmpl, &cmsgs[0], C.size_t(len(cmsgs)), C.bool(addAssistant), (*C.char)(unsafe.Pointer(&buf[0])), C.int32_t(len(buf)))
 	}
-	return string(buf[:n]), true
+	out := string(buf[:n])
+	if addAssistant && reasons(m.template) {
+		out += noThinking
+	}
+	return out, true
 }
 
 // stopStrings are added to the caller's when the plain transcript is used.

@@ -1,5 +1,6 @@
-// Package synth writes synthetic llama-architecture GGUF models: real
-// dimensions and a real tokenizer, random weights. Random weights cost the
+// Package synth writes synthetic GGUF models of the architectures Carrel
+// runs (llama, and the current small families: qwen3, gemma3, smollm3,
+// gemma-embedding): real dimensions and a real tokenizer, random weights. Random weights cost the
 // same compute as trained ones, so a synthetic model measures speed
 // without downloading gigabytes; a tiny one lets tests run the whole
 // inference path on a model they make themselves.
@@ -55,9 +56,78 @@ func ShapeNames() []string {
 // ChatML is a chat template that llama.cpp recognises.
 const ChatML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 
+// Arch is an architecture Write can make: the extra tensors and keys
+// llama.cpp reads for it, and its family's chat template.
+type Arch struct {
+	Name string // as general.architecture names it
+	// QKNorm: a norm of each head's queries and keys (qwen3, gemma3).
+	QKNorm bool
+	// PostNorms: norms after attention and after the feed-forward
+	// (gemma3).
+	PostNorms bool
+	// SlidingWindow is the local attention window of the layers that
+	// have one (gemma3, gemma-embedding); 0 for none.
+	SlidingWindow int
+	// MinLayers: with a sliding window, every sixth layer attends to the
+	// whole context, and llama.cpp needs one such layer at least.
+	MinLayers int
+	// Pooling, for an embedding model, is how its token vectors become
+	// one (1: mean); 0 for a generating model.
+	Pooling  int
+	RopeBase float32
+	// Template is the family's chat template (its published form, in
+	// part), and Specials the control tokens it uses, which the
+	// tokenizer must know as single tokens.
+	Template string
+	Specials []string
+}
+
+// Archs are the architectures Write knows, by name.
+var Archs = map[string]Arch{
+	"llama": {Name: "llama", RopeBase: 500000, Template: ChatML, Specials: []string{"<|im_start|>", "<|im_end|>"}},
+	"qwen3": {Name: "qwen3", QKNorm: true, RopeBase: 1000000, Template: Qwen3Template,
+		Specials: []string{"<|im_start|>", "<|im_end|>", "<think>", "</think>"}},
+	"gemma3": {Name: "gemma3", QKNorm: true, PostNorms: true, SlidingWindow: 512, MinLayers: 6, RopeBase: 1000000, Template: Gemma3Template,
+		Specials: []string{"<start_of_turn>", "<end_of_turn>"}},
+	"smollm3": {Name: "smollm3", RopeBase: 5000000, Template: SmolLM3Template,
+		Specials: []string{"<|im_start|>", "<|im_end|>", "<think>", "</think>"}},
+	"gemma-embedding": {Name: "gemma-embedding", QKNorm: true, PostNorms: true, SlidingWindow: 512, MinLayers: 6, Pooling: 1, RopeBase: 1000000},
+}
+
+// The chat templates of the current families, as their models carry them
+// (shortened to the parts that lay out messages): llama.cpp recognises
+// each by its markers.
+const (
+	// Qwen3Template is ChatML, with a reasoning block the model writes
+	// first unless the prompt closes an empty one.
+	Qwen3Template = "{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}{%- endfor %}" +
+		"{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{%- endif %}"
+	// Gemma3Template has user and model turns, the system prompt folded
+	// into the first user turn.
+	Gemma3Template = "{{ bos_token }}{%- for message in messages -%}{%- set role = 'model' if message['role'] == 'assistant' else message['role'] -%}" +
+		"{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}{%- endfor -%}{%- if add_generation_prompt -%}{{ '<start_of_turn>model\\n' }}{%- endif -%}"
+	// SmolLM3Template is ChatML with a reasoning mode switched by /think
+	// and /no_think.
+	SmolLM3Template = "{%- set reasoning_mode = '/no_think' if '/no_think' in messages[0]['content'] else '/think' -%}" +
+		"{%- for message in messages -%}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{%- endfor -%}" +
+		"{%- if add_generation_prompt -%}{%- if reasoning_mode == '/think' -%}{{ '<|im_start|>assistant\\n' }}{%- else -%}{{ '<|im_start|>assistant\\n<think>\\n\\n</think>\\n' }}{%- endif -%}{%- endif -%}"
+)
+
+// ArchNames lists the known architectures, sorted.
+func ArchNames() []string {
+	var s []string
+	for k := range Archs {
+		s = append(s, k)
+	}
+	sort.Strings(s)
+	return s
+}
+
 // Options for Write.
 type Options struct {
 	Shape Shape
+	// Arch is the architecture (see Archs); "" means llama.
+	Arch string
 	// Type of the weight matrices: gguf.TensorF32 or gguf.TensorF16.
 	Type gguf.TensorType
 	// Tokenizer, if set, is a GGUF file whose tokenizer.* entries are used
@@ -87,42 +157,66 @@ func Write(ctx context.Context, path string, o Options) error {
 	if o.Type != gguf.TensorF32 && o.Type != gguf.TensorF16 {
 		return fmt.Errorf("synth: weights must be F32 or F16, not type %d", o.Type)
 	}
+	arch := Archs["llama"]
+	if o.Arch != "" {
+		var ok bool
+		if arch, ok = Archs[o.Arch]; !ok {
+			return fmt.Errorf("synth: unknown architecture %q (one of %s)", o.Arch, strings.Join(ArchNames(), ", "))
+		}
+	}
+	if s.Layers < arch.MinLayers {
+		return fmt.Errorf("synth: %s needs at least %d layers (every sixth attends to the whole context), not %d", arch.Name, arch.MinLayers, s.Layers)
+	}
 	w := gguf.NewWriter()
 	ft := uint32(0)
 	if o.Type == gguf.TensorF16 {
 		ft = 1
 	}
 	headDim := s.Embd / s.Heads
-	for _, kv := range []struct {
+	a := arch.Name + "."
+	kvs := []struct {
 		k string
 		v any
 	}{
-		{"general.architecture", "llama"},
+		{"general.architecture", arch.Name},
 		{"general.name", "carrel-synthetic-" + s.Name},
 		{"general.file_type", ft},
-		{"llama.context_length", uint32(s.Context)},
-		{"llama.embedding_length", uint32(s.Embd)},
-		{"llama.block_count", uint32(s.Layers)},
-		{"llama.feed_forward_length", uint32(s.FF)},
-		{"llama.attention.head_count", uint32(s.Heads)},
-		{"llama.attention.head_count_kv", uint32(s.HeadsKV)},
-		{"llama.rope.dimension_count", uint32(headDim)},
-		{"llama.rope.freq_base", float32(500000)},
-		{"llama.attention.layer_norm_rms_epsilon", float32(1e-5)},
-		{"llama.vocab_size", uint32(s.Vocab)},
-	} {
+		{a + "context_length", uint32(s.Context)},
+		{a + "embedding_length", uint32(s.Embd)},
+		{a + "block_count", uint32(s.Layers)},
+		{a + "feed_forward_length", uint32(s.FF)},
+		{a + "attention.head_count", uint32(s.Heads)},
+		{a + "attention.head_count_kv", uint32(s.HeadsKV)},
+		{a + "rope.dimension_count", uint32(headDim)},
+		{a + "rope.freq_base", arch.RopeBase},
+		{a + "attention.layer_norm_rms_epsilon", float32(1e-5)},
+		{a + "vocab_size", uint32(s.Vocab)},
+	}
+	if arch.SlidingWindow > 0 {
+		kvs = append(kvs, struct {
+			k string
+			v any
+		}{a + "attention.sliding_window", uint32(arch.SlidingWindow)})
+	}
+	if arch.Pooling > 0 {
+		kvs = append(kvs, struct {
+			k string
+			v any
+		}{a + "pooling_type", uint32(arch.Pooling)})
+	}
+	for _, kv := range kvs {
 		if err := w.Set(kv.k, kv.v); err != nil {
 			return err
 		}
 	}
-	if err := setTokenizer(w, o.Tokenizer, s.Vocab); err != nil {
+	if err := setTokenizer(w, o.Tokenizer, s.Vocab, arch.Specials); err != nil {
 		return err
 	}
 	if o.ChatTemplate != "" {
 		w.Set("tokenizer.chat_template", o.ChatTemplate)
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15))
-	e, kv := uint64(s.Embd), uint64(headDim*s.HeadsKV)
+	e, kv, hd := uint64(s.Embd), uint64(headDim*s.HeadsKV), uint64(headDim)
 	add := func(name string, dims ...uint64) {
 		t := o.Type
 		if len(dims) == 1 {
@@ -139,6 +233,14 @@ func Write(ctx context.Context, path string, o Options) error {
 		add(p+"attn_k.weight", e, kv)
 		add(p+"attn_v.weight", e, kv)
 		add(p+"attn_output.weight", e, e)
+		if arch.QKNorm {
+			add(p+"attn_q_norm.weight", hd)
+			add(p+"attn_k_norm.weight", hd)
+		}
+		if arch.PostNorms {
+			add(p+"post_attention_norm.weight", e)
+			add(p+"post_ffw_norm.weight", e)
+		}
 		add(p+"ffn_norm.weight", e)
 		add(p+"ffn_gate.weight", e, uint64(s.FF))
 		add(p+"ffn_up.weight", e, uint64(s.FF))
@@ -231,7 +333,7 @@ const (
 
 // setTokenizer copies a real tokenizer, or builds the built-in one, padded
 // to n tokens so the output layer costs what the real model's does.
-func setTokenizer(w *gguf.Writer, src *gguf.File, n int) error {
+func setTokenizer(w *gguf.Writer, src *gguf.File, n int, specials []string) error {
 	if src != nil {
 		v, _ := src.Get("tokenizer.ggml.tokens")
 		toks, ok := v.([]string)
@@ -267,8 +369,12 @@ func setTokenizer(w *gguf.Writer, src *gguf.File, n int) error {
 		}
 		return nil
 	}
-	toks := []string{"<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"}
-	types := []int32{tokUnknown, tokControl, tokControl, tokControl, tokControl}
+	toks := []string{"<unk>", "<s>", "</s>"}
+	types := []int32{tokUnknown, tokControl, tokControl}
+	for _, sp := range specials {
+		toks = append(toks, sp)
+		types = append(types, tokControl)
+	}
 	for b := 0; b < 256; b++ {
 		toks = append(toks, fmt.Sprintf("<0x%02X>", b))
 		types = append(types, tokByte)

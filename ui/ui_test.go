@@ -60,7 +60,7 @@ func (s *stub) Ask(ctx context.Context, q string, o engine.AskOptions, emit func
 func (s *stub) FindModels(context.Context) ([]engine.FoundModel, error) { return s.found, nil }
 
 func (s *stub) Catalog() ([]engine.CatalogModel, engine.CatalogModel) {
-	m, _ := models.Lookup(string(models.Llama32_3B))
+	m, _ := models.Lookup(string(models.Qwen3_4B))
 	return models.Catalog, m
 }
 

@@ -105,6 +105,9 @@ func prefixesFor(name string) prefixes {
 		return prefixes{"search_query: ", "search_document: "}
 	case strings.Contains(name, "e5-") || strings.HasPrefix(name, "e5") || strings.Contains(name, "-e5"):
 		return prefixes{"query: ", "passage: "}
+	case strings.Contains(name, "embeddinggemma"):
+		// Its model card's prompts for retrieval.
+		return prefixes{"task: search result | query: ", "title: none | text: "}
 	case strings.Contains(name, "mxbai-embed") || strings.Contains(name, "arctic-embed"):
 		return prefixes{query: "Represent this sentence for searching relevant passages: "}
 	}

@@ -10,6 +10,7 @@ func TestEmbeddingPrefixes(t *testing.T) {
 		{"nomic-embed-text-v1.5 nomic-embed-text-v1.5.q8_0.gguf", "search_query: ", "search_document: "},
 		{"bge-small-en-v1.5-q8_0.gguf", "", ""},
 		{"qwen2.5-0.5b-instruct-q4_k_m.gguf", "", ""},
+		{"embeddinggemma-300m embeddinggemma-300M-Q8_0.gguf", "task: search result | query: ", "title: none | text: "},
 		{"mxbai-embed-large-v1", "Represent this sentence for searching relevant passages: ", ""},
 	} {
 		pre := prefixesFor(c.name)

@@ -12,17 +12,20 @@ type ID string
 
 // Catalog models.
 const (
-	Qwen25_05B   ID = "qwen2.5-0.5b-instruct"
-	Llama32_1B   ID = "llama-3.2-1b-instruct"
-	Llama32_3B   ID = "llama-3.2-3b-instruct"
-	Qwen25_7B    ID = "qwen2.5-7b-instruct"
-	Llama31_8B   ID = "llama-3.1-8b-instruct"
-	NomicEmbed15 ID = "nomic-embed-text-v1.5"
-	BGESmallEN15 ID = "bge-small-en-v1.5"
-	MiniLML6     ID = "all-minilm-l6-v2" // ships with Carrel
-	E5SmallMulti ID = "multilingual-e5-small"
-	JinaRerankV1 ID = "jina-reranker-v1-tiny-en"
-	BGERerankM3  ID = "bge-reranker-v2-m3"
+	Qwen3_06B        ID = "qwen3-0.6b"
+	Gemma3_1B        ID = "gemma-3-1b-it"
+	Qwen3_17B        ID = "qwen3-1.7b"
+	SmolLM3_3B       ID = "smollm3-3b"
+	Gemma3_4B        ID = "gemma-3-4b-it"
+	Qwen3_4B         ID = "qwen3-4b"
+	Qwen3_8B         ID = "qwen3-8b"
+	NomicEmbed15     ID = "nomic-embed-text-v1.5"
+	BGESmallEN15     ID = "bge-small-en-v1.5"
+	MiniLML6         ID = "all-minilm-l6-v2" // ships with Carrel
+	E5SmallMulti     ID = "multilingual-e5-small"
+	EmbeddingGemma03 ID = "embeddinggemma-300m"
+	JinaRerankV1     ID = "jina-reranker-v1-tiny-en"
+	BGERerankM3      ID = "bge-reranker-v2-m3"
 )
 
 // Kind says what a model is for.
@@ -65,24 +68,39 @@ const gb = 1 << 30
 
 func hf(repo, file string) string { return "https://huggingface.co/" + repo + "/resolve/main/" + file }
 
-// Catalog is the curated list, smallest first within each kind. The
-// sizes and file names are those of the publishers' repositories as of
-// 2026; they were not re-checked online from this build machine.
+// Gemma is the licence of Google's Gemma models: free to use and share,
+// under its use policy.
+const gemmaLicense = "Gemma Terms of Use"
+
+// Catalog is the curated list, smallest first within each kind: the
+// current small instruct models (Qwen3, Gemma 3, SmolLM3; their
+// architectures are in the vendored llama.cpp and each is tested with a
+// tiny model of its architecture) and small embedders. File names are
+// those of the publishers' repositories (or ggml.ai's and Unsloth's
+// conversions) in 2026; sizes are approximate and were not re-checked
+// online from this build machine: a download is verified by the checksum
+// the server reports, its size and its GGUF header.
 var Catalog = []Entry{
-	{ID: Qwen25_05B, Name: "Qwen2.5 0.5B Instruct", Kind: Chat, Params: "0.5B", Quant: "Q4_K_M", Size: 398 << 20, RAM: 1 * gb,
-		License: "Apache-2.0", URL: hf("bartowski/Qwen2.5-0.5B-Instruct-GGUF", "Qwen2.5-0.5B-Instruct-Q4_K_M.gguf"),
-		Note: "Tiny and quick on any computer; short, simple answers. Good for trying Carrel out."},
-	{ID: Llama32_1B, Name: "Llama 3.2 1B Instruct", Kind: Chat, Params: "1B", Quant: "Q4_K_M", Size: 808 << 20, RAM: 2 * gb,
-		License: "Llama 3.2 Community License", URL: hf("bartowski/Llama-3.2-1B-Instruct-GGUF", "Llama-3.2-1B-Instruct-Q4_K_M.gguf"),
+	{ID: Qwen3_06B, Name: "Qwen3 0.6B", Kind: Chat, Params: "0.6B", Quant: "Q8_0", Size: 639 << 20, RAM: 1 * gb,
+		License: "Apache-2.0", URL: hf("Qwen/Qwen3-0.6B-GGUF", "Qwen3-0.6B-Q8_0.gguf"), Multilingual: true,
+		Note: "Tiny and quick on any computer; short answers in many languages. Good for trying Carrel out."},
+	{ID: Gemma3_1B, Name: "Gemma 3 1B Instruct", Kind: Chat, Params: "1B", Quant: "Q4_K_M", Size: 806 << 20, RAM: 2 * gb,
+		License: gemmaLicense, URL: hf("ggml-org/gemma-3-1b-it-GGUF", "gemma-3-1b-it-Q4_K_M.gguf"),
 		Note: "Fast on laptops without a graphics card; fine for finding and quoting facts."},
-	{ID: Llama32_3B, Name: "Llama 3.2 3B Instruct", Kind: Chat, Params: "3B", Quant: "Q4_K_M", Size: 2019 << 20, RAM: 4 * gb,
-		License: "Llama 3.2 Community License", URL: hf("bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct-Q4_K_M.gguf"),
-		Note: "A good balance of speed and care for most computers with 8 GB of memory."},
-	{ID: Qwen25_7B, Name: "Qwen2.5 7B Instruct", Kind: Chat, Params: "7B", Quant: "Q4_K_M", Size: 4683 << 20, RAM: 7 * gb,
-		License: "Apache-2.0", URL: hf("bartowski/Qwen2.5-7B-Instruct-GGUF", "Qwen2.5-7B-Instruct-Q4_K_M.gguf"),
-		Note: "Careful, multilingual answers (including Chinese and Japanese); wants 16 GB of memory or a graphics card."},
-	{ID: Llama31_8B, Name: "Llama 3.1 8B Instruct", Kind: Chat, Params: "8B", Quant: "Q4_K_M", Size: 4921 << 20, RAM: 7 * gb,
-		License: "Llama 3.1 Community License", URL: hf("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf"),
+	{ID: Qwen3_17B, Name: "Qwen3 1.7B", Kind: Chat, Params: "1.7B", Quant: "Q8_0", Size: 1834 << 20, RAM: 3 * gb,
+		License: "Apache-2.0", URL: hf("Qwen/Qwen3-1.7B-GGUF", "Qwen3-1.7B-Q8_0.gguf"), Multilingual: true,
+		Note: "Careful answers on most laptops with 8 GB of memory, in about 100 languages."},
+	{ID: SmolLM3_3B, Name: "SmolLM3 3B", Kind: Chat, Params: "3B", Quant: "Q4_K_M", Size: 1966 << 20, RAM: 4 * gb,
+		License: "Apache-2.0", URL: hf("unsloth/SmolLM3-3B-GGUF", "SmolLM3-3B-Q4_K_M.gguf"),
+		Note: "Fully open (data and training published); English, French, Spanish, German, Italian and Portuguese; long documents."},
+	{ID: Gemma3_4B, Name: "Gemma 3 4B Instruct", Kind: Chat, Params: "4B", Quant: "Q4_K_M", Size: 2550 << 20, RAM: 5 * gb,
+		License: gemmaLicense, URL: hf("ggml-org/gemma-3-4b-it-GGUF", "gemma-3-4b-it-Q4_K_M.gguf"), Multilingual: true,
+		Note: "Good, well-written answers in many languages; wants 8 GB of memory, or a graphics card."},
+	{ID: Qwen3_4B, Name: "Qwen3 4B", Kind: Chat, Params: "4B", Quant: "Q4_K_M", Size: 2560 << 20, RAM: 5 * gb,
+		License: "Apache-2.0", URL: hf("Qwen/Qwen3-4B-GGUF", "Qwen3-4B-Q4_K_M.gguf"), Multilingual: true,
+		Note: "A good balance of speed and care with 16 GB of memory or a graphics card."},
+	{ID: Qwen3_8B, Name: "Qwen3 8B", Kind: Chat, Params: "8B", Quant: "Q4_K_M", Size: 5150 << 20, RAM: 8 * gb,
+		License: "Apache-2.0", URL: hf("Qwen/Qwen3-8B-GGUF", "Qwen3-8B-Q4_K_M.gguf"), Multilingual: true,
 		Note: "The most capable here; best with a graphics card or Apple Silicon and 16 GB of memory."},
 	{ID: BGESmallEN15, Name: "BGE small English v1.5", Kind: Embedding, Params: "33M", Quant: "Q8_0", Size: 36 << 20, RAM: 256 << 20,
 		License: "MIT", URL: hf("CompendiumLabs/bge-small-en-v1.5-gguf", "bge-small-en-v1.5-q8_0.gguf"),
@@ -96,6 +114,9 @@ var Catalog = []Entry{
 	{ID: E5SmallMulti, Name: "multilingual-e5-small", Kind: Embedding, Params: "118M", Quant: "Q8_0", Size: 125 << 20, RAM: 384 << 20,
 		License: "MIT", URL: hf("cstr/multilingual-e5-small-GGUF", "multilingual-e5-small-q8_0.gguf"), Multilingual: true,
 		Note: "Search by meaning in about 100 languages, Chinese, Japanese, Korean, Arabic and Russian among them."},
+	{ID: EmbeddingGemma03, Name: "EmbeddingGemma 300M", Kind: Embedding, Params: "300M", Quant: "Q8_0", Size: 314 << 20, RAM: 768 << 20,
+		License: gemmaLicense, URL: hf("ggml-org/embeddinggemma-300M-GGUF", "embeddinggemma-300M-Q8_0.gguf"), Multilingual: true,
+		Note: "Better search by meaning in over 100 languages; larger and slower than multilingual-e5-small."},
 	{ID: JinaRerankV1, Name: "Jina Reranker v1 tiny (English)", Kind: Reranker, Params: "33M", Quant: "F16", Size: 68 << 20, RAM: 256 << 20,
 		License: "Apache-2.0", URL: hf("ggml-org/models", "jina-reranker-v1-tiny-en/ggml-model-f16.gguf"),
 		Note: "Re-orders the best passages by reading question and passage together; small and quick, English."},

@@ -186,10 +186,10 @@ func TestCatalog(t *testing.T) {
 		}
 		ids[e.ID] = true
 	}
-	if e, err := Lookup(" Llama-3.2-3B-Instruct "); err != nil || e.ID != Llama32_3B {
+	if e, err := Lookup(" Qwen3-1.7B "); err != nil || e.ID != Qwen3_17B {
 		t.Errorf("lookup: %+v %v", e, err)
 	}
-	if _, err := Lookup("gpt-5"); err == nil || !strings.Contains(err.Error(), string(Qwen25_05B)) {
+	if _, err := Lookup("gpt-5"); err == nil || !strings.Contains(err.Error(), string(Qwen3_06B)) {
 		t.Errorf("unknown id: %v", err)
 	}
 	for _, tc := range []struct {
@@ -197,12 +197,12 @@ func TestCatalog(t *testing.T) {
 		cores    int
 		want     ID
 	}{
-		{2 * gb, 0, 8, Qwen25_05B},
-		{4 * gb, 0, 8, Llama32_1B},
-		{8 * gb, 0, 8, Llama32_1B},   // 3B would start after 16 s on 8 cores
-		{24 * gb, 0, 2, Qwen25_05B},  // plenty of memory, 2 cores: a 1B model takes 22 s to start
-		{64 * gb, 0, 16, Llama32_3B}, // 3B starts in 8 s on 16 cores; 7B writes too slowly on a CPU
-		{16 * gb, 8 * gb, 2, Llama31_8B},
+		{2 * gb, 0, 8, Qwen3_06B},
+		{4 * gb, 0, 8, Gemma3_1B},
+		{8 * gb, 0, 8, Qwen3_17B},  // 1.7B starts in 9 s on 8 cores; 3B would take 16 s
+		{24 * gb, 0, 2, Qwen3_06B}, // plenty of memory, 2 cores: a 1B model takes 22 s to start
+		{64 * gb, 0, 16, Qwen3_4B}, // 4B starts in 11 s on 16 cores; 8B writes too slowly on a CPU
+		{16 * gb, 8 * gb, 2, Qwen3_8B},
 	} {
 		if got := Recommend(tc.ram, tc.gpu, tc.cores); got.ID != tc.want {
 			t.Errorf("Recommend(%d GiB, %d GiB GPU, %d cores) = %s (first word in %v), want %s", tc.ram/gb, tc.gpu/gb, tc.cores, got.ID, FirstWordEstimate(got, tc.cores), tc.want)

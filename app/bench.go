@@ -50,14 +50,15 @@ func benchGenCmd() *command {
 func benchSynthCmd() *command {
 	fs := flag.NewFlagSet("bench synth", flag.ContinueOnError)
 	shape := fs.String("shape", "1b", "model dimensions: "+strings.Join(lab.SyntheticShapes(), ", "))
+	arch := fs.String("arch", "llama", "architecture: "+strings.Join(lab.SyntheticArchs(), ", "))
 	quant := fs.String("quant", "Q4_K_M", "quantization: Q4_K_M, Q8_0, F16, … (any llama.cpp file type)")
 	out := fs.String("out", "", "output `file` (required)")
 	vocab := fs.String("vocab", "", "take the tokenizer from this GGUF `file` (default: a built-in SentencePiece vocabulary)")
 	seed := fs.Uint64("seed", 1, "random seed for the weights")
 	threads := fs.Int("threads", 0, "threads for quantizing (0: one per physical core)")
 	return &command{
-		Name: "bench synth", Usage: "--shape 0.5b|1b|3b --quant Q4_K_M|Q8_0|F16 --out FILE",
-		Short: "write a synthetic llama-architecture GGUF with a real model's dimensions and random weights, quantized by llama.cpp",
+		Name: "bench synth", Usage: "--shape 0.5b|1b|3b [--arch qwen3|gemma3|…] --quant Q4_K_M|Q8_0|F16 --out FILE",
+		Short: "write a synthetic GGUF with a real model's dimensions and random weights, in one of the architectures Carrel runs, quantized by llama.cpp",
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
@@ -66,7 +67,7 @@ func benchSynthCmd() *command {
 			if *out == "" {
 				return usagef("--out FILE is required")
 			}
-			err := lab.WriteSyntheticModel(ctx, lab.SyntheticModel{Shape: *shape, Quant: *quant, Out: *out, Vocab: *vocab, Seed: *seed, Threads: *threads}, os.Stderr)
+			err := lab.WriteSyntheticModel(ctx, lab.SyntheticModel{Shape: *shape, Arch: *arch, Quant: *quant, Out: *out, Vocab: *vocab, Seed: *seed, Threads: *threads}, os.Stderr)
 			var ue *lab.UsageError
 			if errors.As(err, &ue) {
 				return usagef("%s", ue.Reason)

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -211,10 +212,11 @@ func BenchLookup(ctx context.Context, o ModelOptions, prompt string, tokens, rep
 	return nil
 }
 
-// SyntheticModel describes a synthetic llama-architecture model: a real
-// model's dimensions with random weights.
+// SyntheticModel describes a synthetic model: a real model's dimensions
+// with random weights, in one of the architectures Carrel runs.
 type SyntheticModel struct {
 	Shape   string // one of SyntheticShapes
+	Arch    string // one of SyntheticArchs; "" for llama
 	Quant   string // Q4_K_M, Q8_0, F16, … (any llama.cpp file type)
 	Out     string // the file to write
 	Vocab   string // a GGUF file to take the tokenizer from; "" for a built-in one
@@ -224,6 +226,9 @@ type SyntheticModel struct {
 
 // SyntheticShapes names the shapes a synthetic model can have.
 func SyntheticShapes() []string { return synth.ShapeNames() }
+
+// SyntheticArchs names the architectures a synthetic model can have.
+func SyntheticArchs() []string { return synth.ArchNames() }
 
 // UsageError is a description of a synthetic model that cannot be made:
 // an unknown shape or type.
@@ -242,7 +247,14 @@ func WriteSyntheticModel(ctx context.Context, m SyntheticModel, info io.Writer) 
 	if err != nil {
 		return &UsageError{err.Error()}
 	}
-	o := synth.Options{Shape: s, Type: gguf.TensorF16, Seed: m.Seed, ChatTemplate: synth.ChatML}
+	arch, ok := synth.Archs[cmp.Or(m.Arch, "llama")]
+	if !ok {
+		return &UsageError{fmt.Sprintf("unknown architecture %q (one of %s)", m.Arch, strings.Join(synth.ArchNames(), ", "))}
+	}
+	if s.Layers < arch.MinLayers {
+		return &UsageError{fmt.Sprintf("a %s model needs at least %d layers; the %s shape has %d", arch.Name, arch.MinLayers, s.Name, s.Layers)}
+	}
+	o := synth.Options{Shape: s, Arch: arch.Name, Type: gguf.TensorF16, Seed: m.Seed, ChatTemplate: arch.Template}
 	if ft == 0 {
 		o.Type = gguf.TensorF32
 	}
@@ -252,7 +264,7 @@ func WriteSyntheticModel(ctx context.Context, m SyntheticModel, info io.Writer) 
 		}
 	}
 	start := time.Now()
-	fmt.Fprintf(info, "writing a %s-shaped model (%s parameters) …\n", s.Name, models.ParamsText(s.Params()))
+	fmt.Fprintf(info, "writing a %s-shaped %s model (%s parameters) …\n", s.Name, arch.Name, models.ParamsText(s.Params()))
 	if ft == 0 || ft == 1 {
 		if err := synth.Write(ctx, m.Out, o); err != nil {
 			return err

@@ -48,6 +48,17 @@ type Document struct {
 
 	// scanned are the pages with no usable text layer, for the OCR stage.
 	scanned []int
+	// figures are the regions of PDF pages whose text layer is symbols
+	// (labels in a font without a map to Unicode), left out of Blocks:
+	// the OCR stage reads them from the drawn page instead.
+	figures []figure
+}
+
+// figure is a region of a page to read by OCR: the characters of its
+// text layer, in runs of PDFium character indices.
+type figure struct {
+	page  int
+	spans []CharSpan
 }
 
 // Block is a run of text with one location: a paragraph, a table, a page.
@@ -59,7 +70,7 @@ type Block struct {
 	// e.g. "2 Methods › 2.1 Data"; empty before the first heading.
 	Heading string
 	// Kind says what the block is: "paragraph", "heading", "table", "list",
-	// "note", "code", "page".
+	// "note", "code", "page", "figure" (a figure's labels read by OCR).
 	Kind string
 	// Chars, for PDF blocks, is the PDFium character index on the page of
 	// each rune of Text (-1 for a space Carrel joined lines with); for a

@@ -110,6 +110,13 @@ func pdfBlocks(doc *Document, pages []tline) {
 	dropRepeated(strs)
 	garbled := make([]int, len(lines))
 	for i := range lines {
+		var fig figure // consecutive garbled lines: one region
+		flush := func() {
+			if len(fig.spans) > 0 {
+				doc.figures = append(doc.figures, fig)
+			}
+			fig = figure{}
+		}
 		for j := range lines[i] {
 			switch {
 			case strs[i][j] == "":
@@ -117,11 +124,19 @@ func pdfBlocks(doc *Document, pages []tline) {
 			case isGarbled(strs[i][j]):
 				// A figure's labels in a font without a Unicode map sit
 				// between paragraphs: left out line by line, they do not
-				// join the text around them.
+				// join the text around them, and the region they cover
+				// is read by OCR from the drawn page.
+				fig.page = i + 1
+				if sp, ok := lines[i][j].span(); ok {
+					fig.spans = append(fig.spans, sp)
+				}
 				lines[i][j] = tline{}
 				garbled[i]++
+				continue
 			}
+			flush()
 		}
+		flush()
 	}
 	for i, ls := range lines {
 		garbled := garbled[i]
@@ -129,6 +144,9 @@ func pdfBlocks(doc *Document, pages []tline) {
 			text := para.String()
 			if isGarbled(text) {
 				garbled++
+				if sp, ok := para.span(); ok {
+					doc.figures = append(doc.figures, figure{page: i + 1, spans: []CharSpan{sp}})
+				}
 				continue
 			}
 			doc.Blocks = append(doc.Blocks, Block{Text: text, Page: i + 1, Kind: "paragraph", Chars: para.at})
@@ -137,6 +155,24 @@ func pdfBlocks(doc *Document, pages []tline) {
 			doc.warnf("page %d: %d lines or paragraphs left out: their font has no usable map to Unicode (the text comes out as symbols)", i+1, garbled)
 		}
 	}
+}
+
+// span is the run of PDFium characters a line covers.
+func (t tline) span() (CharSpan, bool) {
+	sp, ok := CharSpan{First: -1}, false
+	for _, at := range t.at {
+		if at < 0 {
+			continue
+		}
+		if !ok || int(at) < sp.First {
+			sp.First = int(at)
+		}
+		if !ok || int(at) > sp.Last {
+			sp.Last = int(at)
+		}
+		ok = true
+	}
+	return sp, ok
 }
 
 // cleanLine maps ligatures and other compatibility characters to plain

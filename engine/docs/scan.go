@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/ocr"
@@ -147,7 +148,7 @@ type PageProgress func(ctx context.Context, done, total int) error
 // per page, not by the parse's time limit.
 func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts Options) error {
 	pictures := embeddedPictures(d, data)
-	if len(d.scanned) == 0 && len(pictures) == 0 {
+	if len(d.scanned) == 0 && len(pictures) == 0 && len(d.figures) == 0 {
 		return nil
 	}
 	var why string
@@ -180,7 +181,7 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 	}
 	// A page has its own limit inside the recogniser; this bounds the
 	// drawing of pages and the whole, with room for every page.
-	ctx, cancel := context.WithTimeout(parent, opts.Timeout+time.Duration(len(d.scanned)+len(pictures))*3*time.Minute)
+	ctx, cancel := context.WithTimeout(parent, opts.Timeout+time.Duration(len(d.scanned)+len(pictures)+len(d.figures))*3*time.Minute)
 	defer cancel()
 	var err error
 	switch d.Format {
@@ -190,7 +191,10 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 		err = recognizePictures(ctx, d, data, pictures, opts)
 	default:
 		err = p.pdf.withDocument(ctx, data, opts.Password, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
-			return recognizePDF(ctx, inst, doc, d, opts)
+			if err := recognizePDF(ctx, inst, doc, d, opts); err != nil {
+				return err
+			}
+			return recognizeFigures(ctx, inst, doc, d, opts)
 		})
 	}
 	if err != nil {
@@ -211,6 +215,90 @@ func recognizePDF(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_D
 	return ocrPages(ctx, d, opts, func(pg int) (image.Image, int, error) {
 		return drawForOCR(inst, doc, pg, opts.OCRDPI)
 	}, addPage)
+}
+
+// recognizeFigures reads by OCR, from the drawn page, the regions whose
+// text layer is symbols (Document.figures: a figure's labels in a font
+// without a map to Unicode), and adds what it reads there as a block when
+// it is text. A region that cannot be read stays left out, as without
+// OCR.
+func recognizeFigures(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, d *Document, opts Options) error {
+	for _, f := range d.figures {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		img, dpi, err := drawForOCR(inst, doc, f.page, opts.OCRDPI)
+		if err != nil {
+			d.warnf("page %d: the figure left out could not be drawn for OCR: %v", f.page, err)
+			continue
+		}
+		b := img.Bounds()
+		pg := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: f.page - 1}}
+		var region image.Rectangle
+		for _, sp := range f.spans {
+			for _, r := range charRects(inst, pg, b.Dx(), b.Dy(), sp) {
+				region = region.Union(r)
+			}
+		}
+		// A margin of a sixth of an inch: labels sit close to the lines
+		// and shapes of their figure, whose edges OCR should not cut.
+		region = region.Inset(-max(dpi/6, 4)).Intersect(b)
+		if region.Dx() < 8 || region.Dy() < 8 {
+			continue
+		}
+		sub, ok := img.(interface {
+			SubImage(image.Rectangle) image.Image
+		})
+		if !ok {
+			continue
+		}
+		page, err := opts.OCR.Recognize(ctx, ocr.Gray(sub.SubImage(region)), dpi)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			d.warnf("page %d: the figure left out could not be read by OCR: %s", f.page, strings.TrimPrefix(err.Error(), "ocr: "))
+			continue
+		}
+		text := figureLines(page)
+		if len(text) > 0 {
+			d.Blocks = append(d.Blocks, Block{Text: strings.Join(text, "\n"), Page: f.page, Kind: "figure"})
+			d.warnf("page %d: the figure's labels were read by OCR instead", f.page)
+		}
+	}
+	return nil
+}
+
+// figureConfidence is the least confidence (Tesseract's, 0 to 100) of a
+// word kept from a figure: a figure's lines, bars and hatching read as
+// stray letters of low confidence ("N IN Hl", "b i=) f=} S").
+const figureConfidence = 70
+
+// figureLines are the lines OCR read in a figure, each of its confident
+// words, when they hold a word of letters and are not symbols themselves.
+func figureLines(page *ocr.Page) []string {
+	var out []string
+	for _, l := range page.Lines {
+		var words []string
+		lettered := false
+		for _, w := range l.Words {
+			if w.Conf < figureConfidence {
+				continue
+			}
+			words = append(words, w.Text)
+			letters := 0
+			for _, r := range w.Text {
+				if unicode.IsLetter(r) {
+					letters++
+				}
+			}
+			lettered = lettered || letters >= 3
+		}
+		if t := strings.Join(words, " "); lettered && !isGarbled(t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // drawForOCR draws page pg (1-based) of an open PDF in grey at dpi, or at

@@ -17,6 +17,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/ocr"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 	"github.com/carrel-ai/carrel/internal/testdocs"
+	"golang.org/x/image/font/gofont/goregular"
 )
 
 // fakeOCR is a recogniser that "reads" a fixed page, for the stage's
@@ -372,5 +373,75 @@ func TestSymbolSoupIsNotText(t *testing.T) {
 		if b.Page == 13 && isGarbled(b.Text) || strings.Contains(b.Text, `!"#`) || strings.Contains(b.Text, "#0$") {
 			t.Errorf("page %d of the Tracemonkey paper indexes symbols: %.80q", b.Page, b.Text)
 		}
+	}
+}
+
+// Labels in a font without a map to Unicode, whose glyph codes spell
+// symbols, are never indexed as those symbols: without OCR they are left
+// out with a note; with OCR the region they cover on the drawn page is
+// read, and its words are indexed.
+func TestUnmappedLabelsAreReadByOCR(t *testing.T) {
+	text := []string{"The interpreter spends most of its time in the inner loop.", "Figure 3 shows where the time goes."}
+	labels := []string{"Interpreter Monitor Record", "Compile Trace Execute"}
+	pdf, err := testdocs.UnmappedFontPDF(goregular.TTF, text, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := parse(t, "labels.pdf", pdf, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	indexed := func(d *Document) string {
+		var b strings.Builder
+		for _, bl := range d.Blocks {
+			b.WriteString(bl.Text + "\n")
+		}
+		return b.String()
+	}
+	if s := indexed(plain); !strings.Contains(s, "inner loop") || strings.Contains(s, `!"#`) || strings.Contains(s, "Monitor") {
+		t.Errorf("without OCR, indexed:\n%s", s)
+	}
+	if !strings.Contains(strings.Join(plain.Warnings, "\n"), "no usable map to Unicode") {
+		t.Errorf("the labels' text layer was not found to be symbols: %v", plain.Warnings)
+	}
+
+	d, err := parse(t, "labels.pdf", pdf, Options{OCR: realOCR(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := indexed(d)
+	if strings.Contains(s, `!"#`) {
+		t.Errorf("symbols indexed:\n%s", s)
+	}
+	for _, w := range []string{"Interpreter", "Monitor", "Compile", "Execute", "inner loop"} {
+		if !strings.Contains(s, w) {
+			t.Errorf("%q is not indexed:\n%s", w, s)
+		}
+	}
+	var fig *Block
+	for i, b := range d.Blocks {
+		if b.Kind == "figure" {
+			fig = &d.Blocks[i]
+		}
+	}
+	if fig == nil || fig.Page != 1 || strings.Contains(fig.Text, "inner loop") {
+		t.Errorf("the figure's block: %+v", fig)
+	}
+
+	// The corpus's Tracemonkey paper: the chart on page 13 names the
+	// benchmarks in such a font.
+	tm, err := testParser().Parse(context.Background(), sharedtest.Path(t, "corpus/pdf/text/pdfjs-tracemonkey-paper.pdf"), Options{OCR: realOCR(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, b := range tm.Blocks {
+		if strings.Contains(b.Text, `!"#`) || strings.Contains(b.Text, "#0$") {
+			t.Errorf("page %d indexes symbols: %.80q", b.Page, b.Text)
+		}
+		found = found || b.Page == 13 && b.Kind == "figure" && strings.Contains(b.Text, "bitops-bitwise-and")
+	}
+	if !found {
+		t.Error("the benchmark names of the chart on page 13 are not indexed")
 	}
 }

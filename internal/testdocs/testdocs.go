@@ -229,3 +229,106 @@ func TextImage(data []byte, px float64, lines ...string) (*image.Gray, error) {
 	}
 	return img, nil
 }
+
+// UnmappedFontPDF writes a one-page PDF whose text lines (in Helvetica,
+// with a correct text layer) are followed by labels drawn in a font
+// without a map to Unicode, as many charts' labels are: a Type 3 font
+// whose glyphs are pictures of letters (drawn with fontData, see
+// TextImage) under codes assigned from "!" upwards, with glyph names that
+// say nothing. The labels look like words on the drawn page; their text
+// layer reads as symbols ("!\"# $%&").
+func UnmappedFontPDF(fontData []byte, text, labels []string) ([]byte, error) {
+	codes := map[rune]byte{' ': ' '}
+	order := []rune{' '}
+	next := byte('!')
+	for _, l := range labels {
+		for _, r := range l {
+			if _, ok := codes[r]; ok {
+				continue
+			}
+			for next == '(' || next == ')' || next == '\\' {
+				next++
+			}
+			if next > '~' {
+				return nil, fmt.Errorf("testdocs: more than %d distinct label characters", '~'-'!'-2)
+			}
+			codes[r], order = next, append(order, r)
+			next++
+		}
+	}
+	const em = 64 // pixels per em of the glyph pictures
+	// Objects: 1 catalog, 2 pages, 3 page, 4 contents, 5 Helvetica, 6 the
+	// Type 3 font, then per glyph its procedure and its picture.
+	objs := make([]string, 6, 6+2*len(order))
+	objs[0] = "<< /Type /Catalog /Pages 2 0 R >>"
+	objs[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+	objs[2] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> /Contents 4 0 R >>"
+	objs[4] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+	glyphName := func(code byte) string { return fmt.Sprintf("q%c%c", 'a'+code/26%26, 'a'+code%26) } // says nothing of the letter
+	widths := make([]int, '~'-' '+1)
+	var procs, xobjs, diffs strings.Builder
+	for _, r := range order {
+		code := codes[r]
+		proc := "300 0 d0" // the space: a gap
+		widths[code-' '] = 300
+		if r != ' ' {
+			// TextImage draws the line at x = em, baseline y = em*1.6 +
+			// em: the glyph's picture is its advance wide, from an em
+			// above the baseline to a third below.
+			img, err := TextImage(fontData, em, string(r))
+			if err != nil {
+				return nil, err
+			}
+			adv := img.Bounds().Dx() - 2*em
+			base := em*16/10 + em
+			glyph := image.NewGray(image.Rect(0, 0, adv, em*4/3))
+			draw.Draw(glyph, glyph.Bounds(), img, image.Pt(em, base-em), draw.Src)
+			var z bytes.Buffer
+			zw := zlib.NewWriter(&z)
+			zw.Write(glyph.Pix)
+			zw.Close()
+			w, h := adv*1000/em, 1000*4/3
+			proc = fmt.Sprintf("%d 0 d0 q %d 0 0 %d 0 %d cm /I%d Do Q", w, w, h, -h/4, code)
+			widths[code-' '] = w
+			fmt.Fprintf(&xobjs, "/I%d %d 0 R ", code, len(objs)+2)
+			objs = append(objs, "", fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream",
+				adv, em*4/3, z.Len(), z.String()))
+			objs[len(objs)-2] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(proc), proc)
+		} else {
+			objs = append(objs, fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(proc), proc))
+		}
+		fmt.Fprintf(&procs, "/%s %d 0 R ", glyphName(code), len(objs)-boolInt(r != ' '))
+		fmt.Fprintf(&diffs, "%d /%s ", code, glyphName(code))
+	}
+	var ws strings.Builder
+	for _, w := range widths {
+		fmt.Fprintf(&ws, "%d ", w)
+	}
+	objs[5] = fmt.Sprintf("<< /Type /Font /Subtype /Type3 /FontBBox [0 -350 1500 1100] /FontMatrix [0.001 0 0 0.001 0 0] "+
+		"/CharProcs << %s>> /Encoding << /Type /Encoding /Differences [%s] >> /FirstChar 32 /LastChar 126 /Widths [%s] "+
+		"/Resources << /XObject << %s>> >> >>", procs.String(), diffs.String(), ws.String(), xobjs.String())
+	var content strings.Builder
+	content.WriteString("BT /F1 12 Tf 72 720 Td 16 TL\n")
+	esc := strings.NewReplacer(`(`, `\(`, `)`, `\)`, `\`, `\\`)
+	for _, l := range text {
+		fmt.Fprintf(&content, "(%s) Tj T*\n", esc.Replace(l))
+	}
+	content.WriteString("T* /F2 14 Tf 22 TL\n")
+	for _, l := range labels {
+		var b []byte
+		for _, r := range l {
+			b = append(b, codes[r])
+		}
+		fmt.Fprintf(&content, "(%s) Tj T*\n", b)
+	}
+	content.WriteString("ET")
+	objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", content.Len(), content.String())
+	return Assemble(objs), nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -22,7 +22,7 @@ LDFLAGS := -X 'main.version=$(VERSION)' -X 'main.cpuFlags=$(CPU_FLAGS)'
 # Packages that are pure Go: they must also build and pass without cgo.
 PURE := ./engine/... ./internal/... ./api/...
 
-.PHONY: all build run test test-pure vet deps deps-test check-ollama screenshots package package-linux package-windows clean
+.PHONY: all build run test test-pure vet deps deps-test check-ollama screenshots package package-linux package-windows check-package-linux clean
 
 all: build
 
@@ -76,10 +76,12 @@ screenshots: deps-test build
 	# widths), drawn by Fyne's test driver from the real views.
 	CARREL_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test ./ui -run TestWindowMoments -count=1
 
-# Installable packages in dist/: the Linux tarball and the Windows
-# executable (cross-built with mingw-w64), each with llama.cpp compiled for
-# three x86-64 levels (see packaging/package.sh). The macOS app is built
-# on a Mac by .github/workflows/release.yml.
+# Installable packages in dist/: for Linux the .deb, the AppImage and the
+# tarball, and the Windows zip (cross-built with mingw-w64), each with
+# llama.cpp compiled for three x86-64 levels (see packaging/package.sh).
+# The macOS app is built on a Mac by .github/workflows/release.yml.
+# check-package-linux installs the .deb, starts it and removes it again
+# (as root; see packaging/check-linux.sh).
 package: package-linux package-windows
 
 deps-package:
@@ -90,6 +92,9 @@ package-linux: deps-package check-ollama
 
 package-windows: deps-package check-ollama
 	sh packaging/package.sh windows
+
+check-package-linux: deps-package
+	sh packaging/check-linux.sh dist
 
 clean:
 	rm -rf bin dist

@@ -5,8 +5,11 @@
 #   deps.sh test    the same, plus Xvfb and ImageMagick's import for the
 #                   window tests (Xvfb's GL canvas reads back blank, so the
 #                   tour takes the screen with import), Tesseract's
-#                   Chinese pack and a Chinese font for the CJK OCR test
-#   deps.sh package the same, plus mingw-w64 (the Windows cross-build), xz and zip
+#                   Chinese pack and a Chinese font for the CJK OCR test,
+#                   and squashfs-tools for the AppImage runtime's tests
+#   deps.sh package the same, plus mingw-w64 (the Windows cross-build), xz,
+#                   zip, squashfs-tools (the AppImage), and lintian, Xvfb and
+#                   ImageMagick for packaging/check-linux.sh
 # On Debian/Ubuntu it runs apt-get as root (or through sudo); otherwise it
 # prints the exact command to run. On macOS it checks for Xcode's tools.
 set -eu
@@ -26,10 +29,10 @@ esac
 
 pkgs="gcc g++ pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd"
 if [ "$what" = test ]; then
-	pkgs="$pkgs xvfb xauth poppler-utils imagemagick tesseract-ocr-chi-sim fonts-droid-fallback postgresql-15 postgresql-server-dev-15"
+	pkgs="$pkgs xvfb xauth poppler-utils imagemagick tesseract-ocr-chi-sim fonts-droid-fallback postgresql-15 postgresql-server-dev-15 squashfs-tools"
 fi
 if [ "$what" = package ]; then
-	pkgs="$pkgs g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix xz-utils zip"
+	pkgs="$pkgs g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix xz-utils zip squashfs-tools lintian xvfb xauth imagemagick"
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

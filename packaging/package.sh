@@ -1,7 +1,9 @@
 #!/bin/sh
 # Builds Carrel's installable packages into dist/:
 #
-#   sh packaging/package.sh linux     dist/carrel-VERSION-linux-amd64.tar.xz
+#   sh packaging/package.sh linux     dist/carrel-VERSION-linux-amd64.tar.xz,
+#                                     dist/carrel_VERSION_amd64.deb (packaging/deb.sh),
+#                                     dist/Carrel-VERSION-x86_64.AppImage (packaging/appimage.sh)
 #   sh packaging/package.sh windows   dist/carrel-VERSION-windows-amd64.zip (Carrel.exe + CPU variants)
 #
 # Both hold three builds of the binary, with llama.cpp compiled for three
@@ -12,12 +14,14 @@
 #
 # The Makefile exports the cgo flags for the vendored llama.cpp; run it as
 # `make package` (or `make package-linux`, `make package-windows`).
+# LEVELS="x86-64" builds the baseline alone, for a quicker check of the
+# packaging (packaging/check-linux.sh).
 set -eu
 
 target=${1:-linux}
 version=$(sed -n 's/^[[:space:]]*Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 build=$(sed -n 's/^[[:space:]]*Build *= *\([0-9]*\)/\1/p' FyneApp.toml)
-levels="x86-64 x86-64-v3 x86-64-v4"
+levels=${LEVELS:-"x86-64 x86-64-v3 x86-64-v4"}
 go=${GO:-go}
 out=dist
 mkdir -p "$out"
@@ -115,6 +119,8 @@ uninstall:
 EOF
 	tar -C "$out" -cJf "$out/carrel-$version-linux-amd64.tar.xz" "carrel-$version"
 	echo "$out/carrel-$version-linux-amd64.tar.xz"
+	sh packaging/deb.sh "$root" "$version" "$out"
+	sh packaging/appimage.sh "$root" "$version" "$out"
 	;;
 windows)
 	cc=${WINDOWS_CC:-x86_64-w64-mingw32-gcc-posix}

@@ -544,10 +544,10 @@ func TestModelsCommands(t *testing.T) {
 	if code, _, stderr := runCLI(t, "models", "use", "--data", data, bad); code != 1 || !strings.Contains(stderr, "GGUF") {
 		t.Errorf("not a model: %d %q", code, stderr)
 	}
-	if code, _, stderr := runCLI(t, "models", "download", "--data", data, "gpt-99"); code != 2 || !strings.Contains(stderr, "qwen2.5-0.5b-instruct") {
+	if code, _, stderr := runCLI(t, "models", "download", "--data", data, "gpt-99"); code != 2 || !strings.Contains(stderr, "qwen3-0.6b") {
 		t.Errorf("unknown catalog id: %d %q", code, stderr)
 	}
-	if code, out, _ := runCLI(t, "models", "use", "--data", data, "llama-3.2-1b-instruct"); code != 1 {
+	if code, out, _ := runCLI(t, "models", "use", "--data", data, "gemma-3-1b-it"); code != 1 {
 		t.Errorf("a catalog model not downloaded: %d %q", code, out)
 	}
 }

@@ -182,7 +182,7 @@ func TestFirstRunOffersModels(t *testing.T) {
 	if !label(v, "llama3.2:3b — Ollama, 2.0 GB Q4_K_M") || label(v, "nomic-embed") {
 		t.Error("the chat model found on the computer should be offered, the embedding model not")
 	}
-	if !label(v, "★ Llama 3.2 3B Instruct (recommended for this computer)") {
+	if !label(v, "★ Qwen3 4B (recommended for this computer)") {
 		t.Error("no recommended download")
 	}
 	if _, ok := button(v, "Download"); !ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/docs"
 	"github.com/carrel-ai/carrel/engine/event"
 	"github.com/carrel-ai/carrel/engine/index"
+	"github.com/carrel-ai/carrel/internal/testwait"
 )
 
 // fakeClock is a clock that only the scripted embedder moves.
@@ -105,6 +106,12 @@ func TestTimeLeftFollowsTheWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.run(t)
+	// Idle is announced on a goroutine of its own: Wait may return first.
+	testwait.Until(t, "the idle event", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return !end.IsZero()
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if end.IsZero() || len(samples) != len(sizes) {

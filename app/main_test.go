@@ -800,3 +800,41 @@ func TestEvalAnswersCommand(t *testing.T) {
 		}
 	}
 }
+
+// models shrink writes a quantized copy and compares it with the original
+// on size, speed and the perplexity of the library's text; a name taken,
+// or a quantization llama.cpp does not know, is refused before any work.
+func TestModelsShrink(t *testing.T) {
+	needLlama(t)
+	model := tinyModel(t)
+	data := t.TempDir()
+	docs := t.TempDir()
+	os.WriteFile(filepath.Join(docs, "keeper.md"), []byte(strings.Repeat("The keeper lit the lamp at dusk and watched the ships pass the point. ", 80)), 0o644)
+	if code, _, stderr := runCLI(t, "add", "--data", data, "--embed-model", "none", docs); code != 0 {
+		t.Fatalf("add: %d %s", code, stderr)
+	}
+	code, out, stderr := runCLI(t, "models", "shrink", "--data", data, "--to", "Q8_0", model)
+	if code != 0 {
+		t.Fatalf("shrink: %d %s", code, stderr)
+	}
+	small := filepath.Join(data, "models", "tiny-Q8_0.gguf")
+	a, _ := os.Stat(model)
+	b, err := os.Stat(small)
+	if err != nil || b.Size() >= a.Size() {
+		t.Fatalf("the copy: %v, %d bytes from %d", err, b.Size(), a.Size())
+	}
+	for _, want := range []string{"perplexity", "F32", "Q8_0", "tiny-Q8_0.gguf", "carrel models use " + small} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the comparison lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(stderr, `library "My Library"`) {
+		t.Errorf("it did not say what perplexity was measured on: %s", stderr)
+	}
+	if code, _, stderr := runCLI(t, "models", "shrink", "--data", data, "--to", "Q8_0", model); code != 2 || !strings.Contains(stderr, "exists already") {
+		t.Errorf("a copy already there: %d %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "models", "shrink", "--data", data, "--to", "Q3_X", "--out", filepath.Join(t.TempDir(), "x.gguf"), model); code != 2 {
+		t.Errorf("an unknown quantization: %d %s", code, stderr)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -10,13 +11,14 @@ import (
 	"strings"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/lab"
 )
 
 func modelsCmd() *command {
 	return &command{
-		Name: "models", Usage: "list|use|download [flags]",
+		Name: "models", Usage: "list|use|download|shrink [flags]",
 		Short: "the models on this computer, the recommended ones, and which Carrel uses",
-		Subs:  map[string]*command{"list": modelsListCmd(), "use": modelsUseCmd(), "download": modelsDownloadCmd()},
+		Subs:  map[string]*command{"list": modelsListCmd(), "use": modelsUseCmd(), "download": modelsDownloadCmd(), "shrink": modelsShrinkCmd()},
 	}
 }
 
@@ -277,4 +279,101 @@ func modelsDownloadCmd() *command {
 			return nil
 		},
 	}
+}
+
+func modelsShrinkCmd() *command {
+	fs := flag.NewFlagSet("models shrink", flag.ContinueOnError)
+	data := dataFlag(fs)
+	to := fs.String("to", "Q4_K_M", "the quantization: Q4_K_M, Q5_K_M, Q8_0, … (any llama.cpp file type)")
+	out := fs.String("out", "", "the smaller copy's `file` (default: the data folder's models/, named after FILE and the quantization)")
+	library := fs.String("library", "", "measure perplexity on this library's passages (default: the settings' library, else the first)")
+	threads := fs.Int("threads", 0, "threads for quantizing and measuring (0: one per physical core)")
+	return &command{
+		Name: "models shrink", Usage: "FILE [--to Q4_K_M|Q5_K_M|Q8_0] [--out FILE] [--library NAME]",
+		Short: "write a smaller (quantized) copy of a model with llama.cpp's quantizer, and compare the two: size, speed, and perplexity on your library's text",
+		Flags: fs,
+		Run: func(ctx context.Context, args []string) error {
+			if len(args) != 1 {
+				return usagef("give the GGUF model file to shrink")
+			}
+			in := absPath(args[0])
+			dir, err := dataDir(*data)
+			if err != nil {
+				return err
+			}
+			dest := *out
+			if dest == "" {
+				stem := strings.TrimSuffix(filepath.Base(in), filepath.Ext(in))
+				dest = filepath.Join(dir, "models", stem+"-"+strings.ToUpper(*to)+".gguf")
+				if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+					return err
+				}
+			}
+			text, lib, err := libraryText(ctx, *data, *library)
+			if err != nil {
+				return err
+			}
+			if text == "" {
+				fmt.Fprintln(os.Stderr, "note: no library with indexed text, so perplexity is not measured (add documents first, or name one with --library)")
+			} else {
+				fmt.Fprintf(os.Stderr, "perplexity is measured on the passages of library %q\n", lib)
+			}
+			err = lab.ShrinkModel(ctx, lab.Shrink{In: in, Out: absPath(dest), Quant: *to, Text: text, Threads: *threads}, os.Stderr, os.Stdout)
+			var ue *lab.UsageError
+			if errors.As(err, &ue) {
+				return usagef("%s", ue.Reason)
+			}
+			if err == nil {
+				fmt.Printf("\nUse the smaller copy with: carrel models use %s\n", absPath(dest))
+			}
+			return explain(err)
+		},
+	}
+}
+
+// libraryText is the text of a library's passages, in their documents'
+// order, up to what a perplexity measure reads; "" when no library has
+// any.
+func libraryText(ctx context.Context, data, library string) (string, string, error) {
+	e, err := openEngine(ctx, data, engine.Options{NoIndexing: true, NoWatch: true, NoChatModel: true})
+	if err != nil {
+		return "", "", err
+	}
+	defer e.Close()
+	if library == "" {
+		library = e.Settings().Library
+	}
+	if library == "" {
+		libs, err := e.Libraries(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		for _, l := range libs {
+			if l.Documents > 0 {
+				library = l.Name
+				break
+			}
+		}
+	}
+	if library == "" {
+		return "", "", nil
+	}
+	docs, err := e.Documents(ctx, library)
+	if err != nil {
+		return "", "", explain(err)
+	}
+	var b strings.Builder
+	for _, d := range docs {
+		ps, err := e.Passages(ctx, d.ID)
+		if err != nil {
+			continue // a document away on its server: the others serve
+		}
+		for _, p := range ps {
+			b.WriteString(p.Text + "\n\n")
+			if b.Len() > 64<<10 {
+				return b.String(), library, nil
+			}
+		}
+	}
+	return b.String(), library, nil
 }

@@ -592,3 +592,30 @@ func TestPromptLookupIdentical(t *testing.T) {
 		t.Errorf("drafted %d tokens while sampling", st.Drafted)
 	}
 }
+
+// The model predicts its own kind of text better than the same words
+// shuffled: perplexity measures something real.
+func TestPerplexity(t *testing.T) {
+	m := load(t, sharedtest.Path(t, "models/stories260K.gguf"))
+	c := newCtx(t, m, llm.ContextOptions{ContextSize: 128})
+	story := strings.Repeat("Once upon a time, there was a little girl named Lily. She loved to play outside in the sun with her big red ball. One day, she saw a dog in the park and they played together all day. ", 4)
+	words := strings.Fields(story)
+	shuffled := make([]string, len(words))
+	for i := range words {
+		shuffled[i] = words[(i*37)%len(words)]
+	}
+	a, err := c.Perplexity(context.Background(), story)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Perplexity(context.Background(), strings.Join(shuffled, " "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Tokens == 0 || a.Window != 128 || !(a.Value > 1) || !(a.Value < b.Value) {
+		t.Errorf("a story: %+v; its words shuffled: %+v", a, b)
+	}
+	if _, err := c.Perplexity(context.Background(), "Once"); err == nil {
+		t.Error("a text of one word was measured")
+	}
+}

@@ -50,13 +50,16 @@ func (*Context) ActiveThreads() int                        { return 0 }
 func (*Context) Model() *Model                             { return nil }
 func (*Context) Close() error                              { return nil }
 func (*Context) Reset()                                    {}
-func (*Context) ApplyAdapter(*Adapter, float32) error      { return ErrUnavailable }
-func (*Context) RemoveAdapter(*Adapter) error              { return ErrUnavailable }
-func (*Embedder) Dims() int                                { return 0 }
-func (*Embedder) MaxTokens() int                           { return 0 }
-func (*Embedder) Close() error                             { return nil }
-func (*Adapter) Path() string                              { return "" }
-func (*Adapter) Close() error                              { return nil }
+func (*Context) Perplexity(context.Context, string) (Perplexity, error) {
+	return Perplexity{}, ErrUnavailable
+}
+func (*Context) ApplyAdapter(*Adapter, float32) error { return ErrUnavailable }
+func (*Context) RemoveAdapter(*Adapter) error         { return ErrUnavailable }
+func (*Embedder) Dims() int                           { return 0 }
+func (*Embedder) MaxTokens() int                      { return 0 }
+func (*Embedder) Close() error                        { return nil }
+func (*Adapter) Path() string                         { return "" }
+func (*Adapter) Close() error                         { return nil }
 func (*Embedder) Embed(context.Context, []string) ([][]float32, error) {
 	return nil, ErrUnavailable
 }

@@ -17,8 +17,9 @@ import (
 	"github.com/carrel-ai/carrel/engine/gguf"
 )
 
-// Quantize converts the GGUF model at in (F32 or F16) to the quantization
-// ft and writes it to out, with llama.cpp's own quantizer. It runs to the
+// Quantize converts the GGUF model at in to the quantization ft and writes
+// it to out, with llama.cpp's own quantizer. A model already quantized is
+// quantized again (which loses more than quantizing its F16 original). It runs to the
 // end once started: ctx is checked only before. threads 0 means the number
 // of physical cores.
 func Quantize(ctx context.Context, in, out string, ft gguf.FileType, threads int) error {
@@ -31,6 +32,7 @@ func Quantize(ctx context.Context, in, out string, ft gguf.FileType, threads int
 	ensureInit()
 	p := C.llama_model_quantize_default_params()
 	p.ftype = C.enum_llama_ftype(ft)
+	p.allow_requantize = true
 	if threads <= 0 {
 		threads = PhysicalCores()
 	}

@@ -21,3 +21,11 @@ func meanStd(xs []float64) (float64, float64) {
 	}
 	return mean, math.Sqrt(ss / float64(len(xs)-1))
 }
+
+// Perplexity is how well a model predicts a text: the exponential of the
+// mean negative log-likelihood of its tokens, lower being better.
+type Perplexity struct {
+	Value  float64
+	Tokens int // the tokens scored
+	Window int // the tokens each window read
+}

@@ -8,7 +8,7 @@ VERSION ?= $(shell sed -n 's/^[[:space:]]*Version *= *"\(.*\)"/\1/p' FyneApp.tom
 # llama.cpp and ggml come from the ollama module; cgo needs their headers.
 # `go mod download -json` fetches the module if needed and prints its folder.
 OLLAMA_DIR := $(shell $(GO) mod download -json github.com/ollama/ollama 2>/dev/null | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$$/\1/p')
-export CGO_CPPFLAGS := -I$(OLLAMA_DIR)/llama/llama.cpp/include -I$(OLLAMA_DIR)/ml/backend/ggml/ggml/include
+export CGO_CPPFLAGS := -I$(OLLAMA_DIR)/llama/llama.cpp/include -I$(OLLAMA_DIR)/llama/llama.cpp/src -I$(OLLAMA_DIR)/ml/backend/ggml/ggml/include
 
 # C flags for llama.cpp and ggml. Local builds tune for this CPU (AVX2,
 # AVX-512, NEON… whatever it has); a release build must choose a baseline

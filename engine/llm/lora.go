@@ -9,6 +9,7 @@ package llm
 import "C"
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"unsafe"
@@ -99,7 +100,7 @@ func (x *Context) ApplyAdapter(a *Adapter, scale float32) error {
 		return fmt.Errorf("%w: llama.cpp refused it (code %d)", ErrAdapter, int(rc))
 	}
 	x.adapters[a] = scale
-	x.clear()
+	x.forgetGraph()
 	return nil
 }
 
@@ -115,6 +116,19 @@ func (x *Context) RemoveAdapter(a *Adapter) error {
 	}
 	C.llama_rm_adapter_lora(x.c, a.c)
 	delete(x.adapters, a)
-	x.clear()
+	x.forgetGraph()
 	return nil
+}
+
+// forgetGraph empties the cache and makes llama.cpp build its next graph
+// afresh. This llama.cpp reuses the previous decode's graph when the batch
+// has the same shape, and its check compares the address of the context's
+// adapter list, not its contents: after an adapter is added or removed,
+// the next same-shaped batch would run without the change. A one-token
+// decode (whose shape differs from any batch of prompt or perplexity, and
+// whose graph is built with the new adapters) breaks the chain.
+func (x *Context) forgetGraph() {
+	x.clear()
+	_ = x.decode(context.Background(), []C.llama_token{0}, 0, true)
+	x.clear()
 }

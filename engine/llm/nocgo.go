@@ -96,3 +96,18 @@ func (*Reranker) Score(context.Context, string, []string) ([]float32, error) {
 
 // Close does nothing.
 func (*Reranker) Close() error { return nil }
+
+// Trainer trains an adapter; without cgo none can be made.
+type Trainer struct{}
+
+// NewTrainer needs llama.cpp.
+func (*Model) NewTrainer(*Adapter, TrainOptions) (*Trainer, error) { return nil, ErrUnavailable }
+func (*Trainer) Window() int                                       { return 0 }
+func (*Trainer) Threads() int                                      { return 0 }
+func (*Trainer) Step(context.Context, []int32) (StepResult, error) {
+	return StepResult{}, ErrUnavailable
+}
+func (*Trainer) Loss(context.Context, []int32) (float64, error) { return 0, ErrUnavailable }
+func (*Trainer) Tensors() ([]AdapterTensor, error)              { return nil, ErrUnavailable }
+func (*Adapter) Tensors() ([]AdapterTensor, error)              { return nil, ErrUnavailable }
+func (*Trainer) Close() error                                   { return nil }

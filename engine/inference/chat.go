@@ -17,6 +17,7 @@ import (
 	"github.com/carrel-ai/carrel/engine/models"
 	"github.com/carrel-ai/carrel/engine/rag"
 	"github.com/carrel-ai/carrel/engine/settings"
+	"github.com/carrel-ai/carrel/engine/teach"
 )
 
 // Message is one turn of a conversation that the caller keeps: Role is
@@ -148,7 +149,12 @@ func loadLocalChat(ctx context.Context, s settings.Settings, progress func(float
 	}
 	lc := &localChat{path: s.ChatModel, m: m, c: c}
 	if s.Adapter != "" {
-		a, err := m.LoadAdapter(s.Adapter)
+		// An adapter Carrel taught belongs to one model file.
+		err := teach.CheckBase(ctx, s.Adapter, s.ChatModel)
+		var a *llm.Adapter
+		if err == nil {
+			a, err = m.LoadAdapter(s.Adapter)
+		}
 		if err == nil {
 			err = c.ApplyAdapter(a, s.AdapterScale)
 			lc.adapter = a

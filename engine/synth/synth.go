@@ -136,7 +136,10 @@ type Options struct {
 	Tokenizer *gguf.File
 	// ChatTemplate is stored as tokenizer.chat_template when set.
 	ChatTemplate string
-	Seed         uint64
+	// Untied gives the model a vocabulary projection (output.weight) of
+	// its own instead of reusing its token embeddings.
+	Untied bool
+	Seed   uint64
 }
 
 // Params is the number of weights a model of this shape has (with tied
@@ -226,6 +229,9 @@ func Write(ctx context.Context, path string, o Options) error {
 	}
 	add("token_embd.weight", e, uint64(s.Vocab))
 	add("output_norm.weight", e)
+	if o.Untied {
+		add("output.weight", e, uint64(s.Vocab))
+	}
 	for i := 0; i < s.Layers; i++ {
 		p := fmt.Sprintf("blk.%d.", i)
 		add(p+"attn_norm.weight", e)

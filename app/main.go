@@ -53,7 +53,7 @@ func commands() map[string]*command {
 	cs := map[string]*command{}
 	for _, c := range []*command{
 		infoCmd(), generateCmd(), chatCmd(), embedCmd(), benchCmd(), versionCmd(), extractCmd(), chunkCmd(),
-		addCmd(), removeCmd(), listCmd(), watchCmd(), searchCmd(), askCmd(), evalCmd(), modelsCmd(), screenshotsCmd(), serveCmd(), mcpCmd(),
+		addCmd(), removeCmd(), listCmd(), watchCmd(), searchCmd(), askCmd(), evalCmd(), modelsCmd(), teachCmd(), screenshotsCmd(), serveCmd(), mcpCmd(),
 	} {
 		cs[c.Name] = c
 	}

@@ -48,7 +48,12 @@ var (
 // library and options resumes from it. The adapter records the model it
 // was taught for; applying it to another is refused. Answers meanwhile
 // keep using the current model and adapter.
-func (e *Engine) Teach(ctx context.Context, library string, o TeachOptions, progress func(TeachProgress)) (*TeachResult, error) {
+func (e *Engine) Teach(ctx context.Context, library string, o TeachOptions, progress func(TeachProgress)) (_ *TeachResult, err error) {
+	defer func() { // a pause reads as one, whichever step it stopped
+		if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			err = ctx.Err()
+		}
+	}()
 	model := o.Model
 	if model == "" {
 		s := e.Settings()

@@ -68,6 +68,7 @@ type libraryView struct {
 	// engine only once a file is added to them.
 	created map[string]bool
 
+	teach         *teachBox
 	progressBox   *fyne.Container
 	bar           *widget.ProgressBar
 	progressLabel *widget.Label
@@ -136,7 +137,8 @@ func newLibraryView(g *gui, m *mainView) *libraryView {
 		container.NewGridWithColumns(2, addFiles, addFolder),
 		v.filter,
 	)
-	bottom := container.NewVBox(v.progressBox, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.only, v.summary, v.fresh, v.search, v.searchModel, v.suggest)
+	v.teach = newTeachBox(v)
+	bottom := container.NewVBox(v.progressBox, v.teach.box, v.unlock, container.NewGridWithColumns(4, open, reveal, reindex, remove), v.only, v.summary, v.fresh, v.search, v.searchModel, v.suggest, v.teach.start)
 	v.content = container.NewBorder(top, bottom, nil, nil, v.list)
 	return v
 }
@@ -239,6 +241,7 @@ func (v *libraryView) reload() {
 			}
 			v.showWaiting(docs)
 			v.enableActions()
+			v.teach.offer(docs, v.g.eng.Settings())
 			v.content.Refresh() // lines shown or hidden change the foot's height
 		})
 	})

@@ -156,7 +156,14 @@ const heldWindows = 8
 // Run trains the adapter. Cancelling ctx stops at the next step, saves a
 // checkpoint and returns ctx's error; running again with the same options
 // resumes. progress may be nil.
-func Run(ctx context.Context, passages []string, o Options, progress func(Progress)) (*Result, error) {
+func Run(ctx context.Context, passages []string, o Options, progress func(Progress)) (_ *Result, err error) {
+	// Cancelled in the middle of a llama.cpp call, a part may report its
+	// own failure ("aborted"); the caller asked for a pause.
+	defer func() {
+		if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+			err = ctx.Err()
+		}
+	}()
 	o = o.withDefaults()
 	if progress == nil {
 		progress = func(Progress) {}

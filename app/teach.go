@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine"
@@ -24,10 +25,11 @@ func teachCmd() *command {
 	window := fs.Int("window", 0, "tokens read per step, rounded up to a multiple of 256 (default 256)")
 	lr := fs.Float64("lr", 0, "peak learning rate (default 0.0003)")
 	threads := fs.Int("threads", 0, "CPU threads (0: one per physical core)")
-	use := fs.Bool("use", false, "afterwards, answer with the adapter (sets it in the settings)")
-	off := fs.Bool("off", false, "teach nothing: stop answering with the settings' adapter")
+	keep := fs.Bool("no-use", false, "afterwards, leave the library's answers as they are (by default its questions are answered with the new adapter)")
+	on := fs.Bool("on", false, "teach nothing: answer the library's questions with the adapter taught before")
+	off := fs.Bool("off", false, "teach nothing: answer the library's questions without an adapter")
 	return &command{
-		Name: "teach", Usage: "[--library NAME] [--model FILE] [--epochs N] [--use] | --off",
+		Name: "teach", Usage: "[--library NAME] [--model FILE] [--epochs N] [--no-use] | --on | --off",
 		Short: "train a LoRA adapter of the chat model on a library's text, on this computer; Ctrl+C pauses, the same command resumes",
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
@@ -42,25 +44,36 @@ func teachCmd() *command {
 				return err
 			}
 			defer e.Close()
-			if *off {
-				s := e.Settings()
-				if s.Adapter == "" {
-					fmt.Println("answers use no adapter already")
-					return nil
-				}
-				old := s.Adapter
-				s.Adapter = ""
-				if _, err := e.SetSettings(ctx, s); err != nil {
-					return err
-				}
-				fmt.Printf("answers no longer use %s (the file stays; --use on a teach run sets an adapter again)\n", old)
-				return nil
-			}
 			lib := *library
 			if lib == "" {
 				if lib, err = defaultLibrary(ctx, e); err != nil {
 					return err
 				}
+			}
+			if *on {
+				path := absIfSet(*out)
+				if path == "" {
+					path = e.TaughtAdapter(lib, absIfSet(*model))
+				}
+				if _, err := os.Stat(path); err != nil {
+					return fmt.Errorf("no adapter taught for %q at %s: run carrel teach first", lib, path)
+				}
+				return useAdapter(ctx, e, lib, path)
+			}
+			if *off {
+				s := e.Settings()
+				if s.LibraryAdapters == nil {
+					s.LibraryAdapters = map[string]string{}
+				}
+				delete(s.LibraryAdapters, lib)
+				if s.Adapter != "" { // the settings' adapter would answer it
+					s.LibraryAdapters[lib] = engine.NoAdapter
+				}
+				if _, err := e.SetSettings(ctx, s); err != nil {
+					return err
+				}
+				fmt.Printf("questions about %q are answered without an adapter (the adapter's file stays)\n", lib)
+				return nil
 			}
 			fmt.Fprintf(os.Stderr, "teaching from library %q; the model stays as it is, an adapter learns the library's text\n", lib)
 			tty := isTerminal(os.Stderr)
@@ -114,22 +127,31 @@ func teachCmd() *command {
 				res.PerplexityBefore, res.PerplexityAfter, 100*(res.PerplexityAfter/res.PerplexityBefore-1))
 			fmt.Printf("%d steps, %d tokens of the library, %.0f tokens/s, %s; %d parameters\n",
 				res.Steps, res.TrainTokens, res.TokensPerSecond, res.Elapsed.Round(time.Second), res.Params)
-			if !*use {
-				fmt.Printf("answer with it: carrel ask --lora %s …, or carrel teach again with --use\n", res.Adapter)
+			if *keep {
+				fmt.Printf("try it: carrel ask --lora %s QUESTION; answer the library with it: carrel teach --on\n", res.Adapter)
 				return nil
 			}
-			s := e.Settings()
-			if *model != "" && absIfSet(*model) != s.ChatModel {
-				return fmt.Errorf("the adapter was taught for %s, not the chat model of the settings; choose that model first (carrel models use)", *model)
+			if s := e.Settings(); *model != "" && absIfSet(*model) != s.ChatModel {
+				fmt.Printf("the adapter was taught for %s, not the chat model of the settings: answers use it once that model is chosen (carrel models use) and carrel teach --on --model %s\n", *model, *model)
+				return nil
 			}
-			s.Adapter, s.AdapterScale = res.Adapter, 1
-			if _, err := e.SetSettings(ctx, s); err != nil {
-				return err
-			}
-			fmt.Println("answers now use the adapter; \"carrel teach --off\" stops that")
-			return nil
+			return useAdapter(ctx, e, lib, res.Adapter)
 		},
 	}
+}
+
+// useAdapter answers the questions of library lib with the adapter path.
+func useAdapter(ctx context.Context, e *engine.Engine, lib, path string) error {
+	s := e.Settings()
+	if s.LibraryAdapters == nil {
+		s.LibraryAdapters = map[string]string{}
+	}
+	s.LibraryAdapters[lib] = path
+	if _, err := e.SetSettings(ctx, s); err != nil {
+		return err
+	}
+	fmt.Printf("questions about %q are answered with %s (\"carrel teach --off\" stops that)\n", lib, filepath.Base(path))
+	return nil
 }
 
 // defaultLibrary is the settings' library, else the first with documents.

@@ -166,14 +166,24 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	if rerr != nil {
 		return nil, rerr
 	}
+	model, record := cm.OrNil(), rag.ModelRecord{}
+	if cm != nil {
+		record = cm.Record()
+		// A library with an adapter of its own is answered with it.
+		if path, ok := set.LibraryAdapters[libName]; ok && libName != "" {
+			if model, record, err = cm.WithAdapter(ctx, path); err != nil {
+				return nil, err
+			}
+		}
+	}
 	r.IndexedAt = e.indexedAt(filter)
-	a, err := rag.Respond(ctx, cm.OrNil(), lib, rag.Question{Text: question, History: history, Ungrounded: o.Ungrounded, Asked: start}, r, cfg, emit)
+	a, err := rag.Respond(ctx, model, lib, rag.Question{Text: question, History: history, Ungrounded: o.Ungrounded, Asked: start}, r, cfg, emit)
 	if a == nil {
 		return nil, err
 	}
 	a.Library = libName
 	if cm != nil {
-		a.Model = cm.Record()
+		a.Model = record
 	}
 	if !o.NoSave {
 		a.Conversation = conv.ID

@@ -18,6 +18,8 @@ const (
 	// NoEmbedModel, as Settings.EmbedModel or Options.BundledEmbedModel,
 	// searches by words only.
 	NoEmbedModel = settings.NoEmbedModel
+	// NoAdapter in Settings.LibraryAdapters answers a library without one.
+	NoAdapter = settings.NoAdapter
 	// OCROff is the OCR setting that turns it off.
 	OCROff = settings.OCROff
 )

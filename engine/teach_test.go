@@ -41,26 +41,45 @@ func TestTeachLibrary(t *testing.T) {
 		t.Errorf("the finished run's checkpoint is left behind: %v", err)
 	}
 
+	// The library's questions are answered with its adapter; questions
+	// about all libraries are not.
 	s2 := e.Settings()
-	s2.Adapter = res.Adapter
+	s2.LibraryAdapters = map[string]string{"Books": res.Adapter}
 	if _, err := e.SetSettings(ctx, s2); err != nil {
 		t.Fatal(err)
 	}
-	a, err := e.Ask(ctx, "What did Thoreau build?", engine.AskOptions{}, nil)
-	if err != nil {
-		t.Fatal(err)
+	for _, c := range []struct {
+		library, adapter string
+	}{{"Books", res.Adapter}, {"", ""}, {"Books", res.Adapter}} {
+		a, err := e.Ask(ctx, "What did Thoreau build?", engine.AskOptions{Library: c.library}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Model.Adapter != c.adapter {
+			t.Errorf("asking library %q: the answer's record names adapter %q, want %q", c.library, a.Model.Adapter, c.adapter)
+		}
 	}
-	if a.Model.Adapter != res.Adapter {
-		t.Errorf("the answer's record names adapter %q, want %q", a.Model.Adapter, res.Adapter)
+	if got := e.TaughtAdapter("Books", ""); got != res.Adapter {
+		t.Errorf("TaughtAdapter says %s, Teach wrote %s", got, res.Adapter)
 	}
 
+	// On another model the adapter is refused, naming the model it is for.
 	s3 := e.Settings()
 	s3.ChatModel = sharedtest.Path(t, "models/llama-2-tiny-random.gguf")
 	if _, err := e.SetSettings(ctx, s3); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.Ask(ctx, "What did Thoreau build?", engine.AskOptions{}, nil)
+	_, err = e.Ask(ctx, "What did Thoreau build?", engine.AskOptions{Library: "Books"}, nil)
 	if !errors.Is(err, engine.ErrOtherBase) || !strings.Contains(err.Error(), "stories260K.gguf") {
 		t.Errorf("the adapter on another model: %v", err)
+	}
+	// As the settings' adapter, it stops the model from loading.
+	s4 := e.Settings()
+	s4.Adapter, s4.LibraryAdapters = res.Adapter, nil
+	if _, err := e.SetSettings(ctx, s4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = e.Ask(ctx, "What did Thoreau build?", engine.AskOptions{}, nil); !errors.Is(err, engine.ErrOtherBase) {
+		t.Errorf("the settings' adapter on another model: %v", err)
 	}
 }

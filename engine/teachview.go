@@ -87,8 +87,7 @@ func (e *Engine) Teach(ctx context.Context, library string, o TeachOptions, prog
 	}
 	out := o.Out
 	if out == "" {
-		stem := strings.TrimSuffix(filepath.Base(model), filepath.Ext(model))
-		out = filepath.Join(e.dir, "adapters", fileSafe(library)+"-"+fileSafe(stem)+".gguf")
+		out = e.TaughtAdapter(library, model)
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return nil, err
@@ -98,6 +97,16 @@ func (e *Engine) Teach(ctx context.Context, library string, o TeachOptions, prog
 	run := filepath.Join(filepath.Dir(out), "."+strings.TrimSuffix(filepath.Base(out), ".gguf")+".run")
 	return teach.Run(ctx, passages, teach.Options{Model: model, Out: out, Checkpoints: run, Library: library,
 		Rank: o.Rank, Window: o.Window, Epochs: o.Epochs, MaxSteps: o.MaxSteps, LearningRate: o.LearningRate, Threads: o.Threads}, progress)
+}
+
+// TaughtAdapter is the file Teach writes by default for library and the
+// model file model ("" for the settings' chat model).
+func (e *Engine) TaughtAdapter(library, model string) string {
+	if model == "" {
+		model = e.Settings().ChatModel
+	}
+	stem := strings.TrimSuffix(filepath.Base(model), filepath.Ext(model))
+	return filepath.Join(e.dir, "adapters", fileSafe(library)+"-"+fileSafe(stem)+".gguf")
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

@@ -158,15 +158,19 @@ func (t *teachBox) finish(res *engine.TeachResult, err error) {
 	t.box.Hide()
 	t.start.Show()
 	gain := 100 * (1 - res.PerplexityAfter/res.PerplexityBefore)
-	msg := fmt.Sprintf("On the passages of %q it did not train on, the model is now %.0f%% less surprised (perplexity %.1f before, %.1f after).\n\nAnswer with what it learned?",
-		t.library, gain, res.PerplexityBefore, res.PerplexityAfter)
+	msg := fmt.Sprintf("On the passages of %q it did not train on, the model is now %.0f%% less surprised (perplexity %.1f before, %.1f after).\n\nAnswer questions about %q with what it learned?",
+		t.library, gain, res.PerplexityBefore, res.PerplexityAfter, t.library)
 	d := dialog.NewConfirm("The model learned this library", msg, func(ok bool) {
 		if !ok {
 			return
 		}
+		lib := t.library
 		g.goWork(func(ctx context.Context) {
 			s := g.eng.Settings()
-			s.Adapter, s.AdapterScale = res.Adapter, 1
+			if s.LibraryAdapters == nil {
+				s.LibraryAdapters = map[string]string{}
+			}
+			s.LibraryAdapters[lib] = res.Adapter
 			_, err := g.eng.SetSettings(ctx, s)
 			g.do(func() {
 				if err != nil {

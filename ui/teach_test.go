@@ -82,7 +82,7 @@ func TestTeachFromTheWindow(t *testing.T) {
 	}
 	test.Tap(use)
 	settle(t, g)
-	if a := s.Settings().Adapter; !strings.Contains(a, "adapters") {
-		t.Errorf("the settings' adapter is %q", a)
+	if a := s.Settings().LibraryAdapters[lib.library()]; !strings.Contains(a, "adapters") {
+		t.Errorf("the library's adapter is %q", a)
 	}
 }

@@ -87,6 +87,18 @@ func (cm *Chat) Converse(ctx context.Context, msgs []Message, maxTokens int, sp 
 // Record is the model as an answer's record keeps it.
 func (cm *Chat) Record() rag.ModelRecord { return cm.record() }
 
+// WithAdapter is the model as the questions of a library with an adapter
+// of its own (settings.LibraryAdapters) see it: with the adapter in file
+// path, or with none for settings.NoAdapter, and the record answers keep
+// of it. An adapter is loaded once and refused on a model it was not
+// taught for. A model server takes no adapter: it is returned as it is.
+func (cm *Chat) WithAdapter(ctx context.Context, path string) (rag.Model, rag.ModelRecord, error) {
+	if lc, ok := cm.chatBackend.(*localChat); ok {
+		return lc.withAdapter(ctx, path)
+	}
+	return cm, cm.record(), nil
+}
+
 // OrNil returns cm as a rag.Model, and a nil one for no model: a nil
 // *Chat inside the interface would not compare equal to nil.
 func (cm *Chat) OrNil() rag.Model {
@@ -127,7 +139,15 @@ type localChat struct {
 	path    string
 	m       *llm.Model
 	c       *llm.Context
-	adapter *llm.Adapter
+	adapter *llm.Adapter // the settings' adapter, nil for none
+	scale   float32
+
+	// mu makes choosing the adapter and generating with it one step: a
+	// question of a library with an adapter of its own and one about all
+	// libraries may be answered at once.
+	mu     sync.Mutex
+	active *llm.Adapter            // applied to c now, nil for none
+	others map[string]*llm.Adapter // the libraries' adapters loaded, by file
 }
 
 func loadLocalChat(ctx context.Context, s settings.Settings, progress func(float32)) (*localChat, error) {
@@ -147,7 +167,7 @@ func loadLocalChat(ctx context.Context, s settings.Settings, progress func(float
 		m.Close()
 		return nil, err
 	}
-	lc := &localChat{path: s.ChatModel, m: m, c: c}
+	lc := &localChat{path: s.ChatModel, m: m, c: c, scale: s.AdapterScale, others: map[string]*llm.Adapter{}}
 	if s.Adapter != "" {
 		// An adapter Carrel taught belongs to one model file.
 		err := teach.CheckBase(ctx, s.Adapter, s.ChatModel)
@@ -157,7 +177,7 @@ func loadLocalChat(ctx context.Context, s settings.Settings, progress func(float
 		}
 		if err == nil {
 			err = c.ApplyAdapter(a, s.AdapterScale)
-			lc.adapter = a
+			lc.adapter, lc.active = a, a
 		}
 		if err != nil {
 			lc.close()
@@ -182,10 +202,86 @@ func (lc *localChat) close() {
 	if lc.adapter != nil {
 		lc.adapter.Close()
 	}
+	for _, a := range lc.others {
+		a.Close()
+	}
 	lc.m.Close()
 }
 
+// use applies adapter a (nil: none) to the context, if it is not applied
+// already. The change empties the KV cache. lc.mu is held.
+func (lc *localChat) use(a *llm.Adapter) error {
+	if a == lc.active {
+		return nil
+	}
+	if lc.active != nil {
+		if err := lc.c.RemoveAdapter(lc.active); err != nil {
+			return err
+		}
+		lc.active = nil
+	}
+	if a != nil {
+		if err := lc.c.ApplyAdapter(a, lc.scale); err != nil {
+			return err
+		}
+		lc.active = a
+	}
+	return nil
+}
+
 func (lc *localChat) Chat(ctx context.Context, msgs []rag.Message, o rag.GenOptions, emit func(string) error) (rag.GenStats, error) {
+	return lc.chatWith(ctx, lc.adapter, msgs, o, emit)
+}
+
+// adapted is the local model with a library's own adapter.
+type adapted struct {
+	*localChat
+	a *llm.Adapter
+}
+
+func (ad adapted) Chat(ctx context.Context, msgs []rag.Message, o rag.GenOptions, emit func(string) error) (rag.GenStats, error) {
+	return ad.chatWith(ctx, ad.a, msgs, o, emit)
+}
+
+func (lc *localChat) withAdapter(ctx context.Context, path string) (rag.Model, rag.ModelRecord, error) {
+	var a *llm.Adapter
+	if path != settings.NoAdapter {
+		lc.mu.Lock()
+		a = lc.others[path]
+		lc.mu.Unlock()
+		if a == nil {
+			// An adapter Carrel taught belongs to one model file.
+			if err := teach.CheckBase(ctx, path, lc.path); err != nil {
+				return nil, rag.ModelRecord{}, err
+			}
+			loaded, err := lc.m.LoadAdapter(path)
+			if err != nil {
+				return nil, rag.ModelRecord{}, err
+			}
+			lc.mu.Lock()
+			if a = lc.others[path]; a == nil {
+				a = loaded
+				lc.others[path] = a
+			} else {
+				loaded.Close() // another answer loaded it meanwhile
+			}
+			lc.mu.Unlock()
+		}
+	}
+	r := lc.record()
+	r.Adapter = ""
+	if a != nil {
+		r.Adapter = a.Path()
+	}
+	return adapted{lc, a}, r, nil
+}
+
+func (lc *localChat) chatWith(ctx context.Context, a *llm.Adapter, msgs []rag.Message, o rag.GenOptions, emit func(string) error) (rag.GenStats, error) {
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if err := lc.use(a); err != nil {
+		return rag.GenStats{}, err
+	}
 	sp := llm.DefaultSampling()
 	sp.Temperature, sp.Seed = o.Temperature, o.Seed
 	st, err := lc.c.Chat(ctx, llmMessages(msgs), llm.GenerateOptions{MaxTokens: o.MaxTokens, Sampling: &sp}, emit)
@@ -204,6 +300,11 @@ func (lc *localChat) chat(ctx context.Context, msgs []Message, maxTokens int, sp
 	in := make([]llm.Message, len(msgs))
 	for i, m := range msgs {
 		in[i] = llm.Message{Role: m.Role, Content: m.Content}
+	}
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if err := lc.use(lc.adapter); err != nil {
+		return nil, err
 	}
 	st, err := lc.c.Chat(ctx, in, llm.GenerateOptions{MaxTokens: maxTokens, Stop: stop, Sampling: &sp}, emit)
 	return &Reply{PromptTokens: st.PromptTokens, CachedTokens: st.CachedTokens, GeneratedTokens: st.GeneratedTokens,

@@ -107,6 +107,11 @@ type Settings struct {
 	// libraries (or all of them) go to ChatServer or ChatModel. Each
 	// answer says where it was written.
 	LibraryChatServers map[string]ModelServer `toml:"library_chat_servers"`
+	// LibraryAdapters give the questions asked of one library alone a
+	// LoRA adapter of their own, by library name: the one `carrel teach`
+	// wrote for it, or NoAdapter to answer that library without Adapter.
+	// Questions about all libraries use Adapter.
+	LibraryAdapters map[string]string `toml:"library_adapters"`
 	// LibraryEmbedModels give a library placed on a server of its own
 	// (LibraryServers) its own embedding model, by library name: the
 	// team's library is searched with the model the team agreed on (or
@@ -147,6 +152,7 @@ func OpeningChanges(a, b Settings) []string {
 func (s Settings) Clone() Settings {
 	s.LibraryServers = maps.Clone(s.LibraryServers)
 	s.LibraryChatServers = maps.Clone(s.LibraryChatServers)
+	s.LibraryAdapters = maps.Clone(s.LibraryAdapters)
 	s.LibraryEmbedModels = maps.Clone(s.LibraryEmbedModels)
 	return s
 }
@@ -172,6 +178,9 @@ const OCROff = "off"
 
 // NoEmbedModel, as Settings.EmbedModel, searches by words only.
 const NoEmbedModel = "none"
+
+// NoAdapter in LibraryAdapters answers a library without an adapter.
+const NoAdapter = "none"
 
 // IsServerAddress reports whether a model setting names a model server
 // (an http:// or https:// address) rather than a GGUF file.
@@ -247,6 +256,11 @@ func (s Settings) Validate() error {
 			errs = append(errs, errors.New("a library given its own model server needs a name"))
 		} else if _, err := models.NewRemote(ms.URL, "", ""); err != nil {
 			errs = append(errs, fmt.Errorf("library %q: its model server must be an http:// or https:// address, such as http://gpu.lab:8080/v1", name))
+		}
+	}
+	for name, a := range s.LibraryAdapters {
+		if strings.TrimSpace(name) == "" || strings.TrimSpace(a) == "" {
+			errs = append(errs, errors.New("a library's own adapter needs the library's name and a file (or \"none\")"))
 		}
 	}
 	shared := map[string]string{} // a server's libraries with their own model, by server

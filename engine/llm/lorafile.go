@@ -37,12 +37,15 @@ var LoRAKinds = []string{"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate"
 //     and attention reads them back from there. ggml's backward pass
 //     refuses that in-place write, so no trainable tensor may influence a
 //     later layer's keys or values: every layer but the last is out.
-//   - In the last layer, the gradient that reaches its projections
-//     through llama.cpp's training graph points uphill: plain SGD with a
-//     small rate raises the loss of the very window it trains on, for each
-//     of attn_q, attn_output, ffn_gate, ffn_up and ffn_down, while the
-//     same ops checked alone against finite differences are right. Until
-//     that is found, training them would harm the model.
+//   - The gradient llama.cpp's training graph carries back through the
+//     final RMS norm into the last layer is wrong. Checked against finite differences
+//     through the same graph: the gradient of output_norm.weight agrees
+//     with ggml's, that of blk.N.ffn_down.weight (or of a LoRA on it,
+//     attn_output, attn_q, ffn_gate, ffn_up) does not, not even in sign,
+//     on one thread or two; the same ops built alone in ggml (the FFN
+//     LoRA, residual, RMS norm, vocabulary projection, cross-entropy)
+//     agree. SGD with a small rate raises the loss of the window it
+//     trains on. Until that is found, training them would harm the model.
 var TrainableTargets = []string{"output"}
 
 // LoRATarget is one projection of the model an adapter covers.

@@ -75,11 +75,17 @@ func teachCmd() *command {
 				fmt.Printf("questions about %q are answered without an adapter (the adapter's file stays)\n", lib)
 				return nil
 			}
-			fmt.Fprintf(os.Stderr, "teaching from library %q; the model stays as it is, an adapter learns the library's text\n", lib)
+			o := engine.TeachOptions{Model: absIfSet(*model), Out: absIfSet(*out), Rank: *rank, Window: *window,
+				Epochs: *epochs, MaxSteps: *steps, LearningRate: float32(*lr), Threads: *threads}
+			est, err := e.EstimateTeach(o)
+			if err != nil {
+				return explain(err)
+			}
+			fmt.Fprintf(os.Stderr, "teaching from library %q; the model stays as it is, an adapter of %d parameters learns the library's text\n", lib, est.Params)
+			fmt.Fprintf(os.Stderr, "it needs about %s of memory and %s of disk\n", engine.SizeText(int64(est.Memory)), engine.SizeText(int64(est.Disk)))
 			tty := isTerminal(os.Stderr)
 			var lastLine time.Time
-			res, err := e.Teach(ctx, lib, engine.TeachOptions{Model: absIfSet(*model), Out: absIfSet(*out), Rank: *rank, Window: *window,
-				Epochs: *epochs, MaxSteps: *steps, LearningRate: float32(*lr), Threads: *threads}, func(p engine.TeachProgress) {
+			res, err := e.Teach(ctx, lib, o, func(p engine.TeachProgress) {
 				switch p.Phase {
 				case "measuring":
 					fmt.Fprintf(os.Stderr, "measuring the model on the held-out passages (%d steps to train)…\n", p.Steps)

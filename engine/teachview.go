@@ -33,6 +33,37 @@ type TeachProgress = teach.Progress
 // TeachResult is what a finished run made and measured.
 type TeachResult = teach.Result
 
+// TeachEstimate is what teaching will need, said before it starts.
+type TeachEstimate = teach.Estimate
+
+// EstimateTeach says what Teach with the same options would need: peak
+// memory and disk, and the adapter's size, from the model's shape.
+func (e *Engine) EstimateTeach(o TeachOptions) (TeachEstimate, error) {
+	model, err := e.teachModel(o.Model)
+	if err != nil {
+		return TeachEstimate{}, err
+	}
+	return teach.EstimateRun(teach.Options{Model: model, Rank: o.Rank, Window: o.Window})
+}
+
+// teachModel is the model a teaching run trains an adapter for.
+func (e *Engine) teachModel(model string) (string, error) {
+	if model == "" {
+		s := e.Settings()
+		if s.ChatServer != "" {
+			return "", errors.New("teaching needs a model file on this computer; the chat model is on a model server (name a GGUF file)")
+		}
+		model = s.ChatModel
+	}
+	if model == "" {
+		return "", ErrNoChatModel
+	}
+	if _, err := os.Stat(model); err != nil {
+		return "", fmt.Errorf("%w: %s", ErrModelNotFound, model)
+	}
+	return model, nil
+}
+
 // Errors of Teach.
 var (
 	// ErrTooLittleText means the library holds too little text to teach.
@@ -54,19 +85,9 @@ func (e *Engine) Teach(ctx context.Context, library string, o TeachOptions, prog
 			err = ctx.Err()
 		}
 	}()
-	model := o.Model
-	if model == "" {
-		s := e.Settings()
-		if s.ChatServer != "" {
-			return nil, errors.New("teaching needs a model file on this computer; the chat model is on a model server (name a GGUF file)")
-		}
-		model = s.ChatModel
-	}
-	if model == "" {
-		return nil, ErrNoChatModel
-	}
-	if _, err := os.Stat(model); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrModelNotFound, model)
+	model, err := e.teachModel(o.Model)
+	if err != nil {
+		return nil, err
 	}
 	docs, err := e.Documents(ctx, library)
 	if err != nil {

@@ -75,9 +75,25 @@ func (t *teachBox) onStart() {
 	if lib == "" {
 		return
 	}
+	g := t.v.g
+	g.goWork(func(context.Context) {
+		est, err := g.eng.EstimateTeach(t.options)
+		g.do(func() {
+			if err != nil {
+				g.showError(err)
+				return
+			}
+			t.confirm(lib, est)
+		})
+	})
+}
+
+// confirm says what teaching does and needs, and starts it on consent.
+func (t *teachBox) confirm(lib string, est engine.TeachEstimate) {
 	msg := fmt.Sprintf("Carrel will train a small adapter on the text of %q, so the chat model reads its vocabulary, names and style better. "+
 		"The model file does not change, and a tenth of the library is kept aside to measure the gain.\n\n"+
-		"It runs on this computer, in the background: answers keep working meanwhile (more slowly), and you can pause and continue later, even after closing Carrel.", lib)
+		"It runs on this computer, in the background: answers keep working meanwhile (more slowly), and you can pause and continue later, even after closing Carrel. "+
+		"It needs about %s of memory and %s of disk.", lib, engine.SizeText(int64(est.Memory)), engine.SizeText(int64(est.Disk)))
 	d := dialog.NewConfirm("Teach the model this library", msg, func(ok bool) {
 		if ok {
 			t.plot.reset()

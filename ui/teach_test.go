@@ -51,8 +51,9 @@ func TestTeachFromTheWindow(t *testing.T) {
 		t.Fatal("a library with documents read and a model file does not offer teaching")
 	}
 	test.Tap(tb.start)
+	settle(t, g) // the estimate is made off the UI goroutine
 	teach, ok := button(top(), "Teach")
-	if !ok || !label(top(), "does not change") {
+	if !ok || !label(top(), "does not change") || !label(top(), "of memory") {
 		t.Fatal("the confirmation says neither what teaching does nor offers to start")
 	}
 	test.Tap(teach)

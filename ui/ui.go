@@ -94,6 +94,7 @@ type Engine interface {
 	Catalog() ([]engine.CatalogModel, engine.CatalogModel)
 	DownloadModel(ctx context.Context, id string, progress func(engine.DownloadProgress)) (string, engine.Verified, error)
 	Teach(ctx context.Context, library string, o engine.TeachOptions, progress func(engine.TeachProgress)) (*engine.TeachResult, error)
+	EstimateTeach(o engine.TeachOptions) (engine.TeachEstimate, error)
 }
 
 // Run opens the data folder and the main window, and blocks until the

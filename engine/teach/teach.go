@@ -430,3 +430,37 @@ func saveState(path string, st state) error {
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// Estimate is what a run will need, said before it starts.
+type Estimate struct {
+	Memory uint64 // peak memory, bytes (the model file counts whole: it is mapped and read)
+	Disk   uint64 // the adapter, its checkpoint and its best copy, bytes
+	Params int64  // the adapter's parameters
+}
+
+// EstimateRun says what training the model at o.Model will need. The
+// memory is an upper estimate from the model's shape: the mapped file,
+// the F32 KV cache of one window, the vocabulary's logits with their
+// gradients, the activations of one window, and the adapter with its
+// gradient and AdamW's two moments.
+func EstimateRun(o Options) (Estimate, error) {
+	o = o.withDefaults()
+	spec := llm.LoRASpec{Rank: o.Rank, Alpha: float32(o.Rank), Targets: llm.TrainableTargets, Seed: o.Seed}
+	_, params, err := llm.PlanLoRA(o.Model, spec)
+	if err != nil {
+		return Estimate{}, err
+	}
+	info, err := llm.ReadInfo(o.Model)
+	if err != nil {
+		return Estimate{}, err
+	}
+	w, e, l, v := uint64(o.Window), uint64(info.EmbeddingLength), uint64(info.Layers), uint64(info.VocabSize)
+	const f32 = 4
+	mem := uint64(info.FileSize) +
+		2*l*w*e*f32 + // keys and values
+		4*w*v*f32 + // logits, softmax, their gradients
+		w*(40*e+24*e)*f32 + // one window's activations (the FFN about four times as wide)
+		4*uint64(params)*f32 + // adapter, gradient, two moments
+		96<<20 // Carrel itself (its engine, PDF reader) and llama.cpp's context
+	return Estimate{Memory: mem, Disk: 3 * uint64(params) * f32, Params: params}, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -156,6 +157,22 @@ func TestSyntheticModels(t *testing.T) {
 		if !(res.PerplexityAfter <= 0.7*res.PerplexityBefore) {
 			t.Errorf("%s: perplexity %.1f -> %.1f", m, res.PerplexityBefore, res.PerplexityAfter)
 		}
+	}
+}
+
+// TestEstimate checks the estimate's parts that are exact (the adapter's
+// size) and that the memory is at least the model's file and at most a
+// few hundred MB for a model of 1 MB.
+func TestEstimate(t *testing.T) {
+	o := options(t, t.TempDir())
+	est, err := teach.EstimateRun(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(o.Model)
+	// 16 × (64 + 512): rank 16 of stories260K's 64-wide state and 512 tokens.
+	if est.Params != 16*(64+512) || est.Disk != 3*4*uint64(est.Params) || est.Memory < uint64(fi.Size()) || est.Memory > 300<<20 {
+		t.Errorf("estimate %+v", est)
 	}
 }
 

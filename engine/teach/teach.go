@@ -216,8 +216,8 @@ func Run(ctx context.Context, passages []string, o Options, progress func(Progre
 		}
 	}
 	held := heldText
-	if max := heldWindows * o.Window * 4; len(held) > max { // about four characters a token
-		held = held[:max]
+	if limit := heldWindows * o.Window * 4; len(held) > limit { // about four characters a token
+		held = held[:limit]
 	}
 	if !resumed {
 		progress(Progress{Phase: "measuring", Steps: steps, ValidLoss: math.NaN()})

@@ -89,19 +89,9 @@ func (e *Engine) Teach(ctx context.Context, library string, o TeachOptions, prog
 	if err != nil {
 		return nil, err
 	}
-	docs, err := e.Documents(ctx, library)
+	passages, err := e.libraryPassages(ctx, library)
 	if err != nil {
 		return nil, err
-	}
-	var passages []string
-	for _, d := range docs {
-		ps, err := e.Passages(ctx, d.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range ps {
-			passages = append(passages, p.Text)
-		}
 	}
 	if len(passages) == 0 {
 		return nil, fmt.Errorf("%w: library %q has no indexed passages yet", ErrTooLittleText, library)
@@ -118,6 +108,26 @@ func (e *Engine) Teach(ctx context.Context, library string, o TeachOptions, prog
 	run := filepath.Join(filepath.Dir(out), "."+strings.TrimSuffix(filepath.Base(out), ".gguf")+".run")
 	return teach.Run(ctx, passages, teach.Options{Model: model, Out: out, Checkpoints: run, Library: library,
 		Rank: o.Rank, Window: o.Window, Epochs: o.Epochs, MaxSteps: o.MaxSteps, LearningRate: o.LearningRate, Threads: o.Threads}, progress)
+}
+
+// libraryPassages is the text of a library's passages, document by
+// document.
+func (e *Engine) libraryPassages(ctx context.Context, library string) ([]string, error) {
+	docs, err := e.Documents(ctx, library)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range docs {
+		ps, err := e.Passages(ctx, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			out = append(out, p.Text)
+		}
+	}
+	return out, nil
 }
 
 // TaughtAdapter is the file Teach writes by default for library and the

@@ -107,6 +107,10 @@ func newSettingsView(g *gui, library string) *settingsView {
 	}
 	chat := widget.NewLabel(model)
 	chat.Truncation = fyne.TextTruncateEllipsis
+	chatButtons := container.NewHBox(widget.NewButton("Change…", func() { g.dismissTop(); g.showSetup() }))
+	if s.ChatModel != "" && s.ChatServer == "" {
+		chatButtons.Add(widget.NewButton("Make smaller…", func() { g.offerShrink(s.ChatModel, library) }))
+	}
 	browse := func(e *widget.Entry) *widget.Button {
 		return widget.NewButton("Choose…", func() {
 			g.chooseFile([]string{".gguf"}, func(u fyne.URI) { e.SetText(u.Path()) })
@@ -174,7 +178,7 @@ func newSettingsView(g *gui, library string) *settingsView {
 		newToken.Disable()
 	}
 	v.form = &widget.Form{Items: []*widget.FormItem{
-		{Text: "Chat model", Widget: container.NewBorder(nil, nil, nil, widget.NewButton("Change…", func() { g.dismissTop(); g.showSetup() }), chat)},
+		{Text: "Chat model", Widget: container.NewBorder(nil, nil, nil, chatButtons, chat)},
 		{Text: "Model server", Widget: v.chatServer, HintText: "OpenAI-compatible (llama-server, vLLM, Ollama, a Carrel): questions and passages go there"},
 		{Text: "Server key", Widget: v.chatServerKey},
 		{Text: "Server model", Widget: v.chatServerModel},

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,7 +10,9 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/carrel-ai/carrel/engine"
+	"github.com/carrel-ai/carrel/engine/gguf"
 	"github.com/carrel-ai/carrel/engine/llm"
+	"github.com/carrel-ai/carrel/engine/synth"
 	"github.com/carrel-ai/carrel/internal/sharedtest"
 )
 
@@ -85,5 +88,56 @@ func TestTeachFromTheWindow(t *testing.T) {
 	settle(t, g)
 	if a := s.Settings().LibraryAdapters[lib.library()]; !strings.Contains(a, "adapters") {
 		t.Errorf("the library's adapter is %q", a)
+	}
+}
+
+// TestShrinkFromSettings makes the chat model smaller from the settings:
+// the offer beside the chat model, the copy written in the data folder,
+// the comparison on the library's passages, and answering with the copy.
+func TestShrinkFromSettings(t *testing.T) {
+	if !llm.Available() {
+		t.Skip("built without cgo: no model support")
+	}
+	s := newStub(t)
+	ctx := context.Background()
+	set := s.Settings()
+	// A synthetic model: stories260K's FFN (172 wide) cannot be quantized.
+	model := filepath.Join(t.TempDir(), "tiny.gguf")
+	if err := synth.Write(ctx, model, synth.Options{Shape: synth.Shapes["tiny"], Type: gguf.TensorF32, ChatTemplate: synth.ChatML, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	set.ChatModel, set.EmbedModel = model, engine.NoEmbedModel
+	if _, err := s.SetSettings(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+	s.Add(ctx, "", false, writeDoc(t, t.TempDir(), "keeper.md", strings.Repeat("The keeper lit the lamp at dusk and watched the ships pass the point. ", 80)))
+	s.WaitIndexed(ctx)
+	g := newTestGUI(t, s)
+	g.showMain()
+	settle(t, g)
+	v := newSettingsView(g, engine.DefaultLibrary)
+	offer, ok := button(v.form, "Make smaller")
+	if !ok {
+		t.Fatal("the settings do not offer to make the chat model smaller")
+	}
+	test.Tap(offer)
+	if _, ok := button(g.win.Canvas().Overlays().Top(), "Make it"); !ok {
+		t.Fatal("no choice of size")
+	}
+	g.dismissTop()
+	g.shrink(model, "Q8_0", engine.DefaultLibrary)
+	settle(t, g)
+	top := g.win.Canvas().Overlays().Top()
+	if top == nil || !label(top, "Q8_0") || !label(top, "perplexity") {
+		t.Fatal("no comparison of the model and its copy")
+	}
+	use, ok := button(top, "Use it")
+	if !ok {
+		t.Fatal("no offer to answer with the copy")
+	}
+	test.Tap(use)
+	settle(t, g)
+	if got := s.Settings().ChatModel; got != filepath.Join(s.DataDir(), "models", "tiny-Q8_0.gguf") {
+		t.Errorf("the chat model is %s", got)
 	}
 }

@@ -95,6 +95,7 @@ type Engine interface {
 	DownloadModel(ctx context.Context, id string, progress func(engine.DownloadProgress)) (string, engine.Verified, error)
 	Teach(ctx context.Context, library string, o engine.TeachOptions, progress func(engine.TeachProgress)) (*engine.TeachResult, error)
 	EstimateTeach(o engine.TeachOptions) (engine.TeachEstimate, error)
+	ShrinkModel(ctx context.Context, in, quant, library string, note func(string)) (string, *engine.ShrinkReport, error)
 }
 
 // Run opens the data folder and the main window, and blocks until the

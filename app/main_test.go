@@ -838,3 +838,46 @@ func TestModelsShrink(t *testing.T) {
 		t.Errorf("an unknown quantization: %d %s", code, stderr)
 	}
 }
+
+// TestTeach teaches stories260K a library from the command line, then
+// turns its adapter off and on for the library.
+func TestTeach(t *testing.T) {
+	needLlama(t)
+	data := t.TempDir()
+	docs := t.TempDir()
+	var log strings.Builder
+	for i := 0; i < 600; i++ {
+		fmt.Fprintf(&log, "At %d o'clock the keeper logged ship number %d passing the point, bound for port %d.\n\n", i%24, i, i%7)
+	}
+	os.WriteFile(filepath.Join(docs, "keeper.md"), []byte(log.String()), 0o644)
+	if code, _, stderr := runCLI(t, "add", "--data", data, "--embed-model", "none", docs); code != 0 {
+		t.Fatalf("add: %d %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "teach", "--data", data, "--on", "--off"); code != 2 {
+		t.Errorf("--on --off: %d %s", code, stderr)
+	}
+	stories := sharedtest.Path(t, "models/stories260K.gguf")
+	code, out, stderr := runCLI(t, "teach", "--data", data, "--model", stories, "--steps", "20", "--threads", "2")
+	if code != 0 {
+		t.Fatalf("teach: %d %s", code, stderr)
+	}
+	adapter := filepath.Join(data, "adapters", "My-Library-stories260K.gguf")
+	for _, want := range []string{"adapter: " + adapter, "perplexity on passages held out of training", "20 steps"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("teach's report lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(stderr, "of memory") || !strings.Contains(stderr, "held-out loss") {
+		t.Errorf("teach said no estimate or progress: %s", stderr)
+	}
+	if code, out, stderr := runCLI(t, "teach", "--data", data, "--model", stories, "--off"); code != 0 || !strings.Contains(out, "without an adapter") {
+		t.Errorf("--off: %d %s %s", code, out, stderr)
+	}
+	if code, out, stderr := runCLI(t, "teach", "--data", data, "--model", stories, "--on"); code != 0 || !strings.Contains(out, "My-Library-stories260K.gguf") {
+		t.Errorf("--on: %d %s %s", code, out, stderr)
+	}
+	s, err := engine.ReadSettings(data)
+	if err != nil || s.LibraryAdapters["My Library"] != adapter {
+		t.Errorf("the library's adapter: %v %v", s.LibraryAdapters, err)
+	}
+}

@@ -36,6 +36,9 @@ func teachCmd() *command {
 			if len(args) != 0 {
 				return usagef("teach takes no arguments; name the library with --library")
 			}
+			if *on && *off {
+				return usagef("--on and --off say opposite things: give one")
+			}
 			if *epochs < 0 || *steps < 0 || *rank < 0 || *window < 0 || *lr < 0 || *threads < 0 {
 				return usagef("--epochs, --steps, --rank, --window, --lr and --threads must be 0 or more")
 			}

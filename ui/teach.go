@@ -116,13 +116,17 @@ func (t *teachBox) run(lib string) {
 	t.pause.Enable()
 	t.label.SetText("Teaching: measuring the model first…")
 	var last time.Time
+	plotted := math.NaN() // the last held-out loss sent to the plot
 	g.goWork(func(context.Context) {
 		res, err := g.eng.Teach(ctx, lib, t.options, func(p engine.TeachProgress) {
-			// At most a few updates a second reach the UI goroutine; the
+			// At most a few updates a second reach the UI goroutine; a new
 			// held-out loss, which the plot draws, always does.
-			newValid := p.Phase == "training" && p.Step%max(p.Steps/20, 1) == 0
+			newValid := p.Phase == "training" && !math.IsNaN(p.ValidLoss) && p.ValidLoss != plotted
 			if p.Phase == "training" && !newValid && time.Since(last) < 250*time.Millisecond {
 				return
+			}
+			if newValid {
+				plotted = p.ValidLoss
 			}
 			last = time.Now()
 			g.do(func() { t.progress(p, newValid) })
@@ -146,7 +150,7 @@ func (t *teachBox) progress(p engine.TeachProgress, newValid bool) {
 	t.bar.SetValue(float64(p.Step) / float64(max(p.Steps, 1)))
 	line := fmt.Sprintf("Teaching: step %d of %d · %s left", p.Step, p.Steps, roundETA(p.Left))
 	t.label.SetText(line)
-	if newValid && !math.IsNaN(p.ValidLoss) {
+	if newValid {
 		t.plot.add(p.ValidLoss)
 	}
 }

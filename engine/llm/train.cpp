@@ -117,10 +117,14 @@ double carrel_train_window(struct llama_context *ctx, ggml_opt_dataset_t ds, con
 	llama_opt_epoch(ctx, ds, res, res, train ? 1 : 0, nullptr, nullptr);
 	double loss = 0, unc = 0;
 	ggml_opt_result_loss(res, &loss, &unc);
-	int64_t n = 0;
-	ggml_opt_result_ndata(res, &n);
 	ggml_opt_result_free(res);
 	return loss;
+}
+
+void carrel_train_release(struct llama_adapter_lora *a) {
+	for (auto *t : tensors_of(a)) {
+		t->flags &= ~GGML_TENSOR_FLAG_PARAM;
+	}
 }
 
 } // extern "C"

@@ -214,5 +214,6 @@ func (t *Trainer) free() {
 	C.llama_free(t.c)
 	C.carrel_threadpool_free(t.tp)
 	C.free(unsafe.Pointer(t.sched))
+	C.carrel_train_release(t.a.c)
 	t.m.release()
 }

@@ -37,6 +37,10 @@ int carrel_lora_read(struct llama_adapter_lora *a, int i, float *dst);
 // F32, -2 when the context cannot decode.
 int carrel_train_init(struct llama_context *ctx, struct llama_model *model, struct llama_adapter_lora *a, carrel_sched *s);
 
+// carrel_train_release unmarks the adapter's tensors, so the adapter can
+// serve answers again once its trainer is gone.
+void carrel_train_release(struct llama_adapter_lora *a);
+
 // carrel_train_window runs one window of tokens (n_ctx+1 of them) through
 // the model: with train set, forward and backward and one optimizer step;
 // without, forward only. It returns the window's mean cross-entropy.

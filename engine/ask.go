@@ -166,9 +166,12 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	if rerr != nil {
 		return nil, rerr
 	}
-	model, record := cm.OrNil(), rag.ModelRecord{}
+	model := cm.OrNil()
+	var record func() rag.ModelRecord
 	if cm != nil {
-		record = cm.Record()
+		// Read after the answer: a model server names its model in its
+		// reply.
+		record = cm.Record
 		// A library with an adapter of its own is answered with it.
 		if path, ok := set.LibraryAdapters[libName]; ok && libName != "" {
 			if model, record, err = cm.WithAdapter(ctx, path); err != nil {
@@ -182,8 +185,8 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 		return nil, err
 	}
 	a.Library = libName
-	if cm != nil {
-		a.Model = record
+	if record != nil {
+		a.Model = record()
 	}
 	if !o.NoSave {
 		a.Conversation = conv.ID

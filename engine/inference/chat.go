@@ -90,13 +90,15 @@ func (cm *Chat) Record() rag.ModelRecord { return cm.record() }
 // WithAdapter is the model as the questions of a library with an adapter
 // of its own (settings.LibraryAdapters) see it: with the adapter in file
 // path, or with none for settings.NoAdapter, and the record answers keep
-// of it. An adapter is loaded once and refused on a model it was not
-// taught for. A model server takes no adapter: it is returned as it is.
-func (cm *Chat) WithAdapter(ctx context.Context, path string) (rag.Model, rag.ModelRecord, error) {
+// of it (ask after the answer). An adapter is loaded once and refused on a
+// model it was not taught for. A model server takes no adapter: it is
+// returned as it is.
+func (cm *Chat) WithAdapter(ctx context.Context, path string) (rag.Model, func() rag.ModelRecord, error) {
 	if lc, ok := cm.chatBackend.(*localChat); ok {
-		return lc.withAdapter(ctx, path)
+		m, r, err := lc.withAdapter(ctx, path)
+		return m, func() rag.ModelRecord { return r }, err
 	}
-	return cm, cm.record(), nil
+	return cm, cm.record, nil
 }
 
 // OrNil returns cm as a rag.Model, and a nil one for no model: a nil

@@ -90,7 +90,13 @@ func openSynthetic(ctx context.Context, dataDir, server, model string) (*index.I
 // 0 each passage gets a random unit vector. A store that already holds
 // exactly n passages is kept (took is 0); one holding others is refused.
 func BuildSyntheticLibrary(ctx context.Context, dataDir, server string, n, dims int) (took time.Duration, err error) {
-	idx, err := openSynthetic(ctx, dataDir, server, "")
+	// Built as the app indexes: with the model's vectors in use, so that a
+	// library folder writes its vector files as it grows.
+	model := ""
+	if dims > 0 {
+		model = syntheticModel
+	}
+	idx, err := openSynthetic(ctx, dataDir, server, model)
 	if err != nil {
 		return 0, err
 	}
@@ -128,9 +134,8 @@ func BuildSyntheticLibrary(ctx context.Context, dataDir, server string, n, dims 
 		k := min(perDoc, n-d*perDoc)
 		chunks := make([]index.Chunk, k)
 		var vecs [][]float32
-		model := ""
 		if dims > 0 {
-			vecs, model = make([][]float32, k), syntheticModel
+			vecs = make([][]float32, k)
 		}
 		for i := range chunks {
 			chunks[i] = index.Chunk{Text: syn.text(60), Page: i + 1}
@@ -159,11 +164,13 @@ type QueryTimes struct {
 	LexicalP99MS float64 `json:"lexical_p99_ms"`
 	RSSMB        float64 `json:"rss_mb"` // resident memory the reopened library added
 	RawVectorMB  float64 `json:"raw_vector_mb"`
-	// VectorSearch is where similarity search ran: "memory" (exact, in
-	// this process) or "pgvector" (on a PostgreSQL server); with
-	// pgvector, IndexBuildS is the time its HNSW index took to build at
-	// reopening (0 when it existed) and Recall the share of the exact 10
-	// nearest passages it found.
+	// VectorSearch is where similarity search ran: "memory" (in this
+	// process: in a library folder, over its mapped vector file) or
+	// "pgvector" (on a PostgreSQL server); with pgvector, IndexBuildS is
+	// the time its HNSW index took to build at reopening (0 when it
+	// existed). Recall is the share of the exact 10 nearest passages
+	// similarity search found (random vectors: the worst case for a
+	// vector file's one-bit scan).
 	VectorSearch string  `json:"vector_search"`
 	IndexBuildS  float64 `json:"index_build_s,omitempty"`
 	Recall       float64 `json:"recall_at_10"`
@@ -210,6 +217,8 @@ func BenchSyntheticQueries(ctx context.Context, dataDir, server string, n, dims,
 		out.IndexBuildS = build.Seconds()
 	}
 	var qs [][]float32
+	// (50 drawn first: the queries timed below are the same texts as in
+	// every earlier run of this benchmark.)
 	for range 50 {
 		qs = append(qs, syn.unit(dims))
 	}

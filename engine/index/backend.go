@@ -59,6 +59,10 @@ type backend interface {
 	// itself (pgvector): the index then loads none, and searchVectors
 	// ranks them.
 	vectorsInMemory() bool
+	// vectorDir is the folder where the vectors searched in memory are
+	// kept as vector files, mapped rather than read (see vecfile.go); ""
+	// where they are read from the database at opening.
+	vectorDir() string
 	searchVectors(ctx context.Context, model string, vec []float32, libs []int64, k int, exact bool) ([]Hit, error)
 	// prepareVectors readies the database's own search of a model's
 	// vectors (an index to make in the background); waitVectors waits

@@ -493,15 +493,12 @@ func (x *Index) deleteChunks(ctx context.Context, tx *txn, docID int64) (ids []i
 // found by lexical search only until they are embedded again. A previous
 // model's set (ChangeModel) is dropped.
 func (x *Index) LoadVectors(ctx context.Context, model string) error {
-	set, err := x.loadSet(ctx, model)
-	if err != nil {
-		return err
-	}
-	x.mu.Lock()
-	x.vec, x.model = set, model
-	x.prev, x.prevModel = nil, ""
-	x.mu.Unlock()
-	return nil
+	return x.loadSet(ctx, model, false, func(set vectorSet) []vectorSet {
+		old, prev := x.vec, x.prev
+		x.vec, x.model = set, model
+		x.prev, x.prevModel = nil, ""
+		return []vectorSet{old, prev}
+	})
 }
 
 // ChangeModel loads the vectors of a new embedding model beside the ones
@@ -511,19 +508,18 @@ func (x *Index) LoadVectors(ctx context.Context, model string) error {
 // old model's query vectors. Searches run on the current set while the
 // new one loads: the search lock is held only for the switch.
 func (x *Index) ChangeModel(ctx context.Context, model string) error {
-	set, err := x.loadSet(ctx, model)
-	if err != nil {
-		return err
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	prev, prevModel := x.vec, x.model
-	x.vec, x.model = set, model
-	x.prev, x.prevModel = nil, ""
-	if prevModel != "" && model != "" && prevModel != model {
-		x.prev, x.prevModel = prev, prevModel
-	}
-	return nil
+	return x.loadSet(ctx, model, false, func(set vectorSet) []vectorSet {
+		cur, curModel := x.vec, x.model
+		drop := []vectorSet{x.prev}
+		x.vec, x.model = set, model
+		x.prev, x.prevModel = nil, ""
+		if curModel != "" && model != "" && curModel != model {
+			x.prev, x.prevModel = cur, curModel
+		} else {
+			drop = append(drop, cur)
+		}
+		return drop
+	})
 }
 
 // vectorOp is a change to a model's vectors made while its set loads.
@@ -542,38 +538,55 @@ type loading struct {
 }
 
 // loadSet reads a model's vectors into new stores without holding the
-// search lock. Writes committed meanwhile are logged (under the lock, by
-// Replace and the removals) and replayed once the read is done, so the set
-// misses nothing written during the load and keeps nothing deleted.
-func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
+// search lock, and hands them to install under it. Writes committed
+// meanwhile are logged (under the lock, by Replace and the removals) and
+// replayed once the read is done, in the same hold of the lock as
+// install, so the set misses nothing written during the load and keeps
+// nothing deleted. install returns the sets it replaced, closed once the
+// lock is released (no search can be using them then).
+//
+// Where the backend keeps vector files, the set is mapped from the newest
+// (rebuild: a new one written first) rather than read.
+func (x *Index) loadSet(ctx context.Context, model string, rebuild bool, install func(vectorSet) []vectorSet) error {
 	set := vectorSet{}
-	if model == "" {
-		return set, nil
-	}
-	if !x.store.vectorsInMemory() {
-		// The database searches them: nothing to load, and its index
-		// of the model's vectors to make if there is none.
-		x.store.prepareVectors(model)
-		return set, nil
+	if model == "" || !x.store.vectorsInMemory() {
+		if model != "" {
+			// The database searches them: nothing to load, and its
+			// index of the model's vectors to make if there is none.
+			x.store.prepareVectors(model)
+		}
+		x.mu.Lock()
+		drop := install(set)
+		x.mu.Unlock()
+		closeSets(drop)
+		return nil
 	}
 	log := &loading{model: model}
 	x.mu.Lock()
 	x.loads = append(x.loads, log)
 	x.mu.Unlock()
-	defer func() {
-		x.mu.Lock()
-		x.loads = slices.DeleteFunc(x.loads, func(l *loading) bool { return l == log })
-		x.mu.Unlock()
-	}()
-	docs, err := x.readVectors(ctx, model, set)
+	unlog := func() { x.loads = slices.DeleteFunc(x.loads, func(l *loading) bool { return l == log }) }
+	var docs map[int64]docVectors
+	var err error
+	if dir := x.store.vectorDir(); dir != "" {
+		if err = x.readMapped(ctx, dir, model, set, rebuild); err != nil {
+			err = fmt.Errorf("index: loading vectors: %w", err)
+		}
+	} else {
+		docs, err = x.readVectors(ctx, model, set)
+	}
 	if err != nil {
-		return nil, err
+		x.mu.Lock()
+		unlog()
+		x.mu.Unlock()
+		set.close()
+		return err
 	}
 	if x.afterRead != nil {
 		x.afterRead()
 	}
 	x.mu.Lock()
-	defer x.mu.Unlock()
+	unlog()
 	for id, dv := range docs {
 		x.store.followed().set(id, dv.lib, dv.ids)
 	}
@@ -587,9 +600,20 @@ func (x *Index) loadSet(ctx context.Context, model string) (vectorSet, error) {
 		}
 	}
 	log.ops = nil
-	// Loading churned through every blob once; give that memory back.
-	debug.FreeOSMemory()
-	return set, nil
+	drop := install(set)
+	x.mu.Unlock()
+	closeSets(drop)
+	if x.store.vectorDir() == "" {
+		// Loading churned through every blob once; give that memory back.
+		debug.FreeOSMemory()
+	}
+	return nil
+}
+
+func closeSets(sets []vectorSet) {
+	for _, s := range sets {
+		s.close()
+	}
 }
 
 // readVectors reads every vector of model into set, one store a library.
@@ -665,8 +689,10 @@ func (x *Index) PreviousModel() string {
 // DropPrevious frees the previous model's vectors.
 func (x *Index) DropPrevious() {
 	x.mu.Lock()
-	defer x.mu.Unlock()
+	prev := x.prev
 	x.prev, x.prevModel = nil, ""
+	x.mu.Unlock()
+	prev.close()
 }
 
 // Model is the embedding model whose vectors are loaded.
@@ -698,6 +724,7 @@ func (x *Index) addVectorsLocked(lib, docID int64, model string, ids []int64, ve
 	x.store.followed().set(docID, lib, ids)
 	if model == x.model {
 		storeOf(x.vec, lib, len(vectors[0])).addAll(ids, vectors)
+		x.refreshLocked()
 	}
 	for _, l := range x.loads {
 		if l.model == model {
@@ -718,6 +745,50 @@ func (x *Index) dropVectorsLocked(lib, docID int64, ids []int64) {
 	for _, l := range x.loads {
 		l.ops = append(l.ops, vectorOp{lib: lib, ids: ids})
 	}
+}
+
+// refreshLocked starts writing a new vector file in the background when
+// the set in use holds enough vectors in memory since its file; the set
+// over the new file replaces it when done.
+func (x *Index) refreshLocked() {
+	if x.store.vectorDir() == "" || x.refreshing || x.closed || x.model == "" {
+		return
+	}
+	mem, base := 0, 0
+	for _, s := range x.vec {
+		switch s := s.(type) {
+		case *mapped:
+			mem += s.inMemory()
+			base += s.lib.count - s.ndead
+		default:
+			mem += s.count()
+		}
+	}
+	if mem < refreshAt(base) || mem < x.refreshFloor {
+		return
+	}
+	x.refreshing = true
+	model := x.model
+	x.bg.Add(1)
+	go func() {
+		defer x.bg.Done()
+		err := x.loadSet(x.bgCtx, model, true, func(set vectorSet) []vectorSet {
+			x.refreshing = false
+			if x.closed || x.model != model {
+				return []vectorSet{set}
+			}
+			old := x.vec
+			x.vec, x.refreshFloor = set, 0
+			return []vectorSet{old}
+		})
+		if err != nil {
+			// Disk full, or closing: try again once twice as many
+			// wait, rather than at every write.
+			x.mu.Lock()
+			x.refreshing, x.refreshFloor = false, 2*mem
+			x.mu.Unlock()
+		}
+	}()
 }
 
 func encodeVec(v []float32) []byte {

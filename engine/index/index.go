@@ -121,6 +121,20 @@ type Index struct {
 	afterRead func()
 	chunks    atomic.Int64 // chunks in the index, for query planning
 	closed    bool
+
+	// A new vector file written in the background (see refreshAt):
+	// refreshing while one is, refreshFloor the vectors in memory below
+	// which none starts again after one failed; bg ends with Close.
+	refreshing   bool
+	refreshFloor int
+	bgCtx        context.Context
+	bgStop       context.CancelFunc
+	bg           sync.WaitGroup
+}
+
+func newIndex(dir string, db *conn, store backend) *Index {
+	ctx, stop := context.WithCancel(context.Background())
+	return &Index{dir: dir, db: db, store: store, vec: vectorSet{}, bgCtx: ctx, bgStop: stop}
 }
 
 // Close closes the index; the data is already durable.
@@ -128,12 +142,18 @@ func (x *Index) Close() error {
 	// A server's listener takes the search lock to apply changes: it
 	// stops first.
 	x.store.close()
+	// A vector file being written is abandoned (a temporary file).
+	x.bgStop()
+	x.bg.Wait()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.closed {
 		return nil
 	}
 	x.closed = true
+	x.vec.close()
+	x.prev.close()
+	x.vec, x.prev = vectorSet{}, nil
 	return x.db.Close()
 }
 

@@ -153,7 +153,7 @@ func OpenServer(ctx context.Context, connString string, model string) (*Index, e
 		db: c, cfg: cfg, instance: hex.EncodeToString(b), docChunks: followed{}, dirty: make(chan struct{}, 1),
 		indexed: map[string]chan struct{}{},
 	}
-	x := &Index{db: c, vec: vectorSet{}, store: s}
+	x := newIndex("", c, s)
 	s.x = x
 	lctx, stop := context.WithCancel(context.Background())
 	s.ctx, s.stop = lctx, stop
@@ -888,6 +888,8 @@ func (s *server) vectorQuery() string {
 }
 
 func (s *server) vectorsInMemory() bool { return !s.vector }
+
+func (s *server) vectorDir() string { return "" }
 
 func (s *server) followed() followed { return s.docChunks }
 

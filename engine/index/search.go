@@ -1,13 +1,16 @@
 package index
 
 import (
+	"container/heap"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/carrel-ai/carrel/engine/status"
@@ -211,7 +214,11 @@ func (x *Index) vectorLocked(ctx context.Context, stores vectorSet, model string
 		if len(f.Libraries) > 0 && !containsID(f.Libraries, lib) {
 			continue
 		}
-		for _, r := range s.search(vec, want) {
+		found, err := s.search(ctx, vec, want)
+		if err != nil {
+			return nil, fmt.Errorf("index: vector search: %w", err)
+		}
+		for _, r := range found {
 			hits = append(hits, Hit{ChunkID: r.id, Score: float64(r.score)})
 		}
 	}
@@ -461,40 +468,125 @@ func (x *Index) WaitVectorIndex(ctx context.Context) error {
 	return x.store.waitVectors(ctx, x.Model())
 }
 
-// VectorRecall measures, where the database searches the vectors with an
-// approximate index, the share of the exact k nearest passages that the
-// index finds, over the given query vectors of the current model; 1 for
-// exact search in memory.
+// VectorRecall measures the share of the exact k nearest passages that
+// similarity search finds, over the given query vectors of the current
+// model: where the database searches the vectors with an approximate
+// index (pgvector), and where a library folder's search scans the
+// one-bit codes of its vector file; 1 where every vector is compared in
+// memory. The exact answer is an exhaustive pass over the database's
+// vectors.
 func (x *Index) VectorRecall(ctx context.Context, queries [][]float32, k int) (float64, error) {
-	if x.store.vectorsInMemory() {
+	model := x.Model()
+	var approx, exact [][]Hit
+	switch {
+	case !x.store.vectorsInMemory():
+		for _, q := range queries {
+			a, err := x.store.searchVectors(ctx, model, q, nil, k, false)
+			if err != nil {
+				return 0, err
+			}
+			e, err := x.store.searchVectors(ctx, model, q, nil, k, true)
+			if err != nil {
+				return 0, err
+			}
+			approx, exact = append(approx, a), append(exact, e)
+		}
+	case x.store.vectorDir() != "":
+		for _, q := range queries {
+			a, err := x.Vector(ctx, q, Filter{}, k)
+			if err != nil {
+				return 0, err
+			}
+			approx = append(approx, a)
+		}
+		var err error
+		if exact, err = x.exhaustive(ctx, model, queries, k); err != nil {
+			return 0, err
+		}
+	default:
 		return 1, nil
 	}
-	model := x.Model()
 	found, total := 0, 0
-	for _, q := range queries {
-		approx, err := x.store.searchVectors(ctx, model, q, nil, k, false)
-		if err != nil {
-			return 0, err
-		}
-		exact, err := x.store.searchVectors(ctx, model, q, nil, k, true)
-		if err != nil {
-			return 0, err
-		}
+	for i := range exact {
 		got := map[int64]bool{}
-		for _, h := range approx {
+		for _, h := range approx[i] {
 			got[h.ChunkID] = true
 		}
-		for _, h := range exact {
+		for _, h := range exact[i] {
 			if got[h.ChunkID] {
 				found++
 			}
 		}
-		total += len(exact)
+		total += len(exact[i])
 	}
 	if total == 0 {
 		return 1, nil
 	}
 	return float64(found) / float64(total), nil
+}
+
+// exhaustive ranks every vector of model in the database against each
+// query: the exact answer recall is measured against.
+func (x *Index) exhaustive(ctx context.Context, model string, queries [][]float32, k int) ([][]Hit, error) {
+	heaps := make([]minHeap, len(queries))
+	rows, err := x.db.QueryContext(ctx, `SELECT chunk_id, vec FROM vectors WHERE model = ?`, model)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	const batch = 4096
+	var ids []int64
+	var vecs [][]float32
+	score := func() {
+		var wg sync.WaitGroup
+		workers := runtime.GOMAXPROCS(0)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for qi := w; qi < len(queries); qi += workers {
+					h := &heaps[qi]
+					for i, v := range vecs {
+						if len(v) != len(queries[qi]) {
+							continue
+						}
+						s := dot(queries[qi], v)
+						if h.Len() < k {
+							heap.Push(h, scored{ids[i], s})
+						} else if s > (*h)[0].score {
+							(*h)[0] = scored{ids[i], s}
+							heap.Fix(h, 0)
+						}
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		ids, vecs = ids[:0], vecs[:0]
+	}
+	for rows.Next() {
+		var id int64
+		var blob sql.RawBytes
+		if err := rows.Scan(&id, &blob); err != nil {
+			return nil, err
+		}
+		ids, vecs = append(ids, id), append(vecs, decodeVecInto(nil, blob))
+		if len(ids) == batch {
+			score()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	score()
+	out := make([][]Hit, len(queries))
+	for i, h := range heaps {
+		sort.Slice(h, func(a, b int) bool { return h[a].score > h[b].score })
+		for _, r := range h {
+			out[i] = append(out[i], Hit{ChunkID: r.id, Score: float64(r.score)})
+		}
+	}
+	return out, nil
 }
 
 // VectorSearch says where similarity search runs: "memory" (exact, in

@@ -17,7 +17,8 @@ import (
 // FTS5 and the vectors searched in memory. Other processes on the same
 // library are seen through the database files changing (see Index.Dir).
 type sqliteStore struct {
-	db *conn
+	db  *conn
+	dir string
 }
 
 const schema = `
@@ -89,9 +90,10 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 		return nil, fmt.Errorf("index: opening: %w", err)
 	}
 	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
 	// Another process may be creating or writing the same library: the
 	// schema and the upgrade wait for it.
-	if err := retryBusy(ctx, func() error { _, err := db.ExecContext(ctx, schema); return err }); err != nil {
+	if err := retryBusy(ctx, func() error { _, err := db.ExecContext(ctx, schema+vecLogSchema); return err }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: preparing the database: %w", err)
 	}
@@ -100,7 +102,7 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 		return nil, fmt.Errorf("index: upgrading the database: %w", err)
 	}
 	c := &conn{DB: db}
-	x := &Index{dir: dir, db: c, vec: vectorSet{}, store: &sqliteStore{db: c}}
+	x := newIndex(dir, c, &sqliteStore{db: c, dir: dir})
 	var n int64
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM chunks`).Scan(&n); err != nil {
 		db.Close()
@@ -345,6 +347,16 @@ func (s *sqliteStore) vectorQuery() string {
 }
 
 func (s *sqliteStore) vectorsInMemory() bool { return true }
+
+// vectorDir is the library's folder: its vectors are searched from the
+// vector files kept there (vecfile.go), on the little-endian machines
+// the files' layout is read on in place (all Carrel is built for).
+func (s *sqliteStore) vectorDir() string {
+	if !littleEndian {
+		return ""
+	}
+	return s.dir
+}
 
 func (s *sqliteStore) searchVectors(context.Context, string, []float32, []int64, int, bool) ([]Hit, error) {
 	return nil, errors.New("index: a SQLite library searches its vectors in memory")

@@ -2,6 +2,7 @@ package index
 
 import (
 	"container/heap"
+	"context"
 	"runtime"
 	"sync"
 )
@@ -14,13 +15,23 @@ type vectorStore interface {
 	add(id int64, v []float32)
 	addAll(ids []int64, vs [][]float32)
 	remove(id int64)
-	// search returns the k vectors most similar to q, best first.
-	search(q []float32, k int) []scored
+	// search returns the k vectors most similar to q, best first, with
+	// their exact scores.
+	search(ctx context.Context, q []float32, k int) ([]scored, error)
 	count() int
+	// close lets go of what the store maps; it is not used afterwards.
+	close()
 }
 
 // vectorSet is a model's vectors: one store a library.
 type vectorSet map[int64]vectorStore
+
+// close closes every store of the set.
+func (set vectorSet) close() {
+	for _, s := range set {
+		s.close()
+	}
+}
 
 // newStore makes an empty store for vectors of dims dimensions, with room
 // for n.
@@ -114,10 +125,10 @@ func (h *minHeap) Pop() any {
 
 // search returns the k vectors most similar to q (dot product of unit
 // vectors: cosine similarity), best first.
-func (f *flat) search(q []float32, k int) []scored {
+func (f *flat) search(_ context.Context, q []float32, k int) ([]scored, error) {
 	n := len(f.ids)
 	if n == 0 || k <= 0 || len(q) != f.dims {
-		return nil
+		return nil, nil
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, n/4096))
 	parts := make([]minHeap, workers)
@@ -156,8 +167,10 @@ func (f *flat) search(q []float32, k int) []scored {
 	for i := len(out) - 1; i >= 0; i-- {
 		out[i] = heap.Pop(&all).(scored)
 	}
-	return out
+	return out, nil
 }
+
+func (f *flat) close() {}
 
 // dot is the inner product, unrolled in four independent sums so the CPU
 // can overlap the multiplications.

@@ -37,7 +37,7 @@ func TestFlatMatchesBruteForce(t *testing.T) {
 	}
 	f.add(5, make([]float32, 3)) // wrong dimensions: ignored
 	q := randomVec(rng, 16)
-	got := f.search(q, 10)
+	got, _ := f.search(t.Context(), q, 10)
 	type pair struct {
 		id int64
 		s  float32
@@ -63,6 +63,6 @@ func BenchmarkFlatSearch100k(b *testing.B) {
 	q := randomVec(rng, 384)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f.search(q, 100)
+		f.search(b.Context(), q, 100)
 	}
 }

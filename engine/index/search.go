@@ -525,6 +525,58 @@ func (x *Index) VectorRecall(ctx context.Context, queries [][]float32, k int) (f
 	return float64(found) / float64(total), nil
 }
 
+// ScanRecall measures, where a library folder's vector files are searched,
+// the recall of the one-bit scan when it keeps only candidates of each
+// library's vectors (a search keeps at least 2,000, and 1 in 200 of a
+// larger library): the share of the exact k nearest passages it finds
+// over the given query vectors of the current model. On a small library
+// of real embeddings, it tells how recall holds when the nearest k must
+// be found among few candidates, as in a library many times larger.
+func (x *Index) ScanRecall(ctx context.Context, queries [][]float32, k, candidates int) (float64, error) {
+	if x.store.vectorDir() == "" {
+		return 0, errors.New("index: this library's vectors are not searched from vector files")
+	}
+	cands := func(n int) int { return min(n, max(k, candidates)) }
+	model := x.Model()
+	exact, err := x.exhaustive(ctx, model, queries, k)
+	if err != nil {
+		return 0, err
+	}
+	found, total := 0, 0
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	for i, q := range queries {
+		var got []scored
+		for _, s := range x.vec {
+			var r []scored
+			if m, ok := s.(*mapped); ok {
+				r, err = m.searchScanning(ctx, q, k, cands)
+			} else {
+				r, err = s.search(ctx, q, k)
+			}
+			if err != nil {
+				return 0, err
+			}
+			got = append(got, r...)
+		}
+		sort.Slice(got, func(a, b int) bool { return got[a].score > got[b].score })
+		in := map[int64]bool{}
+		for _, g := range got[:min(k, len(got))] {
+			in[g.id] = true
+		}
+		for _, h := range exact[i] {
+			if in[h.ChunkID] {
+				found++
+			}
+		}
+		total += len(exact[i])
+	}
+	if total == 0 {
+		return 1, nil
+	}
+	return float64(found) / float64(total), nil
+}
+
 // exhaustive ranks every vector of model in the database against each
 // query: the exact answer recall is measured against.
 func (x *Index) exhaustive(ctx context.Context, model string, queries [][]float32, k int) ([][]Hit, error) {

@@ -12,8 +12,8 @@ import (
 
 func benchCmd() *command {
 	return &command{
-		Name: "bench", Usage: "gen|synth|index|ask|embed|evidence|lookup|ocr [flags]",
-		Short: "measure speed: \"bench gen\" (tokens/s like llama-bench), \"bench synth\" (write a synthetic model to measure with), \"bench index\" (library storage and search at scale), \"bench ask\" (time to first answer token), \"bench embed\" (embedding throughput and query latency), \"bench evidence\" (what the model reads per question), \"bench lookup\" (prompt-lookup decoding against plain), \"bench ocr\" (OCR accuracy and speed per resolution)",
+		Name: "bench", Usage: "gen|synth|index|recall|ask|embed|evidence|lookup|ocr [flags]",
+		Short: "measure speed: \"bench gen\" (tokens/s like llama-bench), \"bench synth\" (write a synthetic model to measure with), \"bench index\" (library storage and search at scale), \"bench recall\" (how much of the exact nearest passages the vector scan finds, on real embeddings), \"bench ask\" (time to first answer token), \"bench embed\" (embedding throughput and query latency), \"bench evidence\" (what the model reads per question), \"bench lookup\" (prompt-lookup decoding against plain), \"bench ocr\" (OCR accuracy and speed per resolution)",
 		Subs:  map[string]*command{"gen": benchGenCmd(), "synth": benchSynthCmd(), "index": benchIndexCmd(), "recall": benchRecallCmd(), "ask": benchAskCmd(), "embed": benchEmbedCmd(), "evidence": benchEvidenceCmd(), "ocr": benchOCRCmd(), "lookup": benchLookupCmd()},
 	}
 }

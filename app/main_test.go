@@ -72,7 +72,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"generate", "--model", "m.gguf", "-n", "-1", "hi"}, 2, "outside 0"},
 		{[]string{"ask", "--data", data, "--threads", "100000", "what?"}, 1, "threads must be"},
 		{[]string{"ask", "--data", data, "--bogus", "what?"}, 2, "flag provided but not defined: -bogus"},
-		{[]string{"bench"}, 2, "gen, index, lookup, ocr, synth"},
+		{[]string{"bench"}, 2, "gen, index, lookup, ocr, recall, synth"},
 		{[]string{"bench", "synth", "--shape", "7b", "--out", "x"}, 2, "unknown shape"},
 		{[]string{"bench", "synth", "--shape", "tiny", "--quant", "Q9", "--out", "x"}, 2, "unknown quantization"},
 		{[]string{"embed", "text"}, 2, "--model FILE is required"},

@@ -155,8 +155,9 @@ func addCmd() *command {
 	asJSON := fs.Bool("json", false, "print a JSON summary instead of progress")
 	return &command{
 		Name: "add", Usage: "PATH... [--library NAME] [--watch] [--embed-model FILE]",
-		Short: "add files and folders to a library and index them (folders recursively)",
-		Flags: fs,
+		Short:   "add files and folders to a library and index them (folders recursively)",
+		Flags:   fs,
+		Indexes: true,
 		Run: func(ctx context.Context, args []string) error {
 			if len(args) == 0 {
 				return usagef("give files or folders to add")
@@ -344,8 +345,9 @@ func watchCmd() *command {
 	rescan := fs.Duration("rescan", 2*time.Minute, "interval of the full rescan that catches missed changes")
 	return &command{
 		Name: "watch", Usage: "[--embed-model FILE]",
-		Short: "stay in the foreground keeping watched folders indexed (add folders with \"carrel add --watch\")",
-		Flags: fs,
+		Short:   "stay in the foreground keeping watched folders indexed (add folders with \"carrel add --watch\")",
+		Flags:   fs,
+		Indexes: true,
 		Run: func(ctx context.Context, args []string) error {
 			if *rescan < time.Second {
 				return usagef("--rescan must be at least 1s")

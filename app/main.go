@@ -40,6 +40,9 @@ type command struct {
 	// Interactive commands handle Ctrl+C themselves (it stops an answer,
 	// not the program); for the others it cancels ctx.
 	Interactive bool
+	// Indexes marks commands that index documents (or keep a library
+	// indexed): they run within the ingest memory budget (limitHeap).
+	Indexes bool
 }
 
 // usageError is a mistake on the command line: exit status 2 and the usage.
@@ -101,6 +104,7 @@ func run(ctx context.Context, args []string) int {
 	if len(args) == 0 || openWith(args) {
 		// No command, or files given by the desktop ("Open with Carrel"):
 		// the window, which adds the files to the library.
+		limitHeap()
 		if err := openApp(ctx, args...); err != nil {
 			fmt.Fprintln(os.Stderr, "carrel:", err)
 			return 1
@@ -127,6 +131,9 @@ func run(ctx context.Context, args []string) int {
 		return 2
 	}
 	c, rest := resolve(c, args[1:])
+	if c.Indexes {
+		limitHeap()
+	}
 	err := dispatch(ctx, c, rest)
 	var ue usageError
 	var ee exitError

@@ -20,8 +20,9 @@ func serveCmd() *command {
 	rotate := fs.Bool("rotate-token", false, "make a new token first (clients using the old one are refused)")
 	return &command{
 		Name: "serve", Usage: "[--addr 127.0.0.1:8765] [--library NAME]",
-		Short: "let other programs on this computer use Carrel: an OpenAI-compatible API (/v1) and an MCP server (/mcp), with a token",
-		Flags: fs,
+		Short:   "let other programs on this computer use Carrel: an OpenAI-compatible API (/v1) and an MCP server (/mcp), with a token",
+		Flags:   fs,
+		Indexes: true,
 		Run: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return usagef("serve takes no arguments")
@@ -61,8 +62,9 @@ func mcpCmd() *command {
 	library := fs.String("library", "", "default library `name` of the tools (default: the settings' library)")
 	return &command{
 		Name: "mcp", Usage: "[--library NAME]",
-		Short: "serve Carrel's tools to an assistant over standard input and output (the Model Context Protocol's stdio transport)",
-		Flags: fs,
+		Short:   "serve Carrel's tools to an assistant over standard input and output (the Model Context Protocol's stdio transport)",
+		Flags:   fs,
+		Indexes: true,
 		Run: func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return usagef("mcp takes no arguments")

@@ -92,22 +92,35 @@ type layout struct {
 	offset   []int    // each block's byte offset in its section's text
 }
 
-func layoutOf(doc *docs.Document) layout {
+// layoutOf groups doc's blocks into sections. With share, the blocks'
+// texts are re-pointed into their sections' (the same words, held once):
+// only for a document no one else is reading.
+func layoutOf(doc *docs.Document, share bool) layout {
 	l := layout{offset: make([]int, len(doc.Blocks))}
 	for start := 0; start < len(doc.Blocks); {
 		end := start + 1
 		for end < len(doc.Blocks) && sameSection(doc.Blocks[start], doc.Blocks[end]) {
 			end++
 		}
-		var b strings.Builder
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString("\n\n")
+		text := doc.Blocks[start].Text // a section of one block: no copy
+		if end > start+1 {
+			var b strings.Builder
+			for i := start; i < end; i++ {
+				if i > start {
+					b.WriteString("\n\n")
+				}
+				l.offset[i] = b.Len()
+				b.WriteString(doc.Blocks[i].Text)
 			}
-			l.offset[i] = b.Len()
-			b.WriteString(doc.Blocks[i].Text)
+			text = b.String()
+			// The blocks now point into their section's text: a long
+			// document's words are held once, not once per block and
+			// again per section. The text is the same, only shared.
+			for i := start; share && i < end; i++ {
+				doc.Blocks[i].Text = text[l.offset[i] : l.offset[i]+len(doc.Blocks[i].Text)]
+			}
 		}
-		l.sections = append(l.sections, Section{Page: doc.Blocks[start].Page, Heading: doc.Blocks[start].Heading, Text: b.String()})
+		l.sections = append(l.sections, Section{Page: doc.Blocks[start].Page, Heading: doc.Blocks[start].Heading, Text: text})
 		l.bounds = append(l.bounds, [2]int{start, end})
 		start = end
 	}
@@ -116,19 +129,31 @@ func layoutOf(doc *docs.Document) layout {
 
 // Sections returns the document's sections, which Split's chunks point
 // into.
-func Sections(doc *docs.Document) []Section { return layoutOf(doc).sections }
+func Sections(doc *docs.Document) []Section { return layoutOf(doc, false).sections }
 
 // Split cuts doc into chunks.
 func Split(doc *docs.Document, o Options) []Chunk {
+	chunks, _ := split(doc, o, false)
+	return chunks
+}
+
+// SplitSections cuts doc into chunks and returns them with the sections
+// they point into (as Sections would). The blocks, sections and chunks
+// share one copy of the document's text, so doc's blocks are re-pointed
+// into the sections' text (their words unchanged): the caller must own
+// doc, with no one reading it meanwhile.
+func SplitSections(doc *docs.Document, o Options) ([]Chunk, []Section) {
+	return split(doc, o, true)
+}
+
+func split(doc *docs.Document, o Options, share bool) ([]Chunk, []Section) {
 	o = o.withDefaults()
 	var chunks []Chunk
-	l := layoutOf(doc)
+	l := layoutOf(doc, share)
 	for si, bd := range l.bounds {
 		p := packer{doc: doc, o: o}
 		for i := bd[0]; i < bd[1]; i++ {
-			for _, u := range splitBlock(i, doc.Blocks[i].Text, o) {
-				p.add(u)
-			}
+			splitBlock(i, doc.Blocks[i].Text, o, p.add)
 		}
 		for _, c := range p.finish() {
 			place(doc, &c, si, l)
@@ -143,7 +168,7 @@ func Split(doc *docs.Document, o Options) []Chunk {
 		}
 	}
 	markDuplicates(out)
-	return out
+	return out, l.sections
 }
 
 // place records where chunk c stands: its section, its offsets in the
@@ -159,6 +184,11 @@ func place(doc *docs.Document, c *Chunk, section int, l layout) {
 	}
 	for c.End > c.Start && isSpaceByte(text[c.End-1]) {
 		c.End--
+	}
+	if in := text[c.Start:c.End]; in == c.Text {
+		// The passage as it stands in its section: share the section's
+		// text rather than hold a long document's words twice.
+		c.Text = in
 	}
 	for _, sp := range c.Spans {
 		f, t, ok := doc.Blocks[sp.Block].CharRange(sp.Start, sp.End)
@@ -237,6 +267,11 @@ func build(doc *docs.Document, units []unit) Chunk {
 		}
 		c.Spans = append(c.Spans, Span{Block: u.block, Start: u.start, End: u.end})
 	}
+	if len(c.Spans) == 1 { // a piece of one block: no copy
+		s := c.Spans[0]
+		c.Text = strings.TrimSpace(doc.Blocks[s.Block].Text[s.Start:s.End])
+		return c
+	}
 	var b strings.Builder
 	for i, s := range c.Spans {
 		if i > 0 {
@@ -251,8 +286,11 @@ func build(doc *docs.Document, units []unit) Chunk {
 // splitBlock cuts a block into units no larger than the chunk size:
 // paragraphs, then sentences, then words (CJK: punctuation, then
 // characters).
-func splitBlock(block int, text string, o Options) []unit {
-	var out []unit
+//
+// Units go to emit as they are cut, and boundaries are found as they are
+// walked: a block of millions of words (a one-line file) never holds a
+// unit or a boundary per word at once.
+func splitBlock(block int, text string, o Options, emit func(unit)) {
 	var split func(start, end int, level int)
 	split = func(start, end int, level int) {
 		s := text[start:end]
@@ -262,24 +300,21 @@ func splitBlock(block int, text string, o Options) []unit {
 		n := o.Count(s)
 		if n <= o.Size || level > 3 {
 			if level > 3 && n > o.Size { // one unbreakable run: cut by characters
-				cutRunes(start, end, n, o, block, text, &out)
+				cutRunes(start, end, n, o, block, text, emit)
 				return
 			}
-			out = append(out, unit{block: block, start: start, end: end, tokens: n})
+			emit(unit{block: block, start: start, end: end, tokens: n})
 			return
 		}
-		for _, r := range boundaries(s, level) {
-			split(start+r[0], start+r[1], level+1)
-		}
+		eachBoundary(s, level, func(a, b int) { split(start+a, start+b, level+1) })
 	}
-	split(0, len(text), 0)
 	// Whole pieces that are too small to stand alone are merged forward
 	// when packing; nothing more to do here.
-	return out
+	split(0, len(text), 0)
 }
 
 // cutRunes splits an unbreakable run into pieces of about the chunk size.
-func cutRunes(start, end, tokens int, o Options, block int, text string, out *[]unit) {
+func cutRunes(start, end, tokens int, o Options, block int, text string, emit func(unit)) {
 	parts := tokens/o.Size + 1
 	step := (end - start) / parts
 	for s := start; s < end; {
@@ -287,20 +322,19 @@ func cutRunes(start, end, tokens int, o Options, block int, text string, out *[]
 		for e < end && !utf8.RuneStart(text[e]) {
 			e++
 		}
-		*out = append(*out, unit{block: block, start: s, end: e, tokens: o.Count(text[s:e])})
+		emit(unit{block: block, start: s, end: e, tokens: o.Count(text[s:e])})
 		s = e
 	}
 }
 
-// boundaries returns [start, end) ranges of s at a level: 0 paragraphs
-// (blank lines), 1 lines or sentences, 2 clauses (CJK punctuation, commas,
-// semicolons), 3 words.
-func boundaries(s string, level int) [][2]int {
-	var out [][2]int
+// eachBoundary calls fn with the [start, end) ranges of s at a level, in
+// order: 0 paragraphs (blank lines), 1 lines or sentences, 2 clauses (CJK
+// punctuation, commas, semicolons), 3 words.
+func eachBoundary(s string, level int, fn func(start, end int)) {
 	last := 0
 	cut := func(i int) {
 		if i > last {
-			out = append(out, [2]int{last, i})
+			fn(last, i)
 			last = i
 		}
 	}
@@ -338,7 +372,6 @@ func boundaries(s string, level int) [][2]int {
 		}
 	}
 	cut(len(s))
-	return out
 }
 
 func sentenceStart(s string) bool {

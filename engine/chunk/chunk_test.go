@@ -1,8 +1,10 @@
 package chunk
 
 import (
+	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/carrel-ai/carrel/engine/docs"
 )
@@ -220,6 +222,49 @@ func TestChunksPointIntoSections(t *testing.T) {
 			t.Errorf("chunk %d has the place of another: %v", c.Index, k)
 		}
 		seen[k] = true
+	}
+}
+
+// SplitSections gives what Split and Sections give, while the blocks,
+// sections and passages share one copy of the words.
+func TestSplitSectionsSharesTheText(t *testing.T) {
+	within := func(part, whole string) bool {
+		if len(part) == 0 {
+			return true
+		}
+		p, w := uintptr(unsafe.Pointer(unsafe.StringData(part))), uintptr(unsafe.Pointer(unsafe.StringData(whole)))
+		return p >= w && p+uintptr(len(part)) <= w+uintptr(len(whole))
+	}
+	for _, o := range []Options{{Size: 40}, {Size: 60, Overlap: -1}} {
+		wantChunks, wantSecs := Split(longDoc(), o), Sections(longDoc())
+		doc := longDoc()
+		before := make([]string, len(doc.Blocks))
+		for i, b := range doc.Blocks {
+			before[i] = strings.Clone(b.Text)
+		}
+		chunks, secs := SplitSections(doc, o)
+		if !reflect.DeepEqual(chunks, wantChunks) || !reflect.DeepEqual(secs, wantSecs) {
+			t.Fatalf("size %d: SplitSections differs from Split and Sections", o.Size)
+		}
+		for i, b := range doc.Blocks {
+			if b.Text != before[i] {
+				t.Errorf("block %d changed its words: %q", i, b.Text)
+			}
+		}
+		shared := 0
+		for _, c := range chunks {
+			if !within(c.Text, secs[c.Section].Text) {
+				t.Errorf("size %d: passage %d holds its own copy of its words", o.Size, c.Index)
+			}
+			shared++
+		}
+		// The first section joins two blocks: they now point into it.
+		if !within(doc.Blocks[0].Text, secs[0].Text) || !within(doc.Blocks[1].Text, secs[0].Text) {
+			t.Errorf("size %d: the blocks still hold their own copies", o.Size)
+		}
+		if shared == 0 {
+			t.Fatal("no passages")
+		}
 	}
 }
 

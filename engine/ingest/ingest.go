@@ -36,6 +36,16 @@ import (
 // (docs/library.md, "Reliability").
 const largeFile = 8 << 20
 
+// HeapBudget is the soft limit of the Go heap, in bytes, that a program
+// indexing documents runs under (runtime/debug.SetMemoryLimit: the limit
+// is the program's to set, not a library's). Indexing the largest file
+// accepted keeps a few times its text live; near the limit the collector
+// works harder instead of letting the heap double. With the embedding
+// model, the program and the PDF engine's compiled code beside it, a
+// 50 MB one-line file indexes within 512 MB of resident memory
+// (docs/benchmarks.md).
+const HeapBudget = 256 << 20
+
 // StorageError returns err with failure.ErrStorage in its chain when it says the
 // library's disk is full, and err unchanged otherwise.
 func StorageError(err error) error {
@@ -884,13 +894,13 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		}
 	}
 	data, err := docs.ReadFile(d.Path, docs.Options{})
+	hash := ""
+	if data != nil {
+		hash = hashOf(data)
+	}
 	fail := func(msg string, cause error) error {
 		if ctx.Err() != nil {
 			return nil // stopped: the document stays queued and resumes later
-		}
-		hash := ""
-		if data != nil {
-			hash = hashOf(data)
 		}
 		if err := in.idx.Fail(ctx, d.ID, in.owner, hash, msg, string(failure.KindOf(cause))); err != nil {
 			return fmt.Errorf("recording the failure of %s: %w", d.Path, err)
@@ -901,7 +911,6 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	if err != nil {
 		return fail(strings.TrimPrefix(err.Error(), d.Path+": "), err)
 	}
-	hash := hashOf(data)
 	model := ""
 	if in.opts.Embedder != nil {
 		model = in.opts.Embedder.Model()
@@ -949,16 +958,6 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		}
 		return fail(strings.TrimPrefix(err.Error(), d.Path+": "), err)
 	}
-	chunks := chunk.Split(doc, in.opts.Chunk)
-	records := make([]index.Chunk, 0, len(chunks))
-	var texts []string
-	for _, c := range chunks {
-		if c.DuplicateOf >= 0 {
-			continue // a repeated passage adds nothing to search
-		}
-		records = append(records, index.Chunk{Text: c.Text, Page: c.Page, Heading: c.Heading, Tokens: c.Tokens, Place: c.Place})
-		texts = append(texts, embedText(doc.Title, c))
-	}
 	meta := index.Meta{Hash: hash, Format: string(doc.Format), Title: doc.Title, Language: doc.Language, Pages: doc.Pages, Owner: in.owner}
 	if in.idx.OnServer() && len(data) <= sharedFileLimit {
 		// A team library keeps the file itself, so that a member whose
@@ -966,10 +965,28 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		// cited page.
 		meta.Content = data
 	}
+	// The file's bytes are parsed: let them go before the passages are
+	// cut (a long file's text is held several times over until stored).
+	data = nil
+	chunks, sections := chunk.SplitSections(doc, in.opts.Chunk)
+	// The passages and sections hold the text now (sharing it where they
+	// can): the parsed blocks, a third copy of a long file's words, go.
+	doc.Blocks = nil
+	records := make([]index.Chunk, 0, len(chunks))
+	var texts []string
+	for _, c := range chunks {
+		if c.DuplicateOf >= 0 {
+			continue // a repeated passage adds nothing to search
+		}
+		records = append(records, index.Chunk{Text: c.Text, Page: c.Page, Heading: c.Heading, Tokens: c.Tokens, Place: c.Place})
+		if in.opts.Embedder != nil {
+			texts = append(texts, embedText(doc.Title, c))
+		}
+	}
 	for _, l := range doc.Layouts {
 		meta.Layouts = append(meta.Layouts, index.Layout{Page: l.Page, Data: docs.EncodeLayout(l)})
 	}
-	for i, sec := range chunk.Sections(doc) {
+	for i, sec := range sections {
 		meta.Sections = append(meta.Sections, index.Section{Ord: i, Page: sec.Page, Heading: sec.Heading, Text: sec.Text})
 	}
 	// Words first: a long new (or changed) document is stored and
@@ -983,6 +1000,10 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		if err := in.idx.Replace(ctx, d.ID, meta, records, nil, ""); err != nil {
 			return err
 		}
+		// Stored: only the vectors are still to come, so the passages
+		// and the document's sections and layouts need not stay in
+		// memory while it is embedded.
+		records, meta = nil, index.Meta{}
 	}
 	var vectors [][]float32
 	if in.opts.Embedder != nil && len(texts) > 0 {
@@ -1051,6 +1072,9 @@ func (in *Ingester) pageProgress(d index.Document, epoch int) docs.PageProgress 
 // embedText is what is embedded for a chunk: the document title and the
 // heading give the passage its context.
 func embedText(title string, c chunk.Chunk) string {
+	if title == "" && c.Heading == "" {
+		return c.Text // no copy: a long file's passages are held while they are embedded
+	}
 	var b strings.Builder
 	if title != "" {
 		b.WriteString(title)

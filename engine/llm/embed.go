@@ -124,12 +124,26 @@ func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, erro
 	if e.rank {
 		return nil, errors.New("llm: this is a reranking model: it scores a question with a passage, it does not embed")
 	}
-	toks, err := e.tokenizeAll(ctx, texts)
-	if err != nil {
-		return nil, err
+	// A long document's passages are tokenized a window at a time: all
+	// of a 40 MB file's tokens held at once weighed more than its text.
+	// A window ends at most one partly filled decode call early.
+	out := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); start += embedWindow {
+		toks, err := e.tokenizeAll(ctx, texts[start:min(start+embedWindow, len(texts))])
+		if err != nil {
+			return nil, err
+		}
+		vecs, err := e.embedTokens(ctx, toks)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vecs...)
 	}
-	return e.embedTokens(ctx, toks)
+	return out, nil
 }
+
+// embedWindow is how many texts Embed tokenizes ahead of embedding them.
+const embedWindow = 512
 
 // tokenizeAll tokenizes texts while the embedder is open (its model stays
 // loaded while the lock is held).

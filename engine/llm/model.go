@@ -229,6 +229,12 @@ func (m *Model) tokenize(text string, addSpecial bool) []C.llama_token {
 		buf = make([]C.llama_token, -n)
 		n = C.llama_tokenize(m.vocab, ct, C.int32_t(len(text)), &buf[0], C.int32_t(len(buf)), C.bool(addSpecial), true)
 	}
+	if int(n) < len(buf)/2 {
+		// The buffer is sized for the worst case (a token a byte); the
+		// tokens of a whole document are held at once while they are
+		// embedded, so they keep only their own size.
+		return append([]C.llama_token(nil), buf[:max(n, 0)]...)
+	}
 	return buf[:max(n, 0)]
 }
 

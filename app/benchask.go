@@ -27,10 +27,11 @@ func benchAskCmd() *command {
 	ctxSize := fs.Int("ctx", 4096, "the chat model's context window in tokens")
 	cpu := fs.Bool("cpu", false, "run on the CPU even when a GPU is present")
 	dir := fs.String("dir", "", "keep the library in this `folder` and reuse it on the next run (default: a temporary one)")
+	text := fs.String("text", "", "build the library from the real passages of this BEIR-layout `folder` (SQuAD's, for one; copies with their sentences reordered up to --chunks) and ask its questions, instead of synthetic words")
 	asJSON := fs.Bool("json", false, "print JSON")
 	return &command{
-		Name: "bench ask", Usage: "--model FILE [--chunks 100000] [--json]",
-		Short: "time a question end to end on a synthetic library: retrieval, first answer token, generation speed",
+		Name: "bench ask", Usage: "--model FILE [--chunks 100000] [--text BEIR_DIR] [--json]",
+		Short: "time a question end to end on a large library (synthetic words, or real passages with --text): retrieval, first answer token, generation speed",
 		Flags: fs,
 		Run: func(ctx context.Context, args []string) error {
 			if *model == "" {
@@ -48,9 +49,25 @@ func benchAskCmd() *command {
 				defer os.RemoveAll(work)
 			}
 			rng := rand.New(rand.NewPCG(7, 11))
-			built, err := lab.BuildSyntheticLibrary(ctx, work, "", *n, 0)
+			var built time.Duration
+			var err error
+			var realQuestions []string
+			if *text != "" {
+				if realQuestions, err = lab.DatasetQuestions(*text); err != nil {
+					return err
+				}
+				built, err = lab.BuildTextLibrary(ctx, work, *text, *n)
+			} else {
+				built, err = lab.BuildSyntheticLibrary(ctx, work, "", *n, 0)
+			}
 			if err != nil {
 				return err
+			}
+			question := func(e *engine.Engine) (string, error) {
+				if realQuestions != nil {
+					return realQuestions[rng.IntN(len(realQuestions))], nil
+				}
+				return lab.SyntheticQuestion(ctx, e, rng)
 			}
 			s := engine.DefaultSettings()
 			s.ChatModel, s.CPUOnly, s.Threads, s.AnswerTokens, s.ContextSize = *model, *cpu, *threads, *answer, *ctxSize
@@ -66,19 +83,28 @@ func benchAskCmd() *command {
 			}
 			defer e.Close()
 			openMS := ms(time.Since(t0))
+			declined := 0
 			ask := func() (*engine.Answer, error) {
-				q, err := lab.SyntheticQuestion(ctx, e, rng)
-				if err != nil {
-					return nil, err
+				for {
+					q, err := question(e)
+					if err != nil {
+						return nil, err
+					}
+					a, err := e.Ask(ctx, q, engine.AskOptions{NoSave: true}, nil)
+					if err != nil {
+						return nil, explain(err)
+					}
+					if a.Outcome == engine.Answered || a.Outcome == engine.Uncited { // a synthetic model cites nothing
+						return a, nil
+					}
+					// A real question the library's words do not hold well
+					// enough is declined before the model reads: another is
+					// asked (and the declines counted).
+					if realQuestions == nil || declined >= 20 {
+						return nil, fmt.Errorf("a question was not answered (%s): the benchmark would not time generation", a.Outcome)
+					}
+					declined++
 				}
-				a, err := e.Ask(ctx, q, engine.AskOptions{NoSave: true}, nil)
-				if err != nil {
-					return nil, explain(err)
-				}
-				if a.Outcome != engine.Answered && a.Outcome != engine.Uncited { // a synthetic model cites nothing
-					return nil, fmt.Errorf("a question was not answered (%s): the benchmark would not time generation", a.Outcome)
-				}
-				return a, nil
 			}
 			cold, err := ask()
 			if err != nil {
@@ -119,7 +145,7 @@ func benchAskCmd() *command {
 				}
 				return a, first, nil
 			}
-			q, err := lab.SyntheticQuestion(ctx, e, rng)
+			q, err := question(e)
 			if err != nil {
 				return err
 			}
@@ -146,7 +172,12 @@ func benchAskCmd() *command {
 				"tokens_per_s":   p50(func(a *engine.Answer) float64 { return a.Timings.TokensPerS }),
 				"prompt_tokens":  p50(func(a *engine.Answer) float64 { return float64(a.Timings.PromptTokens) }),
 				"cached_tokens":  p50(func(a *engine.Answer) float64 { return float64(a.Timings.CachedTokens) }),
-				"questions":      len(warm),
+				"sources_given":  p50(func(a *engine.Answer) float64 { return float64(len(a.Sources)) }),
+				"prompt_tokens_per_source": p50(func(a *engine.Answer) float64 {
+					return float64(a.Timings.PromptTokens) / float64(max(1, len(a.Sources)))
+				}),
+				"declined": declined, "text": *text,
+				"questions": len(warm),
 			}
 			if *asJSON {
 				return json.NewEncoder(os.Stdout).Encode(out)
@@ -154,8 +185,11 @@ func benchAskCmd() *command {
 			fmt.Printf("%s %s on %s (%d threads), %d-chunk library, %d sources per answer\n",
 				st.Info.Name, st.Info.Quantization, st.Placement.Backend, st.Threads, *n, s.Sources)
 			fmt.Printf("first question, asked while the model loads: first token after %.0f ms (passages in %.1f ms)\n", coldFirst, cold.Timings.RetrieveMS)
-			fmt.Printf("next %d questions (p50): passages in %.1f ms · first token after %.0f ms · prompt %.0f tokens (%.0f cached) · %.1f tokens/s\n",
-				len(warm), out["retrieve_ms"], out["first_token_ms"], out["prompt_tokens"], out["cached_tokens"], out["tokens_per_s"])
+			fmt.Printf("next %d questions (p50): passages in %.1f ms · first token after %.0f ms · prompt %.0f tokens (%.0f cached; %.0f sources, %.0f tokens per source) · %.1f tokens/s\n",
+				len(warm), out["retrieve_ms"], out["first_token_ms"], out["prompt_tokens"], out["cached_tokens"], out["sources_given"], out["prompt_tokens_per_source"], out["tokens_per_s"])
+			if declined > 0 {
+				fmt.Printf("(%d real questions were declined for want of passages and others asked in their place)\n", declined)
+			}
 			fmt.Printf("a conversation: first question's first token after %.0f ms (prompt %d tokens); a follow-up about the same passages after %.0f ms, its rewrite included (prompt %d tokens, %d cached, %d sources kept)\n",
 				openingFirst, opening.Timings.PromptTokens, followFirst, follow.Timings.PromptTokens, follow.Timings.CachedTokens, follow.Carried)
 			return nil

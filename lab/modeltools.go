@@ -355,17 +355,26 @@ type EmbedSpeed struct {
 	Description string  `json:"how"`
 }
 
+// embeddingModel is the embedding model file a benchmark measures: the
+// one given, or the built-in one.
+func embeddingModel(given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	m := engine.Options{}.SearchMethodFor(engine.Settings{})
+	if !m.Meaning {
+		return "", fmt.Errorf("no built-in embedding model: %s; give --model FILE", m.Note)
+	}
+	return m.Model, nil
+}
+
 // BenchEmbed embeds the same passages with Carrel's embedder and with
 // llama.cpp's embedding loop on one context, checks that both give the
 // same vectors, and times queries one at a time.
 func BenchEmbed(ctx context.Context, b EmbedBench) (*EmbedReport, error) {
-	path := b.Model
-	if path == "" {
-		m := engine.Options{}.SearchMethodFor(engine.Settings{})
-		if !m.Meaning {
-			return nil, fmt.Errorf("no built-in embedding model: %s; give --model FILE", m.Note)
-		}
-		path = m.Model
+	path, err := embeddingModel(b.Model)
+	if err != nil {
+		return nil, err
 	}
 	passages, queries, err := benchTexts(b.Dataset, b.Passages, b.Queries)
 	if err != nil {

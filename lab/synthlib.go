@@ -101,19 +101,12 @@ func BuildSyntheticLibrary(ctx context.Context, dataDir, server string, n, dims 
 		return 0, err
 	}
 	defer idx.Close()
-	st, err := idx.Stats(ctx, 0)
-	if err != nil {
+	where := dataDir
+	if server != "" {
+		where = index.Redact(server)
+	}
+	if kept, err := keepOrRefuse(ctx, idx, n, where); err != nil || kept {
 		return 0, err
-	}
-	if st.Chunks == n {
-		return 0, nil
-	}
-	if st.Chunks > 0 {
-		where := dataDir
-		if server != "" {
-			where = index.Redact(server)
-		}
-		return 0, fmt.Errorf("lab: %s holds another library (%d passages): use another folder or database", where, st.Chunks)
 	}
 	start := time.Now()
 	lib, err := idx.Library(ctx, SyntheticLibrary)
@@ -148,6 +141,20 @@ func BuildSyntheticLibrary(ctx context.Context, dataDir, server string, n, dims 
 		}
 	}
 	return time.Since(start), nil
+}
+
+// keepOrRefuse reports whether idx already holds exactly n passages (a
+// library built by an earlier run, kept), and refuses a store holding
+// others (where names it).
+func keepOrRefuse(ctx context.Context, idx *index.Index, n int, where string) (bool, error) {
+	st, err := idx.Stats(ctx, 0)
+	if err != nil {
+		return false, err
+	}
+	if st.Chunks > 0 && st.Chunks != n {
+		return false, fmt.Errorf("lab: %s holds another library (%d passages): use another folder or database", where, st.Chunks)
+	}
+	return st.Chunks == n, nil
 }
 
 // QueryTimes are the figures of BenchSyntheticQueries.

@@ -41,15 +41,8 @@ func BuildTextLibrary(ctx context.Context, dataDir, dataset string, n int) (took
 		return 0, err
 	}
 	defer idx.Close()
-	st, err := idx.Stats(ctx, 0)
-	if err != nil {
+	if kept, err := keepOrRefuse(ctx, idx, n, dataDir); err != nil || kept {
 		return 0, err
-	}
-	if st.Chunks == n {
-		return 0, nil
-	}
-	if st.Chunks > 0 {
-		return 0, fmt.Errorf("lab: %s holds another library (%d passages): use another folder", dataDir, st.Chunks)
 	}
 	start := time.Now()
 	lib, err := idx.Library(ctx, TextLibrary)

@@ -49,13 +49,9 @@ type RecallPoint struct {
 // file), and measures recall@10 of the one-bit scan against an exhaustive
 // pass with each number of candidates.
 func BenchRecall(ctx context.Context, b RecallBench) (*RecallReport, error) {
-	path := b.Model
-	if path == "" {
-		m := engine.Options{}.SearchMethodFor(engine.Settings{})
-		if !m.Meaning {
-			return nil, fmt.Errorf("no built-in embedding model: %s; give --model FILE", m.Note)
-		}
-		path = m.Model
+	path, err := embeddingModel(b.Model)
+	if err != nil {
+		return nil, err
 	}
 	if len(b.Candidates) == 0 {
 		b.Candidates = []int{20, 50, 100, 200, 500, 1000}

@@ -4,7 +4,7 @@ import (
 	"os"
 	"runtime/debug"
 
-	"github.com/carrel-ai/carrel/engine/ingest"
+	"github.com/carrel-ai/carrel/engine"
 )
 
 // limitHeap holds the Go heap of a process that indexes documents to the
@@ -17,5 +17,5 @@ func limitHeap() {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	debug.SetMemoryLimit(ingest.HeapBudget)
+	debug.SetMemoryLimit(engine.IndexingHeapBudget)
 }

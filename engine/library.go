@@ -76,6 +76,14 @@ type Library struct {
 // DefaultLibrary is the library files go to when none is named.
 const DefaultLibrary = "My Library"
 
+// IndexingHeapBudget is the soft limit of the Go heap, in bytes, that a
+// program indexing documents should run under
+// (runtime/debug.SetMemoryLimit): a process-wide setting, so the
+// program's to make, not the engine's. Within it, with the embedding
+// model and the PDF engine beside it, indexing hostile files (a 50 MB
+// one-line file, a 40 MB paragraph) stays under 512 MB of memory.
+const IndexingHeapBudget = ingest.HeapBudget
+
 // Libraries lists the libraries with their counts.
 //
 // The libraries Settings.LibraryServers places on servers are listed

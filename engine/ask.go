@@ -89,14 +89,12 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	}
 	ctx, cancel := e.since(ctx)
 	defer cancel()
-	set := e.Settings()
-	if o.Library == "" {
-		o.Library = set.Library
-	}
-	filter, libName, err := e.filter(ctx, o.Library, o.Folder, o.Formats, o.Documents)
+	defer e.answering()()
+	p, err := e.askingFor(ctx, o)
 	if err != nil {
 		return nil, err
 	}
+	set, filter, libName, cfg := p.set, p.filter, p.lib, p.cfg
 	var conv *rag.Conversation
 	if o.Conversation != "" {
 		if conv, err = e.chats.Load(o.Conversation); err != nil {
@@ -109,17 +107,7 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 	if o.Conversation == "" && len(o.History) > 0 {
 		history = turnsOf(o.History)
 	}
-	cfg := rag.Config{SystemPrompt: set.SystemPrompt, Sources: set.Sources, AnswerTokens: set.AnswerTokens,
-		Temperature: set.Temperature, Seed: rand.Int64N(1 << 31)}
-	cfg.Search.Filter = filter
-	// The retriever is taken for the search alone: it holds the previous
-	// embedding model open, if any, and the answer may take minutes.
-	search := func(q string) (rag.Retrieval, error) {
-		rt, done := e.retriever()
-		defer done()
-		r, err := rag.Retrieve(ctx, rt, q, cfg)
-		return r, e.storeFailure(err)
-	}
+	search := func(q string) (rag.Retrieval, error) { return e.search(ctx, q, cfg) }
 	lib := sections{e.all}
 
 	// Retrieval runs while the model loads. A follow-up needs the model
@@ -196,6 +184,41 @@ func (e *Engine) Ask(ctx context.Context, question string, o AskOptions, emit fu
 		}
 	}
 	return a, err
+}
+
+// asking is how a question is answered: the settings, the library's
+// filter and name, and rag's configuration.
+type asking struct {
+	set    Settings
+	filter index.Filter
+	lib    string
+	cfg    rag.Config
+}
+
+// askingFor is how a question asked with o is answered.
+func (e *Engine) askingFor(ctx context.Context, o AskOptions) (asking, error) {
+	set := e.Settings()
+	if o.Library == "" {
+		o.Library = set.Library
+	}
+	filter, lib, err := e.filter(ctx, o.Library, o.Folder, o.Formats, o.Documents)
+	if err != nil {
+		return asking{}, err
+	}
+	cfg := rag.Config{SystemPrompt: set.SystemPrompt, Sources: set.Sources, AnswerTokens: set.AnswerTokens,
+		Temperature: set.Temperature, Seed: rand.Int64N(1 << 31)}
+	cfg.Search.Filter = filter
+	return asking{set: set, filter: filter, lib: lib, cfg: cfg}, nil
+}
+
+// search retrieves the passages of q. The retriever is taken for the
+// search alone: it holds the previous embedding model open, if any, and
+// an answer may take minutes.
+func (e *Engine) search(ctx context.Context, q string, cfg rag.Config) (rag.Retrieval, error) {
+	rt, done := e.retriever()
+	defer done()
+	r, err := rag.Retrieve(ctx, rt, q, cfg)
+	return r, e.storeFailure(err)
 }
 
 // libraryChat is the model server a library's questions go to

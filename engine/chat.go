@@ -58,6 +58,7 @@ func (e *Engine) Chat(ctx context.Context, msgs []ChatMessage, o ChatOptions, em
 	}
 	ctx, cancel := e.since(ctx)
 	defer cancel()
+	defer e.answering()()
 	cm, err := e.model.Acquire(ctx)
 	if err != nil {
 		return nil, err

@@ -77,6 +77,7 @@ type Engine struct {
 	chats   *rag.Store
 	model   inference.Slot
 	events  events
+	ahead   ahead // reading ahead while a question is typed
 
 	bg   context.Context // ends at Close
 	stop context.CancelFunc
@@ -373,6 +374,7 @@ func (e *Engine) Close() error {
 	end := e.ingEnd
 	e.mu.Unlock()
 	e.stop()
+	e.ahead.stopped()
 	end()
 	e.model.Close()
 	e.prevMu.Lock() // searches and embeddings in progress end first

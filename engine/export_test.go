@@ -19,3 +19,7 @@ func HoldEmbedderLoads(e *Engine) (loading <-chan struct{}, release func()) {
 	}
 	return started, func() { close(gate) }
 }
+
+// WaitReadAhead waits until the engine has read ahead all it can of what
+// Typing was last told.
+func WaitReadAhead(ctx context.Context, e *Engine) error { return e.waitAhead(ctx) }

@@ -9,6 +9,7 @@ package inference
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,6 +100,14 @@ func (cm *Chat) WithAdapter(ctx context.Context, path string) (rag.Model, func()
 		return m, func() rag.ModelRecord { return r }, err
 	}
 	return cm, cm.record, nil
+}
+
+// AheadReader is the model as one that reads a prompt's beginning ahead
+// of the question (rag.AheadReader): a model on this computer can, a model
+// server cannot.
+func (cm *Chat) AheadReader() (rag.AheadReader, bool) {
+	ar, ok := cm.chatBackend.(rag.AheadReader)
+	return ar, ok
 }
 
 // OrNil returns cm as a rag.Model, and a nil one for no model: a nil
@@ -288,7 +297,52 @@ func (lc *localChat) chatWith(ctx context.Context, a *llm.Adapter, msgs []rag.Me
 	sp.Temperature, sp.Seed = o.Temperature, o.Seed
 	st, err := lc.c.Chat(ctx, llmMessages(msgs), llm.GenerateOptions{MaxTokens: o.MaxTokens, Sampling: &sp}, emit)
 	return rag.GenStats{PromptTokens: st.PromptTokens, CachedTokens: st.CachedTokens, GeneratedTokens: st.GeneratedTokens,
-		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason)}, err
+		FirstToken: st.FirstToken, TokensPerSecond: st.TokensPerSecond(), Stop: string(st.Reason),
+		ReadAhead: st.ReadAhead, AheadWasted: st.AheadWasted}, err
+}
+
+func (lc *localChat) ReadAhead(ctx context.Context, msgs []rag.Message, n int) (int, bool, error) {
+	return lc.readAheadWith(ctx, lc.adapter, msgs, n)
+}
+
+func (ad adapted) ReadAhead(ctx context.Context, msgs []rag.Message, n int) (int, bool, error) {
+	return ad.readAheadWith(ctx, ad.a, msgs, n)
+}
+
+// readAheadWith reads the beginning of a prompt with adapter a: msgs in
+// the chat template, cut where the last message's text ends.
+func (lc *localChat) readAheadWith(ctx context.Context, a *llm.Adapter, msgs []rag.Message, n int) (int, bool, error) {
+	if len(msgs) == 0 {
+		return 0, true, nil
+	}
+	prompt, ok := openEnded(lc.m, llmMessages(msgs))
+	if !ok {
+		return 0, true, nil // nothing can be read that the answer will reuse
+	}
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if err := lc.use(a); err != nil {
+		return 0, false, err
+	}
+	return lc.c.ReadAhead(ctx, prompt, n)
+}
+
+// aheadMark stands for the rest of the question while the template lays
+// out a prompt's beginning: text that no template changes or trims.
+const aheadMark = "\u2063carrel-ahead\u2063"
+
+// openEnded lays out msgs in m's chat template and cuts the text where the
+// last message's content ends, so more of it can follow; false when the
+// template does not keep the content as it is.
+func openEnded(m *llm.Model, msgs []llm.Message) (string, bool) {
+	last := &msgs[len(msgs)-1]
+	last.Content += aheadMark
+	full := m.ApplyTemplate(msgs, true)
+	i := strings.Index(full, aheadMark)
+	if i < 0 || strings.Count(full, aheadMark) != 1 {
+		return "", false
+	}
+	return full[:i], true
 }
 
 func (lc *localChat) PromptTokens(msgs []rag.Message) (int, error) {

@@ -40,6 +40,12 @@ type Context struct {
 	auto   bool
 	active int
 	closed bool
+	// The read-ahead region: cached[aheadFrom:] was read by ReadAhead and
+	// no answer has used it yet (when aheadOn). aheadRead counts the
+	// tokens read ahead since the last answer, used or not.
+	aheadOn   bool
+	aheadFrom int
+	aheadRead int
 }
 
 // fitThreads sets the threads of the next call to the CPUs other programs
@@ -212,6 +218,7 @@ func (x *Context) Reset() {
 func (x *Context) clear() {
 	C.llama_memory_clear(C.llama_get_memory(x.c), true)
 	x.cached = x.cached[:0]
+	x.aheadOn = false
 }
 
 // Chat formats msgs with the model's chat template and generates the
@@ -263,7 +270,79 @@ func (x *Context) Prefill(ctx context.Context, prompt string) (int, error) {
 	if len(toks) >= x.nCtx {
 		return 0, fmt.Errorf("%w: %d prompt tokens, context of %d", ErrContextFull, len(toks), x.nCtx)
 	}
+	x.settleAhead(x.matching(toks))
 	return x.evaluate(ctx, toks)
+}
+
+// ReadAhead reads up to n more tokens of prompt into the KV cache, ahead
+// of the call that will need them: while a person types a question, the
+// instructions and the likely sources. It reuses the cached prefix like
+// Generate, so a later prompt (or a later ReadAhead) that starts the same
+// way reads only what follows. It returns how many tokens it read and
+// whether the whole prompt is now cached. The next Generate reports, in
+// Stats.ReadAhead and Stats.AheadWasted, how many tokens read ahead it
+// used and how many were read for nothing.
+//
+// Reading a little at a time lets the caller stop between calls (the
+// question changed, or was sent) at the cost of one call's work, and
+// frees the context for an answer within one call.
+func (x *Context) ReadAhead(ctx context.Context, prompt string, n int) (read int, done bool, err error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return 0, false, ErrClosed
+	}
+	toks := x.m.tokenize(prompt, true)
+	if len(toks) >= x.nCtx {
+		return 0, false, fmt.Errorf("%w: %d prompt tokens, context of %d", ErrContextFull, len(toks), x.nCtx)
+	}
+	have := x.matching(toks)
+	if have == len(toks) {
+		return 0, true, nil
+	}
+	if have < len(x.cached) {
+		if !C.llama_memory_seq_rm(C.llama_get_memory(x.c), 0, C.llama_pos(have), -1) {
+			// A recurrent model cannot drop a suffix: it would have to
+			// start over, losing what the answer could reuse.
+			return 0, true, nil
+		}
+		x.cached = x.cached[:have]
+	}
+	if !x.aheadOn || x.aheadFrom > have {
+		x.aheadOn, x.aheadFrom = true, have
+	}
+	x.fitThreads()
+	end := min(have+max(n, 1), len(toks))
+	for i := have; i < end; i += x.nBatch {
+		j := min(i+x.nBatch, end)
+		if err := x.decode(ctx, toks[i:j], i, false); err != nil {
+			return read, false, err
+		}
+		read += j - i
+		x.aheadRead += j - i
+	}
+	return read, end == len(toks), nil
+}
+
+// matching is how many of toks, from the first, the KV cache holds.
+func (x *Context) matching(toks []C.llama_token) int {
+	n := 0
+	for n < len(toks) && n < len(x.cached) && toks[n] == x.cached[n] {
+		n++
+	}
+	return n
+}
+
+// settleAhead closes the read-ahead region before a call that will use
+// the first n cached tokens: it returns how many tokens read ahead that
+// call uses and how many were read for nothing, and starts counting anew.
+func (x *Context) settleAhead(n int) (used, wasted int) {
+	if x.aheadOn {
+		used = min(max(n-x.aheadFrom, 0), len(x.cached)-x.aheadFrom)
+	}
+	wasted = x.aheadRead - used
+	x.aheadOn, x.aheadRead = false, 0
+	return used, wasted
 }
 
 // Generate evaluates prompt (reusing the cached prefix) and streams the
@@ -288,6 +367,7 @@ func (x *Context) Generate(ctx context.Context, prompt string, opts GenerateOpti
 	if len(toks) >= x.nCtx {
 		return st, fmt.Errorf("%w: %d prompt tokens, context of %d", ErrContextFull, len(toks), x.nCtx)
 	}
+	st.ReadAhead, st.AheadWasted = x.settleAhead(x.matching(toks))
 	cached, err := x.evaluate(ctx, toks)
 	st.CachedTokens = cached
 	st.PromptDuration = time.Since(start)
@@ -455,10 +535,7 @@ func (x *Context) dropDrafts(n int) {
 // differs from what it already holds, and leaves the logits of the last
 // token ready. It returns how many tokens were reused.
 func (x *Context) evaluate(ctx context.Context, toks []C.llama_token) (int, error) {
-	n := 0
-	for n < len(toks) && n < len(x.cached) && toks[n] == x.cached[n] {
-		n++
-	}
+	n := x.matching(toks)
 	if n == len(toks) {
 		n-- // the last token must be decoded again to get its logits
 	}

@@ -205,6 +205,10 @@ type Stats struct {
 	// Drafted and Accepted count prompt-lookup draft tokens: checked, and
 	// kept because the model chose them.
 	Drafted, Accepted int
+	// ReadAhead is how many of the prompt's cached tokens were read ahead
+	// (Context.ReadAhead) for this call; AheadWasted how many tokens read
+	// ahead since the last call this one could not use.
+	ReadAhead, AheadWasted int
 }
 
 // TokensPerSecond is the generation speed, excluding prompt evaluation.

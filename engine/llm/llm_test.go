@@ -235,6 +235,53 @@ func TestPrefixCacheReuse(t *testing.T) {
 	}
 }
 
+// ReadAhead reads a prompt's beginning a little at a time; the answer
+// that follows reuses what matches, reports what was read for nothing,
+// and is the same as without reading ahead.
+func TestReadAhead(t *testing.T) {
+	m := load(t, sharedtest.Path(t, "models/stories260K.gguf"))
+	ctx := context.Background()
+	sys := "Once upon a time there was a little girl named Lily. She loved to play outside in the park with her friends."
+	prompt := sys + " One day, she saw a big dog."
+	cold, _ := generate(t, newCtx(t, m, llm.ContextOptions{}), prompt, llm.GenerateOptions{MaxTokens: 20, Sampling: greedy})
+
+	c := newCtx(t, m, llm.ContextOptions{})
+	// A guess that turns out wrong at its end: "cat" where the prompt
+	// says "dog", read four tokens at a time.
+	guess := sys + " One day, she saw a big cat and a bird in the sky."
+	want, _ := m.Tokenize(guess, true)
+	read, calls := 0, 0
+	for done := false; !done; calls++ {
+		n, d, err := c.ReadAhead(ctx, guess, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, done = read+n, d
+	}
+	if read != len(want) || calls < len(want)/4 {
+		t.Fatalf("read %d tokens in %d calls, want %d in about %d", read, calls, len(want), len(want)/4)
+	}
+	if n, done, err := c.ReadAhead(ctx, guess, 4); n != 0 || !done || err != nil {
+		t.Errorf("reading a cached prompt again: %d, %v, %v", n, done, err)
+	}
+	out, st := generate(t, c, prompt, llm.GenerateOptions{MaxTokens: 20, Sampling: greedy})
+	if out != cold {
+		t.Errorf("after reading ahead %q, fresh %q", out, cold)
+	}
+	shared, _ := m.Tokenize(sys+" One day, she saw a big", true)
+	if st.ReadAhead < len(shared)-1 || st.ReadAhead > len(shared) || st.CachedTokens != st.ReadAhead {
+		t.Errorf("used %d tokens read ahead (%d cached), want the %d shared", st.ReadAhead, st.CachedTokens, len(shared))
+	}
+	if st.ReadAhead+st.AheadWasted != read {
+		t.Errorf("used %d + wasted %d != read %d", st.ReadAhead, st.AheadWasted, read)
+	}
+	// The next answer starts counting anew.
+	_, again := generate(t, c, prompt, llm.GenerateOptions{MaxTokens: 1, Sampling: greedy})
+	if again.ReadAhead != 0 || again.AheadWasted != 0 {
+		t.Errorf("second answer: %d read ahead, %d wasted", again.ReadAhead, again.AheadWasted)
+	}
+}
+
 func TestChatTemplates(t *testing.T) {
 	msgs := []llm.Message{{Role: "system", Content: "Be brief."}, {Role: "user", Content: "Hi"}}
 	m := load(t, fixture(t, "tiny.gguf"))

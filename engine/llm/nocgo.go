@@ -67,6 +67,9 @@ func (*Context) Chat(context.Context, []Message, GenerateOptions, func(string) e
 	return Stats{}, ErrUnavailable
 }
 func (*Context) Prefill(context.Context, string) (int, error) { return 0, ErrUnavailable }
+func (*Context) ReadAhead(context.Context, string, int) (int, bool, error) {
+	return 0, false, ErrUnavailable
+}
 func (*Context) Generate(context.Context, string, GenerateOptions, func(string) error) (Stats, error) {
 	return Stats{}, ErrUnavailable
 }

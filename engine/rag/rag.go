@@ -45,6 +45,10 @@ type GenStats struct {
 	FirstToken      time.Duration // from the call to the first token
 	TokensPerSecond float64       // generation speed
 	Stop            string        // why it ended
+	// ReadAhead is how many of the prompt's cached tokens the model read
+	// ahead (AheadReader) while the question was typed; AheadWasted how
+	// many it read ahead that this prompt could not use.
+	ReadAhead, AheadWasted int
 }
 
 // Model is the language model answers come from.
@@ -209,6 +213,11 @@ type Timings struct {
 	CachedTokens int     `json:"cached_tokens,omitempty"` // of the prompt, reused from the KV cache
 	// GeneratedTokens is the answer's length in tokens.
 	GeneratedTokens int `json:"generated_tokens,omitempty"`
+	// ReadAheadTokens are the prompt's tokens the model read while the
+	// question was typed (of CachedTokens); AheadWastedTokens those it
+	// read ahead for sources the final question did not keep.
+	ReadAheadTokens   int `json:"read_ahead_tokens,omitempty"`
+	AheadWastedTokens int `json:"ahead_wasted_tokens,omitempty"`
 }
 
 // ModelRecord names the model of an answer.
@@ -410,13 +419,10 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 	if budget != nil {
 		a.DroppedTurns, a.DroppedSources = len(q.History)-len(budget.chain), dropped
 	} else { // the earlier sources are not kept: the usual layout
-		if budget, err = newBudget(m, cfg, q); err != nil {
+		if budget, src, a.WholeDocument, err = freshLayout(ctx, m, lib, cfg, q, want, hits); err != nil {
 			return a, err
 		}
 		a.DroppedTurns = len(q.History) - len(budget.history)
-		if src, a.WholeDocument, err = chooseSources(ctx, lib, budget, want, hits, cfg.NoWholeDocument, cfg.WholePassages); err != nil {
-			return a, err
-		}
 		if a.WholeDocument == "" {
 			a.DroppedSources = len(hits) - len(src)
 		}
@@ -434,6 +440,19 @@ func Respond(ctx context.Context, m Model, lib Library, q Question, r Retrieval,
 		a.Outcome, a.Grounded = Uncited, false
 	}
 	return a, err
+}
+
+// freshLayout is the usual layout of a prompt: the conversation's earlier
+// questions without their sources, then the sources chosen for this one
+// (or the whole document it is about) and the question. Reading ahead
+// (AheadOf) lays out the same prompt.
+func freshLayout(ctx context.Context, m Model, lib Library, cfg Config, q Question, want map[string]bool, hits []retrieve.Hit) (*budget, []Source, string, error) {
+	b, err := newBudget(m, cfg, q)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	src, whole, err := chooseSources(ctx, lib, b, want, hits, cfg.NoWholeDocument, cfg.WholePassages)
+	return b, src, whole, err
 }
 
 // generate streams the model's answer through the citation parser and
@@ -470,6 +489,7 @@ func generate(ctx context.Context, m Model, a *Answer, cfg Config, msgs []Messag
 	}
 	a.Timings.TokensPerS = st.TokensPerSecond
 	a.Timings.PromptTokens, a.Timings.CachedTokens, a.Timings.GeneratedTokens = st.PromptTokens, st.CachedTokens, st.GeneratedTokens
+	a.Timings.ReadAheadTokens, a.Timings.AheadWastedTokens = st.ReadAhead, st.AheadWasted
 	a.Timings.TotalMS = ms(time.Since(origin))
 	if err != nil {
 		return fmt.Errorf("rag: generating: %w", err)

@@ -10,7 +10,11 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
+
+	"golang.org/x/term"
 
 	"github.com/carrel-ai/carrel/engine"
 )
@@ -76,7 +80,7 @@ func chatLoop(ctx context.Context, e *engine.Engine, system string, o engine.Cha
 		msgs = append(msgs, engine.ChatMessage{Role: "system", Content: system})
 	}
 	base := len(msgs)
-	return converse(ctx, in, out, func(ctx context.Context, line string) error {
+	return converse(ctx, in, out, nil, func(ctx context.Context, line string) error {
 		if line == "/reset" {
 			msgs = msgs[:base]
 			fmt.Fprintln(info, "(conversation cleared)")
@@ -119,7 +123,10 @@ func libraryChat(ctx context.Context, e *engine.Engine, library string, in io.Re
 		fmt.Fprintf(info, "No chat model is set: answers are the best passages only. Give one with --model FILE.gguf.\n")
 	}
 	conv := ""
-	return converse(ctx, in, out, func(ctx context.Context, line string) error {
+	// What is typed at the prompt goes to the engine, which reads ahead
+	// for a new conversation's first question (see engine.Typing).
+	typing := func(text string) { e.Typing(text, engine.AskOptions{Library: library, Conversation: conv}) }
+	return converse(ctx, in, out, typing, func(ctx context.Context, line string) error {
 		if line == "/new" || line == "/reset" {
 			conv = ""
 			fmt.Fprintln(info, "(new conversation)")
@@ -136,7 +143,11 @@ func libraryChat(ctx context.Context, e *engine.Engine, library string, in io.Re
 		conv = a.Conversation
 		printSources(out, a)
 		if a.Timings.TokensPerS > 0 {
-			fmt.Fprintf(info, "[passages in %.0f ms · first word after %.0f ms · %.1f tokens/s]\n", a.Timings.RetrieveMS, a.Timings.FirstTokenMS, a.Timings.TokensPerS)
+			ahead := ""
+			if a.Timings.ReadAheadTokens > 0 {
+				ahead = fmt.Sprintf(" · %d of %d prompt tokens read while you typed", a.Timings.ReadAheadTokens, a.Timings.PromptTokens)
+			}
+			fmt.Fprintf(info, "[passages in %.0f ms · first word after %.0f ms · %.1f tokens/s%s]\n", a.Timings.RetrieveMS, a.Timings.FirstTokenMS, a.Timings.TokensPerS, ahead)
 		}
 		return nil
 	})
@@ -145,14 +156,17 @@ func libraryChat(ctx context.Context, e *engine.Engine, library string, in io.Re
 // converse runs a chat at the terminal. It reads a line at a time until
 // "/exit", the end of input, or Ctrl+C at the prompt, and hands each
 // non-empty line to turn with a context that Ctrl+C cancels, so that
-// Ctrl+C during an answer stops only that answer.
-func converse(ctx context.Context, in io.Reader, out io.Writer, turn func(ctx context.Context, line string) error) error {
+// Ctrl+C during an answer stops only that answer. When in is a terminal
+// and typing is set, the line is edited in the terminal's raw mode and
+// typing is told of it as it is typed.
+func converse(ctx context.Context, in io.Reader, out io.Writer, typing func(string), turn func(ctx context.Context, line string) error) error {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	defer signal.Stop(sig)
-	lines := readLines(in)
+	lr := readLines(in, out, typing)
+	defer lr.close()
 	for {
-		line, more, err := prompt(ctx, out, lines, sig)
+		line, more, err := lr.prompt(ctx, out, sig)
 		if !more {
 			return err
 		}
@@ -185,18 +199,37 @@ func libraryLabel(name string) string {
 	return fmt.Sprintf("the library %q", name)
 }
 
+// lineReader reads the lines of a chat on its own goroutine, since
+// reading stdin cannot be interrupted. At a terminal it reads a line only
+// when asked (want), in raw mode, so that answers print as usual and
+// Ctrl+C during one stops it.
+type lineReader struct {
+	lines chan string
+	want  chan struct{} // nil: lines are read as they come
+	tty   *terminal
+}
+
 // prompt shows "> " and waits for a line. It reports false when the chat
 // should end: end of input, "/exit", Ctrl+C at the prompt, or ctx ending
 // (then with ctx's error).
-func prompt(ctx context.Context, out io.Writer, lines <-chan string, sig <-chan os.Signal) (string, bool, error) {
-	fmt.Fprint(out, "\n> ")
+func (lr *lineReader) prompt(ctx context.Context, out io.Writer, sig <-chan os.Signal) (string, bool, error) {
+	if lr.want != nil {
+		fmt.Fprint(out, "\n") // the terminal shows "> " itself
+		select {
+		case lr.want <- struct{}{}:
+		case <-ctx.Done():
+			return "", false, ctx.Err()
+		}
+	} else {
+		fmt.Fprint(out, "\n> ")
+	}
 	select {
 	case <-ctx.Done():
 		return "", false, ctx.Err()
 	case <-sig:
 		fmt.Fprintln(out)
 		return "", false, nil
-	case l, ok := <-lines:
+	case l, ok := <-lr.lines:
 		if !ok {
 			fmt.Fprintln(out)
 			return "", false, nil
@@ -206,17 +239,78 @@ func prompt(ctx context.Context, out io.Writer, lines <-chan string, sig <-chan 
 	}
 }
 
-// readLines reads in line by line on its own goroutine, since reading
-// stdin cannot be interrupted.
-func readLines(in io.Reader) <-chan string {
-	lines := make(chan string)
+// close leaves the terminal as it was found.
+func (lr *lineReader) close() {
+	if lr.tty != nil {
+		lr.tty.restore()
+	}
+}
+
+func readLines(in io.Reader, out io.Writer, typing func(string)) *lineReader {
+	lr := &lineReader{lines: make(chan string)}
+	if f, ok := in.(*os.File); ok && typing != nil && term.IsTerminal(int(f.Fd())) {
+		lr.want = make(chan struct{})
+		lr.tty = &terminal{fd: int(f.Fd())}
+		go lr.tty.read(f, out, typing, lr.want, lr.lines)
+		return lr
+	}
 	go func() {
-		defer close(lines)
+		defer close(lr.lines)
 		sc := bufio.NewScanner(in)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
-			lines <- sc.Text()
+			lr.lines <- sc.Text()
 		}
 	}()
-	return lines
+	return lr
+}
+
+// terminal edits the chat's lines in raw mode (x/term's line editor:
+// arrows, history, Ctrl+U), telling typing of each character typed.
+type terminal struct {
+	fd  int
+	mu  sync.Mutex
+	old *term.State // the mode to restore; nil while not raw
+}
+
+func (t *terminal) read(in io.Reader, out io.Writer, typing func(string), want <-chan struct{}, lines chan<- string) {
+	defer close(lines)
+	tt := term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{in, out}, "> ")
+	tt.AutoCompleteCallback = func(line string, pos int, key rune) (string, int, bool) {
+		// Called before a key is added; a printable one goes in at pos.
+		if unicode.IsPrint(key) {
+			typing(line[:pos] + string(key) + line[pos:])
+		}
+		return "", 0, false
+	}
+	for range want {
+		t.mu.Lock()
+		old, err := term.MakeRaw(t.fd)
+		if err != nil {
+			t.mu.Unlock()
+			return
+		}
+		t.old = old
+		t.mu.Unlock()
+		line, err := tt.ReadLine()
+		t.restore()
+		if err != nil { // Ctrl+C, Ctrl+D on an empty line, or the end
+			return
+		}
+		typing("")
+		lines <- line
+	}
+}
+
+// restore leaves raw mode, if the terminal is in it.
+func (t *terminal) restore() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.old != nil {
+		term.Restore(t.fd, t.old)
+		t.old = nil
+	}
 }

@@ -30,10 +30,12 @@ import (
 // power, where the platform says so.
 
 const (
-	// aheadStep is how many tokens the model reads ahead at a time: an
-	// answer waits for at most one step (about 0.2 s for a 0.5B model on
-	// two cores), and a changed question is noticed after one.
-	aheadStep = 32
+	// aheadStep is about how long the model reads ahead at a time: an
+	// answer waits for at most one step, and a changed question is
+	// noticed after one. The tokens a step reads follow the model's
+	// measured speed, between aheadMin and aheadMax.
+	aheadStep          = 150 * time.Millisecond
+	aheadMin, aheadMax = 8, 128
 	// aheadPause is how long typing must pause for the word being typed
 	// to count as written: until then the search uses the words before it.
 	aheadPause = 400 * time.Millisecond
@@ -124,8 +126,14 @@ func (e *Engine) answering() func() {
 	a.mu.Unlock()
 	return func() {
 		a.mu.Lock()
+		defer a.mu.Unlock()
 		a.answers--
-		a.mu.Unlock()
+		if a.started { // what was typed meanwhile may be read now
+			select {
+			case a.wake <- struct{}{}:
+			default:
+			}
+		}
 	}
 }
 
@@ -176,6 +184,7 @@ func (e *Engine) readAhead() {
 	a := &e.ahead
 	defer a.wg.Done()
 	var cur aheadTarget
+	step := 32 // tokens per step, fitted to the model's speed as it reads
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -186,7 +195,13 @@ func (e *Engine) readAhead() {
 			cur = e.aheadTarget(q, st.opts)
 		}
 		if work && cur.msgs != nil && !cur.done {
-			cur.done = e.readStep(cur)
+			start := time.Now()
+			var read int
+			read, cur.done = e.readStep(cur, step)
+			if took := time.Since(start); read >= aheadMin && took > 0 {
+				perStep := float64(read) * float64(aheadStep) / float64(took)
+				step = min(max(int(perStep), aheadMin), aheadMax)
+			}
 			continue
 		}
 		// Wait for the next change; a pause in the middle of a word makes
@@ -254,21 +269,21 @@ func (e *Engine) aheadTarget(q string, o AskOptions) aheadTarget {
 	return t
 }
 
-// readStep lets the model read one step of t; it reports whether all of
-// t is read (or cannot be).
-func (e *Engine) readStep(t aheadTarget) bool {
+// readStep lets the model read up to n tokens of t; it reports how many
+// it read and whether all of t is read (or cannot be).
+func (e *Engine) readStep(t aheadTarget, n int) (int, bool) {
 	ctx := e.bg
 	cm, err := e.model.Acquire(ctx)
 	if err != nil || cm == nil {
-		return true
+		return 0, true
 	}
 	defer cm.Release()
 	ar, ok := aheadModel(ctx, cm, t.adapter)
 	if !ok {
-		return true
+		return 0, true
 	}
-	_, done, err := ar.ReadAhead(ctx, t.msgs, aheadStep)
-	return done || err != nil
+	read, done, err := ar.ReadAhead(ctx, t.msgs, n)
+	return read, done || err != nil
 }
 
 // aheadModel is the chat model as a question with adapter (a library's
@@ -313,3 +328,4 @@ func (e *Engine) waitAhead(ctx context.Context) error {
 	}
 	return ctx.Err()
 }
+

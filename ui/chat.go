@@ -93,6 +93,9 @@ func newChatView(g *gui, m *mainView) *chatView {
 	v.scroll = container.NewVScroll(v.turns)
 	v.input = newQuestionEntry(v.onSend)
 	v.input.SetPlaceHolder("Ask about your documents… (Shift+Enter: new line)")
+	// What is typed goes to the engine as it changes, so the model can
+	// read the likely sources before Enter; the call returns at once.
+	v.input.OnChanged = func(text string) { v.g.eng.Typing(text, v.askOptions()) }
 	v.send = widget.NewButtonWithIcon("Ask", theme.MailSendIcon(), v.onSend)
 	v.send.Importance = widget.HighImportance
 	v.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), v.stopAnswer)
@@ -125,6 +128,17 @@ func (v *chatView) stopAnswer() {
 }
 
 func (v *chatView) close() { v.stopAnswer() }
+
+// askOptions is how the question in the box will be asked: in the chosen
+// library, continuing the conversation, about one document when one is
+// chosen.
+func (v *chatView) askOptions() engine.AskOptions {
+	o := engine.AskOptions{Library: v.main.library.library(), Conversation: v.conversation}
+	if only := v.main.library.askOnly(); only != "" {
+		o.Documents = []string{only}
+	}
+	return o
+}
 
 // onSend asks the engine off the UI goroutine; the answer streams into its
 // turn through the UI goroutine.
@@ -160,10 +174,9 @@ func (v *chatView) onSend() {
 	v.cancel = cancel
 	v.send.Disable()
 	v.stop.Enable()
-	opts := engine.AskOptions{Library: v.main.library.library(), Conversation: v.conversation}
-	if only := v.main.library.askOnly(); only != "" {
-		opts.Documents = []string{only}
-		t.scope(filepath.Base(only))
+	opts := v.askOptions()
+	if len(opts.Documents) > 0 {
+		t.scope(filepath.Base(opts.Documents[0]))
 	}
 	stream := &deltaQueue{}
 	v.stream = stream

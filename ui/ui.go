@@ -62,6 +62,8 @@ type Options struct {
 // engine holds no lock across long work) and are read on it.
 type Engine interface {
 	Ask(ctx context.Context, q string, o engine.AskOptions, emit func(engine.Delta) error) (*engine.Answer, error)
+	// Typing returns at once: the engine reads ahead on its own goroutine.
+	Typing(text string, o engine.AskOptions)
 	Add(ctx context.Context, library string, watch bool, paths ...string) (int, error)
 	Remove(ctx context.Context, library string, paths ...string) (int, error)
 	Reindex(ctx context.Context, library, path string) error

@@ -36,6 +36,13 @@ type stub struct {
 	block  bool          // Ask waits for cancellation after the deltas
 	asked  chan struct{} // closed once the deltas are sent, if set
 	found  []engine.FoundModel
+	typed  []string // what the question box told Typing, in order
+}
+
+// Typing records what the window passes on, and passes it to the engine.
+func (s *stub) Typing(text string, o engine.AskOptions) {
+	s.typed = append(s.typed, text)
+	s.Engine.Typing(text, o)
 }
 
 func (s *stub) Ask(ctx context.Context, q string, o engine.AskOptions, emit func(engine.Delta) error) (*engine.Answer, error) {
@@ -269,8 +276,15 @@ func TestAnswerWithCitations(t *testing.T) {
 	g.showMain()
 	c := g.main.chat
 	test.Type(c.input, "How tall is the Eiffel Tower?")
+	// Each keystroke is passed on as typed, so the model can read ahead.
+	if n := len(s.typed); n != len("How tall is the Eiffel Tower?") || s.typed[n-1] != "How tall is the Eiffel Tower?" || s.typed[3] != "How " {
+		t.Errorf("the window passed on %q", s.typed)
+	}
 	c.input.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter sends
 	settle(t, g)
+	if s.typed[len(s.typed)-1] != "" {
+		t.Errorf("after Enter the box is empty, the engine was told %q", s.typed[len(s.typed)-1])
+	}
 	turn := c.last
 	if got := turn.answer.String(); !strings.Contains(got, "The tower is 330 metres tall [1]. It bakes bread [2].") {
 		t.Errorf("answer %q", got)

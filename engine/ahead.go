@@ -328,4 +328,3 @@ func (e *Engine) waitAhead(ctx context.Context) error {
 	}
 	return ctx.Err()
 }
-

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/carrel-ai/carrel/engine/inference"
 	"github.com/carrel-ai/carrel/engine/rag"
@@ -153,16 +154,15 @@ func (a *ahead) state() aheadState {
 }
 
 // query is what a reader searches for: the words typed so far, with the
-// last one once typing has paused on it.
+// last one once it is followed by a space or ends the question (?, ., !)
+// or typing has paused on it.
 func (s aheadState) query() string {
-	if s.quiet >= aheadPause {
-		return strings.TrimSpace(s.text)
-	}
 	text := strings.TrimSpace(s.text)
-	if text != s.text { // ends with a space: its last word is written
-		return text
+	if s.quiet >= aheadPause || strings.TrimRightFunc(s.text, unicode.IsSpace) != s.text || strings.HasSuffix(text, "?") ||
+		strings.HasSuffix(text, ".") || strings.HasSuffix(text, "!") {
+		return text // its last word is written
 	}
-	if i := strings.LastIndexAny(text, " \t\n"); i >= 0 {
+	if i := strings.LastIndexFunc(text, unicode.IsSpace); i >= 0 {
 		return strings.TrimSpace(text[:i])
 	}
 	return ""

@@ -190,6 +190,11 @@ func (e *Engine) readAhead() {
 	for {
 		st := a.state()
 		q := st.query()
+		if st.paused {
+			// An answer changes what the model holds: what was read for
+			// the words before it is not there any more.
+			cur = aheadTarget{}
+		}
 		work := !st.paused && q != "" && len(st.opts.History) == 0 && !powerSaving()
 		if work && (q != cur.query || !sameAsk(st.opts, cur.opts)) {
 			cur = e.aheadTarget(q, st.opts)

@@ -129,14 +129,7 @@ func benchAskCmd() *command {
 				}
 				warm = append(warm, a)
 			}
-			p50 := func(get func(*engine.Answer) float64) float64 {
-				v := make([]float64, len(warm))
-				for i, a := range warm {
-					v[i] = get(a)
-				}
-				sort.Float64s(v)
-				return v[len(v)/2]
-			}
+			p50 := func(get func(*engine.Answer) float64) float64 { return median(warm, get) }
 			// A conversation: a question, then a follow-up about the same
 			// passages (its words in another order), timed from the call to
 			// the first word of the answer, the rewrite of the follow-up
@@ -217,23 +210,15 @@ func benchAskCmd() *command {
 				"questions": len(warm),
 			}
 			if len(typed) > 0 {
-				mid := func(as []*engine.Answer, get func(*engine.Answer) float64) float64 {
-					v := make([]float64, len(as))
-					for i, a := range as {
-						v[i] = get(a)
-					}
-					sort.Float64s(v)
-					return v[len(v)/2]
-				}
 				out["typing_chars_per_s"] = *typing
 				out["typed_question_chars"] = typedChars
-				out["typed_first_token_ms"] = mid(typed, func(a *engine.Answer) float64 { return a.Timings.FirstTokenMS })
-				out["typed_prompt_tokens"] = mid(typed, func(a *engine.Answer) float64 { return float64(a.Timings.PromptTokens) })
-				out["typed_read_after_enter_tokens"] = mid(typed, func(a *engine.Answer) float64 {
+				out["typed_first_token_ms"] = median(typed, func(a *engine.Answer) float64 { return a.Timings.FirstTokenMS })
+				out["typed_prompt_tokens"] = median(typed, func(a *engine.Answer) float64 { return float64(a.Timings.PromptTokens) })
+				out["typed_read_after_enter_tokens"] = median(typed, func(a *engine.Answer) float64 {
 					return float64(a.Timings.PromptTokens - a.Timings.CachedTokens)
 				})
-				out["typed_read_ahead_tokens"] = mid(typed, func(a *engine.Answer) float64 { return float64(a.Timings.ReadAheadTokens) })
-				out["typed_ahead_wasted_tokens"] = mid(typed, func(a *engine.Answer) float64 { return float64(a.Timings.AheadWastedTokens) })
+				out["typed_read_ahead_tokens"] = median(typed, func(a *engine.Answer) float64 { return float64(a.Timings.ReadAheadTokens) })
+				out["typed_ahead_wasted_tokens"] = median(typed, func(a *engine.Answer) float64 { return float64(a.Timings.AheadWastedTokens) })
 				out["read_after_enter_tokens"] = p50(func(a *engine.Answer) float64 { return float64(a.Timings.PromptTokens - a.Timings.CachedTokens) })
 				var each []map[string]any
 				for i, a := range typed {
@@ -264,6 +249,17 @@ func benchAskCmd() *command {
 			return nil
 		},
 	}
+}
+
+// median is the middle of get over the answers (the upper one of an even
+// count).
+func median(as []*engine.Answer, get func(*engine.Answer) float64) float64 {
+	v := make([]float64, len(as))
+	for i, a := range as {
+		v[i] = get(a)
+	}
+	sort.Float64s(v)
+	return v[len(v)/2]
 }
 
 // typeAndAsk types a question into the engine a character every gap, as

@@ -81,6 +81,8 @@ func benchIndexCmd() *command {
 			fmt.Printf("%d chunks × %d dims: add %.0f chunks/s · reopen %.0f ms · lost %v\n", *n, *dims, addRate, out.ReopenMS, out.Lost)
 			fmt.Printf("query p50/p99: hybrid %.1f/%.1f ms · vector %.1f/%.1f ms · lexical %.1f/%.1f ms\n",
 				out.HybridP50MS, out.HybridP99MS, out.VectorP50MS, out.VectorP99MS, out.LexicalP50MS, out.LexicalP99MS)
+			fmt.Printf("lexical ranking in the index p50/p99: postings %.1f/%.1f ms · FTS5 %.1f/%.1f ms · queries scored differently: %d\n",
+				out.IndexLexicalP50MS, out.IndexLexicalP99MS, out.FTS5LexicalP50MS, out.FTS5LexicalP99MS, out.LexicalDiffer)
 			fmt.Printf("memory: %.0f MB resident, raw vectors %.0f MB (%.2f×)\n", out.RSSMB, out.RawVectorMB, out.RSSMB/out.RawVectorMB)
 			fmt.Printf("vector search: %s, recall@10 %.3f against exact search", out.VectorSearch, out.Recall)
 			if out.VectorSearch != "memory" {

@@ -169,8 +169,16 @@ type QueryTimes struct {
 	VectorP99MS  float64 `json:"vector_p99_ms"`
 	LexicalP50MS float64 `json:"lexical_p50_ms"`
 	LexicalP99MS float64 `json:"lexical_p99_ms"`
-	RSSMB        float64 `json:"rss_mb"` // resident memory the reopened library added
-	RawVectorMB  float64 `json:"raw_vector_mb"`
+	// The index's own lexical ranking (no query analysis around it)
+	// against FTS5 scoring every match, on the same queries, alternated;
+	// LexicalDiffer counts the queries whose scores differ (0 expected).
+	IndexLexicalP50MS float64 `json:"index_lexical_p50_ms"`
+	IndexLexicalP99MS float64 `json:"index_lexical_p99_ms"`
+	FTS5LexicalP50MS  float64 `json:"fts5_lexical_p50_ms"`
+	FTS5LexicalP99MS  float64 `json:"fts5_lexical_p99_ms"`
+	LexicalDiffer     int     `json:"lexical_differ"`
+	RSSMB             float64 `json:"rss_mb"` // resident memory the reopened library added
+	RawVectorMB       float64 `json:"raw_vector_mb"`
 	// VectorSearch is where similarity search ran: "memory" (in this
 	// process: in a library folder, over its mapped vector file) or
 	// "pgvector" (on a PostgreSQL server); with pgvector, IndexBuildS is
@@ -241,9 +249,53 @@ func BenchSyntheticQueries(ctx context.Context, dataDir, server string, n, dims,
 	if out.LexicalP50MS, out.LexicalP99MS, err = timed(retrieve.Lexical); err != nil {
 		return nil, err
 	}
+	// (Memory before FTS5 is searched: the app does not search it.)
 	out.RSSMB = residentMB() - base
+	var own, fts []float64
+	for q := 0; q < queries; q++ {
+		query := syn.text(6)
+		t := time.Now()
+		a, _, err := idx.Lexical(ctx, query, index.Filter{}, 100)
+		if err != nil {
+			return nil, err
+		}
+		own = append(own, ms(time.Since(t)))
+		t = time.Now()
+		b, _, err := idx.LexicalFTS5(ctx, query, index.Filter{}, 100)
+		if err != nil {
+			return nil, err
+		}
+		fts = append(fts, ms(time.Since(t)))
+		if !sameScores(a, b) {
+			out.LexicalDiffer++
+		}
+	}
+	out.IndexLexicalP50MS, out.IndexLexicalP99MS = percentiles(own)
+	out.FTS5LexicalP50MS, out.FTS5LexicalP99MS = percentiles(fts)
 	out.RawVectorMB = float64(n) * float64(dims) * 4 / (1 << 20)
 	return out, nil
+}
+
+// percentiles are the p50 and p99 of ts.
+func percentiles(ts []float64) (p50, p99 float64) {
+	if len(ts) == 0 {
+		return 0, 0
+	}
+	sort.Float64s(ts)
+	return ts[len(ts)/2], ts[min(len(ts)-1, len(ts)*99/100)]
+}
+
+// sameScores reports two rankings with the same scores at every rank.
+func sameScores(a, b []index.Hit) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Score != b[i].Score {
+			return false
+		}
+	}
+	return true
 }
 
 // queryVectors gives queries random unit vectors of the library's size.

@@ -6,7 +6,8 @@
 //
 // One Index serves two backends (see backend): SQLite in a folder of this
 // computer (WAL mode, through the pure-Go modernc.org/sqlite, terms in
-// FTS5), and PostgreSQL for a team library. Every change to a document
+// Carrel's own postings, see postings.go, with FTS5 beside them), and
+// PostgreSQL for a team library. Every change to a document
 // (its chunks, terms and vectors) is one transaction, so a crash or kill
 // at any moment leaves either the old version or the new one, never both
 // or neither, and the index reopens consistent.

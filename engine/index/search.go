@@ -84,6 +84,19 @@ func (x *Index) Lexical(ctx context.Context, query string, f Filter, k int) ([]H
 	return x.store.lexical(ctx, x, qterms, f, k)
 }
 
+// LexicalFTS5 ranks as Lexical does, but in a library folder always in
+// FTS5, scoring every passage that holds a query term: the reference
+// the postings' ranking is measured and tested against. On a server it
+// is Lexical.
+func (x *Index) LexicalFTS5(ctx context.Context, query string, f Filter, k int) ([]Hit, []string, error) {
+	s, ok := x.store.(*sqliteStore)
+	qterms := dedupe(terms.Of(query))
+	if !ok || len(qterms) == 0 || k <= 0 {
+		return x.Lexical(ctx, query, f, k)
+	}
+	return s.lexicalWith(ctx, x, qterms, f, k, true)
+}
+
 // selective drops query terms found in more than half of all chunks when
 // rarer terms remain: their BM25 weight is near zero, yet ranking every
 // chunk that has them is most of a search's cost.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/carrel-ai/carrel/internal/private"
 )
@@ -14,11 +15,19 @@ import (
 // sqliteStore is the backend of a library in a folder of this computer:
 // one SQLite database in WAL mode, whose write transactions hold the
 // whole database (so rows need no locks), with the lexical index in
-// FTS5 and the vectors searched in memory. Other processes on the same
+// Carrel's own postings (postings.go; FTS5 beside them) and the vectors
+// searched in memory. Other processes on the same
 // library are seen through the database files changing (see Index.Dir).
 type sqliteStore struct {
 	db  *conn
 	dir string
+	// view is this process's view of the postings not yet merged (see
+	// postings.go); kick tells the merger of a write.
+	view tailView
+	kick chan struct{}
+	// The merger runs until close.
+	stopMerge context.CancelFunc
+	merging   sync.WaitGroup
 }
 
 const schema = `
@@ -84,7 +93,7 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 	// would fail at once with SQLITE_BUSY when it turns from reading to
 	// writing after the other committed.
 	dsn := "file:" + filepath.ToSlash(filepath.Join(dir, "carrel.db")) +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(2)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("index: opening: %w", err)
@@ -93,7 +102,7 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 	db.SetMaxIdleConns(4)
 	// Another process may be creating or writing the same library: the
 	// schema and the upgrade wait for it.
-	if err := retryBusy(ctx, func() error { _, err := db.ExecContext(ctx, schema+vecLogSchema); return err }); err != nil {
+	if err := retryBusy(ctx, func() error { _, err := db.ExecContext(ctx, schema+vecLogSchema+postingsSchema); return err }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: preparing the database: %w", err)
 	}
@@ -101,18 +110,28 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 		db.Close()
 		return nil, fmt.Errorf("index: upgrading the database: %w", err)
 	}
-	c := &conn{DB: db}
-	x := newIndex(dir, c, &sqliteStore{db: c, dir: dir})
 	var n int64
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM chunks`).Scan(&n); err != nil {
+	if err := retryBusy(ctx, func() (err error) { n, err = preparePostings(ctx, db); return err }); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("index: counting chunks: %w", err)
+		return nil, fmt.Errorf("index: preparing the lexical postings: %w", err)
 	}
+	c := &conn{DB: db}
+	store := &sqliteStore{db: c, dir: dir, kick: make(chan struct{}, 1)}
+	x := newIndex(dir, c, store)
 	x.chunks.Store(n)
 	if err := x.LoadVectors(ctx, model); err != nil {
 		db.Close()
 		return nil, err
 	}
+	// New passages, and all of a library made by an older Carrel, are
+	// merged into the postings in the background.
+	mctx, stop := context.WithCancel(context.Background())
+	store.stopMerge = stop
+	store.merging.Add(1)
+	go func() {
+		defer store.merging.Done()
+		x.mergePostings(mctx, store.kick)
+	}()
 	return x, nil
 }
 
@@ -232,31 +251,66 @@ func (s *sqliteStore) insertPassages(ctx context.Context, tx *txn, docID int64, 
 	}
 	defer insTerms.Close()
 	termCount := 0
+	ps := make([]passageWords, len(chunks))
 	for i, c := range chunks {
 		if err := insChunk.QueryRowContext(ctx, docID, i, c.Text, c.Page, c.Heading, c.Tokens, c.Section, c.Start, c.End, c.CharFirst, c.CharLast).Scan(&ids[i]); err != nil {
 			return 0, err
 		}
 		words := passageTerms(c)
 		termCount += len(words)
+		ps[i] = passageWords{id: ids[i], words: words}
 		if _, err := insTerms.ExecContext(ctx, ids[i], strings.Join(words, " ")); err != nil {
 			return 0, err
 		}
 	}
+	st, err := readLexState(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	if err := addPostings(ctx, tx, st, ps); err != nil {
+		return 0, fmt.Errorf("index: lexical postings: %w", err)
+	}
 	return termCount, nil
 }
 
-// removeTerms deletes the passages' rows of FTS5, which has no foreign
-// keys to remove them with the passages. FTS5 keeps its own statistics:
-// nothing is counted.
+// removeTerms deletes the passages' postings and their rows of FTS5,
+// which has no foreign keys to remove them with the passages. The
+// statistics are kept with the postings: nothing is counted.
 func (s *sqliteStore) removeTerms(ctx context.Context, tx *txn, docID int64) (int64, error) {
-	_, err := tx.ExecContext(ctx, `DELETE FROM chunk_terms WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID)
+	ps, err := passageWordsOf(ctx, tx, docID)
+	if err != nil {
+		return 0, err
+	}
+	st, err := readLexState(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	if err := removePostings(ctx, tx, st, ps); err != nil {
+		return 0, fmt.Errorf("index: lexical postings: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM chunk_terms WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID)
 	return 0, err
 }
 
-func (s *sqliteStore) termsChanged(int64) {}
+// termsChanged tells the merger of the postings of a write.
+func (s *sqliteStore) termsChanged(int64) {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
 
-// docFreqs reads each term's passage count from FTS5's vocabulary.
+// docFreqs reads each term's passage count from the postings, or, while
+// they are being built, from FTS5's vocabulary.
 func (s *sqliteStore) docFreqs(ctx context.Context, terms []string) (map[string]int, error) {
+	if len(terms) == 0 {
+		return map[string]int{}, nil
+	}
+	if snap, ok, err := s.readPostings(ctx, terms, nil); err != nil {
+		return nil, err
+	} else if ok {
+		return snap.dfs, nil
+	}
 	out := make(map[string]int, len(terms))
 	for _, t := range terms {
 		var df int
@@ -269,30 +323,56 @@ func (s *sqliteStore) docFreqs(ctx context.Context, terms []string) (map[string]
 	return out, nil
 }
 
-// lexical ranks in FTS5 (whose bm25 has the same parameters the server
-// store uses).
+// lexical ranks by BM25 with FTS5's formula and statistics: over the
+// postings with early termination (topk.go) once they hold every passage,
+// in FTS5 before.
 func (s *sqliteStore) lexical(ctx context.Context, x *Index, qterms []string, f Filter, k int) ([]Hit, []string, error) {
-	matchTerms := x.selective(ctx, qterms)
-	quoted := make([]string, len(matchTerms))
-	for i, t := range matchTerms {
-		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
-	}
-	match := strings.Join(quoted, " OR ")
+	return s.lexicalWith(ctx, x, qterms, f, k, false)
+}
+
+// lexicalWith is lexical; with viaFTS, it ranks in FTS5 even when the
+// postings are ready (the reference the postings are tested against).
+func (s *sqliteStore) lexicalWith(ctx context.Context, x *Index, qterms []string, f Filter, k int, viaFTS bool) ([]Hit, []string, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.closed {
 		return nil, qterms, ErrClosed
 	}
-	// Fast path: rank in FTS5 alone (no join), then keep the hits that
-	// pass the filter. Most searches are over one library among few, so a
-	// few times k candidates suffice; when the filter removes too many,
-	// the joined query below ranks within the filter exactly.
+	// Fast path: rank the whole library (no join), then keep the hits
+	// that pass the filter. Most searches are over one library among
+	// few, so a few times k candidates suffice; when the filter removes
+	// too many, the joined query below ranks within the filter exactly.
 	want := k
 	if !f.empty() {
 		want = k * 4
 	}
-	hits, err := s.ftsRank(ctx, match, want)
-	if err != nil {
+	var snap lexSnapshot
+	ok := false
+	if !viaFTS {
+		var err error
+		snap, ok, err = s.readPostings(ctx, qterms, func(dfs map[string]int) []string {
+			return selectRare(qterms, dfs, int(x.chunks.Load()))
+		})
+		if err != nil {
+			return nil, qterms, fmt.Errorf("index: lexical search: %w", err)
+		}
+	}
+	var matchTerms []string
+	if ok {
+		matchTerms = selectRare(qterms, snap.dfs, int(x.chunks.Load()))
+	} else {
+		matchTerms = x.selective(ctx, qterms)
+	}
+	quoted := make([]string, len(matchTerms))
+	for i, t := range matchTerms {
+		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+	}
+	match := strings.Join(quoted, " OR ")
+	var hits []Hit
+	var err error
+	if ok {
+		hits = rankPostings(snap, matchTerms, want)
+	} else if hits, err = s.ftsRank(ctx, match, want); err != nil {
 		return nil, qterms, err
 	}
 	if f.empty() {
@@ -365,4 +445,11 @@ func (s *sqliteStore) searchVectors(context.Context, string, []float32, []int64,
 func (s *sqliteStore) prepareVectors(string)                     {}
 func (s *sqliteStore) waitVectors(context.Context, string) error { return nil }
 func (s *sqliteStore) followed() followed                        { return nil }
-func (s *sqliteStore) close()                                    {}
+// close stops the merger of the postings (a merge under way is rolled
+// back: the tail stays the tail).
+func (s *sqliteStore) close() {
+	if s.stopMerge != nil {
+		s.stopMerge()
+		s.merging.Wait()
+	}
+}

@@ -445,6 +445,7 @@ func (s *sqliteStore) searchVectors(context.Context, string, []float32, []int64,
 func (s *sqliteStore) prepareVectors(string)                     {}
 func (s *sqliteStore) waitVectors(context.Context, string) error { return nil }
 func (s *sqliteStore) followed() followed                        { return nil }
+
 // close stops the merger of the postings (a merge under way is rolled
 // back: the tail stays the tail).
 func (s *sqliteStore) close() {

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS lex_postings(
 	maxtf INTEGER NOT NULL, mindl INTEGER NOT NULL, data BLOB NOT NULL,
 	PRIMARY KEY(term, first)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lex_terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lex_tail(id INTEGER PRIMARY KEY, words TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS lex_stats(
 	id INTEGER PRIMARY KEY CHECK (id = 0), passages INTEGER NOT NULL, terms INTEGER NOT NULL,
 	version INTEGER NOT NULL, built INTEGER NOT NULL, gen INTEGER NOT NULL);
@@ -173,7 +174,7 @@ func preparePostings(ctx context.Context, db *sql.DB) (passages int64, err error
 	}
 	below := passages - tail
 	if s.version != postingsVersion || s.passages != below {
-		for _, q := range []string{`DELETE FROM lex_postings`, `DELETE FROM lex_terms`, `DELETE FROM lex_stats`} {
+		for _, q := range []string{`DELETE FROM lex_postings`, `DELETE FROM lex_terms`, `DELETE FROM lex_tail`, `DELETE FROM lex_stats`} {
 			if _, err := conn.ExecContext(ctx, q); err != nil {
 				return 0, err
 			}
@@ -540,21 +541,10 @@ func (x *Index) mergeBatch(ctx context.Context, batch int) (left bool, err error
 			left = false
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, heading, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?`, st.built, batch+1)
-		if err != nil {
-			return err
-		}
 		var ps []passageWords
-		for rows.Next() {
-			var c Chunk
-			if err := rows.Scan(&c.ID, &c.Heading, &c.Text); err != nil {
-				rows.Close()
-				return err
-			}
-			ps = append(ps, passageWords{id: c.ID, words: passageTerms(c)})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := readPassageWords(ctx, tx, tailWords+`c.id > ? ORDER BY c.id LIMIT ?`, func(p passageWords) {
+			ps = append(ps, p)
+		}, st.built, batch+1); err != nil {
 			return err
 		}
 		left = len(ps) > batch
@@ -571,6 +561,9 @@ func (x *Index) mergeBatch(ctx context.Context, batch int) (left bool, err error
 		if _, err = tx.ExecContext(ctx, `UPDATE lex_stats SET built = ? WHERE id = 0`, built); err != nil {
 			return err
 		}
+		if _, err = tx.ExecContext(ctx, `DELETE FROM lex_tail WHERE id <= ?`, built); err != nil {
+			return err
+		}
 		return tx.Commit()
 	})
 	if err != nil {
@@ -582,20 +575,9 @@ func (x *Index) mergeBatch(ctx context.Context, batch int) (left bool, err error
 // passageWordsOf reads the terms of a document's passages, to remove
 // them.
 func passageWordsOf(ctx context.Context, tx *txn, docID int64) ([]passageWords, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, heading, text FROM chunks WHERE doc_id = ?`, docID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var ps []passageWords
-	for rows.Next() {
-		var c Chunk
-		if err := rows.Scan(&c.ID, &c.Heading, &c.Text); err != nil {
-			return nil, err
-		}
-		ps = append(ps, passageWords{id: c.ID, words: passageTerms(c)})
-	}
-	return ps, rows.Err()
+	err := readPassageWords(ctx, tx, tailWords+`c.doc_id = ?`, func(p passageWords) { ps = append(ps, p) }, docID)
+	return ps, err
 }
 
 // viewMax is the longest tail a view holds: beyond it (a library whose
@@ -616,17 +598,35 @@ type tailView struct {
 	terms            int64
 }
 
+// tailDoc is a passage of the tail: its length in terms and its distinct
+// terms, sorted, with their counts (a slice is a fifth of a map's cost to
+// build, and searched by halves as fast for a passage's few terms).
 type tailDoc struct {
-	dl int
-	tf map[string]int
+	dl    int
+	terms []string
+	tfs   []int32
 }
 
 func newTailDoc(words []string) tailDoc {
-	d := tailDoc{dl: len(words), tf: make(map[string]int, len(words))}
-	for _, w := range words {
-		d.tf[w]++
+	sorted := append([]string(nil), words...)
+	sort.Strings(sorted)
+	d := tailDoc{dl: len(words)}
+	for i, w := range sorted {
+		if i > 0 && w == sorted[i-1] {
+			d.tfs[len(d.tfs)-1]++
+			continue
+		}
+		d.terms, d.tfs = append(d.terms, w), append(d.tfs, 1)
 	}
 	return d
+}
+
+func (d tailDoc) tf(term string) int {
+	i := sort.SearchStrings(d.terms, term)
+	if i < len(d.terms) && d.terms[i] == term {
+		return int(d.tfs[i])
+	}
+	return 0
 }
 
 // refresh brings the view to the snapshot tx reads, whose statistics are
@@ -667,7 +667,7 @@ func (v *tailView) refresh(ctx context.Context, tx *txn, st lexState) (bool, err
 		for len(missing) > 0 {
 			part := missing[:min(len(missing), 500)]
 			missing = missing[len(part):]
-			err := readPassageWords(ctx, tx, `SELECT id, heading, text FROM chunks WHERE id IN (`+idList(part)+`)`, func(p passageWords) {
+			err := readPassageWords(ctx, tx, tailWords+`c.id IN (`+idList(part)+`)`, func(p passageWords) {
 				docs[p.id] = newTailDoc(p.words)
 				terms += int64(len(p.words))
 			})
@@ -683,7 +683,7 @@ func (v *tailView) refresh(ctx context.Context, tx *txn, st lexState) (bool, err
 	}
 	// Passages stored since.
 	var added []passageWords
-	err := readPassageWords(ctx, tx, `SELECT id, heading, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?`, func(p passageWords) {
+	err := readPassageWords(ctx, tx, tailWords+`c.id > ? ORDER BY c.id LIMIT ?`, func(p passageWords) {
 		added = append(added, p)
 	}, v.seen, limit+1)
 	if err != nil {
@@ -708,7 +708,7 @@ func (v *tailView) postings(terms []string) map[string][]posting {
 	for _, id := range v.ids {
 		d := v.docs[id]
 		for _, t := range terms {
-			if tf := d.tf[t]; tf > 0 {
+			if tf := d.tf(t); tf > 0 {
 				out[t] = append(out[t], posting{id: id, tf: tf, dl: d.dl})
 			}
 		}
@@ -732,8 +732,15 @@ func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
 	return ids, rows.Err()
 }
 
-// readPassageWords runs a query of (id, heading, text) and gives each
-// passage's terms to each.
+// tailWords selects (id, terms as stored, heading, text) of the passages
+// the condition names (on chunks c): the terms a passage of the tail was
+// stored with (lex_tail), or its text where none are (passages of an
+// older Carrel), which is then read and analysed.
+const tailWords = `SELECT c.id, t.words, CASE WHEN t.words IS NULL THEN c.heading END, CASE WHEN t.words IS NULL THEN c.text END
+	FROM chunks c LEFT JOIN lex_tail t ON t.id = c.id WHERE `
+
+// readPassageWords runs a tailWords query and gives each passage's terms
+// to each.
 func readPassageWords(ctx context.Context, tx *txn, q string, each func(passageWords), args ...any) error {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -741,11 +748,16 @@ func readPassageWords(ctx context.Context, tx *txn, q string, each func(passageW
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var c Chunk
-		if err := rows.Scan(&c.ID, &c.Heading, &c.Text); err != nil {
+		var id int64
+		var words, heading, text sql.NullString
+		if err := rows.Scan(&id, &words, &heading, &text); err != nil {
 			return err
 		}
-		each(passageWords{id: c.ID, words: passageTerms(c)})
+		if words.Valid {
+			each(passageWords{id: id, words: strings.Fields(words.String)})
+		} else {
+			each(passageWords{id: id, words: passageTerms(Chunk{Heading: heading.String, Text: text.String})})
+		}
 	}
 	return rows.Err()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -339,6 +340,44 @@ func waitMerged(t *testing.T, x *Index) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%d passages still to merge after a minute", n)
+		}
+	}
+}
+
+// BenchmarkTailView times a process's first search over a tail of 5,000
+// passages of 60 words: the view reads and analyses their text.
+func BenchmarkTailView(b *testing.B) {
+	ctx := context.Background()
+	x, err := Open(ctx, b.TempDir(), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	s := x.store.(*sqliteStore)
+	s.close() // no merging: everything stays the tail
+	lib, _ := x.Library(ctx, "bench")
+	rng := rand.New(rand.NewPCG(1, 1))
+	for d := range 250 {
+		var chunks []Chunk
+		for range 20 {
+			w := make([]string, 60)
+			for j := range w {
+				w[j] = fmt.Sprintf("w%d", int(20000*math.Pow(rng.Float64(), 3)))
+			}
+			chunks = append(chunks, Chunk{Text: strings.Join(w, " ")})
+		}
+		doc, _, _ := x.Enqueue(ctx, lib.ID, fmt.Sprintf("/%d", d), 1, time.Unix(1, 0), nil)
+		if err := x.Replace(ctx, doc.ID, Meta{Hash: fmt.Sprint(d)}, chunks, nil, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		s.view.mu.Lock()
+		s.view.valid = false
+		s.view.mu.Unlock()
+		if _, ok, err := s.readPostings(ctx, []string{"w1", "w7"}, nil); err != nil || !ok {
+			b.Fatal(err)
 		}
 	}
 }

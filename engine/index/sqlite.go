@@ -270,6 +270,20 @@ func (s *sqliteStore) insertPassages(ctx context.Context, tx *txn, docID int64, 
 	if err := addPostings(ctx, tx, st, ps); err != nil {
 		return 0, fmt.Errorf("index: lexical postings: %w", err)
 	}
+	// The tail's terms are kept as stored, for the views and the merger
+	// (analysing text again costs more than reading this).
+	insTail, err := tx.PrepareContext(ctx, `INSERT INTO lex_tail(id, words) VALUES(?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer insTail.Close()
+	for _, p := range ps {
+		if !st.inBlocks(p.id) {
+			if _, err := insTail.ExecContext(ctx, p.id, strings.Join(p.words, " ")); err != nil {
+				return 0, err
+			}
+		}
+	}
 	return termCount, nil
 }
 
@@ -287,6 +301,9 @@ func (s *sqliteStore) removeTerms(ctx context.Context, tx *txn, docID int64) (in
 	}
 	if err := removePostings(ctx, tx, st, ps); err != nil {
 		return 0, fmt.Errorf("index: lexical postings: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM lex_tail WHERE id IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID); err != nil {
+		return 0, err
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM chunk_terms WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)`, docID)
 	return 0, err

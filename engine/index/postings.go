@@ -481,11 +481,12 @@ func (w *blockWriter) merge(ctx context.Context, term string, add []posting, gon
 
 // Merging the tail into the blocks: at mergeAt passages, or once writes
 // paused for mergeIdle; at most mergeBatch passages a transaction, short
-// enough that writers wait little between them.
+// enough that writers wait little between them, and small enough that
+// the blocks written in one statement stay a few megabytes.
 const (
 	mergeAt    = 5000
 	mergeIdle  = time.Second
-	mergeBatch = 20000
+	mergeBatch = 5000
 )
 
 // mergePostings merges the tail into the blocks whenever it grows, until

@@ -112,7 +112,7 @@ func sciFactShaped(t *testing.T, x *Index, passages int) (queries []string, docs
 		}
 		docs = append(docs, doc)
 	}
-	for q := 0; q < 150; q++ {
+	for q := 0; q < scaled(80, 25); q++ {
 		n := 8 + rng.IntN(8)
 		var w []string
 		if q%5 == 4 {
@@ -132,7 +132,7 @@ func sciFactShaped(t *testing.T, x *Index, passages int) (queries []string, docs
 func TestPostingsRankAsFTS5(t *testing.T) {
 	ctx := context.Background()
 	x := openTest(t, t.TempDir(), "")
-	queries, docs := sciFactShaped(t, x, 3000)
+	queries, docs := sciFactShaped(t, x, scaled(1200, 300))
 	for _, k := range []int{10, 100} {
 		sameRanking(t, x, queries, Filter{}, k)
 	}
@@ -156,6 +156,14 @@ func TestPostingsRankAsFTS5(t *testing.T) {
 	waitMerged(t, x)
 	checkStats(t, x)
 	sameRanking(t, x, queries, Filter{}, 10)
+}
+
+// scaled is full, or under the race detector small.
+func scaled(full, small int) int {
+	if raceEnabled {
+		return small
+	}
+	return full
 }
 
 // checkStats checks the postings' statistics against the passages.
@@ -226,7 +234,7 @@ func TestPostingsRankAsFTS5OnSQuAD(t *testing.T) {
 	var queries []string
 	n := 0
 	read("queries.jsonl", func(_, text string) {
-		if n++; n%4 == 0 { // 2,642 of the 10,570 questions: enough, and quick
+		if n++; n%scaled(10, 100) == 0 { // 1,057 of the 10,570 questions: enough, and quick
 			queries = append(queries, text)
 		}
 	})
@@ -245,7 +253,8 @@ func TestPostingsBuiltForAnOlderLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	queries, docs := sciFactShaped(t, x, 600)
+	total := scaled(600, 300)
+	queries, docs := sciFactShaped(t, x, total)
 	// As an older Carrel leaves it: no postings.
 	if _, err := x.db.ExecContext(ctx, `DELETE FROM lex_stats`); err != nil {
 		t.Fatal(err)
@@ -261,12 +270,12 @@ func TestPostingsBuiltForAnOlderLibrary(t *testing.T) {
 		UPDATE lex_stats SET passages = 0, terms = 0, built = 0`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := x.mergeBatch(ctx, 200); err != nil {
+	if _, err := x.mergeBatch(ctx, total/6); err != nil {
 		t.Fatal(err)
 	}
 	// Meanwhile FTS5 answers.
 	if _, ok, err := s.readPostings(ctx, []string{"x"}, nil); ok || err != nil {
-		t.Fatalf("postings answer with 400 passages to merge: %v", err)
+		t.Fatalf("postings answer with %d passages to merge: %v", total-total/6, err)
 	}
 	if hits, _, err := x.Lexical(ctx, queries[0], Filter{}, 10); err != nil || len(hits) == 0 {
 		t.Fatalf("no search while the postings are built: %v %v", hits, err)
@@ -284,7 +293,7 @@ func TestPostingsBuiltForAnOlderLibrary(t *testing.T) {
 	if err := x.Replace(ctx, d.ID, Meta{Hash: "new"}, []Chunk{{Text: queries[5]}, {Text: queries[7]}}, nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := x.mergeBatch(ctx, 310); err != nil {
+	if _, err := x.mergeBatch(ctx, total-total/6-90); err != nil {
 		t.Fatal(err)
 	}
 	// Now the tail is short enough for a view: postings answer, over

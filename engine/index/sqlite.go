@@ -93,7 +93,7 @@ func Open(ctx context.Context, dir string, model string) (*Index, error) {
 	// would fail at once with SQLITE_BUSY when it turns from reading to
 	// writing after the other committed.
 	dsn := "file:" + filepath.ToSlash(filepath.Join(dir, "carrel.db")) +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(2)&_txlock=immediate"
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(30000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("index: opening: %w", err)

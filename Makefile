@@ -5,9 +5,10 @@
 GO      ?= go
 VERSION ?= $(shell sed -n 's/^[[:space:]]*Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 
-# llama.cpp and ggml come from the ollama module; cgo needs their headers.
-# `go mod download -json` fetches the module if needed and prints its folder.
-OLLAMA_DIR := $(shell $(GO) mod download -json github.com/ollama/ollama 2>/dev/null | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$$/\1/p')
+# llama.cpp and ggml: the copy ollama vendors, carried in third_party/ollama
+# with Carrel's CPU-kernel patches (third_party/README.md); go.mod points
+# the ollama module there. cgo needs their headers.
+OLLAMA_DIR := $(CURDIR)/third_party/ollama
 export CGO_CPPFLAGS := -I$(OLLAMA_DIR)/llama/llama.cpp/include -I$(OLLAMA_DIR)/llama/llama.cpp/src -I$(OLLAMA_DIR)/ml/backend/ggml/ggml/include
 
 # C flags for llama.cpp and ggml. Local builds tune for this CPU (AVX2,
@@ -27,7 +28,7 @@ PURE := ./engine/... ./internal/... ./api/...
 all: build
 
 check-ollama:
-	@test -n "$(OLLAMA_DIR)" || { echo "could not download github.com/ollama/ollama (needed for llama.cpp); check the network or GOPROXY" >&2; exit 1; }
+	@test -f "$(OLLAMA_DIR)/ml/backend/ggml/ggml/include/ggml.h" || { echo "third_party/ollama is incomplete (llama.cpp and ggml are built from it); check out the repository again" >&2; exit 1; }
 
 deps:
 	@sh packaging/deps.sh build

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds a GPU backend of ggml as a shared library, from the same ggml
-# sources that are compiled into Carrel (the ollama module's vendored
-# copy), with ollama's CMake project, and puts it where Carrel's backend
+# sources that are compiled into Carrel (third_party/ollama: the copy the
+# ollama module vendors, which go.mod points to), with ollama's CMake
+# project, and puts it where Carrel's backend
 # loader looks: beside the binary, in its lib/ folder, or in
 # ../lib/carrel (see `carrel info`).
 #
@@ -19,7 +20,7 @@ src=$($go list -m -f '{{.Dir}}' github.com/ollama/ollama)
 work=${TMPDIR:-/tmp}/carrel-ggml-$kind
 rm -rf "$work"
 mkdir -p "$work"
-# The module cache is read-only, and CMake writes beside its sources.
+# CMake writes beside its sources: build from a copy.
 cp -r "$src/CMakeLists.txt" "$src/CMakePresets.json" "$src/ml" "$work/"
 chmod -R u+w "$work"
 case $kind in

@@ -23,6 +23,7 @@ type modelFlags struct {
 	lora      string
 	loraScale float64
 	poll      int
+	flash     string
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -35,6 +36,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.lora, "lora", "", "LoRA adapter `file` (GGUF) to apply")
 	fs.Float64Var(&m.loraScale, "lora-scale", 1, "strength of the LoRA adapter")
 	fs.IntVar(&m.poll, "poll", 0, "how eagerly idle CPU threads wait for work: 1 to 100 (spin), -1 none (0: the default)")
+	fs.StringVar(&m.flash, "flash", "auto", "flash attention: auto (llama.cpp chooses), on or off")
 }
 
 func (m *modelFlags) validate() error {
@@ -45,6 +47,8 @@ func (m *modelFlags) validate() error {
 		return usagef("--threads must be 0 (one per physical core) to %d, the processors of this computer", runtime.NumCPU())
 	case m.poll < -1 || m.poll > 100:
 		return usagef("--poll must be -1 (none) to 100")
+	case m.flash != "auto" && m.flash != "on" && m.flash != "off":
+		return usagef("--flash must be auto, on or off")
 	case m.ctxSize < 0 || m.batch < 0 || m.gpuLayers < 0:
 		return usagef("--ctx, --batch and --gpu-layers must be 0 or more")
 	}
@@ -58,7 +62,7 @@ func (m *modelFlags) options(stderr io.Writer) (lab.ModelOptions, error) {
 		return lab.ModelOptions{}, err
 	}
 	o := lab.ModelOptions{Path: m.model, CPUOnly: m.cpu, GPULayers: m.gpuLayers, Threads: m.threads, ContextSize: m.ctxSize,
-		BatchSize: m.batch, Poll: m.poll, Adapter: m.lora, AdapterScale: float32(m.loraScale)}
+		BatchSize: m.batch, Poll: m.poll, Flash: m.flash, Adapter: m.lora, AdapterScale: float32(m.loraScale)}
 	if isTerminal(os.Stderr) {
 		loaded := false
 		o.Progress = func(p float32) {

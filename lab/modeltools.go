@@ -29,15 +29,26 @@ import (
 type ModelOptions struct {
 	Path         string
 	CPUOnly      bool
-	GPULayers    int // layers to offload; 0: all that fit
-	Threads      int // CPU threads; 0: one per physical core
-	ContextSize  int // tokens; 0: the model's, at most 4096
-	BatchSize    int // prompt tokens evaluated per step; 0: 512
-	Poll         int // how eagerly idle CPU threads wait: 1 to 100, -1 none, 0 the default
+	GPULayers    int    // layers to offload; 0: all that fit
+	Threads      int    // CPU threads; 0: one per physical core
+	ContextSize  int    // tokens; 0: the model's, at most 4096
+	BatchSize    int    // prompt tokens evaluated per step; 0: 512
+	Poll         int    // how eagerly idle CPU threads wait: 1 to 100, -1 none, 0 the default
+	Flash        string // flash attention: "on", "off", or "" and "auto" for llama.cpp's choice
 	Adapter      string
 	AdapterScale float32
 	// Progress, if set, receives the share of the model loaded.
 	Progress func(float32)
+}
+
+func flashAttention(s string) llm.FlashAttention {
+	switch s {
+	case "on":
+		return llm.FlashOn
+	case "off":
+		return llm.FlashOff
+	}
+	return llm.FlashAuto
 }
 
 // open loads the model, makes a context and applies the adapter; close
@@ -50,7 +61,7 @@ func (o ModelOptions) open(ctx context.Context) (c *llm.Context, closeAll func()
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err = model.NewContext(llm.ContextOptions{ContextSize: o.ContextSize, BatchSize: o.BatchSize, Threads: o.Threads, Poll: o.Poll})
+	c, err = model.NewContext(llm.ContextOptions{ContextSize: o.ContextSize, BatchSize: o.BatchSize, Threads: o.Threads, Poll: o.Poll, FlashAttention: flashAttention(o.Flash)})
 	if err != nil {
 		model.Close()
 		return nil, nil, err

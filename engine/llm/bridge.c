@@ -186,3 +186,60 @@ int carrel_embed_native(struct llama_context *ctx, const llama_token *toks, cons
 	llama_batch_free(b);
 	return rc;
 }
+
+// ggml's own dequantizer for Q8_K, which its type table leaves out (the
+// type exists only as a partner of the K-quants); declared in ggml's
+// internal ggml-quants.h.
+extern void dequantize_row_q8_K(const void *x, float *y, int64_t k);
+
+// carrel_vec_dot_check measures one of the CPU's dot-product kernels for a
+// quantized type (type, a ggml_type) against arithmetic in double on the
+// values it stands for: two rows of n random values are quantized (the
+// second to the kernel's partner type), the kernel takes their dot
+// product, and the same product is summed in double over both rows
+// dequantized. It stores the kernel's result, the reference, and Σ|x·y|
+// (the scale of rounding); 0 on success, -1 when the type has no kernel.
+int carrel_vec_dot_check(int type, int n, unsigned seed, double *got, double *want, double *scale) {
+	ggml_cpu_init();
+	const struct ggml_type_traits_cpu *cx = ggml_get_type_traits_cpu((enum ggml_type)type);
+	if (cx == NULL || cx->vec_dot == NULL || cx->from_float == NULL) {
+		return -1;
+	}
+	enum ggml_type ty = cx->vec_dot_type;
+	const struct ggml_type_traits_cpu *cy = ggml_get_type_traits_cpu(ty);
+	const struct ggml_type_traits *tx = ggml_get_type_traits((enum ggml_type)type);
+	const struct ggml_type_traits *ty_ = ggml_get_type_traits(ty);
+	ggml_to_float_t ydeq = ty == GGML_TYPE_Q8_K ? (ggml_to_float_t)dequantize_row_q8_K : ty_->to_float;
+	if (cy == NULL || cy->from_float == NULL || tx->to_float == NULL || (ty != GGML_TYPE_F32 && ydeq == NULL)) {
+		return -1;
+	}
+	float *x = malloc(sizeof(float) * n), *y = malloc(sizeof(float) * n);
+	float *dx = malloc(sizeof(float) * n), *dy = malloc(sizeof(float) * n);
+	void *qx = malloc(ggml_row_size((enum ggml_type)type, n)), *qy = malloc(ggml_row_size(ty, n));
+	unsigned s = seed ? seed : 1;
+	for (int i = 0; i < n; i++) {
+		// xorshift, values in [-1, 1) with some rows of larger ones
+		s ^= s << 13; s ^= s >> 17; s ^= s << 5;
+		x[i] = ((float)(s % 20001) / 10000.0f - 1.0f) * (i % 97 == 0 ? 8.0f : 1.0f);
+		s ^= s << 13; s ^= s >> 17; s ^= s << 5;
+		y[i] = (float)(s % 20001) / 10000.0f - 1.0f;
+	}
+	cx->from_float(x, qx, n);
+	cy->from_float(y, qy, n);
+	tx->to_float(qx, dx, n);
+	if (ty == GGML_TYPE_F32) {
+		memcpy(dy, qy, sizeof(float) * n);
+	} else {
+		ydeq(qy, dy, n);
+	}
+	float r = 0;
+	cx->vec_dot(n, &r, 0, qx, 0, qy, 0, 1);
+	double w = 0, a = 0;
+	for (int i = 0; i < n; i++) {
+		w += (double)dx[i] * dy[i];
+		a += fabs((double)dx[i] * dy[i]);
+	}
+	*got = r; *want = w; *scale = a;
+	free(x); free(y); free(dx); free(dy); free(qx); free(qy);
+	return 0;
+}

@@ -35,6 +35,8 @@ void carrel_threadpool_free(struct ggml_threadpool *tp);
 int carrel_embed_native(struct llama_context *ctx, const llama_token *toks, const int *lens, int n_seq, int n_batch, int n_seq_max,
 	bool encoder, int dims, float *out, double *ns);
 
+int carrel_vec_dot_check(int type, int n, unsigned seed, double *got, double *want, double *scale);
+
 int carrel_bench_native(struct llama_context *ctx, int n_prompt, int n_gen, int n_batch, unsigned seed, double *pp_ns, double *tg_ns);
 
 #endif

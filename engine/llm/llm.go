@@ -88,6 +88,12 @@ type ModelOptions struct {
 	GPULayers int
 	// NoMmap reads the weights into memory instead of mapping the file.
 	NoMmap bool
+	// FileLayout keeps the weights in the file's own layout. By default the
+	// CPU copies the weights of some quantized types into the interleaved
+	// layout of its fastest matrix kernels when the model loads (as
+	// upstream llama.cpp does); those copies serve matrix products only,
+	// so a model that training graphs will read must keep the file layout.
+	FileLayout bool
 	// Progress, if set, is called with the load progress from 0 to 1.
 	Progress func(float32)
 }

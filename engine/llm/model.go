@@ -53,6 +53,7 @@ func Load(ctx context.Context, path string, opts ModelOptions) (*Model, error) {
 	params := C.llama_model_default_params()
 	params.n_gpu_layers = C.int32_t(p.GPULayers)
 	params.use_mmap = C.bool(!opts.NoMmap)
+	params.use_extra_bufts = C.bool(!opts.FileLayout)
 	// A NULL-terminated device list: only the chosen GPU, or none at all so
 	// that a forced CPU run leaves every GPU alone.
 	devList := (*[2]C.ggml_backend_dev_t)(C.calloc(2, C.size_t(unsafe.Sizeof(uintptr(0)))))

@@ -47,7 +47,7 @@ func (x *Context) Perplexity(ctx context.Context, text string) (Perplexity, erro
 			return Perplexity{}, err
 		}
 		for i := window / 2; i < window-1; i++ {
-			row := unsafe.Slice((*float32)(unsafe.Pointer(C.llama_get_logits_ith(x.c, C.int32_t(i)))), nVocab)
+			row := x.rowLogits(i, nVocab)
 			nll += logSumExp(row) - float64(row[chunk[i+1]])
 			scored++
 		}
@@ -57,6 +57,12 @@ func (x *Context) Perplexity(ctx context.Context, text string) (Perplexity, erro
 		return Perplexity{}, errors.New("llm: nothing was scored")
 	}
 	return Perplexity{Value: math.Exp(nll / float64(scored)), Tokens: scored, Window: window}, nil
+}
+
+// rowLogits are the logits of row i of the last evaluation (which must
+// have asked for them), in llama.cpp's memory: valid until the next one.
+func (x *Context) rowLogits(i, nVocab int) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(C.llama_get_logits_ith(x.c, C.int32_t(i)))), nVocab)
 }
 
 // logSumExp is log Σ exp(v), computed stably.

@@ -37,7 +37,8 @@ struct ggml_opt_optimizer_params scheduled(void *ud) {
 	if (s->step >= s->warmup && s->total > s->warmup) {
 		double t = double(s->step - s->warmup) / double(s->total - s->warmup);
 		t = std::min(1.0, std::max(0.0, t));
-		lr = s->lr_min + 0.5f * (s->lr - s->lr_min) * float(1.0 + std::cos(M_PI * t));
+		const double pi = 3.14159265358979323846; // M_PI is not standard C++: mingw's strict -std=c++17 leaves it out
+		lr = s->lr_min + 0.5f * (s->lr - s->lr_min) * float(1.0 + std::cos(pi * t));
 	}
 	int64_t warm = s->step - s->warm_from;
 	if (warm >= 0 && warm < s->warmup) {

@@ -178,7 +178,7 @@ func Run(ctx context.Context, passages []string, o Options, progress func(Progre
 	if err != nil {
 		return nil, err
 	}
-	m, err := llm.Load(ctx, o.Model, llm.ModelOptions{})
+	m, err := llm.Load(ctx, o.Model, llm.ModelOptions{FileLayout: true})
 	if err != nil {
 		return nil, err
 	}

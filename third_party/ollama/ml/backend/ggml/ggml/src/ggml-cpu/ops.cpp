@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <vector>
 
 // ggml_compute_forward_dup
 
@@ -8288,6 +8289,350 @@ static void ggml_compute_forward_flash_attn_ext_f16_one_chunk(
     }
 }
 
+// Carrel: flash attention over tiles of query rows (third_party/README.md).
+//
+// The kernel above walks the keys one by one for each query row: a dot
+// product, an expf and an F16 multiply-add per key. For prompts (many
+// query rows) this one takes FA_Q_TILE rows of the same head at once and
+// the keys FA_K_TILE at a time: the tile of keys and values is converted
+// to F32 once for all the rows, the scores of the tile are computed with
+// wide multiply-adds, the online softmax runs over the whole tile with
+// vector exponentials, and the output accumulates in F32. Tiles whose
+// mask hides every key from every row (the future, under a causal mask)
+// are skipped. Same mathematics as the kernel above; only the rounding
+// differs (F32 accumulation where that one accumulates values in F16).
+static constexpr int64_t FA_Q_TILE = 32;
+static constexpr int64_t FA_K_TILE = 64;
+static constexpr int64_t FA_D_BLOCK = 32; // value dimensions per register block
+
+static bool ggml_flash_attn_ext_tiles_supported(const ggml_tensor * dst) {
+    const ggml_tensor * q = dst->src[0];
+    const ggml_tensor * k = dst->src[1];
+    const ggml_tensor * v = dst->src[2];
+    const ggml_tensor * mask = dst->src[3];
+    const bool kv_ok = (k->type == GGML_TYPE_F16 || k->type == GGML_TYPE_F32) && v->type == k->type;
+    return q->type == GGML_TYPE_F32 && kv_ok &&
+           (mask == nullptr || mask->type == GGML_TYPE_F16) &&
+           q->ne[1] >= 8 &&                 // prompts; one row at a time stays with the kernel above
+           v->ne[0] % FA_D_BLOCK == 0 &&
+           k->ne[0] <= 1024 && v->ne[0] <= 1024;
+}
+
+// ggml_fa_row_to_f32 converts n elements of one key or value row to F32.
+static inline void ggml_fa_row_to_f32(const ggml_tensor * t, const char * row, float * out, int64_t n) {
+    if (t->type == GGML_TYPE_F16) {
+        ggml_cpu_fp16_to_fp32((const ggml_fp16_t *) row, out, n);
+    } else {
+        memcpy(out, row, n*sizeof(float));
+    }
+}
+
+// ggml_fa_scores computes S[i][j] = Q[i]·K[j] for the nq rows of a tile
+// against FA_K_TILE keys (KT holds the keys transposed: KT[d][j]). Rows
+// go four at a time and keys two vectors at a time, so each key vector
+// loaded serves four rows and the eight sums stay in registers.
+static void ggml_fa_scores(const float * Q, const float * KT, float * S, int64_t nq, int64_t DK) {
+    int64_t i = 0;
+#if defined(GGML_SIMD) && !defined(__ARM_FEATURE_SVE)
+    constexpr int64_t E = GGML_F32_EPR;
+    static_assert(FA_K_TILE % (2*E) == 0, "key tile must hold whole vector pairs");
+    for (; i + 4 <= nq; i += 4) {
+        const float * q0 = Q + (i + 0)*DK;
+        const float * q1 = Q + (i + 1)*DK;
+        const float * q2 = Q + (i + 2)*DK;
+        const float * q3 = Q + (i + 3)*DK;
+        for (int64_t j = 0; j < FA_K_TILE; j += 2*E) {
+            GGML_F32_VEC a00 = GGML_F32_VEC_ZERO, a01 = GGML_F32_VEC_ZERO;
+            GGML_F32_VEC a10 = GGML_F32_VEC_ZERO, a11 = GGML_F32_VEC_ZERO;
+            GGML_F32_VEC a20 = GGML_F32_VEC_ZERO, a21 = GGML_F32_VEC_ZERO;
+            GGML_F32_VEC a30 = GGML_F32_VEC_ZERO, a31 = GGML_F32_VEC_ZERO;
+            for (int64_t d = 0; d < DK; ++d) {
+                const GGML_F32_VEC k0 = GGML_F32_VEC_LOAD(KT + d*FA_K_TILE + j);
+                const GGML_F32_VEC k1 = GGML_F32_VEC_LOAD(KT + d*FA_K_TILE + j + E);
+                GGML_F32_VEC b = GGML_F32_VEC_SET1(q0[d]);
+                a00 = GGML_F32_VEC_FMA(a00, k0, b); a01 = GGML_F32_VEC_FMA(a01, k1, b);
+                b = GGML_F32_VEC_SET1(q1[d]);
+                a10 = GGML_F32_VEC_FMA(a10, k0, b); a11 = GGML_F32_VEC_FMA(a11, k1, b);
+                b = GGML_F32_VEC_SET1(q2[d]);
+                a20 = GGML_F32_VEC_FMA(a20, k0, b); a21 = GGML_F32_VEC_FMA(a21, k1, b);
+                b = GGML_F32_VEC_SET1(q3[d]);
+                a30 = GGML_F32_VEC_FMA(a30, k0, b); a31 = GGML_F32_VEC_FMA(a31, k1, b);
+            }
+            GGML_F32_VEC_STORE(S + (i + 0)*FA_K_TILE + j, a00); GGML_F32_VEC_STORE(S + (i + 0)*FA_K_TILE + j + E, a01);
+            GGML_F32_VEC_STORE(S + (i + 1)*FA_K_TILE + j, a10); GGML_F32_VEC_STORE(S + (i + 1)*FA_K_TILE + j + E, a11);
+            GGML_F32_VEC_STORE(S + (i + 2)*FA_K_TILE + j, a20); GGML_F32_VEC_STORE(S + (i + 2)*FA_K_TILE + j + E, a21);
+            GGML_F32_VEC_STORE(S + (i + 3)*FA_K_TILE + j, a30); GGML_F32_VEC_STORE(S + (i + 3)*FA_K_TILE + j + E, a31);
+        }
+    }
+#endif
+    for (; i < nq; ++i) {
+        float acc[FA_K_TILE] = {0};
+        const float * qi = Q + i*DK;
+        for (int64_t d = 0; d < DK; ++d) {
+            const float qd = qi[d];
+            const float * kd = KT + d*FA_K_TILE;
+            for (int64_t j = 0; j < FA_K_TILE; ++j) {
+                acc[j] += qd*kd[j];
+            }
+        }
+        memcpy(S + i*FA_K_TILE, acc, sizeof(acc));
+    }
+}
+
+// ggml_fa_accumulate does O[i] = O[i]*MS[i] + Σ_j P[i][j]·V[j] for the nq
+// rows of a tile and its nk keys: four rows and two vectors of value
+// dimensions at a time, so each value vector loaded serves four rows.
+static void ggml_fa_accumulate(float * O, const float * MS, const float * P, const float * V, int64_t nq, int64_t nk, int64_t DV) {
+    int64_t i = 0;
+#if defined(GGML_SIMD) && !defined(__ARM_FEATURE_SVE)
+    constexpr int64_t E = GGML_F32_EPR;
+    static_assert(FA_D_BLOCK % (2*E) == 0, "value blocks must hold whole vector pairs");
+    for (; i + 4 <= nq; i += 4) {
+        for (int64_t d = 0; d < DV; d += 2*E) {
+            float * o0 = O + (i + 0)*DV + d;
+            float * o1 = O + (i + 1)*DV + d;
+            float * o2 = O + (i + 2)*DV + d;
+            float * o3 = O + (i + 3)*DV + d;
+            GGML_F32_VEC m = GGML_F32_VEC_SET1(MS[i + 0]);
+            GGML_F32_VEC c00 = GGML_F32_VEC_MUL(GGML_F32_VEC_LOAD(o0), m), c01 = GGML_F32_VEC_MUL(GGML_F32_VEC_LOAD(o0 + E), m);
+            m = GGML_F32_VEC_SET1(MS[i + 1]);
+            GGML_F32_VEC c10 = GGML_F32_VEC_MUL(GGML_F32_VEC_LOAD(o1), m), c11 = GGML_F32_VEC_MUL(GGML_F32_VEC_LOAD(o1 + E), m);
+            m = GGML_F32_VEC_SET1(MS[i + 2]);
+            GGML_F32_VEC c20 = GGML_F32_VEC_MUL(GGML_F32_VEC_LOAD(o2), m), c21 = GGML_F32_VEC_MUL(GGML_F32_VEC_LOAD(o2 + E), m);
+            m = GGML_F32_VEC_SET1(MS[i + 3]);
+            GGML_F32_VEC c30 = GGML_F32_VEC_MUL(GGML_F32_VEC_LOAD(o3), m), c31 = GGML_F32_VEC_MUL(GGML_F32_VEC_LOAD(o3 + E), m);
+            const float * p0 = P + (i + 0)*FA_K_TILE;
+            const float * p1 = P + (i + 1)*FA_K_TILE;
+            const float * p2 = P + (i + 2)*FA_K_TILE;
+            const float * p3 = P + (i + 3)*FA_K_TILE;
+            for (int64_t j = 0; j < nk; ++j) {
+                const GGML_F32_VEC v0 = GGML_F32_VEC_LOAD(V + j*DV + d);
+                const GGML_F32_VEC v1 = GGML_F32_VEC_LOAD(V + j*DV + d + E);
+                GGML_F32_VEC b = GGML_F32_VEC_SET1(p0[j]);
+                c00 = GGML_F32_VEC_FMA(c00, v0, b); c01 = GGML_F32_VEC_FMA(c01, v1, b);
+                b = GGML_F32_VEC_SET1(p1[j]);
+                c10 = GGML_F32_VEC_FMA(c10, v0, b); c11 = GGML_F32_VEC_FMA(c11, v1, b);
+                b = GGML_F32_VEC_SET1(p2[j]);
+                c20 = GGML_F32_VEC_FMA(c20, v0, b); c21 = GGML_F32_VEC_FMA(c21, v1, b);
+                b = GGML_F32_VEC_SET1(p3[j]);
+                c30 = GGML_F32_VEC_FMA(c30, v0, b); c31 = GGML_F32_VEC_FMA(c31, v1, b);
+            }
+            GGML_F32_VEC_STORE(o0, c00); GGML_F32_VEC_STORE(o0 + E, c01);
+            GGML_F32_VEC_STORE(o1, c10); GGML_F32_VEC_STORE(o1 + E, c11);
+            GGML_F32_VEC_STORE(o2, c20); GGML_F32_VEC_STORE(o2 + E, c21);
+            GGML_F32_VEC_STORE(o3, c30); GGML_F32_VEC_STORE(o3 + E, c31);
+        }
+    }
+#endif
+    for (; i < nq; ++i) {
+        float * oi = O + i*DV;
+        const float * pi = P + i*FA_K_TILE;
+        for (int64_t d0 = 0; d0 < DV; d0 += FA_D_BLOCK) {
+            float o[FA_D_BLOCK];
+            for (int64_t d = 0; d < FA_D_BLOCK; ++d) {
+                o[d] = oi[d0 + d]*MS[i];
+            }
+            for (int64_t j = 0; j < nk; ++j) {
+                const float p = pi[j];
+                const float * vj = V + j*DV + d0;
+                for (int64_t d = 0; d < FA_D_BLOCK; ++d) {
+                    o[d] += p*vj[d];
+                }
+            }
+            for (int64_t d = 0; d < FA_D_BLOCK; ++d) {
+                oi[d0 + d] = o[d];
+            }
+        }
+    }
+}
+
+static void ggml_compute_forward_flash_attn_ext_f16_tiles(
+        const ggml_compute_params * params,
+        ggml_tensor * dst,
+        int64_t ir0, int64_t ir1) {
+    GGML_UNUSED(params);
+    const ggml_tensor * q     = dst->src[0];
+    const ggml_tensor * k     = dst->src[1];
+    const ggml_tensor * v     = dst->src[2];
+    const ggml_tensor * mask  = dst->src[3];
+    const ggml_tensor * sinks = dst->src[4];
+
+    GGML_TENSOR_LOCALS(int64_t, neq, q,   ne)
+    GGML_TENSOR_LOCALS(size_t,  nbq, q,   nb)
+    GGML_TENSOR_LOCALS(int64_t, nek, k,   ne)
+    GGML_TENSOR_LOCALS(size_t,  nbk, k,   nb)
+    GGML_TENSOR_LOCALS(int64_t, nev, v,   ne)
+    GGML_TENSOR_LOCALS(size_t,  nbv, v,   nb)
+    GGML_TENSOR_LOCALS(int64_t, ne,  dst, ne)
+    GGML_TENSOR_LOCALS(size_t,  nb,  dst, nb)
+
+    const int64_t DK = nek0;
+    const int64_t DV = nev0;
+
+    const int64_t rk2 = neq2/nek2;
+    const int64_t rk3 = neq3/nek3;
+    const int64_t rv2 = neq2/nev2;
+    const int64_t rv3 = neq3/nev3;
+
+    float scale         = 1.0f;
+    float max_bias      = 0.0f;
+    float logit_softcap = 0.0f;
+
+    memcpy(&scale,         (float *) dst->op_params + 0, sizeof(float));
+    memcpy(&max_bias,      (float *) dst->op_params + 1, sizeof(float));
+    memcpy(&logit_softcap, (float *) dst->op_params + 2, sizeof(float));
+
+    if (logit_softcap != 0) {
+        scale /= logit_softcap;
+    }
+
+    const uint32_t n_head      = neq2;
+    const uint32_t n_head_log2 = 1u << (uint32_t) floor(log2(n_head));
+
+    const float m0 = powf(2.0f, -(max_bias       ) / n_head_log2);
+    const float m1 = powf(2.0f, -(max_bias / 2.0f) / n_head_log2);
+
+    // Per-thread scratch, kept between calls: query rows, outputs, the
+    // key tile transposed (keys along the fast axis), the value tile,
+    // scores, and the softmax state.
+    static thread_local std::vector<float> scratch;
+    const size_t need = FA_Q_TILE*DK + FA_Q_TILE*DV + DK*FA_K_TILE + FA_K_TILE*DV + FA_Q_TILE*FA_K_TILE + DK + 3*FA_Q_TILE;
+    if (scratch.size() < need) {
+        scratch.resize(need);
+    }
+    float * Q   = scratch.data();                 // [FA_Q_TILE][DK], scaled
+    float * O   = Q  + FA_Q_TILE*DK;              // [FA_Q_TILE][DV]
+    float * KT  = O  + FA_Q_TILE*DV;              // [DK][FA_K_TILE]
+    float * V   = KT + DK*FA_K_TILE;              // [FA_K_TILE][DV]
+    float * S   = V  + FA_K_TILE*DV;              // [FA_Q_TILE][FA_K_TILE] scores, then weights
+    float * kr  = S  + FA_Q_TILE*FA_K_TILE;       // [DK] one key row
+    float * M   = kr + DK;                        // [FA_Q_TILE] running maximum
+    float * L   = M  + FA_Q_TILE;                 // [FA_Q_TILE] running sum
+    float * MS  = L  + FA_Q_TILE;                 // [FA_Q_TILE] this tile's rescaling
+
+    for (int64_t ir = ir0; ir < ir1; ) {
+        // a tile: consecutive rows of one head of one sequence
+        const int64_t iq3 = ir/(neq2*neq1);
+        const int64_t iq2 = (ir - iq3*neq2*neq1)/neq1;
+        const int64_t iq1 = ir - iq3*neq2*neq1 - iq2*neq1;
+        const int64_t nq  = std::min({FA_Q_TILE, ir1 - ir, neq1 - iq1});
+
+        const uint32_t h = iq2;
+        const float slope = (max_bias > 0.0f) ? h < n_head_log2 ? powf(m0, h + 1) : powf(m1, 2*(h - n_head_log2) + 1) : 1.0f;
+
+        const int64_t ik2 = iq2/rk2, ik3 = iq3/rk3;
+        const int64_t iv2 = iq2/rv2, iv3 = iq3/rv3;
+
+        for (int64_t i = 0; i < nq; ++i) {
+            const float * pq = (const float *) ((const char *) q->data + ((iq1 + i)*nbq1 + iq2*nbq2 + iq3*nbq3));
+            for (int64_t d = 0; d < DK; ++d) {
+                Q[i*DK + d] = pq[d]*scale;
+            }
+            M[i] = -INFINITY;
+            L[i] = 0.0f;
+        }
+        memset(O, 0, nq*DV*sizeof(float));
+
+        const ggml_fp16_t * mrow[FA_Q_TILE];
+        for (int64_t i = 0; i < nq; ++i) {
+            mrow[i] = mask ? (const ggml_fp16_t *) ((const char *) mask->data + (iq1 + i)*mask->nb[1] + (iq2%mask->ne[2])*mask->nb[2] + (iq3%mask->ne[3])*mask->nb[3]) : nullptr;
+        }
+
+        for (int64_t ic0 = 0; ic0 < nek1; ic0 += FA_K_TILE) {
+            const int64_t nk = std::min(FA_K_TILE, nek1 - ic0);
+
+            // Skip a tile that the mask hides from every row.
+            if (mask) {
+                bool any = false;
+                for (int64_t i = 0; i < nq && !any; ++i) {
+                    for (int64_t j = 0; j < nk; ++j) {
+                        if (GGML_CPU_FP16_TO_FP32(mrow[i][ic0 + j]) != -INFINITY) {
+                            any = true;
+                            break;
+                        }
+                    }
+                }
+                if (!any) {
+                    continue;
+                }
+            }
+
+            // keys, transposed; values as rows
+            for (int64_t j = 0; j < nk; ++j) {
+                ggml_fa_row_to_f32(k, (const char *) k->data + ((ic0 + j)*nbk1 + ik2*nbk2 + ik3*nbk3), kr, DK);
+                for (int64_t d = 0; d < DK; ++d) {
+                    KT[d*FA_K_TILE + j] = kr[d];
+                }
+                ggml_fa_row_to_f32(v, (const char *) v->data + ((ic0 + j)*nbv1 + iv2*nbv2 + iv3*nbv3), V + j*DV, DV);
+            }
+            for (int64_t j = nk; j < FA_K_TILE; ++j) {
+                for (int64_t d = 0; d < DK; ++d) {
+                    KT[d*FA_K_TILE + j] = 0.0f;
+                }
+            }
+
+            // scores of the tile's rows against its keys
+            ggml_fa_scores(Q, KT, S, nq, DK);
+
+            // online softmax: each row's new maximum, the factor that
+            // rescales what it has accumulated, and its weights (in S)
+            for (int64_t i = 0; i < nq; ++i) {
+                float * si = S + i*FA_K_TILE;
+                float mx = -INFINITY;
+                for (int64_t j = 0; j < nk; ++j) {
+                    float s = si[j];
+                    if (logit_softcap != 0.0f) {
+                        s = logit_softcap*tanhf(s);
+                    }
+                    if (mrow[i]) {
+                        s += slope*GGML_CPU_FP16_TO_FP32(mrow[i][ic0 + j]);
+                    }
+                    si[j] = s;
+                    mx = std::max(mx, s);
+                }
+                if (mx == -INFINITY) {
+                    // every key of the tile hidden from this row
+                    MS[i] = 1.0f;
+                    memset(si, 0, FA_K_TILE*sizeof(float));
+                    continue;
+                }
+                const float mnew = std::max(M[i], mx);
+                MS[i] = expf(M[i] - mnew); // 0 for the first keys the row sees
+                M[i] = mnew;
+                L[i] = L[i]*MS[i] + (float) ggml_vec_soft_max_f32((int) nk, si, si, mnew);
+                for (int64_t j = nk; j < FA_K_TILE; ++j) {
+                    si[j] = 0.0f;
+                }
+            }
+
+            // O = O·diag(MS) + P·V
+            ggml_fa_accumulate(O, MS, S, V, nq, nk, DV);
+        }
+
+        for (int64_t i = 0; i < nq; ++i) {
+            float * oi = O + i*DV;
+            float Si = L[i];
+            if (sinks) {
+                const float s = ((const float *) sinks->data)[h];
+                float ms = 1.0f, vs = 1.0f;
+                if (s > M[i]) {
+                    ms = expf(M[i] - s);
+                    ggml_vec_scale_f32(DV, oi, ms);
+                } else {
+                    vs = expf(s - M[i]);
+                }
+                Si = Si*ms + vs;
+            }
+            const float inv = Si == 0.0f ? 0.0f : 1.0f/Si;
+            ggml_vec_scale_f32(DV, oi, inv);
+            // permute(0, 2, 1, 3), as the kernel above writes
+            memcpy((char *) dst->data + (iq3*ne2*ne1 + iq2 + (iq1 + i)*ne1)*nb1, oi, nb1);
+        }
+
+        ir += nq;
+    }
+}
+
 static void ggml_compute_forward_flash_attn_ext_f16(
         const ggml_compute_params * params,
         ggml_tensor * dst) {
@@ -8363,11 +8708,17 @@ static void ggml_compute_forward_flash_attn_ext_f16(
     // The first chunk comes from our thread_id, the rest will get auto-assigned.
     int current_chunk = ith;
 
+    const bool tiles = ggml_flash_attn_ext_tiles_supported(dst);
+
     while (current_chunk < nchunk) {
         const int64_t ir0 = dr * current_chunk;
         const int64_t ir1 = MIN(ir0 + dr, nr);
 
-        ggml_compute_forward_flash_attn_ext_f16_one_chunk(params, dst, ir0, ir1);
+        if (tiles) {
+            ggml_compute_forward_flash_attn_ext_f16_tiles(params, dst, ir0, ir1);
+        } else {
+            ggml_compute_forward_flash_attn_ext_f16_one_chunk(params, dst, ir0, ir1);
+        }
 
         current_chunk = ggml_threadpool_chunk_add(params->threadpool, 1);
     }

@@ -68,6 +68,7 @@ func (m *Model) NewEmbedder(opts EmbedOptions) (*Embedder, error) {
 	p.n_threads = C.int32_t(threads)
 	p.n_threads_batch = C.int32_t(threads)
 	p.embeddings = true
+	p.flash_attn_type = flashType(opts.FlashAttention)
 	p.kv_unified = true
 	p.no_perf = true
 	if m.info.Pooling == "" || m.info.Pooling == "none" {

@@ -292,4 +292,6 @@ type EmbedOptions struct {
 	MaxSeqs int
 	// Threads; 0 means the number of physical cores.
 	Threads int
+	// FlashAttention defaults to automatic.
+	FlashAttention FlashAttention
 }

@@ -1,6 +1,6 @@
 # Carrel's build. `make run` and `make test` are all a new machine needs:
 # they install missing system packages (packaging/deps.sh), point cgo at
-# the llama.cpp sources vendored in the ollama module, and build.
+# the llama.cpp sources in third_party/ollama, and build.
 
 GO      ?= go
 VERSION ?= $(shell sed -n 's/^[[:space:]]*Version *= *"\(.*\)"/\1/p' FyneApp.toml)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -163,6 +164,52 @@ func TestEmbeddingsThroughTiledAttention(t *testing.T) {
 	t.Logf("lowest cosine between the two paths: %.7f over %d texts", worst, len(texts))
 	if worst < 0.999 {
 		t.Fatalf("vectors differ: cosine %.6f", worst)
+	}
+}
+
+// More threads than cores, so that threads are descheduled in the middle
+// of a graph: the threads waiting for them at a barrier spin a moment
+// and then sleep until the last one arrives (patched in
+// third_party/ollama). The vectors are those of one thread, and nothing
+// hangs: a sleeper left unwoken would stop the test here.
+func TestEmbeddingsWithMoreThreadsThanCores(t *testing.T) {
+	path := sharedtest.Path(t, "models/all-MiniLM-L6-v2-Q4_K_M.gguf")
+	m, err := Load(context.Background(), path, ModelOptions{CPUOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	words := strings.Fields("a small private desk in a library where a reader keeps the books of one long question")
+	var texts []string
+	for i := 0; i < 48; i++ {
+		var b strings.Builder
+		for j := 0; j < 20+i*3; j++ {
+			b.WriteString(words[(i*7+j)%len(words)] + " ")
+		}
+		texts = append(texts, b.String())
+	}
+	embed := func(threads int) [][]float32 {
+		e, err := m.NewEmbedder(EmbedOptions{Threads: threads, BatchTokens: 512})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		vs, err := e.Embed(context.Background(), texts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vs
+	}
+	one := embed(1)
+	many := embed(3*runtime.NumCPU() + 1)
+	for i := range one {
+		var dot float64
+		for k := range one[i] {
+			dot += float64(one[i][k]) * float64(many[i][k])
+		}
+		if dot < 0.99999 {
+			t.Fatalf("text %d: cosine %.7f between 1 and %d threads", i, dot, 3*runtime.NumCPU()+1)
+		}
 	}
 }
 

@@ -464,6 +464,12 @@ struct ggml_threadpool {
     atomic_int GGML_CACHE_ALIGN n_barrier_passed;
     atomic_int GGML_CACHE_ALIGN current_chunk; // currently processing chunk during Mat_Mul, shared between all the threads.
 
+    // carrel: a thread that has spun at a barrier for GGML_BARRIER_SPIN_US
+    // sleeps on barrier_cond; the last thread in wakes the sleepers.
+    atomic_int GGML_CACHE_ALIGN n_barrier_sleepers;
+    ggml_mutex_t barrier_mutex;
+    ggml_cond_t  barrier_cond;
+
     // these are atomic as an annotation for thread-sanitizer
     atomic_bool stop;         // Used for stopping the threadpool altogether
     atomic_bool pause;        // Used for pausing the threadpool or individual threads
@@ -546,6 +552,17 @@ struct ggml_state {
 
 static struct ggml_state g_state = {0};
 
+// carrel: how long a thread spins at a barrier before it sleeps. The
+// threads of a graph meet at a barrier after every operation; on cores
+// shared with other work (OCR beside embedding, another program) a thread
+// the system has not scheduled would keep the others spinning for a whole
+// time slice, and on a 2-core machine take the core it needs. Sleeping
+// after a short spin frees the core; waits between well-balanced
+// operations are far shorter than this and never sleep.
+#ifndef GGML_BARRIER_SPIN_US
+#define GGML_BARRIER_SPIN_US 100
+#endif
+
 void ggml_barrier(struct ggml_threadpool * tp) {
     int n_threads = atomic_load_explicit(&tp->n_graph, memory_order_relaxed) & GGML_THREADPOOL_N_THREADS_MASK;
     if (n_threads == 1) {
@@ -566,12 +583,42 @@ void ggml_barrier(struct ggml_threadpool * tp) {
 
         // exit barrier (full seq-cst fence)
         atomic_fetch_add_explicit(&tp->n_barrier_passed, 1, memory_order_seq_cst);
+
+        // carrel: wake the threads that went to sleep. A sleeper counts
+        // itself (seq-cst) before it looks at n_barrier_passed under the
+        // mutex, so either it is counted here or it sees the barrier
+        // passed and does not wait.
+        if (atomic_load_explicit(&tp->n_barrier_sleepers, memory_order_seq_cst) > 0) {
+            ggml_mutex_lock(&tp->barrier_mutex);
+            ggml_cond_broadcast(&tp->barrier_cond);
+            ggml_mutex_unlock(&tp->barrier_mutex);
+        }
         return;
     }
 
-    // wait for other threads
-    while (atomic_load_explicit(&tp->n_barrier_passed, memory_order_relaxed) == n_passed) {
+    // wait for other threads: spin, then sleep (carrel)
+    int64_t spin_start = 0;
+    for (int i = 1; atomic_load_explicit(&tp->n_barrier_passed, memory_order_relaxed) == n_passed; i++) {
         ggml_thread_cpu_relax();
+        if ((i & 63) != 0) {
+            continue;
+        }
+        int64_t now = ggml_time_us();
+        if (spin_start == 0) {
+            spin_start = now;
+            continue;
+        }
+        if (now - spin_start < GGML_BARRIER_SPIN_US) {
+            continue;
+        }
+        ggml_mutex_lock_shared(&tp->barrier_mutex);
+        atomic_fetch_add_explicit(&tp->n_barrier_sleepers, 1, memory_order_seq_cst);
+        while (atomic_load_explicit(&tp->n_barrier_passed, memory_order_seq_cst) == n_passed) {
+            ggml_cond_wait(&tp->barrier_cond, &tp->barrier_mutex);
+        }
+        atomic_fetch_sub_explicit(&tp->n_barrier_sleepers, 1, memory_order_seq_cst);
+        ggml_mutex_unlock_shared(&tp->barrier_mutex);
+        break;
     }
 
     // exit barrier (full seq-cst fence)
@@ -2666,6 +2713,8 @@ void ggml_threadpool_free(struct ggml_threadpool* threadpool) {
 
     ggml_mutex_destroy(&threadpool->mutex);
     ggml_cond_destroy(&threadpool->cond);
+    ggml_mutex_destroy(&threadpool->barrier_mutex);
+    ggml_cond_destroy(&threadpool->barrier_cond);
 #endif // GGML_USE_OPENMP
 
     const size_t workers_size = sizeof(struct ggml_compute_state) * n_threads;
@@ -3120,6 +3169,7 @@ static struct ggml_threadpool * ggml_threadpool_new_impl(
         threadpool->n_graph          = 0;
         threadpool->n_barrier        = 0;
         threadpool->n_barrier_passed = 0;
+        threadpool->n_barrier_sleepers = 0;
         threadpool->current_chunk    = 0;
         threadpool->stop             = false;
         threadpool->pause            = tpp->paused;
@@ -3153,6 +3203,8 @@ static struct ggml_threadpool * ggml_threadpool_new_impl(
 #else // GGML_USE_OPENMP
     ggml_mutex_init(&threadpool->mutex);
     ggml_cond_init(&threadpool->cond);
+    ggml_mutex_init(&threadpool->barrier_mutex);
+    ggml_cond_init(&threadpool->barrier_cond);
 
     // Spin the threads for all workers, and update CPU placements.
     // Place the main thread last (towards the higher numbered CPU cores).

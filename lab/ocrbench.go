@@ -177,7 +177,7 @@ func MeasureOCR(ctx context.Context, o OCRBenchOptions, progress func(OCRBenchPa
 			if err != nil {
 				return rep, err
 			}
-			read, err := rec.Recognize(ctx, img, dpi)
+			read, err := rec.Recognize(ctx, img, ocr.ReadOptions{DPI: dpi})
 			if err != nil {
 				return rep, fmt.Errorf("lab: %s page %d: %w", pg.file, pg.n, err)
 			}

@@ -5,14 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/carrel-ai/carrel/engine/failure"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/carrel-ai/carrel/engine/failure"
 )
 
 // Options bound one parse. Zero values pick the defaults.
@@ -36,6 +38,10 @@ type Options struct {
 	OCRDPI int
 	// OCRProgress, if not nil, is told before each page OCR reads.
 	OCRProgress PageProgress
+	// OCRPages is how many pages of a scan OCR reads at once, each in a
+	// recogniser of its own on a core of its own; 0 means one per CPU, at
+	// most 4.
+	OCRPages int
 }
 
 func (o Options) withDefaults() Options {
@@ -53,6 +59,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.OCRDPI <= 0 {
 		o.OCRDPI = DefaultOCRDPI
+	}
+	if o.OCRPages <= 0 {
+		o.OCRPages = min(runtime.NumCPU(), 4)
 	}
 	return o
 }

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"math"
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -24,8 +26,11 @@ import (
 type Recognizer interface {
 	// Available returns nil when pages can be read, else why not.
 	Available(ctx context.Context) error
-	// Recognize reads img, drawn at dpi dots per inch.
-	Recognize(ctx context.Context, img image.Image, dpi int) (*ocr.Page, error)
+	// Recognize reads a page image.
+	Recognize(ctx context.Context, img image.Image, o ocr.ReadOptions) (*ocr.Page, error)
+	// RecognizeEach reads each of several small images (regions of
+	// pages) on its own; one that cannot be read says why in its Reading.
+	RecognizeEach(ctx context.Context, imgs []image.Image, o ocr.ReadOptions) ([]ocr.Reading, error)
 }
 
 // DefaultOCRDPI is the resolution PDF pages are drawn at for OCR: the
@@ -183,18 +188,19 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 	// drawing of pages and the whole, with room for every page.
 	ctx, cancel := context.WithTimeout(parent, opts.Timeout+time.Duration(len(d.scanned)+len(pictures)+len(d.figures))*3*time.Minute)
 	defer cancel()
+	script := expectedScript(d)
 	var err error
 	switch d.Format {
 	case Image:
 		err = recognizeImage(ctx, d, data, opts)
 	case DOCX, ODT, EPUB:
-		err = recognizePictures(ctx, d, data, pictures, opts)
+		err = recognizePictures(ctx, d, data, pictures, opts, script)
 	default:
 		err = p.pdf.withDocument(ctx, data, opts.Password, func(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT) error {
-			if err := recognizePDF(ctx, inst, doc, d, opts); err != nil {
+			if err := recognizePDF(ctx, inst, doc, d, opts, script); err != nil {
 				return err
 			}
-			return recognizeFigures(ctx, inst, doc, d, opts)
+			return recognizeFigures(ctx, inst, doc, d, opts, script)
 		})
 	}
 	if err != nil {
@@ -210,9 +216,27 @@ func (p *Parser) ocrStage(parent context.Context, d *Document, data []byte, opts
 	return nil
 }
 
+// scriptSample bounds the text expectedScript looks at.
+const scriptSample = 64 << 10
+
+// expectedScript is the script of the document's decoded text (its text
+// layer, before OCR adds to it), which its undecodable pages, figures
+// and pictures are most likely written in too; "" when it has too little.
+func expectedScript(d *Document) string {
+	var b strings.Builder
+	for _, bl := range d.Blocks {
+		if b.Len() >= scriptSample {
+			break
+		}
+		b.WriteString(bl.Text)
+		b.WriteByte('\n')
+	}
+	return ocr.ScriptOf(b.String())
+}
+
 // recognizePDF draws each scanned page of an open PDF and reads it.
-func recognizePDF(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, d *Document, opts Options) error {
-	return ocrPages(ctx, d, opts, func(pg int) (image.Image, int, error) {
+func recognizePDF(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, d *Document, opts Options, script string) error {
+	return ocrPages(ctx, d, opts, script, func(pg int) (image.Image, int, error) {
 		return drawForOCR(inst, doc, pg, opts.OCRDPI)
 	}, addPage)
 }
@@ -221,52 +245,98 @@ func recognizePDF(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_D
 // text layer is symbols (Document.figures: a figure's labels in a font
 // without a map to Unicode), and adds what it reads there as a block when
 // it is text. A region that cannot be read stays left out, as without
-// OCR.
-func recognizeFigures(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, d *Document, opts Options) error {
-	for _, f := range d.figures {
+// OCR. Each page is drawn once for all its regions, and the regions are
+// read many to a recogniser's run: a typeset thesis has hundreds.
+func recognizeFigures(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, d *Document, opts Options, script string) error {
+	type region struct {
+		page int
+		img  image.Image
+	}
+	var regions []region
+	dpi := 0
+	read := func() error {
+		if len(regions) == 0 {
+			return nil
+		}
+		imgs := make([]image.Image, len(regions))
+		for i, r := range regions {
+			imgs[i] = r.img
+		}
+		readings, err := opts.OCR.RecognizeEach(ctx, imgs, ocr.ReadOptions{DPI: dpi, Script: script})
+		if err != nil {
+			return err
+		}
+		for i, r := range readings {
+			pg := regions[i].page
+			if r.Err != nil {
+				d.warnf("page %d: the figure left out could not be read by OCR: %s", pg, strings.TrimPrefix(r.Err.Error(), "ocr: "))
+				continue
+			}
+			if text := figureLines(r.Page); len(text) > 0 {
+				d.Blocks = append(d.Blocks, Block{Text: strings.Join(text, "\n"), Page: pg, Kind: "figure"})
+				d.warnf("page %d: the figure's labels were read by OCR instead", pg)
+			}
+		}
+		regions = regions[:0]
+		return nil
+	}
+	for i := 0; i < len(d.figures); {
+		pg := d.figures[i].page
+		j := i
+		for j < len(d.figures) && d.figures[j].page == pg {
+			j++
+		}
+		onPage := d.figures[i:j]
+		i = j
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		img, dpi, err := drawForOCR(inst, doc, f.page, opts.OCRDPI)
+		img, pdpi, err := drawForOCR(inst, doc, pg, opts.OCRDPI)
 		if err != nil {
-			d.warnf("page %d: the figure left out could not be drawn for OCR: %v", f.page, err)
+			d.warnf("page %d: the figure left out could not be drawn for OCR: %v", pg, err)
 			continue
+		}
+		// Regions read together share a resolution (a page too large
+		// for maxOCRPixels is drawn at less).
+		if pdpi != dpi {
+			if err := read(); err != nil {
+				return err
+			}
+			dpi = pdpi
 		}
 		b := img.Bounds()
-		pg := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: f.page - 1}}
-		var region image.Rectangle
-		for _, sp := range f.spans {
-			for _, r := range charRects(inst, pg, b.Dx(), b.Dy(), sp) {
-				region = region.Union(r)
+		page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: pg - 1}}
+		for _, f := range onPage {
+			var r image.Rectangle
+			for _, sp := range f.spans {
+				for _, c := range charRects(inst, page, b.Dx(), b.Dy(), sp) {
+					r = r.Union(c)
+				}
 			}
-		}
-		// A margin of a sixth of an inch: labels sit close to the lines
-		// and shapes of their figure, whose edges OCR should not cut.
-		region = region.Inset(-max(dpi/6, 4)).Intersect(b)
-		if region.Dx() < 8 || region.Dy() < 8 {
-			continue
-		}
-		sub, ok := img.(interface {
-			SubImage(image.Rectangle) image.Image
-		})
-		if !ok {
-			continue
-		}
-		page, err := opts.OCR.Recognize(ctx, ocr.Gray(sub.SubImage(region)), dpi)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+			// A margin of a sixth of an inch: labels sit close to the
+			// lines and shapes of their figure, whose edges OCR should
+			// not cut.
+			r = r.Inset(-max(dpi/6, 4)).Intersect(b)
+			if r.Dx() < 8 || r.Dy() < 8 {
+				continue
 			}
-			d.warnf("page %d: the figure left out could not be read by OCR: %s", f.page, strings.TrimPrefix(err.Error(), "ocr: "))
-			continue
-		}
-		text := figureLines(page)
-		if len(text) > 0 {
-			d.Blocks = append(d.Blocks, Block{Text: strings.Join(text, "\n"), Page: f.page, Kind: "figure"})
-			d.warnf("page %d: the figure's labels were read by OCR instead", f.page)
+			regions = append(regions, region{pg, crop(img, r)})
 		}
 	}
-	return nil
+	return read()
+}
+
+// crop copies r of img, so the drawn page it was cut from can go.
+func crop(img image.Image, r image.Rectangle) *image.Gray {
+	out := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+	if g, ok := img.(*image.Gray); ok {
+		for y := 0; y < r.Dy(); y++ {
+			copy(out.Pix[y*out.Stride:(y+1)*out.Stride], g.Pix[g.PixOffset(r.Min.X, r.Min.Y+y):])
+		}
+		return out
+	}
+	draw.Draw(out, out.Bounds(), img, r.Min, draw.Src)
+	return out
 }
 
 // figureConfidence is the least confidence (Tesseract's, 0 to 100) of a
@@ -328,7 +398,7 @@ func drawForOCR(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, pg, dpi int) (
 
 // recognizeImage reads each page of a picture.
 func recognizeImage(ctx context.Context, d *Document, data []byte, opts Options) error {
-	return ocrPages(ctx, d, opts, func(pg int) (image.Image, int, error) {
+	return ocrPages(ctx, d, opts, "", func(pg int) (image.Image, int, error) {
 		img, err := DecodeImagePage(data, pg)
 		return img, 0, err
 	}, addPage)
@@ -385,7 +455,7 @@ const minPictureSide = 48
 // recognizePictures reads the pictures of a document made of them; their
 // text joins the document under the picture's name (these formats have
 // no pages to draw it on).
-func recognizePictures(ctx context.Context, d *Document, data []byte, names []string, opts Options) error {
+func recognizePictures(ctx context.Context, d *Document, data []byte, names []string, opts Options, script string) error {
 	a, err := openArchive(data)
 	if err != nil {
 		return err
@@ -394,7 +464,7 @@ func recognizePictures(ctx context.Context, d *Document, data []byte, names []st
 	for i := range names {
 		d.scanned[i] = i + 1
 	}
-	return ocrPages(ctx, d, opts, func(n int) (image.Image, int, error) {
+	return ocrPages(ctx, d, opts, script, func(n int) (image.Image, int, error) {
 		b, err := a.member(names[n-1])
 		if err != nil {
 			return nil, 0, err
@@ -418,39 +488,84 @@ func recognizePictures(ctx context.Context, d *Document, data []byte, names []st
 // errSkip tells ocrPages to pass over a page without a warning.
 var errSkip = errors.New("skip")
 
-// ocrPages reads d's scanned pages one by one, drawn by draw, and adds
-// their text as blocks. A page that fails is a warning; when every page
-// fails the first failure is the error.
-func ocrPages(ctx context.Context, d *Document, opts Options, draw func(page int) (image.Image, int, error), add func(d *Document, page int, read *ocr.Page)) error {
-	var firstErr error
-	read := 0
-	for i, pg := range d.scanned {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if opts.OCRProgress != nil {
-			if err := opts.OCRProgress(ctx, i, len(d.scanned)); err != nil {
+// ocrPages reads d's scanned pages, drawn by draw one at a time, with up
+// to opts.OCRPages of them in the recogniser at once, and adds their text
+// as blocks in page order; script is the one expected (ocr.ReadOptions).
+// A page that fails is a warning; when every page fails the first failure
+// is the error. The progress callback is told before each page is drawn,
+// so a pause holds the next page back while those in hand finish.
+func ocrPages(ctx context.Context, d *Document, opts Options, script string, draw func(page int) (image.Image, int, error), add func(d *Document, page int, read *ocr.Page)) error {
+	type result struct {
+		page *ocr.Page
+		err  error
+		skip bool
+	}
+	results := make([]result, len(d.scanned))
+	slots := make(chan struct{}, max(opts.OCRPages, 1))
+	var wg sync.WaitGroup
+	dispatch := func() error {
+		for i, pg := range d.scanned {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-		}
-		img, dpi, err := draw(pg)
-		if errors.Is(err, errSkip) {
-			continue
-		}
-		if err == nil {
-			var page *ocr.Page
-			if page, err = opts.OCR.Recognize(ctx, img, dpi); err == nil {
-				add(d, pg, page)
-				read++
+			// A free slot before drawing: a drawn page waits in memory
+			// only while one is read. Then progress, which holds the
+			// page back while the queue is paused.
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if opts.OCRProgress != nil {
+				if err := opts.OCRProgress(ctx, i, len(d.scanned)); err != nil {
+					<-slots
+					return err
+				}
+			}
+			img, dpi, err := draw(pg)
+			if err != nil {
+				<-slots
+				results[i] = result{err: err, skip: errors.Is(err, errSkip)}
 				continue
 			}
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				defer func() { <-slots }()
+				defer func() {
+					if r := recover(); r != nil {
+						results[i] = result{err: fmt.Errorf("%w: %v", ocr.ErrFailed, r)}
+					}
+				}()
+				p, err := opts.OCR.Recognize(ctx, img, ocr.ReadOptions{DPI: dpi, Script: script})
+				results[i] = result{page: p, err: err}
+			}(i)
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		return nil
+	}
+	err := dispatch()
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var firstErr error
+	read := 0
+	for i, r := range results {
+		pg := d.scanned[i]
+		switch {
+		case r.skip:
+			continue
+		case r.err == nil:
+			add(d, pg, r.page)
+			read++
+			continue
 		}
-		d.warnf("page %d could not be read by OCR: %s", pg, strings.TrimPrefix(err.Error(), "ocr: "))
+		d.warnf("page %d could not be read by OCR: %s", pg, strings.TrimPrefix(r.err.Error(), "ocr: "))
 		if firstErr == nil {
-			firstErr = err
+			firstErr = r.err
 		}
 	}
 	if opts.OCRProgress != nil {

@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/carrel-ai/carrel/engine/failure"
 	"github.com/carrel-ai/carrel/engine/ocr"
@@ -31,7 +35,16 @@ type fakeOCR struct {
 
 func (f *fakeOCR) Available(context.Context) error { return f.down }
 
-func (f *fakeOCR) Recognize(ctx context.Context, img image.Image, dpi int) (*ocr.Page, error) {
+func (f *fakeOCR) RecognizeEach(ctx context.Context, imgs []image.Image, o ocr.ReadOptions) ([]ocr.Reading, error) {
+	out := make([]ocr.Reading, len(imgs))
+	for i, img := range imgs {
+		p, err := f.Recognize(ctx, img, o)
+		out[i] = ocr.Reading{Page: p, Err: err}
+	}
+	return out, nil
+}
+
+func (f *fakeOCR) Recognize(ctx context.Context, img image.Image, o ocr.ReadOptions) (*ocr.Page, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, img.Bounds().Size())
 	n := len(f.calls)
@@ -146,7 +159,8 @@ func TestPicturesArePagesForOCR(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Format != Image || d.Pages != tc.pages || len(f.calls) != tc.pages || f.calls[0] != tc.size {
+			// Pages are read several at once: in any order.
+			if d.Format != Image || d.Pages != tc.pages || len(f.calls) != tc.pages || !slices.Contains(f.calls, tc.size) {
 				t.Fatalf("format %s, %d pages, calls %v", d.Format, d.Pages, f.calls)
 			}
 			for i, b := range d.Blocks {
@@ -223,6 +237,23 @@ func TestLayoutRoundTrip(t *testing.T) {
 
 // realOCR returns Tesseract with English, or skips: `make test` installs
 // it (packaging/deps.sh).
+// recordingOCR passes to a recogniser, noting the batches of regions and
+// the scripts it is asked to expect.
+type recordingOCR struct {
+	Recognizer
+	mu      sync.Mutex
+	batches []int
+	scripts []string
+}
+
+func (r *recordingOCR) RecognizeEach(ctx context.Context, imgs []image.Image, o ocr.ReadOptions) ([]ocr.Reading, error) {
+	r.mu.Lock()
+	r.batches = append(r.batches, len(imgs))
+	r.scripts = append(r.scripts, o.Script)
+	r.mu.Unlock()
+	return r.Recognizer.RecognizeEach(ctx, imgs, o)
+}
+
 func realOCR(t *testing.T) *ocr.Engine {
 	t.Helper()
 	if _, err := exec.LookPath("tesseract"); err != nil {
@@ -429,10 +460,15 @@ func TestUnmappedLabelsAreReadByOCR(t *testing.T) {
 	}
 
 	// The corpus's Tracemonkey paper: the chart on page 13 names the
-	// benchmarks in such a font.
-	tm, err := testParser().Parse(context.Background(), sharedtest.Path(t, "corpus/pdf/text/pdfjs-tracemonkey-paper.pdf"), Options{OCR: realOCR(t)})
+	// benchmarks in such a font. Its regions are read in one run, in the
+	// script of the paper's text.
+	rec := &recordingOCR{Recognizer: realOCR(t)}
+	tm, err := testParser().Parse(context.Background(), sharedtest.Path(t, "corpus/pdf/text/pdfjs-tracemonkey-paper.pdf"), Options{OCR: rec})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(rec.batches) != 1 || rec.batches[0] < 2 || rec.scripts[0] != "Latin" {
+		t.Errorf("regions read in batches %v expecting %q", rec.batches, rec.scripts)
 	}
 	found := false
 	for _, b := range tm.Blocks {
@@ -443,5 +479,82 @@ func TestUnmappedLabelsAreReadByOCR(t *testing.T) {
 	}
 	if !found {
 		t.Error("the benchmark names of the chart on page 13 are not indexed")
+	}
+}
+
+// barOCR "reads" a page by the black band across its top: page n of a
+// test scan is black down to n tenths of its height. It holds each page
+// until another is in hand too (or a while has passed), counting the
+// pages in hand at once.
+type barOCR struct {
+	mu           sync.Mutex
+	inHand, most int
+}
+
+func (b *barOCR) Available(context.Context) error { return nil }
+
+func (b *barOCR) RecognizeEach(ctx context.Context, imgs []image.Image, o ocr.ReadOptions) ([]ocr.Reading, error) {
+	return nil, errors.New("not for pages")
+}
+
+func (b *barOCR) Recognize(ctx context.Context, img image.Image, o ocr.ReadOptions) (*ocr.Page, error) {
+	b.mu.Lock()
+	b.inHand++
+	b.most = max(b.most, b.inHand)
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		b.inHand--
+		b.mu.Unlock()
+	}()
+	for wait := time.Now(); time.Since(wait) < 2*time.Second; time.Sleep(5 * time.Millisecond) {
+		b.mu.Lock()
+		together := b.inHand > 1
+		b.mu.Unlock()
+		if together {
+			break
+		}
+	}
+	g := ocr.Gray(img)
+	dark := 0
+	for _, p := range g.Pix {
+		if p < 128 {
+			dark++
+		}
+	}
+	n := int(math.Round(10 * float64(dark) / float64(len(g.Pix))))
+	p := wordsPage(fmt.Sprintf("page%d", n))
+	p.Width, p.Height = g.Bounds().Dx(), g.Bounds().Dy()
+	return p, nil
+}
+
+// The pages of a scan are read several at once, and their text comes in
+// page order.
+func TestScanPagesAreReadSeveralAtOnce(t *testing.T) {
+	var pages []*image.Gray
+	for n := 1; n <= 6; n++ {
+		g := blankPage(200, 260)
+		for i := range g.Pix[:n*26*g.Stride] {
+			g.Pix[i] = 0
+		}
+		pages = append(pages, g)
+	}
+	rec := &barOCR{}
+	d, err := parse(t, "scan.pdf", testdocs.ImagePDF(pages...), Options{OCR: rec, OCRPages: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range d.Blocks {
+		got = append(got, fmt.Sprintf("%d:%s", b.Page, b.Text))
+	}
+	if want := "1:page1 2:page2 3:page3 4:page4 5:page5 6:page6"; strings.Join(got, " ") != want {
+		t.Errorf("blocks %q, want %q", got, want)
+	}
+	if rec.most < 2 || rec.most > 3 {
+		t.Errorf("%d pages in hand at once, want 2 or 3 (OCRPages 3)", rec.most)
+	}
+	if len(d.Layouts) != 6 || d.Layouts[0].Page != 1 || d.Layouts[5].Page != 6 {
+		t.Errorf("layouts %+v", d.Layouts)
 	}
 }

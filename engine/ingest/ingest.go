@@ -98,6 +98,9 @@ type Options struct {
 	// OCRDPI is the resolution scanned PDF pages are read at; 0 means
 	// docs.DefaultOCRDPI.
 	OCRDPI int
+	// OCRPages is how many pages of one scan are read at once; 0 means
+	// docs.Options' default (one per CPU, at most 4).
+	OCRPages int
 	// Rescan is the interval of the watcher's safety-net rescan; 0 means
 	// two minutes.
 	Rescan time.Duration
@@ -947,7 +950,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	// a document that ran out of time before gets a longer one.
 	limit := in.opts.ParseTimeout * time.Duration(1+2*min(d.Attempts, 2))
 	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: limit, Password: in.takePassword(d.Path),
-		OCR: in.opts.OCR, OCRDPI: in.opts.OCRDPI, OCRProgress: in.pageProgress(d, epoch)})
+		OCR: in.opts.OCR, OCRDPI: in.opts.OCRDPI, OCRPages: in.opts.OCRPages, OCRProgress: in.pageProgress(d, epoch)})
 	if err != nil {
 		in.mu.Lock()
 		cancelled := epoch != in.epoch

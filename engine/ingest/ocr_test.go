@@ -30,7 +30,16 @@ type pagedOCR struct {
 
 func (p *pagedOCR) Available(context.Context) error { return nil }
 
-func (p *pagedOCR) Recognize(ctx context.Context, img image.Image, dpi int) (*ocr.Page, error) {
+func (p *pagedOCR) RecognizeEach(ctx context.Context, imgs []image.Image, o ocr.ReadOptions) ([]ocr.Reading, error) {
+	out := make([]ocr.Reading, len(imgs))
+	for i, img := range imgs {
+		pg, err := p.Recognize(ctx, img, o)
+		out[i] = ocr.Reading{Page: pg, Err: err}
+	}
+	return out, nil
+}
+
+func (p *pagedOCR) Recognize(ctx context.Context, img image.Image, o ocr.ReadOptions) (*ocr.Page, error) {
 	p.mu.Lock()
 	p.asked++
 	p.mu.Unlock()
@@ -75,7 +84,7 @@ func TestScanPagesPauseAndCancel(t *testing.T) {
 	rec := &pagedOCR{next: make(chan struct{})}
 	var mu sync.Mutex
 	var pages []int
-	in := New(idx, parser, Options{Workers: 1, Rescan: time.Hour, OCR: rec}, func(ev event.Event) {
+	in := New(idx, parser, Options{Workers: 1, Rescan: time.Hour, OCR: rec, OCRPages: 1}, func(ev event.Event) {
 		if ev.Kind == event.Page {
 			mu.Lock()
 			pages = append(pages, ev.Page)

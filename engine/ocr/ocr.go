@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -323,19 +324,56 @@ func (p *Page) Words() int {
 	return n
 }
 
-// Recognize reads the text of img, scanned at dpi dots per inch (0 when
-// unknown). A page scanned sideways or upside down is read upright when
-// the orientation pack (osd) is installed; boxes are always in img's
-// pixels.
-func (e *Engine) Recognize(ctx context.Context, img image.Image, dpi int) (*Page, error) {
+// ReadOptions say what is known of images before they are read.
+type ReadOptions struct {
+	// DPI is the resolution the images were drawn or scanned at; 0 when
+	// unknown.
+	DPI int
+	// Script is the script the text is expected in, as ScriptOf names it
+	// (from a document's own decoded text); "" detects it on each image.
+	// A full page read with it that comes out doubtful is detected and
+	// read again, so a wrong guess costs time, not text.
+	Script string
+}
+
+// lowConfidence is the mean word confidence (Tesseract's, 0 to 100) under
+// which a page read in the expected script is checked with the detector:
+// clean print reads at 85 to 95; text read with the wrong script's pack
+// comes out as low-confidence letters.
+const lowConfidence = 60
+
+// Recognize reads the text of img. A page scanned sideways or upside down
+// is read upright when the orientation pack (osd) is installed; boxes are
+// always in img's pixels.
+func (e *Engine) Recognize(ctx context.Context, img image.Image, o ReadOptions) (*Page, error) {
 	if err := e.find(ctx); err != nil {
 		return nil, err
 	}
 	gray := Gray(img)
-	langs, script := e.opts.Languages, ""
-	if len(langs) == 0 {
-		langs, script = e.detect(ctx, gray, dpi)
+	langs, script, expected := e.langsFor(o.Script)
+	if langs == nil {
+		langs, script = e.detect(ctx, gray, o.DPI)
 	}
+	page, err := e.read(ctx, gray, o.DPI, langs, script)
+	if err != nil || !expected || page.Words() == 0 || page.meanConf() >= lowConfidence || !e.canDetect() {
+		return page, err
+	}
+	// Doubtful in the expected script: if the detector sees another, the
+	// page is read again with its packs, and the surer reading kept.
+	if other, s := e.detect(ctx, gray, o.DPI); !slices.Equal(other, langs) {
+		again, err := e.read(ctx, gray, o.DPI, other, s)
+		if err != nil {
+			return nil, err
+		}
+		if again.meanConf() > page.meanConf() {
+			return again, nil
+		}
+	}
+	return page, nil
+}
+
+// read runs one recognition of gray with langs.
+func (e *Engine) read(ctx context.Context, gray *image.Gray, dpi int, langs []string, script string) (*Page, error) {
 	// Page segmentation 1 finds the orientation first (with the osd
 	// pack) and reads the page turned upright, reporting boxes on the
 	// image as given; it costs about a tenth more than 3, which has no
@@ -344,18 +382,129 @@ func (e *Engine) Recognize(ctx context.Context, img image.Image, dpi int) (*Page
 	if contains(e.langs, "osd") {
 		psm = "1"
 	}
-	tsv, err := e.run(ctx, gray, dpi, "-l", strings.Join(langs, "+"), "--psm", psm, "tsv")
+	tsv, err := e.run(ctx, encodePGM(gray), dpi, "-l", strings.Join(langs, "+"), "--psm", psm, "tsv")
 	if err != nil {
 		return nil, err
 	}
-	page, err := parseTSV(tsv)
+	pages, err := parseTSV(tsv, 1)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFailed, err)
 	}
+	page := pages[0]
 	b := gray.Bounds()
 	page.Width, page.Height = b.Dx(), b.Dy()
 	page.Languages, page.Script = langs, script
 	return page, nil
+}
+
+// Reading is what was read on one image of several: its page, or why it
+// could not be read.
+type Reading struct {
+	Page *Page
+	Err  error
+}
+
+// Batches of images read in one run stay under these: about two pages at
+// 300 dpi, so a batch's memory and time are those of a page or two.
+const (
+	maxBatchPixels = 16 << 20
+	maxBatchImages = 256
+)
+
+// RecognizeEach reads each of imgs on its own, as Recognize would without
+// turning it upright: the regions of pages (a figure's labels), too small
+// to be worth a recogniser's start each, are read many to a run. A run
+// that fails is read again image by image, so a hostile image costs
+// itself only. The error is for OCR being unavailable or ctx ending; one
+// image's failure is in its Reading.
+func (e *Engine) RecognizeEach(ctx context.Context, imgs []image.Image, o ReadOptions) ([]Reading, error) {
+	if err := e.find(ctx); err != nil {
+		return nil, err
+	}
+	if len(imgs) == 0 {
+		return nil, nil
+	}
+	grays := make([]*image.Gray, len(imgs))
+	largest := 0
+	for i, img := range imgs {
+		grays[i] = Gray(img)
+		if px(grays[i]) > px(grays[largest]) {
+			largest = i
+		}
+	}
+	langs, script, _ := e.langsFor(o.Script)
+	if langs == nil {
+		// One detection for all: the images come from one document.
+		langs, script = e.detect(ctx, grays[largest], o.DPI)
+	}
+	out := make([]Reading, len(imgs))
+	for start := 0; start < len(grays); {
+		end, pixels := start, 0
+		for end < len(grays) && (end == start || pixels+px(grays[end]) <= maxBatchPixels && end-start < maxBatchImages) {
+			pixels += px(grays[end])
+			end++
+		}
+		batch := grays[start:end]
+		pages, err := e.readEach(ctx, batch, o.DPI, langs, script)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		for i, g := range batch {
+			if err == nil {
+				out[start+i] = Reading{Page: pages[i]}
+				continue
+			}
+			// The run failed: each image alone, under its own limit.
+			p, err := e.read(ctx, g, o.DPI, langs, script)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			out[start+i] = Reading{Page: p, Err: err}
+		}
+		start = end
+	}
+	return out, nil
+}
+
+// readEach reads the images of one batch in one run, as the pages of a
+// TIFF. Segmentation 3: these are regions, too small for the orientation
+// step, which only reports having too few letters.
+func (e *Engine) readEach(ctx context.Context, grays []*image.Gray, dpi int, langs []string, script string) ([]*Page, error) {
+	if len(grays) == 1 {
+		p, err := e.read(ctx, grays[0], dpi, langs, script)
+		return []*Page{p}, err
+	}
+	tsv, err := e.run(ctx, encodeTIFF(grays, dpi), dpi, "-l", strings.Join(langs, "+"), "--psm", "3", "tsv")
+	if err != nil {
+		return nil, err
+	}
+	pages, err := parseTSV(tsv, len(grays))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFailed, err)
+	}
+	for i, p := range pages {
+		b := grays[i].Bounds()
+		p.Width, p.Height = b.Dx(), b.Dy()
+		p.Languages, p.Script = langs, script
+	}
+	return pages, nil
+}
+
+func px(g *image.Gray) int { return g.Bounds().Dx() * g.Bounds().Dy() }
+
+// meanConf is the mean confidence of the page's words, 0 without words.
+func (p *Page) meanConf() float64 {
+	sum, n := 0.0, 0
+	for _, l := range p.Lines {
+		for _, w := range l.Words {
+			sum += w.Conf
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
 }
 
 // scriptLangs maps the scripts Tesseract's detector names to the packs
@@ -403,32 +552,88 @@ func scriptOf(lang string) string {
 // its time.
 const osdWidth = 1400
 
-// detect chooses the packs for a page. With packs of one script only
-// installed there is nothing to choose: the first of them (English, if
-// it is there). With several, the detector names the page's script, and
-// its installed pack is used, with English, which mixed pages often hold.
-// When it cannot tell, the Latin packs are used.
-func (e *Engine) detect(ctx context.Context, img *image.Gray, dpi int) (langs []string, script string) {
+// fallbackLangs are the packs read with when the script is not known:
+// one Latin pack (each more slows every page), English if installed, else
+// the first pack there is.
+func (e *Engine) fallbackLangs() []string {
 	texts := textLangs(e.langs)
-	fallback := []string{texts[0]}
 	for _, l := range latinLangs {
 		if contains(texts, l) {
-			fallback = []string{l} // one Latin pack: each more slows every page
-			break
+			return []string{l}
 		}
 	}
+	return []string{texts[0]}
+}
+
+// canDetect reports whether there is a choice of script to detect: packs
+// of several scripts and the detector's own pack are installed.
+func (e *Engine) canDetect() bool {
 	scripts := map[string]bool{}
-	for _, l := range texts {
+	for _, l := range textLangs(e.langs) {
 		scripts[scriptOf(l)] = true
 	}
-	if len(scripts) < 2 || !contains(e.langs, "osd") {
+	return len(scripts) >= 2 && contains(e.langs, "osd")
+}
+
+// langsFor chooses the packs to read with before looking at an image:
+// those the settings name; with one script installed, its pack; for a
+// script expected, its installed pack (with English beside a script
+// other than Latin: mixed pages often hold it). langs is nil when the
+// image's script must be detected; expected says the choice rests on
+// the expected script.
+func (e *Engine) langsFor(expected string) (langs []string, script string, fromExpected bool) {
+	if len(e.opts.Languages) > 0 {
+		return e.opts.Languages, "", false
+	}
+	if !e.canDetect() {
+		return e.fallbackLangs(), "", false
+	}
+	if expected == "" {
+		return nil, "", false
+	}
+	if l := e.packsOf(expected); l != nil {
+		return l, expected, true
+	}
+	return nil, "", false
+}
+
+// packsOf returns the installed packs that read script, nil when none.
+func (e *Engine) packsOf(script string) []string {
+	texts := textLangs(e.langs)
+	if script == "Latin" {
+		for _, l := range latinLangs {
+			if contains(texts, l) {
+				return []string{l}
+			}
+		}
+		return nil
+	}
+	for _, l := range scriptLangs[script] {
+		if contains(texts, l) {
+			if l != "eng" && contains(texts, "eng") {
+				return []string{l, "eng"}
+			}
+			return []string{l}
+		}
+	}
+	return nil
+}
+
+// detect chooses the packs for a page by its script. With packs of one
+// script only installed there is nothing to choose: the first of them
+// (English, if it is there). With several, the detector names the page's
+// script, and its installed pack is used, with English, which mixed pages
+// often hold. When it cannot tell, the Latin packs are used.
+func (e *Engine) detect(ctx context.Context, img *image.Gray, dpi int) (langs []string, script string) {
+	fallback := e.fallbackLangs()
+	if !e.canDetect() {
 		return fallback, ""
 	}
 	small, sdpi := shrink(img, osdWidth), dpi
 	if f := img.Bounds().Dx() / max(small.Bounds().Dx(), 1); f > 1 && dpi > 0 {
 		sdpi = dpi / f
 	}
-	out, err := e.run(ctx, small, sdpi, "--psm", "0", "-l", "osd")
+	out, err := e.run(ctx, encodePGM(small), sdpi, "--psm", "0", "-l", "osd")
 	if err != nil {
 		return fallback, ""
 	}
@@ -438,20 +643,13 @@ func (e *Engine) detect(ctx context.Context, img *image.Gray, dpi int) (langs []
 	if script == "" || conf < 0.2 {
 		return fallback, ""
 	}
-	var picked []string
-	for _, l := range scriptLangs[script] {
-		if contains(texts, l) {
-			picked = append(picked, l)
-			break
-		}
-	}
-	if len(picked) == 0 {
+	if script == "Latin" {
 		return fallback, script
 	}
-	if script != "Latin" && contains(texts, "eng") {
-		picked = append(picked, "eng")
+	if l := e.packsOf(script); l != nil {
+		return l, script
 	}
-	return picked, script
+	return fallback, script
 }
 
 // parseOSD reads the script report of `--psm 0`.
@@ -472,9 +670,10 @@ func parseOSD(b []byte) (script string, conf float64) {
 	return script, conf
 }
 
-// run feeds img to one tesseract process as a PGM on its input and
-// returns what it printed, under the page time limit and memory cap.
-func (e *Engine) run(ctx context.Context, img *image.Gray, dpi int, args ...string) ([]byte, error) {
+// run feeds an image file (a PGM, or a TIFF of several pages) to one
+// tesseract process on its input and returns what it printed, under the
+// page time limit and memory cap.
+func (e *Engine) run(ctx context.Context, input []byte, dpi int, args ...string) ([]byte, error) {
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, e.opts.PageTimeout)
 	defer cancel()
@@ -483,7 +682,7 @@ func (e *Engine) run(ctx context.Context, img *image.Gray, dpi int, args ...stri
 		full = append(full, "--dpi", strconv.Itoa(dpi))
 	}
 	cmd := command(ctx, e.program, append(full, args...)...)
-	cmd.Stdin = bytes.NewReader(encodePGM(img))
+	cmd.Stdin = bytes.NewReader(input)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -513,13 +712,18 @@ func lastLine(s string) string {
 	return s
 }
 
-// parseTSV reads Tesseract's TSV output: one row per page, block,
-// paragraph, line and word; words (level 5) carry the text.
-func parseTSV(b []byte) (*Page, error) {
-	type key struct{ block, par, line int }
-	p := &Page{}
+// parseTSV reads Tesseract's TSV output for an input of n pages: one row
+// per page, block, paragraph, line and word; words (level 5) carry the
+// text, and the page number says which image they are on.
+func parseTSV(b []byte, n int) ([]*Page, error) {
+	type key struct{ page, block, par, line int }
+	pages := make([]*Page, n)
+	for i := range pages {
+		pages[i] = &Page{}
+	}
 	var cur key
-	para := map[[2]int]int{}
+	para := map[[3]int]int{}
+	paras := make([]int, n) // paragraphs numbered per page
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	first := true
@@ -535,23 +739,28 @@ func parseTSV(b []byte) (*Page, error) {
 		if len(f) < 12 || f[0] != "5" {
 			continue
 		}
-		n := make([]int, 10)
-		for i := range n {
-			v, err := strconv.Atoi(f[i])
+		v := make([]int, 10)
+		for i := range v {
+			x, err := strconv.Atoi(f[i])
 			if err != nil {
 				return nil, fmt.Errorf("bad number %q in the recogniser's output", f[i])
 			}
-			n[i] = v
+			v[i] = x
+		}
+		if v[1] < 1 || v[1] > n {
+			return nil, fmt.Errorf("page %d in the recogniser's output of %d", v[1], n)
 		}
 		text := strings.TrimSpace(f[11])
 		if text == "" {
 			continue
 		}
+		p := pages[v[1]-1]
 		conf, _ := strconv.ParseFloat(f[10], 64)
-		k := key{n[2], n[3], n[4]}
-		pk := [2]int{n[2], n[3]}
+		k := key{v[1], v[2], v[3], v[4]}
+		pk := [3]int{v[1], v[2], v[3]}
 		if _, ok := para[pk]; !ok {
-			para[pk] = len(para)
+			para[pk] = paras[v[1]-1]
+			paras[v[1]-1]++
 		}
 		if len(p.Lines) == 0 || k != cur {
 			p.Lines = append(p.Lines, Line{Para: para[pk]})
@@ -559,7 +768,7 @@ func parseTSV(b []byte) (*Page, error) {
 		}
 		l := &p.Lines[len(p.Lines)-1]
 		l.Words = append(l.Words, Word{Text: text, Conf: conf,
-			Box: image.Rect(n[6], n[7], n[6]+n[8], n[7]+n[9])})
+			Box: image.Rect(v[6], v[7], v[6]+v[8], v[7]+v[9])})
 	}
-	return p, sc.Err()
+	return pages, sc.Err()
 }

@@ -29,10 +29,11 @@ const sampleTSV = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft
 	"5\t1\t2\t1\t1\t2\t150\t300\t40\t40\t88.0\t文字\n"
 
 func TestParseTSVAndLayout(t *testing.T) {
-	p, err := parseTSV([]byte(sampleTSV))
+	pages, err := parseTSV([]byte(sampleTSV), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := pages[0]
 	if len(p.Lines) != 3 || p.Words() != 6 || p.Lines[2].Para == p.Lines[0].Para || p.Lines[1].Para != p.Lines[0].Para {
 		t.Fatalf("lines %+v", p.Lines)
 	}
@@ -54,7 +55,7 @@ func TestParseTSVAndLayout(t *testing.T) {
 	if b := boxes[paras[0].Chars[len([]rune(paras[0].Text[:i]))]]; b.Line != 1 || b.Y0 != 150 || b.X0 != 100 {
 		t.Errorf("box of 'u' %+v", b)
 	}
-	if _, err := parseTSV([]byte("not a table")); err == nil {
+	if _, err := parseTSV([]byte("not a table"), 1); err == nil {
 		t.Error("garbage parsed")
 	}
 }
@@ -116,7 +117,7 @@ func TestRecogniserFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := New(Options{Program: fakeTesseract(t, tc.page), PageTimeout: 300 * time.Millisecond})
-			_, err := e.Recognize(context.Background(), img, 300)
+			_, err := e.Recognize(context.Background(), img, ReadOptions{DPI: 300})
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
@@ -126,14 +127,14 @@ func TestRecogniserFailures(t *testing.T) {
 		e := New(Options{Program: fakeTesseract(t, "sleep 30")})
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
-		if _, err := e.Recognize(ctx, img, 0); !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := e.Recognize(ctx, img, ReadOptions{}); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("not installed", func(t *testing.T) {
 		e := New(Options{Program: filepath.Join(t.TempDir(), "missing")})
 		in := e.Info(context.Background())
-		if _, err := e.Recognize(context.Background(), img, 0); !errors.Is(err, ErrNotInstalled) || in.Available || !strings.Contains(in.Problem, "install") {
+		if _, err := e.Recognize(context.Background(), img, ReadOptions{}); !errors.Is(err, ErrNotInstalled) || in.Available || !strings.Contains(in.Problem, "install") {
 			t.Fatalf("got %v, %+v", err, in)
 		}
 	})
@@ -177,7 +178,7 @@ func TestReadsASidewaysPage(t *testing.T) {
 			turned.SetGray(b.Dy()-1-y, x, page.GrayAt(x, y)) // a quarter turn clockwise
 		}
 	}
-	p, err := e.Recognize(context.Background(), turned, 0)
+	p, err := e.Recognize(context.Background(), turned, ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +214,7 @@ func TestReadsChinese(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.Recognize(context.Background(), page, 0)
+	p, err := e.Recognize(context.Background(), page, ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,5 +271,195 @@ func TestScriptOrderCoversEveryScript(t *testing.T) {
 		if !contains(scriptOrder, script) {
 			t.Errorf("%s is missing from scriptOrder", script)
 		}
+	}
+}
+
+func TestScriptOf(t *testing.T) {
+	for _, tc := range []struct{ name, text, want string }{
+		{"English", strings.Repeat("The committee met on Tuesday morning. ", 4), "Latin"},
+		{"German with formulas", strings.Repeat("Sei α eine Abbildung und β ihre Umkehrung über dem Raum. ", 4), "Latin"},
+		{"Chinese quoting English", strings.Repeat("图书馆的阅览室里有许多安静的小桌子 Carrel ", 6), "Han"},
+		{"Japanese", strings.Repeat("図書館の閲覧室には静かな机がたくさんあります。", 4), "Japanese"},
+		{"Russian", strings.Repeat("Библиотека открыта каждый день с утра. ", 4), "Cyrillic"},
+		{"Arabic", strings.Repeat("المكتبة مفتوحة كل يوم من الصباح ", 4), "Arabic"},
+		{"too short", "Page 12", ""},
+		{"digits and symbols", strings.Repeat("12 + 34 = 46; ", 20), ""},
+		{"no script leads", strings.Repeat("Library библ ", 10), "Cyrillic"},
+		{"Latin not clearly ahead", strings.Repeat("Libraries αβ ", 10), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ScriptOf(tc.text); got != tc.want {
+				t.Errorf("ScriptOf = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// Words are sorted to the image of the TSV's page number, each page
+// numbering its own paragraphs.
+func TestParseTSVOfSeveralPages(t *testing.T) {
+	tsv := "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n" +
+		"1\t1\t0\t0\t0\t0\t0\t0\t100\t50\t-1\t\n" +
+		"5\t1\t1\t1\t1\t1\t1\t1\t20\t10\t90\tone\n" +
+		"5\t1\t1\t2\t1\t1\t1\t20\t20\t10\t90\ttwo\n" +
+		"1\t2\t0\t0\t0\t0\t0\t0\t100\t50\t-1\t\n" +
+		"1\t3\t0\t0\t0\t0\t0\t0\t100\t50\t-1\t\n" +
+		"5\t3\t1\t1\t1\t1\t5\t5\t20\t10\t80\tthree\n"
+	pages, err := parseTSV([]byte(tsv), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pages) != 3 || pages[0].Words() != 2 || pages[1].Words() != 0 || pages[2].Words() != 1 {
+		t.Fatalf("pages %+v", pages)
+	}
+	if pages[0].Lines[1].Para != 1 || pages[2].Lines[0].Para != 0 || pages[2].Lines[0].Words[0].Text != "three" {
+		t.Errorf("paragraphs %+v / %+v", pages[0].Lines, pages[2].Lines)
+	}
+	if _, err := parseTSV([]byte(tsv), 2); err == nil {
+		t.Error("a third page in the output of two was taken")
+	}
+}
+
+// countingTesseract wraps the real Tesseract in a script that logs each
+// run's arguments, so a test can count the recogniser's starts.
+func countingTesseract(t *testing.T) (prog string, runs func() []string) {
+	t.Helper()
+	real, err := exec.LookPath("tesseract")
+	if err != nil {
+		t.Skip("skipping: Tesseract is not installed (make test installs tesseract-ocr)")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("skipping: the counting wrapper is a shell script")
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "runs")
+	prog = filepath.Join(dir, "tesseract")
+	script := "#!/bin/sh\necho \"$*\" >> '" + log + "'\nexec '" + real + "' \"$@\"\n"
+	if err := os.WriteFile(prog, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return prog, func() []string {
+		b, _ := os.ReadFile(log)
+		var out []string
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if l != "" && !strings.HasPrefix(l, "--version") && !strings.HasPrefix(l, "--list-langs") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+}
+
+func pageWords(p *Page) string {
+	var words []string
+	for _, l := range p.Lines {
+		for _, w := range l.Words {
+			words = append(words, w.Text)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// Several regions are read in one run, each as it reads alone.
+func TestRecognizeEachReadsManyInOneRun(t *testing.T) {
+	prog, runs := countingTesseract(t)
+	e := New(Options{Program: prog})
+	if err := e.Available(context.Background()); err != nil {
+		t.Skip("skipping: ", err)
+	}
+	texts := [][]string{{"Temperature in kelvin"}, {"Pressure", "at sea level"}, nil, {"Figure three shows the library"}}
+	var imgs []image.Image
+	for _, lines := range texts {
+		if lines == nil {
+			imgs = append(imgs, image.NewGray(image.Rect(0, 0, 120, 60))) // black: nothing to read
+			continue
+		}
+		img, err := testdocs.TextImage(goregular.TTF, 32, lines...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imgs = append(imgs, img)
+	}
+	got, err := e.RecognizeEach(context.Background(), imgs, ReadOptions{DPI: 300, Script: "Latin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runs(); len(r) != 1 {
+		t.Fatalf("%d runs for %d regions: %q", len(r), len(imgs), r)
+	}
+	for i, lines := range texts {
+		r := got[i]
+		if r.Err != nil {
+			t.Fatalf("region %d: %v", i, r.Err)
+		}
+		if want := strings.Join(lines, " "); pageWords(r.Page) != want {
+			t.Errorf("region %d read %q, want %q", i, pageWords(r.Page), want)
+		}
+		if b := imgs[i].Bounds(); r.Page.Width != b.Dx() || r.Page.Height != b.Dy() {
+			t.Errorf("region %d is %d×%d, the image %v", i, r.Page.Width, r.Page.Height, b)
+		}
+	}
+}
+
+// A run of several that fails is read again image by image: the batch
+// costs time, not the regions.
+func TestRecognizeEachFallsBackImageByImage(t *testing.T) {
+	// A recogniser that crashes on a TIFF (several images) and reads
+	// "walrus" on a PGM (one).
+	if runtime.GOOS == "windows" {
+		t.Skip("skipping: the stand-in recogniser is a shell script")
+	}
+	prog := filepath.Join(t.TempDir(), "tesseract")
+	script := "#!/bin/sh\ncase \"$1\" in\n--version) echo 'tesseract 5.3.0';;\n--list-langs) printf 'List of available languages (1):\\neng\\n';;\n" +
+		"*) case \"$(head -c 2)\" in II) kill -SEGV $$;; esac; cat >/dev/null\n" +
+		"printf 'level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\tword_num\\tleft\\ttop\\twidth\\theight\\tconf\\ttext\\n5\\t1\\t1\\t1\\t1\\t1\\t1\\t1\\t5\\t5\\t95\\twalrus\\n';;\nesac\n"
+	if err := os.WriteFile(prog, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	e := New(Options{Program: prog})
+	imgs := []image.Image{image.NewGray(image.Rect(0, 0, 10, 10)), image.NewGray(image.Rect(0, 0, 20, 10)), image.NewGray(image.Rect(0, 0, 30, 10))}
+	got, err := e.RecognizeEach(context.Background(), imgs, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range got {
+		if r.Err != nil || pageWords(r.Page) != "walrus" || r.Page.Width != imgs[i].Bounds().Dx() {
+			t.Errorf("region %d: %+v", i, r)
+		}
+	}
+}
+
+// A page read in the script its document is written in is read once,
+// without the detector; when the guess is wrong the doubtful reading is
+// checked, and the page read in its own script.
+func TestExpectedScript(t *testing.T) {
+	needTesseract(t, "eng", "osd", "chi_sim")
+	prog, runs := countingTesseract(t)
+	e := New(Options{Program: prog})
+	english, err := testdocs.TextImage(goregular.TTF, 40, "The committee met on Tuesday morning", "and approved the budget for the library.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Recognize(context.Background(), english, ReadOptions{Script: "Latin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runs(); len(r) != 1 || !strings.Contains(pageWords(p), "approved the budget") || p.Script != "Latin" {
+		t.Fatalf("runs %q, read %q in %q", r, pageWords(p), p.Script)
+	}
+	font, err := os.ReadFile("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
+	if err != nil {
+		t.Skip("skipping: needs a Chinese font (make test installs fonts-droid-fallback)")
+	}
+	chinese, err := testdocs.TextImage(font, 40, "图书馆的阅览室里有许多安静的小桌子。", "学生们在这里读书、写作和思考问题。", "每天早上八点开门，晚上十点关门。", "借书的时候需要出示自己的学生证。")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err = e.Recognize(context.Background(), chinese, ReadOptions{Script: "Latin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Script != "Han" || p.Languages[0] != "chi_sim" || !strings.Contains(strings.ReplaceAll(pageWords(p), " ", ""), "阅览室") {
+		t.Errorf("a Chinese page expected as Latin: read %q with %v (%q); runs %q", pageWords(p), p.Languages, p.Script, runs())
 	}
 }

@@ -253,7 +253,7 @@ func recognizeFigures(ctx context.Context, inst pdfium.Pdfium, doc references.FP
 		img  image.Image
 	}
 	var regions []region
-	dpi := 0
+	dpi, pixels := 0, 0
 	read := func() error {
 		if len(regions) == 0 {
 			return nil
@@ -277,7 +277,7 @@ func recognizeFigures(ctx context.Context, inst pdfium.Pdfium, doc references.FP
 				d.warnf("page %d: the figure's labels were read by OCR instead", pg)
 			}
 		}
-		regions = regions[:0]
+		regions, pixels = regions[:0], 0
 		return nil
 	}
 	for i := 0; i < len(d.figures); {
@@ -321,10 +321,21 @@ func recognizeFigures(ctx context.Context, inst pdfium.Pdfium, doc references.FP
 				continue
 			}
 			regions = append(regions, region{pg, crop(img, r)})
+			pixels += r.Dx() * r.Dy()
+		}
+		// The regions in hand are read once they weigh about two pages:
+		// memory stays bounded on a thesis with hundreds of them.
+		if pixels >= figureBatchPixels {
+			if err := read(); err != nil {
+				return err
+			}
 		}
 	}
 	return read()
 }
+
+// figureBatchPixels is the grey pixels of figure regions read together.
+const figureBatchPixels = 16 << 20
 
 // crop copies r of img, so the drawn page it was cut from can go.
 func crop(img image.Image, r image.Rectangle) *image.Gray {

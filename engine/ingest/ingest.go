@@ -99,7 +99,7 @@ type Options struct {
 	// docs.DefaultOCRDPI.
 	OCRDPI int
 	// OCRPages is how many pages of one scan are read at once; 0 means
-	// docs.Options' default (one per CPU, at most 4).
+	// one, and one more for each worker that has no file (see ocrPages).
 	OCRPages int
 	// Rescan is the interval of the watcher's safety-net rescan; 0 means
 	// two minutes.
@@ -950,7 +950,7 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 	// a document that ran out of time before gets a longer one.
 	limit := in.opts.ParseTimeout * time.Duration(1+2*min(d.Attempts, 2))
 	doc, err := in.parser.ParseBytes(ctx, d.Path, data, docs.Options{Timeout: limit, Password: in.takePassword(d.Path),
-		OCR: in.opts.OCR, OCRDPI: in.opts.OCRDPI, OCRPages: in.opts.OCRPages, OCRProgress: in.pageProgress(d, epoch)})
+		OCR: in.opts.OCR, OCRDPI: in.opts.OCRDPI, OCRPages: in.ocrPages(), OCRProgress: in.pageProgress(d, epoch)})
 	if err != nil {
 		in.mu.Lock()
 		cancelled := epoch != in.epoch
@@ -1039,6 +1039,21 @@ func (in *Ingester) process(ctx context.Context, d index.Document, epoch int) er
 		return err
 	}
 	return indexed()
+}
+
+// ocrPages is how many pages of a scan the file in hand may read at once:
+// its own, and one for each worker with no file (the queue is empty
+// behind this one), so a scan added alone is read on every core. With a
+// full queue each core has a file already, and the embedder's threads
+// besides: more recognisers would only crowd them.
+func (in *Ingester) ocrPages() int {
+	if in.opts.OCRPages > 0 {
+		return in.opts.OCRPages
+	}
+	in.mu.Lock()
+	idle := in.opts.Workers - len(in.busy)
+	in.mu.Unlock()
+	return 1 + max(idle, 0)
 }
 
 // errCancelled stops the reading of a scanned document between pages

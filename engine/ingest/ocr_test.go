@@ -130,3 +130,93 @@ func TestScanPagesPauseAndCancel(t *testing.T) {
 		t.Errorf("page events %v", pages)
 	}
 }
+
+// crowdOCR counts the pages in hand at once; each waits a moment for
+// company, so that pages read together are seen together.
+type crowdOCR struct {
+	mu           sync.Mutex
+	inHand, most int
+}
+
+func (c *crowdOCR) Available(context.Context) error { return nil }
+
+func (c *crowdOCR) RecognizeEach(ctx context.Context, imgs []image.Image, o ocr.ReadOptions) ([]ocr.Reading, error) {
+	out := make([]ocr.Reading, len(imgs))
+	for i, img := range imgs {
+		p, err := c.Recognize(ctx, img, o)
+		out[i] = ocr.Reading{Page: p, Err: err}
+	}
+	return out, nil
+}
+
+func (c *crowdOCR) Recognize(ctx context.Context, img image.Image, o ocr.ReadOptions) (*ocr.Page, error) {
+	c.mu.Lock()
+	c.inHand++
+	c.most = max(c.most, c.inHand)
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.inHand--
+		c.mu.Unlock()
+	}()
+	for start := time.Now(); time.Since(start) < time.Second; time.Sleep(5 * time.Millisecond) {
+		c.mu.Lock()
+		company := c.inHand > 1
+		c.mu.Unlock()
+		if company {
+			break
+		}
+	}
+	return &ocr.Page{Width: 10, Height: 10, Lines: []ocr.Line{{Words: []ocr.Word{{Text: "walrus", Box: image.Rect(1, 1, 9, 9), Conf: 90}}}}}, nil
+}
+
+// A scan added alone is read on the cores of the idle workers too.
+func TestScanAloneIsReadOnEveryWorker(t *testing.T) {
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "a.pdf"), testdocs.ImagePDF(blank(), blank(), blank(), blank()), 0o600)
+	idx, err := index.Open(context.Background(), t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := docs.NewParser("")
+	t.Cleanup(func() { parser.Close(); idx.Close() })
+	lib, _ := idx.Library(context.Background(), "Scans")
+	rec := &crowdOCR{}
+	in := New(idx, parser, Options{Workers: 3, Rescan: time.Hour, OCR: rec}, func(event.Event) {})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in.Add(ctx, lib, false, src)
+	go in.Run(ctx)
+	testwait.Until(t, "the scan indexed", func() bool {
+		ds, _ := idx.Documents(ctx, index.DocFilter{Statuses: []status.Status{status.Ready}})
+		return len(ds) == 1
+	})
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.most < 2 || rec.most > 3 {
+		t.Errorf("%d pages in hand at once, want 2 or 3 (3 workers, 1 file)", rec.most)
+	}
+}
+
+// The pages a file reads at once: its own, and one per worker without a
+// file; as set, when set.
+func TestOCRPagesFollowIdleWorkers(t *testing.T) {
+	for _, tc := range []struct {
+		workers, busy, set, want int
+	}{
+		{4, 1, 0, 4},
+		{4, 3, 0, 2},
+		{4, 4, 0, 1},
+		{2, 2, 0, 1},
+		{4, 1, 1, 1},
+		{2, 2, 3, 3},
+	} {
+		in := &Ingester{opts: Options{Workers: tc.workers, OCRPages: tc.set}, busy: map[int64]bool{}}
+		for i := 0; i < tc.busy; i++ {
+			in.busy[int64(i)] = true
+		}
+		if got := in.ocrPages(); got != tc.want {
+			t.Errorf("%d workers, %d busy, OCRPages %d: %d pages, want %d", tc.workers, tc.busy, tc.set, got, tc.want)
+		}
+	}
+}

@@ -31,9 +31,15 @@ type pagedOCR struct {
 func (p *pagedOCR) Available(context.Context) error { return nil }
 
 func (p *pagedOCR) RecognizeEach(ctx context.Context, imgs []image.Image, o ocr.ReadOptions) ([]ocr.Reading, error) {
+	return eachAlone(ctx, p, imgs, o)
+}
+
+// eachAlone reads images one by one with rec, as a stand-in
+// recogniser's RecognizeEach.
+func eachAlone(ctx context.Context, rec docs.Recognizer, imgs []image.Image, o ocr.ReadOptions) ([]ocr.Reading, error) {
 	out := make([]ocr.Reading, len(imgs))
 	for i, img := range imgs {
-		pg, err := p.Recognize(ctx, img, o)
+		pg, err := rec.Recognize(ctx, img, o)
 		out[i] = ocr.Reading{Page: pg, Err: err}
 	}
 	return out, nil
@@ -141,12 +147,7 @@ type crowdOCR struct {
 func (c *crowdOCR) Available(context.Context) error { return nil }
 
 func (c *crowdOCR) RecognizeEach(ctx context.Context, imgs []image.Image, o ocr.ReadOptions) ([]ocr.Reading, error) {
-	out := make([]ocr.Reading, len(imgs))
-	for i, img := range imgs {
-		p, err := c.Recognize(ctx, img, o)
-		out[i] = ocr.Reading{Page: p, Err: err}
-	}
-	return out, nil
+	return eachAlone(ctx, c, imgs, o)
 }
 
 func (c *crowdOCR) Recognize(ctx context.Context, img image.Image, o ocr.ReadOptions) (*ocr.Page, error) {

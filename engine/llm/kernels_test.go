@@ -123,12 +123,7 @@ func TestCPUKernelsMatchPlainPaths(t *testing.T) {
 // and 0.99975 for the one-row kernel llama.cpp itself has (measured
 // 2026-12-07). A mistake in the mask or the softmax costs far more.
 func TestEmbeddingsThroughTiledAttention(t *testing.T) {
-	path := sharedtest.Path(t, "models/all-MiniLM-L6-v2-Q4_K_M.gguf")
-	m, err := Load(context.Background(), path, ModelOptions{CPUOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := miniLM(t)
 	words := strings.Fields("the committee met in the old library to decide whether the river crossing should be rebuilt before winter or after the spring floods had passed")
 	var texts []string
 	for i := 0; i < 40; i++ {
@@ -140,31 +135,52 @@ func TestEmbeddingsThroughTiledAttention(t *testing.T) {
 		}
 		texts = append(texts, b.String())
 	}
-	embed := func(f FlashAttention) [][]float32 {
-		e, err := m.NewEmbedder(EmbedOptions{Threads: 2, FlashAttention: f})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer e.Close()
-		vs, err := e.Embed(context.Background(), texts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return vs
-	}
-	plain, tiles := embed(FlashOff), embed(FlashOn)
-	worst := 1.0
-	for i := range plain {
-		var dot float64
-		for k := range plain[i] {
-			dot += float64(plain[i][k]) * float64(tiles[i][k])
-		}
-		worst = min(worst, dot) // both are unit vectors
-	}
+	plain := embedWith(t, m, EmbedOptions{Threads: 2, FlashAttention: FlashOff}, texts)
+	tiles := embedWith(t, m, EmbedOptions{Threads: 2, FlashAttention: FlashOn}, texts)
+	worst := lowestCosine(plain, tiles)
 	t.Logf("lowest cosine between the two paths: %.7f over %d texts", worst, len(texts))
 	if worst < 0.999 {
 		t.Fatalf("vectors differ: cosine %.6f", worst)
 	}
+}
+
+// miniLM loads the bundled embedding model on the CPU.
+func miniLM(t *testing.T) *Model {
+	t.Helper()
+	m, err := Load(context.Background(), sharedtest.Path(t, "models/all-MiniLM-L6-v2-Q4_K_M.gguf"), ModelOptions{CPUOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// embedWith embeds texts with a new embedder of m made with o.
+func embedWith(t *testing.T, m *Model, o EmbedOptions, texts []string) [][]float32 {
+	t.Helper()
+	e, err := m.NewEmbedder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	vs, err := e.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+// lowestCosine is the least cosine between the unit vectors a[i], b[i].
+func lowestCosine(a, b [][]float32) float64 {
+	worst := 1.0
+	for i := range a {
+		var dot float64
+		for k := range a[i] {
+			dot += float64(a[i][k]) * float64(b[i][k])
+		}
+		worst = min(worst, dot)
+	}
+	return worst
 }
 
 // More threads than cores, so that threads are descheduled in the middle
@@ -173,12 +189,7 @@ func TestEmbeddingsThroughTiledAttention(t *testing.T) {
 // third_party/ollama). The vectors are those of one thread, and nothing
 // hangs: a sleeper left unwoken would stop the test here.
 func TestEmbeddingsWithMoreThreadsThanCores(t *testing.T) {
-	path := sharedtest.Path(t, "models/all-MiniLM-L6-v2-Q4_K_M.gguf")
-	m, err := Load(context.Background(), path, ModelOptions{CPUOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := miniLM(t)
 	words := strings.Fields("a small private desk in a library where a reader keeps the books of one long question")
 	var texts []string
 	for i := 0; i < 48; i++ {
@@ -188,28 +199,11 @@ func TestEmbeddingsWithMoreThreadsThanCores(t *testing.T) {
 		}
 		texts = append(texts, b.String())
 	}
-	embed := func(threads int) [][]float32 {
-		e, err := m.NewEmbedder(EmbedOptions{Threads: threads, BatchTokens: 512})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer e.Close()
-		vs, err := e.Embed(context.Background(), texts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return vs
-	}
-	one := embed(1)
-	many := embed(3*runtime.NumCPU() + 1)
-	for i := range one {
-		var dot float64
-		for k := range one[i] {
-			dot += float64(one[i][k]) * float64(many[i][k])
-		}
-		if dot < 0.99999 {
-			t.Fatalf("text %d: cosine %.7f between 1 and %d threads", i, dot, 3*runtime.NumCPU()+1)
-		}
+	many := 3*runtime.NumCPU() + 1
+	one := embedWith(t, m, EmbedOptions{Threads: 1, BatchTokens: 512}, texts)
+	crowded := embedWith(t, m, EmbedOptions{Threads: many, BatchTokens: 512}, texts)
+	if c := lowestCosine(one, crowded); c < 0.99999 {
+		t.Fatalf("cosine %.7f between 1 and %d threads", c, many)
 	}
 }
 

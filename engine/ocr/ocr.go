@@ -1,7 +1,8 @@
 // Package ocr reads the text of page images with Tesseract, run as a
-// separate program: one process per page, each with a time limit, a
-// memory cap and cancellation, so a hostile scan that crashes or stalls
-// the recogniser costs one page, never the program. It is what ocrmypdf
+// separate program: one process per page (small regions of pages many to
+// a process, read again one by one when that process fails), each with a
+// time limit, a memory cap and cancellation, so a hostile scan that
+// crashes or stalls the recogniser costs one page, never the program. It is what ocrmypdf
 // and paperless do; linking libtesseract would be a second cgo package
 // and put its crashes inside Carrel.
 //

@@ -1,7 +1,9 @@
 package ocr
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"image"
 	"os"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/carrel-ai/carrel/internal/testdocs"
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/tiff"
 )
 
 const sampleTSV = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n" +
@@ -461,5 +464,52 @@ func TestExpectedScript(t *testing.T) {
 	}
 	if p.Script != "Han" || p.Languages[0] != "chi_sim" || !strings.Contains(strings.ReplaceAll(pageWords(p), " ", ""), "阅览室") {
 		t.Errorf("a Chinese page expected as Latin: read %q with %v (%q); runs %q", pageWords(p), p.Languages, p.Script, runs())
+	}
+}
+
+// The TIFF of several images: a chain of word-aligned directories, each
+// pointing at its image's pixels; page 1 decodes as a TIFF reader sees it.
+func TestEncodeTIFF(t *testing.T) {
+	var imgs []*image.Gray
+	for i, size := range []image.Point{{3, 5}, {7, 1}, {10, 10}} {
+		g := image.NewGray(image.Rect(0, 0, size.X, size.Y))
+		for j := range g.Pix {
+			g.Pix[j] = uint8(i*50 + j)
+		}
+		imgs = append(imgs, g)
+	}
+	b := encodeTIFF(imgs, 300)
+	first, err := tiff.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, ok := first.(*image.Gray); !ok || !bytes.Equal(g.Pix, imgs[0].Pix) {
+		t.Fatalf("page 1 decodes as %T %v", first, first.Bounds())
+	}
+	le := binary.LittleEndian
+	off := le.Uint32(b[4:])
+	for i, img := range imgs {
+		if off == 0 || off%2 != 0 {
+			t.Fatalf("directory %d at %d", i, off)
+		}
+		n := int(le.Uint16(b[off:]))
+		tags := map[uint16]uint32{}
+		for k := 0; k < n; k++ {
+			e := b[int(off)+2+12*k:]
+			v := le.Uint32(e[8:])
+			if le.Uint16(e[2:]) == 3 {
+				v = uint32(le.Uint16(e[8:]))
+			}
+			tags[le.Uint16(e)] = v
+		}
+		w, h := int(tags[256]), int(tags[257])
+		start, count := tags[273], tags[279]
+		if w != img.Bounds().Dx() || h != img.Bounds().Dy() || !bytes.Equal(b[start:start+count], img.Pix) || tags[282]%2 != 0 {
+			t.Errorf("page %d: %d×%d, tags %v", i+1, w, h, tags)
+		}
+		off = le.Uint32(b[int(off)+2+12*n:])
+	}
+	if off != 0 {
+		t.Errorf("a fourth directory at %d", off)
 	}
 }

@@ -13,7 +13,7 @@ import (
 func encodeTIFF(imgs []*image.Gray, dpi int) []byte {
 	size := 8
 	for _, g := range imgs {
-		size += g.Bounds().Dx()*g.Bounds().Dy() + 16 + 2 + 13*12 + 4
+		size += g.Bounds().Dx()*g.Bounds().Dy() + 1 + 8 + 2 + 12*12 + 4
 	}
 	out := make([]byte, 8, size)
 	copy(out, "II*\x00")
@@ -27,13 +27,13 @@ func encodeTIFF(imgs []*image.Gray, dpi int) []byte {
 			i := g.PixOffset(b.Min.X, y)
 			out = append(out, g.Pix[i:i+w]...)
 		}
+		if len(out)%2 == 1 {
+			out = append(out, 0) // values and directories start on a word boundary
+		}
 		// The resolution, a rational: dpi/1.
 		res := len(out)
 		out = le.AppendUint32(out, uint32(max(dpi, 1)))
 		out = le.AppendUint32(out, 1)
-		if len(out)%2 == 1 {
-			out = append(out, 0) // directories start on a word boundary
-		}
 		le.PutUint32(out[next:], uint32(len(out)))
 		type entry struct {
 			tag, kind uint16
